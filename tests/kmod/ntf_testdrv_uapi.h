@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * User interface of ntf_testdrv, a test fixture module that behaves like a
+ * GPU driver's userptr support: it subscribes mmu_interval_notifiers on the
+ * caller's memory and, in its invalidate callback, sleeps, waits on a
+ * dma_fence or refuses non-blockable ranges, as configured.
+ *
+ * Only <linux/types.h> and <linux/ioctl.h> are needed, so static user
+ * programs built against the host's kernel headers can include this.
+ *
+ * All state (ranges, configuration, statistics) belongs to one open file
+ * description; closing it unregisters every range and unpins every page.
+ */
+#ifndef NTF_TESTDRV_UAPI_H
+#define NTF_TESTDRV_UAPI_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define NTF_TESTDRV_NAME	"ntf_testdrv"
+#define NTF_TESTDRV_DEV		"/dev/ntf_testdrv"
+
+/* Ranges one open file may register. */
+#define NTF_TESTDRV_MAX_RANGES	16
+
+/*
+ * NTF_TESTDRV_IOC_REGISTER: subscribe an mmu_interval_notifier on
+ * [addr, addr + len) of the calling process's mm. If the current
+ * configuration has pin_pages != 0, that many pages from addr are pinned
+ * (FOLL_WRITE | FOLL_LONGTERM) until the file is closed; the range must be
+ * at least that long and mapped writable. Returns the range's index (>= 0).
+ */
+struct ntf_testdrv_register {
+	__u64 addr;
+	__u64 len;
+};
+
+/*
+ * NTF_TESTDRV_IOC_CONFIG: how later invalidations (and registrations, for
+ * pin_pages) behave. Takes effect immediately for all ranges of the file.
+ *
+ * sleep_us:        usleep_range() this long in each blockable invalidate.
+ * fence_wait_us:   if non-zero, each blockable invalidate creates a
+ *                  dma_fence, arms an hrtimer that signals it after this
+ *                  many microseconds and waits on it with
+ *                  dma_fence_wait_timeout(), after the sleep.
+ * refuse_nonblock: return false from invalidate when the range is not
+ *                  blockable (OOM reaper), as drivers that must sleep do.
+ * pin_pages:       pages pinned by each later REGISTER (0: none).
+ */
+struct ntf_testdrv_config {
+	__u32 sleep_us;
+	__u32 fence_wait_us;
+	__u32 refuse_nonblock;
+	__u32 pin_pages;
+};
+
+/*
+ * NTF_TESTDRV_IOC_STATS: counters of this file since it was opened.
+ *
+ * invalidates:    invalidate callbacks that returned true.
+ * refusals:       invalidate callbacks that returned false.
+ * fence_waits:    dma_fence waits done inside invalidate.
+ * pinned_pages:   pages currently pinned by this file.
+ * total_sleep_ns: time measured around the usleep_range() calls only
+ *                 (fence waits are not included).
+ */
+struct ntf_testdrv_stats {
+	__u64 invalidates;
+	__u64 refusals;
+	__u64 fence_waits;
+	__u64 pinned_pages;
+	__u64 total_sleep_ns;
+};
+
+#define NTF_TESTDRV_IOC_MAGIC	0xB7
+
+#define NTF_TESTDRV_IOC_REGISTER \
+	_IOW(NTF_TESTDRV_IOC_MAGIC, 0x01, struct ntf_testdrv_register)
+#define NTF_TESTDRV_IOC_CONFIG \
+	_IOW(NTF_TESTDRV_IOC_MAGIC, 0x02, struct ntf_testdrv_config)
+#define NTF_TESTDRV_IOC_STATS \
+	_IOR(NTF_TESTDRV_IOC_MAGIC, 0x03, struct ntf_testdrv_stats)
+
+#endif /* NTF_TESTDRV_UAPI_H */
