@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Types shared by the BPF programs and user space. Includes neither
+ * vmlinux.h nor libc, so both sides can use it as is.
+ */
+#ifndef NOTIFIER_H
+#define NOTIFIER_H
+
+#define NTF_COMM_LEN 16
+/* log2 buckets: slot i holds [2^i, 2^(i+1)) ns; the last one takes the rest (~68 s up). */
+#define NTF_HIST_SLOTS 36
+
+enum ntf_class {
+	NTF_CLASS_NONE = 0,
+	NTF_CLASS_INVAL_START, /* __mmu_notifier_invalidate_range_start */
+	NTF_CLASS_INVAL_END, /* __mmu_notifier_invalidate_range_end */
+	NTF_CLASS_UNMAP, /* try_to_unmap_one */
+	NTF_CLASS_PIN, /* pin_user_pages* */
+	NTF_CLASS_UNPIN, /* unpin_user_page* */
+	NTF_CLASS_FENCE_WAIT, /* dma_fence_wait_timeout or its tracepoints */
+	NTF_CLASS_MAX,
+};
+
+/* How an event was delivered: the attach ladder's rung. */
+enum ntf_mech {
+	NTF_MECH_NONE = 0,
+	NTF_MECH_FENTRY,
+	NTF_MECH_KPROBE,
+	NTF_MECH_TRACEPOINT,
+	NTF_MECH_MAX,
+};
+
+/* Which exported gup function pinned. */
+enum ntf_pin_variant {
+	NTF_PIN_USER_PAGES = 0,
+	NTF_PIN_USER_PAGES_FAST,
+	NTF_PIN_USER_PAGES_FAST_ONLY,
+	NTF_PIN_USER_PAGES_REMOTE,
+	NTF_PIN_USER_PAGES_UNLOCKED,
+	NTF_PIN_VARIANT_MAX,
+};
+
+/* What started an event; derived in user space from the task and syscall. */
+enum ntf_origin {
+	NTF_ORIGIN_UNKNOWN = 0,
+	NTF_ORIGIN_MUNMAP,
+	NTF_ORIGIN_MPROTECT,
+	NTF_ORIGIN_MADVISE,
+	NTF_ORIGIN_MREMAP,
+	NTF_ORIGIN_MMAP,
+	NTF_ORIGIN_BRK,
+	NTF_ORIGIN_FORK,
+	NTF_ORIGIN_EXIT,
+	NTF_ORIGIN_FAULT,
+	NTF_ORIGIN_SYSCALL, /* another syscall: syscall_nr says which */
+	NTF_ORIGIN_KSWAPD,
+	NTF_ORIGIN_DIRECT_RECLAIM,
+	NTF_ORIGIN_KCOMPACTD,
+	NTF_ORIGIN_KHUGEPAGED,
+	NTF_ORIGIN_MIGRATION,
+	NTF_ORIGIN_OOM_REAPER,
+	NTF_ORIGIN_KWORKER,
+	NTF_ORIGIN_KTHREAD, /* another kernel thread: comm says which */
+	NTF_ORIGIN_MAX,
+};
+
+/* Event flags. The task-state bits are copied from task->flags in BPF. */
+enum ntf_flag {
+	NTF_F_BLOCKABLE = 1u << 0, /* MMU_NOTIFIER_RANGE_BLOCKABLE */
+	NTF_F_NESTED = 1u << 1, /* inside an invalidate on the same task */
+	NTF_F_DMA_PINNED = 1u << 2, /* unmap: folio_maybe_dma_pinned() */
+	NTF_F_KTHREAD = 1u << 3,
+	NTF_F_MEMALLOC = 1u << 4, /* PF_MEMALLOC: reclaim context */
+	NTF_F_KSWAPD = 1u << 5,
+	NTF_F_EXITING = 1u << 6,
+	NTF_F_INTR = 1u << 7, /* fence: interruptible wait */
+	NTF_F_FAILED = 1u << 8, /* non-zero/negative/false result */
+	NTF_F_LARGE_FOLIO = 1u << 9,
+};
+
+struct ntf_range_info {
+	__u64 start;
+	__u64 end;
+	__u64 owner; /* range->owner (MIGRATE/EXCLUSIVE), 0 when absent */
+	__u32 event; /* enum mmu_notifier_event */
+	__u32 pad;
+};
+
+struct ntf_unmap_info {
+	__u64 address;
+	__u64 notifier_ns; /* time spent in invalidates this unmap caused */
+	__u32 notifier_calls;
+	__u32 pad;
+	__u64 pad2;
+};
+
+struct ntf_pin_info {
+	__u64 start;
+	__u32 nr_pages; /* pages asked for (unpin: pages released) */
+	__u32 gup_flags;
+	__u32 variant; /* enum ntf_pin_variant */
+	__u32 pad;
+	__u64 pad2;
+};
+
+struct ntf_fence_info {
+	__u64 context; /* the fence's timeline */
+	__u64 seqno;
+	__u64 ops; /* fence->ops address: names the driver through kallsyms */
+	__s64 timeout; /* jiffies; LONG_MAX for "forever"; 0 when unknown */
+};
+
+/* One record in the ring buffer. Fixed size: decoding checks it. */
+struct ntf_event {
+	__u64 ts_ns; /* CLOCK_MONOTONIC at entry */
+	__u64 latency_ns;
+	__u64 cgroup_id;
+	__u64 mm;
+	__s64 ret;
+	__u32 pid; /* thread id */
+	__u32 tgid;
+	__u32 flags; /* enum ntf_flag */
+	__u32 subscriber; /* 0: the notifier chain as a whole */
+	__s32 syscall_nr; /* orig_ax of the task's user entry, -1 for kthreads */
+	__u16 class; /* enum ntf_class */
+	__u8 mech; /* enum ntf_mech */
+	__u8 origin; /* enum ntf_origin, filled by user space */
+	char comm[NTF_COMM_LEN];
+	union {
+		struct ntf_range_info range;
+		struct ntf_unmap_info unmap;
+		struct ntf_pin_info pin;
+		struct ntf_fence_info fence;
+	};
+};
+
+/* In-kernel aggregation key. tgid is 0 when per-process keys are off. */
+struct ntf_hist_key {
+	__u32 class;
+	__u32 subscriber;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct ntf_hist {
+	__u64 count;
+	__u64 sum_ns;
+	__u64 max_ns;
+	__u64 failures;
+	__u64 pages; /* pin/unpin: pages; unmap: notifier calls caused */
+	__u64 nested; /* events inside an invalidate on the same task */
+	__u64 slots[NTF_HIST_SLOTS];
+};
+
+/* Indexes of the per-CPU counters array. */
+enum ntf_counter {
+	NTF_CNT_RB_DROPS = 0, /* ring buffer full: event lost */
+	NTF_CNT_HIST_DROPS, /* hist map full: aggregation lost */
+	NTF_CNT_INFLIGHT_DROPS, /* entry not tracked: exit had no start */
+	NTF_CNT_EVENTS, /* events seen by BPF, before filters */
+	NTF_CNT_MAX,
+};
+
+#endif /* NOTIFIER_H */

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * notifier hist: latency histograms per event class from the in-kernel
+ * aggregation, printed after a duration, per interval, or on Ctrl-C.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "aggregate.h"
+#include "cli.h"
+#include "commands.h"
+#include "names.h"
+#include "report.h"
+#include "start.h"
+
+static const char hist_usage[] =
+	"Usage: notifier hist [OPTIONS] [INTERVAL [COUNT]]\n"
+	"\n"
+	"Latency histograms of MMU-notifier invalidations, try_to_unmap_one,\n"
+	"pin_user_pages* and dma_fence waits, aggregated in the kernel.\n"
+	"\n"
+	"  -d, --duration SECS     stop after SECS (default: until Ctrl-C)\n"
+	"  -i, --interval SECS     print and reset every SECS\n"
+	"  -p, --pid PID           only this process\n"
+	"  -c, --cgroup DIR        only tasks in this cgroup v2 directory\n"
+	"  -P, --per-process       break each class down by process\n"
+	"  -e, --class LIST        only these classes (comma separated):\n"
+	"                          inval_start,inval_end,unmap,pin,unpin,fence_wait\n"
+	"  -u, --microseconds      histogram in usecs\n"
+	"  -m, --milliseconds      histogram in msecs\n"
+	"  -j, --json              one JSON object per report\n"
+	"  -k, --kprobes           skip fentry, use kprobes\n"
+	"  -q, --quiet             do not list the probe points on start\n"
+	"  -v, --verbose           libbpf's log\n"
+	"  -h, --help              this help\n"
+	"\n"
+	"Examples:\n"
+	"  notifier hist -d 10            # 10 seconds, then histograms\n"
+	"  notifier hist -u -P 5 3        # every 5 s, three times, per process\n"
+	"  notifier hist -e fence_wait -m # fence waits in msecs until Ctrl-C\n";
+
+static const struct option hist_options[] = {
+	{ "duration", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "cgroup", required_argument, NULL, 'c' },
+	{ "per-process", no_argument, NULL, 'P' },
+	{ "class", required_argument, NULL, 'e' },
+	{ "microseconds", no_argument, NULL, 'u' },
+	{ "milliseconds", no_argument, NULL, 'm' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "kprobes", no_argument, NULL, 'k' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+struct hist_args {
+	struct tracer_opts tracer;
+	struct ntf_report_opts report;
+	__u64 duration_ms, interval_ms, count;
+	bool json, quiet;
+};
+
+unsigned int ntf_parse_class_list(const char *arg)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	unsigned int mask = 0;
+
+	if (!copy)
+		ntf_usage_error("out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned int c = ntf_class_from_name(tok);
+
+		if (c == NTF_CLASS_NONE)
+			ntf_usage_error("unknown event class '%s'", tok);
+		mask |= 1u << c;
+	}
+	free(copy);
+	if (!mask)
+		ntf_usage_error("--class: empty list");
+	return mask;
+}
+
+static void parse_hist_args(int argc, char **argv, struct hist_args *a)
+{
+	int opt;
+
+	a->tracer.aggregate = true;
+	a->report.graphs = true;
+	while ((opt = getopt_long(argc, argv, "d:i:p:c:Pe:umjkqvh", hist_options, NULL)) != -1) {
+		switch (opt) {
+		case 'd': a->duration_ms = ntf_parse_duration_ms("-d", optarg); break;
+		case 'i': a->interval_ms = ntf_parse_duration_ms("-i", optarg); break;
+		case 'p': a->tracer.tgid = ntf_parse_u64("-p", optarg, 1, 0x7fffffff); break;
+		case 'c': a->tracer.cgroup_id = ntf_parse_cgroup(optarg); break;
+		case 'P': a->report.per_process = a->tracer.per_process = true; break;
+		case 'e': a->report.class_mask = ntf_parse_class_list(optarg); break;
+		case 'u': a->report.unit = NTF_UNIT_US; break;
+		case 'm': a->report.unit = NTF_UNIT_MS; break;
+		case 'j': a->json = true; break;
+		case 'k': a->tracer.no_fentry = true; break;
+		case 'q': a->quiet = true; break;
+		case 'v': a->tracer.verbose = true; break;
+		case 'h': fputs(hist_usage, stdout); exit(0);
+		default: ntf_usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		a->interval_ms = ntf_parse_duration_ms("INTERVAL", argv[optind++]);
+	if (optind < argc)
+		a->count = ntf_parse_u64("COUNT", argv[optind++], 1, 1ULL << 32);
+	if (optind < argc)
+		ntf_usage_error("unexpected argument '%s'", argv[optind]);
+}
+
+/* Deletes every key, so the next interval starts from zero (as funclatency -i). */
+static void clear_hists(int fd)
+{
+	struct ntf_hist_key key;
+
+	while (!bpf_map_get_next_key(fd, NULL, &key))
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+}
+
+static int print_report(struct tracer *t, const struct hist_args *a, __u64 elapsed_ms)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	__u64 counters[NTF_CNT_MAX] = {};
+	int err;
+
+	if (!agg)
+		return -1;
+	err = ntf_read_hists(tracer__hists_fd(t), agg);
+	if (!err)
+		err = ntf_read_counters(tracer__counters_fd(t), counters);
+	if (err) {
+		ntf_err("failed to read the BPF maps: %s", strerror(-err));
+		ntf_agg_free(agg);
+		return err;
+	}
+	if (a->json) {
+		json_t *root = ntf_report_json(agg, tracer__probes(t), &a->report);
+
+		json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
+		json_object_set_new(root, "counters", ntf_counters_json(counters));
+		json_dumpf(root, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		json_decref(root);
+	} else {
+		printf("\n--- %.1f s", elapsed_ms / 1000.0);
+		if (counters[NTF_CNT_HIST_DROPS])
+			printf(", %llu events not aggregated (hist map full)",
+			       (unsigned long long)counters[NTF_CNT_HIST_DROPS]);
+		printf(" ---\n");
+		ntf_report_text(stdout, agg, tracer__probes(t), &a->report);
+	}
+	fflush(stdout);
+	ntf_agg_free(agg);
+	return 0;
+}
+
+int cmd_hist(int argc, char **argv)
+{
+	struct hist_args a = {};
+	struct tracer *t;
+	__u64 start, last, printed = 0;
+	int ret = 0;
+
+	parse_hist_args(argc, argv, &a);
+	ntf_install_signals();
+	if (ntf_start_tracer(&a.tracer, a.quiet || a.json, &t))
+		return NTF_EXIT_RUNTIME;
+	if (!a.json)
+		fprintf(stderr, "Tracing MMU-notifier paths... Hit Ctrl-C to end.\n");
+	start = last = ntf_now_ms();
+	while (!ntf_exiting) {
+		__u64 now = ntf_now_ms();
+
+		if (a.duration_ms && now - start >= a.duration_ms)
+			break;
+		if (a.interval_ms && now - last >= a.interval_ms) {
+			if (print_report(t, &a, now - last)) {
+				ret = NTF_EXIT_RUNTIME;
+				goto out;
+			}
+			clear_hists(tracer__hists_fd(t));
+			last = now;
+			if (a.count && ++printed >= a.count)
+				goto out;
+		}
+		usleep(20000);
+	}
+	if (print_report(t, &a, ntf_now_ms() - last))
+		ret = NTF_EXIT_RUNTIME;
+out:
+	tracer__free(t);
+	return ret;
+}

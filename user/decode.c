@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include "decode.h"
+
+/* x86 page-fault error codes keep their bits in orig_ax: USER always set. */
+#define X86_PF_USER 0x4
+#define X86_PF_RSVD 0x8
+#define MMU_NOTIFY_MIGRATE 6
+
+static bool comm_starts(const struct ntf_event *e, const char *prefix)
+{
+	return !strncmp(e->comm, prefix, strlen(prefix));
+}
+
+static unsigned int kthread_origin(const struct ntf_event *e)
+{
+	if (comm_starts(e, "kswapd"))
+		return NTF_ORIGIN_KSWAPD;
+	if (comm_starts(e, "kcompactd"))
+		return NTF_ORIGIN_KCOMPACTD;
+	if (comm_starts(e, "khugepaged"))
+		return NTF_ORIGIN_KHUGEPAGED;
+	if (comm_starts(e, "oom_reaper"))
+		return NTF_ORIGIN_OOM_REAPER;
+	if (comm_starts(e, "kworker"))
+		return NTF_ORIGIN_KWORKER;
+	if (comm_starts(e, "migration/"))
+		return NTF_ORIGIN_MIGRATION;
+	return NTF_ORIGIN_KTHREAD;
+}
+
+static unsigned int syscall_origin(int nr)
+{
+	switch (nr) {
+	case 9: return NTF_ORIGIN_MMAP;
+	case 10: case 329: return NTF_ORIGIN_MPROTECT;
+	case 11: case 67: return NTF_ORIGIN_MUNMAP;
+	case 12: return NTF_ORIGIN_BRK;
+	case 25: return NTF_ORIGIN_MREMAP;
+	case 28: case 440: return NTF_ORIGIN_MADVISE;
+	case 56: case 57: case 58: case 435: return NTF_ORIGIN_FORK;
+	case 60: case 231: return NTF_ORIGIN_EXIT;
+	case 256: case 279: case 237: return NTF_ORIGIN_MIGRATION;
+	}
+	/*
+	 * A user page fault stores its error code where a syscall stores its
+	 * number. The codes that can occur (USER set, RSVD clear) collide only
+	 * with syscalls that never change mappings (stat, poll, writev, ...).
+	 */
+	if (nr >= 0 && nr < 0x40 && (nr & X86_PF_USER) && !(nr & X86_PF_RSVD))
+		return NTF_ORIGIN_FAULT;
+	return NTF_ORIGIN_SYSCALL;
+}
+
+unsigned int ntf_classify_origin(const struct ntf_event *e)
+{
+	bool is_range = e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END;
+
+	if (e->flags & NTF_F_KSWAPD)
+		return NTF_ORIGIN_KSWAPD;
+	if (e->flags & NTF_F_KTHREAD)
+		return kthread_origin(e);
+	if (is_range && e->range.event == MMU_NOTIFY_MIGRATE)
+		return NTF_ORIGIN_MIGRATION;
+	if (e->flags & NTF_F_MEMALLOC)
+		return NTF_ORIGIN_DIRECT_RECLAIM;
+	if (e->flags & NTF_F_EXITING)
+		return NTF_ORIGIN_EXIT;
+	if (e->syscall_nr < 0)
+		return NTF_ORIGIN_UNKNOWN;
+	return syscall_origin(e->syscall_nr);
+}
+
+int ntf_decode(const void *data, size_t size, struct ntf_event *out)
+{
+	if (size != sizeof(*out))
+		return -EINVAL;
+	memcpy(out, data, sizeof(*out));
+	if (out->class == NTF_CLASS_NONE || out->class >= NTF_CLASS_MAX)
+		return -EINVAL;
+	if (out->mech == NTF_MECH_NONE || out->mech >= NTF_MECH_MAX)
+		return -EINVAL;
+	out->comm[NTF_COMM_LEN - 1] = '\0';
+	out->origin = ntf_classify_origin(out);
+	return 0;
+}

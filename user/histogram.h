@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Log2 latency histograms: the same layout BPF fills in struct ntf_hist. */
+#ifndef NTF_HISTOGRAM_H
+#define NTF_HISTOGRAM_H
+
+#include <stdio.h>
+#include <linux/types.h>
+#include "notifier.h"
+
+unsigned int ntf_hist_slot(__u64 ns);
+/* Lowest and highest value a slot holds. */
+__u64 ntf_hist_slot_low(unsigned int slot);
+__u64 ntf_hist_slot_high(unsigned int slot);
+
+void ntf_hist_add(struct ntf_hist *h, __u64 ns);
+void ntf_hist_merge(struct ntf_hist *dst, const struct ntf_hist *src);
+/* dst = a - b, for deltas between two reads of growing counters. */
+void ntf_hist_sub(struct ntf_hist *dst, const struct ntf_hist *a, const struct ntf_hist *b);
+
+/*
+ * The p-quantile (0 < p <= 1) in ns, interpolated linearly inside the log2
+ * slot that holds it and never above the exact max. 0 for an empty one.
+ */
+__u64 ntf_hist_quantile(const struct ntf_hist *h, double p);
+
+enum ntf_unit { NTF_UNIT_NS, NTF_UNIT_US, NTF_UNIT_MS };
+
+/* bcc funclatency-style star graph of the non-empty slot range. */
+void ntf_hist_print(FILE *out, const struct ntf_hist *h, enum ntf_unit unit);
+/* "1.5ms", "230us", "812ns": three significant figures. */
+void ntf_format_ns(char *buf, size_t size, __u64 ns);
+
+#endif

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <string.h>
+#include "names.h"
+
+#define NAME_OR(table, i, fallback)                                                        \
+	((i) < sizeof(table) / sizeof(table[0]) && table[i] ? table[i] : (fallback))
+
+static const char *const class_names[NTF_CLASS_MAX] = {
+	[NTF_CLASS_INVAL_START] = "inval_start", [NTF_CLASS_INVAL_END] = "inval_end",
+	[NTF_CLASS_UNMAP] = "unmap",		 [NTF_CLASS_PIN] = "pin",
+	[NTF_CLASS_UNPIN] = "unpin",		 [NTF_CLASS_FENCE_WAIT] = "fence_wait",
+};
+
+static const char *const mech_names[NTF_MECH_MAX] = {
+	[NTF_MECH_NONE] = "none",
+	[NTF_MECH_FENTRY] = "fentry",
+	[NTF_MECH_KPROBE] = "kprobe",
+	[NTF_MECH_TRACEPOINT] = "tracepoint",
+};
+
+static const char *const origin_names[NTF_ORIGIN_MAX] = {
+	[NTF_ORIGIN_UNKNOWN] = "unknown",
+	[NTF_ORIGIN_MUNMAP] = "munmap",
+	[NTF_ORIGIN_MPROTECT] = "mprotect",
+	[NTF_ORIGIN_MADVISE] = "madvise",
+	[NTF_ORIGIN_MREMAP] = "mremap",
+	[NTF_ORIGIN_MMAP] = "mmap",
+	[NTF_ORIGIN_BRK] = "brk",
+	[NTF_ORIGIN_FORK] = "fork",
+	[NTF_ORIGIN_EXIT] = "exit",
+	[NTF_ORIGIN_FAULT] = "fault",
+	[NTF_ORIGIN_SYSCALL] = "syscall",
+	[NTF_ORIGIN_KSWAPD] = "kswapd",
+	[NTF_ORIGIN_DIRECT_RECLAIM] = "direct_reclaim",
+	[NTF_ORIGIN_KCOMPACTD] = "kcompactd",
+	[NTF_ORIGIN_KHUGEPAGED] = "khugepaged",
+	[NTF_ORIGIN_MIGRATION] = "migration",
+	[NTF_ORIGIN_OOM_REAPER] = "oom_reaper",
+	[NTF_ORIGIN_KWORKER] = "kworker",
+	[NTF_ORIGIN_KTHREAD] = "kthread",
+};
+
+/* enum mmu_notifier_event, stable since 5.x. */
+static const char *const mmu_event_names[] = {
+	"unmap", "clear", "protection_vma", "protection_page",
+	"soft_dirty", "release", "migrate", "exclusive",
+};
+
+static const char *const pin_variant_names[NTF_PIN_VARIANT_MAX] = {
+	[NTF_PIN_USER_PAGES] = "pin_user_pages",
+	[NTF_PIN_USER_PAGES_FAST] = "pin_user_pages_fast",
+	[NTF_PIN_USER_PAGES_FAST_ONLY] = "pin_user_pages_fast_only",
+	[NTF_PIN_USER_PAGES_REMOTE] = "pin_user_pages_remote",
+	[NTF_PIN_USER_PAGES_UNLOCKED] = "pin_user_pages_unlocked",
+};
+
+const char *ntf_class_name(unsigned int class)
+{
+	return NAME_OR(class_names, class, "unknown");
+}
+
+unsigned int ntf_class_from_name(const char *name)
+{
+	for (unsigned int i = 1; i < NTF_CLASS_MAX; i++)
+		if (!strcmp(class_names[i], name))
+			return i;
+	return NTF_CLASS_NONE;
+}
+
+const char *ntf_mech_name(unsigned int mech)
+{
+	return NAME_OR(mech_names, mech, "unknown");
+}
+
+const char *ntf_origin_name(unsigned int origin)
+{
+	return NAME_OR(origin_names, origin, "unknown");
+}
+
+const char *ntf_mmu_event_name(unsigned int event)
+{
+	return NAME_OR(mmu_event_names, event, "unknown");
+}
+
+const char *ntf_pin_variant_name(unsigned int variant)
+{
+	return NAME_OR(pin_variant_names, variant, "unknown");
+}
+
+const char *ntf_syscall_name(int nr)
+{
+	switch (nr) {
+	case 9: return "mmap";
+	case 10: return "mprotect";
+	case 11: return "munmap";
+	case 12: return "brk";
+	case 25: return "mremap";
+	case 28: return "madvise";
+	case 56: return "clone";
+	case 57: return "fork";
+	case 58: return "vfork";
+	case 60: return "exit";
+	case 67: return "shmdt";
+	case 231: return "exit_group";
+	case 237: return "mbind";
+	case 256: return "migrate_pages";
+	case 279: return "move_pages";
+	case 329: return "pkey_mprotect";
+	case 425: return "io_uring_setup";
+	case 426: return "io_uring_enter";
+	case 427: return "io_uring_register";
+	case 435: return "clone3";
+	case 440: return "process_madvise";
+	case 448: return "process_mrelease";
+	default: return NULL;
+	}
+}

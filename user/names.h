@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Names users see for the enums of notifier.h, and their reverse lookups. */
+#ifndef NTF_NAMES_H
+#define NTF_NAMES_H
+
+#include <linux/types.h>
+#include "notifier.h"
+
+const char *ntf_class_name(unsigned int class);
+/* Returns the class for a name, or NTF_CLASS_NONE when unknown. */
+unsigned int ntf_class_from_name(const char *name);
+const char *ntf_mech_name(unsigned int mech);
+const char *ntf_origin_name(unsigned int origin);
+const char *ntf_mmu_event_name(unsigned int event);
+const char *ntf_pin_variant_name(unsigned int variant);
+/* x86-64 syscall names for the syscalls that reach the notifier path. */
+const char *ntf_syscall_name(int nr);
+
+#endif

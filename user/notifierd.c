@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * notifierd: loads and attaches the probes, consumes the event stream,
+ * aggregates it in user space beside the in-kernel histograms, pins the
+ * maps so other tools can read them, and reports per interval and on exit.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include "aggregate.h"
+#include "cli.h"
+#include "commands.h"
+#include "names.h"
+#include "preflight.h"
+#include "report.h"
+#include "source.h"
+#include "start.h"
+
+static const char usage[] =
+	"Usage: notifierd [OPTIONS]\n"
+	"\n"
+	"The notifier daemon: traces MMU-notifier paths, aggregates every event,\n"
+	"and reports. Ctrl-C or SIGTERM detaches everything and exits 0.\n"
+	"\n"
+	"  -d, --duration SECS     exit after SECS (default: run until signalled)\n"
+	"  -i, --interval SECS     print a stats line every SECS (default 1 with -S)\n"
+	"  -S, --stats             print per-interval stats lines\n"
+	"  -p, --pid PID           only this process\n"
+	"  -c, --cgroup DIR        only tasks in this cgroup v2 directory\n"
+	"  -e, --class LIST        classes in the final report (see notifier hist)\n"
+	"  -H, --hist-only         no event stream: in-kernel histograms only\n"
+	"  -b, --ringbuf-size MB   ring buffer size (default 4, a power of 2)\n"
+	"  -K, --max-keys N        bound on (class, process) keys (default 65536)\n"
+	"      --pin-dir DIR       pin the maps under DIR (default /sys/fs/bpf/notifier)\n"
+	"      --no-pin            do not pin the maps\n"
+	"  -D, --daemon            detach and run in the background\n"
+	"      --pidfile FILE      write the daemon's pid to FILE\n"
+	"  -j, --json              JSON lines instead of text\n"
+	"  -k, --kprobes           skip fentry, use kprobes\n"
+	"  -q, --quiet             do not list the probe points on start\n"
+	"  -v, --verbose           libbpf's log\n"
+	"  -h, --help              this help\n"
+	"\n"
+	"Examples:\n"
+	"  notifierd -S                   # foreground, a stats line a second\n"
+	"  notifierd -D --pidfile /run/notifierd.pid\n"
+	"  notifierd -d 30 -j             # 30 s, then a JSON summary\n";
+
+enum { OPT_PIN_DIR = 256, OPT_NO_PIN, OPT_PIDFILE };
+
+static const struct option options[] = {
+	{ "duration", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "stats", no_argument, NULL, 'S' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "cgroup", required_argument, NULL, 'c' },
+	{ "class", required_argument, NULL, 'e' },
+	{ "hist-only", no_argument, NULL, 'H' },
+	{ "ringbuf-size", required_argument, NULL, 'b' },
+	{ "max-keys", required_argument, NULL, 'K' },
+	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+	{ "no-pin", no_argument, NULL, OPT_NO_PIN },
+	{ "daemon", no_argument, NULL, 'D' },
+	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+	{ "json", no_argument, NULL, 'j' },
+	{ "kprobes", no_argument, NULL, 'k' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+struct daemon_args {
+	struct tracer_opts tracer;
+	struct ntf_report_opts report;
+	__u64 duration_ms, interval_ms, max_keys;
+	const char *pin_dir, *pidfile;
+	bool stats, daemonize, json, quiet;
+};
+
+struct daemon_state {
+	struct ntf_agg *agg;
+	__u64 events; /* delivered by the stream */
+	__u64 per_class[NTF_CLASS_MAX];
+};
+
+static void parse_args(int argc, char **argv, struct daemon_args *a)
+{
+	__u64 mb;
+	int opt;
+
+	a->tracer.stream = true;
+	a->tracer.aggregate = true;
+	a->pin_dir = "/sys/fs/bpf/notifier";
+	a->max_keys = 65536;
+	while ((opt = getopt_long(argc, argv, "d:i:Sp:c:e:Hb:K:Djkqvh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'd': a->duration_ms = ntf_parse_duration_ms("-d", optarg); break;
+		case 'i': a->interval_ms = ntf_parse_duration_ms("-i", optarg); a->stats = true; break;
+		case 'S': a->stats = true; break;
+		case 'p': a->tracer.tgid = ntf_parse_u64("-p", optarg, 1, 0x7fffffff); break;
+		case 'c': a->tracer.cgroup_id = ntf_parse_cgroup(optarg); break;
+		case 'e': a->report.class_mask = ntf_parse_class_list(optarg); break;
+		case 'H': a->tracer.stream = false; break;
+		case 'b':
+			mb = ntf_parse_u64("-b", optarg, 1, 1024);
+			if (mb & (mb - 1))
+				ntf_usage_error("-b: %llu is not a power of 2", (unsigned long long)mb);
+			a->tracer.ringbuf_bytes = mb << 20;
+			break;
+		case 'K': a->max_keys = ntf_parse_u64("-K", optarg, 16, 1 << 24); break;
+		case OPT_PIN_DIR: a->pin_dir = optarg; break;
+		case OPT_NO_PIN: a->pin_dir = NULL; break;
+		case 'D': a->daemonize = true; break;
+		case OPT_PIDFILE: a->pidfile = optarg; break;
+		case 'j': a->json = true; break;
+		case 'k': a->tracer.no_fentry = true; break;
+		case 'q': a->quiet = true; break;
+		case 'v': a->tracer.verbose = true; break;
+		case 'h': fputs(usage, stdout); exit(0);
+		default: ntf_usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		ntf_usage_error("unexpected argument '%s'", argv[optind]);
+	if (a->stats && !a->interval_ms)
+		a->interval_ms = 1000;
+}
+
+static int on_event(void *ctx, const struct ntf_event *e)
+{
+	struct daemon_state *st = ctx;
+
+	st->events++;
+	st->per_class[e->class]++;
+	return ntf_agg_add(st->agg, e);
+}
+
+static int pin_maps(struct tracer *t, const char *dir)
+{
+	char path[4096];
+	char msg[256];
+	int err;
+
+	if (ntf_check_bpffs("/sys/fs/bpf", msg, sizeof(msg)) &&
+	    !strncmp(dir, "/sys/fs/bpf", 11)) {
+		ntf_err("%s", msg);
+		return -1;
+	}
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		ntf_err("cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	const struct {
+		const char *name;
+		int fd;
+	} maps[] = { { "hists", tracer__hists_fd(t) }, { "counters", tracer__counters_fd(t) } };
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, maps[i].name);
+		/* A pin left by a daemon that was killed is replaced. */
+		unlink(path);
+		if (bpf_obj_pin(maps[i].fd, path)) {
+			err = -errno;
+			ntf_err("cannot pin %s: %s", path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void unpin_maps(const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/hists", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/counters", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void print_stats(const struct daemon_args *a, struct tracer *t, struct daemon_state *st,
+			const __u64 prev_class[NTF_CLASS_MAX], __u64 elapsed_ms)
+{
+	__u64 counters[NTF_CNT_MAX] = {};
+	double secs = elapsed_ms / 1000.0;
+
+	ntf_read_counters(tracer__counters_fd(t), counters);
+	if (a->json) {
+		json_t *rates = json_object();
+
+		for (unsigned int c = NTF_CLASS_INVAL_START; c < NTF_CLASS_MAX; c++)
+			json_object_set_new(rates, ntf_class_name(c),
+					    json_real((st->per_class[c] - prev_class[c]) / secs));
+		json_t *o = json_pack("{ss sf so so sI}", "type", "stats", "interval_s", secs,
+				      "rates", rates, "counters", ntf_counters_json(counters),
+				      "events", (json_int_t)st->events);
+		json_dumpf(o, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		json_decref(o);
+	} else {
+		printf("%-10s", "events/s");
+		for (unsigned int c = NTF_CLASS_INVAL_START; c < NTF_CLASS_MAX; c++)
+			printf(" %s %.0f", ntf_class_name(c), (st->per_class[c] - prev_class[c]) / secs);
+		printf("  drops %llu\n", (unsigned long long)counters[NTF_CNT_RB_DROPS]);
+	}
+	fflush(stdout);
+}
+
+static void print_summary(const struct daemon_args *a, struct tracer *t, struct daemon_state *st,
+			  __u64 elapsed_ms)
+{
+	struct ntf_agg *kernel_agg = ntf_agg_new(0);
+	__u64 counters[NTF_CNT_MAX] = {};
+
+	ntf_read_counters(tracer__counters_fd(t), counters);
+	if (kernel_agg)
+		ntf_read_hists(tracer__hists_fd(t), kernel_agg);
+	if (a->json) {
+		json_t *root = ntf_report_json(st->agg, tracer__probes(t), &a->report);
+
+		json_object_set_new(root, "type", json_string("summary"));
+		json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
+		json_object_set_new(root, "stream", json_boolean(a->tracer.stream));
+		json_object_set_new(root, "events", json_integer(st->events));
+		json_object_set_new(root, "folded", json_integer(ntf_agg_folded(st->agg)));
+		json_object_set_new(root, "counters", ntf_counters_json(counters));
+		if (kernel_agg)
+			json_object_set_new(root, "kernel",
+					    ntf_report_json(kernel_agg, NULL, &a->report));
+		json_dumpf(root, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		json_decref(root);
+	} else {
+		struct ntf_report_opts ro = a->report;
+
+		ro.graphs = true;
+		printf("\n--- notifierd: %.1f s, %llu events streamed, %llu dropped ---\n",
+		       elapsed_ms / 1000.0, (unsigned long long)st->events,
+		       (unsigned long long)counters[NTF_CNT_RB_DROPS]);
+		ntf_report_text(stdout, a->tracer.stream ? st->agg : kernel_agg, tracer__probes(t),
+				&ro);
+	}
+	fflush(stdout);
+	ntf_agg_free(kernel_agg);
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		ntf_err("cannot write pidfile %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "%d\n", getpid());
+	return fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon_args a = {};
+	struct daemon_state st = {};
+	__u64 prev_class[NTF_CLASS_MAX] = {};
+	struct ntf_source *src = NULL;
+	struct tracer *t = NULL;
+	__u64 start, last;
+	int ret = NTF_EXIT_RUNTIME, n;
+
+	ntf_prog = "notifierd";
+	parse_args(argc, argv, &a);
+	ntf_install_signals();
+	if (a.pin_dir) {
+		char msg[256];
+
+		if (ntf_check_bpffs("/sys/fs/bpf", msg, sizeof(msg))) {
+			ntf_err("%s", msg);
+			return NTF_EXIT_RUNTIME;
+		}
+	}
+	if (ntf_start_tracer(&a.tracer, a.quiet, &t))
+		return NTF_EXIT_RUNTIME;
+	st.agg = ntf_agg_new(a.max_keys);
+	if (!st.agg) {
+		ntf_err("out of memory");
+		goto out;
+	}
+	if (a.pin_dir && pin_maps(t, a.pin_dir))
+		goto out;
+	if (a.tracer.stream) {
+		src = ntf_source_bpf_new(tracer__events_fd(t), on_event, &st);
+		if (!src) {
+			ntf_err("cannot open the ring buffer: %s", strerror(errno));
+			goto out;
+		}
+	}
+	if (a.daemonize && daemon(0, 0)) {
+		ntf_err("cannot daemonize: %s", strerror(errno));
+		goto out;
+	}
+	if (a.pidfile && write_pidfile(a.pidfile))
+		goto out;
+	if (!a.quiet && !a.json && !a.daemonize)
+		fprintf(stderr, "notifierd: tracing; Ctrl-C to stop.\n");
+
+	start = last = ntf_now_ms();
+	while (!ntf_exiting) {
+		__u64 now = ntf_now_ms();
+
+		if (a.duration_ms && now - start >= a.duration_ms)
+			break;
+		if (src) {
+			n = ntf_source_poll(src, 100);
+			if (n < 0 && n != -EINTR) {
+				ntf_err("ring buffer: %s", strerror(-n));
+				goto out;
+			}
+		} else {
+			usleep(100000);
+		}
+		now = ntf_now_ms();
+		if (a.stats && now - last >= a.interval_ms) {
+			print_stats(&a, t, &st, prev_class, now - last);
+			memcpy(prev_class, st.per_class, sizeof(prev_class));
+			last = now;
+		}
+	}
+	/* Drain what the kernel already wrote before reporting. */
+	while (src && ntf_source_poll(src, 0) > 0)
+		;
+	print_summary(&a, t, &st, ntf_now_ms() - start);
+	ret = 0;
+out:
+	ntf_source_free(src);
+	if (a.pin_dir && t)
+		unpin_maps(a.pin_dir);
+	if (a.pidfile && ret == 0)
+		unlink(a.pidfile);
+	tracer__free(t);
+	ntf_agg_free(st.agg);
+	return ret;
+}

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "ksyms.h"
+#include "names.h"
+#include "probes.h"
+
+#define QUARTET(id)                                                                        \
+	{                                                                                  \
+		[NTF_MECH_FENTRY] = { id "_fentry", id "_fexit" },                         \
+		[NTF_MECH_KPROBE] = { id "_kprobe", id "_kretprobe" },                     \
+	}
+#define ENTRY_ONLY(id)                                                                     \
+	{                                                                                  \
+		[NTF_MECH_FENTRY] = { id "_fentry", NULL },                                \
+		[NTF_MECH_KPROBE] = { id "_kprobe", NULL },                                \
+	}
+#define PIN_POINT(fn)                                                                      \
+	{ .id = #fn, .func = #fn, .class = NTF_CLASS_PIN, .progs = QUARTET(#fn) }
+#define UNPIN_POINT(fn)                                                                    \
+	{ .id = #fn, .func = #fn, .class = NTF_CLASS_UNPIN, .progs = ENTRY_ONLY(#fn) }
+
+const struct ntf_probe_point ntf_probe_points[] = {
+	{ .id = "inval_start",
+	  .func = "__mmu_notifier_invalidate_range_start",
+	  .class = NTF_CLASS_INVAL_START,
+	  .core = true,
+	  .progs = QUARTET("inval_start") },
+	{ .id = "inval_end",
+	  .func = "__mmu_notifier_invalidate_range_end",
+	  .class = NTF_CLASS_INVAL_END,
+	  .core = true,
+	  .progs = QUARTET("inval_end") },
+	{ .id = "unmap", .func = "try_to_unmap_one", .class = NTF_CLASS_UNMAP,
+	  .progs = QUARTET("unmap") },
+	PIN_POINT(pin_user_pages),
+	PIN_POINT(pin_user_pages_fast),
+	PIN_POINT(pin_user_pages_fast_only),
+	PIN_POINT(pin_user_pages_remote),
+	PIN_POINT(pin_user_pages_unlocked),
+	UNPIN_POINT(unpin_user_page),
+	UNPIN_POINT(unpin_user_pages),
+	UNPIN_POINT(unpin_user_pages_dirty_lock),
+	UNPIN_POINT(unpin_user_page_range_dirty_lock),
+	{ .id = "fence_wait",
+	  .func = "dma_fence_wait_timeout",
+	  .class = NTF_CLASS_FENCE_WAIT,
+	  .progs = {
+		  [NTF_MECH_FENTRY] = { "fence_wait_fentry", "fence_wait_fexit" },
+		  [NTF_MECH_KPROBE] = { "fence_wait_kprobe", "fence_wait_kretprobe" },
+		  [NTF_MECH_TRACEPOINT] = { "fence_wait_start_tp", "fence_wait_end_tp" },
+	  },
+	  .tp_btf_name = { "btf_trace_dma_fence_wait_start", "btf_trace_dma_fence_wait_end" } },
+};
+
+const unsigned int ntf_probe_count = sizeof(ntf_probe_points) / sizeof(ntf_probe_points[0]);
+
+/*
+ * Loads "r0 = 0; exit" as a tracing program against a BTF id: the only
+ * reliable way to know whether this kernel lets fentry (or tp_btf) on that
+ * target load, since lockdown and LSMs refuse at load time.
+ */
+static int tracing_prog_loads(const struct btf *btf, const char *name, __u32 kind,
+			      enum bpf_attach_type type)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type);
+	int id, fd;
+
+	id = btf__find_by_name_kind(btf, name, kind);
+	if (id < 0)
+		return -ESRCH;
+	opts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "ntf_probe", "GPL", insns, 2, &opts);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static bool kernel_has_kprobes(void)
+{
+	/* libbpf uses the kprobe PMU, or kprobe_events in tracefs without it. */
+	return !access("/sys/bus/event_source/devices/kprobe/type", F_OK) ||
+	       !access("/sys/kernel/tracing/kprobe_events", F_OK) ||
+	       !access("/sys/kernel/debug/tracing/kprobe_events", F_OK);
+}
+
+static void set_why(struct ntf_probe_state *st, unsigned int mech, const char *fmt, const char *arg)
+{
+	snprintf(st->why[mech], NTF_REASON_LEN, fmt, arg);
+}
+
+static void describe_load_error(struct ntf_probe_state *st, unsigned int mech, int err)
+{
+	switch (err) {
+	case -ESRCH:
+		set_why(st, mech, "%s", "not in kernel BTF (absent or inlined)");
+		break;
+	case -EPERM:
+	case -EACCES:
+		set_why(st, mech, "refused at load: %s (lockdown or an LSM)", strerror(-err));
+		break;
+	default:
+		set_why(st, mech, "refused at load: %s", strerror(-err));
+	}
+}
+
+static bool try_fentry(struct ntf_probe_state *st, const struct btf *btf)
+{
+	int err = tracing_prog_loads(btf, st->point->func, BTF_KIND_FUNC, BPF_TRACE_FENTRY);
+
+	if (err)
+		describe_load_error(st, NTF_MECH_FENTRY, err);
+	return !err;
+}
+
+static bool try_kprobe(struct ntf_probe_state *st, const struct ntf_ladder_opts *opts,
+		       bool have_kprobes)
+{
+	if (!have_kprobes) {
+		set_why(st, NTF_MECH_KPROBE, "%s",
+			"kernel has no kprobes (no kprobe PMU or kprobe_events)");
+		return false;
+	}
+	if (opts->ksyms && !ntf_ksyms_by_name(opts->ksyms, st->point->func)) {
+		set_why(st, NTF_MECH_KPROBE, "%s", "symbol not in kallsyms (absent or inlined)");
+		return false;
+	}
+	return true;
+}
+
+static bool try_tracepoint(struct ntf_probe_state *st, const struct btf *btf)
+{
+	const struct ntf_probe_point *p = st->point;
+	int err;
+
+	if (!p->tp_btf_name[0])
+		return false; /* most points have no tracepoint: nothing to say */
+	for (int i = 0; i < 2; i++) {
+		err = tracing_prog_loads(btf, p->tp_btf_name[i], BTF_KIND_TYPEDEF,
+					 BPF_TRACE_RAW_TP);
+		if (err) {
+			describe_load_error(st, NTF_MECH_TRACEPOINT, err);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void set_autoload(struct bpf_object *obj, const struct ntf_probe_point *p,
+			 unsigned int keep)
+{
+	for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
+		for (int i = 0; i < 2; i++) {
+			struct bpf_program *prog;
+
+			if (!p->progs[m][i])
+				continue;
+			prog = bpf_object__find_program_by_name(obj, p->progs[m][i]);
+			if (prog)
+				bpf_program__set_autoload(prog, m == keep);
+		}
+	}
+}
+
+int ntf_ladder_choose(struct bpf_object *obj, struct ntf_probe_state *states,
+		      const struct ntf_ladder_opts *opts)
+{
+	bool have_kprobes = kernel_has_kprobes();
+	struct btf *btf = btf__load_vmlinux_btf();
+	int err;
+
+	if (!btf) {
+		err = -errno;
+		return err ? err : -ENOENT;
+	}
+	for (unsigned int i = 0; i < ntf_probe_count; i++) {
+		struct ntf_probe_state *st = &states[i];
+		const struct ntf_probe_point *p = &ntf_probe_points[i];
+
+		memset(st, 0, sizeof(*st));
+		st->point = p;
+		if (opts->no_fentry)
+			set_why(st, NTF_MECH_FENTRY, "%s", "disabled by option");
+		else if (try_fentry(st, btf))
+			st->mech = NTF_MECH_FENTRY;
+
+		if (st->mech == NTF_MECH_NONE) {
+			if (opts->no_kprobe)
+				set_why(st, NTF_MECH_KPROBE, "%s", "disabled by option");
+			else if (try_kprobe(st, opts, have_kprobes))
+				st->mech = NTF_MECH_KPROBE;
+		}
+		if (st->mech == NTF_MECH_NONE && try_tracepoint(st, btf))
+			st->mech = NTF_MECH_TRACEPOINT;
+		set_autoload(obj, p, st->mech);
+	}
+	btf__free(btf);
+	return 0;
+}
+
+int ntf_ladder_attach(struct bpf_object *obj, struct ntf_probe_state *states)
+{
+	int live = 0;
+
+	for (unsigned int i = 0; i < ntf_probe_count; i++) {
+		struct ntf_probe_state *st = &states[i];
+		const char *const *names = st->point->progs[st->mech];
+
+		if (st->mech == NTF_MECH_NONE)
+			continue;
+		/* Exit first: an entry without its exit would only fill the in-flight map. */
+		for (int j = 1; j >= 0; j--) {
+			struct bpf_program *prog;
+
+			if (!names[j])
+				continue;
+			prog = bpf_object__find_program_by_name(obj, names[j]);
+			st->links[j] = prog ? bpf_program__attach(prog) : NULL;
+			if (!st->links[j]) {
+				int err = prog ? -errno : -ENOENT;
+
+				snprintf(st->why[st->mech], NTF_REASON_LEN, "attach failed: %s",
+					 strerror(-err));
+				bpf_link__destroy(st->links[1]);
+				st->links[1] = NULL;
+				break;
+			}
+		}
+		st->attached = st->links[0] != NULL;
+		if (st->attached)
+			live++;
+	}
+	return live;
+}
+
+void ntf_ladder_detach(struct ntf_probe_state *states)
+{
+	for (unsigned int i = 0; i < ntf_probe_count; i++) {
+		for (int j = 0; j < 2; j++) {
+			bpf_link__destroy(states[i].links[j]);
+			states[i].links[j] = NULL;
+		}
+		states[i].attached = false;
+	}
+}
+
+void ntf_ladder_report(FILE *out, const struct ntf_probe_state *states)
+{
+	for (unsigned int i = 0; i < ntf_probe_count; i++) {
+		const struct ntf_probe_state *st = &states[i];
+
+		if (st->attached) {
+			fprintf(out, "  %-34s %-10s %s\n", st->point->id, ntf_mech_name(st->mech),
+				st->point->func);
+			continue;
+		}
+		fprintf(out, "  %-34s %-10s %s\n", st->point->id, "-", st->point->func);
+		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++)
+			if (st->why[m][0])
+				fprintf(out, "  %-34s   %s: %s\n", "", ntf_mech_name(m), st->why[m]);
+	}
+}

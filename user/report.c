@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdlib.h>
+#include <string.h>
+#include "names.h"
+#include "report.h"
+
+static bool class_wanted(const struct ntf_report_opts *opts, unsigned int class)
+{
+	return !opts->class_mask || (opts->class_mask & (1u << class));
+}
+
+/* The probe state that feeds a class, for the "via fentry" line. */
+static const char *class_mechs(const struct ntf_probe_state *probes, unsigned int class,
+			       char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; probes && i < ntf_probe_count; i++) {
+		const char *m;
+
+		if (probes[i].point->class != class || !probes[i].attached)
+			continue;
+		m = ntf_mech_name(probes[i].mech);
+		if (strstr(buf, m))
+			continue;
+		used += snprintf(buf + used, len - used, "%s%s", used ? "," : "", m);
+		if (used >= len)
+			break;
+	}
+	return buf[0] ? buf : "not attached";
+}
+
+void ntf_hist_summary(FILE *out, const struct ntf_hist *h, unsigned int class)
+{
+	char p50[16], p99[16], max[16], avg[16];
+
+	ntf_format_ns(p50, sizeof(p50), ntf_hist_quantile(h, 0.50));
+	ntf_format_ns(p99, sizeof(p99), ntf_hist_quantile(h, 0.99));
+	ntf_format_ns(max, sizeof(max), h->max_ns);
+	ntf_format_ns(avg, sizeof(avg), h->count ? h->sum_ns / h->count : 0);
+	if (class == NTF_CLASS_UNPIN) {
+		fprintf(out, "    count %llu  pages %llu  nested %llu\n",
+			(unsigned long long)h->count, (unsigned long long)h->pages,
+			(unsigned long long)h->nested);
+		return;
+	}
+	fprintf(out, "    count %llu  avg %s  p50 %s  p99 %s  max %s  failures %llu",
+		(unsigned long long)h->count, avg, p50, p99, max,
+		(unsigned long long)h->failures);
+	if (class == NTF_CLASS_PIN)
+		fprintf(out, "  pages %llu", (unsigned long long)h->pages);
+	if (class == NTF_CLASS_UNMAP)
+		fprintf(out, "  notifier calls %llu", (unsigned long long)h->pages);
+	if (class == NTF_CLASS_PIN || class == NTF_CLASS_FENCE_WAIT || class == NTF_CLASS_UNMAP)
+		fprintf(out, "  nested %llu", (unsigned long long)h->nested);
+	fputc('\n', out);
+}
+
+struct proc_print {
+	FILE *out;
+	unsigned int class;
+};
+
+static int print_process(const struct ntf_agg_entry *ent, void *ctx)
+{
+	struct proc_print *pp = ctx;
+	char p50[16], p99[16], max[16];
+
+	if (ent->key.class != pp->class || !ent->hist.count)
+		return 0;
+	ntf_format_ns(p50, sizeof(p50), ntf_hist_quantile(&ent->hist, 0.50));
+	ntf_format_ns(p99, sizeof(p99), ntf_hist_quantile(&ent->hist, 0.99));
+	ntf_format_ns(max, sizeof(max), ent->hist.max_ns);
+	fprintf(pp->out, "      %-8d %-16s count %-8llu p50 %-8s p99 %-8s max %s\n",
+		ent->key.tgid == NTF_AGG_OTHER_TGID ? -1 : (int)ent->key.tgid,
+		ent->comm[0] ? ent->comm : "-", (unsigned long long)ent->hist.count, p50, p99,
+		max);
+	return 0;
+}
+
+void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_probe_state *probes,
+		     const struct ntf_report_opts *opts)
+{
+	for (unsigned int c = NTF_CLASS_INVAL_START; c < NTF_CLASS_MAX; c++) {
+		struct ntf_hist total;
+		char mechs[64];
+
+		if (!class_wanted(opts, c))
+			continue;
+		ntf_agg_class_total(agg, c, &total);
+		fprintf(out, "\n%s (%s)\n", ntf_class_name(c),
+			class_mechs(probes, c, mechs, sizeof(mechs)));
+		if (!total.count) {
+			fprintf(out, "    no events\n");
+			continue;
+		}
+		if (opts->graphs && c != NTF_CLASS_UNPIN)
+			ntf_hist_print(out, &total, opts->unit);
+		ntf_hist_summary(out, &total, c);
+		if (opts->per_process) {
+			struct proc_print pp = { .out = out, .class = c };
+
+			ntf_agg_foreach(agg, print_process, &pp);
+		}
+	}
+}
+
+json_t *ntf_hist_json(const struct ntf_hist *h)
+{
+	json_t *slots = json_array();
+	int last = -1;
+
+	for (int i = 0; i < NTF_HIST_SLOTS; i++)
+		if (h->slots[i])
+			last = i;
+	/* Slots as [low_ns, count] pairs, trailing empties left out. */
+	for (int i = 0; i <= last; i++)
+		json_array_append_new(slots, json_pack("[II]", (json_int_t)ntf_hist_slot_low(i),
+						       (json_int_t)h->slots[i]));
+	return json_pack("{sI sI sI sI sI sI sI sI sI so}", "count", (json_int_t)h->count, "sum_ns",
+			 (json_int_t)h->sum_ns, "p50_ns", (json_int_t)ntf_hist_quantile(h, 0.50),
+			 "p99_ns", (json_int_t)ntf_hist_quantile(h, 0.99), "max_ns",
+			 (json_int_t)h->max_ns, "failures", (json_int_t)h->failures, "pages",
+			 (json_int_t)h->pages, "nested", (json_int_t)h->nested, "slot_count",
+			 (json_int_t)NTF_HIST_SLOTS, "slots", slots);
+}
+
+json_t *ntf_probes_json(const struct ntf_probe_state *probes)
+{
+	json_t *arr = json_array();
+
+	for (unsigned int i = 0; i < ntf_probe_count; i++) {
+		const struct ntf_probe_state *st = &probes[i];
+		json_t *why = json_object();
+
+		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++)
+			if (st->why[m][0])
+				json_object_set_new(why, ntf_mech_name(m), json_string(st->why[m]));
+		json_array_append_new(arr, json_pack("{ss ss ss sb sb so}", "id", st->point->id,
+						     "func", st->point->func, "mech",
+						     st->attached ? ntf_mech_name(st->mech) : "none",
+						     "attached", st->attached, "core",
+						     st->point->core, "why", why));
+	}
+	return arr;
+}
+
+json_t *ntf_counters_json(const __u64 *c)
+{
+	return json_pack("{sI sI sI sI}", "ringbuf_drops", (json_int_t)c[NTF_CNT_RB_DROPS],
+			 "hist_drops", (json_int_t)c[NTF_CNT_HIST_DROPS], "inflight_drops",
+			 (json_int_t)c[NTF_CNT_INFLIGHT_DROPS], "bpf_events",
+			 (json_int_t)c[NTF_CNT_EVENTS]);
+}
+
+struct proc_json {
+	json_t *arr;
+};
+
+static int process_json(const struct ntf_agg_entry *ent, void *ctx)
+{
+	struct proc_json *pj = ctx;
+	json_t *o = ntf_hist_json(&ent->hist);
+
+	json_object_set_new(o, "class", json_string(ntf_class_name(ent->key.class)));
+	json_object_set_new(o, "tgid", json_integer(ent->key.tgid == NTF_AGG_OTHER_TGID
+							    ? -1
+							    : (json_int_t)ent->key.tgid));
+	json_object_set_new(o, "comm", json_string(ent->comm));
+	json_object_set_new(o, "subscriber", json_integer(ent->key.subscriber));
+	json_array_append_new(pj->arr, o);
+	return 0;
+}
+
+json_t *ntf_report_json(const struct ntf_agg *agg, const struct ntf_probe_state *probes,
+			const struct ntf_report_opts *opts)
+{
+	json_t *root = json_object(), *classes = json_object();
+
+	for (unsigned int c = NTF_CLASS_INVAL_START; c < NTF_CLASS_MAX; c++) {
+		struct ntf_hist total;
+
+		if (!class_wanted(opts, c))
+			continue;
+		ntf_agg_class_total(agg, c, &total);
+		json_object_set_new(classes, ntf_class_name(c), ntf_hist_json(&total));
+	}
+	json_object_set_new(root, "classes", classes);
+	if (probes)
+		json_object_set_new(root, "probes", ntf_probes_json(probes));
+	if (opts->per_process) {
+		struct proc_json pj = { .arr = json_array() };
+
+		ntf_agg_foreach(agg, process_json, &pj);
+		json_object_set_new(root, "processes", pj.arr);
+	}
+	return root;
+}

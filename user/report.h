@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Plain-text and JSON twins of what hist and notifierd print. */
+#ifndef NTF_REPORT_H
+#define NTF_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <jansson.h>
+#include "aggregate.h"
+#include "histogram.h"
+#include "probes.h"
+
+struct ntf_report_opts {
+	enum ntf_unit unit;
+	bool per_process;
+	bool graphs; /* star graphs under each class */
+	unsigned int class_mask; /* 1 << class; 0 means every class */
+};
+
+void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_probe_state *probes,
+		     const struct ntf_report_opts *opts);
+json_t *ntf_report_json(const struct ntf_agg *agg, const struct ntf_probe_state *probes,
+			const struct ntf_report_opts *opts);
+json_t *ntf_probes_json(const struct ntf_probe_state *probes);
+json_t *ntf_hist_json(const struct ntf_hist *h);
+json_t *ntf_counters_json(const __u64 *counters);
+/* "  count N  p50 ..  p99 ..  max .." summary line of one histogram. */
+void ntf_hist_summary(FILE *out, const struct ntf_hist *h, unsigned int class);
+
+#endif

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * An event source feeds decoded events to a handler: the live ring buffer,
+ * or a synthetic generator (and later a recorded file), so every consumer
+ * runs the same way with or without BPF.
+ */
+#ifndef NTF_SOURCE_H
+#define NTF_SOURCE_H
+
+#include <linux/types.h>
+#include "notifier.h"
+
+typedef int (*ntf_event_fn)(void *ctx, const struct ntf_event *e);
+
+struct ntf_source;
+
+struct ntf_source_ops {
+	const char *name;
+	/* Delivers what is ready, waiting up to timeout_ms. Returns the
+	 * number of events, -ENODATA at the end of a finite source, or a
+	 * negative errno.
+	 */
+	int (*poll)(struct ntf_source *src, int timeout_ms);
+	void (*free)(struct ntf_source *src);
+};
+
+struct ntf_source {
+	const struct ntf_source_ops *ops;
+	ntf_event_fn fn;
+	void *ctx;
+	__u64 bad_records; /* records that failed to decode */
+};
+
+static inline int ntf_source_poll(struct ntf_source *src, int timeout_ms)
+{
+	return src->ops->poll(src, timeout_ms);
+}
+
+static inline void ntf_source_free(struct ntf_source *src)
+{
+	if (src)
+		src->ops->free(src);
+}
+
+/* The BPF ring buffer behind events_fd. */
+struct ntf_source *ntf_source_bpf_new(int events_fd, ntf_event_fn fn, void *ctx);
+
+struct ntf_synth_opts {
+	__u64 seed;
+	__u64 count; /* events in all; 0 means endless */
+	__u32 batch; /* events per poll */
+	__u32 processes; /* distinct tgids to spread events over */
+};
+
+/* Deterministic pseudo-random events of every class, for tests and benchmarks. */
+struct ntf_source *ntf_source_synth_new(const struct ntf_synth_opts *opts, ntf_event_fn fn,
+					void *ctx);
+
+#endif

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef NTF_START_H
+#define NTF_START_H
+
+#include "tracer.h"
+
+/*
+ * Preflight, load and attach, saying on stderr what could not attach and
+ * why. Fails (non-zero) only when nothing at all attached.
+ */
+int ntf_start_tracer(const struct tracer_opts *opts, bool quiet, struct tracer **out);
+
+#endif

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "aggregate.h"
+#include "ksyms.h"
+#include "notifier.skel.h"
+#include "tracer.h"
+
+struct tracer {
+	struct notifier_bpf *skel;
+	struct ntf_probe_state probes[32];
+	struct ntf_ksyms *ksyms;
+};
+
+static bool verbose_libbpf;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	/*
+	 * Errors are reported once, with context, by the caller; libbpf's own
+	 * lines (warnings included) are only for -v.
+	 */
+	if (!verbose_libbpf)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+int tracer__new(const struct tracer_opts *opts, struct tracer **out)
+{
+	struct ntf_ladder_opts lopts = {
+		.no_fentry = opts->no_fentry,
+		.no_kprobe = opts->no_kprobe,
+	};
+	struct tracer *t;
+	int err;
+
+	_Static_assert(sizeof(((struct tracer *)0)->probes) / sizeof(struct ntf_probe_state) >= 16,
+		       "probe state array too small");
+	if (ntf_probe_count > sizeof(t->probes) / sizeof(t->probes[0]))
+		return -E2BIG;
+	verbose_libbpf = opts->verbose;
+	libbpf_set_print(libbpf_print);
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->ksyms = ntf_ksyms_load(NULL);
+	lopts.ksyms = t->ksyms;
+
+	t->skel = notifier_bpf__open();
+	if (!t->skel) {
+		err = -errno;
+		goto fail;
+	}
+	t->skel->rodata->stream_events = opts->stream;
+	t->skel->rodata->aggregate = opts->aggregate;
+	t->skel->rodata->per_process = opts->per_process;
+	t->skel->rodata->targ_tgid = opts->tgid;
+	t->skel->rodata->targ_cgroup = opts->cgroup_id;
+	t->skel->rodata->min_stream_ns = opts->min_stream_ns;
+	if (opts->hist_entries)
+		bpf_map__set_max_entries(t->skel->maps.hists, opts->hist_entries);
+	if (opts->ringbuf_bytes)
+		bpf_map__set_max_entries(t->skel->maps.events, opts->ringbuf_bytes);
+
+	err = ntf_ladder_choose(t->skel->obj, t->probes, &lopts);
+	if (err)
+		goto fail;
+	err = notifier_bpf__load(t->skel);
+	if (err)
+		goto fail;
+	*out = t;
+	return 0;
+fail:
+	tracer__free(t);
+	return err;
+}
+
+int tracer__attach(struct tracer *t)
+{
+	return ntf_ladder_attach(t->skel->obj, t->probes);
+}
+
+void tracer__free(struct tracer *t)
+{
+	if (!t)
+		return;
+	ntf_ladder_detach(t->probes);
+	notifier_bpf__destroy(t->skel);
+	ntf_ksyms_free(t->ksyms);
+	free(t);
+}
+
+const struct ntf_probe_state *tracer__probes(const struct tracer *t)
+{
+	return t->probes;
+}
+
+bool tracer__core_live(const struct tracer *t)
+{
+	for (unsigned int i = 0; i < ntf_probe_count; i++)
+		if (t->probes[i].point->core && !t->probes[i].attached)
+			return false;
+	return true;
+}
+
+int tracer__events_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.events);
+}
+
+int tracer__hists_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.hists);
+}
+
+int tracer__counters_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.counters);
+}
+
+int ntf_read_counters(int counters_fd, __u64 out[NTF_CNT_MAX])
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *vals;
+
+	if (ncpus < 0)
+		return ncpus;
+	vals = calloc(ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 i = 0; i < NTF_CNT_MAX; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(counters_fd, &i, vals)) {
+			int err = -errno;
+
+			free(vals);
+			return err;
+		}
+		for (int c = 0; c < ncpus; c++)
+			out[i] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+int ntf_read_hists(int hists_fd, struct ntf_agg *agg)
+{
+	struct ntf_hist_key key, next;
+	struct ntf_hist h;
+	void *prev = NULL;
+	int err;
+
+	while (!bpf_map_get_next_key(hists_fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(hists_fd, &next, &h)) {
+			err = ntf_agg_add_hist(agg, &next, &h);
+			if (err)
+				return err;
+		}
+		key = next;
+		prev = &key;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}

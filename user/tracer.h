@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The live tracer: opens the BPF object, configures it, climbs the attach
+ * ladder, and gives access to the ring buffer, the in-kernel histograms
+ * and the drop counters.
+ */
+#ifndef NTF_TRACER_H
+#define NTF_TRACER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "notifier.h"
+#include "probes.h"
+
+struct tracer_opts {
+	bool stream; /* per-event records through the ring buffer */
+	bool aggregate; /* in-kernel histograms */
+	bool per_process; /* in-kernel histograms keyed by tgid too */
+	__u32 tgid; /* 0: every process */
+	__u64 cgroup_id; /* 0: every cgroup */
+	__u64 min_stream_ns;
+	__u32 hist_entries;
+	__u32 ringbuf_bytes;
+	bool no_fentry;
+	bool no_kprobe;
+	bool verbose;
+};
+
+struct tracer;
+
+int tracer__new(const struct tracer_opts *opts, struct tracer **out);
+/* Returns the number of live probe points (>= 0) or a negative errno. */
+int tracer__attach(struct tracer *t);
+void tracer__free(struct tracer *t);
+
+const struct ntf_probe_state *tracer__probes(const struct tracer *t);
+bool tracer__core_live(const struct tracer *t);
+int tracer__events_fd(const struct tracer *t);
+int tracer__hists_fd(const struct tracer *t);
+int tracer__counters_fd(const struct tracer *t);
+
+/* Sums the per-CPU counters of a counters map fd. */
+int ntf_read_counters(int counters_fd, __u64 out[NTF_CNT_MAX]);
+
+struct ntf_agg;
+/* Adds every entry of a hists map fd into agg. */
+int ntf_read_hists(int hists_fd, struct ntf_agg *agg);
+
+#endif
