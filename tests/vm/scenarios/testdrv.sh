@@ -1,0 +1,20 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# Run the ntf_testdrv selftest; needs --file tests/kmod/testdrv-selftest.
+# Writes /results/testdrv-selftest.txt and the kernel log.
+
+modprobe ntf_testdrv || exit 1
+i=0
+while [ ! -e /dev/ntf_testdrv ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+
+testdrv-selftest >"$NTF_RESULTS/testdrv-selftest.txt" 2>&1
+rc=$?
+cat "$NTF_RESULTS/testdrv-selftest.txt"
+# Unloading proves release dropped every notifier and pin.
+rmmod ntf_testdrv || rc=1
+dmesg >"$NTF_RESULTS/dmesg.txt"
+exit $rc
