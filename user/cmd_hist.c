@@ -176,7 +176,8 @@ int cmd_hist(int argc, char **argv)
 	ntf_install_signals();
 	if (ntf_start_tracer(&a.tracer, a.quiet || a.json, &t))
 		return NTF_EXIT_RUNTIME;
-	if (!a.json)
+	/* Also in JSON mode: scripts wait for this line to know probes are live. */
+	if (!a.quiet)
 		fprintf(stderr, "Tracing MMU-notifier paths... Hit Ctrl-C to end.\n");
 	start = last = ntf_now_ms();
 	while (!ntf_exiting) {

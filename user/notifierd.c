@@ -222,7 +222,12 @@ static void print_summary(const struct daemon_args *a, struct tracer *t, struct 
 	if (kernel_agg)
 		ntf_read_hists(tracer__hists_fd(t), kernel_agg);
 	if (a->json) {
-		json_t *root = ntf_report_json(st->agg, tracer__probes(t), &a->report);
+		struct ntf_report_opts ro = a->report;
+		json_t *root;
+
+		/* Scripts get the per-process breakdown the stream has anyway. */
+		ro.per_process = true;
+		root = ntf_report_json(st->agg, tracer__probes(t), &ro);
 
 		json_object_set_new(root, "type", json_string("summary"));
 		json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
@@ -305,7 +310,7 @@ int main(int argc, char **argv)
 	}
 	if (a.pidfile && write_pidfile(a.pidfile))
 		goto out;
-	if (!a.quiet && !a.json && !a.daemonize)
+	if (!a.quiet && !a.daemonize)
 		fprintf(stderr, "notifierd: tracing; Ctrl-C to stop.\n");
 
 	start = last = ntf_now_ms();

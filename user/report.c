@@ -161,7 +161,7 @@ struct proc_json {
 static int process_json(const struct ntf_agg_entry *ent, void *ctx)
 {
 	struct proc_json *pj = ctx;
-	json_t *o = ntf_hist_json(&ent->hist);
+	json_t *o = ntf_hist_json(&ent->hist), *origins;
 
 	json_object_set_new(o, "class", json_string(ntf_class_name(ent->key.class)));
 	json_object_set_new(o, "tgid", json_integer(ent->key.tgid == NTF_AGG_OTHER_TGID
@@ -169,6 +169,12 @@ static int process_json(const struct ntf_agg_entry *ent, void *ctx)
 							    : (json_int_t)ent->key.tgid));
 	json_object_set_new(o, "comm", json_string(ent->comm));
 	json_object_set_new(o, "subscriber", json_integer(ent->key.subscriber));
+	origins = json_object();
+	for (unsigned int i = 0; i < NTF_ORIGIN_MAX; i++)
+		if (ent->origins[i])
+			json_object_set_new(origins, ntf_origin_name(i),
+					    json_integer(ent->origins[i]));
+	json_object_set_new(o, "origins", origins);
 	json_array_append_new(pj->arr, o);
 	return 0;
 }

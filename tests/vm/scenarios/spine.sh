@@ -1,0 +1,101 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# Guest half of the spine tests: runs each workload under a tracer and
+# saves both sides' JSON in /results. The host half (tests/vm/spine-test.sh)
+# compares what the tracer saw with what the workload knows it caused.
+#
+# Each case NAME leaves NAME.trace.json (tracer stdout), NAME.trace.err,
+# NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
+
+R=$NTF_RESULTS
+CASES=${NTF_CASES:-"kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe stream reclaim pin fence testdrv testdrv_fence"}
+
+modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
+modprobe vgem
+modprobe ntf_testdrv
+uname -r >"$R/kernel.txt"
+
+# Starts a tracer in the background and waits for it to say it is live.
+tracer_start() {
+	name=$1
+	shift
+	"$@" >"$R/$name.trace.json" 2>"$R/$name.trace.err" &
+	TPID=$!
+	i=0
+	while ! grep -q -e '^Tracing' -e 'tracing;' "$R/$name.trace.err" 2>/dev/null; do
+		if ! kill -0 $TPID 2>/dev/null || [ $i -ge 1200 ]; then
+			echo "tracer for $name did not start" >>"$R/$name.trace.err"
+			kill -9 $TPID 2>/dev/null
+			wait $TPID
+			echo 125 >"$R/$name.trace.rc"
+			return 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+tracer_stop() {
+	kill -INT $TPID
+	wait $TPID
+	echo $? >"$R/$1.trace.rc"
+}
+
+workload() {
+	name=$1
+	shift
+	"$@" >"$R/$name.wl.json" 2>"$R/$name.wl.err"
+	echo $? >"$R/$name.wl.rc"
+}
+
+# One tracer around one workload.
+traced() {
+	name=$1
+	tracer=$2
+	shift 2
+	# shellcheck disable=SC2086 # the tracer command is a word list
+	tracer_start "$name" $tracer || return
+	workload "$name" "$@"
+	tracer_stop "$name"
+}
+
+for c in $CASES; do
+	echo "== case $c"
+	case $c in
+	kvm_madvise)
+		traced $c "notifier hist -j -P" wl-kvm --op madvise --iterations 200 --pages 64 ;;
+	kvm_munmap)
+		traced $c "notifier hist -j -P" wl-kvm --op munmap --iterations 100 --pages 64 ;;
+	kvm_mprotect)
+		traced $c "notifier hist -j -P" wl-kvm --op mprotect --iterations 100 --pages 64 ;;
+	kvm_kprobe)
+		traced $c "notifier hist -j -P -k" wl-kvm --op madvise --iterations 200 --pages 64 ;;
+	stream)
+		tracer_start $c notifierd -j || continue
+		# The maps are pinned while the daemon runs.
+		ls /sys/fs/bpf/notifier >"$R/$c.pins.txt" 2>&1
+		workload $c wl-kvm --op madvise --iterations 500 --pages 16
+		tracer_stop $c
+		ls /sys/fs/bpf/notifier >"$R/$c.pins-after.txt" 2>&1
+		;;
+	reclaim)
+		setup-zram-swap.sh >"$R/$c.swap.txt" 2>&1
+		traced $c "notifierd -j --no-pin" wl-reclaim --pages 256
+		swapoff /dev/zram0 2>/dev/null
+		;;
+	pin)
+		traced $c "notifier hist -j -P" wl-pin --buffers 4 --pages 16 ;;
+	fence)
+		traced $c "notifierd -j --no-pin" wl-fence --count 3 --wait-ms 50 ;;
+	testdrv)
+		traced $c "notifier hist -j -P" wl-testdrv --sleep-us 150 --iterations 50 ;;
+	testdrv_fence)
+		traced $c "notifierd -j --no-pin" wl-testdrv --fence-wait-us 2000 --iterations 20 ;;
+	*)
+		echo "unknown case $c" >&2
+		exit 2 ;;
+	esac
+done
+dmesg >"$R/dmesg.txt"
+exit 0
