@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,22 @@ void ntf_usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (try '%s --help')\n", ntf_prog);
 	exit(NTF_EXIT_USAGE);
+}
+
+const char *ntf_bad_option(char **argv)
+{
+	static char buf[3];
+
+	/*
+	 * optopt holds a short option's letter (argv[optind - 1] may be an
+	 * earlier word while getopt is inside a cluster such as -xq); it is 0
+	 * for an unknown long option, which argv[optind - 1] then holds.
+	 */
+	if (optopt > 0 && optopt < 128) {
+		snprintf(buf, sizeof(buf), "-%c", optopt);
+		return buf;
+	}
+	return argv[optind - 1];
 }
 
 __u64 ntf_parse_u64(const char *opt, const char *arg, __u64 min, __u64 max)

@@ -18,6 +18,12 @@ void ntf_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* One-line usage error naming the problem plus a pointer to --help; exits 2. */
 void ntf_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/*
+ * The option getopt_long just rejected, for a one-line usage error: set
+ * opterr = 0 first, or getopt prints a second line of its own.
+ */
+const char *ntf_bad_option(char **argv);
+
 /* Strict parses: the whole string, within range, else a usage error. */
 __u64 ntf_parse_u64(const char *opt, const char *arg, __u64 min, __u64 max);
 /* Seconds as "2", "0.5", "1.5s", "500ms"; returns milliseconds. */

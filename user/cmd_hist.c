@@ -92,6 +92,7 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 
 	a->tracer.aggregate = true;
 	a->report.graphs = true;
+	opterr = 0; /* ntf_usage_error says it in one line */
 	while ((opt = getopt_long(argc, argv, "d:i:p:c:Pe:umjkqvh", hist_options, NULL)) != -1) {
 		switch (opt) {
 		case 'd': a->duration_ms = ntf_parse_duration_ms("-d", optarg); break;
@@ -107,7 +108,7 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 		case 'q': a->quiet = true; break;
 		case 'v': a->tracer.verbose = true; break;
 		case 'h': fputs(hist_usage, stdout); exit(0);
-		default: ntf_usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}
 	}
 	if (optind < argc)

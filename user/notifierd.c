@@ -98,6 +98,7 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 	a->tracer.aggregate = true;
 	a->pin_dir = "/sys/fs/bpf/notifier";
 	a->max_keys = 65536;
+	opterr = 0; /* ntf_usage_error says it in one line */
 	while ((opt = getopt_long(argc, argv, "d:i:Sp:c:e:Hb:K:Djkqvh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'd': a->duration_ms = ntf_parse_duration_ms("-d", optarg); break;
@@ -123,7 +124,7 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 		case 'q': a->quiet = true; break;
 		case 'v': a->tracer.verbose = true; break;
 		case 'h': fputs(usage, stdout); exit(0);
-		default: ntf_usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}
 	}
 	if (optind < argc)
