@@ -98,18 +98,15 @@ for f in modules.builtin modules.builtin.modinfo modules.order; do
 	[ -f "$NTF_MODDIR/$f" ] && cp "$NTF_MODDIR/$f" "$stage/$moddir/"
 done
 
-# Name as modprobe sees it: basename, no .ko*, '-' and '_' equivalent.
-modname() {
-	local b=${1##*/}
-
-	b=${b%%.ko*}
-	printf '%s\n' "${b//-/_}"
-}
-
+# Index modules.dep by the name modprobe uses: basename without .ko*, with
+# '-' and '_' equivalent. (Plain expansions: a subshell per line of the
+# ~4000-line file would cost seconds.)
 declare -A dep_line=()
 while IFS= read -r line; do
-	path=${line%%:*}
-	dep_line[$(modname "$path")]=$line
+	name=${line%%:*}
+	name=${name##*/}
+	name=${name%%.ko*}
+	dep_line[${name//-/_}]=$line
 done <"$NTF_MODDIR/modules.dep"
 
 # Copy one module from the tree, uncompressed so that busybox modprobe
