@@ -13,6 +13,7 @@
 #   root/boot/vmlinuz-<ver>
 #   root/lib/modules/<ver>/            with modules.dep from depmod
 #   root/usr/src/linux-headers-<ver>/  KDIR for out-of-tree modules
+#   root/boot/vmlinux-<ver>            ELF with the kernel's BTF (.BTF)
 set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -26,7 +27,8 @@ esac
 
 # depmod comes from kmod; the kbuild helpers (fixdep, modpost, objtool) are
 # prebuilt and link libelf and libssl; Debian's headers build with gcc-12.
-ensure_pkgs kmod make gcc-12 libc6-dev libelf1 libssl3
+# pahole adds BTF to out-of-tree modules; xz-utils unpacks vmlinux.
+ensure_pkgs kmod make gcc-12 libc6-dev libelf1 libssl3 pahole xz-utils
 
 cached_ok() {
 	local ver
@@ -40,7 +42,7 @@ cached_ok() {
 	fi
 	load_kernel_env
 	[ -f "$NTF_VMLINUZ" ] && [ -f "$NTF_MODDIR/modules.dep" ] &&
-		[ -f "$NTF_KDIR/Makefile" ]
+		[ -f "$NTF_KDIR/Makefile" ] && [ -s "$NTF_ROOT/boot/vmlinux-$ver" ]
 }
 
 if [ $refresh -eq 0 ] && cached_ok; then
@@ -178,6 +180,40 @@ depmod -b "$root" "$ver" || die "depmod -b $root $ver failed"
 nko=$(grep -c '\.ko:' "$NTF_MODDIR/modules.dep" || true)
 ncomp=$(grep -c '\.ko\.[a-z]*:' "$NTF_MODDIR/modules.dep" || true)
 log "modules.dep: $nko plain .ko, $ncomp compressed"
+
+# An ELF vmlinux carries the kernel's BTF: the base for module BTF and for
+# CO-RE checks on the host. The bzImage holds it compressed after the
+# decompressor stub; find the payload by its magic.
+vmlinux=$root/boot/vmlinux-$ver
+if [ ! -s "$vmlinux" ]; then
+	log "extracting vmlinux from vmlinuz-$ver"
+	extracted=0
+	for fmt in 'xz:\xfd7zXZ\x00' 'zstd:\x28\xb5\x2f\xfd' 'gzip:\x1f\x8b\x08'; do
+		tool=${fmt%%:*}
+		for off in $(LC_ALL=C grep -obUaP "${fmt#*:}" "$NTF_VMLINUZ" |
+			     cut -d: -f1 | head -n 4); do
+			case $tool in
+			xz) dec=(xz -dc --single-stream) ;;
+			zstd) dec=(zstd -qdc) ;;
+			gzip) dec=(gzip -dc) ;;
+			esac
+			command -v "${dec[0]}" >/dev/null || continue
+			# Trailing bytes after the stream make gzip/zstd complain.
+			tail -c +$((off + 1)) "$NTF_VMLINUZ" |
+				"${dec[@]}" >"$vmlinux.tmp" 2>/dev/null || true
+			if [ "$(head -c 4 "$vmlinux.tmp" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+				extracted=1
+				break 2
+			fi
+		done
+	done
+	if [ $extracted -eq 1 ]; then
+		mv "$vmlinux.tmp" "$vmlinux"
+	else
+		rm -f "$vmlinux.tmp"
+		log "warning: could not extract vmlinux; modules will build without BTF"
+	fi
+fi
 
 printf '%s\n' "$ver" >"$NTF_CACHE/kernel-version"
 touch "$NTF_CACHE/ready-$ver"

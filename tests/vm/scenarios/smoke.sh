@@ -41,6 +41,7 @@ check "/dev/dri/card0 exists" wait_for /dev/dri/card0
 check "modprobe ntf_testdrv" modprobe ntf_testdrv
 check "/dev/ntf_testdrv exists" wait_for /dev/ntf_testdrv
 check "/sys/kernel/btf/vmlinux exists" test -s /sys/kernel/btf/vmlinux
+check "ntf_testdrv has module BTF" test -s /sys/kernel/btf/ntf_testdrv
 check "tracefs mounted" test -e /sys/kernel/tracing/available_events
 check "bpffs mounted" grep -q ' /sys/fs/bpf bpf ' /proc/mounts
 check "debugfs mounted" grep -q ' /sys/kernel/debug debugfs ' /proc/mounts
