@@ -156,13 +156,18 @@ json_t *ntf_counters_json(const __u64 *c)
 
 struct proc_json {
 	json_t *arr;
+	const struct ntf_report_opts *opts;
 };
 
 static int process_json(const struct ntf_agg_entry *ent, void *ctx)
 {
 	struct proc_json *pj = ctx;
-	json_t *o = ntf_hist_json(&ent->hist), *origins;
+	json_t *o, *origins;
 
+	/* -e narrows the processes as it does the classes, like the text report. */
+	if (!class_wanted(pj->opts, ent->key.class))
+		return 0;
+	o = ntf_hist_json(&ent->hist);
 	json_object_set_new(o, "class", json_string(ntf_class_name(ent->key.class)));
 	json_object_set_new(o, "tgid", json_integer(ent->key.tgid == NTF_AGG_OTHER_TGID
 							    ? -1
@@ -196,7 +201,7 @@ json_t *ntf_report_json(const struct ntf_agg *agg, const struct ntf_probe_state 
 	if (probes)
 		json_object_set_new(root, "probes", ntf_probes_json(probes));
 	if (opts->per_process) {
-		struct proc_json pj = { .arr = json_array() };
+		struct proc_json pj = { .arr = json_array(), .opts = opts };
 
 		ntf_agg_foreach(agg, process_json, &pj);
 		json_object_set_new(root, "processes", pj.arr);
