@@ -172,6 +172,8 @@ int wl_kvm_create_vm(void)
 	if (kvm < 0)
 		wl_die_errno("open /dev/kvm");
 	ver = ioctl(kvm, KVM_GET_API_VERSION, 0);
+	if (ver < 0)
+		wl_die_errno("ioctl KVM_GET_API_VERSION");
 	if (ver != KVM_API_VERSION)
 		wl_die("KVM_GET_API_VERSION: got %d, expected %d", ver,
 		       KVM_API_VERSION);

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Long-option values shared by every program; keep clear of ASCII. */
+/* getopt values of the common options; each program's own start above. */
 enum {
 	WL_OPT_HELP = 'h',
 	WL_OPT_PAUSE = 0x100,
@@ -30,10 +30,11 @@ enum {
 void wl_init(const char *name, const char *usage);
 
 /* Print "name: message" (plus ": strerror(errno)" for wl_die_errno), exit 1. */
-void wl_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-void wl_die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+#define WL_NORETURN_PRINTF __attribute__((format(printf, 1, 2), noreturn))
+void wl_die(const char *fmt, ...) WL_NORETURN_PRINTF;
+void wl_die_errno(const char *fmt, ...) WL_NORETURN_PRINTF;
 /* One-line usage error, exit 2. */
-void wl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void wl_usage_error(const char *fmt, ...) WL_NORETURN_PRINTF;
 
 /*
  * Parse argv with getopt_long; calls handle(opt, optarg) for options not
