@@ -3,11 +3,19 @@
  * Selftest of the ntf_testdrv module, run inside the test VM.
  *
  * Build: gcc -static -O2 -Wall -Wextra -o testdrv-selftest testdrv-selftest.c
+ * Usage: testdrv-selftest [--oom-cgroup DIR]
+ *
  * Prints one "ok"/"not ok" line per check and a closing
- * "N passed, N failed" line; exits non-zero if any check failed.
+ * "N passed, N failed, N skipped" line; exits non-zero if a check failed.
+ *
+ * With --oom-cgroup, DIR is a cgroup v2 directory to create for a memcg OOM
+ * kill, so the OOM reaper invalidates a registered range non-blockably and
+ * the module's refuse_nonblock path runs.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +23,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,7 +36,14 @@
 #define FENCE_US	2000
 #define PIN_PAGES	16
 
-static int passed, failed;
+/* OOM test: memcg limit, memory the victim touches to exceed it, and how
+ * long its stuck invalidate waits (the reaper starts ~2 s after the kill).
+ */
+#define OOM_LIMIT	(32 << 20)
+#define OOM_TOUCH	(256 << 20)
+#define OOM_FENCE_US	4000000
+
+static int passed, failed, skipped;
 static long page_size;
 
 static void check(int cond, const char *fmt, ...)
@@ -214,6 +231,121 @@ static void test_pin(void)
 	munmap(buf, len);
 }
 
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+struct oom_victim {
+	char *buf;
+	size_t len;
+};
+
+static void *oom_blocker(void *arg)
+{
+	struct oom_victim *v = arg;
+
+	/* Sits in the invalidate's fence wait, holding mmap_lock for read. */
+	madvise(v->buf, v->len, MADV_DONTNEED);
+	return NULL;
+}
+
+/*
+ * Child: join the memcg, register a range, park a thread inside its
+ * invalidate so the process cannot exit quickly, then exceed the limit.
+ * The memcg OOM killer kills it and the OOM reaper, finding it still
+ * alive, unmaps its memory with non-blockable notifier ranges.
+ */
+static void oom_child(int fd, const char *cg)
+{
+	char procs[512];
+	struct oom_victim v;
+	pthread_t thr;
+	char *big;
+	size_t off;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	if (write_file(procs, "0"))
+		_exit(10);
+
+	v.len = NPAGES * page_size;
+	v.buf = map_anon(v.len);
+	touch(v.buf, v.len);
+	if (do_register(fd, v.buf, v.len) < 0)
+		_exit(11);
+	/* Map before the blocker holds mmap_lock; faults only need it read. */
+	big = map_anon(OOM_TOUCH);
+
+	if (pthread_create(&thr, NULL, oom_blocker, &v))
+		_exit(12);
+	usleep(200000);
+	for (off = 0; off < OOM_TOUCH; off += page_size)
+		big[off] = 1;
+	_exit(13);	/* not killed: the limit did not hold */
+}
+
+static void test_oom_refusal(const char *cg)
+{
+	struct ntf_testdrv_stats st;
+	char path[512], limit[32];
+	int fd, status = 0, i;
+	pid_t pid;
+
+	if (!cg) {
+		printf("ok - # SKIP OOM-reaper refusal (no --oom-cgroup)\n");
+		skipped++;
+		return;
+	}
+
+	snprintf(path, sizeof(path), "%s/memory.max", cg);
+	snprintf(limit, sizeof(limit), "%d", OOM_LIMIT);
+	if ((mkdir(cg, 0755) && errno != EEXIST) || write_file(path, limit)) {
+		check(0, "set up memcg %s: %s", cg, strerror(errno));
+		return;
+	}
+
+	fd = open_dev();
+	check(do_config(fd, 0, OOM_FENCE_US, 1, 0) == 0,
+	      "config fence_wait_us=%d refuse_nonblock=1", OOM_FENCE_US);
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		oom_child(fd, cg);
+
+	/* Once the reaper was refused, let the exit-time invalidate be quick. */
+	for (i = 0; i < 300; i++) {
+		st = get_stats(fd);
+		if (st.refusals)
+			break;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			pid = 0;
+			break;
+		}
+		usleep(100000);
+	}
+	do_config(fd, 0, 0, 1, 0);
+	if (pid)
+		waitpid(pid, &status, 0);
+
+	st = get_stats(fd);
+	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	      "memcg OOM killed the child (status 0x%x)", status);
+	check(st.refusals >= 1, "refusals %llu >= 1 (OOM reaper, non-blockable)",
+	      (unsigned long long)st.refusals);
+	check(st.fence_waits >= 1, "fence_waits %llu >= 1 (blocker)",
+	      (unsigned long long)st.fence_waits);
+	close(fd);
+	rmdir(cg);
+}
+
 static void test_limits(void)
 {
 	size_t len = 4 * page_size;
@@ -240,11 +372,20 @@ static void test_limits(void)
 	munmap(buf, len);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	const char *oom_cg = NULL;
 	size_t len;
 	char *buf;
 	int fd;
+
+	if (argc == 3 && !strcmp(argv[1], "--oom-cgroup")) {
+		oom_cg = argv[2];
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: %s [--oom-cgroup DIR]\n", argv[0]);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	page_size = sysconf(_SC_PAGESIZE);
 	len = NPAGES * page_size;
@@ -259,7 +400,8 @@ int main(void)
 
 	test_pin();
 	test_limits();
+	test_oom_refusal(oom_cg);
 
-	printf("%d passed, %d failed\n", passed, failed);
+	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

@@ -168,6 +168,7 @@ exec </dev/console >/dev/console 2>&1
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tracefs tracefs /sys/kernel/tracing
 mount -t bpf bpf /sys/fs/bpf
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t tmpfs tmpfs /tmp
 mkdir -p /dev/pts /dev/shm /results
 mount -t devpts devpts /dev/pts

@@ -11,7 +11,11 @@ while [ ! -e /dev/ntf_testdrv ] && [ $i -lt 50 ]; do
 	i=$((i + 1))
 done
 
-testdrv-selftest >"$NTF_RESULTS/testdrv-selftest.txt" 2>&1
+# A memcg for the OOM-reaper part of the selftest.
+echo +memory >/sys/fs/cgroup/cgroup.subtree_control
+
+testdrv-selftest --oom-cgroup /sys/fs/cgroup/ntf-oom \
+	>"$NTF_RESULTS/testdrv-selftest.txt" 2>&1
 rc=$?
 cat "$NTF_RESULTS/testdrv-selftest.txt"
 # Unloading proves release dropped every notifier and pin.
