@@ -23,15 +23,30 @@
 #define NTF_MMU_NOTIFIER_RANGE_BLOCKABLE 1
 
 /*
- * folio->flags became memdesc_flags_t (a struct wrapping the same
- * unsigned long) in 6.18; reading the 8 bytes at the field's relocated
- * offset works for both.
+ * folio->flags became memdesc_flags_t, a struct wrapping the same unsigned
+ * long, in 6.18 ("mm: introduce memdesc_flags_t"). A relocation against the
+ * wrong type kind fails, so each layout gets its own flavour.
  */
+struct folio___pre_memdesc {
+	unsigned long flags;
+} __attribute__((preserve_access_index));
+
+struct folio___memdesc {
+	struct {
+		unsigned long f;
+	} flags;
+} __attribute__((preserve_access_index));
+
 static __always_inline unsigned long ntf_folio_flags(struct folio *folio)
 {
+	struct folio___memdesc *md = (void *)folio;
+	struct folio___pre_memdesc *old = (void *)folio;
 	unsigned long flags = 0;
 
-	bpf_core_read(&flags, sizeof(flags), &folio->flags);
+	if (bpf_core_field_exists(md->flags))
+		bpf_core_read(&flags, sizeof(flags), &md->flags.f);
+	else
+		bpf_core_read(&flags, sizeof(flags), &old->flags);
 	return flags;
 }
 

@@ -79,9 +79,10 @@ static __always_inline void count(__u32 idx)
 		(*v)++;
 }
 
-static __always_inline __u32 log2_u64(__u64 v)
+/* 64-bit all through: 6.1's verifier loses the bound of a 32-bit index. */
+static __always_inline __u64 log2_u64(__u64 v)
 {
-	__u32 r = 0, shift;
+	__u64 r = 0, shift;
 
 	shift = (v > 0xffffffffULL) << 5;
 	v >>= shift;
@@ -209,7 +210,7 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 		.tgid = per_process ? e->tgid : 0,
 	};
 	struct ntf_hist *h;
-	__u32 slot;
+	__u64 slot;
 
 	h = bpf_map_lookup_elem(&hists, &key);
 	if (!h) {
@@ -245,8 +246,11 @@ static __always_inline void emit(struct ntf_event *e, __u64 pages)
 		count(NTF_CNT_RB_DROPS);
 }
 
-/* Time spent in invalidates is charged to an unmap in flight on this thread. */
-static __always_inline void charge_unmap(__u64 ns)
+/*
+ * Time spent in invalidates is charged to an unmap in flight on this
+ * thread; a start/end pair counts as one call.
+ */
+static __always_inline void charge_unmap(__u64 ns, bool is_start)
 {
 	struct ntf_inflight_key key = inflight_key(NTF_CLASS_UNMAP);
 	struct ntf_inflight *u = bpf_map_lookup_elem(&inflight, &key);
@@ -254,7 +258,8 @@ static __always_inline void charge_unmap(__u64 ns)
 	if (!u)
 		return;
 	__sync_fetch_and_add(&u->notifier_ns, ns);
-	__sync_fetch_and_add(&u->notifier_calls, 1);
+	if (is_start)
+		__sync_fetch_and_add(&u->notifier_calls, 1);
 }
 
 /*
@@ -298,7 +303,7 @@ static __always_inline int inval_exit(__u32 class, __u8 mech, long ret)
 	if (ret)
 		e.flags |= NTF_F_FAILED;
 	fill_task(&e);
-	charge_unmap(e.latency_ns);
+	charge_unmap(e.latency_ns, class == NTF_CLASS_INVAL_START);
 	emit(&e, 0);
 	return 0;
 }

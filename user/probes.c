@@ -157,7 +157,7 @@ static bool try_tracepoint(struct ntf_probe_state *st, const struct btf *btf)
 }
 
 static void set_autoload(struct bpf_object *obj, const struct ntf_probe_point *p,
-			 unsigned int keep)
+			 unsigned int keep_mask)
 {
 	for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
 		for (int i = 0; i < 2; i++) {
@@ -167,7 +167,7 @@ static void set_autoload(struct bpf_object *obj, const struct ntf_probe_point *p
 				continue;
 			prog = bpf_object__find_program_by_name(obj, p->progs[m][i]);
 			if (prog)
-				bpf_program__set_autoload(prog, m == keep);
+				bpf_program__set_autoload(prog, keep_mask & (1u << m));
 		}
 	}
 }
@@ -192,19 +192,49 @@ int ntf_ladder_choose(struct bpf_object *obj, struct ntf_probe_state *states,
 		if (opts->no_fentry)
 			set_why(st, NTF_MECH_FENTRY, "%s", "disabled by option");
 		else if (try_fentry(st, btf))
-			st->mech = NTF_MECH_FENTRY;
-
-		if (st->mech == NTF_MECH_NONE) {
-			if (opts->no_kprobe)
-				set_why(st, NTF_MECH_KPROBE, "%s", "disabled by option");
-			else if (try_kprobe(st, opts, have_kprobes))
-				st->mech = NTF_MECH_KPROBE;
-		}
-		if (st->mech == NTF_MECH_NONE && try_tracepoint(st, btf))
-			st->mech = NTF_MECH_TRACEPOINT;
-		set_autoload(obj, p, st->mech);
+			st->loadable |= 1u << NTF_MECH_FENTRY;
+		if (opts->no_kprobe)
+			set_why(st, NTF_MECH_KPROBE, "%s", "disabled by option");
+		else if (try_kprobe(st, opts, have_kprobes))
+			st->loadable |= 1u << NTF_MECH_KPROBE;
+		/* The tracepoint carries less: only when neither probe can load. */
+		if (!st->loadable && try_tracepoint(st, btf))
+			st->loadable |= 1u << NTF_MECH_TRACEPOINT;
+		set_autoload(obj, p, st->loadable);
 	}
 	btf__free(btf);
+	return 0;
+}
+
+static const char *attach_error(int err)
+{
+	/* ENOTSUPP (524) is kernel-internal: strerror() has no text for it. */
+	if (err == -524)
+		return "not supported for this function (ENOTSUPP)";
+	return strerror(-err);
+}
+
+/* Attaches one rung, exit first: an entry without its exit would only fill the in-flight map. */
+static int attach_rung(struct bpf_object *obj, struct ntf_probe_state *st, unsigned int mech)
+{
+	const char *const *names = st->point->progs[mech];
+
+	for (int j = 1; j >= 0; j--) {
+		struct bpf_program *prog;
+		int err;
+
+		if (!names[j])
+			continue;
+		prog = bpf_object__find_program_by_name(obj, names[j]);
+		st->links[j] = prog ? bpf_program__attach(prog) : NULL;
+		if (st->links[j])
+			continue;
+		err = prog ? -errno : -ENOENT;
+		snprintf(st->why[mech], NTF_REASON_LEN, "attach failed: %s", attach_error(err));
+		bpf_link__destroy(st->links[1]);
+		st->links[1] = NULL;
+		return err;
+	}
 	return 0;
 }
 
@@ -214,31 +244,15 @@ int ntf_ladder_attach(struct bpf_object *obj, struct ntf_probe_state *states)
 
 	for (unsigned int i = 0; i < ntf_probe_count; i++) {
 		struct ntf_probe_state *st = &states[i];
-		const char *const *names = st->point->progs[st->mech];
 
-		if (st->mech == NTF_MECH_NONE)
-			continue;
-		/* Exit first: an entry without its exit would only fill the in-flight map. */
-		for (int j = 1; j >= 0; j--) {
-			struct bpf_program *prog;
-
-			if (!names[j])
+		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
+			if (!(st->loadable & (1u << m)) || attach_rung(obj, st, m))
 				continue;
-			prog = bpf_object__find_program_by_name(obj, names[j]);
-			st->links[j] = prog ? bpf_program__attach(prog) : NULL;
-			if (!st->links[j]) {
-				int err = prog ? -errno : -ENOENT;
-
-				snprintf(st->why[st->mech], NTF_REASON_LEN, "attach failed: %s",
-					 strerror(-err));
-				bpf_link__destroy(st->links[1]);
-				st->links[1] = NULL;
-				break;
-			}
-		}
-		st->attached = st->links[0] != NULL;
-		if (st->attached)
+			st->mech = m;
+			st->attached = true;
 			live++;
+			break;
+		}
 	}
 	return live;
 }
@@ -259,14 +273,14 @@ void ntf_ladder_report(FILE *out, const struct ntf_probe_state *states)
 	for (unsigned int i = 0; i < ntf_probe_count; i++) {
 		const struct ntf_probe_state *st = &states[i];
 
-		if (st->attached) {
-			fprintf(out, "  %-34s %-10s %s\n", st->point->id, ntf_mech_name(st->mech),
-				st->point->func);
-			continue;
-		}
-		fprintf(out, "  %-34s %-10s %s\n", st->point->id, "-", st->point->func);
-		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++)
+		fprintf(out, "  %-34s %-10s %s\n", st->point->id,
+			st->attached ? ntf_mech_name(st->mech) : "-", st->point->func);
+		/* Rungs above the one that attached, or all of them, say why not. */
+		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
+			if (st->attached && m >= st->mech)
+				break;
 			if (st->why[m][0])
 				fprintf(out, "  %-34s   %s: %s\n", "", ntf_mech_name(m), st->why[m]);
+		}
 	}
 }

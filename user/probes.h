@@ -29,7 +29,8 @@ struct ntf_probe_point {
 
 struct ntf_probe_state {
 	const struct ntf_probe_point *point;
-	unsigned int mech; /* rung chosen for loading, then attached; NONE if none */
+	unsigned int loadable; /* 1 << mech for each rung loaded */
+	unsigned int mech; /* rung attached; NONE if none */
 	bool attached;
 	char why[NTF_MECH_MAX][NTF_REASON_LEN]; /* why a rung was not used */
 	struct bpf_link *links[2];
@@ -45,13 +46,15 @@ struct ntf_ladder_opts {
 };
 
 /*
- * Before load: picks the first rung each point can use, by test-loading a
- * tiny program where that is the only way to know, and turns off autoload
- * of every other program.
+ * Before load: finds the rungs each point can use, by test-loading a tiny
+ * program where that is the only way to know, and turns off autoload of
+ * the others. Every usable rung is loaded, so attach can still fall back
+ * (fentry loads but may not attach, e.g. past the trampoline's argument
+ * limit).
  */
 int ntf_ladder_choose(struct bpf_object *obj, struct ntf_probe_state *states,
 		      const struct ntf_ladder_opts *opts);
-/* After load: attaches each chosen rung. Returns the number of live points. */
+/* After load: attaches the first rung that works. Returns the live points. */
 int ntf_ladder_attach(struct bpf_object *obj, struct ntf_probe_state *states);
 void ntf_ladder_detach(struct ntf_probe_state *states);
 
