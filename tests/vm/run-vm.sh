@@ -61,12 +61,17 @@ done
 [[ $timeout =~ ^[0-9]+$ ]] && [ "$timeout" -gt 0 ] ||
 	die "--timeout must be a positive number of seconds"
 
-ensure_pkgs qemu-system-x86 coreutils
+ensure_pkgs qemu-system-x86 coreutils util-linux
 
 now() { date +%s.%N; }
 # Seconds since a now() stamp, one decimal.
 since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.1f", a - b }'; }
 t_start=$(now)
+
+# Runs in parallel must not fetch or build the module at the same time.
+mkdir -p "$NTF_CACHE"
+exec 9>"$NTF_CACHE/build.lock"
+flock 9
 
 "$NTF_REPO/tests/vm/fetch-kernel.sh"
 load_kernel_env
@@ -87,11 +92,21 @@ outdir=$(cd "$outdir" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/ntf-vm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+# Stale results of an earlier run in the same DIR must not pass for new
+# ones; remove only what that run wrote.
+if [ -f "$outdir/results.list" ]; then
+	while IFS= read -r f; do
+		rm -f "$outdir/$f"
+	done <"$outdir/results.list"
+fi
+rm -f "$outdir/console.log" "$outdir/qemu.stderr" "$outdir/results.list"
+
 t0=$(now)
 "$NTF_REPO/tests/vm/mkinitramfs.sh" --out "$work/initramfs.cpio.gz" \
 	--scenario "$scenario" --kmod "$ko" \
 	${files[@]+"${files[@]}"} ${modules[@]+"${modules[@]}"}
 log "initramfs built in $(since "$t0")s"
+flock -u 9	# the module is in the image now; others may rebuild it
 
 # Leave the guest time to dump its results if the scenario hangs.
 if [ "$timeout" -ge 60 ]; then
@@ -196,6 +211,7 @@ for namef in "$work"/b64/*.name; do
 		bad=1
 		continue
 	fi
+	printf '%s\n' "$name" >>"$outdir/results.list"
 	nres=$((nres + 1))
 done
 
