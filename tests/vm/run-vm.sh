@@ -79,7 +79,8 @@ load_kernel_env
 # kbuild rebuilds only what changed (and everything if KDIR changed).
 log "building ntf_testdrv for $NTF_KVER"
 kmod_log=$(mktemp)
-if ! make -C "$NTF_REPO/tests/kmod" KDIR="$NTF_KDIR" modules >"$kmod_log" 2>&1; then
+if ! make -C "$NTF_REPO/tests/kmod" KDIR="$NTF_KDIR" \
+	  VMLINUX="$NTF_ROOT/boot/vmlinux-$NTF_KVER" modules >"$kmod_log" 2>&1; then
 	cat "$kmod_log" >&2
 	rm -f "$kmod_log"
 	die "building tests/kmod failed"
