@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "decode.h"
+
+#define MMU_NOTIFY_UNMAP 0
+#define MMU_NOTIFY_MIGRATE 6
+
+/* A record as BPF would write it: a user task in madvise(). */
+static struct ntf_event valid_event(void)
+{
+	struct ntf_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.class = NTF_CLASS_INVAL_START;
+	e.mech = NTF_MECH_FENTRY;
+	e.pid = e.tgid = 4242;
+	e.latency_ns = 1234;
+	e.syscall_nr = 28;
+	strcpy(e.comm, "worker");
+	return e;
+}
+
+static void rejects_wrong_sizes(void **state)
+{
+	unsigned char buf[sizeof(struct ntf_event) + 8];
+	struct ntf_event e = valid_event(), out;
+
+	(void)state;
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, &e, sizeof(e));
+	assert_int_equal(ntf_decode(buf, sizeof(e) - 1, &out), -EINVAL);
+	assert_int_equal(ntf_decode(buf, sizeof(e) - 8, &out), -EINVAL);
+	assert_int_equal(ntf_decode(buf, 0, &out), -EINVAL);
+	assert_int_equal(ntf_decode(buf, sizeof(e) + 1, &out), -EINVAL);
+	assert_int_equal(ntf_decode(buf, sizeof(e) + 8, &out), -EINVAL);
+	/* the same bytes at the right size are fine: size was the only fault */
+	assert_int_equal(ntf_decode(buf, sizeof(e), &out), 0);
+}
+
+static void rejects_bad_class(void **state)
+{
+	struct ntf_event e = valid_event(), out;
+
+	(void)state;
+	e.class = NTF_CLASS_NONE;
+	assert_int_equal(ntf_decode(&e, sizeof(e), &out), -EINVAL);
+	e.class = NTF_CLASS_MAX;
+	assert_int_equal(ntf_decode(&e, sizeof(e), &out), -EINVAL);
+	e.class = 0xffff;
+	assert_int_equal(ntf_decode(&e, sizeof(e), &out), -EINVAL);
+	for (unsigned int c = NTF_CLASS_INVAL_START; c < NTF_CLASS_MAX; c++) {
+		e.class = c;
+		assert_int_equal(ntf_decode(&e, sizeof(e), &out), 0);
+		assert_int_equal(out.class, c);
+	}
+}
+
+static void rejects_bad_mech(void **state)
+{
+	struct ntf_event e = valid_event(), out;
+
+	(void)state;
+	e.mech = NTF_MECH_NONE;
+	assert_int_equal(ntf_decode(&e, sizeof(e), &out), -EINVAL);
+	e.mech = NTF_MECH_MAX;
+	assert_int_equal(ntf_decode(&e, sizeof(e), &out), -EINVAL);
+	e.mech = 0xff;
+	assert_int_equal(ntf_decode(&e, sizeof(e), &out), -EINVAL);
+	for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
+		e.mech = m;
+		assert_int_equal(ntf_decode(&e, sizeof(e), &out), 0);
+		assert_int_equal(out.mech, m);
+	}
+}
+
+static void accepts_valid_and_terminates_comm(void **state)
+{
+	struct ntf_event e = valid_event(), out;
+
+	(void)state;
+	/* BPF copies comm with bpf_get_current_comm; never trust the NUL */
+	memset(e.comm, 'A', sizeof(e.comm));
+	memset(&out, 0x5a, sizeof(out));
+	assert_int_equal(ntf_decode(&e, sizeof(e), &out), 0);
+	assert_int_equal(out.comm[NTF_COMM_LEN - 1], '\0');
+	assert_int_equal(strlen(out.comm), NTF_COMM_LEN - 1);
+	assert_int_equal(out.tgid, 4242);
+	assert_int_equal(out.latency_ns, 1234);
+	/* origin is filled in by decode, not taken from the record */
+	assert_int_equal(out.origin, NTF_ORIGIN_MADVISE);
+}
+
+static void origin_kswapd_flag(void **state)
+{
+	struct ntf_event e = valid_event();
+
+	(void)state;
+	e.flags = NTF_F_KSWAPD | NTF_F_KTHREAD | NTF_F_MEMALLOC;
+	e.syscall_nr = -1;
+	strcpy(e.comm, "kswapd0");
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_KSWAPD);
+	/* the flag decides, not the name */
+	strcpy(e.comm, "renamed");
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_KSWAPD);
+}
+
+static void origin_kthread_comms(void **state)
+{
+	static const struct {
+		const char *comm;
+		unsigned int origin;
+	} cases[] = {
+		{ "kcompactd0", NTF_ORIGIN_KCOMPACTD },
+		{ "khugepaged", NTF_ORIGIN_KHUGEPAGED },
+		{ "oom_reaper", NTF_ORIGIN_OOM_REAPER },
+		{ "kworker/0:1", NTF_ORIGIN_KWORKER },
+		{ "kworker/u8:3", NTF_ORIGIN_KWORKER },
+		{ "ksoftirqd/0", NTF_ORIGIN_KTHREAD },
+	};
+	struct ntf_event e = valid_event();
+
+	(void)state;
+	e.flags = NTF_F_KTHREAD;
+	e.syscall_nr = -1;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strcpy(e.comm, cases[i].comm);
+		assert_int_equal(ntf_classify_origin(&e), cases[i].origin);
+	}
+	/* a user task may call itself "khugepaged": only kthreads go by comm */
+	e.flags = 0;
+	e.syscall_nr = 11;
+	strcpy(e.comm, "khugepaged");
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_MUNMAP);
+}
+
+static void origin_task_state(void **state)
+{
+	struct ntf_event e = valid_event();
+
+	(void)state;
+	e.flags = NTF_F_MEMALLOC;
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_DIRECT_RECLAIM);
+	e.flags = NTF_F_EXITING;
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_EXIT);
+	/* no flags: the syscall (madvise) decides */
+	e.flags = 0;
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_MADVISE);
+	e.syscall_nr = -1;
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_UNKNOWN);
+}
+
+static void origin_syscalls(void **state)
+{
+	static const struct {
+		int nr;
+		unsigned int origin;
+	} cases[] = {
+		{ 11, NTF_ORIGIN_MUNMAP }, { 10, NTF_ORIGIN_MPROTECT }, { 28, NTF_ORIGIN_MADVISE },
+		{ 25, NTF_ORIGIN_MREMAP }, { 231, NTF_ORIGIN_EXIT },	{ 57, NTF_ORIGIN_FORK },
+		{ 9, NTF_ORIGIN_MMAP },	   { 12, NTF_ORIGIN_BRK },	{ 0, NTF_ORIGIN_SYSCALL },
+		{ 426, NTF_ORIGIN_SYSCALL },
+	};
+	struct ntf_event e = valid_event();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		e.syscall_nr = cases[i].nr;
+		assert_int_equal(ntf_classify_origin(&e), cases[i].origin);
+	}
+}
+
+static void origin_page_faults(void **state)
+{
+	/* USER|WRITE, USER|WRITE|PRESENT, USER|INSTR, USER|INSTR|PRESENT */
+	static const int codes[] = { 0x6, 0x7, 0x14, 0x15 };
+	struct ntf_event e = valid_event();
+
+	(void)state;
+	e.class = NTF_CLASS_UNMAP;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		e.syscall_nr = codes[i];
+		assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_FAULT);
+	}
+	/* RSVD set is no user fault the notifier sees */
+	e.syscall_nr = 0xe;
+	assert_int_not_equal(ntf_classify_origin(&e), NTF_ORIGIN_FAULT);
+}
+
+static void origin_migrate_event(void **state)
+{
+	struct ntf_event e = valid_event();
+
+	(void)state;
+	e.range.event = MMU_NOTIFY_MIGRATE;
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_MIGRATION);
+	e.class = NTF_CLASS_INVAL_END;
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_MIGRATION);
+	e.range.event = MMU_NOTIFY_UNMAP;
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_MADVISE);
+	/* the union means something else for other classes */
+	e.class = NTF_CLASS_PIN;
+	e.range.event = MMU_NOTIFY_MIGRATE;
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_MADVISE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rejects_wrong_sizes),
+		cmocka_unit_test(rejects_bad_class),
+		cmocka_unit_test(rejects_bad_mech),
+		cmocka_unit_test(accepts_valid_and_terminates_comm),
+		cmocka_unit_test(origin_kswapd_flag),
+		cmocka_unit_test(origin_kthread_comms),
+		cmocka_unit_test(origin_task_state),
+		cmocka_unit_test(origin_syscalls),
+		cmocka_unit_test(origin_page_faults),
+		cmocka_unit_test(origin_migrate_event),
+	};
+
+	return cmocka_run_group_tests_name("decode", tests, NULL, NULL);
+}
