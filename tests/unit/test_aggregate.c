@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "aggregate.h"
+#include "histogram.h"
+
+static struct ntf_event ev(unsigned int class, __u32 tgid, __u64 latency_ns)
+{
+	struct ntf_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.class = class;
+	e.mech = NTF_MECH_FENTRY;
+	e.tgid = e.pid = tgid;
+	e.latency_ns = latency_ns;
+	snprintf(e.comm, sizeof(e.comm), "p%u", tgid);
+	return e;
+}
+
+struct find {
+	unsigned int class;
+	__u32 subscriber;
+	__u32 tgid;
+	const struct ntf_agg_entry *hit;
+	size_t visited;
+	__u64 events;
+};
+
+static int find_visit(const struct ntf_agg_entry *ent, void *ctx)
+{
+	struct find *f = ctx;
+
+	f->visited++;
+	f->events += ent->hist.count;
+	if (ent->key.class == f->class && ent->key.subscriber == f->subscriber &&
+	    ent->key.tgid == f->tgid)
+		f->hit = ent;
+	return 0;
+}
+
+static const struct ntf_agg_entry *find_sub(const struct ntf_agg *agg, unsigned int class,
+					    __u32 subscriber, __u32 tgid)
+{
+	struct find f = { .class = class, .subscriber = subscriber, .tgid = tgid };
+
+	ntf_agg_foreach(agg, find_visit, &f);
+	return f.hit;
+}
+
+static const struct ntf_agg_entry *find(const struct ntf_agg *agg, unsigned int class,
+					__u32 tgid)
+{
+	return find_sub(agg, class, 0, tgid);
+}
+
+/* Events summed over every entry, whatever their keys. */
+static __u64 total_events(const struct ntf_agg *agg)
+{
+	struct find f = { .class = ~0u };
+
+	ntf_agg_foreach(agg, find_visit, &f);
+	return f.events;
+}
+
+static void counts_per_key(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_event e;
+	const struct ntf_agg_entry *ent;
+
+	(void)state;
+	assert_non_null(agg);
+	for (int i = 0; i < 3; i++) {
+		e = ev(NTF_CLASS_INVAL_START, 100, 1000);
+		assert_int_equal(ntf_agg_add(agg, &e), 0);
+	}
+	e = ev(NTF_CLASS_INVAL_START, 200, 5000);
+	assert_int_equal(ntf_agg_add(agg, &e), 0);
+	e = ev(NTF_CLASS_INVAL_END, 100, 7);
+	assert_int_equal(ntf_agg_add(agg, &e), 0);
+	/* another subscriber of the same process and class is its own key */
+	e = ev(NTF_CLASS_INVAL_START, 100, 1000);
+	e.subscriber = 3;
+	assert_int_equal(ntf_agg_add(agg, &e), 0);
+
+	assert_int_equal(ntf_agg_count(agg), 4);
+	ent = find(agg, NTF_CLASS_INVAL_START, 100);
+	assert_non_null(ent);
+	assert_int_equal(ent->hist.count, 3);
+	assert_string_equal(ent->comm, "p100");
+	ent = find_sub(agg, NTF_CLASS_INVAL_START, 3, 100);
+	assert_non_null(ent);
+	assert_int_equal(ent->hist.count, 1);
+	ent = find(agg, NTF_CLASS_INVAL_START, 200);
+	assert_non_null(ent);
+	assert_int_equal(ent->hist.count, 1);
+	assert_int_equal(ent->hist.max_ns, 5000);
+	ent = find(agg, NTF_CLASS_INVAL_END, 100);
+	assert_non_null(ent);
+	assert_int_equal(ent->hist.count, 1);
+	assert_int_equal(ent->hist.sum_ns, 7);
+	assert_null(find(agg, NTF_CLASS_INVAL_END, 200));
+	ntf_agg_free(agg);
+}
+
+static void subscribers_are_keys(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	size_t bad = 0;
+
+	(void)state;
+	/* one process under many notifiers: enough keys to probe into each other */
+	for (__u32 sub = 1; sub <= 300; sub++)
+		for (__u32 i = 0; i < sub % 4 + 1; i++) {
+			struct ntf_event e = ev(NTF_CLASS_INVAL_END, 9, sub);
+
+			e.subscriber = sub;
+			assert_int_equal(ntf_agg_add(agg, &e), 0);
+		}
+	assert_int_equal(ntf_agg_count(agg), 300);
+	for (__u32 sub = 1; sub <= 300; sub++) {
+		const struct ntf_agg_entry *ent = find_sub(agg, NTF_CLASS_INVAL_END, sub, 9);
+
+		if (!ent || ent->hist.count != sub % 4 + 1 || ent->hist.max_ns != sub)
+			bad++;
+	}
+	assert_int_equal(bad, 0);
+	ntf_agg_free(agg);
+}
+
+static void origins_per_key(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_event e = ev(NTF_CLASS_UNMAP, 1, 10);
+	const struct ntf_agg_entry *ent;
+
+	(void)state;
+	e.origin = NTF_ORIGIN_KSWAPD;
+	ntf_agg_add(agg, &e);
+	ntf_agg_add(agg, &e);
+	e.origin = NTF_ORIGIN_FAULT;
+	ntf_agg_add(agg, &e);
+	ent = find(agg, NTF_CLASS_UNMAP, 1);
+	assert_non_null(ent);
+	assert_int_equal(ent->origins[NTF_ORIGIN_KSWAPD], 2);
+	assert_int_equal(ent->origins[NTF_ORIGIN_FAULT], 1);
+	assert_int_equal(ent->origins[NTF_ORIGIN_UNKNOWN], 0);
+	ntf_agg_free(agg);
+}
+
+static void class_totals_across_processes(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_hist total;
+
+	(void)state;
+	for (__u32 tgid = 1; tgid <= 50; tgid++) {
+		for (__u32 i = 0; i < tgid; i++) {
+			struct ntf_event e = ev(NTF_CLASS_PIN, tgid, 100 * tgid);
+
+			assert_int_equal(ntf_agg_add(agg, &e), 0);
+		}
+		struct ntf_event f = ev(NTF_CLASS_FENCE_WAIT, tgid, 1);
+
+		assert_int_equal(ntf_agg_add(agg, &f), 0);
+	}
+	ntf_agg_class_total(agg, NTF_CLASS_PIN, &total);
+	assert_int_equal(total.count, 50 * 51 / 2);
+	/* sum of tgid * 100 * tgid over 1..50 */
+	assert_int_equal(total.sum_ns, 100ULL * 50 * 51 * 101 / 6);
+	assert_int_equal(total.max_ns, 5000);
+	ntf_agg_class_total(agg, NTF_CLASS_FENCE_WAIT, &total);
+	assert_int_equal(total.count, 50);
+	assert_int_equal(total.sum_ns, 50);
+	ntf_agg_class_total(agg, NTF_CLASS_UNMAP, &total);
+	assert_int_equal(total.count, 0);
+	assert_int_equal(total.max_ns, 0);
+	ntf_agg_free(agg);
+}
+
+static void pages_failures_nested(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_hist total;
+	struct ntf_event e;
+
+	(void)state;
+	/* pin: the pages pinned are what it returned; errors add none */
+	e = ev(NTF_CLASS_PIN, 1, 10);
+	e.pin.nr_pages = 64;
+	e.ret = 48;
+	ntf_agg_add(agg, &e);
+	e.ret = -14;
+	e.flags = NTF_F_FAILED;
+	ntf_agg_add(agg, &e);
+	ntf_agg_class_total(agg, NTF_CLASS_PIN, &total);
+	assert_int_equal(total.pages, 48);
+	assert_int_equal(total.failures, 1);
+
+	/* unpin: the pages asked to release */
+	e = ev(NTF_CLASS_UNPIN, 1, 0);
+	e.pin.nr_pages = 16;
+	ntf_agg_add(agg, &e);
+	e.pin.nr_pages = 1;
+	e.flags = NTF_F_NESTED;
+	ntf_agg_add(agg, &e);
+	ntf_agg_class_total(agg, NTF_CLASS_UNPIN, &total);
+	assert_int_equal(total.pages, 17);
+	assert_int_equal(total.nested, 1);
+	assert_int_equal(total.failures, 0);
+
+	/* unmap: the notifier calls it caused */
+	e = ev(NTF_CLASS_UNMAP, 2, 500);
+	e.unmap.notifier_calls = 3;
+	e.flags = NTF_F_NESTED | NTF_F_FAILED;
+	ntf_agg_add(agg, &e);
+	e.unmap.notifier_calls = 2;
+	e.flags = 0;
+	ntf_agg_add(agg, &e);
+	ntf_agg_class_total(agg, NTF_CLASS_UNMAP, &total);
+	assert_int_equal(total.pages, 5);
+	assert_int_equal(total.nested, 1);
+	assert_int_equal(total.failures, 1);
+
+	/* invalidations have no pages */
+	e = ev(NTF_CLASS_INVAL_START, 2, 500);
+	e.ret = 99;
+	ntf_agg_add(agg, &e);
+	ntf_agg_class_total(agg, NTF_CLASS_INVAL_START, &total);
+	assert_int_equal(total.pages, 0);
+	ntf_agg_free(agg);
+}
+
+struct growth_check {
+	unsigned char *seen;
+	__u32 procs;
+	size_t bad;
+};
+
+/* One pass over the table: each process once, with its own counts. */
+static int growth_visit(const struct ntf_agg_entry *ent, void *ctx)
+{
+	struct growth_check *g = ctx;
+	__u32 t = ent->key.tgid;
+
+	if (t < 1 || t > g->procs || g->seen[t] || ent->hist.count != t % 3 + 1 ||
+	    ent->hist.max_ns != t)
+		g->bad++;
+	else
+		g->seen[t] = 1;
+	return 0;
+}
+
+static void grows_past_10000_processes(void **state)
+{
+	const __u32 procs = 12000;
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct growth_check g = { .seen = calloc(procs + 1, 1), .procs = procs };
+	struct ntf_hist total;
+
+	(void)state;
+	assert_non_null(g.seen);
+	/* tgid t gets (t % 3) + 1 events, interleaved so the table grows mid-stream */
+	for (__u32 round = 0; round < 3; round++)
+		for (__u32 t = 1; t <= procs; t++)
+			if (round <= t % 3) {
+				struct ntf_event e = ev(NTF_CLASS_INVAL_START, t, t);
+
+				assert_int_equal(ntf_agg_add(agg, &e), 0);
+			}
+	assert_int_equal(ntf_agg_count(agg), procs);
+	assert_int_equal(ntf_agg_folded(agg), 0);
+	ntf_agg_foreach(agg, growth_visit, &g);
+	assert_int_equal(g.bad, 0);
+	assert_null(memchr(g.seen + 1, 0, procs));
+	ntf_agg_class_total(agg, NTF_CLASS_INVAL_START, &total);
+	assert_int_equal(total.count, 2 * procs);
+	free(g.seen);
+	ntf_agg_free(agg);
+}
+
+static void max_keys_folds_into_other(void **state)
+{
+	const size_t max_keys = 16;
+	struct ntf_agg *agg = ntf_agg_new(max_keys);
+	const struct ntf_agg_entry *other;
+	struct ntf_hist total;
+	__u64 added = 0;
+
+	(void)state;
+	/* 40 processes, 2 events each: the first 16 get keys of their own */
+	for (int round = 0; round < 2; round++)
+		for (__u32 t = 1; t <= 40; t++) {
+			struct ntf_event e = ev(NTF_CLASS_UNMAP, t, 1000 + t);
+
+			assert_int_equal(ntf_agg_add(agg, &e), 0);
+			added++;
+		}
+	/* the bound plus one "other" key for the class */
+	assert_int_equal(ntf_agg_count(agg), max_keys + 1);
+	assert_non_null(find(agg, NTF_CLASS_UNMAP, 1));
+	assert_non_null(find(agg, NTF_CLASS_UNMAP, 16));
+	assert_null(find(agg, NTF_CLASS_UNMAP, 17));
+	other = find(agg, NTF_CLASS_UNMAP, NTF_AGG_OTHER_TGID);
+	assert_non_null(other);
+	assert_string_equal(other->comm, "[other]");
+	assert_int_equal(other->hist.count, 2 * 24);
+	assert_int_equal(other->hist.max_ns, 1040);
+	assert_int_equal(ntf_agg_folded(agg), 2 * 24);
+	/* nothing lost */
+	assert_int_equal(total_events(agg), added);
+	ntf_agg_class_total(agg, NTF_CLASS_UNMAP, &total);
+	assert_int_equal(total.count, added);
+
+	/* a known process still gets its own key past the bound */
+	struct ntf_event e = ev(NTF_CLASS_UNMAP, 5, 1);
+
+	ntf_agg_add(agg, &e);
+	assert_int_equal(find(agg, NTF_CLASS_UNMAP, 5)->hist.count, 3);
+	assert_int_equal(ntf_agg_folded(agg), 2 * 24);
+	ntf_agg_free(agg);
+}
+
+static void add_hist_merges(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_hist_key key = { .class = NTF_CLASS_FENCE_WAIT, .tgid = 77, .pad = 0xdead };
+	struct ntf_hist h = {};
+	const struct ntf_agg_entry *ent;
+	struct ntf_event e = ev(NTF_CLASS_FENCE_WAIT, 77, 3000);
+
+	(void)state;
+	ntf_hist_add(&h, 100);
+	ntf_hist_add(&h, 200000);
+	h.failures = 1;
+	h.pages = 9;
+	assert_int_equal(ntf_agg_add_hist(agg, &key, &h), 0);
+	/* a second read (another CPU) merges into the same key; pad is ignored */
+	key.pad = 0;
+	assert_int_equal(ntf_agg_add_hist(agg, &key, &h), 0);
+	/* and a streamed event of the same key lands there too */
+	assert_int_equal(ntf_agg_add(agg, &e), 0);
+	assert_int_equal(ntf_agg_count(agg), 1);
+	ent = find(agg, NTF_CLASS_FENCE_WAIT, 77);
+	assert_non_null(ent);
+	/* BPF's pad is not part of the key users see */
+	assert_int_equal(ent->key.pad, 0);
+	assert_int_equal(ent->hist.count, 5);
+	assert_int_equal(ent->hist.sum_ns, 2 * 200100 + 3000);
+	assert_int_equal(ent->hist.max_ns, 200000);
+	assert_int_equal(ent->hist.failures, 2);
+	assert_int_equal(ent->hist.pages, 18);
+	assert_int_equal(ent->hist.slots[ntf_hist_slot(100)], 2);
+	assert_int_equal(ent->hist.slots[ntf_hist_slot(3000)], 1);
+	ntf_agg_free(agg);
+}
+
+static int stop_at_second(const struct ntf_agg_entry *ent, void *ctx)
+{
+	int *n = ctx;
+
+	(void)ent;
+	return ++*n == 2 ? 42 : 0;
+}
+
+static void foreach_stops_on_error(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	int n = 0;
+
+	(void)state;
+	for (__u32 t = 1; t <= 5; t++) {
+		struct ntf_event e = ev(NTF_CLASS_PIN, t, 1);
+
+		ntf_agg_add(agg, &e);
+	}
+	assert_int_equal(ntf_agg_foreach(agg, stop_at_second, &n), 42);
+	assert_int_equal(n, 2);
+	ntf_agg_free(agg);
+}
+
+static void reset_empties(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(4);
+	struct ntf_hist total;
+	struct ntf_event e;
+
+	(void)state;
+	for (__u32 t = 1; t <= 10; t++) {
+		e = ev(NTF_CLASS_PIN, t, 50);
+		e.ret = 2;
+		ntf_agg_add(agg, &e);
+	}
+	assert_true(ntf_agg_folded(agg) > 0);
+	ntf_agg_reset(agg);
+	assert_int_equal(ntf_agg_count(agg), 0);
+	assert_int_equal(ntf_agg_folded(agg), 0);
+	assert_int_equal(total_events(agg), 0);
+	ntf_agg_class_total(agg, NTF_CLASS_PIN, &total);
+	assert_int_equal(total.count, 0);
+	assert_int_equal(total.pages, 0);
+	/* usable again, from zero: old counts do not come back */
+	e = ev(NTF_CLASS_PIN, 3, 70);
+	e.ret = 1;
+	ntf_agg_add(agg, &e);
+	assert_int_equal(ntf_agg_count(agg), 1);
+	assert_int_equal(find(agg, NTF_CLASS_PIN, 3)->hist.count, 1);
+	ntf_agg_class_total(agg, NTF_CLASS_PIN, &total);
+	assert_int_equal(total.pages, 1);
+	assert_int_equal(total.max_ns, 70);
+	ntf_agg_free(agg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(counts_per_key),
+		cmocka_unit_test(subscribers_are_keys),
+		cmocka_unit_test(origins_per_key),
+		cmocka_unit_test(class_totals_across_processes),
+		cmocka_unit_test(pages_failures_nested),
+		cmocka_unit_test(grows_past_10000_processes),
+		cmocka_unit_test(max_keys_folds_into_other),
+		cmocka_unit_test(add_hist_merges),
+		cmocka_unit_test(foreach_stops_on_error),
+		cmocka_unit_test(reset_empties),
+	};
+
+	return cmocka_run_group_tests_name("aggregate", tests, NULL, NULL);
+}
