@@ -62,6 +62,15 @@ origin() {
 			'[.processes[]? | select(.class == $c and .tgid == $t) |
 			  .origins[$o] // 0] | add // 0'
 }
+# below CASE CLASS NS: events of the workload's tgid in slots under NS.
+below() {
+	local tgid
+	tgid=$(jq -r .pid <"$out/$1.wl.json")
+	last_json "$out/$1.trace.json" |
+		jq -r --arg c "$2" --argjson t "$tgid" --argjson ns "$3" \
+			'[.processes[]? | select(.class == $c and .tgid == $t) |
+			  .slots[] | select(.[0] < $ns) | .[1]] | add // 0'
+}
 wl() { jq -r ".$2" <"$out/$1.wl.json"; }
 trace() { last_json "$out/$1.trace.json" | jq -r "$2"; }
 mech() { trace "$1" ".probes[] | select(.id == \"$2\") | .mech"; }
@@ -143,7 +152,37 @@ for c in ${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe stream recl
 		waits=$(wl $c waits)
 		check_eq "$c: fence waits = the workload's $waits" "$(proc $c fence_wait count)" "$waits"
 		;;
-	testdrv | testdrv_fence) ;;
+	testdrv)
+		ran $c || continue
+		calls=$(wl $c calls)
+		check_eq "$c: the driver saw every invalidation" "$(wl $c invalidates)" "$calls"
+		check_eq "$c: inval_start count = $calls calls" "$(proc $c inval_start count)" "$calls"
+		# The driver sleeps >= 150 us in each: no invalidate can be faster
+		# than 2^17 ns (131 us), and the bulk sits in 2^17..2^19.
+		check_eq "$c: no invalidate under 131 us (sleep 150 us)" \
+			"$(below $c inval_start 131072)" 0
+		check_range "$c: p50 in the 2^17..2^19 ns buckets" \
+			"$(proc $c inval_start p50_ns)" 131072 524287
+		;;
+	testdrv_fence)
+		ran $c || continue
+		waits=$(wl $c fence_waits)
+		check_eq "$c: the driver waited once per call" "$waits" "$(wl $c calls)"
+		check_eq "$c: fence waits seen = the driver's $waits" \
+			"$(proc $c fence_wait count)" "$waits"
+		check_eq "$c: every fence wait nested inside an invalidate" \
+			"$(proc $c fence_wait nested)" "$waits"
+		# The driver arms a 2 ms timer and waits; the wait itself may
+		# start late under emulation, but the invalidate holds it all.
+		check_eq "$c: no invalidate under 1 ms (it holds the 2 ms wait)" \
+			"$(below $c inval_start 1048576)" 0
+		check_range "$c: fence wait p50 in 2^20..2^24 ns" \
+			"$(proc $c fence_wait p50_ns)" 1048576 16777215
+		check "$c: fence wait time <= the invalidates' time around it" "" \
+			[ "$(proc $c fence_wait sum_ns)" -le "$(proc $c inval_start sum_ns)" ]
+		check_eq "$c: fence waits carry the invalidate's origin (madvise)" \
+			"$(origin $c fence_wait madvise)" "$waits"
+		;;
 	esac
 done
 

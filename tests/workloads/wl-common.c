@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,10 @@
 static const char *wl_name = "wl";
 static const char *wl_usage;
 unsigned long wl_pause_before_ms;
+bool wl_hold;
+
+/* Blocked from parse time, so a signal sent early waits for sigwait(). */
+static sigset_t hold_signals;
 
 void wl_init(const char *name, const char *usage)
 {
@@ -107,6 +112,13 @@ void wl_parse_args(int argc, char **argv, const struct option *longopts,
 			wl_pause_before_ms = wl_parse_ulong(opt_name(longopts, c),
 							    optarg, 0, 3600000);
 			break;
+		case WL_OPT_HOLD:
+			wl_hold = true;
+			sigemptyset(&hold_signals);
+			sigaddset(&hold_signals, SIGTERM);
+			sigaddset(&hold_signals, SIGINT);
+			sigprocmask(SIG_BLOCK, &hold_signals, NULL);
+			break;
 		case ':':
 			wl_usage_error("option '%s' needs an argument",
 				       argv[optind - 1]);
@@ -154,19 +166,23 @@ long wl_page_size(void)
 	return ps;
 }
 
+void wl_break_cow(void)
+{
+	/*
+	 * A first write to a page still mapped read-only (a zero page or the
+	 * file's page) goes through wp_page_copy(), which invalidates that
+	 * page through the notifier. Best effort: without it the report's
+	 * stdio and exit may add such an invalidation.
+	 */
+	if (!mlockall(MCL_CURRENT))
+		munlockall();
+}
+
 int wl_kvm_create_vm(void)
 {
 	int kvm, vm, ver;
 
-	/*
-	 * Break copy-on-write of all private writable memory now (.data, .bss,
-	 * stack, heap): a first write to a page still mapped read-only (a
-	 * zero page or the file's page) goes through wp_page_copy(), which
-	 * invalidates that page through the notifier. Best effort: without
-	 * it the report's stdio and exit may add such an invalidation.
-	 */
-	if (!mlockall(MCL_CURRENT))
-		munlockall();
+	wl_break_cow();
 
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
@@ -275,7 +291,11 @@ void wl_json_begin(const char *workload)
 
 void wl_json_end(void)
 {
+	int sig;
+
 	puts("}");
 	if (fflush(stdout))
 		wl_die_errno("write report to stdout");
+	if (wl_hold)
+		sigwait(&hold_signals, &sig);
 }

@@ -15,15 +15,20 @@
 enum {
 	WL_OPT_HELP = 'h',
 	WL_OPT_PAUSE = 0x100,
+	WL_OPT_HOLD,
 	WL_OPT_FIRST_PRIVATE = 0x200,
 };
 
 #define WL_COMMON_LONGOPTS					\
 	{ "help", no_argument, NULL, WL_OPT_HELP },		\
-	{ "pause-before-ms", required_argument, NULL, WL_OPT_PAUSE }
+	{ "pause-before-ms", required_argument, NULL, WL_OPT_PAUSE },	\
+	{ "hold", no_argument, NULL, WL_OPT_HOLD }
 
 #define WL_COMMON_USAGE							\
 	"  --pause-before-ms MS  sleep MS ms before the work (tracer attach)\n" \
+	"  --hold                after the report, wait for SIGTERM or SIGINT\n" \
+	"                        before exiting (a tracer can stop before the\n" \
+	"                        exit's own invalidations)\n" \
 	"  -h, --help            show this help\n"
 
 /* Set once by wl_init(): program name for messages, usage text for --help. */
@@ -51,6 +56,12 @@ extern unsigned long wl_pause_before_ms;
 void wl_pause_before(void);
 
 /*
+ * Break copy-on-write of all private writable memory (.data, .bss, stack,
+ * heap) before subscribing a notifier, so later writes to it cost none.
+ */
+void wl_break_cow(void);
+
+/*
  * Open /dev/kvm and create a VM: KVM registers an MMU notifier on the
  * calling process's mm at KVM_CREATE_VM, no memslot or vCPU needed. The
  * returned VM fd keeps the subscription alive until it is closed.
@@ -71,10 +82,14 @@ uint64_t wl_now_ns(void);
 void wl_sleep_ms(unsigned long ms);
 long wl_page_size(void);
 
+/* --hold as parsed by wl_parse_args(); wl_json_end() then waits. */
+extern bool wl_hold;
+
 /*
  * The report: wl_json_begin() opens the object with "workload", "pid" and
  * "kernel" (uname release), the program adds its fields, and wl_json_end()
- * closes it, prints it as one line on stdout and flushes.
+ * closes it, prints it as one line on stdout and flushes; with --hold it
+ * then blocks until SIGTERM or SIGINT.
  */
 void wl_json_begin(const char *workload);
 void wl_json_u64(const char *key, uint64_t val);

@@ -42,11 +42,29 @@ tracer_stop() {
 	echo $? >"$R/$1.trace.rc"
 }
 
-workload() {
+# Runs a workload with --hold and returns once it has printed its report;
+# it then waits, so the tracer stops before the exit's own invalidations.
+workload_held() {
 	name=$1
 	shift
-	"$@" >"$R/$name.wl.json" 2>"$R/$name.wl.err"
-	echo $? >"$R/$name.wl.rc"
+	"$@" --hold >"$R/$name.wl.json" 2>"$R/$name.wl.err" &
+	WPID=$!
+	while ! grep -q '^{' "$R/$name.wl.json" 2>/dev/null; do
+		if ! kill -0 $WPID 2>/dev/null; then
+			wait $WPID
+			echo $? >"$R/$name.wl.rc"
+			WPID=
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+workload_release() {
+	[ -n "$WPID" ] || return
+	kill -TERM $WPID
+	wait $WPID
+	echo $? >"$R/$1.wl.rc"
 }
 
 # One tracer around one workload.
@@ -56,8 +74,9 @@ traced() {
 	shift 2
 	# shellcheck disable=SC2086 # the tracer command is a word list
 	tracer_start "$name" $tracer || return
-	workload "$name" "$@"
+	workload_held "$name" "$@"
 	tracer_stop "$name"
+	workload_release "$name"
 }
 
 for c in $CASES; do
@@ -75,8 +94,9 @@ for c in $CASES; do
 		tracer_start $c notifierd -j || continue
 		# The maps are pinned while the daemon runs.
 		ls /sys/fs/bpf/notifier >"$R/$c.pins.txt" 2>&1
-		workload $c wl-kvm --op madvise --iterations 500 --pages 16
+		workload_held $c wl-kvm --op madvise --iterations 500 --pages 16
 		tracer_stop $c
+		workload_release $c
 		ls /sys/fs/bpf/notifier >"$R/$c.pins-after.txt" 2>&1
 		;;
 	reclaim)
