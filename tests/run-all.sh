@@ -40,6 +40,8 @@ run_cli() {
 }
 
 run_vm() {
+	# The test bed itself (smoke, test module selftest), then the spine.
+	tests/vm/check.sh | grep -E '^(ok|not ok|skip) '
 	tests/vm/spine-test.sh "$top/build/vm/spine"
 }
 
