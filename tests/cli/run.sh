@@ -21,7 +21,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 n_ok=0 n_fail=0 n_skip=0
 ok() { echo "ok - $1"; n_ok=$((n_ok + 1)); }
-fail() { echo "not ok - $1: $2"; n_fail=$((n_fail + 1)); }
+fail() { echo "not ok - $1: ${*:2}"; n_fail=$((n_fail + 1)); }
 skip() { echo "skip - $1: $2"; n_skip=$((n_skip + 1)); }
 finish() {
 	echo "# $n_ok ok, $n_fail not ok, $n_skip skip"
@@ -378,12 +378,14 @@ else
 		>"$tmp/sig" 2>&1
 	name="notifierd SIGTERM"
 	if ! grep -q '^pinned$' "$tmp/sig"; then
-		fail "$name" "maps never pinned under /sys/fs/bpf/notifier: $(tr '\n' '|' <"$tmp/sig") $(head -n 1 "$tmp/d.err" 2>/dev/null)"
+		fail "$name" "maps never pinned under /sys/fs/bpf/notifier:" \
+			"$(tr '\n' '|' <"$tmp/sig") $(head -n 1 "$tmp/d.err" 2>/dev/null)"
 	elif ! grep -q '^rc=0$' "$tmp/sig"; then
 		fail "$name" "$(grep '^rc=' "$tmp/sig" || echo 'no exit status'), want 0"
 	elif grep -q '^left' "$tmp/sig"; then
 		fail "$name" "pin dir not removed: $(grep '^left' "$tmp/sig")"
-	elif [ "$(jq -c 'select(.type == "summary") | .type' "$tmp/d.out" 2>/dev/null)" != '"summary"' ]; then
+	elif [ "$(jq -c 'select(.type == "summary") | .type' "$tmp/d.out" 2>/dev/null)" != \
+	       '"summary"' ]; then
 		fail "$name" "no summary after SIGTERM"
 	else
 		ok "$name: exit 0, summary, pins removed"
