@@ -502,6 +502,8 @@ static __always_inline int unpin(__u8 mech, __u64 npages)
 {
 	struct ntf_event e = {};
 
+	if (!npages)
+		return 0;
 	count(NTF_CNT_EVENTS);
 	if (task_filtered_out())
 		return 0;
@@ -516,61 +518,29 @@ static __always_inline int unpin(__u8 mech, __u64 npages)
 	return 0;
 }
 
+/* An fentry and a kprobe twin per unpin function; PAGES is what it releases. */
+#define UNPIN_PROBES(fn, PAGES, ...)                                                     \
+	SEC("fentry/" #fn)                                                              \
+	int BPF_PROG(fn##_fentry, __VA_ARGS__)                                          \
+	{                                                                               \
+		return unpin(NTF_MECH_FENTRY, PAGES);                                   \
+	}                                                                               \
+	SEC("kprobe/" #fn)                                                              \
+	int BPF_KPROBE(fn##_kprobe, __VA_ARGS__)                                        \
+	{                                                                               \
+		return unpin(NTF_MECH_KPROBE, PAGES);                                   \
+	}
+
+UNPIN_PROBES(unpin_user_page, 1, struct page *page)
+UNPIN_PROBES(unpin_user_pages, npages, struct page **pages, unsigned long npages)
 /*
  * unpin_user_pages_dirty_lock(..., false) calls unpin_user_pages(); it is
  * counted there only, so pages are not counted twice.
  */
-SEC("fentry/unpin_user_page")
-int BPF_PROG(unpin_user_page_fentry, struct page *page)
-{
-	return unpin(NTF_MECH_FENTRY, 1);
-}
-
-SEC("fentry/unpin_user_pages")
-int BPF_PROG(unpin_user_pages_fentry, struct page **pages, unsigned long npages)
-{
-	return unpin(NTF_MECH_FENTRY, npages);
-}
-
-SEC("fentry/unpin_user_pages_dirty_lock")
-int BPF_PROG(unpin_user_pages_dirty_lock_fentry, struct page **pages, unsigned long npages,
+UNPIN_PROBES(unpin_user_pages_dirty_lock, make_dirty ? npages : 0, struct page **pages,
+	     unsigned long npages, bool make_dirty)
+UNPIN_PROBES(unpin_user_page_range_dirty_lock, npages, struct page *page, unsigned long npages,
 	     bool make_dirty)
-{
-	return make_dirty ? unpin(NTF_MECH_FENTRY, npages) : 0;
-}
-
-SEC("fentry/unpin_user_page_range_dirty_lock")
-int BPF_PROG(unpin_user_page_range_dirty_lock_fentry, struct page *page, unsigned long npages,
-	     bool make_dirty)
-{
-	return unpin(NTF_MECH_FENTRY, npages);
-}
-
-SEC("kprobe/unpin_user_page")
-int BPF_KPROBE(unpin_user_page_kprobe, struct page *page)
-{
-	return unpin(NTF_MECH_KPROBE, 1);
-}
-
-SEC("kprobe/unpin_user_pages")
-int BPF_KPROBE(unpin_user_pages_kprobe, struct page **pages, unsigned long npages)
-{
-	return unpin(NTF_MECH_KPROBE, npages);
-}
-
-SEC("kprobe/unpin_user_pages_dirty_lock")
-int BPF_KPROBE(unpin_user_pages_dirty_lock_kprobe, struct page **pages, unsigned long npages,
-	       bool make_dirty)
-{
-	return make_dirty ? unpin(NTF_MECH_KPROBE, npages) : 0;
-}
-
-SEC("kprobe/unpin_user_page_range_dirty_lock")
-int BPF_KPROBE(unpin_user_page_range_dirty_lock_kprobe, struct page *page, unsigned long npages,
-	       bool make_dirty)
-{
-	return unpin(NTF_MECH_KPROBE, npages);
-}
 
 /* ---- dma_fence_wait_timeout, or the dma_fence wait tracepoints ---- */
 

@@ -145,14 +145,8 @@ static int on_event(void *ctx, const struct ntf_event *e)
 static int pin_maps(struct tracer *t, const char *dir)
 {
 	char path[4096];
-	char msg[256];
 	int err;
 
-	if (ntf_check_bpffs("/sys/fs/bpf", msg, sizeof(msg)) &&
-	    !strncmp(dir, "/sys/fs/bpf", 11)) {
-		ntf_err("%s", msg);
-		return -1;
-	}
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		ntf_err("cannot create %s: %s", dir, strerror(errno));
 		return -1;
@@ -282,9 +276,19 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &a);
 	ntf_install_signals();
 	if (a.pin_dir) {
-		char msg[256];
+		char msg[256], parent[4096], *slash;
 
-		if (ntf_check_bpffs("/sys/fs/bpf", msg, sizeof(msg))) {
+		/* Privileges first: without them the bpffs answer means nothing. */
+		if (ntf_preflight())
+			return NTF_EXIT_RUNTIME;
+		/* The pins go in the pin directory's parent, which must be a bpffs. */
+		snprintf(parent, sizeof(parent), "%s", a.pin_dir);
+		slash = strrchr(parent, '/');
+		if (slash && slash != parent)
+			*slash = '\0';
+		else if (slash)
+			slash[1] = '\0';
+		if (ntf_check_bpffs(parent, msg, sizeof(msg))) {
 			ntf_err("%s", msg);
 			return NTF_EXIT_RUNTIME;
 		}
