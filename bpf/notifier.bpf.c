@@ -146,7 +146,8 @@ static __always_inline int enter(__u32 class, __u64 a0, __u64 a1, __u64 a2, __u6
 	f.arg[3] = a3;
 	f.ts = bpf_ktime_get_ns();
 	/* BPF_ANY: a stale slot left by a thread that died mid-probe is reused. */
-	bpf_map_update_elem(&inflight, &key, &f, BPF_ANY);
+	if (bpf_map_update_elem(&inflight, &key, &f, BPF_ANY))
+		count(NTF_CNT_INFLIGHT_DROPS);
 	return 0;
 }
 

@@ -156,7 +156,7 @@ struct ntf_hist {
 enum ntf_counter {
 	NTF_CNT_RB_DROPS = 0, /* ring buffer full: event lost */
 	NTF_CNT_HIST_DROPS, /* hist map full: aggregation lost */
-	NTF_CNT_INFLIGHT_DROPS, /* entry not tracked: exit had no start */
+	NTF_CNT_INFLIGHT_DROPS, /* in-flight map full: the call is not measured */
 	NTF_CNT_EVENTS, /* events seen by BPF, before filters */
 	NTF_CNT_MAX,
 };

@@ -146,7 +146,8 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 	return 0;
 }
 
-int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const struct ntf_hist *h)
+int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const struct ntf_hist *h,
+		     const char *comm)
 {
 	struct ntf_hist_key k = *key;
 	struct ntf_agg_entry *ent;
@@ -156,6 +157,8 @@ int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const 
 	if (!ent)
 		return -ENOMEM;
 	ntf_hist_merge(&ent->hist, h);
+	if (comm && !ent->comm[0])
+		snprintf(ent->comm, sizeof(ent->comm), "%s", comm);
 	return 0;
 }
 

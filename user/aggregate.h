@@ -25,9 +25,12 @@ struct ntf_agg;
 struct ntf_agg *ntf_agg_new(size_t max_keys);
 void ntf_agg_free(struct ntf_agg *agg);
 int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e);
-/* Adds an in-kernel histogram read from the BPF map under its key. */
+/*
+ * Adds an in-kernel histogram read from the BPF map under its key; comm
+ * (may be NULL) names the process if the entry has no name yet.
+ */
 int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key,
-		     const struct ntf_hist *h);
+		     const struct ntf_hist *h, const char *comm);
 size_t ntf_agg_count(const struct ntf_agg *agg);
 /* Events folded into "other" keys because max_keys was reached. */
 __u64 ntf_agg_folded(const struct ntf_agg *agg);

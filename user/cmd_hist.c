@@ -12,6 +12,7 @@
 #include "aggregate.h"
 #include "cli.h"
 #include "commands.h"
+#include "common_args.h"
 #include "names.h"
 #include "report.h"
 #include "start.h"
@@ -43,27 +44,17 @@ static const char hist_usage[] =
 	"  notifier hist -e fence_wait -m # fence waits in msecs until Ctrl-C\n";
 
 static const struct option hist_options[] = {
-	{ "duration", required_argument, NULL, 'd' },
 	{ "interval", required_argument, NULL, 'i' },
-	{ "pid", required_argument, NULL, 'p' },
-	{ "cgroup", required_argument, NULL, 'c' },
 	{ "per-process", no_argument, NULL, 'P' },
-	{ "class", required_argument, NULL, 'e' },
 	{ "microseconds", no_argument, NULL, 'u' },
 	{ "milliseconds", no_argument, NULL, 'm' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "kprobes", no_argument, NULL, 'k' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
+	NTF_COMMON_LONGOPTS,
 	{},
 };
 
 struct hist_args {
-	struct tracer_opts tracer;
-	struct ntf_report_opts report;
-	__u64 duration_ms, interval_ms, count;
-	bool json, quiet;
+	struct ntf_common_args c;
+	__u64 interval_ms, count;
 };
 
 unsigned int ntf_parse_class_list(const char *arg)
@@ -90,24 +81,18 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 {
 	int opt;
 
-	a->tracer.aggregate = true;
-	a->report.graphs = true;
+	a->c.tracer.aggregate = true;
+	a->c.report.graphs = true;
 	opterr = 0; /* ntf_usage_error says it in one line */
-	while ((opt = getopt_long(argc, argv, "d:i:p:c:Pe:umjkqvh", hist_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, NTF_COMMON_SHORTOPTS "i:Pum", hist_options, NULL)) !=
+	       -1) {
+		if (ntf_parse_common_opt(opt, optarg, &a->c, hist_usage))
+			continue;
 		switch (opt) {
-		case 'd': a->duration_ms = ntf_parse_duration_ms("-d", optarg); break;
 		case 'i': a->interval_ms = ntf_parse_duration_ms("-i", optarg); break;
-		case 'p': a->tracer.tgid = ntf_parse_u64("-p", optarg, 1, 0x7fffffff); break;
-		case 'c': a->tracer.cgroup_id = ntf_parse_cgroup(optarg); break;
-		case 'P': a->report.per_process = a->tracer.per_process = true; break;
-		case 'e': a->report.class_mask = ntf_parse_class_list(optarg); break;
-		case 'u': a->report.unit = NTF_UNIT_US; break;
-		case 'm': a->report.unit = NTF_UNIT_MS; break;
-		case 'j': a->json = true; break;
-		case 'k': a->tracer.no_fentry = true; break;
-		case 'q': a->quiet = true; break;
-		case 'v': a->tracer.verbose = true; break;
-		case 'h': fputs(hist_usage, stdout); exit(0);
+		case 'P': a->c.report.per_process = a->c.tracer.per_process = true; break;
+		case 'u': a->c.report.unit = NTF_UNIT_US; break;
+		case 'm': a->c.report.unit = NTF_UNIT_MS; break;
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}
 	}
@@ -145,8 +130,8 @@ static int print_report(struct tracer *t, const struct hist_args *a, __u64 elaps
 		ntf_agg_free(agg);
 		return err;
 	}
-	if (a->json) {
-		json_t *root = ntf_report_json(agg, tracer__probes(t), &a->report);
+	if (a->c.json) {
+		json_t *root = ntf_report_json(agg, tracer__probes(t), &a->c.report);
 
 		json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
 		json_object_set_new(root, "counters", ntf_counters_json(counters));
@@ -159,7 +144,7 @@ static int print_report(struct tracer *t, const struct hist_args *a, __u64 elaps
 			printf(", %llu events not aggregated (hist map full)",
 			       (unsigned long long)counters[NTF_CNT_HIST_DROPS]);
 		printf(" ---\n");
-		ntf_report_text(stdout, agg, tracer__probes(t), &a->report);
+		ntf_report_text(stdout, agg, tracer__probes(t), &a->c.report);
 	}
 	fflush(stdout);
 	ntf_agg_free(agg);
@@ -175,16 +160,16 @@ int cmd_hist(int argc, char **argv)
 
 	parse_hist_args(argc, argv, &a);
 	ntf_install_signals();
-	if (ntf_start_tracer(&a.tracer, a.quiet || a.json, &t))
+	if (ntf_start_tracer(&a.c.tracer, a.c.quiet || a.c.json, &t))
 		return NTF_EXIT_RUNTIME;
 	/* Also in JSON mode: scripts wait for this line to know probes are live. */
-	if (!a.quiet)
+	if (!a.c.quiet)
 		fprintf(stderr, "Tracing MMU-notifier paths... Hit Ctrl-C to end.\n");
 	start = last = ntf_now_ms();
 	while (!ntf_exiting) {
 		__u64 now = ntf_now_ms();
 
-		if (a.duration_ms && now - start >= a.duration_ms)
+		if (a.c.duration_ms && now - start >= a.c.duration_ms)
 			break;
 		if (a.interval_ms && now - last >= a.interval_ms) {
 			if (print_report(t, &a, now - last)) {

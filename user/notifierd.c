@@ -15,6 +15,7 @@
 #include "aggregate.h"
 #include "cli.h"
 #include "commands.h"
+#include "common_args.h"
 #include "names.h"
 #include "preflight.h"
 #include "report.h"
@@ -54,12 +55,8 @@ static const char usage[] =
 enum { OPT_PIN_DIR = 256, OPT_NO_PIN, OPT_PIDFILE };
 
 static const struct option options[] = {
-	{ "duration", required_argument, NULL, 'd' },
 	{ "interval", required_argument, NULL, 'i' },
 	{ "stats", no_argument, NULL, 'S' },
-	{ "pid", required_argument, NULL, 'p' },
-	{ "cgroup", required_argument, NULL, 'c' },
-	{ "class", required_argument, NULL, 'e' },
 	{ "hist-only", no_argument, NULL, 'H' },
 	{ "ringbuf-size", required_argument, NULL, 'b' },
 	{ "max-keys", required_argument, NULL, 'K' },
@@ -67,20 +64,15 @@ static const struct option options[] = {
 	{ "no-pin", no_argument, NULL, OPT_NO_PIN },
 	{ "daemon", no_argument, NULL, 'D' },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
-	{ "json", no_argument, NULL, 'j' },
-	{ "kprobes", no_argument, NULL, 'k' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
+	NTF_COMMON_LONGOPTS,
 	{},
 };
 
 struct daemon_args {
-	struct tracer_opts tracer;
-	struct ntf_report_opts report;
-	__u64 duration_ms, interval_ms, max_keys;
+	struct ntf_common_args c;
+	__u64 interval_ms, max_keys;
 	const char *pin_dir, *pidfile;
-	bool stats, daemonize, json, quiet;
+	bool stats, daemonize;
 };
 
 struct daemon_state {
@@ -94,36 +86,30 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 	__u64 mb;
 	int opt;
 
-	a->tracer.stream = true;
-	a->tracer.aggregate = true;
+	a->c.tracer.stream = true;
+	a->c.tracer.aggregate = true;
 	a->pin_dir = "/sys/fs/bpf/notifier";
 	a->max_keys = 65536;
 	opterr = 0; /* ntf_usage_error says it in one line */
-	while ((opt = getopt_long(argc, argv, "d:i:Sp:c:e:Hb:K:Djkqvh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, NTF_COMMON_SHORTOPTS "i:SHb:K:D", options, NULL)) !=
+	       -1) {
+		if (ntf_parse_common_opt(opt, optarg, &a->c, usage))
+			continue;
 		switch (opt) {
-		case 'd': a->duration_ms = ntf_parse_duration_ms("-d", optarg); break;
 		case 'i': a->interval_ms = ntf_parse_duration_ms("-i", optarg); a->stats = true; break;
 		case 'S': a->stats = true; break;
-		case 'p': a->tracer.tgid = ntf_parse_u64("-p", optarg, 1, 0x7fffffff); break;
-		case 'c': a->tracer.cgroup_id = ntf_parse_cgroup(optarg); break;
-		case 'e': a->report.class_mask = ntf_parse_class_list(optarg); break;
-		case 'H': a->tracer.stream = false; break;
+		case 'H': a->c.tracer.stream = false; break;
 		case 'b':
 			mb = ntf_parse_u64("-b", optarg, 1, 1024);
 			if (mb & (mb - 1))
 				ntf_usage_error("-b: %llu is not a power of 2", (unsigned long long)mb);
-			a->tracer.ringbuf_bytes = mb << 20;
+			a->c.tracer.ringbuf_bytes = mb << 20;
 			break;
 		case 'K': a->max_keys = ntf_parse_u64("-K", optarg, 16, 1 << 24); break;
 		case OPT_PIN_DIR: a->pin_dir = optarg; break;
 		case OPT_NO_PIN: a->pin_dir = NULL; break;
 		case 'D': a->daemonize = true; break;
 		case OPT_PIDFILE: a->pidfile = optarg; break;
-		case 'j': a->json = true; break;
-		case 'k': a->tracer.no_fentry = true; break;
-		case 'q': a->quiet = true; break;
-		case 'v': a->tracer.verbose = true; break;
-		case 'h': fputs(usage, stdout); exit(0);
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}
 	}
@@ -186,7 +172,7 @@ static void print_stats(const struct daemon_args *a, struct tracer *t, struct da
 	double secs = elapsed_ms / 1000.0;
 
 	ntf_read_counters(tracer__counters_fd(t), counters);
-	if (a->json) {
+	if (a->c.json) {
 		json_t *rates = json_object();
 
 		for (unsigned int c = NTF_CLASS_INVAL_START; c < NTF_CLASS_MAX; c++)
@@ -216,8 +202,8 @@ static void print_summary(const struct daemon_args *a, struct tracer *t, struct 
 	ntf_read_counters(tracer__counters_fd(t), counters);
 	if (kernel_agg)
 		ntf_read_hists(tracer__hists_fd(t), kernel_agg);
-	if (a->json) {
-		struct ntf_report_opts ro = a->report;
+	if (a->c.json) {
+		struct ntf_report_opts ro = a->c.report;
 		json_t *root;
 
 		/* Scripts get the per-process breakdown the stream has anyway. */
@@ -226,24 +212,24 @@ static void print_summary(const struct daemon_args *a, struct tracer *t, struct 
 
 		json_object_set_new(root, "type", json_string("summary"));
 		json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
-		json_object_set_new(root, "stream", json_boolean(a->tracer.stream));
+		json_object_set_new(root, "stream", json_boolean(a->c.tracer.stream));
 		json_object_set_new(root, "events", json_integer(st->events));
 		json_object_set_new(root, "folded", json_integer(ntf_agg_folded(st->agg)));
 		json_object_set_new(root, "counters", ntf_counters_json(counters));
 		if (kernel_agg)
 			json_object_set_new(root, "kernel",
-					    ntf_report_json(kernel_agg, NULL, &a->report));
+					    ntf_report_json(kernel_agg, NULL, &a->c.report));
 		json_dumpf(root, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
 		json_decref(root);
 	} else {
-		struct ntf_report_opts ro = a->report;
+		struct ntf_report_opts ro = a->c.report;
 
 		ro.graphs = true;
 		printf("\n--- notifierd: %.1f s, %llu events streamed, %llu dropped ---\n",
 		       elapsed_ms / 1000.0, (unsigned long long)st->events,
 		       (unsigned long long)counters[NTF_CNT_RB_DROPS]);
-		ntf_report_text(stdout, a->tracer.stream ? st->agg : kernel_agg, tracer__probes(t),
+		ntf_report_text(stdout, a->c.tracer.stream ? st->agg : kernel_agg, tracer__probes(t),
 				&ro);
 	}
 	fflush(stdout);
@@ -293,7 +279,7 @@ int main(int argc, char **argv)
 			return NTF_EXIT_RUNTIME;
 		}
 	}
-	if (ntf_start_tracer(&a.tracer, a.quiet, &t))
+	if (ntf_start_tracer(&a.c.tracer, a.c.quiet, &t))
 		return NTF_EXIT_RUNTIME;
 	st.agg = ntf_agg_new(a.max_keys);
 	if (!st.agg) {
@@ -302,7 +288,7 @@ int main(int argc, char **argv)
 	}
 	if (a.pin_dir && pin_maps(t, a.pin_dir))
 		goto out;
-	if (a.tracer.stream) {
+	if (a.c.tracer.stream) {
 		src = ntf_source_bpf_new(tracer__events_fd(t), on_event, &st);
 		if (!src) {
 			ntf_err("cannot open the ring buffer: %s", strerror(errno));
@@ -315,14 +301,14 @@ int main(int argc, char **argv)
 	}
 	if (a.pidfile && write_pidfile(a.pidfile))
 		goto out;
-	if (!a.quiet && !a.daemonize)
+	if (!a.c.quiet && !a.daemonize)
 		fprintf(stderr, "notifierd: tracing; Ctrl-C to stop.\n");
 
 	start = last = ntf_now_ms();
 	while (!ntf_exiting) {
 		__u64 now = ntf_now_ms();
 
-		if (a.duration_ms && now - start >= a.duration_ms)
+		if (a.c.duration_ms && now - start >= a.c.duration_ms)
 			break;
 		if (src) {
 			n = ntf_source_poll(src, 100);

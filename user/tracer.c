@@ -149,8 +149,30 @@ int ntf_read_counters(int counters_fd, __u64 out[NTF_CNT_MAX])
 	return 0;
 }
 
+/* The in-kernel keys carry only a tgid; its name comes from /proc, if alive. */
+static const char *process_comm(__u32 tgid, char *buf, size_t len)
+{
+	char path[32];
+	FILE *f;
+
+	if (!tgid)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	if (!fgets(buf, len, f)) {
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
 int ntf_read_hists(int hists_fd, struct ntf_agg *agg)
 {
+	char comm[NTF_COMM_LEN];
 	struct ntf_hist_key key, next;
 	struct ntf_hist h;
 	void *prev = NULL;
@@ -158,7 +180,8 @@ int ntf_read_hists(int hists_fd, struct ntf_agg *agg)
 
 	while (!bpf_map_get_next_key(hists_fd, prev, &next)) {
 		if (!bpf_map_lookup_elem(hists_fd, &next, &h)) {
-			err = ntf_agg_add_hist(agg, &next, &h);
+			err = ntf_agg_add_hist(agg, &next, &h,
+					       process_comm(next.tgid, comm, sizeof(comm)));
 			if (err)
 				return err;
 		}

@@ -121,9 +121,15 @@ usage_error "notifierd: unknown class" "'foo'" "$NOTIFIERD" -e foo
 
 # Prints "name letter" for each entry of the struct option table in FILE
 # (letter "-" for long-only options), so a new option must be documented.
+# NTF_COMMON_LONGOPTS in the table stands for the shared options, read from
+# common_args.h.
 long_options() {
-	sed -n '/^static const struct option/,/^};/p' "$1" |
-		sed -n 's/.*{ *"\([a-z-]*\)", *[a-z_]*, *NULL, *\([^ ]*\) *},.*/\1 \2/p' |
+	{
+		sed -n '/^static const struct option/,/^};/p' "$1"
+		if grep -q NTF_COMMON_LONGOPTS "$1"; then
+			sed -n '/^#define NTF_COMMON_LONGOPTS/,/^$/p' "$(dirname "$1")/common_args.h"
+		fi
+	} | sed -n 's/.*{ *"\([a-z-]*\)", *[a-z_]*, *NULL, *\([^ ]*\) *},*.*/\1 \2/p' |
 		sed "s/ '\(.\)'\$/ \1/; t; s/ [A-Z_0-9]*\$/ -/"
 }
 

@@ -340,10 +340,10 @@ static void add_hist_merges(void **state)
 	ntf_hist_add(&h, 200000);
 	h.failures = 1;
 	h.pages = 9;
-	assert_int_equal(ntf_agg_add_hist(agg, &key, &h), 0);
+	assert_int_equal(ntf_agg_add_hist(agg, &key, &h, NULL), 0);
 	/* a second read (another CPU) merges into the same key; pad is ignored */
 	key.pad = 0;
-	assert_int_equal(ntf_agg_add_hist(agg, &key, &h), 0);
+	assert_int_equal(ntf_agg_add_hist(agg, &key, &h, NULL), 0);
 	/* and a streamed event of the same key lands there too */
 	assert_int_equal(ntf_agg_add(agg, &e), 0);
 	assert_int_equal(ntf_agg_count(agg), 1);
