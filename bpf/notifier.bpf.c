@@ -228,6 +228,9 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 		__sync_fetch_and_add(&h->failures, 1);
 	if (e->flags & NTF_F_NESTED)
 		__sync_fetch_and_add(&h->nested, 1);
+	if ((e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END) &&
+	    !(e->flags & NTF_F_BLOCKABLE))
+		__sync_fetch_and_add(&h->nonblock, 1);
 	if (pages)
 		__sync_fetch_and_add(&h->pages, pages);
 	slot = log2_u64(e->latency_ns);

@@ -149,6 +149,7 @@ struct ntf_hist {
 	__u64 failures;
 	__u64 pages; /* pin/unpin: pages; unmap: notifier calls caused */
 	__u64 nested; /* events inside an invalidate on the same task */
+	__u64 nonblock; /* invalidates of non-blockable ranges (OOM reaper) */
 	__u64 slots[NTF_HIST_SLOTS];
 };
 

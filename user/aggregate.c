@@ -135,6 +135,9 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 		ent->hist.failures++;
 	if (e->flags & NTF_F_NESTED)
 		ent->hist.nested++;
+	if ((e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END) &&
+	    !(e->flags & NTF_F_BLOCKABLE))
+		ent->hist.nonblock++;
 	if (e->class == NTF_CLASS_PIN && e->ret > 0)
 		ent->hist.pages += e->ret;
 	else if (e->class == NTF_CLASS_UNPIN)

@@ -37,6 +37,7 @@ void ntf_hist_merge(struct ntf_hist *dst, const struct ntf_hist *src)
 	dst->failures += src->failures;
 	dst->pages += src->pages;
 	dst->nested += src->nested;
+	dst->nonblock += src->nonblock;
 	if (src->max_ns > dst->max_ns)
 		dst->max_ns = src->max_ns;
 	for (int i = 0; i < NTF_HIST_SLOTS; i++)
@@ -51,6 +52,7 @@ void ntf_hist_sub(struct ntf_hist *dst, const struct ntf_hist *a, const struct n
 	dst->failures = a->failures - b->failures;
 	dst->pages = a->pages - b->pages;
 	dst->nested = a->nested - b->nested;
+	dst->nonblock = a->nonblock - b->nonblock;
 	dst->max_ns = a->max_ns;
 	for (int i = 0; i < NTF_HIST_SLOTS; i++)
 		dst->slots[i] = a->slots[i] - b->slots[i];

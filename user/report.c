@@ -48,6 +48,8 @@ void ntf_hist_summary(FILE *out, const struct ntf_hist *h, unsigned int class)
 	fprintf(out, "    count %llu  avg %s  p50 %s  p99 %s  max %s  failures %llu",
 		(unsigned long long)h->count, avg, p50, p99, max,
 		(unsigned long long)h->failures);
+	if (class == NTF_CLASS_INVAL_START || class == NTF_CLASS_INVAL_END)
+		fprintf(out, "  non-blockable %llu", (unsigned long long)h->nonblock);
 	if (class == NTF_CLASS_PIN)
 		fprintf(out, "  pages %llu", (unsigned long long)h->pages);
 	if (class == NTF_CLASS_UNMAP)
@@ -118,11 +120,12 @@ json_t *ntf_hist_json(const struct ntf_hist *h)
 	for (int i = 0; i <= last; i++)
 		json_array_append_new(slots, json_pack("[II]", (json_int_t)ntf_hist_slot_low(i),
 						       (json_int_t)h->slots[i]));
-	return json_pack("{sI sI sI sI sI sI sI sI sI so}", "count", (json_int_t)h->count, "sum_ns",
+	return json_pack("{sI sI sI sI sI sI sI sI sI sI so}", "count", (json_int_t)h->count, "sum_ns",
 			 (json_int_t)h->sum_ns, "p50_ns", (json_int_t)ntf_hist_quantile(h, 0.50),
 			 "p99_ns", (json_int_t)ntf_hist_quantile(h, 0.99), "max_ns",
 			 (json_int_t)h->max_ns, "failures", (json_int_t)h->failures, "pages",
-			 (json_int_t)h->pages, "nested", (json_int_t)h->nested, "slot_count",
+			 (json_int_t)h->pages, "nested", (json_int_t)h->nested, "nonblock",
+			 (json_int_t)h->nonblock, "slot_count",
 			 (json_int_t)NTF_HIST_SLOTS, "slots", slots);
 }
 
