@@ -19,11 +19,15 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibp
 LIBS := -lbpf -lelf -lz -ljansson
 
 
-LIB_SRCS := $(filter-out user/notifier.c user/notifierd.c,$(wildcard user/*.c))
+MAINS := user/notifier.c user/notifierd.c user/notifier-top.c
+LIB_SRCS := $(filter-out $(MAINS),$(wildcard user/*.c))
+TUI_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 LIB_OBJS := $(patsubst user/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 
 
-all: $(OUT)/notifier $(OUT)/notifierd
+BINS := $(OUT)/notifier $(OUT)/notifierd $(if $(wildcard user/notifier-top.c),$(OUT)/notifier-top)
+
+all: $(BINS)
 
 $(OUT) $(OUT)/obj $(OUT)/sobj $(OUT)/static:
 	mkdir -p $@
@@ -49,10 +53,22 @@ $(OUT)/notifier: $(OUT)/obj/notifier.o $(OUT)/libnotifier.a
 $(OUT)/notifierd: $(OUT)/obj/notifierd.o $(OUT)/libnotifier.a
 	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
-static: $(OUT)/static/notifier $(OUT)/static/notifierd
+$(OUT)/notifier-top: $(OUT)/obj/notifier-top.o $(OUT)/libnotifier.a
+	$(CC) $(CFLAGS) $^ $(LIBS) $(TUI_LIBS) -o $@
+
+static: $(patsubst $(OUT)/%,$(OUT)/static/%,$(BINS))
 
 $(OUT)/static/%: $(OUT)/obj/%.o $(OUT)/libnotifier.a | $(OUT)/static
-	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -o $@
+	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson $(if $(findstring top,$*),-lncursesw -ltinfo) -o $@
+
+# libFuzzer harnesses (clang): tests/fuzz/fuzz_*.c against the library.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+fuzz: $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
+
+$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(OUT)/notifier.skel.h
+	mkdir -p $(OUT)/fuzz
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -Ibpf -I$(OUT) -Iuser $< \
+		$(LIB_SRCS) $(LIBS) -o $@
 
 unit: all
 	$(MAKE) -C tests/unit OUT=$(abspath $(OUT))/unit run
@@ -69,5 +85,5 @@ format:
 clean:
 	rm -rf $(OUT)
 
-.PHONY: all static unit test bench format clean
+.PHONY: all static unit test bench fuzz format clean
 .DELETE_ON_ERROR:

@@ -15,6 +15,7 @@ struct ntf_agg {
 	size_t count;
 	size_t max_keys;
 	__u64 folded;
+	__u64 gen;
 };
 
 static __u64 key_hash(const struct ntf_hist_key *k)
@@ -42,6 +43,7 @@ struct ntf_agg *ntf_agg_new(size_t max_keys)
 	if (!agg)
 		return NULL;
 	agg->cap = 64;
+	agg->gen = 1;
 	agg->max_keys = max_keys ? max_keys : 65536;
 	agg->slots = calloc(agg->cap, sizeof(*agg->slots));
 	agg->used = calloc(agg->cap, 1);
@@ -127,6 +129,7 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 
 	if (!ent)
 		return -ENOMEM;
+	ent->gen = agg->gen;
 	if (!ent->comm[0])
 		snprintf(ent->comm, sizeof(ent->comm), "%s",
 			 ent->key.tgid == e->tgid ? e->comm : "[other]");
@@ -160,8 +163,56 @@ int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const 
 	if (!ent)
 		return -ENOMEM;
 	ntf_hist_merge(&ent->hist, h);
+	ent->gen = agg->gen;
 	if (comm && !ent->comm[0])
 		snprintf(ent->comm, sizeof(ent->comm), "%s", comm);
+	return 0;
+}
+
+int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
+{
+	struct ntf_agg_entry *slot = lookup_or_insert(agg, ent->key);
+
+	if (!slot)
+		return -ENOMEM;
+	/* Folded into "other": the sender's entry adds to what is there. */
+	if (slot->key.tgid != ent->key.tgid) {
+		ntf_hist_merge(&slot->hist, &ent->hist);
+	} else {
+		*slot = *ent;
+	}
+	slot->gen = agg->gen;
+	return 0;
+}
+
+const struct ntf_agg_entry *ntf_agg_get(const struct ntf_agg *agg, const struct ntf_hist_key *key)
+{
+	size_t i = find_slot(agg, key);
+
+	return agg->used[i] ? &agg->slots[i] : NULL;
+}
+
+__u64 ntf_agg_tick(struct ntf_agg *agg)
+{
+	return agg->gen++;
+}
+
+__u64 ntf_agg_gen(const struct ntf_agg *agg)
+{
+	return agg->gen;
+}
+
+int ntf_agg_foreach_since(const struct ntf_agg *agg, __u64 since, ntf_agg_visit_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < agg->cap; i++) {
+		int err;
+
+		if (!agg->used[i] || agg->slots[i].gen <= since)
+			continue;
+		err = fn(&agg->slots[i], ctx);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 

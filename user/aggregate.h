@@ -15,6 +15,7 @@
 
 struct ntf_agg_entry {
 	struct ntf_hist_key key;
+	__u64 gen; /* the generation (ntf_agg_tick) of the last change */
 	char comm[NTF_COMM_LEN];
 	__u64 origins[NTF_ORIGIN_MAX];
 	struct ntf_hist hist;
@@ -31,6 +32,21 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e);
  */
 int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key,
 		     const struct ntf_hist *h, const char *comm);
+/*
+ * Replaces (or inserts) the entry with ent's key by a copy of ent, as a
+ * client mirroring a daemon's aggregate does; ent->gen is set to now.
+ */
+int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent);
+/* Looks an entry up by key; NULL when absent. */
+const struct ntf_agg_entry *ntf_agg_get(const struct ntf_agg *agg, const struct ntf_hist_key *key);
+/*
+ * Generations: every change stamps its entry with the current generation;
+ * ntf_agg_tick() starts a new one and returns the one that ended, so a
+ * sender can ship only the entries changed since the generation it last
+ * sent (ntf_agg_foreach_since).
+ */
+__u64 ntf_agg_tick(struct ntf_agg *agg);
+__u64 ntf_agg_gen(const struct ntf_agg *agg);
 size_t ntf_agg_count(const struct ntf_agg *agg);
 /* Events folded into "other" keys because max_keys was reached. */
 __u64 ntf_agg_folded(const struct ntf_agg *agg);
@@ -38,6 +54,8 @@ __u64 ntf_agg_folded(const struct ntf_agg *agg);
 typedef int (*ntf_agg_visit_fn)(const struct ntf_agg_entry *entry, void *ctx);
 /* Visits every entry; stops at and returns the first non-zero result. */
 int ntf_agg_foreach(const struct ntf_agg *agg, ntf_agg_visit_fn fn, void *ctx);
+/* Visits the entries changed in generations after since (since < gen). */
+int ntf_agg_foreach_since(const struct ntf_agg *agg, __u64 since, ntf_agg_visit_fn fn, void *ctx);
 /* Sums every process of a class into *out (all subscribers). */
 void ntf_agg_class_total(const struct ntf_agg *agg, unsigned int class, struct ntf_hist *out);
 void ntf_agg_reset(struct ntf_agg *agg);

@@ -417,6 +417,61 @@ static void reset_empties(void **state)
 	ntf_agg_free(agg);
 }
 
+static int count_visit(const struct ntf_agg_entry *ent, void *ctx)
+{
+	(void)ent;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void generations_select_changed_entries(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_event a = ev(NTF_CLASS_INVAL_START, 10, 100);
+	struct ntf_event b = ev(NTF_CLASS_INVAL_START, 20, 100);
+	__u64 sent;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(ntf_agg_add(agg, &a), 0);
+	assert_int_equal(ntf_agg_add(agg, &b), 0);
+	sent = ntf_agg_tick(agg);
+	assert_true(ntf_agg_gen(agg) > sent);
+	/* nothing changed since the tick */
+	assert_int_equal(ntf_agg_foreach_since(agg, sent, count_visit, &n), 0);
+	assert_int_equal(n, 0);
+	/* one entry changes: only it is visited */
+	assert_int_equal(ntf_agg_add(agg, &b), 0);
+	assert_int_equal(ntf_agg_foreach_since(agg, sent, count_visit, &n), 0);
+	assert_int_equal(n, 1);
+	/* from the start, both */
+	n = 0;
+	assert_int_equal(ntf_agg_foreach_since(agg, 0, count_visit, &n), 0);
+	assert_int_equal(n, 2);
+	ntf_agg_free(agg);
+}
+
+static void put_replaces_and_get_finds(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_agg_entry ent = { .key = { .class = NTF_CLASS_PIN, .tgid = 7 } };
+	const struct ntf_agg_entry *got;
+
+	(void)state;
+	assert_null(ntf_agg_get(agg, &ent.key));
+	ent.hist.count = 5;
+	snprintf(ent.comm, sizeof(ent.comm), "gpu-app");
+	assert_int_equal(ntf_agg_put(agg, &ent), 0);
+	ent.hist.count = 9; /* a later snapshot replaces, not adds */
+	assert_int_equal(ntf_agg_put(agg, &ent), 0);
+	got = ntf_agg_get(agg, &ent.key);
+	assert_non_null(got);
+	assert_int_equal(got->hist.count, 9);
+	assert_string_equal(got->comm, "gpu-app");
+	assert_int_equal(ntf_agg_count(agg), 1);
+	ntf_agg_free(agg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +485,8 @@ int main(void)
 		cmocka_unit_test(add_hist_merges),
 		cmocka_unit_test(foreach_stops_on_error),
 		cmocka_unit_test(reset_empties),
+		cmocka_unit_test(generations_select_changed_entries),
+		cmocka_unit_test(put_replaces_and_get_finds),
 	};
 
 	return cmocka_run_group_tests_name("aggregate", tests, NULL, NULL);
