@@ -20,7 +20,9 @@ LIBS := -lbpf -lelf -lz -ljansson
 
 
 MAINS := user/notifier.c user/notifierd.c user/notifier-top.c
-LIB_SRCS := $(filter-out $(MAINS),$(wildcard user/*.c))
+# The curses view goes into notifier-top only: the library stays free of ncurses.
+TUI_SRCS := user/top_tui.c
+LIB_SRCS := $(filter-out $(MAINS) $(TUI_SRCS),$(wildcard user/*.c))
 TUI_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 LIB_OBJS := $(patsubst user/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 
@@ -32,16 +34,18 @@ all: $(BINS)
 $(OUT) $(OUT)/obj $(OUT)/sobj $(OUT)/static:
 	mkdir -p $@
 
-$(OUT)/notifier.bpf.o: bpf/notifier.bpf.c bpf/notifier.h bpf/core_fixes.bpf.h | $(OUT)
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUT)/notifier.skel.h: $(OUT)/notifier.bpf.o
-	$(BPFTOOL) gen skeleton $< name notifier_bpf > $@.tmp && mv $@.tmp $@
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUT)/obj/%.o: user/%.c $(OUT)/notifier.skel.h $(wildcard user/*.h) bpf/notifier.h | $(OUT)/obj
+SKELS := $(OUT)/notifier.skel.h $(OUT)/subscriber.skel.h
+
+$(OUT)/obj/%.o: user/%.c $(SKELS) $(wildcard user/*.h) bpf/notifier.h | $(OUT)/obj
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUT)/sobj/%.o: user/%.c $(OUT)/notifier.skel.h $(wildcard user/*.h) bpf/notifier.h | $(OUT)/sobj
+$(OUT)/sobj/%.o: user/%.c $(SKELS) $(wildcard user/*.h) bpf/notifier.h | $(OUT)/sobj
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/libnotifier.a: $(LIB_OBJS)
@@ -53,10 +57,18 @@ $(OUT)/notifier: $(OUT)/obj/notifier.o $(OUT)/libnotifier.a
 $(OUT)/notifierd: $(OUT)/obj/notifierd.o $(OUT)/libnotifier.a
 	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
-$(OUT)/notifier-top: $(OUT)/obj/notifier-top.o $(OUT)/libnotifier.a
+# From the objects, not the archive: the daemon feed's top_feed_daemon_new
+# must replace the weak stand-in, and ld never pulls an archive member in
+# to override a weak symbol that is already defined.
+TOP_OBJS := $(OUT)/obj/notifier-top.o $(patsubst user/%.c,$(OUT)/obj/%.o,$(TUI_SRCS)) $(LIB_OBJS)
+
+$(OUT)/notifier-top: $(TOP_OBJS)
 	$(CC) $(CFLAGS) $^ $(LIBS) $(TUI_LIBS) -o $@
 
 static: $(patsubst $(OUT)/%,$(OUT)/static/%,$(BINS))
+
+$(OUT)/static/notifier-top: $(TOP_OBJS) | $(OUT)/static
+	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lncursesw -ltinfo -o $@
 
 $(OUT)/static/%: $(OUT)/obj/%.o $(OUT)/libnotifier.a | $(OUT)/static
 	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson $(if $(findstring top,$*),-lncursesw -ltinfo) -o $@
@@ -65,7 +77,7 @@ $(OUT)/static/%: $(OUT)/obj/%.o $(OUT)/libnotifier.a | $(OUT)/static
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz: $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 
-$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(OUT)/notifier.skel.h
+$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(SKELS)
 	mkdir -p $(OUT)/fuzz
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -Ibpf -I$(OUT) -Iuser $< \
 		$(LIB_SRCS) $(LIBS) -o $@

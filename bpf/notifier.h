@@ -18,6 +18,7 @@ enum ntf_class {
 	NTF_CLASS_PIN, /* pin_user_pages* */
 	NTF_CLASS_UNPIN, /* unpin_user_page* */
 	NTF_CLASS_FENCE_WAIT, /* dma_fence_wait_timeout or its tracepoints */
+	NTF_CLASS_CALLBACK, /* one subscriber's invalidate callback */
 	NTF_CLASS_MAX,
 };
 
@@ -120,7 +121,7 @@ struct ntf_event {
 	__u32 pid; /* thread id */
 	__u32 tgid;
 	__u32 flags; /* enum ntf_flag */
-	__u32 subscriber; /* 0: the notifier chain as a whole */
+	__u32 subscriber; /* callback id; 0: the notifier chain as a whole or none */
 	__s32 syscall_nr; /* orig_ax of the task's user entry, -1 for kthreads */
 	__u16 class; /* enum ntf_class */
 	__u8 mech; /* enum ntf_mech */
@@ -132,6 +133,16 @@ struct ntf_event {
 		struct ntf_pin_info pin;
 		struct ntf_fence_info fence;
 	};
+};
+
+/* Callback slots one subscriber object carries (bpf/subscriber.bpf.c). */
+#define NTF_SUB_SLOTS 16
+
+/* How a subscriber callback reports failure. */
+enum ntf_cb_kind {
+	NTF_CB_INT = 0, /* ops->invalidate_range_start: 0 or -EAGAIN */
+	NTF_CB_BOOL, /* interval ops->invalidate: false when it could not */
+	NTF_CB_VOID, /* ops->invalidate_range_end */
 };
 
 /* In-kernel aggregation key. tgid is 0 when per-process keys are off. */

@@ -16,6 +16,7 @@
 #include "names.h"
 #include "report.h"
 #include "start.h"
+#include "subscribers.h"
 
 static const char hist_usage[] =
 	"Usage: notifier hist [OPTIONS] [INTERVAL [COUNT]]\n"
@@ -135,6 +136,8 @@ static int print_report(struct tracer *t, const struct hist_args *a, __u64 elaps
 
 		json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
 		json_object_set_new(root, "counters", ntf_counters_json(counters));
+		json_object_set_new(root, "subscribers",
+				    ntf_subscribers_json(tracer__subscribers(t)));
 		json_dumpf(root, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
 		json_decref(root);
@@ -155,7 +158,7 @@ int cmd_hist(int argc, char **argv)
 {
 	struct hist_args a = {};
 	struct tracer *t;
-	__u64 start, last, printed = 0;
+	__u64 start, last, last_scan, printed = 0;
 	int ret = 0;
 
 	parse_hist_args(argc, argv, &a);
@@ -165,7 +168,7 @@ int cmd_hist(int argc, char **argv)
 	/* Also in JSON mode: scripts wait for this line to know probes are live. */
 	if (!a.c.quiet)
 		fprintf(stderr, "Tracing MMU-notifier paths... Hit Ctrl-C to end.\n");
-	start = last = ntf_now_ms();
+	start = last = last_scan = ntf_now_ms();
 	while (!ntf_exiting) {
 		__u64 now = ntf_now_ms();
 
@@ -180,6 +183,11 @@ int cmd_hist(int argc, char **argv)
 			last = now;
 			if (a.count && ++printed >= a.count)
 				goto out;
+		}
+		/* Driver modules may come and go while tracing. */
+		if (now - last_scan >= 2000) {
+			tracer__rescan(t, stderr);
+			last_scan = now;
 		}
 		usleep(20000);
 	}

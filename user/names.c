@@ -9,6 +9,7 @@ static const char *const class_names[NTF_CLASS_MAX] = {
 	[NTF_CLASS_INVAL_START] = "inval_start", [NTF_CLASS_INVAL_END] = "inval_end",
 	[NTF_CLASS_UNMAP] = "unmap",		 [NTF_CLASS_PIN] = "pin",
 	[NTF_CLASS_UNPIN] = "unpin",		 [NTF_CLASS_FENCE_WAIT] = "fence_wait",
+	[NTF_CLASS_CALLBACK] = "callback",
 };
 
 static const char *const mech_names[NTF_MECH_MAX] = {

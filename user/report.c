@@ -3,6 +3,7 @@
 #include <string.h>
 #include "names.h"
 #include "report.h"
+#include "subscribers.h"
 
 static bool class_wanted(const struct ntf_report_opts *opts, unsigned int class)
 {
@@ -81,6 +82,49 @@ static int print_process(const struct ntf_agg_entry *ent, void *ctx)
 	return 0;
 }
 
+/* Sums a class's entries per subscriber id (ids are small: table indexes). */
+static void by_subscriber(const struct ntf_agg *agg, unsigned int class,
+			  struct ntf_hist *sums, unsigned int nsums);
+
+struct sub_sum {
+	unsigned int class;
+	struct ntf_hist *sums;
+	unsigned int nsums;
+};
+
+static int sum_subscriber(const struct ntf_agg_entry *ent, void *ctx)
+{
+	struct sub_sum *ss = ctx;
+
+	if (ent->key.class == ss->class && ent->key.subscriber < ss->nsums)
+		ntf_hist_merge(&ss->sums[ent->key.subscriber], &ent->hist);
+	return 0;
+}
+
+static void by_subscriber(const struct ntf_agg *agg, unsigned int class,
+			  struct ntf_hist *sums, unsigned int nsums)
+{
+	struct sub_sum ss = { .class = class, .sums = sums, .nsums = nsums };
+
+	memset(sums, 0, nsums * sizeof(*sums));
+	ntf_agg_foreach(agg, sum_subscriber, &ss);
+}
+
+#define MAX_SUB_IDS 64
+
+static void print_by_subscriber(FILE *out, const struct ntf_agg *agg, unsigned int class)
+{
+	struct ntf_hist sums[MAX_SUB_IDS];
+
+	by_subscriber(agg, class, sums, MAX_SUB_IDS);
+	for (unsigned int id = 1; id < MAX_SUB_IDS; id++) {
+		if (!sums[id].count)
+			continue;
+		fprintf(out, "  %s:\n", ntf_subscriber_name(NULL, id));
+		ntf_hist_summary(out, &sums[id], class);
+	}
+}
+
 void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_probe_state *probes,
 		     const struct ntf_report_opts *opts)
 {
@@ -100,6 +144,8 @@ void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_prob
 		if (opts->graphs && c != NTF_CLASS_UNPIN)
 			ntf_hist_print(out, &total, opts->unit);
 		ntf_hist_summary(out, &total, c);
+		if (c == NTF_CLASS_CALLBACK)
+			print_by_subscriber(out, agg, c);
 		if (opts->per_process) {
 			struct proc_print pp = { .out = out, .class = c };
 
@@ -177,6 +223,7 @@ static int process_json(const struct ntf_agg_entry *ent, void *ctx)
 							    : (json_int_t)ent->key.tgid));
 	json_object_set_new(o, "comm", json_string(ent->comm));
 	json_object_set_new(o, "subscriber", json_integer(ent->key.subscriber));
+	json_object_set_new(o, "driver", json_string(ntf_subscriber_name(NULL, ent->key.subscriber)));
 	origins = json_object();
 	for (unsigned int i = 0; i < NTF_ORIGIN_MAX; i++)
 		if (ent->origins[i])
@@ -201,6 +248,17 @@ json_t *ntf_report_json(const struct ntf_agg *agg, const struct ntf_probe_state 
 		json_object_set_new(classes, ntf_class_name(c), ntf_hist_json(&total));
 	}
 	json_object_set_new(root, "classes", classes);
+	if (class_wanted(opts, NTF_CLASS_CALLBACK)) {
+		struct ntf_hist sums[MAX_SUB_IDS];
+		json_t *cbs = json_object();
+
+		by_subscriber(agg, NTF_CLASS_CALLBACK, sums, MAX_SUB_IDS);
+		for (unsigned int id = 1; id < MAX_SUB_IDS; id++)
+			if (sums[id].count)
+				json_object_set_new(cbs, ntf_subscriber_name(NULL, id),
+						    ntf_hist_json(&sums[id]));
+		json_object_set_new(root, "callbacks", cbs);
+	}
 	if (probes)
 		json_object_set_new(root, "probes", ntf_probes_json(probes));
 	if (opts->per_process) {

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "cli.h"
 #include "start.h"
+#include "subscribers.h"
 
 int ntf_start_tracer(const struct tracer_opts *opts, bool quiet, struct tracer **out)
 {
@@ -27,6 +28,8 @@ int ntf_start_tracer(const struct tracer_opts *opts, bool quiet, struct tracer *
 			ntf_probe_count,
 			tracer__core_live(t) ? "" : "; the notifier itself is not traced");
 		ntf_ladder_report(stderr, tracer__probes(t));
+		fprintf(stderr, "%s: subscriber callbacks in this kernel:\n", ntf_prog);
+		ntf_subscribers_report(stderr, tracer__subscribers(t));
 	}
 	if (!live) {
 		ntf_err("no probe point could attach on this kernel");

@@ -8,10 +8,13 @@
 #include "aggregate.h"
 #include "ksyms.h"
 #include "notifier.skel.h"
+#include "subscribers.h"
 #include "tracer.h"
 
 struct tracer {
 	struct notifier_bpf *skel;
+	struct tracer_opts opts;
+	struct ntf_subscribers *subs;
 	struct ntf_probe_state probes[32];
 	struct ntf_ksyms *ksyms;
 };
@@ -49,6 +52,7 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	t->opts = *opts;
 	t->ksyms = ntf_ksyms_load(NULL);
 	lopts.ksyms = t->ksyms;
 
@@ -83,13 +87,44 @@ fail:
 
 int tracer__attach(struct tracer *t)
 {
-	return ntf_ladder_attach(t->skel->obj, t->probes);
+	struct ntf_subscribers_opts so = {
+		.no_fentry = t->opts.no_fentry,
+		.no_kprobe = t->opts.no_kprobe,
+		.stream = t->opts.stream,
+		.aggregate = t->opts.aggregate,
+		.per_process = t->opts.per_process,
+		.tgid = t->opts.tgid,
+		.cgroup_id = t->opts.cgroup_id,
+		.min_stream_ns = t->opts.min_stream_ns,
+		.inflight_fd = bpf_map__fd(t->skel->maps.inflight),
+		.hists_fd = bpf_map__fd(t->skel->maps.hists),
+		.counters_fd = bpf_map__fd(t->skel->maps.counters),
+		.events_fd = bpf_map__fd(t->skel->maps.events),
+	};
+	int live = ntf_ladder_attach(t->skel->obj, t->probes), err;
+
+	/* Subscriber callbacks are extra detail: their failures are reported, not fatal. */
+	err = ntf_subscribers_new(&so, &t->subs);
+	if (!err)
+		ntf_subscribers_rescan(t->subs, NULL);
+	return live;
+}
+
+int tracer__rescan(struct tracer *t, FILE *out)
+{
+	return t->subs ? ntf_subscribers_rescan(t->subs, out) : 0;
+}
+
+const struct ntf_subscribers *tracer__subscribers(const struct tracer *t)
+{
+	return t->subs;
 }
 
 void tracer__free(struct tracer *t)
 {
 	if (!t)
 		return;
+	ntf_subscribers_free(t->subs);
 	ntf_ladder_detach(t->probes);
 	notifier_bpf__destroy(t->skel);
 	ntf_ksyms_free(t->ksyms);

@@ -33,6 +33,10 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out);
 /* Returns the number of live probe points (>= 0) or a negative errno. */
 int tracer__attach(struct tracer *t);
 void tracer__free(struct tracer *t);
+/* Attaches subscriber callbacks of modules that appeared; says so on out. */
+int tracer__rescan(struct tracer *t, FILE *out);
+struct ntf_subscribers;
+const struct ntf_subscribers *tracer__subscribers(const struct tracer *t);
 
 const struct ntf_probe_state *tracer__probes(const struct tracer *t);
 bool tracer__core_live(const struct tracer *t);

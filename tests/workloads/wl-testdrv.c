@@ -7,10 +7,12 @@
  *
  * Each madvise is one invalidate_range_start/end pair on the mm and one call
  * of the driver's invalidate (the range is one VMA, inside the interval).
- * No KVM here: the driver is the only subscriber, so the notifier's
- * latency is the driver's.
+ * Without --kvm the driver is the only subscriber, so the notifier's
+ * latency is the driver's; with it KVM subscribes too, and each madvise
+ * calls both, which is what per-subscriber attribution must tell apart.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -22,6 +24,7 @@
 static unsigned long pages = 64;
 static unsigned long iterations = 50;
 static struct ntf_testdrv_config config;
+static bool with_kvm;
 
 enum {
 	OPT_PAGES = WL_OPT_FIRST_PRIVATE,
@@ -29,6 +32,7 @@ enum {
 	OPT_SLEEP_US,
 	OPT_FENCE_WAIT_US,
 	OPT_PIN_PAGES,
+	OPT_KVM,
 };
 
 static const struct option longopts[] = {
@@ -37,6 +41,7 @@ static const struct option longopts[] = {
 	{ "sleep-us", required_argument, NULL, OPT_SLEEP_US },
 	{ "fence-wait-us", required_argument, NULL, OPT_FENCE_WAIT_US },
 	{ "pin-pages", required_argument, NULL, OPT_PIN_PAGES },
+	{ "kvm", no_argument, NULL, OPT_KVM },
 	WL_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -50,7 +55,8 @@ static const char usage[] =
 	"  --iterations N        invalidations (default 50)\n"
 	"  --sleep-us US         the driver's invalidate sleeps US (default 0)\n"
 	"  --fence-wait-us US    ... and waits on a dma_fence signalled after US\n"
-	"  --pin-pages N         the driver pins N pages of the range\n";
+	"  --pin-pages N         the driver pins N pages of the range\n"
+	"  --kvm                 also create a KVM VM: two subscribers on the mm\n";
 
 static void handle(int opt, const char *arg)
 {
@@ -70,6 +76,9 @@ static void handle(int opt, const char *arg)
 	case OPT_PIN_PAGES:
 		config.pin_pages = wl_parse_ulong("pin-pages", arg, 0, 1ul << 20);
 		break;
+	case OPT_KVM:
+		with_kvm = true;
+		break;
 	}
 }
 
@@ -81,7 +90,7 @@ int main(int argc, char **argv)
 	uint64_t t0, t1;
 	size_t len;
 	char *buf;
-	int fd;
+	int fd, vm = -1;
 
 	wl_init("wl-testdrv", usage);
 	wl_parse_args(argc, argv, longopts, handle);
@@ -91,7 +100,10 @@ int main(int argc, char **argv)
 
 	buf = wl_map_anon(NULL, len, "the range");
 	wl_touch_pages(buf, len);
-	wl_break_cow();
+	if (with_kvm)
+		vm = wl_kvm_create_vm(); /* breaks COW itself */
+	else
+		wl_break_cow();
 	fd = open(NTF_TESTDRV_DEV, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		wl_die_errno("open %s (is ntf_testdrv loaded?)", NTF_TESTDRV_DEV);
@@ -126,8 +138,11 @@ int main(int argc, char **argv)
 	wl_json_u64("fence_waits", stats.fence_waits);
 	wl_json_u64("pinned_pages", stats.pinned_pages);
 	wl_json_u64("total_sleep_ns", stats.total_sleep_ns);
+	wl_json_bool("kvm", with_kvm);
 	wl_json_u64("elapsed_ns", t1 - t0);
 	wl_json_end();
 	close(fd);
+	if (vm >= 0)
+		close(vm);
 	return 0;
 }

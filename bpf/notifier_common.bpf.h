@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Maps, filters and helpers every probe object shares. Each object that
+ * includes this has its own copies; user space makes them one by reusing
+ * the first object's map fds (bpf_map__reuse_fd) before loading the others.
+ */
+#ifndef NOTIFIER_COMMON_BPF_H
+#define NOTIFIER_COMMON_BPF_H
+
+#include "notifier.h"
+#include "core_fixes.bpf.h"
+
+/* Set by user space before load; the verifier prunes what they turn off. */
+const volatile bool stream_events = true;
+const volatile bool aggregate = true;
+const volatile bool per_process = false;
+const volatile __u32 targ_tgid = 0;
+const volatile __u64 targ_cgroup = 0;
+const volatile __u64 min_stream_ns = 0;
+
+struct ntf_inflight_key {
+	__u32 tid;
+	__u32 class;
+};
+
+struct ntf_inflight {
+	__u64 ts;
+	__u64 arg[4];
+	__u64 notifier_ns;
+	__u32 notifier_calls;
+	__u32 flags;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ntf_inflight_key);
+	__type(value, struct ntf_inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096); /* resized by user space */
+	__type(key, struct ntf_hist_key);
+	__type(value, struct ntf_hist);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NTF_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20); /* resized by user space */
+} events SEC(".maps");
+
+static const struct ntf_hist zero_hist;
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+/* 64-bit all through: 6.1's verifier loses the bound of a 32-bit index. */
+static __always_inline __u64 log2_u64(__u64 v)
+{
+	__u64 r = 0, shift;
+
+	shift = (v > 0xffffffffULL) << 5;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xffff) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static __always_inline bool task_filtered_out(void)
+{
+	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
+		return true;
+	if (targ_cgroup && bpf_get_current_cgroup_id() != targ_cgroup)
+		return true;
+	return false;
+}
+
+static __always_inline struct ntf_inflight_key inflight_key(__u32 class)
+{
+	struct ntf_inflight_key key = {
+		.tid = (__u32)bpf_get_current_pid_tgid(),
+		.class = class,
+	};
+	return key;
+}
+
+/* The subscriber whose callback runs on this thread now; 0 if none. */
+static __always_inline __u32 current_subscriber(void)
+{
+	struct ntf_inflight_key key = inflight_key(NTF_CLASS_CALLBACK);
+	struct ntf_inflight *f = bpf_map_lookup_elem(&inflight, &key);
+
+	return f ? (__u32)f->arg[1] : 0;
+}
+
+static __always_inline bool inside_invalidate(void)
+{
+	struct ntf_inflight_key key = inflight_key(NTF_CLASS_INVAL_START);
+
+	if (bpf_map_lookup_elem(&inflight, &key))
+		return true;
+	key.class = NTF_CLASS_INVAL_END;
+	return bpf_map_lookup_elem(&inflight, &key) != NULL;
+}
+
+static __always_inline int enter(__u32 class, __u64 a0, __u64 a1, __u64 a2, __u64 a3)
+{
+	struct ntf_inflight_key key;
+	struct ntf_inflight f = {};
+
+	count(NTF_CNT_EVENTS);
+	if (task_filtered_out())
+		return 0;
+	key = inflight_key(class);
+	f.arg[0] = a0;
+	f.arg[1] = a1;
+	f.arg[2] = a2;
+	f.arg[3] = a3;
+	f.ts = bpf_ktime_get_ns();
+	/* BPF_ANY: a stale slot left by a thread that died mid-probe is reused. */
+	if (bpf_map_update_elem(&inflight, &key, &f, BPF_ANY))
+		count(NTF_CNT_INFLIGHT_DROPS);
+	return 0;
+}
+
+/* Takes the in-flight slot out of the map into *f; false when there was none. */
+static __always_inline bool take_inflight(__u32 class, struct ntf_inflight *f)
+{
+	struct ntf_inflight_key key = inflight_key(class);
+	struct ntf_inflight *slot = bpf_map_lookup_elem(&inflight, &key);
+
+	if (!slot) {
+		/* The entry was filtered out, or attached after the call began. */
+		return false;
+	}
+	__builtin_memcpy(f, slot, sizeof(*f));
+	bpf_map_delete_elem(&inflight, &key);
+	return true;
+}
+
+static __always_inline void fill_task(struct ntf_event *e)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 id = bpf_get_current_pid_tgid();
+	unsigned int pf = BPF_CORE_READ(task, flags);
+
+	e->pid = (__u32)id;
+	e->tgid = id >> 32;
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (pf & NTF_PF_KTHREAD) {
+		e->flags |= NTF_F_KTHREAD;
+		e->syscall_nr = -1;
+	} else {
+		e->syscall_nr = ntf_task_syscall_nr(task);
+	}
+	if (pf & NTF_PF_MEMALLOC)
+		e->flags |= NTF_F_MEMALLOC;
+	if (pf & NTF_PF_KSWAPD)
+		e->flags |= NTF_F_KSWAPD;
+	if (pf & NTF_PF_EXITING)
+		e->flags |= NTF_F_EXITING;
+}
+
+static __always_inline void update_max(__u64 *max, __u64 v)
+{
+	/* Bounded retries: a lost race only under-reports max by a hair. */
+	for (int i = 0; i < 4; i++) {
+		__u64 old = *max;
+
+		if (v <= old)
+			return;
+		if (__sync_val_compare_and_swap(max, old, v) == old)
+			return;
+	}
+}
+
+static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pages)
+{
+	struct ntf_hist_key key = {
+		.class = e->class,
+		.subscriber = e->subscriber,
+		.tgid = per_process ? e->tgid : 0,
+	};
+	struct ntf_hist *h;
+	__u64 slot;
+
+	h = bpf_map_lookup_elem(&hists, &key);
+	if (!h) {
+		bpf_map_update_elem(&hists, &key, &zero_hist, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &key);
+		if (!h) {
+			count(NTF_CNT_HIST_DROPS);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&h->count, 1);
+	__sync_fetch_and_add(&h->sum_ns, e->latency_ns);
+	if (e->flags & NTF_F_FAILED)
+		__sync_fetch_and_add(&h->failures, 1);
+	if (e->flags & NTF_F_NESTED)
+		__sync_fetch_and_add(&h->nested, 1);
+	if ((e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END ||
+	     e->class == NTF_CLASS_CALLBACK) &&
+	    !(e->flags & NTF_F_BLOCKABLE))
+		__sync_fetch_and_add(&h->nonblock, 1);
+	if (pages)
+		__sync_fetch_and_add(&h->pages, pages);
+	slot = log2_u64(e->latency_ns);
+	if (slot >= NTF_HIST_SLOTS)
+		slot = NTF_HIST_SLOTS - 1;
+	__sync_fetch_and_add(&h->slots[slot], 1);
+	update_max(&h->max_ns, e->latency_ns);
+}
+
+static __always_inline void emit(struct ntf_event *e, __u64 pages)
+{
+	if (aggregate)
+		aggregate_event(e, pages);
+	if (!stream_events || e->latency_ns < min_stream_ns)
+		return;
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
+		count(NTF_CNT_RB_DROPS);
+}
+
+/*
+ * Time spent in invalidates is charged to an unmap in flight on this
+ * thread; a start/end pair counts as one call.
+ */
+static __always_inline void charge_unmap(__u64 ns, bool is_start)
+{
+	struct ntf_inflight_key key = inflight_key(NTF_CLASS_UNMAP);
+	struct ntf_inflight *u = bpf_map_lookup_elem(&inflight, &key);
+
+	if (!u)
+		return;
+	__sync_fetch_and_add(&u->notifier_ns, ns);
+	if (is_start)
+		__sync_fetch_and_add(&u->notifier_calls, 1);
+}
+
+/*
+ * The fexit return value sits after the arguments, whose number changed
+ * across versions for some targets (pin_user_pages lost vmas in 6.5); the
+ * helper finds it whatever the count.
+ */
+static __always_inline long fexit_ret(void *ctx)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return (long)ret;
+}
+
+
+#endif /* NOTIFIER_COMMON_BPF_H */

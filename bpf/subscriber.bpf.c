@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Per-subscriber probes: the callbacks drivers register on the notifier
+ * path (KVM's invalidate_range_start/end, i915/amdgpu/nouveau/xe interval
+ * ->invalidate, mlx5 ODP, ...). Their targets are known only at run time
+ * and modules come and go, so this object is a set of NTF_SUB_SLOTS
+ * identical slots: user space points each used slot at one callback
+ * (fentry target, or kprobe function), loads one object per batch of
+ * callbacks found, and shares the main object's maps with it.
+ *
+ * The slot's entry marks "inside callback S" for the thread, which is what
+ * attributes a pin or fence wait nested in the callback to its driver.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "notifier_common.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Per slot: the subscriber id user space gave the callback, and its kind. */
+const volatile __u32 slot_subscriber[NTF_SUB_SLOTS];
+const volatile __u32 slot_kind[NTF_SUB_SLOTS];
+
+/* Both callback shapes take the range second: (mn|interval_sub, range, ...). */
+static __always_inline int cb_enter(__u32 slot, const struct mmu_notifier_range *range)
+{
+	if (slot >= NTF_SUB_SLOTS)
+		return 0;
+	return enter(NTF_CLASS_CALLBACK, (__u64)range, slot_subscriber[slot], slot_kind[slot], 0);
+}
+
+static __always_inline int cb_exit(__u8 mech, long ret)
+{
+	struct mmu_notifier_range *range;
+	struct ntf_inflight f;
+	struct ntf_event e = {};
+	__u32 kind;
+
+	if (!take_inflight(NTF_CLASS_CALLBACK, &f))
+		return 0;
+	range = (struct mmu_notifier_range *)f.arg[0];
+	kind = (__u32)f.arg[2];
+	e.class = NTF_CLASS_CALLBACK;
+	e.mech = mech;
+	e.subscriber = (__u32)f.arg[1];
+	e.ts_ns = f.ts;
+	e.latency_ns = bpf_ktime_get_ns() - f.ts;
+	e.mm = (__u64)BPF_CORE_READ(range, mm);
+	e.range.start = BPF_CORE_READ(range, start);
+	e.range.end = BPF_CORE_READ(range, end);
+	e.range.event = BPF_CORE_READ(range, event);
+	if (BPF_CORE_READ(range, flags) & NTF_MMU_NOTIFIER_RANGE_BLOCKABLE)
+		e.flags |= NTF_F_BLOCKABLE;
+	if (kind == NTF_CB_BOOL) {
+		e.ret = (bool)ret;
+		if (!e.ret)
+			e.flags |= NTF_F_FAILED;
+	} else if (kind == NTF_CB_INT) {
+		e.ret = (int)ret;
+		if (e.ret)
+			e.flags |= NTF_F_FAILED;
+	}
+	e.flags |= NTF_F_NESTED; /* a callback always runs inside an invalidate */
+	fill_task(&e);
+	emit(&e, 0);
+	return 0;
+}
+
+#define SLOT(n)                                                                           \
+	SEC("fentry")                                                                     \
+	int BPF_PROG(cb##n##_fentry, void *sub, const struct mmu_notifier_range *range)   \
+	{                                                                                 \
+		return cb_enter(n, range);                                                \
+	}                                                                                 \
+	SEC("fexit")                                                                      \
+	int BPF_PROG(cb##n##_fexit)                                                       \
+	{                                                                                 \
+		return cb_exit(NTF_MECH_FENTRY, fexit_ret(ctx));                          \
+	}                                                                                 \
+	SEC("kprobe")                                                                     \
+	int BPF_KPROBE(cb##n##_kprobe, void *sub, const struct mmu_notifier_range *range) \
+	{                                                                                 \
+		return cb_enter(n, range);                                                \
+	}                                                                                 \
+	SEC("kretprobe")                                                                  \
+	int BPF_KRETPROBE(cb##n##_kretprobe, long ret)                                    \
+	{                                                                                 \
+		return cb_exit(NTF_MECH_KPROBE, ret);                                     \
+	}
+
+SLOT(0)
+SLOT(1)
+SLOT(2)
+SLOT(3)
+SLOT(4)
+SLOT(5)
+SLOT(6)
+SLOT(7)
+SLOT(8)
+SLOT(9)
+SLOT(10)
+SLOT(11)
+SLOT(12)
+SLOT(13)
+SLOT(14)
+SLOT(15)

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "ksyms.h"
+#include "names.h"
+#include "subscriber.skel.h"
+#include "subscribers.h"
+
+/*
+ * Known callbacks, by driver. Names read from each driver's source; a
+ * kernel has the ones of its version (amdgpu's moved from amdgpu_mn.c to
+ * amdgpu_hmm.c in 6.3), and kallsyms says which are here.
+ */
+const struct ntf_callback_def ntf_known_callbacks[] = {
+	{ "kvm", "kvm_mmu_notifier_invalidate_range_start", NTF_CB_INT },
+	{ "kvm_end", "kvm_mmu_notifier_invalidate_range_end", NTF_CB_VOID },
+	{ "i915", "i915_gem_userptr_invalidate", NTF_CB_BOOL },
+	{ "amdgpu_gfx", "amdgpu_mn_invalidate_gfx", NTF_CB_BOOL },
+	{ "amdgpu_hsa", "amdgpu_mn_invalidate_hsa", NTF_CB_BOOL },
+	{ "amdgpu_gfx", "amdgpu_hmm_invalidate_gfx", NTF_CB_BOOL },
+	{ "amdgpu_hsa", "amdgpu_hmm_invalidate_hsa", NTF_CB_BOOL },
+	{ "amdkfd_svm", "svm_range_cpu_invalidate_pagetables", NTF_CB_BOOL },
+	{ "nouveau", "nouveau_svm_range_invalidate", NTF_CB_BOOL },
+	{ "xe", "vma_userptr_invalidate", NTF_CB_BOOL },
+	{ "drm_gpusvm", "drm_gpusvm_notifier_invalidate", NTF_CB_BOOL },
+	{ "mlx5_ib", "mlx5_ib_invalidate_range", NTF_CB_BOOL },
+	{ "hmm_test", "dmirror_interval_invalidate", NTF_CB_BOOL },
+	{ "ntf_testdrv", "ntf_invalidate", NTF_CB_BOOL },
+};
+
+const unsigned int ntf_known_callback_count =
+	sizeof(ntf_known_callbacks) / sizeof(ntf_known_callbacks[0]);
+
+#define MAX_SUBS (sizeof(ntf_known_callbacks) / sizeof(ntf_known_callbacks[0]))
+
+/* One loaded subscriber object and the callbacks its slots serve. */
+struct sub_obj {
+	struct subscriber_bpf *skel;
+	unsigned int nslots;
+	unsigned int sub_index[NTF_SUB_SLOTS];
+	struct bpf_link *links[NTF_SUB_SLOTS][2];
+	struct sub_obj *next;
+};
+
+struct ntf_subscribers {
+	struct ntf_subscribers_opts opts;
+	struct ntf_subscriber subs[MAX_SUBS];
+	struct sub_obj *objs;
+	char *modules; /* names in /proc/modules at the last scan */
+	bool scanned;
+};
+
+static bool kernel_has_kprobes(void)
+{
+	return !access("/sys/bus/event_source/devices/kprobe/type", F_OK) ||
+	       !access("/sys/kernel/tracing/kprobe_events", F_OK) ||
+	       !access("/sys/kernel/debug/tracing/kprobe_events", F_OK);
+}
+
+int ntf_subscribers_new(const struct ntf_subscribers_opts *opts, struct ntf_subscribers **out)
+{
+	struct ntf_subscribers *subs = calloc(1, sizeof(*subs));
+
+	if (!subs)
+		return -ENOMEM;
+	subs->opts = *opts;
+	for (unsigned int i = 0; i < MAX_SUBS; i++) {
+		subs->subs[i].id = i + 1;
+		subs->subs[i].def = &ntf_known_callbacks[i];
+	}
+	*out = subs;
+	return 0;
+}
+
+static void free_obj(struct sub_obj *o)
+{
+	for (unsigned int i = 0; i < o->nslots; i++)
+		for (int j = 0; j < 2; j++)
+			bpf_link__destroy(o->links[i][j]);
+	subscriber_bpf__destroy(o->skel);
+	free(o);
+}
+
+void ntf_subscribers_free(struct ntf_subscribers *subs)
+{
+	if (!subs)
+		return;
+	while (subs->objs) {
+		struct sub_obj *next = subs->objs->next;
+
+		free_obj(subs->objs);
+		subs->objs = next;
+	}
+	free(subs->modules);
+	free(subs);
+}
+
+/*
+ * The names of the live modules in /proc/modules, to notice loads and
+ * unloads cheaply. A module still loading is left out: its symbols are in
+ * kallsyms already, but a probe placed before it goes live may never fire.
+ */
+static char *read_module_names(void)
+{
+	char line[512], *names = strdup(" "), *p;
+	size_t len = 1;
+	FILE *f = fopen("/proc/modules", "r");
+
+	if (!f || !names)
+		goto out;
+	/* " name1 name2 ... ": each name can be found as " name ". */
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strcspn(line, " ");
+
+		if (!strstr(line, " Live "))
+			continue;
+		p = realloc(names, len + n + 2);
+		if (!p)
+			break;
+		names = p;
+		memcpy(names + len, line, n);
+		len += n;
+		names[len++] = ' ';
+		names[len] = '\0';
+	}
+out:
+	if (f)
+		fclose(f);
+	return names;
+}
+
+static bool module_live(const char *modules, const char *module)
+{
+	char word[80];
+
+	snprintf(word, sizeof(word), " %s ", module);
+	return strstr(modules, word) != NULL;
+}
+
+static struct bpf_program *slot_prog(struct subscriber_bpf *skel, unsigned int slot,
+				     const char *suffix)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "cb%u_%s", slot, suffix);
+	return bpf_object__find_program_by_name(skel->obj, name);
+}
+
+static const char *const suffixes[NTF_MECH_MAX][2] = {
+	[NTF_MECH_FENTRY] = { "fentry", "fexit" },
+	[NTF_MECH_KPROBE] = { "kprobe", "kretprobe" },
+};
+
+static void set_why(struct ntf_subscriber *s, unsigned int mech, const char *what, int err)
+{
+	/* ENOTSUPP (524) is kernel-internal: strerror() has no text for it. */
+	snprintf(s->why[mech], NTF_REASON_LEN, "%s: %s%s", what,
+		 err == -524 ? "not supported for this function" : strerror(-err),
+		 err == -EPERM || err == -EACCES ? " (lockdown or an LSM)" : "");
+}
+
+/* Opens, configures and loads one object for subs[idx[0..n)] on one rung. */
+static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsigned int n,
+		    unsigned int mech, struct sub_obj **out)
+{
+	const struct ntf_subscribers_opts *o = &subs->opts;
+	struct sub_obj *obj = calloc(1, sizeof(*obj));
+	int err;
+
+	if (!obj)
+		return -ENOMEM;
+	obj->skel = subscriber_bpf__open();
+	if (!obj->skel) {
+		err = -errno;
+		free(obj);
+		return err;
+	}
+	obj->skel->rodata->stream_events = o->stream;
+	obj->skel->rodata->aggregate = o->aggregate;
+	obj->skel->rodata->per_process = o->per_process;
+	obj->skel->rodata->targ_tgid = o->tgid;
+	obj->skel->rodata->targ_cgroup = o->cgroup_id;
+	obj->skel->rodata->min_stream_ns = o->min_stream_ns;
+	bpf_map__reuse_fd(obj->skel->maps.inflight, o->inflight_fd);
+	bpf_map__reuse_fd(obj->skel->maps.hists, o->hists_fd);
+	bpf_map__reuse_fd(obj->skel->maps.counters, o->counters_fd);
+	bpf_map__reuse_fd(obj->skel->maps.events, o->events_fd);
+	for (unsigned int slot = 0; slot < NTF_SUB_SLOTS; slot++) {
+		for (unsigned int m = NTF_MECH_FENTRY; m <= NTF_MECH_KPROBE; m++)
+			for (int j = 0; j < 2; j++)
+				bpf_program__set_autoload(slot_prog(obj->skel, slot, suffixes[m][j]),
+							  slot < n && m == mech);
+		if (slot >= n)
+			continue;
+		obj->sub_index[slot] = idx[slot];
+		obj->skel->rodata->slot_subscriber[slot] = subs->subs[idx[slot]].id;
+		obj->skel->rodata->slot_kind[slot] = subs->subs[idx[slot]].def->kind;
+		if (mech == NTF_MECH_FENTRY)
+			for (int j = 0; j < 2; j++)
+				bpf_program__set_attach_target(slot_prog(obj->skel, slot,
+									 suffixes[mech][j]),
+							       0, subs->subs[idx[slot]].def->func);
+	}
+	obj->nslots = n;
+	err = subscriber_bpf__load(obj->skel);
+	if (err) {
+		subscriber_bpf__destroy(obj->skel);
+		free(obj);
+		return err;
+	}
+	*out = obj;
+	return 0;
+}
+
+/* Attaches each slot, exit first; failures are per callback. */
+static void attach_obj(struct ntf_subscribers *subs, struct sub_obj *obj, unsigned int mech)
+{
+	for (unsigned int slot = 0; slot < obj->nslots; slot++) {
+		struct ntf_subscriber *s = &subs->subs[obj->sub_index[slot]];
+
+		for (int j = 1; j >= 0; j--) {
+			struct bpf_program *prog = slot_prog(obj->skel, slot, suffixes[mech][j]);
+
+			if (mech == NTF_MECH_KPROBE)
+				obj->links[slot][j] = bpf_program__attach_kprobe(prog, j == 1,
+										s->def->func);
+			else
+				obj->links[slot][j] = bpf_program__attach(prog);
+			if (!obj->links[slot][j]) {
+				set_why(s, mech, "attach failed", -errno);
+				bpf_link__destroy(obj->links[slot][1]);
+				obj->links[slot][1] = NULL;
+				break;
+			}
+		}
+		if (obj->links[slot][0]) {
+			s->attached = true;
+			s->mech = mech;
+			s->why[mech][0] = '\0';
+		}
+	}
+}
+
+/* Climbs one rung for the pending callbacks; leaves the failures pending. */
+static void attach_rung(struct ntf_subscribers *subs, unsigned int *pending, unsigned int *npending,
+			unsigned int mech)
+{
+	unsigned int left = 0;
+
+	for (unsigned int start = 0; start < *npending; start += NTF_SUB_SLOTS) {
+		unsigned int n = *npending - start;
+		struct sub_obj *obj;
+		int err;
+
+		if (n > NTF_SUB_SLOTS)
+			n = NTF_SUB_SLOTS;
+		err = load_obj(subs, pending + start, n, mech, &obj);
+		if (err && n > 1) {
+			/* One bad target fails the whole object: find which, one by one. */
+			for (unsigned int i = 0; i < n; i++) {
+				if (load_obj(subs, pending + start + i, 1, mech, &obj)) {
+					set_why(&subs->subs[pending[start + i]], mech, "refused at load",
+						err);
+					continue;
+				}
+				attach_obj(subs, obj, mech);
+				obj->next = subs->objs;
+				subs->objs = obj;
+			}
+		} else if (err) {
+			set_why(&subs->subs[pending[start]], mech, "refused at load", err);
+		} else {
+			attach_obj(subs, obj, mech);
+			obj->next = subs->objs;
+			subs->objs = obj;
+		}
+	}
+	for (unsigned int i = 0; i < *npending; i++)
+		if (!subs->subs[pending[i]].attached)
+			pending[left++] = pending[i];
+	*npending = left;
+}
+
+/* Drops the links of a callback whose module left; its slot stays unused. */
+static void detach_sub(struct ntf_subscribers *subs, unsigned int index)
+{
+	for (struct sub_obj *o = subs->objs; o; o = o->next) {
+		for (unsigned int slot = 0; slot < o->nslots; slot++) {
+			if (o->sub_index[slot] != index)
+				continue;
+			for (int j = 0; j < 2; j++) {
+				bpf_link__destroy(o->links[slot][j]);
+				o->links[slot][j] = NULL;
+			}
+		}
+	}
+	subs->subs[index].attached = false;
+}
+
+int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
+{
+	unsigned int pending[MAX_SUBS], npending = 0, live = 0;
+	struct ntf_ksyms *ks;
+	char *modules = read_module_names();
+
+	if (!modules)
+		return -ENOMEM;
+	if (subs->scanned && subs->modules && !strcmp(modules, subs->modules)) {
+		free(modules);
+		goto count;
+	}
+	free(subs->modules);
+	subs->modules = modules;
+	ks = ntf_ksyms_load(subs->opts.kallsyms_path);
+	if (!ks)
+		return -errno ? -errno : -ENOENT;
+	for (unsigned int i = 0; i < MAX_SUBS; i++) {
+		struct ntf_subscriber *s = &subs->subs[i];
+		const struct ntf_ksym *sym = ntf_ksyms_by_name(ks, s->def->func);
+
+		if (sym && sym->module && !module_live(modules, sym->module))
+			sym = NULL; /* still loading, or going: a later scan decides */
+		if (!sym) {
+			if (s->attached && out)
+				fprintf(out, "notifier: %s left (%s is gone); detached\n", s->def->driver,
+					s->def->func);
+			if (s->attached)
+				detach_sub(subs, i);
+			s->present = false;
+			continue;
+		}
+		snprintf(s->module, sizeof(s->module), "%s", sym->module ? sym->module : "");
+		if (!s->present && subs->scanned && out)
+			fprintf(out, "notifier: %s appeared (%s%s%s)\n", s->def->driver, s->def->func,
+				sym->module ? " in " : "", sym->module ? sym->module : "");
+		s->present = true;
+		if (!s->attached) {
+			memset(s->why, 0, sizeof(s->why));
+			pending[npending++] = i;
+		}
+	}
+	ntf_ksyms_free(ks);
+	subs->scanned = true;
+
+	if (subs->opts.no_fentry) {
+		for (unsigned int i = 0; i < npending; i++)
+			snprintf(subs->subs[pending[i]].why[NTF_MECH_FENTRY], NTF_REASON_LEN,
+				 "disabled by option");
+	} else {
+		attach_rung(subs, pending, &npending, NTF_MECH_FENTRY);
+	}
+	if (npending && !subs->opts.no_kprobe && kernel_has_kprobes()) {
+		attach_rung(subs, pending, &npending, NTF_MECH_KPROBE);
+	} else {
+		for (unsigned int i = 0; i < npending; i++)
+			snprintf(subs->subs[pending[i]].why[NTF_MECH_KPROBE], NTF_REASON_LEN, "%s",
+				 subs->opts.no_kprobe ? "disabled by option" :
+							"kernel has no kprobes");
+	}
+count:
+	for (unsigned int i = 0; i < MAX_SUBS; i++)
+		live += subs->subs[i].attached;
+	return live;
+}
+
+unsigned int ntf_subscribers_count(const struct ntf_subscribers *subs)
+{
+	(void)subs;
+	return MAX_SUBS;
+}
+
+const struct ntf_subscriber *ntf_subscriber_at(const struct ntf_subscribers *subs, unsigned int i)
+{
+	return i < MAX_SUBS ? &subs->subs[i] : NULL;
+}
+
+const char *ntf_subscriber_name(const struct ntf_subscribers *subs, __u32 id)
+{
+	(void)subs;
+	if (!id)
+		return "chain";
+	if (id <= MAX_SUBS)
+		return ntf_known_callbacks[id - 1].driver;
+	return "unknown";
+}
+
+void ntf_subscribers_report(FILE *out, const struct ntf_subscribers *subs)
+{
+	for (unsigned int i = 0; i < MAX_SUBS; i++) {
+		const struct ntf_subscriber *s = &subs->subs[i];
+
+		if (!s->present)
+			continue;
+		fprintf(out, "  %-12s %-10s %s%s%s%s\n", s->def->driver,
+			s->attached ? ntf_mech_name(s->mech) : "-", s->def->func,
+			s->module[0] ? " [" : "", s->module, s->module[0] ? "]" : "");
+		for (unsigned int m = NTF_MECH_FENTRY; !s->attached && m < NTF_MECH_MAX; m++)
+			if (s->why[m][0])
+				fprintf(out, "  %-12s   %s: %s\n", "", ntf_mech_name(m), s->why[m]);
+	}
+}
+
+json_t *ntf_subscribers_json(const struct ntf_subscribers *subs)
+{
+	json_t *arr = json_array();
+
+	for (unsigned int i = 0; i < MAX_SUBS; i++) {
+		const struct ntf_subscriber *s = &subs->subs[i];
+		json_t *why = json_object();
+
+		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++)
+			if (s->why[m][0])
+				json_object_set_new(why, ntf_mech_name(m), json_string(s->why[m]));
+		json_array_append_new(arr, json_pack("{sI ss ss ss sb sb ss so}", "id",
+						     (json_int_t)s->id, "driver", s->def->driver,
+						     "func", s->def->func, "module", s->module,
+						     "present", s->present, "attached", s->attached,
+						     "mech", s->attached ? ntf_mech_name(s->mech) : "none",
+						     "why", why));
+	}
+	return arr;
+}
