@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The connections of notifierd's socket server. Each client has a small
+ * input buffer (clients only ever send HELLO and BYE) and a capped output
+ * queue of whole frames; head marks the start of the frame being written,
+ * so queued frames behind it can be dropped without cutting one in half.
+ */
+#define _GNU_SOURCE /* accept4 */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include "server.h"
+#include "server_sock.h"
+
+#define DEFAULT_OUT_CAP (4u << 20)
+#define DEFAULT_MAX_CLIENTS 64
+#define CLOSE_GRACE_MS 1000
+/* Per tick and client: a flooding client cannot hold the loop. */
+#define READ_BUDGET (64u << 10)
+/* A drained queue keeps this much allocated; more is given back. */
+#define KEEP_ALLOC (256u << 10)
+
+enum conn_state { CONN_HELLO, CONN_LIVE, CONN_CLOSING, CONN_DEAD };
+
+struct ntf_conn {
+	int fd;
+	bool fdless; /* added without a socket: the caller's until ntf_server_free */
+	enum conn_state state;
+	__u32 events; /* epoll interest now */
+	__u8 in[NTF_PROTO_HDR_LEN + NTF_PROTO_MAX_CLIENT_PAYLOAD];
+	size_t in_len;
+	struct ntf_proto_buf out;
+	size_t off; /* bytes of out written */
+	size_t head; /* start of the frame holding byte off */
+	__u32 interval_ms;
+	__u64 sent_gen; /* the generation the queued updates reach */
+	__u64 deadline; /* HELLO or CLOSING: when to give up */
+	__u64 next_due;
+	bool resync; /* fell behind: a snapshot once drained */
+};
+
+struct ntf_server {
+	struct ntf_agg *agg;
+	struct ntf_server_opts opts;
+	const struct ntf_probe_state *probes;
+	unsigned int nprobes;
+	struct ntf_proto_welcome welcome;
+	int epfd;
+	struct ntf_sock sock;
+	struct ntf_conn **conns;
+	unsigned int nconns;
+	unsigned int nfds; /* connections on a socket: epoll has news only with them */
+	__u64 now;
+	/* One update encoded per tick is shared by the clients it suits. */
+	struct ntf_proto_buf scratch;
+	bool scratch_ok;
+	__u16 scratch_type;
+	__u64 scratch_since, scratch_gen;
+	size_t snapshot_len; /* the last snapshot's size: the cap follows it */
+	struct ntf_server_stats st;
+};
+
+struct ntf_server *ntf_server_new(struct ntf_agg *agg, const struct ntf_probe_state *probes,
+				  unsigned int nprobes, const struct ntf_server_opts *opts)
+{
+	struct ntf_server *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->agg = agg;
+	s->opts = *opts;
+	if (!s->opts.interval_ms)
+		s->opts.interval_ms = 1000;
+	if (!s->opts.out_cap)
+		s->opts.out_cap = DEFAULT_OUT_CAP;
+	if (!s->opts.max_clients)
+		s->opts.max_clients = DEFAULT_MAX_CLIENTS;
+	if (!s->opts.hello_timeout_ms)
+		s->opts.hello_timeout_ms = 5000;
+	s->sock.fd = -1;
+	s->welcome.version = NTF_PROTO_VERSION;
+	s->welcome.max_keys = opts->max_keys;
+	s->welcome.flags = opts->flags;
+	s->probes = probes;
+	s->nprobes = nprobes;
+	s->conns = calloc(s->opts.max_clients, sizeof(*s->conns));
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!s->conns || s->epfd < 0) {
+		ntf_server_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static size_t pending(const struct ntf_conn *c)
+{
+	return c->out.len - c->off;
+}
+
+static size_t out_cap(const struct ntf_server *s)
+{
+	return s->opts.out_cap > 2 * s->snapshot_len ? s->opts.out_cap : 2 * s->snapshot_len;
+}
+
+static void set_interest(struct ntf_server *s, struct ntf_conn *c)
+{
+	struct epoll_event ev = { .data.ptr = c };
+
+	if (c->fd < 0 || c->state == CONN_DEAD)
+		return;
+	/* A closing client is not read: its unread bytes cannot keep us busy. */
+	ev.events = c->state == CONN_CLOSING ? 0 : EPOLLIN;
+	if (pending(c))
+		ev.events |= EPOLLOUT;
+	if (ev.events == c->events)
+		return;
+	if (!epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev))
+		c->events = ev.events;
+}
+
+/* Drops the queued frames behind the one being written. */
+static void drop_queued(struct ntf_server *s, struct ntf_conn *c)
+{
+	size_t keep = c->off;
+
+	if (c->off > c->head)
+		keep = c->head + ntf_proto_frame_size(c->out.data + c->head);
+	s->st.dropped_bytes += c->out.len - keep;
+	c->out.len = keep;
+}
+
+/* Appends whole frames, compacting the written part away first. */
+static int enqueue(struct ntf_conn *c, const __u8 *data, size_t n)
+{
+	if (c->off == c->out.len) {
+		c->out.len = c->off = c->head = 0;
+	} else if (c->head && c->out.cap - c->out.len < n) {
+		memmove(c->out.data, c->out.data + c->head, c->out.len - c->head);
+		c->out.len -= c->head;
+		c->off -= c->head;
+		c->head = 0;
+	}
+	if (ntf_proto_buf_reserve(&c->out, n))
+		return -ENOMEM;
+	memcpy(c->out.data + c->out.len, data, n);
+	c->out.len += n;
+	return 0;
+}
+
+static void note_buffered(struct ntf_server *s, const struct ntf_conn *c)
+{
+	if (pending(c) > s->st.buffered_max)
+		s->st.buffered_max = pending(c);
+}
+
+static void close_conn(struct ntf_server *s, struct ntf_conn *c)
+{
+	if (c->state == CONN_DEAD)
+		return;
+	if (c->fd >= 0) {
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+		c->fd = -1;
+		s->nfds--;
+	}
+	c->state = CONN_DEAD;
+	s->st.clients--;
+	ntf_proto_buf_free(&c->out);
+	c->off = c->head = 0;
+}
+
+/* Queues ERROR in place of whatever was queued, and closes after writing it. */
+static int reject(struct ntf_server *s, struct ntf_conn *c, int err, const char *fmt, ...)
+{
+	struct ntf_proto_buf b = {};
+	char msg[NTF_PROTO_MSG_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	drop_queued(s, c);
+	if (!ntf_proto_put_error(&b, ntf_proto_err_from_errno(err), msg))
+		enqueue(c, b.data, b.len);
+	ntf_proto_buf_free(&b);
+	s->st.errors++;
+	c->state = CONN_CLOSING;
+	c->deadline = s->now + CLOSE_GRACE_MS;
+	set_interest(s, c);
+	return err;
+}
+
+static void fill_counters(struct ntf_server *s, struct ntf_proto_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (s->opts.counters)
+		s->opts.counters(s->opts.ctx, out);
+	out->keys = ntf_agg_count(s->agg);
+	out->folded = ntf_agg_folded(s->agg);
+	out->clients = s->st.clients;
+	out->resyncs = s->st.resyncs;
+}
+
+/* The update of the entries changed after since, up to gen, in s->scratch. */
+static int encode(struct ntf_server *s, __u16 type, __u64 since, __u64 gen)
+{
+	struct ntf_proto_counters counters;
+	int err;
+
+	if (type == NTF_PROTO_SNAPSHOT)
+		since = 0;
+	if (s->scratch_ok && s->scratch_type == type && s->scratch_since == since &&
+	    s->scratch_gen == gen)
+		return 0;
+	fill_counters(s, &counters);
+	s->scratch.len = 0;
+	s->scratch_ok = false;
+	err = ntf_proto_put_update(&s->scratch, type, s->agg, since, gen, &counters);
+	if (err)
+		return err;
+	s->scratch_ok = true;
+	s->scratch_type = type;
+	s->scratch_since = since;
+	s->scratch_gen = gen;
+	if (type == NTF_PROTO_SNAPSHOT)
+		s->snapshot_len = s->scratch.len;
+	return 0;
+}
+
+static int send_snapshot(struct ntf_server *s, struct ntf_conn *c, __u64 gen)
+{
+	int err = encode(s, NTF_PROTO_SNAPSHOT, 0, gen);
+
+	if (!err)
+		err = enqueue(c, s->scratch.data, s->scratch.len);
+	if (err)
+		return reject(s, c, -ENOMEM, "cannot encode a snapshot");
+	c->sent_gen = gen;
+	c->resync = false;
+	note_buffered(s, c);
+	return 0;
+}
+
+static void send_due(struct ntf_server *s, struct ntf_conn *c, __u64 gen)
+{
+	c->next_due += c->interval_ms;
+	if (c->next_due <= s->now)
+		c->next_due = s->now + c->interval_ms;
+	if (c->resync) {
+		/* Once drained, whatever the socket holds is gone to the client. */
+		if (!pending(c)) {
+			s->st.resyncs++;
+			send_snapshot(s, c, gen);
+		}
+		return;
+	}
+	if (encode(s, NTF_PROTO_DELTA, c->sent_gen, gen)) {
+		reject(s, c, -ENOMEM, "cannot encode a delta");
+		return;
+	}
+	if (pending(c) + s->scratch.len > out_cap(s) ||
+	    enqueue(c, s->scratch.data, s->scratch.len)) {
+		drop_queued(s, c);
+		c->resync = true;
+		/* Nothing in flight: the client is drained already. */
+		if (!pending(c)) {
+			s->st.resyncs++;
+			send_snapshot(s, c, gen);
+		}
+		return;
+	}
+	c->sent_gen = gen;
+	note_buffered(s, c);
+}
+
+static void on_hello(struct ntf_server *s, struct ntf_conn *c, const struct ntf_proto_frame *f)
+{
+	struct ntf_proto_buf b = {};
+	struct ntf_proto_hello h;
+	__u32 iv;
+
+	if (ntf_proto_decode_hello(f, &h)) {
+		reject(s, c, -EBADMSG, "malformed hello");
+		return;
+	}
+	if (h.version != NTF_PROTO_VERSION) {
+		reject(s, c, -EPROTONOSUPPORT, "protocol version %u; this daemon speaks %u",
+		       h.version, NTF_PROTO_VERSION);
+		return;
+	}
+	iv = h.interval_ms ? h.interval_ms : s->opts.interval_ms;
+	if (iv < NTF_SERVER_MIN_INTERVAL_MS)
+		iv = NTF_SERVER_MIN_INTERVAL_MS;
+	if (iv > NTF_SERVER_MAX_INTERVAL_MS)
+		iv = NTF_SERVER_MAX_INTERVAL_MS;
+	c->interval_ms = iv;
+	s->welcome.interval_ms = iv;
+	/* Probes may attach while the daemon runs: the states as they are now. */
+	if (s->probes)
+		ntf_proto_probes_from_states(&s->welcome, s->probes, s->nprobes);
+	if (ntf_proto_put_welcome(&b, &s->welcome) || enqueue(c, b.data, b.len)) {
+		ntf_proto_buf_free(&b);
+		reject(s, c, -ENOMEM, "cannot encode a welcome");
+		return;
+	}
+	ntf_proto_buf_free(&b);
+	c->state = CONN_LIVE;
+	c->next_due = s->now + iv;
+	/* A new generation: what the snapshot holds is all before it. */
+	send_snapshot(s, c, ntf_agg_tick(s->agg));
+}
+
+static int on_frame(struct ntf_server *s, struct ntf_conn *c, const struct ntf_proto_frame *f)
+{
+	struct ntf_proto_buf b = {};
+
+	if (f->type == NTF_PROTO_HELLO && c->state == CONN_HELLO) {
+		on_hello(s, c, f);
+	} else if (f->type == NTF_PROTO_BYE) {
+		if (ntf_proto_decode_bye(f))
+			return reject(s, c, -EBADMSG, "malformed bye");
+		drop_queued(s, c);
+		if (!ntf_proto_put_bye(&b))
+			enqueue(c, b.data, b.len);
+		ntf_proto_buf_free(&b);
+		c->state = CONN_CLOSING;
+		c->deadline = s->now + CLOSE_GRACE_MS;
+	} else {
+		return reject(s, c, -ENOMSG, "%s not expected from a client%s",
+			      ntf_proto_type_name(f->type),
+			      c->state == CONN_HELLO ? " before hello" : "");
+	}
+	return 0;
+}
+
+/* Handles every whole frame in c->in. */
+static int parse_input(struct ntf_server *s, struct ntf_conn *c)
+{
+	struct ntf_proto_frame f;
+	size_t used;
+	int err;
+
+	while (c->state == CONN_HELLO || c->state == CONN_LIVE) {
+		err = ntf_proto_parse(c->in, c->in_len, NTF_PROTO_MAX_CLIENT_PAYLOAD, &f, &used);
+		if (err == -EAGAIN)
+			return 0;
+		if (err == -EPROTONOSUPPORT)
+			return reject(s, c, err, "protocol version %u; this daemon speaks %u",
+				      f.version, NTF_PROTO_VERSION);
+		if (err == -EMSGSIZE)
+			return reject(s, c, err, "frame of %u bytes; a client's are at most %u",
+				      f.len, NTF_PROTO_MAX_CLIENT_PAYLOAD);
+		if (err)
+			return reject(s, c, err, "%s",
+				      ntf_proto_err_name(ntf_proto_err_from_errno(err)));
+		err = on_frame(s, c, &f);
+		if (err)
+			return err;
+		memmove(c->in, c->in + used, c->in_len - used);
+		c->in_len -= used;
+	}
+	return 0;
+}
+
+int ntf_server_input(struct ntf_server *s, struct ntf_conn *c, const void *buf, size_t n,
+		     __u64 now_ms)
+{
+	const __u8 *p = buf;
+	int err;
+
+	s->now = now_ms;
+	while (n && (c->state == CONN_HELLO || c->state == CONN_LIVE)) {
+		size_t take = sizeof(c->in) - c->in_len;
+
+		if (take > n)
+			take = n;
+		memcpy(c->in + c->in_len, p, take);
+		c->in_len += take;
+		p += take;
+		n -= take;
+		err = parse_input(s, c);
+		if (err)
+			return err;
+	}
+	set_interest(s, c);
+	return 0;
+}
+
+struct ntf_conn *ntf_server_add(struct ntf_server *s, int fd, __u64 now_ms)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct ntf_conn *c;
+
+	if (s->nconns >= s->opts.max_clients)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->fd = fd;
+	c->fdless = fd < 0;
+	c->deadline = now_ms + s->opts.hello_timeout_ms;
+	ev.data.ptr = c;
+	if (fd >= 0) {
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+			free(c);
+			return NULL;
+		}
+		c->events = EPOLLIN;
+		s->nfds++;
+	}
+	s->conns[s->nconns++] = c;
+	s->st.clients++;
+	s->st.accepted++;
+	return c;
+}
+
+static void refuse(struct ntf_server *s, int fd)
+{
+	struct ntf_proto_buf b = {};
+
+	/* Best effort: a fresh socket has room for one small frame. */
+	if (!ntf_proto_put_error(&b, NTF_PERR_BUSY, "too many clients"))
+		(void)!send(fd, b.data, b.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	ntf_proto_buf_free(&b);
+	close(fd);
+	s->st.refused++;
+}
+
+static void accept_all(struct ntf_server *s)
+{
+	for (;;) {
+		int fd = accept4(s->sock.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return; /* EAGAIN, or a client gone before we got to it */
+		if (!ntf_server_add(s, fd, s->now))
+			refuse(s, fd);
+	}
+}
+
+static void read_conn(struct ntf_server *s, struct ntf_conn *c)
+{
+	__u8 buf[4096];
+	size_t total = 0;
+
+	while (total < READ_BUDGET && (c->state == CONN_HELLO || c->state == CONN_LIVE)) {
+		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			close_conn(s, c);
+			return;
+		}
+		total += n;
+		if (ntf_server_input(s, c, buf, n, s->now))
+			return;
+	}
+}
+
+static void flush_conn(struct ntf_server *s, struct ntf_conn *c)
+{
+	while (c->fd >= 0 && pending(c)) {
+		const __u8 *p = c->out.data + c->off;
+		ssize_t n = send(c->fd, p, pending(c), MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			close_conn(s, c);
+			return;
+		}
+		c->off += n;
+		/* head follows the frames written out whole */
+		while (c->head < c->off) {
+			size_t size = ntf_proto_frame_size(c->out.data + c->head);
+
+			if (c->head + size > c->off)
+				break;
+			c->head += size;
+		}
+	}
+	if (c->fd >= 0 && !pending(c)) {
+		c->out.len = c->off = c->head = 0;
+		if (c->out.cap > KEEP_ALLOC)
+			ntf_proto_buf_free(&c->out);
+	}
+	set_interest(s, c);
+}
+
+static void handle_events(struct ntf_server *s)
+{
+	struct epoll_event evs[64];
+	int n;
+
+	do {
+		n = epoll_wait(s->epfd, evs, 64, 0);
+		for (int i = 0; i < n; i++) {
+			struct ntf_conn *c = evs[i].data.ptr;
+
+			if (!c) {
+				accept_all(s);
+				continue;
+			}
+			/* Closed earlier in this batch: the struct lives until reaped. */
+			if (c->state == CONN_DEAD)
+				continue;
+			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+				read_conn(s, c);
+			if (c->state != CONN_DEAD && evs[i].events & EPOLLOUT)
+				flush_conn(s, c);
+			/* Hung up with nothing left to read: only closing remains. */
+			if (c->state == CONN_CLOSING && evs[i].events & (EPOLLHUP | EPOLLERR))
+				close_conn(s, c);
+		}
+	} while (n == 64);
+}
+
+static void reap(struct ntf_server *s)
+{
+	unsigned int j = 0;
+
+	for (unsigned int i = 0; i < s->nconns; i++) {
+		struct ntf_conn *c = s->conns[i];
+
+		/* fd-less connections belong to their caller until the end. */
+		if (c->state == CONN_DEAD && !c->fdless) {
+			free(c);
+			continue;
+		}
+		s->conns[j++] = c;
+	}
+	s->nconns = j;
+}
+
+void ntf_server_tick(struct ntf_server *s, __u64 now_ms)
+{
+	bool due = false;
+	__u64 gen = 0;
+
+	s->now = now_ms;
+	s->scratch_ok = false;
+	if (s->sock.fd >= 0 || s->nfds)
+		handle_events(s);
+	for (unsigned int i = 0; i < s->nconns; i++) {
+		struct ntf_conn *c = s->conns[i];
+
+		if (c->state == CONN_LIVE && now_ms >= c->next_due)
+			due = true;
+		if (c->state == CONN_HELLO && now_ms >= c->deadline)
+			reject(s, c, -ETIMEDOUT, "no hello within %u ms", s->opts.hello_timeout_ms);
+		else if (c->state == CONN_CLOSING && now_ms >= c->deadline)
+			close_conn(s, c);
+	}
+	/* One new generation for every client due now. */
+	if (due)
+		gen = ntf_agg_tick(s->agg);
+	for (unsigned int i = 0; i < s->nconns; i++) {
+		struct ntf_conn *c = s->conns[i];
+
+		if (due && c->state == CONN_LIVE && now_ms >= c->next_due)
+			send_due(s, c, gen);
+		if (c->fd >= 0 && pending(c))
+			flush_conn(s, c);
+		if (c->state == CONN_CLOSING && c->fd >= 0 && !pending(c))
+			close_conn(s, c);
+	}
+	reap(s);
+}
+
+void ntf_server_stats(const struct ntf_server *s, struct ntf_server_stats *out)
+{
+	*out = s->st;
+	out->buffered = 0;
+	for (unsigned int i = 0; i < s->nconns; i++)
+		out->buffered += pending(s->conns[i]);
+	out->out_cap = out_cap(s);
+}
+
+const __u8 *ntf_server_pending(const struct ntf_conn *c, size_t *len)
+{
+	*len = pending(c);
+	return c->out.data + c->off;
+}
+
+bool ntf_server_conn_live(const struct ntf_conn *c)
+{
+	return c->state == CONN_HELLO || c->state == CONN_LIVE;
+}
+
+int ntf_server_fd(const struct ntf_server *s)
+{
+	return s->epfd;
+}
+
+int ntf_server_wait(struct ntf_server *s, int other_fd, int timeout_ms)
+{
+	struct pollfd pfd[2] = { { .fd = s->epfd, .events = POLLIN },
+				 { .fd = other_fd, .events = POLLIN } };
+	int n = poll(pfd, other_fd >= 0 ? 2 : 1, timeout_ms);
+
+	return n < 0 ? -errno : n;
+}
+
+int ntf_server_listen(struct ntf_server *s, const char *path, gid_t gid)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	int err = ntf_sock_listen(&s->sock, path, gid);
+
+	if (err)
+		return err;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->sock.fd, &ev)) {
+		err = -errno;
+		ntf_sock_close(&s->sock);
+		return err;
+	}
+	return 0;
+}
+
+void ntf_server_free(struct ntf_server *s)
+{
+	struct ntf_proto_buf bye = {};
+
+	if (!s)
+		return;
+	ntf_proto_put_bye(&bye);
+	for (unsigned int i = 0; i < s->nconns; i++) {
+		struct ntf_conn *c = s->conns[i];
+
+		if (c->fd >= 0 && c->state == CONN_LIVE && bye.len) {
+			/* Behind queued frames, or alone if they must go. */
+			if (pending(c) + bye.len > out_cap(s))
+				drop_queued(s, c);
+			if (!enqueue(c, bye.data, bye.len))
+				flush_conn(s, c);
+		}
+		close_conn(s, c);
+		free(c);
+	}
+	ntf_proto_buf_free(&bye);
+	ntf_sock_close(&s->sock);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	ntf_proto_buf_free(&s->scratch);
+	free(s->conns);
+	free(s);
+}
