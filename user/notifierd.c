@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "names.h"
 #include "preflight.h"
 #include "report.h"
+#include "server.h"
 #include "source.h"
 #include "start.h"
 
@@ -41,6 +43,10 @@ static const char usage[] =
 	"      --no-pin            do not pin the maps\n"
 	"  -D, --daemon            detach and run in the background\n"
 	"      --pidfile FILE      write the daemon's pid to FILE\n"
+	"      --socket PATH       serve clients (notifier-top) on this UNIX socket\n"
+	"                          (default /run/notifier/notifierd.sock)\n"
+	"      --socket-group NAME let this group connect too (default: root only)\n"
+	"      --no-socket         serve no clients\n"
 	"  -j, --json              JSON lines instead of text\n"
 	"  -k, --kprobes           skip fentry, use kprobes\n"
 	"  -q, --quiet             do not list the probe points on start\n"
@@ -52,7 +58,7 @@ static const char usage[] =
 	"  notifierd -D --pidfile /run/notifierd.pid\n"
 	"  notifierd -d 30 -j             # 30 s, then a JSON summary\n";
 
-enum { OPT_PIN_DIR = 256, OPT_NO_PIN, OPT_PIDFILE };
+enum { OPT_PIN_DIR = 256, OPT_NO_PIN, OPT_PIDFILE, OPT_SOCKET, OPT_SOCKET_GROUP, OPT_NO_SOCKET };
 
 static const struct option options[] = {
 	{ "interval", required_argument, NULL, 'i' },
@@ -64,6 +70,9 @@ static const struct option options[] = {
 	{ "no-pin", no_argument, NULL, OPT_NO_PIN },
 	{ "daemon", no_argument, NULL, 'D' },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
+	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
+	{ "no-socket", no_argument, NULL, OPT_NO_SOCKET },
 	NTF_COMMON_LONGOPTS,
 	{},
 };
@@ -73,6 +82,8 @@ struct daemon_args {
 	__u64 interval_ms, max_keys;
 	const char *pin_dir, *pidfile;
 	bool stats, daemonize;
+	const char *socket; /* NULL: serve no clients */
+	gid_t socket_gid;
 };
 
 struct daemon_state {
@@ -83,6 +94,7 @@ struct daemon_state {
 
 static void parse_args(int argc, char **argv, struct daemon_args *a)
 {
+	struct group *gr;
 	__u64 mb;
 	int opt;
 
@@ -90,6 +102,7 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 	a->c.tracer.aggregate = true;
 	a->pin_dir = "/sys/fs/bpf/notifier";
 	a->max_keys = 65536;
+	a->socket = NTF_SERVER_DEFAULT_PATH;
 	opterr = 0; /* ntf_usage_error says it in one line */
 	while ((opt = getopt_long(argc, argv, NTF_COMMON_SHORTOPTS "i:SHb:K:D", options, NULL)) !=
 	       -1) {
@@ -110,6 +123,14 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 		case OPT_NO_PIN: a->pin_dir = NULL; break;
 		case 'D': a->daemonize = true; break;
 		case OPT_PIDFILE: a->pidfile = optarg; break;
+		case OPT_SOCKET: a->socket = optarg; break;
+		case OPT_NO_SOCKET: a->socket = NULL; break;
+		case OPT_SOCKET_GROUP:
+			gr = getgrnam(optarg);
+			if (!gr)
+				ntf_usage_error("--socket-group: no group '%s'", optarg);
+			a->socket_gid = gr->gr_gid;
+			break;
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}
 	}
@@ -236,6 +257,46 @@ static void print_summary(const struct daemon_args *a, struct tracer *t, struct 
 	ntf_agg_free(kernel_agg);
 }
 
+/* What the socket's clients get besides the aggregate. */
+struct serve_ctx {
+	struct tracer *t;
+	struct daemon_state *st;
+	struct ntf_source *src;
+	__u64 start;
+};
+
+static void serve_counters(void *ctx, struct ntf_proto_counters *out)
+{
+	struct serve_ctx *sc = ctx;
+
+	ntf_read_counters(tracer__counters_fd(sc->t), out->kernel);
+	out->events = sc->st->events;
+	out->bad_records = sc->src ? sc->src->bad_records : 0;
+	out->uptime_ms = ntf_now_ms() - sc->start;
+}
+
+static struct ntf_server *serve(const struct daemon_args *a, struct serve_ctx *sc)
+{
+	struct ntf_server_opts o = {
+		.max_keys = a->max_keys,
+		.flags = a->c.tracer.stream ? NTF_PROTO_W_STREAM : 0,
+		.counters = serve_counters,
+		.ctx = sc,
+	};
+	struct ntf_server *s;
+	int err;
+
+	s = ntf_server_new(sc->st->agg, tracer__probes(sc->t), ntf_probe_count, &o);
+	err = s ? ntf_server_listen(s, a->socket, a->socket_gid) : -ENOMEM;
+	if (err) {
+		ntf_err("cannot serve %s: %s%s", a->socket, strerror(-err),
+			err == -EADDRINUSE ? " (another notifierd serves it)" : "");
+		ntf_server_free(s);
+		return NULL;
+	}
+	return s;
+}
+
 static int write_pidfile(const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -255,6 +316,8 @@ int main(int argc, char **argv)
 	__u64 prev_class[NTF_CLASS_MAX] = {};
 	struct ntf_source *src = NULL;
 	struct tracer *t = NULL;
+	struct ntf_server *srv = NULL;
+	struct serve_ctx sc = {};
 	__u64 start, last;
 	int ret = NTF_EXIT_RUNTIME, n;
 
@@ -295,6 +358,9 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	sc = (struct serve_ctx){ .t = t, .st = &st, .src = src, .start = ntf_now_ms() };
+	if (a.socket && !(srv = serve(&a, &sc)))
+		goto out;
 	if (a.daemonize && daemon(0, 0)) {
 		ntf_err("cannot daemonize: %s", strerror(errno));
 		goto out;
@@ -310,16 +376,21 @@ int main(int argc, char **argv)
 
 		if (a.c.duration_ms && now - start >= a.c.duration_ms)
 			break;
+		/* Clients and events both wake the loop; the ring buffer's map fd polls. */
+		if (srv)
+			ntf_server_wait(srv, src ? tracer__events_fd(t) : -1, 100);
 		if (src) {
-			n = ntf_source_poll(src, 100);
+			n = ntf_source_poll(src, srv ? 0 : 100);
 			if (n < 0 && n != -EINTR) {
 				ntf_err("ring buffer: %s", strerror(-n));
 				goto out;
 			}
-		} else {
+		} else if (!srv) {
 			usleep(100000);
 		}
 		now = ntf_now_ms();
+		if (srv)
+			ntf_server_tick(srv, now);
 		if (a.stats && now - last >= a.interval_ms) {
 			print_stats(&a, t, &st, prev_class, now - last);
 			memcpy(prev_class, st.per_class, sizeof(prev_class));
@@ -332,6 +403,7 @@ int main(int argc, char **argv)
 	print_summary(&a, t, &st, ntf_now_ms() - start);
 	ret = 0;
 out:
+	ntf_server_free(srv);
 	ntf_source_free(src);
 	if (a.pin_dir && t)
 		unpin_maps(a.pin_dir);
