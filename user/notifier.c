@@ -36,6 +36,9 @@ static int cmd_version(int argc, char **argv)
 	return 0;
 }
 
+/* A debugging aid (cmd_snapshot.c): prints what a notifierd client mirrors. */
+int cmd_snapshot(int argc, char **argv);
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -43,6 +46,7 @@ static const struct {
 	{ "hist", cmd_hist },
 	{ "help", cmd_help },
 	{ "version", cmd_version },
+	{ "snapshot", cmd_snapshot }, /* hidden: not in the help */
 };
 
 int main(int argc, char **argv)
