@@ -37,6 +37,7 @@ run_cli() {
 	else
 		echo "not ok - cli: tests/cli/run.sh missing"
 	fi
+	tests/cli/socket.sh # notifierd's client socket, then a bounded fuzz run of its protocol
 }
 
 run_vm() {
