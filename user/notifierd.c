@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +93,6 @@ struct daemon_state {
 
 static void parse_args(int argc, char **argv, struct daemon_args *a)
 {
-	struct group *gr;
 	__u64 mb;
 	int opt;
 
@@ -126,10 +124,8 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 		case OPT_SOCKET: a->socket = optarg; break;
 		case OPT_NO_SOCKET: a->socket = NULL; break;
 		case OPT_SOCKET_GROUP:
-			gr = getgrnam(optarg);
-			if (!gr)
+			if (ntf_server_group(optarg, &a->socket_gid))
 				ntf_usage_error("--socket-group: no group '%s'", optarg);
-			a->socket_gid = gr->gr_gid;
 			break;
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}

@@ -57,6 +57,11 @@ struct ntf_server *ntf_server_new(struct ntf_agg *agg, const struct ntf_probe_st
  * A live socket at path is -EADDRINUSE; something else there is -EEXIST.
  */
 int ntf_server_listen(struct ntf_server *s, const char *path, gid_t gid);
+/*
+ * A group, by number or by name from /etc/group (not through NSS, so a
+ * static daemon needs no shared libraries for it): 0, or -ENOENT.
+ */
+int ntf_server_group(const char *name, gid_t *gid);
 /* An fd that polls readable when the server has socket work. */
 int ntf_server_fd(const struct ntf_server *s);
 /* Waits up to timeout_ms for the server's sockets or other_fd (-1: none). */

@@ -2,12 +2,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include "server.h"
 #include "server_sock.h"
 
 /* 1 when dir holds a socket called name and nothing else. */
@@ -155,6 +158,32 @@ fail:
 	if (k->made_dir)
 		rmdir(k->dir);
 	k->made_dir = false;
+	return err;
+}
+
+int ntf_server_group(const char *name, gid_t *gid)
+{
+	struct group *g;
+	char *end;
+	long n;
+	FILE *f;
+	int err = -ENOENT;
+
+	errno = 0;
+	n = strtol(name, &end, 10);
+	if (*name && !*end && !errno && n >= 0 && n < 0x7fffffff) {
+		*gid = n;
+		return 0;
+	}
+	f = fopen("/etc/group", "re");
+	while (f && err && (g = fgetgrent(f))) {
+		if (!strcmp(g->gr_name, name)) {
+			*gid = g->gr_gid;
+			err = 0;
+		}
+	}
+	if (f)
+		fclose(f);
 	return err;
 }
 

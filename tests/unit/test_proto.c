@@ -879,6 +879,20 @@ static void bye_ends_cleanly(void **state)
 
 /* --- the socket on disk --- */
 
+static void socket_group_by_name_or_number(void **state)
+{
+	gid_t gid = 1;
+
+	(void)state;
+	assert_int_equal(ntf_server_group("root", &gid), 0);
+	assert_int_equal(gid, 0);
+	assert_int_equal(ntf_server_group("4242", &gid), 0);
+	assert_int_equal(gid, 4242);
+	assert_int_equal(ntf_server_group("no-such-group", &gid), -ENOENT);
+	assert_int_equal(ntf_server_group("", &gid), -ENOENT);
+	assert_int_equal(ntf_server_group("-1", &gid), -ENOENT);
+}
+
 static void socket_files_and_permissions(void **state)
 {
 	char tmp[] = "/tmp/ntf-proto.XXXXXX", dir[64], path[96];
@@ -976,6 +990,7 @@ int main(void)
 		cmocka_unit_test(hostile_clients_closed_others_served),
 		cmocka_unit_test(silent_client_times_out),
 		cmocka_unit_test(bye_ends_cleanly),
+		cmocka_unit_test(socket_group_by_name_or_number),
 		cmocka_unit_test(socket_files_and_permissions),
 	};
 
