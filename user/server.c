@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -124,15 +125,34 @@ static void set_interest(struct ntf_server *s, struct ntf_conn *c)
 		c->events = ev.events;
 }
 
-/* Drops the queued frames behind the one being written. */
+/*
+ * Drops the queued frames behind the one being written, and the memory
+ * they took: a client that never reads keeps one frame, not its peak.
+ */
 static void drop_queued(struct ntf_server *s, struct ntf_conn *c)
 {
 	size_t keep = c->off;
+	__u8 *p;
 
 	if (c->off > c->head)
 		keep = c->head + ntf_proto_frame_size(c->out.data + c->head);
 	s->st.dropped_bytes += c->out.len - keep;
 	c->out.len = keep;
+	if (c->head) {
+		memmove(c->out.data, c->out.data + c->head, c->out.len - c->head);
+		c->out.len -= c->head;
+		c->off -= c->head;
+		c->head = 0;
+	}
+	if (c->out.cap > KEEP_ALLOC && c->out.len <= KEEP_ALLOC) {
+		p = realloc(c->out.data, KEEP_ALLOC);
+		if (p) {
+			c->out.data = p;
+			c->out.cap = KEEP_ALLOC;
+		}
+		/* glibc keeps freed heap pages resident: give them back now. */
+		malloc_trim(0);
+	}
 }
 
 /* Appends whole frames, compacting the written part away first. */
