@@ -22,6 +22,7 @@
 #include "server.h"
 #include "source.h"
 #include "start.h"
+#include "subscribers.h"
 
 static const char usage[] =
 	"Usage: notifierd [OPTIONS]\n"
@@ -233,6 +234,8 @@ static void print_summary(const struct daemon_args *a, struct tracer *t, struct 
 		json_object_set_new(root, "events", json_integer(st->events));
 		json_object_set_new(root, "folded", json_integer(ntf_agg_folded(st->agg)));
 		json_object_set_new(root, "counters", ntf_counters_json(counters));
+		json_object_set_new(root, "subscribers",
+				    ntf_subscribers_json(tracer__subscribers(t)));
 		if (kernel_agg)
 			json_object_set_new(root, "kernel",
 					    ntf_report_json(kernel_agg, NULL, &a->c.report));
@@ -314,7 +317,7 @@ int main(int argc, char **argv)
 	struct tracer *t = NULL;
 	struct ntf_server *srv = NULL;
 	struct serve_ctx sc = {};
-	__u64 start, last;
+	__u64 start, last, last_scan;
 	int ret = NTF_EXIT_RUNTIME, n;
 
 	ntf_prog = "notifierd";
@@ -366,7 +369,7 @@ int main(int argc, char **argv)
 	if (!a.c.quiet && !a.daemonize)
 		fprintf(stderr, "notifierd: tracing; Ctrl-C to stop.\n");
 
-	start = last = ntf_now_ms();
+	start = last = last_scan = ntf_now_ms();
 	while (!ntf_exiting) {
 		__u64 now = ntf_now_ms();
 
@@ -387,6 +390,11 @@ int main(int argc, char **argv)
 		now = ntf_now_ms();
 		if (srv)
 			ntf_server_tick(srv, now);
+		/* Driver modules may come and go while the daemon runs. */
+		if (now - last_scan >= 2000) {
+			tracer__rescan(t, stderr);
+			last_scan = now;
+		}
 		if (a.stats && now - last >= a.interval_ms) {
 			print_stats(&a, t, &st, prev_class, now - last);
 			memcpy(prev_class, st.per_class, sizeof(prev_class));
