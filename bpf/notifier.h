@@ -77,6 +77,7 @@ enum ntf_flag {
 	NTF_F_INTR = 1u << 7, /* fence: interruptible wait */
 	NTF_F_FAILED = 1u << 8, /* non-zero/negative/false result */
 	NTF_F_LARGE_FOLIO = 1u << 9,
+	NTF_F_BLOCKABLE_UNKNOWN = 1u << 10, /* a tracepoint that does not say */
 };
 
 struct ntf_range_info {

@@ -227,7 +227,7 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 		__sync_fetch_and_add(&h->nested, 1);
 	if ((e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END ||
 	     e->class == NTF_CLASS_CALLBACK) &&
-	    !(e->flags & NTF_F_BLOCKABLE))
+	    !(e->flags & (NTF_F_BLOCKABLE | NTF_F_BLOCKABLE_UNKNOWN)))
 		__sync_fetch_and_add(&h->nonblock, 1);
 	if (pages)
 		__sync_fetch_and_add(&h->pages, pages);

@@ -90,6 +90,36 @@ static __always_inline int cb_exit(__u8 mech, long ret)
 		return cb_exit(NTF_MECH_KPROBE, ret);                                     \
 	}
 
+/*
+ * KVM's tracepoint, fired once per invalidate_range_start callback: the
+ * rung for kernels that allow neither fentry nor kprobes. It carries the
+ * range but no latency and no result.
+ */
+const volatile __u32 kvm_tp_subscriber;
+
+SEC("tp_btf/kvm_unmap_hva_range")
+int BPF_PROG(kvm_unmap_tp, unsigned long start, unsigned long end)
+{
+	struct task_struct *task;
+	struct ntf_event e = {};
+
+	count(NTF_CNT_EVENTS);
+	if (task_filtered_out())
+		return 0;
+	e.class = NTF_CLASS_CALLBACK;
+	e.mech = NTF_MECH_TRACEPOINT;
+	e.subscriber = kvm_tp_subscriber;
+	e.ts_ns = bpf_ktime_get_ns();
+	task = bpf_get_current_task_btf();
+	e.mm = (__u64)BPF_CORE_READ(task, mm);
+	e.range.start = start;
+	e.range.end = end;
+	e.flags = NTF_F_NESTED | NTF_F_BLOCKABLE_UNKNOWN;
+	fill_task(&e);
+	emit(&e, 0);
+	return 0;
+}
+
 SLOT(0)
 SLOT(1)
 SLOT(2)

@@ -138,8 +138,9 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 		ent->hist.failures++;
 	if (e->flags & NTF_F_NESTED)
 		ent->hist.nested++;
-	if ((e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END) &&
-	    !(e->flags & NTF_F_BLOCKABLE))
+	if ((e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END ||
+	     e->class == NTF_CLASS_CALLBACK) &&
+	    !(e->flags & (NTF_F_BLOCKABLE | NTF_F_BLOCKABLE_UNKNOWN)))
 		ent->hist.nonblock++;
 	if (e->class == NTF_CLASS_PIN && e->ret > 0)
 		ent->hist.pages += e->ret;

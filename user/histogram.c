@@ -82,7 +82,7 @@ __u64 ntf_hist_quantile(const struct ntf_hist *h, double p)
 		low = ntf_hist_slot_low(i);
 		high = i == NTF_HIST_SLOTS - 1 ? h->max_ns : ntf_hist_slot_high(i);
 		v = low + (__u64)((double)(high - low) * (rank - seen) / h->slots[i]);
-		if (h->max_ns && v > h->max_ns)
+		if (v > h->max_ns)
 			v = h->max_ns;
 		return v;
 	}

@@ -14,21 +14,26 @@
  * kernel has the ones of its version (amdgpu's moved from amdgpu_mn.c to
  * amdgpu_hmm.c in 6.3), and kallsyms says which are here.
  */
+#define CB(drv, fn, mod, k, cfg)                                                          \
+	{ .driver = drv, .func = fn, .module = mod, .kind = k, .needs = cfg }
+
 const struct ntf_callback_def ntf_known_callbacks[] = {
-	{ "kvm", "kvm_mmu_notifier_invalidate_range_start", NTF_CB_INT },
-	{ "kvm_end", "kvm_mmu_notifier_invalidate_range_end", NTF_CB_VOID },
-	{ "i915", "i915_gem_userptr_invalidate", NTF_CB_BOOL },
-	{ "amdgpu_gfx", "amdgpu_mn_invalidate_gfx", NTF_CB_BOOL },
-	{ "amdgpu_hsa", "amdgpu_mn_invalidate_hsa", NTF_CB_BOOL },
-	{ "amdgpu_gfx", "amdgpu_hmm_invalidate_gfx", NTF_CB_BOOL },
-	{ "amdgpu_hsa", "amdgpu_hmm_invalidate_hsa", NTF_CB_BOOL },
-	{ "amdkfd_svm", "svm_range_cpu_invalidate_pagetables", NTF_CB_BOOL },
-	{ "nouveau", "nouveau_svm_range_invalidate", NTF_CB_BOOL },
-	{ "xe", "vma_userptr_invalidate", NTF_CB_BOOL },
-	{ "drm_gpusvm", "drm_gpusvm_notifier_invalidate", NTF_CB_BOOL },
-	{ "mlx5_ib", "mlx5_ib_invalidate_range", NTF_CB_BOOL },
-	{ "hmm_test", "dmirror_interval_invalidate", NTF_CB_BOOL },
-	{ "ntf_testdrv", "ntf_invalidate", NTF_CB_BOOL },
+	{ .driver = "kvm", .func = "kvm_mmu_notifier_invalidate_range_start", .module = "kvm",
+	  .kind = NTF_CB_INT, .needs = "CONFIG_KVM", .tp = "kvm_unmap_hva_range" },
+	CB("kvm_end", "kvm_mmu_notifier_invalidate_range_end", "kvm", NTF_CB_VOID, "CONFIG_KVM"),
+	CB("i915", "i915_gem_userptr_invalidate", "i915", NTF_CB_BOOL, "CONFIG_MMU_NOTIFIER"),
+	/* amdgpu_mn.c up to 6.2, amdgpu_hmm.c from 6.3 */
+	CB("amdgpu_gfx", "amdgpu_mn_invalidate_gfx", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR"),
+	CB("amdgpu_hsa", "amdgpu_mn_invalidate_hsa", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR"),
+	CB("amdgpu_gfx", "amdgpu_hmm_invalidate_gfx", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR"),
+	CB("amdgpu_hsa", "amdgpu_hmm_invalidate_hsa", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR"),
+	CB("amdkfd_svm", "svm_range_cpu_invalidate_pagetables", "amdgpu", NTF_CB_BOOL, "CONFIG_HSA_AMD_SVM"),
+	CB("nouveau", "nouveau_svm_range_invalidate", "nouveau", NTF_CB_BOOL, "CONFIG_DRM_NOUVEAU_SVM"),
+	CB("xe", "vma_userptr_invalidate", "xe", NTF_CB_BOOL, "CONFIG_DRM_XE"),
+	CB("drm_gpusvm", "drm_gpusvm_notifier_invalidate", "drm_gpusvm", NTF_CB_BOOL, "CONFIG_DRM_GPUSVM"),
+	CB("mlx5_ib", "mlx5_ib_invalidate_range", "mlx5_ib", NTF_CB_BOOL, "CONFIG_INFINIBAND_ON_DEMAND_PAGING"),
+	CB("hmm_test", "dmirror_interval_invalidate", "test_hmm", NTF_CB_BOOL, "CONFIG_TEST_HMM"),
+	CB("ntf_testdrv", "ntf_invalidate", "ntf_testdrv", NTF_CB_BOOL, "the test module"),
 };
 
 const unsigned int ntf_known_callback_count =
@@ -152,6 +157,7 @@ static struct bpf_program *slot_prog(struct subscriber_bpf *skel, unsigned int s
 static const char *const suffixes[NTF_MECH_MAX][2] = {
 	[NTF_MECH_FENTRY] = { "fentry", "fexit" },
 	[NTF_MECH_KPROBE] = { "kprobe", "kretprobe" },
+	[NTF_MECH_TRACEPOINT] = { "fentry", "fexit" }, /* unused: kvm_unmap_tp instead */
 };
 
 static void set_why(struct ntf_subscriber *s, unsigned int mech, const char *what, int err)
@@ -188,6 +194,9 @@ static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsig
 	bpf_map__reuse_fd(obj->skel->maps.hists, o->hists_fd);
 	bpf_map__reuse_fd(obj->skel->maps.counters, o->counters_fd);
 	bpf_map__reuse_fd(obj->skel->maps.events, o->events_fd);
+	bpf_program__set_autoload(obj->skel->progs.kvm_unmap_tp, mech == NTF_MECH_TRACEPOINT);
+	if (mech == NTF_MECH_TRACEPOINT)
+		obj->skel->rodata->kvm_tp_subscriber = subs->subs[idx[0]].id;
 	for (unsigned int slot = 0; slot < NTF_SUB_SLOTS; slot++) {
 		for (unsigned int m = NTF_MECH_FENTRY; m <= NTF_MECH_KPROBE; m++)
 			for (int j = 0; j < 2; j++)
@@ -196,6 +205,8 @@ static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsig
 		if (slot >= n)
 			continue;
 		obj->sub_index[slot] = idx[slot];
+		if (mech == NTF_MECH_TRACEPOINT)
+			continue;
 		obj->skel->rodata->slot_subscriber[slot] = subs->subs[idx[slot]].id;
 		obj->skel->rodata->slot_kind[slot] = subs->subs[idx[slot]].def->kind;
 		if (mech == NTF_MECH_FENTRY)
@@ -224,6 +235,11 @@ static void attach_obj(struct ntf_subscribers *subs, struct sub_obj *obj, unsign
 		for (int j = 1; j >= 0; j--) {
 			struct bpf_program *prog = slot_prog(obj->skel, slot, suffixes[mech][j]);
 
+			if (mech == NTF_MECH_TRACEPOINT) {
+				if (j == 1)
+					continue; /* one program, no exit */
+				prog = obj->skel->progs.kvm_unmap_tp;
+			}
 			if (mech == NTF_MECH_KPROBE)
 				obj->links[slot][j] = bpf_program__attach_kprobe(prog, j == 1,
 										s->def->func);
@@ -359,6 +375,14 @@ int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
 			snprintf(subs->subs[pending[i]].why[NTF_MECH_KPROBE], NTF_REASON_LEN, "%s",
 				 subs->opts.no_kprobe ? "disabled by option" :
 							"kernel has no kprobes");
+	}
+	/* The tracepoint rung, one callback at a time: few have one. */
+	for (unsigned int i = 0; i < npending; i++) {
+		unsigned int one = pending[i], n = 1;
+
+		if (!subs->subs[one].def->tp)
+			continue;
+		attach_rung(subs, &one, &n, NTF_MECH_TRACEPOINT);
 	}
 count:
 	for (unsigned int i = 0; i < MAX_SUBS; i++)

@@ -20,7 +20,10 @@ struct ntf_ksyms;
 struct ntf_callback_def {
 	const char *driver; /* what users call it: "kvm", "i915", "amdgpu_gfx" */
 	const char *func; /* the kernel symbol */
+	const char *module; /* the module expected to provide it */
 	unsigned int kind; /* enum ntf_cb_kind */
+	const char *needs; /* what the kernel must be built with, for "absent" reports */
+	const char *tp; /* a tracepoint fired per call (the ladder's last rung), or NULL */
 };
 
 extern const struct ntf_callback_def ntf_known_callbacks[];

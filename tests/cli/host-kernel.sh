@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# What this machine's own kernel allows, used for real: where fentry and
+# kprobes are refused, KVM's tracepoint still attributes each invalidation
+# of a KVM process to the kvm subscriber. Skips where the kernel has no
+# /dev/kvm or no KVM tracepoint BTF.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+
+NOTIFIER=$top/build/notifier
+make -s -C "$top/tests/workloads" OUT="$top/build/workloads" >&2 || exit 1
+WL=$top/build/workloads/wl-kvm
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/kvm ]; then
+	skip "host: kvm callbacks attributed" "needs root and /dev/kvm"
+	exit 0
+fi
+
+"$NOTIFIER" hist -j -P >"$tmp/trace.json" 2>"$tmp/trace.err" &
+tracer=$!
+for _ in $(seq 100); do
+	grep -q '^Tracing' "$tmp/trace.err" && break
+	sleep 0.1
+done
+"$WL" --op madvise --iterations 60 --pages 16 --hold >"$tmp/wl.json" &
+wl=$!
+for _ in $(seq 100); do
+	[ -s "$tmp/wl.json" ] && break
+	sleep 0.1
+done
+kill -INT $tracer
+wait $tracer
+rc=$?
+kill -TERM $wl
+wait $wl
+
+check_eq "host: notifier hist exits 0" "$rc" 0
+mech=$(jq -r '.subscribers[] | select(.driver == "kvm") | .mech' "$tmp/trace.json")
+case $mech in
+tracepoint | kprobe | fentry) pass "host: kvm callback attached ($mech)" ;;
+*) fail "host: kvm callback attached" "mech '$mech'; $(grep -A2 '^  kvm ' "$tmp/trace.err" | tr '\n' ' ')" ;;
+esac
+calls=$(jq -r .calls "$tmp/wl.json")
+pid=$(jq -r .pid "$tmp/wl.json")
+got=$(jq --argjson t "$pid" '[.processes[] | select(.class == "callback" and .driver == "kvm" and
+	.tgid == $t) | .count] | add // 0' "$tmp/trace.json")
+check_eq "host: kvm callbacks of the workload = its $calls calls" "$got" "$calls"
+exit $NTF_FAILED
