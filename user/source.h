@@ -50,6 +50,15 @@ struct ntf_synth_opts {
 	__u64 count; /* events in all; 0 means endless */
 	__u32 batch; /* events per poll */
 	__u32 processes; /* distinct tgids to spread events over */
+	/*
+	 * Non-zero: spread events over this many (process, subscriber) pairs
+	 * instead of processes: pair k is subscriber 1 + k % subscribers in
+	 * tgid 1000 + k / subscribers. Pairs then differ as on a live system:
+	 * some are slower, and ranges are now and then non-blockable, fence
+	 * waits and pins nested, unmaps driven by reclaim.
+	 */
+	__u32 keys;
+	__u32 subscribers; /* with keys: subscriber ids per process; 0 means 4 */
 };
 
 /* Deterministic pseudo-random events of every class, for tests and benchmarks. */

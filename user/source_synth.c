@@ -23,6 +23,60 @@ static __u64 next_rand(struct synth_source *s)
 	return s->state * 2685821657736338717ULL;
 }
 
+/*
+ * Keys mode: picks the (process, subscriber) pair and gives pairs the
+ * differences a live view has to show. Its own draws leave the others alone.
+ */
+static void vary_event(struct synth_source *s, struct ntf_event *e)
+{
+	__u32 subs = s->opts.subscribers ? s->opts.subscribers : 4;
+	__u32 k = next_rand(s) % s->opts.keys, proc = k / subs;
+	__u64 r = next_rand(s);
+
+	e->subscriber = 1 + k % subs;
+	e->tgid = e->pid = 1000 + proc;
+	snprintf(e->comm, sizeof(e->comm), "synth%u", proc);
+	/* one pair in 16 is slow and one very slow: p99 crosses 1 ms and 10 ms */
+	if (k % 16 == 3)
+		e->latency_ns <<= 2;
+	else if (k % 16 == 11)
+		e->latency_ns <<= 5;
+	switch (e->class) {
+	case NTF_CLASS_INVAL_START:
+	case NTF_CLASS_INVAL_END:
+		if (r % 32)
+			break;
+		/* OOM-reaper style: non-blockable, and start may refuse */
+		e->flags &= ~NTF_F_BLOCKABLE;
+		if (e->class == NTF_CLASS_INVAL_START && (r >> 8) % 2) {
+			e->flags |= NTF_F_FAILED;
+			e->ret = -11; /* -EAGAIN */
+		}
+		break;
+	case NTF_CLASS_FENCE_WAIT:
+		if (r % 8 == 0)
+			e->flags |= NTF_F_NESTED;
+		break;
+	case NTF_CLASS_PIN:
+		e->pin.nr_pages = 1 + (r >> 8) % 64;
+		e->ret = e->pin.nr_pages;
+		if (r % 16 == 0)
+			e->flags |= NTF_F_NESTED;
+		break;
+	case NTF_CLASS_UNPIN:
+		e->pin.nr_pages = 1 + (r >> 8) % 64;
+		break;
+	case NTF_CLASS_UNMAP:
+		if (r % 2)
+			e->flags |= NTF_F_MEMALLOC; /* direct reclaim */
+		e->unmap.notifier_calls = 1 + (r >> 8) % 3;
+		e->unmap.notifier_ns = e->latency_ns / 2;
+		break;
+	default:
+		break;
+	}
+}
+
 static void make_event(struct synth_source *s, struct ntf_event *e)
 {
 	__u64 r = next_rand(s);
@@ -59,6 +113,8 @@ static void make_event(struct synth_source *s, struct ntf_event *e)
 	default:
 		break;
 	}
+	if (s->opts.keys)
+		vary_event(s, e);
 	e->origin = ntf_classify_origin(e);
 }
 
