@@ -1,0 +1,738 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* notifier-top's model: rows, rates, interval percentiles, sorting, filters, views. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+#include "histogram.h"
+#include "top_format.h"
+#include "top_model.h"
+
+#define US 1000ULL
+#define MS 1000000ULL
+
+/* One event; extra is pages (pin, unpin) or notifier calls (unmap). */
+static void add(struct ntf_agg *agg, unsigned int class, __u32 sub, __u32 tgid, const char *comm,
+		__u64 lat, __u32 flags, __u32 extra, unsigned int origin)
+{
+	struct ntf_event e = {
+		.class = class,
+		.subscriber = sub,
+		.tgid = tgid,
+		.pid = tgid,
+		.latency_ns = lat,
+		.flags = flags,
+		.mech = NTF_MECH_FENTRY,
+		.origin = origin,
+	};
+
+	snprintf(e.comm, sizeof(e.comm), "%s", comm);
+	if (class == NTF_CLASS_PIN)
+		e.ret = extra;
+	else if (class == NTF_CLASS_UNPIN)
+		e.pin.nr_pages = extra;
+	else if (class == NTF_CLASS_UNMAP)
+		e.unmap.notifier_calls = extra;
+	assert_int_equal(ntf_agg_add(agg, &e), 0);
+}
+
+static void add_n(struct ntf_agg *agg, int n, unsigned int class, __u32 sub, __u32 tgid,
+		  const char *comm, __u64 lat, __u32 flags)
+{
+	for (int i = 0; i < n; i++)
+		add(agg, class, sub, tgid, comm, lat, flags, 0, NTF_ORIGIN_MADVISE);
+}
+
+static void copy_agg(struct ntf_agg *dst, const struct ntf_agg *src);
+
+static int put_cb(const struct ntf_agg_entry *e, void *ctx)
+{
+	return ntf_agg_put(ctx, e);
+}
+
+static void copy_agg(struct ntf_agg *dst, const struct ntf_agg *src)
+{
+	ntf_agg_reset(dst);
+	assert_int_equal(ntf_agg_foreach(src, put_cb, dst), 0);
+}
+
+/* The model of cur since prev (an aggregate read before, or NULL), queried by q. */
+static struct top_model *build(const struct ntf_agg *prev, const struct ntf_agg *cur, double secs,
+			       const struct top_query *q)
+{
+	struct top_model *m = top_model_new();
+	struct top_snap *snap = NULL;
+
+	assert_non_null(m);
+	if (prev) {
+		snap = top_snap_new();
+		assert_non_null(snap);
+		assert_int_equal(top_snap_take(snap, prev, 0), 0);
+		assert_int_equal(top_snap_count(snap), ntf_agg_count(prev));
+	}
+	assert_int_equal(top_model_update(m, snap, cur, secs), 0);
+	assert_true(top_model_query(m, q) >= 0);
+	top_snap_free(snap);
+	return m;
+}
+
+static const struct top_row *find_row(const struct top_model *m, __u32 sub, __u32 tgid)
+{
+	for (size_t i = 0; i < top_model_rows(m); i++) {
+		const struct top_row *r = top_model_row(m, i);
+
+		if (r->subscriber == sub && r->tgid == tgid)
+			return r;
+	}
+	return NULL;
+}
+
+static void assert_near(double got, double want, double tol)
+{
+	if (fabs(got - want) > tol)
+		fail_msg("got %f, want %f (+-%f)", got, want, tol);
+}
+
+/* Two processes, two subscribers: one row per pair with every column's number. */
+static void default_view_rows(void **state)
+{
+	struct ntf_agg *cur = ntf_agg_new(0);
+	struct top_query q;
+	struct top_model *m;
+	const struct top_row *r;
+
+	(void)state;
+	top_query_init(&q, TOP_VIEW_DEFAULT);
+	/* (0, 100): 8 blockable + 2 non-blockable invalidations, one failed; 3 s of them */
+	add_n(cur, 8, NTF_CLASS_INVAL_START, 0, 100, "gpu", 250 * MS, NTF_F_BLOCKABLE);
+	add_n(cur, 1, NTF_CLASS_INVAL_START, 0, 100, "gpu", 250 * MS, 0);
+	add_n(cur, 1, NTF_CLASS_INVAL_START, 0, 100, "gpu", 250 * MS, NTF_F_FAILED);
+	add_n(cur, 10, NTF_CLASS_INVAL_END, 0, 100, "gpu", 1 * US, NTF_F_BLOCKABLE);
+	/* fence waits: 4, 2 of them nested, 1 failed (a timeout) */
+	add_n(cur, 2, NTF_CLASS_FENCE_WAIT, 0, 100, "gpu", 5 * US, NTF_F_NESTED);
+	add_n(cur, 1, NTF_CLASS_FENCE_WAIT, 0, 100, "gpu", 5 * US, NTF_F_FAILED);
+	add_n(cur, 1, NTF_CLASS_FENCE_WAIT, 0, 100, "gpu", 5 * US, 0);
+	add(cur, NTF_CLASS_PIN, 0, 100, "gpu", 2 * US, 0, 64, NTF_ORIGIN_SYSCALL);
+	add(cur, NTF_CLASS_UNMAP, 0, 100, "gpu", 3 * US, 0, 2, NTF_ORIGIN_KSWAPD);
+	add(cur, NTF_CLASS_UNMAP, 0, 100, "gpu", 3 * US, 0, 1, NTF_ORIGIN_MUNMAP);
+	/* (1, 100) and (0, 200): 1 s of invalidation each */
+	add_n(cur, 4, NTF_CLASS_INVAL_START, 1, 100, "gpu", 250 * MS, NTF_F_BLOCKABLE);
+	add_n(cur, 2, NTF_CLASS_INVAL_START, 0, 200, "kvm", 500 * MS, NTF_F_BLOCKABLE);
+	m = build(NULL, cur, 2.0, &q);
+
+	assert_int_equal(top_model_rows(m), 3);
+	assert_int_equal(top_model_totals(m)->rows, 3);
+	assert_int_equal(top_model_totals(m)->events, 10 + 10 + 4 + 1 + 2 + 4 + 2);
+	assert_near(top_model_totals(m)->rate[NTF_CLASS_INVAL_START], 16 / 2.0, 1e-9);
+	/* 14 invalidations of 250 ms and 2 of 500 ms */
+	assert_int_equal(top_model_totals(m)->inval_ns, 4500 * MS);
+
+	r = find_row(m, 0, 100);
+	assert_non_null(r);
+	assert_string_equal(r->comm, "gpu");
+	assert_near(r->v[TOP_COL_RATE], 27 / 2.0, 1e-9); /* every class's events */
+	assert_near(r->v[TOP_COL_SHARE], 100.0 * 2500 / 4500, 1e-9);
+	assert_near(r->v[TOP_COL_FAIL], 1 + 1, 0); /* the invalidation and the fence wait */
+	assert_near(r->v[TOP_COL_BLOCKABLE], 100.0 * 8 / 10, 1e-9);
+	assert_near(r->v[TOP_COL_NESTED], 2, 0);
+	assert_near(r->v[TOP_COL_PINNED], 64, 0);
+	assert_near(r->v[TOP_COL_RECLAIM], 1, 0);
+	/* latency is invalidate start's: 250 ms, inside its log2 slot */
+	assert_true(r->v[TOP_COL_P50] >= ntf_hist_slot_low(ntf_hist_slot(250 * MS)));
+	assert_true(r->v[TOP_COL_P99] <= 250 * MS);
+	assert_near(r->v[TOP_COL_MAX], 250 * MS, 0);
+
+	r = find_row(m, 1, 100);
+	assert_non_null(r);
+	assert_near(r->v[TOP_COL_SHARE], 100.0 * 1000 / 4500, 1e-9);
+	assert_near(r->v[TOP_COL_BLOCKABLE], 100, 1e-9);
+	assert_near(r->v[TOP_COL_FAIL], 0, 0);
+
+	r = find_row(m, 0, 200);
+	assert_non_null(r);
+	assert_string_equal(r->comm, "kvm");
+	assert_near(r->v[TOP_COL_SHARE], 100.0 * 1000 / 4500, 1e-9);
+	top_model_free(m);
+	ntf_agg_free(cur);
+}
+
+/* Percentiles, max and rates of an interval come from the delta, not the totals. */
+static void percentiles_from_deltas(void **state)
+{
+	struct ntf_agg *prev = ntf_agg_new(0), *cur = ntf_agg_new(0);
+	struct top_query q;
+	struct top_model *m;
+	const struct top_row *r;
+
+	(void)state;
+	top_query_init(&q, TOP_VIEW_PROCESS);
+	/* before: 1000 fast ones and one very slow; the interval: 10 at ~1 ms */
+	add_n(prev, 1000, NTF_CLASS_INVAL_START, 0, 7, "p", 1 * US, NTF_F_BLOCKABLE);
+	add_n(prev, 1, NTF_CLASS_INVAL_START, 0, 7, "p", 900 * MS, NTF_F_BLOCKABLE);
+	copy_agg(cur, prev);
+	add_n(cur, 10, NTF_CLASS_INVAL_START, 0, 7, "p", 1 * MS, NTF_F_BLOCKABLE);
+	m = build(prev, cur, 0.5, &q);
+
+	assert_int_equal(top_model_rows(m), 1);
+	r = top_model_row(m, 0);
+	assert_near(r->v[TOP_COL_RATE], 10 / 0.5, 1e-9);
+	/* the cumulative p50 would be ~1 us: the interval's is in 1 ms's slot */
+	assert_true(r->v[TOP_COL_P50] >= ntf_hist_slot_low(ntf_hist_slot(1 * MS)));
+	assert_true(r->v[TOP_COL_P99] <= ntf_hist_slot_high(ntf_hist_slot(1 * MS)));
+	/* the old 900 ms max is not this interval's: the top slot bounds it */
+	assert_true(r->v[TOP_COL_MAX] <= ntf_hist_slot_high(ntf_hist_slot(1 * MS)));
+	assert_true(r->v[TOP_COL_MAX] >= 1 * MS);
+	assert_int_equal(r->lat.count, 10);
+	top_model_free(m);
+
+	/* a new max inside the interval is exact */
+	add_n(cur, 1, NTF_CLASS_INVAL_START, 0, 7, "p", 950 * MS, NTF_F_BLOCKABLE);
+	m = build(prev, cur, 0.5, &q);
+	assert_near(top_model_row(m, 0)->v[TOP_COL_MAX], 950 * MS, 0);
+	top_model_free(m);
+
+	/* nothing new: the row is idle, hidden unless asked for, and has no latency */
+	m = build(cur, cur, 1.0, &q);
+	assert_int_equal(top_model_rows(m), 0);
+	q.all = true;
+	assert_int_equal(top_model_query(m, &q), 1);
+	r = top_model_row(m, 0);
+	assert_near(r->v[TOP_COL_RATE], 0, 0);
+	assert_true(isnan(r->v[TOP_COL_P99]));
+	assert_true(isnan(r->v[TOP_COL_MAX]));
+	top_model_free(m);
+	ntf_agg_free(prev);
+	ntf_agg_free(cur);
+}
+
+/* A source that restarted (counts went down) counts from zero again. */
+static void restart_counts_from_zero(void **state)
+{
+	struct ntf_agg *prev = ntf_agg_new(0), *cur = ntf_agg_new(0);
+	struct top_query q;
+	struct top_model *m;
+
+	(void)state;
+	top_query_init(&q, TOP_VIEW_PROCESS);
+	add_n(prev, 100, NTF_CLASS_FENCE_WAIT, 0, 9, "x", 10 * US, 0);
+	add_n(cur, 5, NTF_CLASS_FENCE_WAIT, 0, 9, "x", 10 * US, 0);
+	m = build(prev, cur, 1.0, &q);
+	assert_int_equal(top_model_rows(m), 1);
+	assert_near(top_model_row(m, 0)->v[TOP_COL_RATE], 5, 0);
+	top_model_free(m);
+	ntf_agg_free(prev);
+	ntf_agg_free(cur);
+}
+
+/* A snapshot follows its aggregate by generations: only what changed is copied. */
+static void snapshots_by_generation(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct top_snap *snap = top_snap_new();
+	struct ntf_hist_key k1 = { .class = NTF_CLASS_PIN, .tgid = 1 };
+	struct ntf_hist_key k2 = { .class = NTF_CLASS_UNMAP, .subscriber = 2, .tgid = 2 };
+	const struct top_snap_entry *e;
+	__u64 gen;
+
+	(void)state;
+	assert_null(top_snap_get(snap, &k1));
+	add(agg, NTF_CLASS_PIN, 0, 1, "a", 1 * US, 0, 4, NTF_ORIGIN_SYSCALL);
+	gen = ntf_agg_gen(agg);
+	assert_int_equal(top_snap_take(snap, agg, 0), 0);
+	ntf_agg_tick(agg);
+	add(agg, NTF_CLASS_UNMAP, 2, 2, "b", 1 * US, 0, 1, NTF_ORIGIN_KSWAPD);
+	add(agg, NTF_CLASS_UNMAP, 2, 2, "b", 1 * US, 0, 1, NTF_ORIGIN_MUNMAP);
+	/* only k2 changed since gen */
+	assert_int_equal(top_snap_take(snap, agg, gen), 0);
+	assert_int_equal(top_snap_count(snap), 2);
+	e = top_snap_get(snap, &k1);
+	assert_non_null(e);
+	assert_int_equal(e->hist.count, 1);
+	assert_int_equal(e->hist.pages, 4);
+	e = top_snap_get(snap, &k2);
+	assert_non_null(e);
+	assert_int_equal(e->hist.count, 2);
+	assert_int_equal(e->reclaim, 1);
+	/* many keys: the index grows and every key is still found */
+	for (__u32 t = 10; t < 5000; t++)
+		add(agg, NTF_CLASS_FENCE_WAIT, 0, t, "c", t, 0, 0, NTF_ORIGIN_SYSCALL);
+	assert_int_equal(top_snap_take(snap, agg, 0), 0);
+	assert_int_equal(top_snap_count(snap), 2 + 4990);
+	for (__u32 t = 10; t < 5000; t++) {
+		struct ntf_hist_key k = { .class = NTF_CLASS_FENCE_WAIT, .tgid = t };
+
+		e = top_snap_get(snap, &k);
+		assert_non_null(e);
+		assert_int_equal(e->hist.max_ns, t);
+	}
+	top_snap_free(snap);
+	ntf_agg_free(agg);
+}
+
+/* Five processes with distinct rates, latencies and names. */
+static struct ntf_agg *five_processes(void)
+{
+	static const struct {
+		__u32 tgid;
+		const char *comm;
+		int n;
+		__u64 lat;
+		int fails;
+	} p[] = {
+		{ 50, "delta", 3, 8 * MS, 0 }, { 10, "alpha", 9, 1 * US, 2 },
+		{ 40, "echo", 1, 2 * MS, 0 },  { 30, "bravo", 5, 40 * US, 1 },
+		{ 20, "charlie", 7, 300 * US, 0 },
+	};
+	struct ntf_agg *agg = ntf_agg_new(0);
+
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		add_n(agg, p[i].n, NTF_CLASS_INVAL_START, 0, p[i].tgid, p[i].comm, p[i].lat,
+		      NTF_F_BLOCKABLE);
+		add_n(agg, p[i].fails, NTF_CLASS_FENCE_WAIT, 0, p[i].tgid, p[i].comm, 1 * US,
+		      NTF_F_FAILED);
+	}
+	return agg;
+}
+
+static void assert_order(const struct top_model *m, const __u32 *tgids, size_t n)
+{
+	assert_int_equal(top_model_rows(m), n);
+	for (size_t i = 0; i < n; i++)
+		if (top_model_row(m, i)->tgid != tgids[i])
+			fail_msg("row %zu is pid %u, want %u", i, top_model_row(m, i)->tgid,
+				 tgids[i]);
+}
+
+static void sort_orders(void **state)
+{
+	struct ntf_agg *agg = five_processes();
+	struct top_query q;
+	struct top_model *m;
+
+	(void)state;
+	top_query_init(&q, TOP_VIEW_PROCESS);
+	assert_int_equal(q.sort, TOP_COL_RATE);
+	assert_false(q.ascending);
+	m = build(NULL, agg, 1.0, &q);
+	/* rate counts fence waits too: alpha 11, charlie 7, bravo 6, delta 3, echo 1 */
+	assert_order(m, (const __u32[]){ 10, 20, 30, 50, 40 }, 5);
+	top_model_sort(m, TOP_COL_RATE, true);
+	assert_order(m, (const __u32[]){ 40, 50, 30, 20, 10 }, 5);
+	top_model_sort(m, TOP_COL_P99, false);
+	assert_order(m, (const __u32[]){ 50, 40, 20, 30, 10 }, 5);
+	top_model_sort(m, TOP_COL_PID, true);
+	assert_order(m, (const __u32[]){ 10, 20, 30, 40, 50 }, 5);
+	top_model_sort(m, TOP_COL_PID, false);
+	assert_order(m, (const __u32[]){ 50, 40, 30, 20, 10 }, 5);
+	top_model_sort(m, TOP_COL_COMM, true);
+	assert_order(m, (const __u32[]){ 10, 30, 20, 50, 40 }, 5);
+	/* equal failures (0) keep pid order, whichever way */
+	top_model_sort(m, TOP_COL_FAIL, false);
+	assert_order(m, (const __u32[]){ 10, 30, 20, 40, 50 }, 5);
+	top_model_sort(m, TOP_COL_FAIL, true);
+	assert_order(m, (const __u32[]){ 20, 40, 50, 30, 10 }, 5);
+	/* the query's own sort is applied */
+	q.sort = TOP_COL_SHARE;
+	q.ascending = false;
+	assert_int_equal(top_model_query(m, &q), 5);
+	/* share = n * lat: delta 24 ms, charlie 2.1 ms, echo 2 ms, bravo 200 us, alpha 9 us */
+	assert_order(m, (const __u32[]){ 50, 20, 40, 30, 10 }, 5);
+	top_model_free(m);
+	ntf_agg_free(agg);
+}
+
+/* Not-applicable numbers (NAN) sort last both ways. */
+static void sort_nan_last(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct top_query q;
+	struct top_model *m;
+
+	(void)state;
+	top_query_init(&q, TOP_VIEW_PROCESS);
+	add_n(agg, 3, NTF_CLASS_INVAL_START, 0, 1, "a", 1 * US, NTF_F_BLOCKABLE);
+	add_n(agg, 3, NTF_CLASS_FENCE_WAIT, 0, 2, "b", 1 * US, 0); /* no invalidations */
+	add_n(agg, 1, NTF_CLASS_INVAL_START, 0, 3, "c", 1 * US, 0);
+	m = build(NULL, agg, 1.0, &q);
+	top_model_sort(m, TOP_COL_BLOCKABLE, false);
+	assert_order(m, (const __u32[]){ 1, 3, 2 }, 3);
+	top_model_sort(m, TOP_COL_BLOCKABLE, true);
+	assert_order(m, (const __u32[]){ 3, 1, 2 }, 3);
+	top_model_sort(m, TOP_COL_P50, true);
+	assert_order(m, (const __u32[]){ 1, 3, 2 }, 3);
+	top_model_free(m);
+	ntf_agg_free(agg);
+}
+
+static void filters(void **state)
+{
+	struct ntf_agg *agg = five_processes();
+	struct top_query q;
+	struct top_model *m;
+
+	(void)state;
+	top_query_init(&q, TOP_VIEW_PROCESS);
+	add_n(agg, 2, NTF_CLASS_INVAL_START, 3, 10, "alpha", 1 * US, NTF_F_BLOCKABLE);
+	m = build(NULL, agg, 1.0, &q);
+	assert_int_equal(top_model_rows(m), 5);
+
+	q.filter.pid = 30;
+	assert_int_equal(top_model_query(m, &q), 1);
+	assert_int_equal(top_model_row(m, 0)->tgid, 30);
+
+	memset(&q.filter, 0, sizeof(q.filter));
+	snprintf(q.filter.comm, sizeof(q.filter.comm), "ha"); /* alpha, charlie */
+	q.sort = TOP_COL_PID;
+	q.ascending = true;
+	assert_int_equal(top_model_query(m, &q), 2);
+	assert_order(m, (const __u32[]){ 10, 20 }, 2);
+
+	/* subscriber: entries of other subscribers do not count in the row */
+	memset(&q.filter, 0, sizeof(q.filter));
+	q.filter.has_sub = true;
+	q.filter.subscriber = 3;
+	assert_int_equal(top_model_query(m, &q), 1);
+	assert_near(top_model_row(m, 0)->v[TOP_COL_RATE], 2, 0);
+
+	/* class: rows that had fence waits, with all their numbers */
+	memset(&q.filter, 0, sizeof(q.filter));
+	q.filter.class_mask = 1u << NTF_CLASS_FENCE_WAIT;
+	assert_int_equal(top_model_query(m, &q), 2);
+	assert_order(m, (const __u32[]){ 10, 30 }, 2);
+	assert_near(top_model_row(m, 0)->v[TOP_COL_RATE], 9 + 2 + 2, 0);
+	assert_int_equal(top_model_totals(m)->rows, 2);
+
+	/* no match */
+	q.filter.pid = 40;
+	assert_int_equal(top_model_query(m, &q), 0);
+	top_model_free(m);
+	ntf_agg_free(agg);
+}
+
+static void filter_parse(void **state)
+{
+	struct top_filter f;
+	char err[128], text[128];
+
+	(void)state;
+	assert_int_equal(top_filter_parse("pid 42 comm=gpu sub:3 class fence_wait,pin", &f, err,
+					  sizeof(err)),
+			 0);
+	assert_int_equal(f.pid, 42);
+	assert_string_equal(f.comm, "gpu");
+	assert_true(f.has_sub);
+	assert_int_equal(f.subscriber, 3);
+	assert_int_equal(f.class_mask, (1u << NTF_CLASS_FENCE_WAIT) | (1u << NTF_CLASS_PIN));
+	top_filter_format(&f, text, sizeof(text));
+	assert_string_equal(text, "pid 42 comm gpu sub 3 class pin,fence_wait");
+
+	/* bare terms; "driver" and "all" */
+	assert_int_equal(top_filter_parse("  1234 Xorg driver all ", &f, err, sizeof(err)), 0);
+	assert_int_equal(f.pid, 1234);
+	assert_string_equal(f.comm, "Xorg");
+	assert_true(f.has_sub);
+	assert_int_equal(f.subscriber, 0);
+
+	/* empty clears */
+	assert_int_equal(top_filter_parse("", &f, err, sizeof(err)), 0);
+	assert_int_equal(f.pid, 0);
+	assert_false(f.has_sub);
+	top_filter_format(&f, text, sizeof(text));
+	assert_string_equal(text, "none");
+
+	/* errors leave the filter as it was and say why */
+	f.pid = 7;
+	assert_int_equal(top_filter_parse("pid abc", &f, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "abc"));
+	assert_int_equal(f.pid, 7);
+	assert_int_equal(top_filter_parse("pid 0", &f, err, sizeof(err)), -EINVAL);
+	assert_int_equal(top_filter_parse("class bogus", &f, err, sizeof(err)), -EINVAL);
+	assert_int_equal(top_filter_parse("cgroup /sys/fs/cgroup", &f, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "cgroup"));
+	assert_int_equal(top_filter_parse("comm", &f, err, sizeof(err)), -EINVAL);
+	assert_int_equal(top_filter_parse("comm 0123456789abcdefg", &f, err, sizeof(err)),
+			 -EINVAL);
+}
+
+static void subscriber_and_class_views(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct top_query q;
+	struct top_model *m;
+	const struct top_row *r;
+	double share = 0;
+
+	(void)state;
+	add_n(agg, 4, NTF_CLASS_INVAL_START, 0, 1, "a", 10 * US, NTF_F_BLOCKABLE);
+	add_n(agg, 6, NTF_CLASS_INVAL_START, 0, 2, "b", 10 * US, NTF_F_BLOCKABLE);
+	add_n(agg, 5, NTF_CLASS_INVAL_START, 2, 2, "b", 10 * US, 0);
+	add_n(agg, 3, NTF_CLASS_FENCE_WAIT, 0, 1, "a", 30 * US, NTF_F_NESTED);
+	add(agg, NTF_CLASS_UNPIN, 0, 1, "a", 0, 0, 8, NTF_ORIGIN_SYSCALL);
+
+	top_query_init(&q, TOP_VIEW_SUBSCRIBER);
+	m = build(NULL, agg, 1.0, &q);
+	assert_int_equal(top_model_rows(m), 2);
+	r = top_model_row(m, 0); /* subscriber 0: 4 + 6 + 3 + 1 events */
+	assert_int_equal(r->subscriber, 0);
+	assert_int_equal(r->tgid, 0);
+	assert_near(r->v[TOP_COL_RATE], 14, 0);
+	assert_near(r->v[TOP_COL_NESTED], 3, 0);
+	r = top_model_row(m, 1);
+	assert_int_equal(r->subscriber, 2);
+	assert_near(r->v[TOP_COL_BLOCKABLE], 0, 0);
+
+	q.view = TOP_VIEW_CLASS;
+	assert_int_equal(top_model_query(m, &q), 3);
+	for (size_t i = 0; i < top_model_rows(m); i++) {
+		r = top_model_row(m, i);
+		share += r->v[TOP_COL_SHARE];
+		if (r->class == NTF_CLASS_INVAL_START) {
+			assert_near(r->v[TOP_COL_RATE], 15, 0);
+			assert_near(r->v[TOP_COL_BLOCKABLE], 100.0 * 10 / 15, 1e-9);
+		} else if (r->class == NTF_CLASS_FENCE_WAIT) {
+			assert_near(r->v[TOP_COL_P50], 30 * US, 15 * US);
+			assert_near(r->v[TOP_COL_NESTED], 3, 0);
+			assert_true(isnan(r->v[TOP_COL_BLOCKABLE]));
+		} else {
+			/* unpins are counted, never timed */
+			assert_int_equal(r->class, NTF_CLASS_UNPIN);
+			assert_true(isnan(r->v[TOP_COL_P50]));
+		}
+	}
+	/* class view: shares of all traced time */
+	assert_near(share, 100, 1e-9);
+	top_model_free(m);
+	ntf_agg_free(agg);
+}
+
+static void fence_pin_unmap_views(void **state)
+{
+	struct ntf_agg *prev = ntf_agg_new(0), *cur = ntf_agg_new(0);
+	struct top_query q;
+	struct top_model *m;
+	const struct top_row *r;
+
+	(void)state;
+	/* pid 5 pinned 100 pages and released 30 before the interval, then idles */
+	add(prev, NTF_CLASS_PIN, 0, 5, "idle", 1 * US, 0, 100, NTF_ORIGIN_SYSCALL);
+	add(prev, NTF_CLASS_UNPIN, 0, 5, "idle", 0, 0, 30, NTF_ORIGIN_SYSCALL);
+	copy_agg(cur, prev);
+	/* pid 6: 3 pins of 16 pages (one nested), 1 unpin of 8 */
+	for (int i = 0; i < 3; i++)
+		add(cur, NTF_CLASS_PIN, 0, 6, "pinner", 2 * US, i ? 0 : NTF_F_NESTED, 16,
+		    NTF_ORIGIN_SYSCALL);
+	add(cur, NTF_CLASS_UNPIN, 0, 6, "pinner", 0, 0, 8, NTF_ORIGIN_SYSCALL);
+	/* pid 7: fence waits and unmaps, two in reclaim */
+	add_n(cur, 4, NTF_CLASS_FENCE_WAIT, 0, 7, "waiter", 2 * MS, 0);
+	add_n(cur, 1, NTF_CLASS_FENCE_WAIT, 0, 7, "waiter", 2 * MS, NTF_F_NESTED | NTF_F_FAILED);
+	add(cur, NTF_CLASS_UNMAP, 0, 7, "waiter", 5 * US, 0, 3, NTF_ORIGIN_DIRECT_RECLAIM);
+	add(cur, NTF_CLASS_UNMAP, 0, 7, "waiter", 5 * US, 0, 1, NTF_ORIGIN_KSWAPD);
+	add(cur, NTF_CLASS_UNMAP, 0, 7, "waiter", 5 * US, 0, 2, NTF_ORIGIN_MIGRATION);
+	add_n(cur, 9, NTF_CLASS_INVAL_START, 0, 8, "other", 1 * US, NTF_F_BLOCKABLE);
+
+	top_query_init(&q, TOP_VIEW_FENCE);
+	m = build(prev, cur, 2.0, &q);
+	assert_int_equal(top_model_rows(m), 1);
+	r = top_model_row(m, 0);
+	assert_int_equal(r->tgid, 7);
+	assert_near(r->v[TOP_COL_RATE], 5 / 2.0, 1e-9);
+	assert_near(r->v[TOP_COL_NESTED], 1, 0);
+	assert_near(r->v[TOP_COL_FAIL], 1, 0);
+	assert_true(r->v[TOP_COL_P99] >= 1 * MS && r->v[TOP_COL_P99] <= 2 * MS);
+
+	q.view = TOP_VIEW_PIN;
+	assert_int_equal(top_model_query(m, &q), 2); /* the idle pid still holds pages */
+	r = top_model_row(m, 0);
+	assert_int_equal(r->tgid, 6);
+	assert_near(r->v[TOP_COL_RATE], 3 / 2.0, 1e-9);
+	assert_near(r->v[TOP_COL_PINNED], 48, 0);
+	assert_near(r->v[TOP_COL_UNPINNED], 8, 0);
+	assert_near(r->v[TOP_COL_OUTSTANDING], 40, 0);
+	assert_near(r->v[TOP_COL_NESTED], 1, 0);
+	r = top_model_row(m, 1);
+	assert_int_equal(r->tgid, 5);
+	assert_near(r->v[TOP_COL_RATE], 0, 0);
+	assert_near(r->v[TOP_COL_PINNED], 0, 0);
+	assert_near(r->v[TOP_COL_OUTSTANDING], 70, 0);
+	assert_string_equal(r->comm, "idle");
+
+	q.view = TOP_VIEW_UNMAP;
+	assert_int_equal(top_model_query(m, &q), 1);
+	r = top_model_row(m, 0);
+	assert_near(r->v[TOP_COL_RATE], 3 / 2.0, 1e-9);
+	assert_near(r->v[TOP_COL_CALLS], 6, 0);
+	assert_near(r->v[TOP_COL_RECLAIM], 2, 0);
+	top_model_free(m);
+	ntf_agg_free(prev);
+	ntf_agg_free(cur);
+}
+
+/* 10,000 (process, subscriber) keys of every class: grouped and sorted right, quickly. */
+static void ten_thousand_keys(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(1 << 17);
+	struct top_query q;
+	struct top_model *m;
+	struct timespec t0, t1;
+	double prev = INFINITY;
+
+	(void)state;
+	for (__u32 k = 0; k < 10000; k++)
+		for (unsigned int c = NTF_CLASS_INVAL_START; c <= NTF_CLASS_FENCE_WAIT; c++)
+			add_n(agg, 1 + k % 7, c, 1 + k % 4, 1000 + k / 4, "synth",
+			      (k % 97 + 1) * US, NTF_F_BLOCKABLE);
+	top_query_init(&q, TOP_VIEW_DEFAULT);
+	q.sort = TOP_COL_P99;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	m = build(NULL, agg, 1.0, &q);
+	q.view = TOP_VIEW_PROCESS;
+	assert_int_equal(top_model_query(m, &q), 2500);
+	q.view = TOP_VIEW_DEFAULT;
+	assert_int_equal(top_model_query(m, &q), 10000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	print_message("update + 3 queries of 60000 entries: %.1f ms\n",
+		      (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+	for (size_t i = 0; i < top_model_rows(m); i++) {
+		double v = top_model_row(m, i)->v[TOP_COL_P99];
+
+		assert_true(v <= prev);
+		prev = v;
+	}
+	top_model_free(m);
+	ntf_agg_free(agg);
+}
+
+static void names_and_columns(void **state)
+{
+	(void)state;
+	assert_int_equal(top_view_from_name("fence"), TOP_VIEW_FENCE);
+	assert_int_equal(top_view_from_name("3"), TOP_VIEW_DEFAULT);
+	assert_int_equal(top_view_from_name("7"), TOP_VIEW_UNMAP);
+	assert_int_equal(top_view_from_name("8"), TOP_VIEW_MAX);
+	assert_int_equal(top_view_from_name("bogus"), TOP_VIEW_MAX);
+	for (int v = 0; v < TOP_VIEW_MAX; v++)
+		assert_int_equal(top_view_from_name(top_view_name(v)), v);
+	assert_int_equal(top_col_from_name("p99"), TOP_COL_P99);
+	assert_int_equal(top_col_from_name("EV/S"), TOP_COL_RATE);
+	assert_int_equal(top_col_from_name("%time"), TOP_COL_SHARE);
+	assert_int_equal(top_col_from_name("pages_pinned"), TOP_COL_PINNED);
+	assert_int_equal(top_col_from_name("nope"), TOP_COL_MAX_);
+	assert_true(top_view_has_col(TOP_VIEW_PIN, TOP_COL_OUTSTANDING));
+	assert_false(top_view_has_col(TOP_VIEW_FENCE, TOP_COL_PINNED));
+	assert_true(top_col_default_ascending(TOP_COL_COMM));
+	assert_false(top_col_default_ascending(TOP_COL_P99));
+}
+
+static void cells_keep_their_width(void **state)
+{
+	char buf[64];
+	struct top_layout l;
+
+	(void)state;
+	for (double ns = 1; ns < 1e12; ns *= 1.37) {
+		top_format_ns(buf, sizeof(buf), ns);
+		if (strlen(buf) > 5)
+			fail_msg("%.0f ns -> '%s'", ns, buf);
+	}
+	top_format_ns(buf, sizeof(buf), 9999);
+	assert_string_equal(buf, "10us");
+	top_format_ns(buf, sizeof(buf), 1500000);
+	assert_string_equal(buf, "1.5ms");
+	for (double v = 0.01; v < 1e15; v *= 3.1) {
+		top_format_num(buf, sizeof(buf), v, 5, true);
+		if (strlen(buf) > 5)
+			fail_msg("%f -> '%s'", v, buf);
+	}
+	top_format_num(buf, sizeof(buf), 123456, 6, true);
+	assert_string_equal(buf, "123456");
+	top_format_num(buf, sizeof(buf), 1234567, 6, true);
+	assert_string_equal(buf, "1235k");
+	top_format_num(buf, sizeof(buf), 123456789, 6, true);
+	assert_string_equal(buf, "123M");
+	top_format_num(buf, sizeof(buf), 1234567, 4, true);
+	assert_string_equal(buf, "1.2M");
+	top_format_num(buf, sizeof(buf), 0.25, 6, true);
+	assert_string_equal(buf, "0.2");
+	top_format_num(buf, sizeof(buf), -70, 6, false);
+	assert_string_equal(buf, "-70");
+
+	/* every view fits 80 columns whole, the default one exactly */
+	for (int v = 0; v < TOP_VIEW_MAX; v++) {
+		const enum top_col *cols;
+		unsigned int n = top_view_cols(v, &cols);
+
+		top_layout(v, 80, &l);
+		assert_true(l.total <= 80);
+		assert_int_equal(l.n, n);
+	}
+	top_layout(TOP_VIEW_DEFAULT, 80, &l);
+	assert_int_equal(l.total, 80);
+	/* wider: COMM grows to 15; narrower: metrics go, keys stay */
+	top_layout(TOP_VIEW_DEFAULT, 200, &l);
+	assert_int_equal(l.width[2], TOP_COMM_MAX);
+	top_layout(TOP_VIEW_DEFAULT, 40, &l);
+	assert_true(l.total <= 40);
+	assert_int_equal(l.cols[0], TOP_COL_SUB);
+	assert_int_equal(l.cols[1], TOP_COL_PID);
+	assert_int_equal(l.cols[2], TOP_COL_COMM);
+	assert_int_equal(l.cols[3], TOP_COL_RATE);
+	top_layout(TOP_VIEW_DEFAULT, 5, &l);
+	assert_int_equal(l.n, 3);
+}
+
+static void lines_and_cells(void **state)
+{
+	struct top_row r = { .subscriber = 0, .tgid = 4242, .comm = "averyverylongcom" };
+	struct top_layout l;
+	char line[256];
+
+	(void)state;
+	for (int c = 0; c < TOP_COL_MAX_; c++)
+		r.v[c] = NAN;
+	r.v[TOP_COL_RATE] = 1500;
+	r.v[TOP_COL_P99] = 2.5e6;
+	r.v[TOP_COL_FAIL] = 3;
+	r.v[TOP_COL_BLOCKABLE] = 100;
+	top_layout(TOP_VIEW_DEFAULT, 80, &l);
+	top_format_line(line, sizeof(line), &l, TOP_VIEW_DEFAULT, NULL);
+	assert_string_equal(line, " SUB     PID COMM         EV/S   P50   P99   MAX %TIME FAIL "
+				  "BLK% NEST PGPIN RECL");
+	top_format_line(line, sizeof(line), &l, TOP_VIEW_DEFAULT, &r);
+	assert_string_equal(line, " all    4242 averyveryl   1500     - 2.5ms     -     -    3 "
+				  " 100    -     -    -");
+	r.tgid = NTF_AGG_OTHER_TGID;
+	top_format_cell(line, sizeof(line), &r, TOP_COL_PID, 7);
+	assert_string_equal(line, "-");
+	top_layout(TOP_VIEW_FENCE, 80, &l);
+	top_format_line(line, sizeof(line), &l, TOP_VIEW_FENCE, NULL);
+	assert_non_null(strstr(line, "WAIT/S"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(default_view_rows),
+		cmocka_unit_test(percentiles_from_deltas),
+		cmocka_unit_test(restart_counts_from_zero),
+		cmocka_unit_test(snapshots_by_generation),
+		cmocka_unit_test(sort_orders),
+		cmocka_unit_test(sort_nan_last),
+		cmocka_unit_test(filters),
+		cmocka_unit_test(filter_parse),
+		cmocka_unit_test(subscriber_and_class_views),
+		cmocka_unit_test(fence_pin_unmap_views),
+		cmocka_unit_test(ten_thousand_keys),
+		cmocka_unit_test(names_and_columns),
+		cmocka_unit_test(cells_keep_their_width),
+		cmocka_unit_test(lines_and_cells),
+	};
+
+	return cmocka_run_group_tests_name("top_model", tests, NULL, NULL);
+}
