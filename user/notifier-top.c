@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * notifier-top: the live view. Rows per subscriber, process or event type,
+ * refreshed every interval from a running notifierd, probes of its own, or
+ * synthetic events; full screen, or batch snapshots in text or JSON.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "top_app.h"
+#include "top_tui.h"
+
+static const char usage[] =
+	"Usage: notifier-top [OPTIONS]\n"
+	"\n"
+	"A live view of what MMU notifiers cost: invalidations, unmaps, pins and\n"
+	"dma_fence waits per subscriber and process, top style. Reads a running\n"
+	"notifierd when there is one, else loads the probes itself (root needed\n"
+	"then). Batch mode is implied when stdout is not a terminal.\n"
+	"\n"
+	"  -d, --delay SECS        refresh interval (default 1; 0.5, 500ms)\n"
+	"  -n, --iterations N      exit after N refreshes\n"
+	"  -b, --batch             plain-text snapshots, no full screen (as top -b)\n"
+	"  -j, --json              one JSON object per interval (implies -b)\n"
+	"  -C, --no-clear          batch on a terminal: do not clear between snapshots\n"
+	"  -s, --sort COL          sort by COL (see Columns; default rate)\n"
+	"  -R, --reverse           reverse the sort order\n"
+	"  -r, --rows N            at most N rows a snapshot (batch default 20, 0: all)\n"
+	"  -p, --pid PID           only this process\n"
+	"  -v, --view VIEW         subscriber, process, default, class, fence, pin, unmap\n"
+	"  -a, --all               also rows with no events in the interval\n"
+	"      --synthetic[=SEED]  generated events, not the kernel's (no root needed)\n"
+	"      --keys N            synthetic: N (process, subscriber) pairs (default 50)\n"
+	"      --rate N            synthetic: events per second (default 20000)\n"
+	"      --socket PATH       notifierd's socket (default " TOP_DEFAULT_SOCKET ")\n"
+	"      --no-daemon         do not ask notifierd; load the probes here\n"
+	"  -k, --kprobes           own probes: skip fentry, use kprobes\n"
+	"      --verbose           libbpf's log when loading probes\n"
+	"  -h, --help              this help\n"
+	"\n"
+	"Views (keys 1-7 on screen):\n"
+	"  1 subscriber  2 process  3 default (subscriber x process)  4 class (event\n"
+	"  type)  5 fence (dma_fence waits)  6 pin (pins, unpins)  7 unmap (reclaim)\n"
+	"\n"
+	"Columns (-s takes the name or the header):\n"
+	"  rate     EV/S   events/s (WAIT/S, PIN/S, UNMP/S: of the view's class)\n"
+	"  p50, p99, max   latency in the interval: invalidate_range_start in views\n"
+	"                  1-3, the row's class in 4, the view's class in 5-7\n"
+	"  share    %TIME  share of all time in invalidations (view 4: all time)\n"
+	"  fail     FAIL   failed invalidations + failed fence waits\n"
+	"  blockable BLK%  % of invalidations on blockable ranges\n"
+	"  nested   NEST   fence waits inside invalidate callbacks (6: pins, 7: unmaps)\n"
+	"  pinned   PGPIN  pages pinned; unpinned PGUNP; outstanding OUTSTD since start\n"
+	"  reclaim  RECL   unmaps in kswapd or direct reclaim; calls CALLS notifier\n"
+	"                  calls the unmaps caused\n"
+	"  sub, pid, comm, class: the row's key. Subscriber 0 shows as \"all\": the\n"
+	"  notifier chain as a whole, until drivers are told apart. Cgroups are not\n"
+	"  part of the key, so there is no cgroup filter.\n"
+	"\n"
+	"Examples:\n"
+	"  sudo notifier-top                  # full screen, 1 s refresh\n"
+	"  notifier-top --synthetic --keys 200  # a demo, no root needed\n"
+	"  sudo notifier-top -b -n 5 -v fence   # five text snapshots of fence waits\n"
+	"  sudo notifier-top -j -d 10 -s p99    # JSON every 10 s, slowest first\n";
+
+enum {
+	OPT_SYNTHETIC = 256,
+	OPT_KEYS,
+	OPT_RATE,
+	OPT_SOCKET,
+	OPT_NO_DAEMON,
+	OPT_VERBOSE,
+};
+
+static const struct option options[] = {
+	{ "delay", required_argument, NULL, 'd' },
+	{ "iterations", required_argument, NULL, 'n' },
+	{ "batch", no_argument, NULL, 'b' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "no-clear", no_argument, NULL, 'C' },
+	{ "sort", required_argument, NULL, 's' },
+	{ "reverse", no_argument, NULL, 'R' },
+	{ "rows", required_argument, NULL, 'r' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "view", required_argument, NULL, 'v' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "synthetic", optional_argument, NULL, OPT_SYNTHETIC },
+	{ "keys", required_argument, NULL, OPT_KEYS },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
+	{ "no-daemon", no_argument, NULL, OPT_NO_DAEMON },
+	{ "kprobes", no_argument, NULL, 'k' },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+struct args {
+	struct top_opts top;
+	bool synthetic, no_daemon, reverse, rows_set;
+	const char *sort, *socket;
+	struct top_synth_opts synth;
+	struct top_live_opts live;
+};
+
+static void parse_args(int argc, char **argv, struct args *a)
+{
+	enum top_view view = TOP_VIEW_DEFAULT;
+	bool keys_set = false, rate_set = false, all = false;
+	__u32 pid = 0;
+	int opt;
+
+	a->top.interval_ms = 1000;
+	a->socket = TOP_DEFAULT_SOCKET;
+	a->synth.keys = 50;
+	a->synth.rate = 20000;
+	opterr = 0; /* ntf_usage_error says it in one line */
+	while ((opt = getopt_long(argc, argv, "d:n:bjCs:Rr:p:v:akh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			a->top.interval_ms = ntf_parse_duration_ms("-d", optarg);
+			if (a->top.interval_ms < 10)
+				ntf_usage_error("-d: '%s' is too short (10ms at least)", optarg);
+			break;
+		case 'n': a->top.count = ntf_parse_u64("-n", optarg, 1, 1ULL << 32); break;
+		case 'b': a->top.batch = true; break;
+		case 'j': a->top.json = a->top.batch = true; break;
+		case 'C': a->top.no_clear = true; break;
+		case 's': a->sort = optarg; break;
+		case 'R': a->reverse = true; break;
+		case 'r':
+			a->top.rows = ntf_parse_u64("-r", optarg, 0, 1 << 24);
+			a->rows_set = true;
+			break;
+		case 'p': pid = ntf_parse_u64("-p", optarg, 1, 0x7fffffff); break;
+		case 'v':
+			view = top_view_from_name(optarg);
+			if (view == TOP_VIEW_MAX)
+				ntf_usage_error("-v: unknown view '%s' (subscriber, process, "
+						"default, class, fence, pin, unmap)", optarg);
+			break;
+		case 'a': all = true; break;
+		case OPT_SYNTHETIC:
+			a->synthetic = true;
+			if (optarg)
+				a->synth.seed = ntf_parse_u64("--synthetic", optarg, 0, ~0ULL);
+			break;
+		case OPT_KEYS:
+			a->synth.keys = ntf_parse_u64("--keys", optarg, 1, 1 << 20);
+			keys_set = true;
+			break;
+		case OPT_RATE:
+			a->synth.rate = ntf_parse_u64("--rate", optarg, 1, 10000000);
+			rate_set = true;
+			break;
+		case OPT_SOCKET: a->socket = optarg; break;
+		case OPT_NO_DAEMON: a->no_daemon = true; break;
+		case 'k': a->live.no_fentry = true; break;
+		case OPT_VERBOSE: a->live.verbose = true; break;
+		case 'h': fputs(usage, stdout); exit(0);
+		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
+		}
+	}
+	if (optind < argc)
+		ntf_usage_error("unexpected argument '%s'", argv[optind]);
+	if ((keys_set || rate_set) && !a->synthetic)
+		ntf_usage_error("%s needs --synthetic", keys_set ? "--keys" : "--rate");
+	top_query_init(&a->top.query, view);
+	a->top.query.filter.pid = pid;
+	a->top.query.all = all;
+	if (a->sort) {
+		enum top_col col = top_col_from_name(a->sort);
+
+		if (col == TOP_COL_MAX_)
+			ntf_usage_error("-s: unknown column '%s'", a->sort);
+		if (!top_view_has_col(view, col))
+			ntf_usage_error("-s: the %s view has no column '%s'", top_view_name(view),
+					a->sort);
+		a->top.query.sort = col;
+		a->top.query.ascending = top_col_default_ascending(col);
+	}
+	if (a->reverse)
+		a->top.query.ascending = !a->top.query.ascending;
+	/* a pipe or a file gets text, as from top -b */
+	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
+		a->top.batch = true;
+	if (a->top.batch && !a->rows_set)
+		a->top.rows = 20;
+}
+
+/* The daemon's view when there is one; probes of our own when not. */
+static struct top_feed *open_feed(struct args *a, char *note, size_t len)
+{
+	struct top_feed *f;
+
+	if (a->synthetic)
+		return top_feed_synth_new(&a->synth);
+	if (!a->no_daemon) {
+		f = top_feed_daemon_new(a->socket);
+		if (f)
+			return f;
+		snprintf(note, len, "no notifierd at %s (%s): loading the probes here",
+			 a->socket, strerror(errno));
+		fprintf(stderr, "%s: %s\n", ntf_prog, note);
+	}
+	return top_feed_live_new(&a->live);
+}
+
+static int run_batch(struct top_app *app)
+{
+	const char *cols = getenv("COLUMNS");
+	unsigned int width = cols && atoi(cols) > 0 ? atoi(cols) : 80;
+	int err;
+
+	while (!ntf_exiting) {
+		err = top_app_wait(app, app->last_ms + app->opts.interval_ms,
+				   app->opts.interval_ms);
+		if (err)
+			return err;
+		if (ntf_exiting)
+			break;
+		err = top_app_sample(app);
+		if (err)
+			return err;
+		if (app->opts.json)
+			top_print_json(stdout, app);
+		else
+			top_print_text(stdout, app, width);
+		if (app->opts.count && app->samples >= app->opts.count)
+			break;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = {};
+	struct top_app app;
+	struct top_feed *feed;
+	char note[160] = "";
+	int err;
+
+	ntf_prog = "notifier-top";
+	parse_args(argc, argv, &a);
+	ntf_install_signals();
+	feed = open_feed(&a, note, sizeof(note));
+	if (!feed)
+		return NTF_EXIT_RUNTIME;
+	err = top_app_init(&app, &a.top, feed);
+	if (err) {
+		ntf_err("%s feed: %s", feed->name, strerror(-err));
+		top_app_free(&app);
+		return NTF_EXIT_RUNTIME;
+	}
+	snprintf(app.note, sizeof(app.note), "%s", note);
+	if (a.top.batch)
+		err = run_batch(&app);
+	else
+		err = top_tui_run(&app);
+	if (err < 0)
+		ntf_err("%s feed: %s", feed->name, strerror(-err));
+	top_app_free(&app);
+	return err ? NTF_EXIT_RUNTIME : 0;
+}
