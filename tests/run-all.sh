@@ -33,7 +33,7 @@ run_unit() {
 
 run_cli() {
 	if [ -x tests/cli/run.sh ]; then
-		tests/cli/run.sh
+		tests/cli/run.sh; tests/cli/top.sh
 	else
 		echo "not ok - cli: tests/cli/run.sh missing"
 	fi
