@@ -15,6 +15,7 @@ static const char main_usage[] =
 	"\n"
 	"Commands:\n"
 	"  hist      latency histograms per event class\n"
+	"  probe     what attached here, by which mechanism, or why not\n"
 	"  help      this help\n"
 	"  version   print the version\n"
 	"\n"
@@ -44,6 +45,7 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 } commands[] = {
 	{ "hist", cmd_hist },
+	{ "probe", cmd_probe },
 	{ "help", cmd_help },
 	{ "version", cmd_version },
 	{ "snapshot", cmd_snapshot }, /* hidden: not in the help */

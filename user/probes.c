@@ -189,6 +189,12 @@ int ntf_ladder_choose(struct bpf_object *obj, struct ntf_probe_state *states,
 
 		memset(st, 0, sizeof(*st));
 		st->point = p;
+		/* Absent (or inlined) functions: one reason says it all. */
+		if (opts->ksyms && !ntf_ksyms_by_name(opts->ksyms, p->func)) {
+			set_why(st, NTF_MECH_FENTRY, "%s", "not in this kernel (absent or inlined)");
+			set_autoload(obj, p, 0);
+			continue;
+		}
 		if (opts->no_fentry)
 			set_why(st, NTF_MECH_FENTRY, "%s", "disabled by option");
 		else if (try_fentry(st, btf))
@@ -268,19 +274,21 @@ void ntf_ladder_detach(struct ntf_probe_state *states)
 	}
 }
 
+void ntf_ladder_report_one(FILE *out, const struct ntf_probe_state *st)
+{
+	fprintf(out, "  %-34s %-10s %s\n", st->point->id,
+		st->attached ? ntf_mech_name(st->mech) : "-", st->point->func);
+	/* Rungs above the one that attached, or all of them, say why not. */
+	for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
+		if (st->attached && m >= st->mech)
+			break;
+		if (st->why[m][0])
+			fprintf(out, "  %-34s   %s: %s\n", "", ntf_mech_name(m), st->why[m]);
+	}
+}
+
 void ntf_ladder_report(FILE *out, const struct ntf_probe_state *states)
 {
-	for (unsigned int i = 0; i < ntf_probe_count; i++) {
-		const struct ntf_probe_state *st = &states[i];
-
-		fprintf(out, "  %-34s %-10s %s\n", st->point->id,
-			st->attached ? ntf_mech_name(st->mech) : "-", st->point->func);
-		/* Rungs above the one that attached, or all of them, say why not. */
-		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
-			if (st->attached && m >= st->mech)
-				break;
-			if (st->why[m][0])
-				fprintf(out, "  %-34s   %s: %s\n", "", ntf_mech_name(m), st->why[m]);
-		}
-	}
+	for (unsigned int i = 0; i < ntf_probe_count; i++)
+		ntf_ladder_report_one(out, &states[i]);
 }

@@ -59,5 +59,6 @@ int ntf_ladder_attach(struct bpf_object *obj, struct ntf_probe_state *states);
 void ntf_ladder_detach(struct ntf_probe_state *states);
 
 void ntf_ladder_report(FILE *out, const struct ntf_probe_state *states);
+void ntf_ladder_report_one(FILE *out, const struct ntf_probe_state *st);
 
 #endif

@@ -29,7 +29,7 @@ int ntf_start_tracer(const struct tracer_opts *opts, bool quiet, struct tracer *
 			tracer__core_live(t) ? "" : "; the notifier itself is not traced");
 		ntf_ladder_report(stderr, tracer__probes(t));
 		fprintf(stderr, "%s: subscriber callbacks in this kernel:\n", ntf_prog);
-		ntf_subscribers_report(stderr, tracer__subscribers(t));
+		ntf_subscribers_report(stderr, tracer__subscribers(t), false, NULL);
 	}
 	if (!live) {
 		ntf_err("no probe point could attach on this kernel");

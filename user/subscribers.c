@@ -16,6 +16,8 @@
  */
 #define CB(drv, fn, mod, k, cfg)                                                          \
 	{ .driver = drv, .func = fn, .module = mod, .kind = k, .needs = cfg }
+#define CB_ERA(drv, fn, mod, k, cfg, when)                                                \
+	{ .driver = drv, .func = fn, .module = mod, .kind = k, .needs = cfg, .era = when }
 
 const struct ntf_callback_def ntf_known_callbacks[] = {
 	{ .driver = "kvm", .func = "kvm_mmu_notifier_invalidate_range_start", .module = "kvm",
@@ -23,14 +25,19 @@ const struct ntf_callback_def ntf_known_callbacks[] = {
 	CB("kvm_end", "kvm_mmu_notifier_invalidate_range_end", "kvm", NTF_CB_VOID, "CONFIG_KVM"),
 	CB("i915", "i915_gem_userptr_invalidate", "i915", NTF_CB_BOOL, "CONFIG_MMU_NOTIFIER"),
 	/* amdgpu_mn.c up to 6.2, amdgpu_hmm.c from 6.3 */
-	CB("amdgpu_gfx", "amdgpu_mn_invalidate_gfx", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR"),
-	CB("amdgpu_hsa", "amdgpu_mn_invalidate_hsa", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR"),
-	CB("amdgpu_gfx", "amdgpu_hmm_invalidate_gfx", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR"),
-	CB("amdgpu_hsa", "amdgpu_hmm_invalidate_hsa", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR"),
+	CB_ERA("amdgpu_gfx", "amdgpu_mn_invalidate_gfx", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR",
+	       "up to 6.2"),
+	CB_ERA("amdgpu_hsa", "amdgpu_mn_invalidate_hsa", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR",
+	       "up to 6.2"),
+	CB_ERA("amdgpu_gfx", "amdgpu_hmm_invalidate_gfx", "amdgpu", NTF_CB_BOOL,
+	       "CONFIG_HMM_MIRROR", "6.3 on"),
+	CB_ERA("amdgpu_hsa", "amdgpu_hmm_invalidate_hsa", "amdgpu", NTF_CB_BOOL,
+	       "CONFIG_HMM_MIRROR", "6.3 on"),
 	CB("amdkfd_svm", "svm_range_cpu_invalidate_pagetables", "amdgpu", NTF_CB_BOOL, "CONFIG_HSA_AMD_SVM"),
 	CB("nouveau", "nouveau_svm_range_invalidate", "nouveau", NTF_CB_BOOL, "CONFIG_DRM_NOUVEAU_SVM"),
-	CB("xe", "vma_userptr_invalidate", "xe", NTF_CB_BOOL, "CONFIG_DRM_XE"),
-	CB("drm_gpusvm", "drm_gpusvm_notifier_invalidate", "drm_gpusvm", NTF_CB_BOOL, "CONFIG_DRM_GPUSVM"),
+	CB_ERA("xe", "vma_userptr_invalidate", "xe", NTF_CB_BOOL, "CONFIG_DRM_XE", "6.8 on"),
+	CB_ERA("drm_gpusvm", "drm_gpusvm_notifier_invalidate", "drm_gpusvm", NTF_CB_BOOL,
+	       "CONFIG_DRM_GPUSVM", "6.15 on"),
 	CB("mlx5_ib", "mlx5_ib_invalidate_range", "mlx5_ib", NTF_CB_BOOL, "CONFIG_INFINIBAND_ON_DEMAND_PAGING"),
 	CB("hmm_test", "dmirror_interval_invalidate", "test_hmm", NTF_CB_BOOL, "CONFIG_TEST_HMM"),
 	CB("ntf_testdrv", "ntf_invalidate", "ntf_testdrv", NTF_CB_BOOL, "the test module"),
@@ -340,6 +347,17 @@ int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
 		if (sym && sym->module && !module_live(modules, sym->module))
 			sym = NULL; /* still loading, or going: a later scan decides */
 		if (!sym) {
+			if (!module_live(modules, s->def->module))
+				snprintf(s->absent, sizeof(s->absent), "module %s not loaded",
+					 s->def->module);
+			else if (s->def->era)
+				snprintf(s->absent, sizeof(s->absent),
+					 "not in %s: this name is in kernels %s, or built without %s",
+					 s->def->module, s->def->era, s->def->needs);
+			else
+				snprintf(s->absent, sizeof(s->absent),
+					 "not in %s: built without %s, or renamed in this version",
+					 s->def->module, s->def->needs);
 			if (s->attached && out)
 				fprintf(out, "notifier: %s left (%s is gone); detached\n", s->def->driver,
 					s->def->func);
@@ -349,6 +367,7 @@ int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
 			continue;
 		}
 		snprintf(s->module, sizeof(s->module), "%s", sym->module ? sym->module : "");
+		s->absent[0] = '\0';
 		if (!s->present && subs->scanned && out)
 			fprintf(out, "notifier: %s appeared (%s%s%s)\n", s->def->driver, s->def->func,
 				sym->module ? " in " : "", sym->module ? sym->module : "");
@@ -411,19 +430,35 @@ const char *ntf_subscriber_name(const struct ntf_subscribers *subs, __u32 id)
 	return "unknown";
 }
 
-void ntf_subscribers_report(FILE *out, const struct ntf_subscribers *subs)
+__u32 ntf_subscriber_id(const char *driver)
+{
+	for (unsigned int i = 0; i < MAX_SUBS; i++)
+		if (!strcmp(ntf_known_callbacks[i].driver, driver))
+			return i + 1;
+	return 0;
+}
+
+void ntf_subscribers_report(FILE *out, const struct ntf_subscribers *subs, bool all,
+			    const char *driver)
 {
 	for (unsigned int i = 0; i < MAX_SUBS; i++) {
 		const struct ntf_subscriber *s = &subs->subs[i];
 
-		if (!s->present)
+		if ((!s->present && !all) || (driver && strcmp(driver, s->def->driver)))
 			continue;
 		fprintf(out, "  %-12s %-10s %s%s%s%s\n", s->def->driver,
 			s->attached ? ntf_mech_name(s->mech) : "-", s->def->func,
 			s->module[0] ? " [" : "", s->module, s->module[0] ? "]" : "");
-		for (unsigned int m = NTF_MECH_FENTRY; !s->attached && m < NTF_MECH_MAX; m++)
+		if (!s->present) {
+			fprintf(out, "  %-12s   %s\n", "", s->absent);
+			continue;
+		}
+		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
+			if (s->attached && m >= s->mech)
+				break;
 			if (s->why[m][0])
 				fprintf(out, "  %-12s   %s: %s\n", "", ntf_mech_name(m), s->why[m]);
+		}
 	}
 }
 
@@ -438,6 +473,8 @@ json_t *ntf_subscribers_json(const struct ntf_subscribers *subs)
 		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++)
 			if (s->why[m][0])
 				json_object_set_new(why, ntf_mech_name(m), json_string(s->why[m]));
+		if (!s->present && s->absent[0])
+			json_object_set_new(why, "absent", json_string(s->absent));
 		json_array_append_new(arr, json_pack("{sI ss ss ss sb sb ss so}", "id",
 						     (json_int_t)s->id, "driver", s->def->driver,
 						     "func", s->def->func, "module", s->module,

@@ -24,6 +24,7 @@ struct ntf_callback_def {
 	unsigned int kind; /* enum ntf_cb_kind */
 	const char *needs; /* what the kernel must be built with, for "absent" reports */
 	const char *tp; /* a tracepoint fired per call (the ladder's last rung), or NULL */
+	const char *era; /* kernels that have this name, when not all do: "up to 6.2" */
 };
 
 extern const struct ntf_callback_def ntf_known_callbacks[];
@@ -34,6 +35,7 @@ struct ntf_subscriber {
 	const struct ntf_callback_def *def;
 	bool present; /* in kallsyms now */
 	char module[64]; /* where kallsyms found it; "" for vmlinux */
+	char absent[NTF_REASON_LEN]; /* why it is not here, when not present */
 	bool attached;
 	unsigned int mech;
 	char why[NTF_MECH_MAX][NTF_REASON_LEN];
@@ -63,10 +65,14 @@ void ntf_subscribers_free(struct ntf_subscribers *subs);
 int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out);
 unsigned int ntf_subscribers_count(const struct ntf_subscribers *subs);
 const struct ntf_subscriber *ntf_subscriber_at(const struct ntf_subscribers *subs, unsigned int i);
+/* The id of a driver name ("kvm", "i915"...), or 0 when no callback has it. */
+__u32 ntf_subscriber_id(const char *driver);
 /* Name of a subscriber id for reports: "kvm", or "chain" for 0. */
 const char *ntf_subscriber_name(const struct ntf_subscribers *subs, __u32 id);
 
-void ntf_subscribers_report(FILE *out, const struct ntf_subscribers *subs);
+/* all: also the known callbacks this kernel lacks, with why; driver: only its own. */
+void ntf_subscribers_report(FILE *out, const struct ntf_subscribers *subs, bool all,
+			    const char *driver);
 json_t *ntf_subscribers_json(const struct ntf_subscribers *subs);
 
 #endif

@@ -1,0 +1,19 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# Guest half of tests/vm/drivers-test.sh: load the GPU drivers (no
+# hardware needed) and the test driver, then ask notifier's doctor what it
+# can attach, by fentry first and again with fentry disabled.
+
+R=$NTF_RESULTS
+modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
+for m in i915 amdgpu nouveau ntf_testdrv; do
+	modprobe $m 2>>"$R/modprobe.err" || echo "modprobe $m failed" >>"$R/modprobe.err"
+done
+grep -E '^(i915|amdgpu|nouveau|ntf_testdrv) ' /proc/modules >"$R/modules.txt"
+notifier probe -j >"$R/probe.json" 2>"$R/probe.err"
+echo $? >"$R/probe.rc"
+notifier probe -j -k >"$R/probe-k.json" 2>"$R/probe-k.err"
+echo $? >"$R/probe-k.rc"
+notifier probe >"$R/probe.txt" 2>&1
+exit 0
