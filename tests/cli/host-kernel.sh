@@ -16,6 +16,34 @@ WL=$top/build/workloads/wl-kvm
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# The doctor: bad names are usage errors that list the known ones.
+"$NOTIFIER" probe -D nosuchdriver >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check_eq "probe -D unknown: exit 2" "$rc" 2
+check "probe -D unknown: one line naming it and the known drivers" "$(cat "$tmp/err")" \
+	bash -c '[ "$(wc -l <"$1")" -eq 1 ] && grep -q "nosuchdriver" "$1" && grep -q "i915" "$1"' _ "$tmp/err"
+"$NOTIFIER" probe -P nosuchprobe >"$tmp/out" 2>"$tmp/err"
+check_eq "probe -P unknown: exit 2" "$?" 2
+check "probe -P unknown: names it and the known points" "$(cat "$tmp/err")" \
+	bash -c 'grep -q "nosuchprobe" "$1" && grep -q "inval_start" "$1"' _ "$tmp/err"
+
+if [ "$(id -u)" -eq 0 ]; then
+	"$NOTIFIER" probe -j >"$tmp/probe.json" 2>"$tmp/probe.err"
+	rc=$?
+	live=$(jq -r .core_live "$tmp/probe.json")
+	# Exit status says whether invalidate start and end are both traced.
+	want=1
+	[ "$live" = true ] && want=0
+	check_eq "probe: exit status follows core_live ($live)" "$rc" "$want"
+	check_eq "probe: core_live agrees with the two core points" "$live" \
+		"$(jq -r '[.probes[] | select(.core) | .attached] | all' "$tmp/probe.json")"
+	check_eq "probe: every known callback is reported" \
+		"$(jq '.subscribers | length' "$tmp/probe.json")" \
+		"$(grep -cE '^\s*(CB|CB_ERA)\(|\.driver = "' "$top/user/subscribers.c")"
+	check "probe: every absent callback says why" "" \
+		jq -e '[.subscribers[] | select(.present | not) | .why.absent] | all' "$tmp/probe.json" >/dev/null
+fi
+
 if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/kvm ]; then
 	skip "host: kvm callbacks attributed" "needs root and /dev/kvm"
 	exit 0
