@@ -357,6 +357,32 @@ else
 	else
 		ok "$name"
 	fi
+	# a notifierd of our own on a socket of our own: notifier-top reads it
+	notifierd=$(dirname "$TOP")/notifierd
+	name="top --socket: the daemon feed"
+	if [ ! -x "$notifierd" ]; then
+		skip "$name" "no notifierd beside $TOP"
+	else
+		"$notifierd" --socket "$tmp/d.sock" --no-pin -q >/dev/null 2>"$tmp/d.err" &
+		dpid=$!
+		for _ in $(seq 100); do
+			[ -S "$tmp/d.sock" ] || ! kill -0 "$dpid" 2>/dev/null && break
+			sleep 0.1
+		done
+		run 30 "$TOP" -j --socket "$tmp/d.sock" -n 2 -d 0.3
+		kill -TERM "$dpid" 2>/dev/null
+		wait "$dpid"
+		if [ "$rc" != 0 ]; then
+			fail "$name" "exit $rc: $(first_err) (notifierd: $(head -n 1 "$tmp/d.err"))"
+		elif [ -s "$tmp/err" ]; then
+			fail "$name" "stderr: $(first_err)"
+		elif ! jq -e -s 'length == 2 and all(.[]; .feed == "daemon" and
+			.probes.live >= 1)' "$tmp/out" >/dev/null 2>&1; then
+			fail "$name" "not the daemon's snapshots: $(head -c 300 "$tmp/out")"
+		else
+			ok "$name"
+		fi
+	fi
 fi
 
 # --- the full-screen view, driven through tmux ---
