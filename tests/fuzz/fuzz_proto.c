@@ -26,6 +26,10 @@
 static struct ntf_agg *agg;
 static struct ntf_server *srv;
 static __u64 now = 1000;
+/* The smallest cap (two snapshots): an fd-less client soon falls behind and resyncs. */
+static const struct ntf_server_opts srv_opts = { .out_cap = 1 };
+/* Probe states for WELCOME: every point, some attached, some with reasons. */
+static struct ntf_probe_state *probes;
 
 static void add(unsigned int key, __u64 ns)
 {
@@ -144,7 +148,7 @@ static void fuzz_server(const uint8_t *data, size_t size)
 	}
 	/* fd-less connections stay until the server goes: a fresh one per input */
 	ntf_server_free(srv);
-	srv = ntf_server_new(agg, NULL, 0, &(struct ntf_server_opts){ .out_cap = 64 << 10 });
+	srv = ntf_server_new(agg, probes, ntf_probe_count, &srv_opts);
 	if (!srv)
 		abort();
 }
@@ -186,6 +190,7 @@ static void write_seeds(const char *dir)
 	static const struct ntf_proto_counters counters = { .events = 5 };
 	static struct ntf_proto_welcome w = { .nprobes = 2 };
 	struct ntf_proto_buf b = {};
+	struct ntf_agg *all;
 
 	ntf_proto_put_hello(&b, 100);
 	write_seed(dir, "hello", &b);
@@ -201,6 +206,17 @@ static void write_seeds(const char *dir)
 	ntf_proto_put_update(&b, NTF_PROTO_DELTA, agg, ntf_agg_gen(agg) - 1, ntf_agg_gen(agg),
 			     &counters);
 	write_seed(dir, "welcome-snapshot-delta", &b);
+	/* a daemon that restarted with fewer keys: the mirror prunes */
+	b.len = 0;
+	ntf_proto_put_welcome(&b, &w);
+	ntf_proto_put_update(&b, NTF_PROTO_SNAPSHOT, agg, 0, ntf_agg_gen(agg), &counters);
+	all = agg;
+	agg = ntf_agg_new(8);
+	add(1, 7000);
+	ntf_proto_put_update(&b, NTF_PROTO_SNAPSHOT, agg, 0, ntf_agg_gen(all) + 1, &counters);
+	ntf_agg_free(agg);
+	agg = all;
+	write_seed(dir, "welcome-snapshot-snapshot", &b);
 	b.len = 0;
 	ntf_proto_put_error(&b, NTF_PERR_VERSION, "version 2");
 	write_seed(dir, "error", &b);
@@ -213,10 +229,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	agg = ntf_agg_new(64);
+	probes = calloc(ntf_probe_count, sizeof(*probes));
+	if (!agg || !probes)
+		abort();
+	for (unsigned int i = 0; i < ntf_probe_count; i++) {
+		probes[i].point = &ntf_probe_points[i];
+		probes[i].attached = i % 2;
+		probes[i].mech = i % 2 ? NTF_MECH_KPROBE : NTF_MECH_NONE;
+		snprintf(probes[i].why[NTF_MECH_FENTRY], NTF_REASON_LEN, "refused at load");
+	}
 	for (unsigned int k = 0; k < 8; k++)
 		add(k, 1000 << k);
-	srv = ntf_server_new(agg, NULL, 0, &(struct ntf_server_opts){ .out_cap = 64 << 10 });
-	if (!agg || !srv)
+	srv = ntf_server_new(agg, probes, ntf_probe_count, &srv_opts);
+	if (!srv)
 		abort();
 	if (getenv("NTF_FUZZ_SEEDS"))
 		write_seeds(getenv("NTF_FUZZ_SEEDS"));
