@@ -311,7 +311,7 @@ elif [ "$(lines "$tmp/out")" != 1 ]; then
 else
 	ok "hist -d 1 -j"
 	json_is "hist -j: every class reported" \
-		'.classes | keys == (["fence_wait","inval_end","inval_start","pin","unmap","unpin"] | sort)'
+		'.classes | keys == (["callback","fence_wait","inval_end","inval_start","pin","unmap","unpin"] | sort)'
 	json_is "hist -j: ran about 1 s" '.elapsed_ms >= 1000 and .elapsed_ms < 2000'
 	json_is "hist -j: counters" '.counters | has("ringbuf_drops") and has("bpf_events")'
 	json_is "hist -j: probe points listed" \
@@ -354,7 +354,7 @@ else
 		 ($all | map(select(.type == "summary")) | length) == 1 and $all[-1].type == "summary"'
 	json_is "notifierd -j: summary contents" \
 		'select(.type == "summary") | .stream == true and (.events | type == "number") and
-		 (.classes | length == 6) and (.kernel.classes | length == 6) and
+		 (.classes | length == 7) and (.kernel.classes | length == 7) and
 		 (.probes[] | select(.id == "fence_wait") | .attached)'
 fi
 

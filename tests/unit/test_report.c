@@ -230,7 +230,7 @@ static void text_no_events_for_empty_classes(void **state)
 
 	for (unsigned int c = NTF_CLASS_INVAL_START; c < NTF_CLASS_MAX; c++) {
 		bool empty = c == NTF_CLASS_INVAL_END || c == NTF_CLASS_UNMAP ||
-			     c == NTF_CLASS_UNPIN;
+			     c == NTF_CLASS_UNPIN || c == NTF_CLASS_CALLBACK;
 
 		s = section(text, ntf_class_name(c));
 		if (empty) {
