@@ -299,21 +299,17 @@ static void send_due(struct ntf_server *s, struct ntf_conn *c, __u64 gen)
 	note_buffered(s, c);
 }
 
-static void on_hello(struct ntf_server *s, struct ntf_conn *c, const struct ntf_proto_frame *f)
+static int on_hello(struct ntf_server *s, struct ntf_conn *c, const struct ntf_proto_frame *f)
 {
 	struct ntf_proto_buf b = {};
 	struct ntf_proto_hello h;
 	__u32 iv;
 
-	if (ntf_proto_decode_hello(f, &h)) {
-		reject(s, c, -EBADMSG, "malformed hello");
-		return;
-	}
-	if (h.version != NTF_PROTO_VERSION) {
-		reject(s, c, -EPROTONOSUPPORT, "protocol version %u; this daemon speaks %u",
-		       h.version, NTF_PROTO_VERSION);
-		return;
-	}
+	if (ntf_proto_decode_hello(f, &h))
+		return reject(s, c, -EBADMSG, "malformed hello");
+	if (h.version != NTF_PROTO_VERSION)
+		return reject(s, c, -EPROTONOSUPPORT, "protocol version %u; this daemon speaks %u",
+			      h.version, NTF_PROTO_VERSION);
 	iv = h.interval_ms ? h.interval_ms : s->opts.interval_ms;
 	if (iv < NTF_SERVER_MIN_INTERVAL_MS)
 		iv = NTF_SERVER_MIN_INTERVAL_MS;
@@ -326,14 +322,13 @@ static void on_hello(struct ntf_server *s, struct ntf_conn *c, const struct ntf_
 		ntf_proto_probes_from_states(&s->welcome, s->probes, s->nprobes);
 	if (ntf_proto_put_welcome(&b, &s->welcome) || enqueue(c, b.data, b.len)) {
 		ntf_proto_buf_free(&b);
-		reject(s, c, -ENOMEM, "cannot encode a welcome");
-		return;
+		return reject(s, c, -ENOMEM, "cannot encode a welcome");
 	}
 	ntf_proto_buf_free(&b);
 	c->state = CONN_LIVE;
 	c->next_due = s->now + iv;
 	/* A new generation: what the snapshot holds is all before it. */
-	send_snapshot(s, c, ntf_agg_tick(s->agg));
+	return send_snapshot(s, c, ntf_agg_tick(s->agg));
 }
 
 static int on_frame(struct ntf_server *s, struct ntf_conn *c, const struct ntf_proto_frame *f)
@@ -341,7 +336,7 @@ static int on_frame(struct ntf_server *s, struct ntf_conn *c, const struct ntf_p
 	struct ntf_proto_buf b = {};
 
 	if (f->type == NTF_PROTO_HELLO && c->state == CONN_HELLO) {
-		on_hello(s, c, f);
+		return on_hello(s, c, f);
 	} else if (f->type == NTF_PROTO_BYE) {
 		if (ntf_proto_decode_bye(f))
 			return reject(s, c, -EBADMSG, "malformed bye");

@@ -828,6 +828,48 @@ static void hostile_clients_closed_others_served(void **state)
 	rig_free(r);
 }
 
+/* The fd-less input path: what fuzzing drives. */
+static void input_path_reports_violations(void **state)
+{
+	static const __u8 hello_v7[] = "ntfp\x01\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00"
+				       "\x07\x00\x00\x00\x64\x00\x00\x00";
+	struct rig *r = rig_new(0);
+	struct ntf_proto_buf b = {};
+	struct ntf_proto_frame f;
+	struct ntf_proto_error e;
+	struct ntf_conn *c;
+	const __u8 *out;
+	size_t len, used;
+
+	(void)state;
+	c = ntf_server_add(r->srv, -1, r->now);
+	assert_int_equal(ntf_server_input(r->srv, c, "GET /", 5, r->now), -EILSEQ);
+	assert_false(ntf_server_conn_live(c));
+	out = ntf_server_pending(c, &len);
+	f = parse_ok(out, len, &used);
+	assert_int_equal(ntf_proto_decode_error(&f, &e), 0);
+	assert_int_equal(e.code, NTF_PERR_MAGIC);
+	/* nothing more is read from a closing connection */
+	assert_int_equal(ntf_server_input(r->srv, c, "x", 1, r->now), 0);
+
+	c = ntf_server_add(r->srv, -1, r->now);
+	assert_int_equal(ntf_server_input(r->srv, c, hello_v7, sizeof(hello_v7) - 1, r->now),
+			 -EPROTONOSUPPORT);
+	assert_false(ntf_server_conn_live(c));
+
+	c = ntf_server_add(r->srv, -1, r->now);
+	assert_int_equal(ntf_proto_put_hello(&b, 100), 0);
+	/* a byte at a time is the same as whole */
+	for (size_t i = 0; i < b.len; i++)
+		assert_int_equal(ntf_server_input(r->srv, c, b.data + i, 1, r->now), 0);
+	assert_true(ntf_server_conn_live(c));
+	out = ntf_server_pending(c, &len);
+	f = parse_ok(out, len, &used);
+	assert_int_equal(f.type, NTF_PROTO_WELCOME);
+	ntf_proto_buf_free(&b);
+	rig_free(r);
+}
+
 static void silent_client_times_out(void **state)
 {
 	struct rig *r = rig_new(0);
@@ -988,6 +1030,7 @@ int main(void)
 		cmocka_unit_test(delta_sends_only_changed),
 		cmocka_unit_test(slow_client_bounded_then_resyncs),
 		cmocka_unit_test(hostile_clients_closed_others_served),
+		cmocka_unit_test(input_path_reports_violations),
 		cmocka_unit_test(silent_client_times_out),
 		cmocka_unit_test(bye_ends_cleanly),
 		cmocka_unit_test(socket_group_by_name_or_number),
