@@ -34,7 +34,7 @@ static const char probe_usage[] =
 	"\n"
 	"Examples:\n"
 	"  notifier probe                 # the whole report\n"
-	"  notifier probe -D amdgpu_gfx   # is amdgpu's userptr callback traceable?\n";
+	"  notifier probe -D amdgpu       # is amdgpu's userptr callback traceable?\n";
 
 static const struct option probe_options[] = {
 	{ "json", no_argument, NULL, 'j' },	  { "probe", required_argument, NULL, 'P' },

@@ -18,7 +18,7 @@ struct ntf_ksyms;
 
 /* A callback some driver registers on the notifier path. */
 struct ntf_callback_def {
-	const char *driver; /* what users call it: "kvm", "i915", "amdgpu_gfx" */
+	const char *driver; /* what users call it, at most 8 characters: "kvm", "amdkfd" */
 	const char *func; /* the kernel symbol */
 	const char *module; /* the module expected to provide it */
 	unsigned int kind; /* enum ntf_cb_kind */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "names.h"
 #include "top_format.h"
+#include "subscribers.h"
 
 void top_layout(enum top_view view, unsigned int width, struct top_layout *l)
 {
@@ -105,11 +106,11 @@ void top_format_cell(char *buf, size_t len, const struct top_row *r, enum top_co
 
 	switch (col) {
 	case TOP_COL_SUB:
-		/* 0 is the notifier chain as a whole, until drivers are told apart */
+		/* 0 is the notifier chain as a whole: events no callback owns */
 		if (!r->subscriber)
 			snprintf(buf, len, "all");
 		else
-			top_format_num(buf, len, r->subscriber, width, false);
+			snprintf(buf, len, "%.*s", (int)width, ntf_subscriber_name(NULL, r->subscriber));
 		break;
 	case TOP_COL_PID:
 		if (r->tgid == NTF_AGG_OTHER_TGID)

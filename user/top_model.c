@@ -8,13 +8,14 @@
 #include "histogram.h"
 #include "names.h"
 #include "top_model.h"
+#include "subscribers.h"
 
 const struct top_col_info top_cols[TOP_COL_MAX_] = {
-	[TOP_COL_SUB] = { "sub", "subscriber", "SUB", 4, TOP_KIND_NAME, false },
+	[TOP_COL_SUB] = { "sub", "subscriber", "SUB", 8, TOP_KIND_NAME, true },
 	[TOP_COL_PID] = { "pid", "pid", "PID", 7, TOP_KIND_NAME, false },
-	[TOP_COL_COMM] = { "comm", "comm", "COMM", 10, TOP_KIND_NAME, true },
+	[TOP_COL_COMM] = { "comm", "comm", "COMM", 7, TOP_KIND_NAME, true },
 	[TOP_COL_CLASS] = { "class", "class", "CLASS", 11, TOP_KIND_NAME, true },
-	[TOP_COL_RATE] = { "rate", "rate", "EV/S", 6, TOP_KIND_RATE, false },
+	[TOP_COL_RATE] = { "rate", "rate", "EV/S", 5, TOP_KIND_RATE, false },
 	[TOP_COL_P50] = { "p50", "p50_ns", "P50", 5, TOP_KIND_NS, false },
 	[TOP_COL_P99] = { "p99", "p99_ns", "P99", 5, TOP_KIND_NS, false },
 	[TOP_COL_MAX] = { "max", "max_ns", "MAX", 5, TOP_KIND_NS, false },
@@ -195,6 +196,8 @@ static int filter_term(struct top_filter *f, const char *key, const char *val, c
 		/* "all" is how subscriber 0, the chain as a whole, is shown */
 		if (!strcmp(val, "all"))
 			f->subscriber = 0;
+		else if ((f->subscriber = ntf_subscriber_id(val)))
+			; /* a driver name: kvm, i915, amdgpu... */
 		else if (parse_u32(val, 0xffffffff, &f->subscriber))
 			goto bad;
 		f->has_sub = true;
@@ -716,7 +719,13 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
 	int r;
 
 	switch (s->col) {
-	case TOP_COL_SUB: r = cmp_u32(a->subscriber, b->subscriber); break;
+	case TOP_COL_SUB:
+		/* by the name shown; the chain as a whole (0) first */
+		r = a->subscriber && b->subscriber ?
+			    strcmp(ntf_subscriber_name(NULL, a->subscriber),
+				   ntf_subscriber_name(NULL, b->subscriber)) :
+			    cmp_u32(a->subscriber, b->subscriber);
+		break;
 	case TOP_COL_PID: r = cmp_u32(a->tgid, b->tgid); break;
 	case TOP_COL_COMM: r = strcmp(a->comm, b->comm); break;
 	case TOP_COL_CLASS: r = strcmp(ntf_class_name(a->class), ntf_class_name(b->class)); break;

@@ -702,10 +702,10 @@ static void lines_and_cells(void **state)
 	r.v[TOP_COL_BLOCKABLE] = 100;
 	top_layout(TOP_VIEW_DEFAULT, 80, &l);
 	top_format_line(line, sizeof(line), &l, TOP_VIEW_DEFAULT, NULL);
-	assert_string_equal(line, " SUB     PID COMM         EV/S   P50   P99   MAX %TIME FAIL "
+	assert_string_equal(line, "SUB          PID COMM     EV/S   P50   P99   MAX %TIME FAIL "
 				  "BLK% NEST PGPIN RECL");
 	top_format_line(line, sizeof(line), &l, TOP_VIEW_DEFAULT, &r);
-	assert_string_equal(line, " all    4242 averyveryl   1500     - 2.5ms     -     -    3 "
+	assert_string_equal(line, "all         4242 averyve  1500     - 2.5ms     -     -    3 "
 				  " 100    -     -    -");
 	r.tgid = NTF_AGG_OTHER_TGID;
 	top_format_cell(line, sizeof(line), &r, TOP_COL_PID, 7);
