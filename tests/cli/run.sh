@@ -263,12 +263,12 @@ if ! $can_unshare; then
 else
 	run 20 "${tmpfs_over[@]}" /sys/kernel/btf "$NOTIFIER" hist -d 1
 	fails_with "no BTF: notifier hist" "no BTF"
-	run 20 "${tmpfs_over[@]}" /sys/kernel/btf "$NOTIFIERD" -d 1 --no-pin
+	run 20 "${tmpfs_over[@]}" /sys/kernel/btf "$NOTIFIERD" -d 1 --no-pin --no-socket
 	fails_with "no BTF: notifierd" "no BTF"
 
-	run 20 "${tmpfs_over[@]}" /sys/fs/bpf "$NOTIFIERD" -d 1 -q
+	run 20 "${tmpfs_over[@]}" /sys/fs/bpf "$NOTIFIERD" -d 1 -q --no-socket
 	fails_with "notifierd: /sys/fs/bpf not a bpffs" "/sys/fs/bpf.*BPF filesystem" "--no-pin"
-	run 20 "${tmpfs_over[@]}" /sys/fs/bpf "$NOTIFIERD" -d 1 -q --no-pin
+	run 20 "${tmpfs_over[@]}" /sys/fs/bpf "$NOTIFIERD" -d 1 -q --no-pin --no-socket
 	if [ "$rc" = 0 ]; then
 		ok "notifierd --no-pin without bpffs"
 	else
@@ -340,7 +340,7 @@ else
 	fi
 fi
 
-run 30 "$NOTIFIERD" -d 1 --no-pin -j -q
+run 30 "$NOTIFIERD" -d 1 --no-pin --no-socket -j -q
 name="notifierd -d 1 --no-pin -j -q"
 if [ "$rc" != 0 ]; then
 	fail "$name" "exit $rc: $(first_err)"
@@ -364,7 +364,7 @@ fi
 sigterm_test='
 	pin=/sys/fs/bpf/notifier
 	mount -t bpf bpf /sys/fs/bpf || { echo "mount failed"; exit 0; }
-	"$0" -q -j >"$1/d.out" 2>"$1/d.err" &
+	"$0" -q -j --no-socket >"$1/d.out" 2>"$1/d.err" &
 	pid=$!
 	for i in $(seq 200); do
 		[ -e $pin/hists ] && [ -e $pin/counters ] && break
