@@ -637,6 +637,7 @@ static void finish_row(struct top_model *m, enum top_view view, size_t idx)
 	for (int c = 0; c < TOP_COL_MAX_; c++)
 		r->v[c] = NAN;
 	r->v[TOP_COL_RATE] = a->rate_events / secs;
+	r->events = a->rate_events;
 	/* max 0: counted, never timed (unpin) */
 	if (r->lat.count && r->lat.max_ns) {
 		r->v[TOP_COL_P50] = ntf_hist_quantile(&r->lat, 0.50);

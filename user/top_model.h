@@ -113,6 +113,7 @@ struct top_row {
 	char comm[NTF_COMM_LEN];
 	unsigned int classes; /* 1 << class of every class with events in the interval */
 	struct ntf_hist lat; /* the interval's latency histogram */
+	__u64 events; /* the interval's events behind the rate column */
 	double v[TOP_COL_MAX_]; /* numbers of the numeric columns; NAN: not applicable */
 };
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "names.h"
+#include "subscribers.h"
 #include "top_app.h"
 #include "top_format.h"
 
@@ -138,7 +139,13 @@ static json_t *row_json(enum top_view view, const struct top_row *r)
 		double v = r->v[c];
 
 		switch (c) {
-		case TOP_COL_SUB: json_object_set_new(o, key, json_integer(r->subscriber)); break;
+		case TOP_COL_SUB:
+			json_object_set_new(o, key, json_integer(r->subscriber));
+			json_object_set_new(o, "driver",
+					    json_string(r->subscriber ?
+								ntf_subscriber_name(NULL, r->subscriber) :
+								"all"));
+			break;
 		case TOP_COL_PID:
 			json_object_set_new(o, key, json_integer(r->tgid == NTF_AGG_OTHER_TGID
 									  ? -1
@@ -157,6 +164,8 @@ static json_t *row_json(enum top_view view, const struct top_row *r)
 				json_object_set_new(o, key, num_or_null(v));
 		}
 	}
+	/* what the rate was computed from, so scripts can add intervals up exactly */
+	json_object_set_new(o, "events", json_integer(r->events));
 	return o;
 }
 

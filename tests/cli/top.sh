@@ -277,8 +277,10 @@ else
 		json_is "top -j: the synthetic rate holds" \
 			'all(.[]; ([.rates[]] | add) as $r | $r > 16000 and $r < 24000)'
 		json_is "top -j: row columns" 'all(.[].rows[]; keys == (["blockable_pct", "comm",
-			"failures", "max_ns", "nested", "p50_ns", "p99_ns", "pages_pinned", "pid",
-			"rate", "reclaim_unmaps", "share_pct", "subscriber"] | sort))'
+			"driver", "events", "failures", "max_ns", "nested", "p50_ns", "p99_ns",
+			"pages_pinned", "pid", "rate", "reclaim_unmaps", "share_pct", "subscriber"] | sort))'
+		json_is "top -j: events agree with the rate" \
+			'all(.[]; .interval_s as $s | all(.rows[]; (.events / $s - .rate | fabs) < 0.01 * (.rate + 1)))'
 		json_is "top -j: sorted by rate, descending" \
 			'all(.[]; [.rows[].rate] as $r | $r == ($r | sort | reverse))'
 		json_is "top -j: shares add up to 100" \
