@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# Guest half of tests/vm/top-test.sh: notifier-top in JSON batch mode
+# around each workload, with its own probes and, once, through notifierd's
+# socket. Each case NAME leaves NAME.top.json, NAME.wl.json and their .rc.
+
+R=$NTF_RESULTS
+modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
+modprobe vgem
+
+# top_around NAME "TOP ARGS" WORKLOAD...: top runs before, during and one
+# second after the held workload, so its last interval has every event.
+top_around() {
+	name=$1
+	args=$2
+	shift 2
+	# shellcheck disable=SC2086 # args is a word list
+	notifier-top -j -d 0.3 -r 0 $args >"$R/$name.top.json" 2>"$R/$name.top.err" &
+	top=$!
+	i=0
+	while ! grep -q '^{' "$R/$name.top.json" 2>/dev/null; do
+		if ! kill -0 $top 2>/dev/null || [ $i -ge 1200 ]; then
+			echo "notifier-top did not start" >>"$R/$name.top.err"
+			echo 125 >"$R/$name.top.rc"
+			kill -9 $top 2>/dev/null
+			return 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	"$@" --hold >"$R/$name.wl.json" 2>"$R/$name.wl.err" &
+	wl=$!
+	while ! grep -q '^{' "$R/$name.wl.json" 2>/dev/null; do
+		kill -0 $wl 2>/dev/null || break
+		sleep 0.05
+	done
+	sleep 1
+	kill -INT $top
+	wait $top
+	echo $? >"$R/$name.top.rc"
+	kill -TERM $wl 2>/dev/null
+	wait $wl
+	echo $? >"$R/$name.wl.rc"
+}
+
+top_around kvm "--no-daemon -v class" wl-kvm --op madvise --iterations 200 --pages 16
+top_around pin "--no-daemon -v pin" wl-pin --buffers 4 --pages 16
+top_around fence "--no-daemon -v fence" wl-fence --count 3 --wait-ms 50
+setup-zram-swap.sh >"$R/swap.txt" 2>&1
+top_around reclaim "--no-daemon -v unmap" wl-reclaim --pages 256
+swapoff /dev/zram0 2>/dev/null
+
+# Through the daemon: notifier-top finds notifierd's socket by itself.
+notifierd -q --no-pin >"$R/daemon.out" 2>"$R/daemon.err" &
+d=$!
+i=0
+while [ ! -S /run/notifier/notifierd.sock ] && [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+top_around daemon "-v class" wl-kvm --op madvise --iterations 150 --pages 16
+kill -TERM $d
+wait $d
+echo $? >"$R/daemon.rc"
+exit 0

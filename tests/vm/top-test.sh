@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# notifier-top in batch mode on a real kernel: during the KVM, pin, fence
+# and reclaim workloads each expected row appears, and its counts, added
+# over the intervals, are the ones the workload knows; once more through
+# notifierd's socket.
+set -uo pipefail
+
+. "$(dirname "$0")/lib.sh"
+. "$NTF_REPO/tests/lib/tap.sh"
+
+out=${1:-$NTF_REPO/build/vm/top}
+rm -rf "$out"
+mkdir -p "$out"
+ensure_pkgs jq
+make -s -C "$NTF_REPO" static >&2 || die "make static failed"
+make -s -C "$NTF_REPO/tests/workloads" OUT="$NTF_REPO/build/workloads" >&2 ||
+	die "building the workloads failed"
+
+files=()
+for f in "$NTF_REPO"/build/static/notifier-top "$NTF_REPO"/build/static/notifierd \
+	 "$NTF_REPO"/build/workloads/wl-kvm "$NTF_REPO"/build/workloads/wl-pin \
+	 "$NTF_REPO"/build/workloads/wl-fence "$NTF_REPO"/build/workloads/wl-reclaim \
+	 "$NTF_REPO"/tests/workloads/setup-zram-swap.sh; do
+	files+=(--file "$f")
+done
+"$NTF_REPO/tests/vm/run-vm.sh" --scenario "$NTF_REPO/tests/vm/scenarios/top.sh" --out "$out" \
+	--timeout 900 "${files[@]}"
+rc=$?
+check_eq "top: scenario ran to the end" "$rc" 0
+[ "$rc" -eq 0 ] || exit 1
+
+ran() {
+	local t w
+	t=$(cat "$out/$1.top.rc" 2>/dev/null || echo missing)
+	w=$(cat "$out/$1.wl.rc" 2>/dev/null || echo missing)
+	if [ "$t" = 0 ] && [ "$w" = 0 ]; then
+		pass "top $1: notifier-top and the workload ran"
+		return 0
+	fi
+	fail "top $1: notifier-top and the workload ran" \
+		"top rc $t, workload rc $w: $(tail -n2 "$out/$1.top.err" "$out/$1.wl.err" | tr '\n' ' ')"
+	return 1
+}
+wl() { jq -r ".$2" "$out/$1.wl.json"; }
+# sum CASE JQ-FILTER-OF-ROWS FIELD: FIELD added over every interval's matching rows.
+sum() { jq -s "[.[].rows[] | select($2) | .$3] | add // 0" "$out/$1.top.json"; }
+
+if ran kvm; then
+	calls=$(wl kvm calls)
+	check_eq "top kvm: inval_start events = $calls calls" \
+		"$(sum kvm '.class == "inval_start"' events)" "$calls"
+	check_eq "top kvm: inval_end events = $calls calls" \
+		"$(sum kvm '.class == "inval_end"' events)" "$calls"
+	# KVM's start and end callbacks, one each per call.
+	check_eq "top kvm: callback events = 2 x $calls" \
+		"$(sum kvm '.class == "callback"' events)" $((calls * 2))
+	check "top kvm: the header says the probes are live" "" \
+		jq -se 'all(.[]; .feed == "live")' "$out/kvm.top.json"
+fi
+if ran pin; then
+	pid=$(wl pin pid)
+	check_eq "top pin: pages pinned of the workload = $(wl pin pages_pinned)" \
+		"$(sum pin ".pid == $pid" pages_pinned)" "$(wl pin pages_pinned)"
+	check_eq "top pin: pin calls = $(wl pin buffers) buffers" \
+		"$(sum pin ".pid == $pid" events)" "$(wl pin buffers)"
+fi
+if ran fence; then
+	pid=$(wl fence pid)
+	check_eq "top fence: waits of the workload = $(wl fence waits)" \
+		"$(sum fence ".pid == $pid" events)" "$(wl fence waits)"
+	check "top fence: the max of 50 ms waits is over 40 ms" "" \
+		jq -se --argjson p "$pid" '[.[].rows[] | select(.pid == $p) | .max_ns] | max > 40000000' \
+		"$out/fence.top.json"
+fi
+if ran reclaim; then
+	pid=$(wl reclaim pid)
+	swapped=$(wl reclaim swapped_out)
+	check_range "top reclaim: unmaps of the workload >= $swapped pages swapped" \
+		"$(sum reclaim ".pid == $pid" events)" "$swapped" $((swapped * 2 + 64))
+fi
+if ran daemon; then
+	calls=$(wl daemon calls)
+	check "top daemon: read through notifierd's socket" "" \
+		jq -se 'all(.[]; .feed == "daemon")' "$out/daemon.top.json"
+	check_eq "top daemon: inval_start events = $calls calls" \
+		"$(sum daemon '.class == "inval_start"' events)" "$calls"
+	check_eq "top daemon: notifierd exited 0 on SIGTERM" "$(cat "$out/daemon.rc")" 0
+fi
+exit $NTF_FAILED
