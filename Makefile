@@ -92,10 +92,18 @@ bench:
 	tests/bench/run.sh
 
 format:
-	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h
+	clang-format -i bpf/*.bpf.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/workloads/*.[ch] \
+		tests/bench/*.c tests/fuzz/*.c
 
 clean:
 	rm -rf $(OUT)
 
-.PHONY: all static unit test bench fuzz format clean
+.PHONY: all static unit test bench fuzz format format-check clean
 .DELETE_ON_ERROR:
+
+# Fails when a C file differs from what .clang-format makes of it.
+format-check:
+	@bad=$$(for f in bpf/*.bpf.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/workloads/*.[ch] \
+		tests/bench/*.c tests/fuzz/*.c; do \
+		clang-format "$$f" | cmp -s - "$$f" || echo "$$f"; done); \
+	if [ -n "$$bad" ]; then echo "not formatted: $$bad" >&2; exit 1; fi

@@ -213,26 +213,26 @@ static __always_inline int pin_exit(__u8 mech, long ret)
  * argument positions of start, nr_pages and gup_flags are the same on 6.1
  * and 6.18 for each variant.
  */
-#define PIN_PROBES(fn, variant, START, NR, FLAGS, ...)                                  \
-	SEC("fentry/" #fn)                                                              \
-	int BPF_PROG(fn##_fentry, __VA_ARGS__)                                          \
-	{                                                                               \
-		return pin_enter(variant, (__u64)(START), NR, FLAGS);                  \
-	}                                                                               \
-	SEC("fexit/" #fn)                                                               \
-	int BPF_PROG(fn##_fexit)                                                        \
-	{                                                                               \
-		return pin_exit(NTF_MECH_FENTRY, fexit_ret(ctx));                      \
-	}                                                                               \
-	SEC("kprobe/" #fn)                                                              \
-	int BPF_KPROBE(fn##_kprobe, __VA_ARGS__)                                        \
-	{                                                                               \
-		return pin_enter(variant, (__u64)(START), NR, FLAGS);                  \
-	}                                                                               \
-	SEC("kretprobe/" #fn)                                                           \
-	int BPF_KRETPROBE(fn##_kretprobe, long ret)                                     \
-	{                                                                               \
-		return pin_exit(NTF_MECH_KPROBE, ret);                                  \
+#define PIN_PROBES(fn, variant, START, NR, FLAGS, ...)                \
+	SEC("fentry/" #fn)                                            \
+	int BPF_PROG(fn##_fentry, __VA_ARGS__)                        \
+	{                                                             \
+		return pin_enter(variant, (__u64)(START), NR, FLAGS); \
+	}                                                             \
+	SEC("fexit/" #fn)                                             \
+	int BPF_PROG(fn##_fexit)                                      \
+	{                                                             \
+		return pin_exit(NTF_MECH_FENTRY, fexit_ret(ctx));     \
+	}                                                             \
+	SEC("kprobe/" #fn)                                            \
+	int BPF_KPROBE(fn##_kprobe, __VA_ARGS__)                      \
+	{                                                             \
+		return pin_enter(variant, (__u64)(START), NR, FLAGS); \
+	}                                                             \
+	SEC("kretprobe/" #fn)                                         \
+	int BPF_KRETPROBE(fn##_kretprobe, long ret)                   \
+	{                                                             \
+		return pin_exit(NTF_MECH_KPROBE, ret);                \
 	}
 
 PIN_PROBES(pin_user_pages, NTF_PIN_USER_PAGES, start, nr_pages, gup_flags, unsigned long start,
@@ -245,8 +245,7 @@ PIN_PROBES(pin_user_pages_remote, NTF_PIN_USER_PAGES_REMOTE, start, nr_pages, gu
 	   struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
 	   unsigned int gup_flags)
 PIN_PROBES(pin_user_pages_unlocked, NTF_PIN_USER_PAGES_UNLOCKED, start, nr_pages, gup_flags,
-	   unsigned long start, unsigned long nr_pages, struct page **pages,
-	   unsigned int gup_flags)
+	   unsigned long start, unsigned long nr_pages, struct page **pages, unsigned int gup_flags)
 
 static __always_inline int unpin(__u8 mech, __u64 npages)
 {
@@ -271,16 +270,16 @@ static __always_inline int unpin(__u8 mech, __u64 npages)
 }
 
 /* An fentry and a kprobe twin per unpin function; PAGES is what it releases. */
-#define UNPIN_PROBES(fn, PAGES, ...)                                                     \
-	SEC("fentry/" #fn)                                                              \
-	int BPF_PROG(fn##_fentry, __VA_ARGS__)                                          \
-	{                                                                               \
-		return unpin(NTF_MECH_FENTRY, PAGES);                                   \
-	}                                                                               \
-	SEC("kprobe/" #fn)                                                              \
-	int BPF_KPROBE(fn##_kprobe, __VA_ARGS__)                                        \
-	{                                                                               \
-		return unpin(NTF_MECH_KPROBE, PAGES);                                   \
+#define UNPIN_PROBES(fn, PAGES, ...)                  \
+	SEC("fentry/" #fn)                            \
+	int BPF_PROG(fn##_fentry, __VA_ARGS__)        \
+	{                                             \
+		return unpin(NTF_MECH_FENTRY, PAGES); \
+	}                                             \
+	SEC("kprobe/" #fn)                            \
+	int BPF_KPROBE(fn##_kprobe, __VA_ARGS__)      \
+	{                                             \
+		return unpin(NTF_MECH_KPROBE, PAGES); \
 	}
 
 UNPIN_PROBES(unpin_user_page, 1, struct page *page)

@@ -277,5 +277,4 @@ static __always_inline long fexit_ret(void *ctx)
 	return (long)ret;
 }
 
-
 #endif /* NOTIFIER_COMMON_BPF_H */

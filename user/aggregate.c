@@ -124,7 +124,9 @@ static struct ntf_agg_entry *lookup_or_insert(struct ntf_agg *agg, struct ntf_hi
 
 int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 {
-	struct ntf_hist_key key = { .class = e->class, .subscriber = e->subscriber, .tgid = e->tgid };
+	struct ntf_hist_key key = { .class = e->class,
+				    .subscriber = e->subscriber,
+				    .tgid = e->tgid };
 	struct ntf_agg_entry *ent = lookup_or_insert(agg, key);
 
 	if (!ent)

@@ -30,8 +30,8 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e);
  * Adds an in-kernel histogram read from the BPF map under its key; comm
  * (may be NULL) names the process if the entry has no name yet.
  */
-int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key,
-		     const struct ntf_hist *h, const char *comm);
+int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const struct ntf_hist *h,
+		     const char *comm);
 /*
  * Replaces (or inserts) the entry with ent's key by a copy of ent, as a
  * client mirroring a daemon's aggregate does; ent->gen is set to now.

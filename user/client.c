@@ -213,17 +213,14 @@ static int on_frame(struct ntf_client *c, struct ntf_agg *into, const struct ntf
 		c->welcomed = true;
 		return 0;
 	case NTF_PROTO_SNAPSHOT:
-	case NTF_PROTO_DELTA:
-		return on_update(c, into, f);
+	case NTF_PROTO_DELTA: return on_update(c, into, f);
 	case NTF_PROTO_ERROR:
 		if (ntf_proto_decode_error(f, &c->error))
 			return -EBADMSG;
 		c->has_error = true;
 		return error_errno(c->error.code);
-	case NTF_PROTO_BYE:
-		return -ESHUTDOWN;
-	default:
-		return -EBADMSG;
+	case NTF_PROTO_BYE: return -ESHUTDOWN;
+	default: return -EBADMSG;
 	}
 }
 
@@ -240,7 +237,8 @@ static int drain(struct ntf_client *c, struct ntf_agg *into, bool until_welcome)
 		if (err == -EAGAIN) {
 			/* a whole header: the frame's size is known and within bounds */
 			c->in_need = c->in_len - off >= NTF_PROTO_HDR_LEN ?
-					     NTF_PROTO_HDR_LEN + f.len : 0;
+					     NTF_PROTO_HDR_LEN + f.len :
+					     0;
 			err = 0;
 			break;
 		}

@@ -37,9 +37,12 @@ static const char probe_usage[] =
 	"  notifier probe -D amdgpu       # is amdgpu's userptr callback traceable?\n";
 
 static const struct option probe_options[] = {
-	{ "json", no_argument, NULL, 'j' },	  { "probe", required_argument, NULL, 'P' },
-	{ "driver", required_argument, NULL, 'D' }, { "kprobes", no_argument, NULL, 'k' },
-	{ "verbose", no_argument, NULL, 'v' },	  { "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "probe", required_argument, NULL, 'P' },
+	{ "driver", required_argument, NULL, 'D' },
+	{ "kprobes", no_argument, NULL, 'k' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
 	{},
 };
 
@@ -119,8 +122,8 @@ int cmd_probe(int argc, char **argv)
 		for (size_t i = 0; i < json_array_size(pts); i++) {
 			json_t *p = json_array_get(pts, i);
 
-			if (!only_probe || !strcmp(json_string_value(json_object_get(p, "id")),
-						   only_probe))
+			if (!only_probe ||
+			    !strcmp(json_string_value(json_object_get(p, "id")), only_probe))
 				json_array_append(sel, p);
 		}
 		json_decref(pts);

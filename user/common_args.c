@@ -5,8 +5,7 @@
 #include "commands.h"
 #include "common_args.h"
 
-bool ntf_parse_common_opt(int opt, const char *arg, struct ntf_common_args *c,
-			  const char *usage)
+bool ntf_parse_common_opt(int opt, const char *arg, struct ntf_common_args *c, const char *usage)
 {
 	switch (opt) {
 	case 'd': c->duration_ms = ntf_parse_duration_ms("-d", arg); break;

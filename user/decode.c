@@ -35,14 +35,23 @@ static unsigned int syscall_origin(int nr)
 {
 	switch (nr) {
 	case 9: return NTF_ORIGIN_MMAP;
-	case 10: case 329: return NTF_ORIGIN_MPROTECT;
-	case 11: case 67: return NTF_ORIGIN_MUNMAP;
+	case 10:
+	case 329: return NTF_ORIGIN_MPROTECT;
+	case 11:
+	case 67: return NTF_ORIGIN_MUNMAP;
 	case 12: return NTF_ORIGIN_BRK;
 	case 25: return NTF_ORIGIN_MREMAP;
-	case 28: case 440: return NTF_ORIGIN_MADVISE;
-	case 56: case 57: case 58: case 435: return NTF_ORIGIN_FORK;
-	case 60: case 231: return NTF_ORIGIN_EXIT;
-	case 256: case 279: case 237: return NTF_ORIGIN_MIGRATION;
+	case 28:
+	case 440: return NTF_ORIGIN_MADVISE;
+	case 56:
+	case 57:
+	case 58:
+	case 435: return NTF_ORIGIN_FORK;
+	case 60:
+	case 231: return NTF_ORIGIN_EXIT;
+	case 256:
+	case 279:
+	case 237: return NTF_ORIGIN_MIGRATION;
 	}
 	/*
 	 * A user page fault stores its error code where a syscall stores its

@@ -100,8 +100,11 @@ void ntf_format_ns(char *buf, size_t size, __u64 ns)
 		double v = ns / units[i].div;
 
 		if (v >= 1.0) {
-			snprintf(buf, size, "%.*f%s", v >= 100 ? 0 : v >= 10 ? 1 : 2, v,
-				 units[i].unit);
+			snprintf(buf, size, "%.*f%s",
+				 v >= 100 ? 0 :
+				 v >= 10  ? 1 :
+					    2,
+				 v, units[i].unit);
 			return;
 		}
 	}

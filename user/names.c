@@ -2,13 +2,16 @@
 #include <string.h>
 #include "names.h"
 
-#define NAME_OR(table, i, fallback)                                                        \
+#define NAME_OR(table, i, fallback) \
 	((i) < sizeof(table) / sizeof(table[0]) && table[i] ? table[i] : (fallback))
 
 static const char *const class_names[NTF_CLASS_MAX] = {
-	[NTF_CLASS_INVAL_START] = "inval_start", [NTF_CLASS_INVAL_END] = "inval_end",
-	[NTF_CLASS_UNMAP] = "unmap",		 [NTF_CLASS_PIN] = "pin",
-	[NTF_CLASS_UNPIN] = "unpin",		 [NTF_CLASS_FENCE_WAIT] = "fence_wait",
+	[NTF_CLASS_INVAL_START] = "inval_start",
+	[NTF_CLASS_INVAL_END] = "inval_end",
+	[NTF_CLASS_UNMAP] = "unmap",
+	[NTF_CLASS_PIN] = "pin",
+	[NTF_CLASS_UNPIN] = "unpin",
+	[NTF_CLASS_FENCE_WAIT] = "fence_wait",
 	[NTF_CLASS_CALLBACK] = "callback",
 };
 
@@ -43,8 +46,8 @@ static const char *const origin_names[NTF_ORIGIN_MAX] = {
 
 /* enum mmu_notifier_event, stable since 5.x. */
 static const char *const mmu_event_names[] = {
-	"unmap", "clear", "protection_vma", "protection_page",
-	"soft_dirty", "release", "migrate", "exclusive",
+	"unmap",      "clear",	 "protection_vma", "protection_page",
+	"soft_dirty", "release", "migrate",	   "exclusive",
 };
 
 static const char *const pin_variant_names[NTF_PIN_VARIANT_MAX] = {

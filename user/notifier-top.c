@@ -141,7 +141,8 @@ static void parse_args(int argc, char **argv, struct args *a)
 			view = top_view_from_name(optarg);
 			if (view == TOP_VIEW_MAX)
 				ntf_usage_error("-v: unknown view '%s' (subscriber, process, "
-						"default, class, fence, pin, unmap)", optarg);
+						"default, class, fence, pin, unmap)",
+						optarg);
 			break;
 		case 'a': all = true; break;
 		case OPT_SYNTHETIC:
@@ -203,8 +204,8 @@ static struct top_feed *open_feed(struct args *a, char *note, size_t len)
 		f = top_feed_daemon_new(a->socket);
 		if (f)
 			return f;
-		snprintf(note, len, "no notifierd at %s (%s): loading the probes here",
-			 a->socket, strerror(errno));
+		snprintf(note, len, "no notifierd at %s (%s): loading the probes here", a->socket,
+			 strerror(errno));
 		fprintf(stderr, "%s: %s\n", ntf_prog, note);
 	}
 	return top_feed_live_new(&a->live);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* notifier: command dispatch, bpftool style. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
@@ -43,12 +44,16 @@ int cmd_snapshot(int argc, char **argv);
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
+	bool hidden; /* a debugging aid, left out of the help */
 } commands[] = {
-	{ "hist", cmd_hist },
-	{ "probe", cmd_probe },
-	{ "help", cmd_help },
-	{ "version", cmd_version },
-	{ "snapshot", cmd_snapshot }, /* hidden: not in the help */
+	/* One command a line: tests read the table. */
+	/* clang-format off */
+	{ "hist", cmd_hist, false },
+	{ "probe", cmd_probe, false },
+	{ "help", cmd_help, false },
+	{ "version", cmd_version, false },
+	{ "snapshot", cmd_snapshot, true },
+	/* clang-format on */
 };
 
 int main(int argc, char **argv)

@@ -108,13 +108,17 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 		if (ntf_parse_common_opt(opt, optarg, &a->c, usage))
 			continue;
 		switch (opt) {
-		case 'i': a->interval_ms = ntf_parse_duration_ms("-i", optarg); a->stats = true; break;
+		case 'i':
+			a->interval_ms = ntf_parse_duration_ms("-i", optarg);
+			a->stats = true;
+			break;
 		case 'S': a->stats = true; break;
 		case 'H': a->c.tracer.stream = false; break;
 		case 'b':
 			mb = ntf_parse_u64("-b", optarg, 1, 1024);
 			if (mb & (mb - 1))
-				ntf_usage_error("-b: %llu is not a power of 2", (unsigned long long)mb);
+				ntf_usage_error("-b: %llu is not a power of 2",
+						(unsigned long long)mb);
 			a->c.tracer.ringbuf_bytes = mb << 20;
 			break;
 		case 'K': a->max_keys = ntf_parse_u64("-K", optarg, 16, 1 << 24); break;
@@ -205,7 +209,8 @@ static void print_stats(const struct daemon_args *a, struct tracer *t, struct da
 	} else {
 		printf("%-10s", "events/s");
 		for (unsigned int c = NTF_CLASS_INVAL_START; c < NTF_CLASS_MAX; c++)
-			printf(" %s %.0f", ntf_class_name(c), (st->per_class[c] - prev_class[c]) / secs);
+			printf(" %s %.0f", ntf_class_name(c),
+			       (st->per_class[c] - prev_class[c]) / secs);
 		printf("  drops %llu\n", (unsigned long long)counters[NTF_CNT_RB_DROPS]);
 	}
 	fflush(stdout);
@@ -249,8 +254,8 @@ static void print_summary(const struct daemon_args *a, struct tracer *t, struct 
 		printf("\n--- notifierd: %.1f s, %llu events streamed, %llu dropped ---\n",
 		       elapsed_ms / 1000.0, (unsigned long long)st->events,
 		       (unsigned long long)counters[NTF_CNT_RB_DROPS]);
-		ntf_report_text(stdout, a->c.tracer.stream ? st->agg : kernel_agg, tracer__probes(t),
-				&ro);
+		ntf_report_text(stdout, a->c.tracer.stream ? st->agg : kernel_agg,
+				tracer__probes(t), &ro);
 	}
 	fflush(stdout);
 	ntf_agg_free(kernel_agg);

@@ -10,20 +10,24 @@
 #include "names.h"
 #include "probes.h"
 
-#define QUARTET(id)                                                                        \
-	{                                                                                  \
-		[NTF_MECH_FENTRY] = { id "_fentry", id "_fexit" },                         \
-		[NTF_MECH_KPROBE] = { id "_kprobe", id "_kretprobe" },                     \
+#define QUARTET(id)                                                    \
+	{                                                              \
+		[NTF_MECH_FENTRY] = { id "_fentry", id "_fexit" },     \
+		[NTF_MECH_KPROBE] = { id "_kprobe", id "_kretprobe" }, \
 	}
-#define ENTRY_ONLY(id)                                                                     \
-	{                                                                                  \
-		[NTF_MECH_FENTRY] = { id "_fentry", NULL },                                \
-		[NTF_MECH_KPROBE] = { id "_kprobe", NULL },                                \
+#define ENTRY_ONLY(id)                                      \
+	{                                                   \
+		[NTF_MECH_FENTRY] = { id "_fentry", NULL }, \
+		[NTF_MECH_KPROBE] = { id "_kprobe", NULL }, \
 	}
-#define PIN_POINT(fn)                                                                      \
-	{ .id = #fn, .func = #fn, .class = NTF_CLASS_PIN, .progs = QUARTET(#fn) }
+#define PIN_POINT(fn)                                                                 \
+	{                                                                             \
+		.id = #fn, .func = #fn, .class = NTF_CLASS_PIN, .progs = QUARTET(#fn) \
+	}
 #define UNPIN_POINT(fn)                                                                    \
-	{ .id = #fn, .func = #fn, .class = NTF_CLASS_UNPIN, .progs = ENTRY_ONLY(#fn) }
+	{                                                                                  \
+		.id = #fn, .func = #fn, .class = NTF_CLASS_UNPIN, .progs = ENTRY_ONLY(#fn) \
+	}
 
 const struct ntf_probe_point ntf_probe_points[] = {
 	{ .id = "inval_start",
@@ -102,15 +106,12 @@ static void set_why(struct ntf_probe_state *st, unsigned int mech, const char *f
 static void describe_load_error(struct ntf_probe_state *st, unsigned int mech, int err)
 {
 	switch (err) {
-	case -ESRCH:
-		set_why(st, mech, "%s", "not in kernel BTF (absent or inlined)");
-		break;
+	case -ESRCH: set_why(st, mech, "%s", "not in kernel BTF (absent or inlined)"); break;
 	case -EPERM:
 	case -EACCES:
 		set_why(st, mech, "refused at load: %s (lockdown or an LSM)", strerror(-err));
 		break;
-	default:
-		set_why(st, mech, "refused at load: %s", strerror(-err));
+	default: set_why(st, mech, "refused at load: %s", strerror(-err));
 	}
 }
 
@@ -191,7 +192,8 @@ int ntf_ladder_choose(struct bpf_object *obj, struct ntf_probe_state *states,
 		st->point = p;
 		/* Absent (or inlined) functions: one reason says it all. */
 		if (opts->ksyms && !ntf_ksyms_by_name(opts->ksyms, p->func)) {
-			set_why(st, NTF_MECH_FENTRY, "%s", "not in this kernel (absent or inlined)");
+			set_why(st, NTF_MECH_FENTRY, "%s",
+				"not in this kernel (absent or inlined)");
 			set_autoload(obj, p, 0);
 			continue;
 		}

@@ -11,8 +11,8 @@ static bool class_wanted(const struct ntf_report_opts *opts, unsigned int class)
 }
 
 /* The probe state that feeds a class, for the "via fentry" line. */
-static const char *class_mechs(const struct ntf_probe_state *probes, unsigned int class,
-			       char *buf, size_t len)
+static const char *class_mechs(const struct ntf_probe_state *probes, unsigned int class, char *buf,
+			       size_t len)
 {
 	size_t used = 0;
 
@@ -47,8 +47,7 @@ void ntf_hist_summary(FILE *out, const struct ntf_hist *h, unsigned int class)
 		return;
 	}
 	fprintf(out, "    count %llu  avg %s  p50 %s  p99 %s  max %s  failures %llu",
-		(unsigned long long)h->count, avg, p50, p99, max,
-		(unsigned long long)h->failures);
+		(unsigned long long)h->count, avg, p50, p99, max, (unsigned long long)h->failures);
 	if (class == NTF_CLASS_INVAL_START || class == NTF_CLASS_INVAL_END)
 		fprintf(out, "  non-blockable %llu", (unsigned long long)h->nonblock);
 	if (class == NTF_CLASS_PIN)
@@ -77,14 +76,13 @@ static int print_process(const struct ntf_agg_entry *ent, void *ctx)
 	ntf_format_ns(max, sizeof(max), ent->hist.max_ns);
 	fprintf(pp->out, "      %-8d %-16s count %-8llu p50 %-8s p99 %-8s max %s\n",
 		ent->key.tgid == NTF_AGG_OTHER_TGID ? -1 : (int)ent->key.tgid,
-		ent->comm[0] ? ent->comm : "-", (unsigned long long)ent->hist.count, p50, p99,
-		max);
+		ent->comm[0] ? ent->comm : "-", (unsigned long long)ent->hist.count, p50, p99, max);
 	return 0;
 }
 
 /* Sums a class's entries per subscriber id (ids are small: table indexes). */
-static void by_subscriber(const struct ntf_agg *agg, unsigned int class,
-			  struct ntf_hist *sums, unsigned int nsums);
+static void by_subscriber(const struct ntf_agg *agg, unsigned int class, struct ntf_hist *sums,
+			  unsigned int nsums);
 
 struct sub_sum {
 	unsigned int class;
@@ -101,8 +99,8 @@ static int sum_subscriber(const struct ntf_agg_entry *ent, void *ctx)
 	return 0;
 }
 
-static void by_subscriber(const struct ntf_agg *agg, unsigned int class,
-			  struct ntf_hist *sums, unsigned int nsums)
+static void by_subscriber(const struct ntf_agg *agg, unsigned int class, struct ntf_hist *sums,
+			  unsigned int nsums)
 {
 	struct sub_sum ss = { .class = class, .sums = sums, .nsums = nsums };
 
@@ -166,13 +164,13 @@ json_t *ntf_hist_json(const struct ntf_hist *h)
 	for (int i = 0; i <= last; i++)
 		json_array_append_new(slots, json_pack("[II]", (json_int_t)ntf_hist_slot_low(i),
 						       (json_int_t)h->slots[i]));
-	return json_pack("{sI sI sI sI sI sI sI sI sI sI so}", "count", (json_int_t)h->count, "sum_ns",
-			 (json_int_t)h->sum_ns, "p50_ns", (json_int_t)ntf_hist_quantile(h, 0.50),
-			 "p99_ns", (json_int_t)ntf_hist_quantile(h, 0.99), "max_ns",
-			 (json_int_t)h->max_ns, "failures", (json_int_t)h->failures, "pages",
-			 (json_int_t)h->pages, "nested", (json_int_t)h->nested, "nonblock",
-			 (json_int_t)h->nonblock, "slot_count",
-			 (json_int_t)NTF_HIST_SLOTS, "slots", slots);
+	return json_pack("{sI sI sI sI sI sI sI sI sI sI so}", "count", (json_int_t)h->count,
+			 "sum_ns", (json_int_t)h->sum_ns, "p50_ns",
+			 (json_int_t)ntf_hist_quantile(h, 0.50), "p99_ns",
+			 (json_int_t)ntf_hist_quantile(h, 0.99), "max_ns", (json_int_t)h->max_ns,
+			 "failures", (json_int_t)h->failures, "pages", (json_int_t)h->pages,
+			 "nested", (json_int_t)h->nested, "nonblock", (json_int_t)h->nonblock,
+			 "slot_count", (json_int_t)NTF_HIST_SLOTS, "slots", slots);
 }
 
 json_t *ntf_probes_json(const struct ntf_probe_state *probes)
@@ -186,11 +184,11 @@ json_t *ntf_probes_json(const struct ntf_probe_state *probes)
 		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++)
 			if (st->why[m][0])
 				json_object_set_new(why, ntf_mech_name(m), json_string(st->why[m]));
-		json_array_append_new(arr, json_pack("{ss ss ss sb sb so}", "id", st->point->id,
-						     "func", st->point->func, "mech",
-						     st->attached ? ntf_mech_name(st->mech) : "none",
-						     "attached", st->attached, "core",
-						     st->point->core, "why", why));
+		json_array_append_new(
+			arr, json_pack("{ss ss ss sb sb so}", "id", st->point->id, "func",
+				       st->point->func, "mech",
+				       st->attached ? ntf_mech_name(st->mech) : "none", "attached",
+				       st->attached, "core", st->point->core, "why", why));
 	}
 	return arr;
 }
@@ -218,12 +216,13 @@ static int process_json(const struct ntf_agg_entry *ent, void *ctx)
 		return 0;
 	o = ntf_hist_json(&ent->hist);
 	json_object_set_new(o, "class", json_string(ntf_class_name(ent->key.class)));
-	json_object_set_new(o, "tgid", json_integer(ent->key.tgid == NTF_AGG_OTHER_TGID
-							    ? -1
-							    : (json_int_t)ent->key.tgid));
+	json_object_set_new(
+		o, "tgid",
+		json_integer(ent->key.tgid == NTF_AGG_OTHER_TGID ? -1 : (json_int_t)ent->key.tgid));
 	json_object_set_new(o, "comm", json_string(ent->comm));
 	json_object_set_new(o, "subscriber", json_integer(ent->key.subscriber));
-	json_object_set_new(o, "driver", json_string(ntf_subscriber_name(NULL, ent->key.subscriber)));
+	json_object_set_new(o, "driver",
+			    json_string(ntf_subscriber_name(NULL, ent->key.subscriber)));
 	origins = json_object();
 	for (unsigned int i = 0; i < NTF_ORIGIN_MAX; i++)
 		if (ent->origins[i])

@@ -63,17 +63,14 @@ static void vary_event(struct synth_source *s, struct ntf_event *e)
 		if (r % 16 == 0)
 			e->flags |= NTF_F_NESTED;
 		break;
-	case NTF_CLASS_UNPIN:
-		e->pin.nr_pages = 1 + (r >> 8) % 64;
-		break;
+	case NTF_CLASS_UNPIN: e->pin.nr_pages = 1 + (r >> 8) % 64; break;
 	case NTF_CLASS_UNMAP:
 		if (r % 2)
 			e->flags |= NTF_F_MEMALLOC; /* direct reclaim */
 		e->unmap.notifier_calls = 1 + (r >> 8) % 3;
 		e->unmap.notifier_ns = e->latency_ns / 2;
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -110,8 +107,7 @@ static void make_event(struct synth_source *s, struct ntf_event *e)
 		e->pin.nr_pages = 16;
 		e->latency_ns = 0;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	if (s->opts.keys)
 		vary_event(s, e);

@@ -16,14 +16,22 @@
  * kernel has the ones of its version (amdgpu's moved from amdgpu_mn.c to
  * amdgpu_hmm.c in 6.3), and kallsyms says which are here.
  */
-#define CB(drv, fn, mod, k, cfg)                                                          \
-	{ .driver = drv, .func = fn, .module = mod, .kind = k, .needs = cfg }
-#define CB_ERA(drv, fn, mod, k, cfg, when)                                                \
-	{ .driver = drv, .func = fn, .module = mod, .kind = k, .needs = cfg, .era = when }
+#define CB(drv, fn, mod, k, cfg)                                                  \
+	{                                                                         \
+		.driver = drv, .func = fn, .module = mod, .kind = k, .needs = cfg \
+	}
+#define CB_ERA(drv, fn, mod, k, cfg, when)                                                     \
+	{                                                                                      \
+		.driver = drv, .func = fn, .module = mod, .kind = k, .needs = cfg, .era = when \
+	}
 
 const struct ntf_callback_def ntf_known_callbacks[] = {
-	{ .driver = "kvm", .func = "kvm_mmu_notifier_invalidate_range_start", .module = "kvm",
-	  .kind = NTF_CB_INT, .needs = "CONFIG_KVM", .tp = "kvm_unmap_hva_range" },
+	{ .driver = "kvm",
+	  .func = "kvm_mmu_notifier_invalidate_range_start",
+	  .module = "kvm",
+	  .kind = NTF_CB_INT,
+	  .needs = "CONFIG_KVM",
+	  .tp = "kvm_unmap_hva_range" },
 	CB("kvm_end", "kvm_mmu_notifier_invalidate_range_end", "kvm", NTF_CB_VOID, "CONFIG_KVM"),
 	CB("i915", "i915_gem_userptr_invalidate", "i915", NTF_CB_BOOL, "CONFIG_MMU_NOTIFIER"),
 	/* amdgpu_mn.c up to 6.2, amdgpu_hmm.c from 6.3 */
@@ -31,16 +39,19 @@ const struct ntf_callback_def ntf_known_callbacks[] = {
 	       "up to 6.2"),
 	CB_ERA("amdkfd", "amdgpu_mn_invalidate_hsa", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR",
 	       "up to 6.2"),
-	CB_ERA("amdgpu", "amdgpu_hmm_invalidate_gfx", "amdgpu", NTF_CB_BOOL,
-	       "CONFIG_HMM_MIRROR", "6.3 on"),
-	CB_ERA("amdkfd", "amdgpu_hmm_invalidate_hsa", "amdgpu", NTF_CB_BOOL,
-	       "CONFIG_HMM_MIRROR", "6.3 on"),
-	CB("kfd_svm", "svm_range_cpu_invalidate_pagetables", "amdgpu", NTF_CB_BOOL, "CONFIG_HSA_AMD_SVM"),
-	CB("nouveau", "nouveau_svm_range_invalidate", "nouveau", NTF_CB_BOOL, "CONFIG_DRM_NOUVEAU_SVM"),
+	CB_ERA("amdgpu", "amdgpu_hmm_invalidate_gfx", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR",
+	       "6.3 on"),
+	CB_ERA("amdkfd", "amdgpu_hmm_invalidate_hsa", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR",
+	       "6.3 on"),
+	CB("kfd_svm", "svm_range_cpu_invalidate_pagetables", "amdgpu", NTF_CB_BOOL,
+	   "CONFIG_HSA_AMD_SVM"),
+	CB("nouveau", "nouveau_svm_range_invalidate", "nouveau", NTF_CB_BOOL,
+	   "CONFIG_DRM_NOUVEAU_SVM"),
 	CB_ERA("xe", "vma_userptr_invalidate", "xe", NTF_CB_BOOL, "CONFIG_DRM_XE", "6.8 on"),
 	CB_ERA("gpusvm", "drm_gpusvm_notifier_invalidate", "drm_gpusvm", NTF_CB_BOOL,
 	       "CONFIG_DRM_GPUSVM", "6.15 on"),
-	CB("mlx5_ib", "mlx5_ib_invalidate_range", "mlx5_ib", NTF_CB_BOOL, "CONFIG_INFINIBAND_ON_DEMAND_PAGING"),
+	CB("mlx5_ib", "mlx5_ib_invalidate_range", "mlx5_ib", NTF_CB_BOOL,
+	   "CONFIG_INFINIBAND_ON_DEMAND_PAGING"),
 	CB("hmm_test", "dmirror_interval_invalidate", "test_hmm", NTF_CB_BOOL, "CONFIG_TEST_HMM"),
 	CB("testdrv", "ntf_invalidate", "ntf_testdrv", NTF_CB_BOOL, "the test module"),
 };
@@ -209,8 +220,9 @@ static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsig
 	for (unsigned int slot = 0; slot < NTF_SUB_SLOTS; slot++) {
 		for (unsigned int m = NTF_MECH_FENTRY; m <= NTF_MECH_KPROBE; m++)
 			for (int j = 0; j < 2; j++)
-				bpf_program__set_autoload(slot_prog(obj->skel, slot, suffixes[m][j]),
-							  slot < n && m == mech);
+				bpf_program__set_autoload(
+					slot_prog(obj->skel, slot, suffixes[m][j]),
+					slot < n && m == mech);
 		if (slot >= n)
 			continue;
 		obj->sub_index[slot] = idx[slot];
@@ -220,9 +232,9 @@ static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsig
 		obj->skel->rodata->slot_kind[slot] = subs->subs[idx[slot]].def->kind;
 		if (mech == NTF_MECH_FENTRY)
 			for (int j = 0; j < 2; j++)
-				bpf_program__set_attach_target(slot_prog(obj->skel, slot,
-									 suffixes[mech][j]),
-							       0, subs->subs[idx[slot]].def->func);
+				bpf_program__set_attach_target(
+					slot_prog(obj->skel, slot, suffixes[mech][j]), 0,
+					subs->subs[idx[slot]].def->func);
 	}
 	obj->nslots = n;
 	err = subscriber_bpf__load(obj->skel);
@@ -250,8 +262,8 @@ static void attach_obj(struct ntf_subscribers *subs, struct sub_obj *obj, unsign
 				prog = obj->skel->progs.kvm_unmap_tp;
 			}
 			if (mech == NTF_MECH_KPROBE)
-				obj->links[slot][j] = bpf_program__attach_kprobe(prog, j == 1,
-										s->def->func);
+				obj->links[slot][j] =
+					bpf_program__attach_kprobe(prog, j == 1, s->def->func);
 			else
 				obj->links[slot][j] = bpf_program__attach(prog);
 			if (!obj->links[slot][j]) {
@@ -287,8 +299,8 @@ static void attach_rung(struct ntf_subscribers *subs, unsigned int *pending, uns
 			/* One bad target fails the whole object: find which, one by one. */
 			for (unsigned int i = 0; i < n; i++) {
 				if (load_obj(subs, pending + start + i, 1, mech, &obj)) {
-					set_why(&subs->subs[pending[start + i]], mech, "refused at load",
-						err);
+					set_why(&subs->subs[pending[start + i]], mech,
+						"refused at load", err);
 					continue;
 				}
 				attach_obj(subs, obj, mech);
@@ -353,16 +365,17 @@ int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
 				snprintf(s->absent, sizeof(s->absent), "module %s not loaded",
 					 s->def->module);
 			else if (s->def->era)
-				snprintf(s->absent, sizeof(s->absent),
-					 "not in %s: this name is in kernels %s, or built without %s",
-					 s->def->module, s->def->era, s->def->needs);
+				snprintf(
+					s->absent, sizeof(s->absent),
+					"not in %s: this name is in kernels %s, or built without %s",
+					s->def->module, s->def->era, s->def->needs);
 			else
 				snprintf(s->absent, sizeof(s->absent),
 					 "not in %s: built without %s, or renamed in this version",
 					 s->def->module, s->def->needs);
 			if (s->attached && out)
-				fprintf(out, "notifier: %s left (%s is gone); detached\n", s->def->driver,
-					s->def->func);
+				fprintf(out, "notifier: %s left (%s is gone); detached\n",
+					s->def->driver, s->def->func);
 			if (s->attached)
 				detach_sub(subs, i);
 			s->present = false;
@@ -371,8 +384,9 @@ int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
 		snprintf(s->module, sizeof(s->module), "%s", sym->module ? sym->module : "");
 		s->absent[0] = '\0';
 		if (!s->present && subs->scanned && out)
-			fprintf(out, "notifier: %s appeared (%s%s%s)\n", s->def->driver, s->def->func,
-				sym->module ? " in " : "", sym->module ? sym->module : "");
+			fprintf(out, "notifier: %s appeared (%s%s%s)\n", s->def->driver,
+				s->def->func, sym->module ? " in " : "",
+				sym->module ? sym->module : "");
 		s->present = true;
 		if (!s->attached) {
 			memset(s->why, 0, sizeof(s->why));
@@ -477,12 +491,12 @@ json_t *ntf_subscribers_json(const struct ntf_subscribers *subs)
 				json_object_set_new(why, ntf_mech_name(m), json_string(s->why[m]));
 		if (!s->present && s->absent[0])
 			json_object_set_new(why, "absent", json_string(s->absent));
-		json_array_append_new(arr, json_pack("{sI ss ss ss sb sb ss so}", "id",
-						     (json_int_t)s->id, "driver", s->def->driver,
-						     "func", s->def->func, "module", s->module,
-						     "present", s->present, "attached", s->attached,
-						     "mech", s->attached ? ntf_mech_name(s->mech) : "none",
-						     "why", why));
+		json_array_append_new(
+			arr,
+			json_pack("{sI ss ss ss sb sb ss so}", "id", (json_int_t)s->id, "driver",
+				  s->def->driver, "func", s->def->func, "module", s->module,
+				  "present", s->present, "attached", s->attached, "mech",
+				  s->attached ? ntf_mech_name(s->mech) : "none", "why", why));
 	}
 	return arr;
 }

@@ -110,7 +110,8 @@ void top_format_cell(char *buf, size_t len, const struct top_row *r, enum top_co
 		if (!r->subscriber)
 			snprintf(buf, len, "all");
 		else
-			snprintf(buf, len, "%.*s", (int)width, ntf_subscriber_name(NULL, r->subscriber));
+			snprintf(buf, len, "%.*s", (int)width,
+				 ntf_subscriber_name(NULL, r->subscriber));
 		break;
 	case TOP_COL_PID:
 		if (r->tgid == NTF_AGG_OTHER_TGID)
@@ -121,9 +122,7 @@ void top_format_cell(char *buf, size_t len, const struct top_row *r, enum top_co
 	case TOP_COL_COMM:
 		snprintf(buf, len, "%.*s", (int)width, r->comm[0] ? r->comm : "-");
 		break;
-	case TOP_COL_CLASS:
-		snprintf(buf, len, "%.*s", (int)width, ntf_class_name(r->class));
-		break;
+	case TOP_COL_CLASS: snprintf(buf, len, "%.*s", (int)width, ntf_class_name(r->class)); break;
 	default:
 		if (isnan(v))
 			snprintf(buf, len, "-");
@@ -132,8 +131,7 @@ void top_format_cell(char *buf, size_t len, const struct top_row *r, enum top_co
 		else if (top_cols[col].kind == TOP_KIND_PCT)
 			format_pct(buf, len, v);
 		else
-			top_format_num(buf, len, v, width,
-				       top_cols[col].kind == TOP_KIND_RATE);
+			top_format_num(buf, len, v, width, top_cols[col].kind == TOP_KIND_RATE);
 	}
 }
 

@@ -31,8 +31,8 @@ const struct top_col_info top_cols[TOP_COL_MAX_] = {
 	[TOP_COL_CALLS] = { "calls", "notifier_calls", "CALLS", 5, TOP_KIND_COUNT, false },
 };
 
-#define METRICS                                                                              \
-	TOP_COL_RATE, TOP_COL_P50, TOP_COL_P99, TOP_COL_MAX, TOP_COL_SHARE, TOP_COL_FAIL,      \
+#define METRICS                                                                           \
+	TOP_COL_RATE, TOP_COL_P50, TOP_COL_P99, TOP_COL_MAX, TOP_COL_SHARE, TOP_COL_FAIL, \
 		TOP_COL_BLOCKABLE, TOP_COL_NESTED, TOP_COL_PINNED, TOP_COL_RECLAIM
 
 static const enum top_col cols_sub[] = { TOP_COL_SUB, METRICS };
@@ -40,16 +40,16 @@ static const enum top_col cols_proc[] = { TOP_COL_PID, TOP_COL_COMM, METRICS };
 static const enum top_col cols_default[] = { TOP_COL_SUB, TOP_COL_PID, TOP_COL_COMM, METRICS };
 static const enum top_col cols_class[] = { TOP_COL_CLASS, METRICS };
 static const enum top_col cols_fence[] = {
-	TOP_COL_PID, TOP_COL_COMM, TOP_COL_RATE, TOP_COL_P50, TOP_COL_P99,
+	TOP_COL_PID, TOP_COL_COMM,   TOP_COL_RATE, TOP_COL_P50,	  TOP_COL_P99,
 	TOP_COL_MAX, TOP_COL_NESTED, TOP_COL_FAIL, TOP_COL_SHARE,
 };
 static const enum top_col cols_pin[] = {
-	TOP_COL_PID, TOP_COL_COMM, TOP_COL_RATE, TOP_COL_PINNED, TOP_COL_UNPINNED,
-	TOP_COL_OUTSTANDING, TOP_COL_P99, TOP_COL_NESTED, TOP_COL_FAIL,
+	TOP_COL_PID,	     TOP_COL_COMM, TOP_COL_RATE,   TOP_COL_PINNED, TOP_COL_UNPINNED,
+	TOP_COL_OUTSTANDING, TOP_COL_P99,  TOP_COL_NESTED, TOP_COL_FAIL,
 };
 static const enum top_col cols_unmap[] = {
-	TOP_COL_PID, TOP_COL_COMM, TOP_COL_RATE, TOP_COL_CALLS, TOP_COL_P50,
-	TOP_COL_P99, TOP_COL_MAX, TOP_COL_RECLAIM, TOP_COL_NESTED, TOP_COL_FAIL,
+	TOP_COL_PID, TOP_COL_COMM, TOP_COL_RATE,    TOP_COL_CALLS,  TOP_COL_P50,
+	TOP_COL_P99, TOP_COL_MAX,  TOP_COL_RECLAIM, TOP_COL_NESTED, TOP_COL_FAIL,
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -107,9 +107,9 @@ enum top_col top_col_from_name(const char *name)
 		const char *alias;
 		enum top_col col;
 	} aliases[] = {
-		{ "events", TOP_COL_RATE },  { "time", TOP_COL_SHARE },
+		{ "events", TOP_COL_RATE },   { "time", TOP_COL_SHARE },
 		{ "failures", TOP_COL_FAIL }, { "blk", TOP_COL_BLOCKABLE },
-		{ "nest", TOP_COL_NESTED },  { "driver", TOP_COL_SUB },
+		{ "nest", TOP_COL_NESTED },   { "driver", TOP_COL_SUB },
 		{ "recl", TOP_COL_RECLAIM },
 	};
 
@@ -219,7 +219,7 @@ bad:
 
 static bool is_filter_key(const char *s)
 {
-	static const char *const keys[] = { "pid",    "comm",  "sub",   "subscriber",
+	static const char *const keys[] = { "pid",    "comm",  "sub",	"subscriber",
 					    "driver", "class", "cgroup" };
 
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
@@ -273,10 +273,10 @@ void top_filter_format(const struct top_filter *f, char *buf, size_t len)
 	size_t used = 0;
 
 	buf[0] = '\0';
-#define APPEND(...)                                                                        \
-	do {                                                                               \
-		if (used < len)                                                            \
-			used += snprintf(buf + used, len - used, __VA_ARGS__);             \
+#define APPEND(...)                                                            \
+	do {                                                                   \
+		if (used < len)                                                \
+			used += snprintf(buf + used, len - used, __VA_ARGS__); \
 	} while (0)
 	if (f->pid)
 		APPEND("%spid %u", used ? " " : "", f->pid);
@@ -315,8 +315,7 @@ struct top_delta {
 /* What a row adds up before its columns are worked out. */
 struct top_acc {
 	__u64 key;
-	__u64 events, rate_events, fail, invals, nonblock, nested, pinned, unpinned, reclaim,
-		calls;
+	__u64 events, rate_events, fail, invals, nonblock, nested, pinned, unpinned, reclaim, calls;
 	__s64 outstanding;
 };
 

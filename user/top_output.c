@@ -20,10 +20,10 @@ static const char *class_short(unsigned int class)
 	}
 }
 
-#define APPEND(buf, len, used, ...)                                                        \
-	do {                                                                               \
-		if ((used) < (len))                                                        \
-			(used) += snprintf((buf) + (used), (len) - (used), __VA_ARGS__);   \
+#define APPEND(buf, len, used, ...)                                                      \
+	do {                                                                             \
+		if ((used) < (len))                                                      \
+			(used) += snprintf((buf) + (used), (len) - (used), __VA_ARGS__); \
 	} while (0)
 
 static void probes_line(const struct top_app *app, char *buf, size_t len)
@@ -78,9 +78,7 @@ void top_header_line(const struct top_app *app, unsigned int i, char *buf, size_
 				break;
 		}
 		break;
-	case 2:
-		probes_line(app, buf, len);
-		break;
+	case 2: probes_line(app, buf, len); break;
 	case 3:
 		top_filter_format(&q->filter, filter, sizeof(filter));
 		APPEND(buf, len, used, "view %d %s  sort %s %s  filter %s  rows %zu", q->view + 1,
@@ -141,15 +139,17 @@ static json_t *row_json(enum top_view view, const struct top_row *r)
 		switch (c) {
 		case TOP_COL_SUB:
 			json_object_set_new(o, key, json_integer(r->subscriber));
-			json_object_set_new(o, "driver",
-					    json_string(r->subscriber ?
-								ntf_subscriber_name(NULL, r->subscriber) :
-								"all"));
+			json_object_set_new(
+				o, "driver",
+				json_string(r->subscriber ?
+						    ntf_subscriber_name(NULL, r->subscriber) :
+						    "all"));
 			break;
 		case TOP_COL_PID:
-			json_object_set_new(o, key, json_integer(r->tgid == NTF_AGG_OTHER_TGID
-									  ? -1
-									  : (json_int_t)r->tgid));
+			json_object_set_new(o, key,
+					    json_integer(r->tgid == NTF_AGG_OTHER_TGID ?
+								 -1 :
+								 (json_int_t)r->tgid));
 			break;
 		case TOP_COL_COMM: json_object_set_new(o, key, json_string(r->comm)); break;
 		case TOP_COL_CLASS:
@@ -157,8 +157,8 @@ static json_t *row_json(enum top_view view, const struct top_row *r)
 			break;
 		default:
 			/* whole numbers stay integers; rates and percentages do not */
-			if (!isnan(v) && (top_cols[c].kind == TOP_KIND_NS ||
-					  top_cols[c].kind == TOP_KIND_COUNT))
+			if (!isnan(v) &&
+			    (top_cols[c].kind == TOP_KIND_NS || top_cols[c].kind == TOP_KIND_COUNT))
 				json_object_set_new(o, key, json_integer((json_int_t)v));
 			else
 				json_object_set_new(o, key, num_or_null(v));
@@ -194,24 +194,14 @@ void top_print_json(FILE *out, const struct top_app *app)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(rows, row_json(q->view, top_model_row(app->model, i)));
 	top_filter_format(&q->filter, filter, sizeof(filter));
-	root = json_pack("{sI sf ss ss ss sb ss sI sI sI so s{sI sI sI} so so}",
-			 "time", (json_int_t)app->wall,
-			 "interval_s", t->elapsed_s,
-			 "feed", app->feed->name,
-			 "view", top_view_name(q->view),
-			 "sort", top_cols[q->sort].name,
-			 "ascending", q->ascending,
-			 "filter", filter,
-			 "keys", (json_int_t)t->keys,
-			 "events", (json_int_t)t->events,
-			 "rows_total", (json_int_t)t->rows,
-			 "rates", rates,
-			 "counters",
-			 "drops", (json_int_t)app->counters.drops,
-			 "lost", (json_int_t)app->counters.lost,
-			 "bad", (json_int_t)app->counters.bad,
-			 "probes", jprobes,
-			 "rows", rows);
+	root = json_pack("{sI sf ss ss ss sb ss sI sI sI so s{sI sI sI} so so}", "time",
+			 (json_int_t)app->wall, "interval_s", t->elapsed_s, "feed", app->feed->name,
+			 "view", top_view_name(q->view), "sort", top_cols[q->sort].name,
+			 "ascending", q->ascending, "filter", filter, "keys", (json_int_t)t->keys,
+			 "events", (json_int_t)t->events, "rows_total", (json_int_t)t->rows,
+			 "rates", rates, "counters", "drops", (json_int_t)app->counters.drops,
+			 "lost", (json_int_t)app->counters.lost, "bad",
+			 (json_int_t)app->counters.bad, "probes", jprobes, "rows", rows);
 	json_dumpf(root, out, JSON_COMPACT);
 	fputc('\n', out);
 	fflush(out);

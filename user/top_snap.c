@@ -101,8 +101,8 @@ static int take_one(const struct ntf_agg_entry *ent, void *ctx)
 
 int top_snap_take(struct top_snap *s, const struct ntf_agg *agg, __u64 since)
 {
-	return since ? ntf_agg_foreach_since(agg, since, take_one, s)
-		     : ntf_agg_foreach(agg, take_one, s);
+	return since ? ntf_agg_foreach_since(agg, since, take_one, s) :
+		       ntf_agg_foreach(agg, take_one, s);
 }
 
 const struct top_snap_entry *top_snap_get(const struct top_snap *s, const struct ntf_hist_key *key)

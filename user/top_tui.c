@@ -126,8 +126,10 @@ static void draw_status(struct tui *t, int y)
 	else if (!t->app->samples)
 		mvaddnstr(y, 0, "collecting the first interval...", COLS);
 	else
-		mvaddnstr(y, 0, "h help  q quit  1-7 view  < > s sort  r reverse  / filter  "
-				"p pause", COLS);
+		mvaddnstr(y, 0,
+			  "h help  q quit  1-7 view  < > s sort  r reverse  / filter  "
+			  "p pause",
+			  COLS);
 }
 
 /* Thresholds: slow p99s and any failure stand out. */
@@ -321,8 +323,7 @@ static void accept_prompt(struct tui *t)
 		else
 			say(t, "'%s': want seconds from 0.01 to 3600", t->input);
 		break;
-	case PROMPT_NONE:
-		break;
+	case PROMPT_NONE: break;
 	}
 	t->prompt = PROMPT_NONE;
 }
@@ -332,12 +333,8 @@ static void prompt_key(struct tui *t, int ch)
 	switch (ch) {
 	case '\n':
 	case '\r':
-	case KEY_ENTER:
-		accept_prompt(t);
-		break;
-	case 27: /* Esc */
-		t->prompt = PROMPT_NONE;
-		break;
+	case KEY_ENTER: accept_prompt(t); break;
+	case 27: /* Esc */ t->prompt = PROMPT_NONE; break;
 	case KEY_BACKSPACE:
 	case 127:
 	case '\b':

@@ -35,7 +35,9 @@ static double now_s(void)
 
 int main(void)
 {
-	struct ntf_synth_opts opts = { .seed = 42, .count = EVENTS, .batch = 4096, .processes = 1000 };
+	struct ntf_synth_opts opts = {
+		.seed = 42, .count = EVENTS, .batch = 4096, .processes = 1000
+	};
 	struct ntf_source *src;
 	struct ntf_agg *agg;
 	double best_copy = 1e9, best_pipe = 1e9;

@@ -179,7 +179,7 @@ for args in --help -h help; do
 		fail "$name" "exit $rc, stderr: $(first_err)"
 		continue
 	fi
-	cmds=$(sed -n 's/^\t{ "\([a-z]*\)", cmd_[a-z]* },$/\1/p' "$SRC/notifier.c" 2>/dev/null)
+	cmds=$(sed -n 's/^\t{ "\([a-z]*\)", cmd_[a-z]*, false },$/\1/p' "$SRC/notifier.c" 2>/dev/null)
 	missing=""
 	for c in $cmds; do
 		grep -qE "^  $c " "$tmp/out" || missing+=" $c"

@@ -117,10 +117,8 @@ static void check_output(struct ntf_conn *c)
 				abort();
 			break;
 		}
-		case NTF_PROTO_BYE:
-			break;
-		default:
-			abort();
+		case NTF_PROTO_BYE: break;
+		default: abort();
 		}
 		p += used;
 		len -= used;

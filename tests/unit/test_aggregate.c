@@ -53,8 +53,7 @@ static const struct ntf_agg_entry *find_sub(const struct ntf_agg *agg, unsigned 
 	return f.hit;
 }
 
-static const struct ntf_agg_entry *find(const struct ntf_agg *agg, unsigned int class,
-					__u32 tgid)
+static const struct ntf_agg_entry *find(const struct ntf_agg *agg, unsigned int class, __u32 tgid)
 {
 	return find_sub(agg, class, 0, tgid);
 }

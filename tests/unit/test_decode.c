@@ -117,12 +117,9 @@ static void origin_kthread_comms(void **state)
 		const char *comm;
 		unsigned int origin;
 	} cases[] = {
-		{ "kcompactd0", NTF_ORIGIN_KCOMPACTD },
-		{ "khugepaged", NTF_ORIGIN_KHUGEPAGED },
-		{ "oom_reaper", NTF_ORIGIN_OOM_REAPER },
-		{ "kworker/0:1", NTF_ORIGIN_KWORKER },
-		{ "kworker/u8:3", NTF_ORIGIN_KWORKER },
-		{ "ksoftirqd/0", NTF_ORIGIN_KTHREAD },
+		{ "kcompactd0", NTF_ORIGIN_KCOMPACTD },	 { "khugepaged", NTF_ORIGIN_KHUGEPAGED },
+		{ "oom_reaper", NTF_ORIGIN_OOM_REAPER }, { "kworker/0:1", NTF_ORIGIN_KWORKER },
+		{ "kworker/u8:3", NTF_ORIGIN_KWORKER },	 { "ksoftirqd/0", NTF_ORIGIN_KTHREAD },
 	};
 	struct ntf_event e = valid_event();
 
@@ -162,10 +159,11 @@ static void origin_syscalls(void **state)
 		int nr;
 		unsigned int origin;
 	} cases[] = {
-		{ 11, NTF_ORIGIN_MUNMAP }, { 10, NTF_ORIGIN_MPROTECT }, { 28, NTF_ORIGIN_MADVISE },
-		{ 25, NTF_ORIGIN_MREMAP }, { 231, NTF_ORIGIN_EXIT },	{ 57, NTF_ORIGIN_FORK },
-		{ 9, NTF_ORIGIN_MMAP },	   { 12, NTF_ORIGIN_BRK },	{ 0, NTF_ORIGIN_SYSCALL },
-		{ 426, NTF_ORIGIN_SYSCALL },
+		{ 11, NTF_ORIGIN_MUNMAP },  { 10, NTF_ORIGIN_MPROTECT },
+		{ 28, NTF_ORIGIN_MADVISE }, { 25, NTF_ORIGIN_MREMAP },
+		{ 231, NTF_ORIGIN_EXIT },   { 57, NTF_ORIGIN_FORK },
+		{ 9, NTF_ORIGIN_MMAP },	    { 12, NTF_ORIGIN_BRK },
+		{ 0, NTF_ORIGIN_SYSCALL },  { 426, NTF_ORIGIN_SYSCALL },
 	};
 	struct ntf_event e = valid_event();
 

@@ -13,28 +13,26 @@
 #include "ksyms.h"
 
 /* /proc/kallsyms as root sees it; unsorted like the real file's modules. */
-static const char kallsyms[] =
-	"0000000000000000 A fixed_percpu_data\n"
-	"ffffffff81000000 T _stext\n"
-	"ffffffff81663760 T __mmu_notifier_invalidate_range_start\n"
-	"ffffffff81663900 T __mmu_notifier_invalidate_range_end\n"
-	"ffffffff81234560 t try_to_unmap_one\n"
-	"ffffffff82a00000 D dma_fence_array_ops\n"
-	"ffffffff82b00000 d vgem_local_data\n"
-	"ffffffff82200000 r __func__.1\n"
-	"ffffffffc0a01000 t vgem_fence_release\t[vgem]\n"
-	"ffffffffc0a01100 t vgem_fence_get_driver_name\t[vgem]\n"
-	"ffffffffc0a03000 d vgem_fence_ops\t[vgem]\n"
-	"ffffffffc0b00000 t amdgpu_fence_enable_signaling\t[amdgpu]\n"
-	"ffffffff81700000 U undefined_here\n"
-	"ffffffff81800000 A absolute_sym\n";
+static const char kallsyms[] = "0000000000000000 A fixed_percpu_data\n"
+			       "ffffffff81000000 T _stext\n"
+			       "ffffffff81663760 T __mmu_notifier_invalidate_range_start\n"
+			       "ffffffff81663900 T __mmu_notifier_invalidate_range_end\n"
+			       "ffffffff81234560 t try_to_unmap_one\n"
+			       "ffffffff82a00000 D dma_fence_array_ops\n"
+			       "ffffffff82b00000 d vgem_local_data\n"
+			       "ffffffff82200000 r __func__.1\n"
+			       "ffffffffc0a01000 t vgem_fence_release\t[vgem]\n"
+			       "ffffffffc0a01100 t vgem_fence_get_driver_name\t[vgem]\n"
+			       "ffffffffc0a03000 d vgem_fence_ops\t[vgem]\n"
+			       "ffffffffc0b00000 t amdgpu_fence_enable_signaling\t[amdgpu]\n"
+			       "ffffffff81700000 U undefined_here\n"
+			       "ffffffff81800000 A absolute_sym\n";
 
 /* The same file with kptr_restrict hiding every address. */
-static const char kallsyms_hidden[] =
-	"0000000000000000 T _stext\n"
-	"0000000000000000 T __mmu_notifier_invalidate_range_start\n"
-	"0000000000000000 t vgem_fence_release\t[vgem]\n"
-	"0000000000000000 D dma_fence_array_ops\n";
+static const char kallsyms_hidden[] = "0000000000000000 T _stext\n"
+				      "0000000000000000 T __mmu_notifier_invalidate_range_start\n"
+				      "0000000000000000 t vgem_fence_release\t[vgem]\n"
+				      "0000000000000000 D dma_fence_array_ops\n";
 
 /* Writes text as DIR/kallsyms in a fresh temp dir; returns the file's path. */
 static char *write_fixture(const char *text)

@@ -360,9 +360,9 @@ static void every_truncation_rejected(void **state)
 			 0);
 	check_truncations(b.data, b.len);
 	b.len = 0;
-	assert_int_equal(ntf_proto_put_update(&b, NTF_PROTO_DELTA, agg, 0, ntf_agg_gen(agg),
-					      &test_counters),
-			 0);
+	assert_int_equal(
+		ntf_proto_put_update(&b, NTF_PROTO_DELTA, agg, 0, ntf_agg_gen(agg), &test_counters),
+		0);
 	check_truncations(b.data, b.len);
 	b.len = 0;
 	assert_int_equal(ntf_proto_put_error(&b, NTF_PERR_STATE, "unexpected"), 0);
@@ -401,8 +401,7 @@ static void bad_headers_rejected(void **state)
 	assert_int_equal(ntf_proto_parse("ntf", 3, MAXP, &f, &used), -EAGAIN);
 
 	h[4] = 2; /* version */
-	assert_int_equal(ntf_proto_parse(h, sizeof(h), MAXP, &f, &used),
-			 -EPROTONOSUPPORT);
+	assert_int_equal(ntf_proto_parse(h, sizeof(h), MAXP, &f, &used), -EPROTONOSUPPORT);
 	assert_int_equal(f.version, 2);
 	h[4] = NTF_PROTO_VERSION;
 	h[6] = 0; /* type */
@@ -776,12 +775,16 @@ static void hostile_clients_closed_others_served(void **state)
 		  NTF_PERR_MALFORMED, 0 },
 		{ "short hello", "ntfp\x01\x00\x01\x00\x02\x00\x00\x00\x00\x00\x00\x00\x01\x00", 18,
 		  NTF_PERR_MALFORMED, 0 },
-		{ "hello v7", "ntfp\x01\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00"
-			      "\x07\x00\x00\x00\x64\x00\x00\x00", 24, NTF_PERR_VERSION, 0 },
+		{ "hello v7",
+		  "ntfp\x01\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00"
+		  "\x07\x00\x00\x00\x64\x00\x00\x00",
+		  24, NTF_PERR_VERSION, 0 },
 		{ "snapshot from a client", "ntfp\x01\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00",
 		  16, NTF_PERR_STATE, 0 },
-		{ "second hello", "ntfp\x01\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00"
-				  "\x01\x00\x00\x00\x64\x00\x00\x00", 24, NTF_PERR_STATE, 1 },
+		{ "second hello",
+		  "ntfp\x01\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00"
+		  "\x01\x00\x00\x00\x64\x00\x00\x00",
+		  24, NTF_PERR_STATE, 1 },
 		{ "garbage after hello", "\x00\x01\x02\x03", 4, NTF_PERR_MAGIC, 1 },
 	};
 	struct rig *r = rig_new(0);

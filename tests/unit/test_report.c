@@ -179,7 +179,8 @@ static void json_class_mask_and_processes(void **state)
 	assert_true(json_is_array(procs));
 	/* (fence_wait, 30) and (pin, 10); inval_start's two are not wanted */
 	assert_int_equal(json_array_size(procs), 2);
-	json_array_foreach(procs, i, p) {
+	json_array_foreach(procs, i, p)
+	{
 		const char *class = json_string_value(json_object_get(p, "class"));
 
 		assert_non_null(class);
@@ -300,7 +301,8 @@ static void text_and_json_name_the_mechanism(void **state)
 	root = ntf_report_json(*state, st, &opts);
 	probes = json_object_get(root, "probes");
 	assert_int_equal(json_array_size(probes), ntf_probe_count);
-	json_array_foreach(probes, i, p) {
+	json_array_foreach(probes, i, p)
+	{
 		const char *id = json_string_value(json_object_get(p, "id"));
 		json_t *why = json_object_get(p, "why");
 

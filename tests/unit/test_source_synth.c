@@ -54,7 +54,10 @@ static int drain(struct ntf_source *src)
 static struct sink *run(__u64 seed, __u64 count, __u32 batch, __u32 processes)
 {
 	struct ntf_synth_opts opts = {
-		.seed = seed, .count = count, .batch = batch, .processes = processes,
+		.seed = seed,
+		.count = count,
+		.batch = batch,
+		.processes = processes,
 	};
 	struct sink *s = calloc(1, sizeof(*s));
 	struct ntf_source *src;
@@ -180,10 +183,8 @@ static void handler_error_propagates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(delivers_exactly_count),
-		cmocka_unit_test(endless_without_count),
-		cmocka_unit_test(same_seed_same_sequence),
-		cmocka_unit_test(events_are_valid),
+		cmocka_unit_test(delivers_exactly_count),   cmocka_unit_test(endless_without_count),
+		cmocka_unit_test(same_seed_same_sequence),  cmocka_unit_test(events_are_valid),
 		cmocka_unit_test(handler_error_propagates),
 	};
 

@@ -60,7 +60,10 @@ static int count(void *ctx, const struct ntf_event *e)
 static struct tally *run(__u64 seed, __u32 keys, __u32 subscribers)
 {
 	struct ntf_synth_opts o = {
-		.seed = seed, .count = EVENTS, .batch = 500, .keys = keys,
+		.seed = seed,
+		.count = EVENTS,
+		.batch = 500,
+		.keys = keys,
 		.subscribers = subscribers,
 	};
 	struct tally *t = calloc(1, sizeof(*t));

@@ -286,8 +286,8 @@ static struct ntf_agg *five_processes(void)
 		__u64 lat;
 		int fails;
 	} p[] = {
-		{ 50, "delta", 3, 8 * MS, 0 }, { 10, "alpha", 9, 1 * US, 2 },
-		{ 40, "echo", 1, 2 * MS, 0 },  { 30, "bravo", 5, 40 * US, 1 },
+		{ 50, "delta", 3, 8 * MS, 0 },	   { 10, "alpha", 9, 1 * US, 2 },
+		{ 40, "echo", 1, 2 * MS, 0 },	   { 30, "bravo", 5, 40 * US, 1 },
 		{ 20, "charlie", 7, 300 * US, 0 },
 	};
 	struct ntf_agg *agg = ntf_agg_new(0);
@@ -457,8 +457,7 @@ static void filter_parse(void **state)
 	assert_int_equal(top_filter_parse("cgroup /sys/fs/cgroup", &f, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "cgroup"));
 	assert_int_equal(top_filter_parse("comm", &f, err, sizeof(err)), -EINVAL);
-	assert_int_equal(top_filter_parse("comm 0123456789abcdefg", &f, err, sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(top_filter_parse("comm 0123456789abcdefg", &f, err, sizeof(err)), -EINVAL);
 }
 
 static void subscriber_and_class_views(void **state)

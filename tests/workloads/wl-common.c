@@ -71,18 +71,15 @@ void wl_usage_error(const char *fmt, ...)
 	exit(2);
 }
 
-unsigned long wl_parse_ulong(const char *opt, const char *arg,
-			     unsigned long min, unsigned long max)
+unsigned long wl_parse_ulong(const char *opt, const char *arg, unsigned long min, unsigned long max)
 {
 	unsigned long val;
 	char *end;
 
 	errno = 0;
 	val = strtoul(arg, &end, 0);
-	if (errno || end == arg || *end || arg[0] == '-' ||
-	    val < min || val > max)
-		wl_usage_error("--%s: '%s' is not an integer in [%lu, %lu]",
-			       opt, arg, min, max);
+	if (errno || end == arg || *end || arg[0] == '-' || val < min || val > max)
+		wl_usage_error("--%s: '%s' is not an integer in [%lu, %lu]", opt, arg, min, max);
 	return val;
 }
 
@@ -109,8 +106,8 @@ void wl_parse_args(int argc, char **argv, const struct option *longopts,
 			fputs(WL_COMMON_USAGE, stdout);
 			exit(0);
 		case WL_OPT_PAUSE:
-			wl_pause_before_ms = wl_parse_ulong(opt_name(longopts, c),
-							    optarg, 0, 3600000);
+			wl_pause_before_ms =
+				wl_parse_ulong(opt_name(longopts, c), optarg, 0, 3600000);
 			break;
 		case WL_OPT_HOLD:
 			wl_hold = true;
@@ -119,13 +116,9 @@ void wl_parse_args(int argc, char **argv, const struct option *longopts,
 			sigaddset(&hold_signals, SIGINT);
 			sigprocmask(SIG_BLOCK, &hold_signals, NULL);
 			break;
-		case ':':
-			wl_usage_error("option '%s' needs an argument",
-				       argv[optind - 1]);
-		case '?':
-			wl_usage_error("unknown option '%s'", argv[optind - 1]);
-		default:
-			handle(c, optarg);
+		case ':': wl_usage_error("option '%s' needs an argument", argv[optind - 1]);
+		case '?': wl_usage_error("unknown option '%s'", argv[optind - 1]);
+		default: handle(c, optarg);
 		}
 	}
 	if (optind < argc)
@@ -191,8 +184,7 @@ int wl_kvm_create_vm(void)
 	if (ver < 0)
 		wl_die_errno("ioctl KVM_GET_API_VERSION");
 	if (ver != KVM_API_VERSION)
-		wl_die("KVM_GET_API_VERSION: got %d, expected %d", ver,
-		       KVM_API_VERSION);
+		wl_die("KVM_GET_API_VERSION: got %d, expected %d", ver, KVM_API_VERSION);
 	vm = ioctl(kvm, KVM_CREATE_VM, 0);
 	if (vm < 0)
 		wl_die_errno("ioctl KVM_CREATE_VM");
@@ -204,8 +196,7 @@ void *wl_map_anon(void *hint, size_t len, const char *what)
 {
 	void *p;
 
-	p = mmap(hint, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = mmap(hint, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		wl_die_errno("mmap %zu bytes for %s", len, what);
 	if (madvise(p, len, MADV_NOHUGEPAGE))

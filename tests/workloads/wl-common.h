@@ -19,16 +19,18 @@ enum {
 	WL_OPT_FIRST_PRIVATE = 0x200,
 };
 
-#define WL_COMMON_LONGOPTS					\
-	{ "help", no_argument, NULL, WL_OPT_HELP },		\
-	{ "pause-before-ms", required_argument, NULL, WL_OPT_PAUSE },	\
-	{ "hold", no_argument, NULL, WL_OPT_HOLD }
+#define WL_COMMON_LONGOPTS                                                    \
+	{ "help", no_argument, NULL, WL_OPT_HELP },                           \
+		{ "pause-before-ms", required_argument, NULL, WL_OPT_PAUSE }, \
+	{                                                                     \
+		"hold", no_argument, NULL, WL_OPT_HOLD                        \
+	}
 
-#define WL_COMMON_USAGE							\
-	"  --pause-before-ms MS  sleep MS ms before the work (tracer attach)\n" \
+#define WL_COMMON_USAGE                                                          \
+	"  --pause-before-ms MS  sleep MS ms before the work (tracer attach)\n"  \
 	"  --hold                after the report, wait for SIGTERM or SIGINT\n" \
 	"                        before exiting (a tracer can stop before the\n" \
-	"                        exit's own invalidations)\n" \
+	"                        exit's own invalidations)\n"                    \
 	"  -h, --help            show this help\n"
 
 /* Set once by wl_init(): program name for messages, usage text for --help. */
@@ -48,8 +50,8 @@ void wl_usage_error(const char *fmt, ...) WL_NORETURN_PRINTF;
 void wl_parse_args(int argc, char **argv, const struct option *longopts,
 		   void (*handle)(int opt, const char *arg));
 /* Value of an integer option in [min, max], else usage error naming it. */
-unsigned long wl_parse_ulong(const char *opt, const char *arg,
-			     unsigned long min, unsigned long max);
+unsigned long wl_parse_ulong(const char *opt, const char *arg, unsigned long min,
+			     unsigned long max);
 
 /* --pause-before-ms as parsed by wl_parse_args(). */
 extern unsigned long wl_pause_before_ms;

@@ -78,19 +78,17 @@ struct drm_vgem_fence_signal {
 	__u32 flags;
 };
 
-#define DRM_IOCTL_VERSION		_IOWR('d', 0x00, struct drm_version)
-#define DRM_IOCTL_GEM_CLOSE		_IOW('d', 0x09, struct drm_gem_close)
-#define DRM_IOCTL_PRIME_HANDLE_TO_FD	_IOWR('d', 0x2d, struct drm_prime_handle)
-#define DRM_IOCTL_MODE_CREATE_DUMB	_IOWR('d', 0xb2, struct drm_mode_create_dumb)
-#define DRM_COMMAND_BASE		0x40
-#define DRM_IOCTL_VGEM_FENCE_ATTACH	\
-	_IOWR('d', DRM_COMMAND_BASE + 1, struct drm_vgem_fence_attach)
-#define DRM_IOCTL_VGEM_FENCE_SIGNAL	\
-	_IOW('d', DRM_COMMAND_BASE + 2, struct drm_vgem_fence_signal)
-#define VGEM_FENCE_WRITE		0x1
-#define DRM_CLOEXEC			O_CLOEXEC
+#define DRM_IOCTL_VERSION _IOWR('d', 0x00, struct drm_version)
+#define DRM_IOCTL_GEM_CLOSE _IOW('d', 0x09, struct drm_gem_close)
+#define DRM_IOCTL_PRIME_HANDLE_TO_FD _IOWR('d', 0x2d, struct drm_prime_handle)
+#define DRM_IOCTL_MODE_CREATE_DUMB _IOWR('d', 0xb2, struct drm_mode_create_dumb)
+#define DRM_COMMAND_BASE 0x40
+#define DRM_IOCTL_VGEM_FENCE_ATTACH _IOWR('d', DRM_COMMAND_BASE + 1, struct drm_vgem_fence_attach)
+#define DRM_IOCTL_VGEM_FENCE_SIGNAL _IOW('d', DRM_COMMAND_BASE + 2, struct drm_vgem_fence_signal)
+#define VGEM_FENCE_WRITE 0x1
+#define DRM_CLOEXEC O_CLOEXEC
 
-#define VGEM_AUTO_SIGNAL_MS		10000
+#define VGEM_AUTO_SIGNAL_MS 10000
 
 static unsigned long count = 1;
 static unsigned long wait_ms = 50;
@@ -123,16 +121,11 @@ static const char usage[] =
 static void handle(int opt, const char *arg)
 {
 	switch (opt) {
-	case OPT_COUNT:
-		count = wl_parse_ulong("count", arg, 1, 10000);
-		break;
+	case OPT_COUNT: count = wl_parse_ulong("count", arg, 1, 10000); break;
 	case OPT_WAIT:
-		wait_ms = wl_parse_ulong("wait-ms", arg, 0,
-					 VGEM_AUTO_SIGNAL_MS - 1000);
+		wait_ms = wl_parse_ulong("wait-ms", arg, 0, VGEM_AUTO_SIGNAL_MS - 1000);
 		break;
-	case OPT_DEVICE:
-		device = arg;
-		break;
+	case OPT_DEVICE: device = arg; break;
 	}
 }
 
@@ -227,7 +220,7 @@ static void *waiter(void *arg)
 int main(int argc, char **argv)
 {
 	struct drm_mode_create_dumb dumb = {
-		.width = 64, .height = 64, .bpp = 32,	/* 16 KiB */
+		.width = 64, .height = 64, .bpp = 32, /* 16 KiB */
 	};
 	struct drm_prime_handle prime = { .flags = DRM_CLOEXEC };
 	struct drm_gem_close gclose = { 0 };
@@ -250,8 +243,7 @@ int main(int argc, char **argv)
 		wl_die_errno("ioctl DRM_IOCTL_PRIME_HANDLE_TO_FD on %s", path);
 	dmabuf_fd = prime.fd;
 
-	if (sem_init(&go, 0, 0) || sem_init(&blocking, 0, 0) ||
-	    sem_init(&done, 0, 0))
+	if (sem_init(&go, 0, 0) || sem_init(&blocking, 0, 0) || sem_init(&done, 0, 0))
 		wl_die_errno("sem_init");
 	err = pthread_create(&thr, NULL, waiter, NULL);
 	if (err) {
@@ -276,8 +268,7 @@ int main(int argc, char **argv)
 		sig.fence = attach.out_fence;
 		if (ioctl(drm_fd, DRM_IOCTL_VGEM_FENCE_SIGNAL, &sig)) {
 			if (errno == ETIMEDOUT)
-				wl_die("vgem fence %u had already signaled by itself",
-				       sig.fence);
+				wl_die("vgem fence %u had already signaled by itself", sig.fence);
 			wl_die_errno("ioctl DRM_IOCTL_VGEM_FENCE_SIGNAL");
 		}
 		sem_wait(&done);

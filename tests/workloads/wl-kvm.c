@@ -86,19 +86,12 @@ static void handle(int opt, const char *arg)
 			if (!strcmp(arg, op_names[i]))
 				break;
 		if (i == sizeof(op_names) / sizeof(op_names[0]))
-			wl_usage_error("--op: '%s' is not madvise, munmap or mprotect",
-				       arg);
+			wl_usage_error("--op: '%s' is not madvise, munmap or mprotect", arg);
 		op = i;
 		break;
-	case OPT_PAGES:
-		pages = wl_parse_ulong("pages", arg, 1, 1ul << 20);
-		break;
-	case OPT_ITERATIONS:
-		iterations = wl_parse_ulong("iterations", arg, 1, 100000000);
-		break;
-	case OPT_NO_KVM:
-		use_kvm = 0;
-		break;
+	case OPT_PAGES: pages = wl_parse_ulong("pages", arg, 1, 1ul << 20); break;
+	case OPT_ITERATIONS: iterations = wl_parse_ulong("iterations", arg, 1, 100000000); break;
+	case OPT_NO_KVM: use_kvm = 0; break;
 	}
 }
 
@@ -143,8 +136,7 @@ int main(int argc, char **argv)
 	len = pages * wl_page_size();
 
 	if (op == OP_MPROTECT && len > GIB)
-		wl_usage_error("--op mprotect takes at most %lu pages",
-			       GIB / wl_page_size());
+		wl_usage_error("--op mprotect takes at most %lu pages", GIB / wl_page_size());
 
 	first = buf = map_range(len);
 	if (use_kvm)

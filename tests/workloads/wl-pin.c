@@ -49,13 +49,12 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char usage[] =
-	"usage: wl-pin [options]\n"
-	"Register anonymous buffers with io_uring (long-term pinning their\n"
-	"pages), hold them, unregister; print one JSON line.\n"
-	"  --buffers B           buffers to register (default 4)\n"
-	"  --pages P             pages per buffer (default 16)\n"
-	"  --hold-ms MS          keep them pinned MS ms (default 0)\n";
+static const char usage[] = "usage: wl-pin [options]\n"
+			    "Register anonymous buffers with io_uring (long-term pinning their\n"
+			    "pages), hold them, unregister; print one JSON line.\n"
+			    "  --buffers B           buffers to register (default 4)\n"
+			    "  --pages P             pages per buffer (default 16)\n"
+			    "  --hold-ms MS          keep them pinned MS ms (default 0)\n";
 
 static void handle(int opt, const char *arg)
 {
@@ -68,9 +67,7 @@ static void handle(int opt, const char *arg)
 		/* a buffer may be at most 1 GiB */
 		pages = wl_parse_ulong("pages", arg, 1, 262144);
 		break;
-	case OPT_HOLD:
-		hold_ms = wl_parse_ulong("hold-ms", arg, 0, 3600000);
-		break;
+	case OPT_HOLD: hold_ms = wl_parse_ulong("hold-ms", arg, 0, 3600000); break;
 	}
 }
 
@@ -143,10 +140,9 @@ int main(int argc, char **argv)
 
 	acq0 = vmstat("nr_foll_pin_acquired");
 	t0 = wl_now_ns();
-	if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS,
-		    iov, buffers))
-		wl_die_errno("io_uring_register(IORING_REGISTER_BUFFERS, %lu x %zu bytes)",
-			     buffers, blen);
+	if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS, iov, buffers))
+		wl_die_errno("io_uring_register(IORING_REGISTER_BUFFERS, %lu x %zu bytes)", buffers,
+			     blen);
 	t1 = wl_now_ns();
 	acq1 = vmstat("nr_foll_pin_acquired");
 
@@ -154,8 +150,7 @@ int main(int argc, char **argv)
 
 	rel0 = vmstat("nr_foll_pin_released");
 	t2 = wl_now_ns();
-	if (syscall(__NR_io_uring_register, ring, IORING_UNREGISTER_BUFFERS,
-		    NULL, 0))
+	if (syscall(__NR_io_uring_register, ring, IORING_UNREGISTER_BUFFERS, NULL, 0))
 		wl_die_errno("io_uring_register(IORING_UNREGISTER_BUFFERS)");
 	t3 = wl_now_ns();
 	rel1 = vmstat("nr_foll_pin_released");

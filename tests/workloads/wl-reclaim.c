@@ -49,23 +49,18 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char usage[] =
-	"usage: wl-reclaim [options]\n"
-	"Create a KVM VM (an MMU notifier on this mm), fill anonymous pages,\n"
-	"push them to swap with MADV_PAGEOUT, count the swapped pages, read\n"
-	"them back and check them; print one JSON line. Needs active swap.\n"
-	"  --pages P             pages to fill and page out (default 256)\n"
-	"  --no-kvm              same work without the KVM subscriber\n";
+static const char usage[] = "usage: wl-reclaim [options]\n"
+			    "Create a KVM VM (an MMU notifier on this mm), fill anonymous pages,\n"
+			    "push them to swap with MADV_PAGEOUT, count the swapped pages, read\n"
+			    "them back and check them; print one JSON line. Needs active swap.\n"
+			    "  --pages P             pages to fill and page out (default 256)\n"
+			    "  --no-kvm              same work without the KVM subscriber\n";
 
 static void handle(int opt, const char *arg)
 {
 	switch (opt) {
-	case OPT_PAGES:
-		pages = wl_parse_ulong("pages", arg, 1, 1ul << 20);
-		break;
-	case OPT_NO_KVM:
-		use_kvm = 0;
-		break;
+	case OPT_PAGES: pages = wl_parse_ulong("pages", arg, 1, 1ul << 20); break;
+	case OPT_NO_KVM: use_kvm = 0; break;
 	}
 }
 
@@ -87,8 +82,7 @@ static unsigned long long swap_total_kb(void)
 }
 
 /* Count pages of [addr, addr + n pages) whose pagemap entry has bit. */
-static unsigned long count_pagemap(int pm, const char *addr, unsigned long n,
-				   uint64_t bit)
+static unsigned long count_pagemap(int pm, const char *addr, unsigned long n, uint64_t bit)
 {
 	long ps = wl_page_size();
 	unsigned long i, count = 0;
@@ -101,8 +95,7 @@ static unsigned long count_pagemap(int pm, const char *addr, unsigned long n,
 		if (!k) {
 			size_t want = (n - i < 512 ? n - i : 512) * sizeof(ent[0]);
 
-			if (pread(pm, ent, want, off + i * sizeof(ent[0])) !=
-			    (ssize_t)want)
+			if (pread(pm, ent, want, off + i * sizeof(ent[0])) != (ssize_t)want)
 				wl_die_errno("read /proc/self/pagemap");
 		}
 		if (ent[k] & bit)
@@ -209,8 +202,7 @@ int main(int argc, char **argv)
 	wl_json_end();
 
 	if (bad)
-		wl_die("%lu of %lu pages read back wrong after swap-in", bad,
-		       pages);
+		wl_die("%lu of %lu pages read back wrong after swap-in", bad, pages);
 	if (!swapped)
 		wl_die("MADV_PAGEOUT swapped out none of %lu pages", pages);
 	if (vm >= 0)

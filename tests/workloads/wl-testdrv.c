@@ -61,24 +61,16 @@ static const char usage[] =
 static void handle(int opt, const char *arg)
 {
 	switch (opt) {
-	case OPT_PAGES:
-		pages = wl_parse_ulong("pages", arg, 1, 1ul << 20);
-		break;
-	case OPT_ITERATIONS:
-		iterations = wl_parse_ulong("iterations", arg, 1, 10000000);
-		break;
-	case OPT_SLEEP_US:
-		config.sleep_us = wl_parse_ulong("sleep-us", arg, 0, 1000000);
-		break;
+	case OPT_PAGES: pages = wl_parse_ulong("pages", arg, 1, 1ul << 20); break;
+	case OPT_ITERATIONS: iterations = wl_parse_ulong("iterations", arg, 1, 10000000); break;
+	case OPT_SLEEP_US: config.sleep_us = wl_parse_ulong("sleep-us", arg, 0, 1000000); break;
 	case OPT_FENCE_WAIT_US:
 		config.fence_wait_us = wl_parse_ulong("fence-wait-us", arg, 0, 5000000);
 		break;
 	case OPT_PIN_PAGES:
 		config.pin_pages = wl_parse_ulong("pin-pages", arg, 0, 1ul << 20);
 		break;
-	case OPT_KVM:
-		with_kvm = true;
-		break;
+	case OPT_KVM: with_kvm = true; break;
 	}
 }
 
