@@ -144,14 +144,21 @@ void ntf_hist_print(FILE *out, const struct ntf_hist *h, enum ntf_unit unit)
 		return;
 	fprintf(out, "%24s : count    distribution\n", unit_names[unit]);
 	for (int i = first; i <= last; i++) {
-		unsigned long long low = ntf_hist_slot_low(i) / divs[unit];
-		unsigned long long high = ntf_hist_slot_high(i) / divs[unit];
+		/*
+		 * Slots are powers of two in ns; in us or ms their bounds are
+		 * not whole numbers, so they get a decimal rather than
+		 * truncated labels that would seem to overlap.
+		 */
+		double low = (double)ntf_hist_slot_low(i) / divs[unit];
+		double end = (double)(ntf_hist_slot_high(i) + 1) / divs[unit];
+		int prec = unit == NTF_UNIT_NS ? 0 : 1;
 
 		if (i == NTF_HIST_SLOTS - 1)
-			fprintf(out, "%11llu -> %-10s : %-8llu |", low, "inf",
+			fprintf(out, "%11.*f -> %-10s : %-8llu |", prec, low, "inf",
 				(unsigned long long)h->slots[i]);
 		else
-			fprintf(out, "%11llu -> %-10llu : %-8llu |", low, high,
+			fprintf(out, "%11.*f -> %-10.*f : %-8llu |", prec, low, prec,
+				unit == NTF_UNIT_NS ? end - 1 : end,
 				(unsigned long long)h->slots[i]);
 		print_stars(out, h->slots[i], max);
 		fputs("|\n", out);
