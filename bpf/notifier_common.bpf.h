@@ -38,8 +38,14 @@ struct {
 	__type(value, struct ntf_inflight);
 } inflight SEC(".maps");
 
+/*
+ * Per-CPU, so the hot path updates its own copy with plain stores: no
+ * atomic, no cache line bouncing between CPUs. Not preallocated: a key
+ * costs memory on every CPU, and most keys never occur.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 4096); /* resized by user space */
 	__type(key, struct ntf_hist_key);
 	__type(value, struct ntf_hist);
@@ -165,14 +171,19 @@ static __always_inline bool take_inflight(__u32 class, struct ntf_inflight *f)
 
 static __always_inline void fill_task(struct ntf_event *e)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 id = bpf_get_current_pid_tgid();
-	unsigned int pf = BPF_CORE_READ(task, flags);
+	struct task_struct *task;
+	unsigned int pf;
 
 	e->pid = (__u32)id;
 	e->tgid = id >> 32;
+	/* The rest only the stream carries: histograms keep none of it. */
+	if (!stream_events)
+		return;
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	task = bpf_get_current_task_btf();
+	pf = BPF_CORE_READ(task, flags);
 	if (pf & NTF_PF_KTHREAD) {
 		e->flags |= NTF_F_KTHREAD;
 		e->syscall_nr = -1;
@@ -185,19 +196,6 @@ static __always_inline void fill_task(struct ntf_event *e)
 		e->flags |= NTF_F_KSWAPD;
 	if (pf & NTF_PF_EXITING)
 		e->flags |= NTF_F_EXITING;
-}
-
-static __always_inline void update_max(__u64 *max, __u64 v)
-{
-	/* Bounded retries: a lost race only under-reports max by a hair. */
-	for (int i = 0; i < 4; i++) {
-		__u64 old = *max;
-
-		if (v <= old)
-			return;
-		if (__sync_val_compare_and_swap(max, old, v) == old)
-			return;
-	}
 }
 
 static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pages)
@@ -219,23 +217,27 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 			return;
 		}
 	}
-	__sync_fetch_and_add(&h->count, 1);
-	__sync_fetch_and_add(&h->sum_ns, e->latency_ns);
+	/*
+	 * This CPU's copy: no other CPU writes it. Only a program preempting
+	 * this one on the same CPU could race, and lose a count at most.
+	 */
+	h->count++;
+	h->sum_ns += e->latency_ns;
 	if (e->flags & NTF_F_FAILED)
-		__sync_fetch_and_add(&h->failures, 1);
+		h->failures++;
 	if (e->flags & NTF_F_NESTED)
-		__sync_fetch_and_add(&h->nested, 1);
+		h->nested++;
 	if ((e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END ||
 	     e->class == NTF_CLASS_CALLBACK) &&
 	    !(e->flags & (NTF_F_BLOCKABLE | NTF_F_BLOCKABLE_UNKNOWN)))
-		__sync_fetch_and_add(&h->nonblock, 1);
-	if (pages)
-		__sync_fetch_and_add(&h->pages, pages);
+		h->nonblock++;
+	h->pages += pages;
 	slot = log2_u64(e->latency_ns);
 	if (slot >= NTF_HIST_SLOTS)
 		slot = NTF_HIST_SLOTS - 1;
-	__sync_fetch_and_add(&h->slots[slot], 1);
-	update_max(&h->max_ns, e->latency_ns);
+	h->slots[slot]++;
+	if (e->latency_ns > h->max_ns)
+		h->max_ns = e->latency_ns;
 }
 
 static __always_inline void emit(struct ntf_event *e, __u64 pages)
@@ -259,9 +261,10 @@ static __always_inline void charge_unmap(__u64 ns, bool is_start)
 
 	if (!u)
 		return;
-	__sync_fetch_and_add(&u->notifier_ns, ns);
+	/* the slot is this thread's own: no other writer */
+	u->notifier_ns += ns;
 	if (is_start)
-		__sync_fetch_and_add(&u->notifier_calls, 1);
+		u->notifier_calls++;
 }
 
 /*

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "aggregate.h"
+#include "histogram.h"
 #include "ksyms.h"
 #include "notifier.skel.h"
 #include "subscribers.h"
@@ -207,21 +208,35 @@ static const char *process_comm(__u32 tgid, char *buf, size_t len)
 
 int ntf_read_hists(int hists_fd, struct ntf_agg *agg)
 {
-	char comm[NTF_COMM_LEN];
+	int ncpus = libbpf_num_possible_cpus();
 	struct ntf_hist_key key, next;
-	struct ntf_hist h;
+	char comm[NTF_COMM_LEN];
+	struct ntf_hist *percpu;
 	void *prev = NULL;
-	int err;
+	int err = 0;
 
+	if (ncpus < 0)
+		return ncpus;
+	/* A per-CPU map: one value a possible CPU, summed here. */
+	percpu = calloc(ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
 	while (!bpf_map_get_next_key(hists_fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(hists_fd, &next, &h)) {
-			err = ntf_agg_add_hist(agg, &next, &h,
+		if (!bpf_map_lookup_elem(hists_fd, &next, percpu)) {
+			struct ntf_hist sum = {};
+
+			for (int c = 0; c < ncpus; c++)
+				ntf_hist_merge(&sum, &percpu[c]);
+			err = ntf_agg_add_hist(agg, &next, &sum,
 					       process_comm(next.tgid, comm, sizeof(comm)));
 			if (err)
-				return err;
+				break;
 		}
 		key = next;
 		prev = &key;
 	}
-	return errno == ENOENT ? 0 : -errno;
+	if (!err && errno != ENOENT)
+		err = -errno;
+	free(percpu);
+	return err;
 }
