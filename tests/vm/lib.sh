@@ -39,12 +39,30 @@ ensure_pkgs() {
 		die "apt-get install ${missing[*]} failed"
 }
 
+# Which guest kernel: 6.1 (Debian 12, bookworm; the default) or 6.12
+# (Debian 13, trixie). Each script's --kernel overrides NTF_VM_KERNEL and
+# exports it, so the scripts it runs use the same kernel.
+NTF_VM_KERNEL=${NTF_VM_KERNEL:-6.1}
+
+# Sets NTF_VM_KERNEL and NTF_KCACHE, the kernel's own cache directory.
+# 6.1 keeps the top of the cache, where it always lived.
+select_vm_kernel() {
+	case "$1" in
+	6.1) NTF_KCACHE=$NTF_CACHE ;;
+	6.12) NTF_KCACHE=$NTF_CACHE/6.12 ;;
+	*) die "unknown kernel '$1' (6.1 or 6.12)" ;;
+	esac
+	NTF_VM_KERNEL=$1
+	export NTF_VM_KERNEL
+}
+select_vm_kernel "$NTF_VM_KERNEL"
+
 # Paths of the fetched kernel; valid once fetch-kernel.sh has succeeded.
 load_kernel_env() {
-	[ -f "$NTF_CACHE/kernel-version" ] ||
-		die "no fetched kernel in $NTF_CACHE (run tests/vm/fetch-kernel.sh)"
-	NTF_KVER=$(cat "$NTF_CACHE/kernel-version")
-	NTF_ROOT=$NTF_CACHE/root
+	[ -f "$NTF_KCACHE/kernel-version" ] ||
+		die "no fetched $NTF_VM_KERNEL kernel in $NTF_KCACHE (run tests/vm/fetch-kernel.sh --kernel $NTF_VM_KERNEL)"
+	NTF_KVER=$(cat "$NTF_KCACHE/kernel-version")
+	NTF_ROOT=$NTF_KCACHE/root
 	NTF_VMLINUZ=$NTF_ROOT/boot/vmlinuz-$NTF_KVER
 	NTF_MODDIR=$NTF_ROOT/lib/modules/$NTF_KVER
 	NTF_KDIR=$NTF_ROOT/usr/src/linux-headers-$NTF_KVER

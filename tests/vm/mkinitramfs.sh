@@ -7,11 +7,13 @@
 #
 # Usage: tests/vm/mkinitramfs.sh --out FILE --scenario FILE
 #            [--file SRC[:DEST]]... [--module NAME]... [--kmod FILE.ko]...
+#            [--kernel 6.1|6.12]
 #
 #   --file SRC[:DEST]  copy SRC to DEST (default /bin/<name>; a DEST ending
 #                      in / is a directory to put <name> in)
 #   --module NAME      also include this module and its dependencies
 #   --kmod FILE.ko     out-of-tree module, installed under extra/
+#   --kernel K         which fetched kernel (default: $NTF_VM_KERNEL, else 6.1)
 #
 # The kernel is the one tests/vm/fetch-kernel.sh left in the cache.
 set -euo pipefail
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--file) files+=("${2:?}"); shift 2 ;;
 	--module) modules+=("${2:?}"); shift 2 ;;
 	--kmod) kmods+=("${2:?}"); shift 2 ;;
+	--kernel) select_vm_kernel "${2:?}"; shift 2 ;;
 	-h|--help) usage ;;
 	*) die "unknown argument '$1'" ;;
 	esac
