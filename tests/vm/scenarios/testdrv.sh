@@ -2,8 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # Run the ntf_testdrv selftest; needs --file tests/kmod/testdrv-selftest.
-# Writes /results/testdrv-selftest.txt and the kernel log.
+# Writes /results/testdrv-selftest.txt and the kernel log. Exits 77 (skip)
+# when the host could not build the module for this kernel.
 
+if [ -f /etc/ntf-testdrv-unavailable ]; then
+	cp /etc/ntf-testdrv-unavailable "$NTF_RESULTS/testdrv-skipped.txt"
+	cat /etc/ntf-testdrv-unavailable
+	exit 77
+fi
 modprobe ntf_testdrv || exit 1
 i=0
 while [ ! -e /dev/ntf_testdrv ] && [ $i -lt 50 ]; do
