@@ -3,10 +3,13 @@
 # tests/run-all.sh counts these lines; sourced by the test scripts.
 
 NTF_FAILED=0
+# Prefix of every name, e.g. which kernel a suite that runs once per
+# kernel is testing; empty by default.
+NTF_TAP_PREFIX=${NTF_TAP_PREFIX:-}
 
-pass() { echo "ok - $1"; }
-fail() { echo "not ok - $1: $2"; NTF_FAILED=1; }
-skip() { echo "skip - $1: $2"; }
+pass() { echo "ok - $NTF_TAP_PREFIX$1"; }
+fail() { echo "not ok - $NTF_TAP_PREFIX$1: $2"; NTF_FAILED=1; }
+skip() { echo "skip - $NTF_TAP_PREFIX$1: $2"; }
 
 # check NAME WHY CMD...: ok when CMD succeeds.
 check() {

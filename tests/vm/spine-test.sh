@@ -2,16 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # The spine proven on a real kernel: builds the static tools and
-# workloads, boots Debian's 6.1 kernel with scenarios/spine.sh, and checks
-# what notifier saw against what each workload knows it caused.
+# workloads, boots a Debian kernel with scenarios/spine.sh, and checks
+# what notifier saw against what each workload knows it caused. The same
+# binaries serve every kernel (CO-RE).
 #
 # Usage: tests/vm/spine-test.sh [OUTDIR]   (NTF_CASES="a b" picks cases)
+#   NTF_VM_KERNEL=6.1|6.12   guest kernel (default 6.1); names of checks
+#                            on 6.12 start with "6.12: "
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
 . "$NTF_REPO/tests/lib/tap.sh"
+[ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-out=${1:-$NTF_REPO/build/vm/spine}
+if [ "$NTF_VM_KERNEL" = 6.1 ]; then
+	out=${1:-$NTF_REPO/build/vm/spine}
+else
+	out=${1:-$NTF_REPO/build/vm/spine-$NTF_VM_KERNEL}
+fi
 rm -rf "$out"
 mkdir -p "$out"
 
@@ -35,8 +43,8 @@ scenario=$out/scenario.sh
 	[ -n "${NTF_CASES:-}" ] && echo "NTF_CASES='$NTF_CASES'"
 	cat "$NTF_REPO/tests/vm/scenarios/spine.sh"
 } >"$scenario"
-"$NTF_REPO/tests/vm/run-vm.sh" --scenario "$scenario" --out "$out" \
-	--timeout "${NTF_VM_TIMEOUT:-1500}" "${files[@]}"
+"$NTF_REPO/tests/vm/run-vm.sh" --kernel "$NTF_VM_KERNEL" --scenario "$scenario" \
+	--out "$out" --timeout "${NTF_VM_TIMEOUT:-1500}" "${files[@]}"
 rc=$?
 check_eq "vm: scenario ran to the end" "$rc" 0
 [ "$rc" -eq 0 ] || { echo "console: $out/console.log" >&2; exit 1; }
@@ -109,6 +117,20 @@ kvm_case() {
 }
 
 for c in ${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe stream reclaim pin fence testdrv testdrv_fence}; do
+	# The test module is part of the test bed on 6.1; on other kernels
+	# the guest may say why it could not have it (build or load).
+	case " testdrv testdrv_fence " in
+	*" $c "*)
+		if [ -s "$out/testdrv.unavailable" ]; then
+			if [ "$NTF_VM_KERNEL" = 6.1 ]; then
+				fail "$c: test module" "$(cat "$out/testdrv.unavailable")"
+			else
+				skip "$c" "$(cat "$out/testdrv.unavailable")"
+			fi
+			continue
+		fi
+		;;
+	esac
 	case $c in
 	kvm_madvise | kvm_munmap | kvm_mprotect) kvm_case $c fentry ;;
 	kvm_kprobe) kvm_case $c kprobe ;;
@@ -146,7 +168,17 @@ for c in ${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe stream recl
 		pages=$(wl $c pages_pinned)
 		check_eq "$c: pinned pages = the workload's $pages" "$(proc $c pin pages)" "$pages"
 		check_eq "$c: one pin call per buffer" "$(proc $c pin count)" "$(wl $c buffers)"
-		check_eq "$c: unpinned pages = pinned pages" "$(proc $c unpin pages)" "$pages"
+		# 6.1's io_uring drops registered buffers with unpin_user_page();
+		# 6.12's with unpin_user_folio(folio, 1) per page (io_uring/rsrc.c,
+		# io_buffer_unmap()). Until the tracer probes that, 6.12 can only
+		# say why it does not check.
+		if [ "$NTF_VM_KERNEL" != 6.1 ] &&
+		   [ "$(trace $c '[.probes[] | select(.func == "unpin_user_folio" and .attached)] | length')" = 0 ]; then
+			skip "$c: unpinned pages = pinned pages" \
+				"io_uring on $NTF_VM_KERNEL unpins with unpin_user_folio(), which the tracer does not probe"
+		else
+			check_eq "$c: unpinned pages = pinned pages" "$(proc $c unpin pages)" "$pages"
+		fi
 		;;
 	fence)
 		ran $c || continue
