@@ -41,9 +41,11 @@ run_cli() {
 }
 
 run_vm() {
-	# The test bed itself (smoke, test module selftest), then the spine.
+	# The test bed itself (smoke, test module selftest, GPU modules), then
+	# the spine on 6.1 and, with the same binaries, on 6.12.
 	tests/vm/check.sh | grep -E '^(ok|not ok|skip) '
 	tests/vm/spine-test.sh "$top/build/vm/spine"
+	NTF_VM_KERNEL=6.12 tests/vm/spine-test.sh "$top/build/vm/spine-6.12"
 }
 
 results=$log/results.txt
