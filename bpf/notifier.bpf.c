@@ -292,6 +292,13 @@ UNPIN_PROBES(unpin_user_pages_dirty_lock, make_dirty ? npages : 0, struct page *
 	     unsigned long npages, bool make_dirty)
 UNPIN_PROBES(unpin_user_page_range_dirty_lock, npages, struct page *page, unsigned long npages,
 	     bool make_dirty)
+/*
+ * Folio variants (6.11 on): io_uring releases its buffers with
+ * unpin_user_folio(folio, 1) per page from 6.12. unpin_folios() drops one
+ * pin per folio, so its pages are counted as the folios it was given.
+ */
+UNPIN_PROBES(unpin_user_folio, npages, struct folio *folio, unsigned long npages)
+UNPIN_PROBES(unpin_folios, nfolios, struct folio **folios, unsigned long nfolios)
 
 /* ---- dma_fence_wait_timeout, or the dma_fence wait tracepoints ---- */
 

@@ -15,6 +15,11 @@ suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(unit cli vm)
 
 run_unit() {
+	if make -s format-check 2>"$log/format.txt"; then
+		echo "ok - format: every C file is as .clang-format makes it"
+	else
+		echo "not ok - format: $(cat "$log/format.txt")"
+	fi
 	make -s -C tests/unit OUT="$top/build/unit" all || { echo "not ok - unit: build"; return; }
 	for t in "$top"/build/unit/test_*; do
 		# cmocka's per-test lines: "[       OK ] name" / "[  FAILED  ] name"
@@ -38,6 +43,7 @@ run_cli() {
 		echo "not ok - cli: tests/cli/run.sh missing"
 	fi
 	tests/cli/socket.sh # notifierd's client socket, then a bounded fuzz run of its protocol
+	tests/cli/host-kernel.sh # what this machine's kernel allows, on a real KVM process
 }
 
 run_vm() {
@@ -45,7 +51,10 @@ run_vm() {
 	# the spine on 6.1 and, with the same binaries, on 6.12.
 	tests/vm/check.sh | grep -E '^(ok|not ok|skip) '
 	tests/vm/spine-test.sh "$top/build/vm/spine"
+	tests/vm/drivers-test.sh "$top/build/vm/drivers" # notifier probe with i915, amdgpu, nouveau
+	tests/vm/top-test.sh "$top/build/vm/top" # notifier-top's counts during the workloads
 	NTF_VM_KERNEL=6.12 tests/vm/spine-test.sh "$top/build/vm/spine-6.12"
+	NTF_VM_KERNEL=6.12 tests/vm/drivers-test.sh "$top/build/vm/drivers-6.12" # xe, amdgpu_hmm_*
 }
 
 results=$log/results.txt

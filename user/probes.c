@@ -51,6 +51,8 @@ const struct ntf_probe_point ntf_probe_points[] = {
 	UNPIN_POINT(unpin_user_pages),
 	UNPIN_POINT(unpin_user_pages_dirty_lock),
 	UNPIN_POINT(unpin_user_page_range_dirty_lock),
+	UNPIN_POINT(unpin_user_folio),
+	UNPIN_POINT(unpin_folios),
 	{ .id = "fence_wait",
 	  .func = "dma_fence_wait_timeout",
 	  .class = NTF_CLASS_FENCE_WAIT,

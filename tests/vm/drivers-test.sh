@@ -16,9 +16,12 @@ mkdir -p "$out"
 ensure_pkgs jq
 make -s -C "$NTF_REPO" static >&2 || die "make static failed"
 
-"$NTF_REPO/tests/vm/run-vm.sh" --scenario "$NTF_REPO/tests/vm/scenarios/probe-drivers.sh" \
-	--out "$out" --timeout 900 --file "$NTF_REPO/build/static/notifier" \
-	--module i915 --module amdgpu --module nouveau
+kernel=${NTF_VM_KERNEL:-6.1}
+[ "$kernel" = 6.1 ] || NTF_TAP_PREFIX="$kernel: "
+mods=(--module i915 --module amdgpu --module nouveau)
+[ "$kernel" = 6.1 ] || mods+=(--module xe)
+"$NTF_REPO/tests/vm/run-vm.sh" --kernel "$kernel" --scenario "$NTF_REPO/tests/vm/scenarios/probe-drivers.sh" \
+	--out "$out" --timeout 600 --file "$NTF_REPO/build/static/notifier" "${mods[@]}"
 rc=$?
 check_eq "drivers: scenario ran to the end" "$rc" 0
 [ "$rc" -eq 0 ] || exit 1
@@ -37,14 +40,24 @@ for m in i915 amdgpu nouveau; do
 done
 check_eq "drivers: i915's userptr callback by fentry" \
 	"$(sub_func probe.json i915_gem_userptr_invalidate mech)" fentry
-# 6.1 has amdgpu_mn.c's names; amdgpu_hmm.c's came in 6.3.
-check_eq "drivers: amdgpu gfx userptr callback by fentry" \
-	"$(sub_func probe.json amdgpu_mn_invalidate_gfx mech)" fentry
-check_eq "drivers: amdgpu hsa userptr callback by fentry" \
-	"$(sub_func probe.json amdgpu_mn_invalidate_hsa mech)" fentry
-check "drivers: amdgpu's 6.3 names reported absent, with the era" \
-	"$(sub_func probe.json amdgpu_hmm_invalidate_gfx absent)" \
-	grep -q "6.3 on" <<<"$(sub_func probe.json amdgpu_hmm_invalidate_gfx absent)"
+# amdgpu_mn.c's names up to 6.2; amdgpu_hmm.c's from 6.3.
+if [ "$kernel" = 6.1 ]; then
+	have=amdgpu_mn_invalidate gone=amdgpu_hmm_invalidate era="6.3 on"
+else
+	have=amdgpu_hmm_invalidate gone=amdgpu_mn_invalidate era="up to 6.2"
+	check "drivers: xe loaded" "$(cat "$out/modprobe.err" 2>/dev/null)" \
+		grep -q "^xe " "$out/modules.txt"
+	check_eq "drivers: xe's userptr callback by fentry" \
+		"$(sub_func probe.json vma_userptr_invalidate mech)" fentry
+	check_eq "drivers: -k: xe by kprobe" "$(sub_func probe-k.json vma_userptr_invalidate mech)" kprobe
+fi
+check_eq "drivers: amdgpu gfx userptr callback (${have}_gfx) by fentry" \
+	"$(sub_func probe.json ${have}_gfx mech)" fentry
+check_eq "drivers: amdgpu hsa userptr callback (${have}_hsa) by fentry" \
+	"$(sub_func probe.json ${have}_hsa mech)" fentry
+check "drivers: ${gone}_gfx reported absent, with its era" \
+	"$(sub_func probe.json ${gone}_gfx absent)" \
+	grep -q "$era" <<<"$(sub_func probe.json ${gone}_gfx absent)"
 check_eq "drivers: nouveau loaded but its SVM callback absent" \
 	"$(sub_func probe.json nouveau_svm_range_invalidate present)" false
 check "drivers: nouveau reported as built without SVM" \
@@ -57,7 +70,7 @@ check_eq "drivers: kvm by fentry" \
 check_eq "drivers: -k: i915 by kprobe" \
 	"$(sub_func probe-k.json i915_gem_userptr_invalidate mech)" kprobe
 check_eq "drivers: -k: amdgpu gfx by kprobe" \
-	"$(sub_func probe-k.json amdgpu_mn_invalidate_gfx mech)" kprobe
+	"$(sub_func probe-k.json ${have}_gfx mech)" kprobe
 check_eq "drivers: -k: inval_start by kprobe" \
 	"$(jq -r '.probes[] | select(.id == "inval_start") | .mech' "$out/probe-k.json")" kprobe
 exit $NTF_FAILED

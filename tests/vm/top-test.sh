@@ -26,7 +26,7 @@ for f in "$NTF_REPO"/build/static/notifier-top "$NTF_REPO"/build/static/notifier
 	files+=(--file "$f")
 done
 "$NTF_REPO/tests/vm/run-vm.sh" --scenario "$NTF_REPO/tests/vm/scenarios/top.sh" --out "$out" \
-	--timeout 900 "${files[@]}"
+	--timeout 600 "${files[@]}"
 rc=$?
 check_eq "top: scenario ran to the end" "$rc" 0
 [ "$rc" -eq 0 ] || exit 1

@@ -7,10 +7,11 @@
 
 R=$NTF_RESULTS
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
-for m in i915 amdgpu nouveau ntf_testdrv; do
+for m in i915 amdgpu nouveau xe ntf_testdrv; do
+	grep -q "/$m\.ko" "/lib/modules/$(uname -r)/modules.dep" || continue
 	modprobe $m 2>>"$R/modprobe.err" || echo "modprobe $m failed" >>"$R/modprobe.err"
 done
-grep -E '^(i915|amdgpu|nouveau|ntf_testdrv) ' /proc/modules >"$R/modules.txt"
+grep -E '^(i915|amdgpu|nouveau|xe|ntf_testdrv) ' /proc/modules >"$R/modules.txt"
 notifier probe -j >"$R/probe.json" 2>"$R/probe.err"
 echo $? >"$R/probe.rc"
 notifier probe -j -k >"$R/probe-k.json" 2>"$R/probe-k.err"

@@ -9,14 +9,14 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe stream reclaim pin fence testdrv testdrv_fence"}
+CASES=${NTF_CASES:-"kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
 uname -r >"$R/kernel.txt"
 # Without the test module the cases that need it are not run; the host
 # half reads the reason from testdrv.unavailable.
-TESTDRV_CASES="testdrv testdrv_fence"
+TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe hotplug"
 if [ -f /etc/ntf-testdrv-unavailable ]; then
 	cp /etc/ntf-testdrv-unavailable "$R/testdrv.unavailable"
 elif ! modprobe ntf_testdrv 2>"$R/testdrv.modprobe.err"; then
@@ -123,6 +123,24 @@ for c in $CASES; do
 		traced $c "notifier hist -j -P" wl-testdrv --sleep-us 150 --iterations 50 ;;
 	testdrv_fence)
 		traced $c "notifierd -j --no-pin" wl-testdrv --fence-wait-us 2000 --iterations 20 ;;
+	attrib)
+		traced $c "notifier hist -j -P" wl-testdrv --kvm --sleep-us 150 --iterations 40 ;;
+	attrib_kprobe)
+		traced $c "notifier hist -j -P -k" wl-testdrv --kvm --sleep-us 150 --iterations 40 ;;
+	hotplug)
+		# The test driver leaves and comes back while the daemon runs.
+		rmmod ntf_testdrv
+		tracer_start $c notifierd -j --no-pin -k || continue
+		modprobe ntf_testdrv
+		sleep 4
+		workload_held $c wl-testdrv --sleep-us 100 --iterations 30
+		workload_release $c
+		# kprobes (-k) let the module go; the daemon must notice.
+		rmmod ntf_testdrv
+		sleep 4
+		tracer_stop $c
+		modprobe ntf_testdrv
+		;;
 	*)
 		echo "unknown case $c" >&2
 		exit 2 ;;
