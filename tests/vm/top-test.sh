@@ -57,7 +57,7 @@ if ran kvm; then
 	check_eq "top kvm: callback events = 2 x $calls" \
 		"$(sum kvm '.class == "callback"' events)" $((calls * 2))
 	check "top kvm: the header says the probes are live" "" \
-		jq -se 'all(.[]; .feed == "live")' "$out/kvm.top.json"
+		jq -se 'all(.[]; .feed == "live")' "$out/kvm.top.json" >/dev/null
 fi
 if ran pin; then
 	pid=$(wl pin pid)
@@ -72,7 +72,7 @@ if ran fence; then
 		"$(sum fence ".pid == $pid" events)" "$(wl fence waits)"
 	check "top fence: the max of 50 ms waits is over 40 ms" "" \
 		jq -se --argjson p "$pid" '[.[].rows[] | select(.pid == $p) | .max_ns] | max > 40000000' \
-		"$out/fence.top.json"
+		"$out/fence.top.json" >/dev/null
 fi
 if ran reclaim; then
 	pid=$(wl reclaim pid)
@@ -83,7 +83,7 @@ fi
 if ran daemon; then
 	calls=$(wl daemon calls)
 	check "top daemon: read through notifierd's socket" "" \
-		jq -se 'all(.[]; .feed == "daemon")' "$out/daemon.top.json"
+		jq -se 'all(.[]; .feed == "daemon")' "$out/daemon.top.json" >/dev/null
 	check_eq "top daemon: inval_start events = $calls calls" \
 		"$(sum daemon '.class == "inval_start"' events)" "$calls"
 	check_eq "top daemon: notifierd exited 0 on SIGTERM" "$(cat "$out/daemon.rc")" 0
