@@ -54,54 +54,36 @@ static __always_inline int inval_exit(__u32 class, __u8 mech, long ret)
 	return 0;
 }
 
-SEC("fentry/__mmu_notifier_invalidate_range_start")
-int BPF_PROG(inval_start_fentry, struct mmu_notifier_range *range)
-{
-	return enter(NTF_CLASS_INVAL_START, (__u64)range, 0, 0, 0);
-}
+/*
+ * One quartet per invalidate function. RET is how each rung reads the
+ * return value: only _start has one (int); _end is void, and on 6.1 it has
+ * a second argument (only_end) that 6.6 dropped, but only range is read.
+ */
+#define INVAL_PROBES(name, fn, CLASS, FEXIT_RET, KRET_RET)              \
+	SEC("fentry/" #fn)                                              \
+	int BPF_PROG(name##_fentry, struct mmu_notifier_range *range)   \
+	{                                                               \
+		return enter(CLASS, (__u64)range, 0, 0, 0);             \
+	}                                                               \
+	SEC("fexit/" #fn)                                               \
+	int BPF_PROG(name##_fexit)                                      \
+	{                                                               \
+		return inval_exit(CLASS, NTF_MECH_FENTRY, FEXIT_RET);   \
+	}                                                               \
+	SEC("kprobe/" #fn)                                              \
+	int BPF_KPROBE(name##_kprobe, struct mmu_notifier_range *range) \
+	{                                                               \
+		return enter(CLASS, (__u64)range, 0, 0, 0);             \
+	}                                                               \
+	SEC("kretprobe/" #fn)                                           \
+	int BPF_KRETPROBE(name##_kretprobe)                             \
+	{                                                               \
+		return inval_exit(CLASS, NTF_MECH_KPROBE, KRET_RET);    \
+	}
 
-SEC("fexit/__mmu_notifier_invalidate_range_start")
-int BPF_PROG(inval_start_fexit)
-{
-	return inval_exit(NTF_CLASS_INVAL_START, NTF_MECH_FENTRY, (int)fexit_ret(ctx));
-}
-
-SEC("kprobe/__mmu_notifier_invalidate_range_start")
-int BPF_KPROBE(inval_start_kprobe, struct mmu_notifier_range *range)
-{
-	return enter(NTF_CLASS_INVAL_START, (__u64)range, 0, 0, 0);
-}
-
-SEC("kretprobe/__mmu_notifier_invalidate_range_start")
-int BPF_KRETPROBE(inval_start_kretprobe, int ret)
-{
-	return inval_exit(NTF_CLASS_INVAL_START, NTF_MECH_KPROBE, ret);
-}
-
-/* 6.1 has a second argument (only_end), 6.6 on does not; only range is read. */
-SEC("fentry/__mmu_notifier_invalidate_range_end")
-int BPF_PROG(inval_end_fentry, struct mmu_notifier_range *range)
-{
-	return enter(NTF_CLASS_INVAL_END, (__u64)range, 0, 0, 0);
-}
-
-SEC("fexit/__mmu_notifier_invalidate_range_end")
-int BPF_PROG(inval_end_fexit)
-{
-	return inval_exit(NTF_CLASS_INVAL_END, NTF_MECH_FENTRY, 0);
-}
-
-SEC("kprobe/__mmu_notifier_invalidate_range_end")
-int BPF_KPROBE(inval_end_kprobe, struct mmu_notifier_range *range)
-{
-	return enter(NTF_CLASS_INVAL_END, (__u64)range, 0, 0, 0);
-}
-
-SEC("kretprobe/__mmu_notifier_invalidate_range_end")
-int BPF_KRETPROBE(inval_end_kretprobe)
-{
-	return inval_exit(NTF_CLASS_INVAL_END, NTF_MECH_KPROBE, 0);
-}
+INVAL_PROBES(inval_start, __mmu_notifier_invalidate_range_start, NTF_CLASS_INVAL_START,
+	     (int)fexit_ret(ctx), (int)PT_REGS_RC(ctx))
+INVAL_PROBES(inval_end, __mmu_notifier_invalidate_range_end, NTF_CLASS_INVAL_END, 0, 0)
 
 /* ---- try_to_unmap_one ---- */
 
