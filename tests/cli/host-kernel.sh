@@ -14,6 +14,8 @@ NOTIFIER=$top/build/notifier
 make -s -C "$top/tests/workloads" OUT="$top/build/workloads" >&2 || exit 1
 WL=$top/build/workloads/wl-kvm
 tmp=$(mktemp -d)
+# jq_true ARGS...: jq -e's verdict as an exit status, its output kept out of the test lines.
+jq_true() { jq -e "$@" >/dev/null; }
 trap 'rm -rf "$tmp"' EXIT
 
 # The doctor: bad names are usage errors that list the known ones.
@@ -41,7 +43,7 @@ if [ "$(id -u)" -eq 0 ]; then
 		"$(jq '.subscribers | length' "$tmp/probe.json")" \
 		"$(grep -cE '^\s*(CB|CB_ERA)\(|\.driver = "' "$top/user/subscribers.c")"
 	check "probe: every absent callback says why" "" \
-		jq -e '[.subscribers[] | select(.present | not) | .why.absent] | all' "$tmp/probe.json" >/dev/null
+		jq_true '[.subscribers[] | select(.present | not) | .why.absent] | all' "$tmp/probe.json"
 fi
 
 if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/kvm ]; then

@@ -44,6 +44,8 @@ ran() {
 	return 1
 }
 wl() { jq -r ".$2" "$out/$1.wl.json"; }
+# jq_true ARGS...: jq -e's verdict as an exit status, its output kept out of the test lines.
+jq_true() { jq -e "$@" >/dev/null; }
 # sum CASE JQ-FILTER-OF-ROWS FIELD: FIELD added over every interval's matching rows.
 sum() { jq -s "[.[].rows[] | select($2) | .$3] | add // 0" "$out/$1.top.json"; }
 
@@ -57,7 +59,7 @@ if ran kvm; then
 	check_eq "top kvm: callback events = 2 x $calls" \
 		"$(sum kvm '.class == "callback"' events)" $((calls * 2))
 	check "top kvm: the header says the probes are live" "" \
-		jq -se 'all(.[]; .feed == "live")' "$out/kvm.top.json" >/dev/null
+		jq_true -s 'all(.[]; .feed == "live")' "$out/kvm.top.json"
 fi
 if ran pin; then
 	pid=$(wl pin pid)
@@ -71,8 +73,8 @@ if ran fence; then
 	check_eq "top fence: waits of the workload = $(wl fence waits)" \
 		"$(sum fence ".pid == $pid" events)" "$(wl fence waits)"
 	check "top fence: the max of 50 ms waits is over 40 ms" "" \
-		jq -se --argjson p "$pid" '[.[].rows[] | select(.pid == $p) | .max_ns] | max > 40000000' \
-		"$out/fence.top.json" >/dev/null
+		jq_true -s --argjson p "$pid" '[.[].rows[] | select(.pid == $p) | .max_ns] | max > 40000000' \
+		"$out/fence.top.json"
 fi
 if ran reclaim; then
 	pid=$(wl reclaim pid)
@@ -83,7 +85,7 @@ fi
 if ran daemon; then
 	calls=$(wl daemon calls)
 	check "top daemon: read through notifierd's socket" "" \
-		jq -se 'all(.[]; .feed == "daemon")' "$out/daemon.top.json" >/dev/null
+		jq_true -s 'all(.[]; .feed == "daemon")' "$out/daemon.top.json"
 	check_eq "top daemon: inval_start events = $calls calls" \
 		"$(sum daemon '.class == "inval_start"' events)" "$calls"
 	check_eq "top daemon: notifierd exited 0 on SIGTERM" "$(cat "$out/daemon.rc")" 0
