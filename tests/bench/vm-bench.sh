@@ -11,6 +11,10 @@ ROUNDS=${ROUNDS:-5}
 WL="wl-kvm --op madvise --iterations 2000 --pages 16"
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
+# One VM held for the run: no run toggles KVM's static key in __schedule
+# (text patching that has crashed the emulated guest).
+wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
+KVM_KEEPER=$!
 
 wait_ready() {
 	i=0
@@ -51,4 +55,6 @@ wait_ready "$R/hist-example.txt"
 wl-kvm --op munmap --iterations 200 --pages 64 >/dev/null
 kill -INT $t
 wait $t
+kill -TERM $KVM_KEEPER 2>/dev/null
+wait $KVM_KEEPER
 exit 0

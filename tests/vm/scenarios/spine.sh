@@ -14,6 +14,12 @@ CASES=${NTF_CASES:-"kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe stream reclai
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
 uname -r >"$R/kernel.txt"
+# KVM's first VM turns on a static key in __schedule (preempt notifiers) and
+# its last VM turns it off: text patching on a live vCPU, which has crashed
+# the emulated guest (an int3 oops in __schedule, soft lockups). One VM held
+# for the whole run keeps every later VM from patching that text.
+wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
+KVM_KEEPER=$!
 # Without the test module the cases that need it are not run; the host
 # half reads the reason from testdrv.unavailable.
 TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe hotplug"
@@ -147,4 +153,6 @@ for c in $CASES; do
 	esac
 done
 dmesg >"$R/dmesg.txt"
+kill -TERM $KVM_KEEPER 2>/dev/null
+wait $KVM_KEEPER
 exit 0

@@ -9,6 +9,13 @@ R=$NTF_RESULTS
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
 
+# KVM's first VM turns on a static key in __schedule (preempt notifiers) and
+# its last VM turns it off: text patching on a live vCPU, which has crashed
+# the emulated guest (an int3 oops in __schedule, soft lockups). One VM held
+# for the whole run keeps every later VM from patching that text.
+wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
+KVM_KEEPER=$!
+
 # top_around NAME "TOP ARGS" WORKLOAD...: top runs before, during and one
 # second after the held workload, so its last interval has every event.
 top_around() {
@@ -63,4 +70,6 @@ top_around daemon "-v class" wl-kvm --op madvise --iterations 150 --pages 16
 kill -TERM $d
 wait $d
 echo $? >"$R/daemon.rc"
+kill -TERM $KVM_KEEPER 2>/dev/null
+wait $KVM_KEEPER
 exit 0
