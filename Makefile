@@ -31,7 +31,7 @@ BINS := $(OUT)/notifier $(OUT)/notifierd $(if $(wildcard user/notifier-top.c),$(
 
 all: $(BINS)
 
-$(OUT) $(OUT)/obj $(OUT)/sobj $(OUT)/static:
+$(OUT) $(OUT)/obj $(OUT)/static:
 	mkdir -p $@
 
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(OUT)
@@ -43,9 +43,6 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 SKELS := $(OUT)/notifier.skel.h $(OUT)/subscriber.skel.h
 
 $(OUT)/obj/%.o: user/%.c $(SKELS) $(wildcard user/*.h) bpf/notifier.h | $(OUT)/obj
-	$(CC) $(CFLAGS) -c $< -o $@
-
-$(OUT)/sobj/%.o: user/%.c $(SKELS) $(wildcard user/*.h) bpf/notifier.h | $(OUT)/sobj
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/libnotifier.a: $(LIB_OBJS)

@@ -92,7 +92,7 @@ static int tracing_prog_loads(const struct btf *btf, const char *name, __u32 kin
 	return 0;
 }
 
-static bool kernel_has_kprobes(void)
+bool ntf_kernel_has_kprobes(void)
 {
 	/* libbpf uses the kprobe PMU, or kprobe_events in tracefs without it. */
 	return !access("/sys/bus/event_source/devices/kprobe/type", F_OK) ||
@@ -178,7 +178,7 @@ static void set_autoload(struct bpf_object *obj, const struct ntf_probe_point *p
 int ntf_ladder_choose(struct bpf_object *obj, struct ntf_probe_state *states,
 		      const struct ntf_ladder_opts *opts)
 {
-	bool have_kprobes = kernel_has_kprobes();
+	bool have_kprobes = ntf_kernel_has_kprobes();
 	struct btf *btf = btf__load_vmlinux_btf();
 	int err;
 

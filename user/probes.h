@@ -58,6 +58,9 @@ int ntf_ladder_choose(struct bpf_object *obj, struct ntf_probe_state *states,
 int ntf_ladder_attach(struct bpf_object *obj, struct ntf_probe_state *states);
 void ntf_ladder_detach(struct ntf_probe_state *states);
 
+/* Whether libbpf can place kprobes here (kprobe PMU or kprobe_events). */
+bool ntf_kernel_has_kprobes(void);
+
 void ntf_ladder_report(FILE *out, const struct ntf_probe_state *states);
 void ntf_ladder_report_one(FILE *out, const struct ntf_probe_state *st);
 

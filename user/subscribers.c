@@ -78,13 +78,6 @@ struct ntf_subscribers {
 	bool scanned;
 };
 
-static bool kernel_has_kprobes(void)
-{
-	return !access("/sys/bus/event_source/devices/kprobe/type", F_OK) ||
-	       !access("/sys/kernel/tracing/kprobe_events", F_OK) ||
-	       !access("/sys/kernel/debug/tracing/kprobe_events", F_OK);
-}
-
 int ntf_subscribers_new(const struct ntf_subscribers_opts *opts, struct ntf_subscribers **out)
 {
 	struct ntf_subscribers *subs = calloc(1, sizeof(*subs));
@@ -403,7 +396,7 @@ int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
 	} else {
 		attach_rung(subs, pending, &npending, NTF_MECH_FENTRY);
 	}
-	if (npending && !subs->opts.no_kprobe && kernel_has_kprobes()) {
+	if (npending && !subs->opts.no_kprobe && ntf_kernel_has_kprobes()) {
 		attach_rung(subs, pending, &npending, NTF_MECH_KPROBE);
 	} else {
 		for (unsigned int i = 0; i < npending; i++)
