@@ -144,6 +144,25 @@ enum ntf_cb_kind {
 	NTF_CB_INT = 0, /* ops->invalidate_range_start: 0 or -EAGAIN */
 	NTF_CB_BOOL, /* interval ops->invalidate: false when it could not */
 	NTF_CB_VOID, /* ops->invalidate_range_end */
+	/*
+	 * ops->arch_invalidate_secondary_tlbs (invalidate_range before 6.6):
+	 * (mn, mm, start, end), no range struct, so found but not traced.
+	 */
+	NTF_CB_TLB,
+};
+
+/*
+ * Subscriber discovery (bpf/discover.bpf.c): the callbacks that live
+ * subscriptions of any mm point at, keyed by the function's address.
+ */
+#define NTF_DISCOVER_MAX 256
+
+struct ntf_discovered {
+	__u32 kind; /* enum ntf_cb_kind: which ops field pointed here */
+	__u32 tgid; /* a process subscribed with it (the first one met) */
+	__u64 subscriptions; /* registrations pointing here, over all mms */
+	__u64 mms; /* address spaces with at least one */
+	__u64 last_mm; /* private: the mm counted last, so each counts once */
 };
 
 /* In-kernel aggregation key. tgid is 0 when per-process keys are off. */

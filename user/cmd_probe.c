@@ -70,11 +70,15 @@ static void unknown_driver(const char *driver)
 	char names[1024] = "";
 	size_t used = 0;
 
-	for (unsigned int i = 0; i < ntf_known_callback_count && used < sizeof(names); i++) {
-		if (ntf_subscriber_id(ntf_known_callbacks[i].driver) != i + 1)
+	for (__u32 id = 1; used < sizeof(names); id++) {
+		const char *name = ntf_subscriber_name(NULL, id);
+
+		if (id >= ntf_subscriber_first_discovered() && !strcmp(name, "unknown"))
+			break;
+		if (ntf_subscriber_id(name) != id)
 			continue; /* list each driver once */
 		used += snprintf(names + used, sizeof(names) - used, "%s%s", used ? ", " : "",
-				 ntf_known_callbacks[i].driver);
+				 name);
 	}
 	ntf_usage_error("unknown driver '%s' (known: %s)", driver, names);
 }
@@ -106,11 +110,13 @@ int cmd_probe(int argc, char **argv)
 		ntf_usage_error("unexpected argument '%s'", argv[optind]);
 	if (only_probe && !find_point(only_probe))
 		unknown_probe(only_probe);
-	if (only_driver && !ntf_subscriber_id(only_driver))
-		unknown_driver(only_driver);
-
 	if (ntf_start_tracer(&topts, true, &t))
 		return NTF_EXIT_RUNTIME;
+	/* after the scan: a driver discovery found here is a known one too */
+	if (only_driver && !ntf_subscriber_id(only_driver)) {
+		tracer__free(t);
+		unknown_driver(only_driver);
+	}
 	probes = tracer__probes(t);
 	subs = tracer__subscribers(t);
 	core = tracer__core_live(t);
@@ -145,6 +151,7 @@ int cmd_probe(int argc, char **argv)
 		json_object_set_new(root, "core_live", json_boolean(core));
 		json_object_set_new(root, "probes", sel);
 		json_object_set_new(root, "subscribers", cbs);
+		json_object_set_new(root, "discovery", ntf_subscribers_discovery_json(subs));
 		json_dumpf(root, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		json_decref(root);

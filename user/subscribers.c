@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <bpf/libbpf.h>
+#include "discover.h"
 #include "ksyms.h"
 #include "names.h"
 #include "subscriber.skel.h"
@@ -59,7 +59,28 @@ const struct ntf_callback_def ntf_known_callbacks[] = {
 const unsigned int ntf_known_callback_count =
 	sizeof(ntf_known_callbacks) / sizeof(ntf_known_callbacks[0]);
 
-#define MAX_SUBS (sizeof(ntf_known_callbacks) / sizeof(ntf_known_callbacks[0]))
+#define KNOWN (sizeof(ntf_known_callbacks) / sizeof(ntf_known_callbacks[0]))
+#define MAX_SUBS (KNOWN + NTF_MAX_DISCOVERED)
+
+/*
+ * Names of discovered ids in this process, by id - KNOWN - 1: set where
+ * discovery runs and where a daemon's client learns them.
+ */
+static char discovered_names[NTF_MAX_DISCOVERED][NTF_DRIVER_LEN];
+
+/* A callback discovery found: the def the table would have had. */
+struct discovered_def {
+	struct ntf_callback_def def;
+	char driver[NTF_DRIVER_LEN];
+	char func[128];
+	char module[64];
+};
+
+/* An address the iterator reported, and which subscriber it is (-1: none). */
+struct seen_addr {
+	__u64 addr;
+	int index;
+};
 
 /* One loaded subscriber object and the callbacks its slots serve. */
 struct sub_obj {
@@ -73,9 +94,16 @@ struct sub_obj {
 struct ntf_subscribers {
 	struct ntf_subscribers_opts opts;
 	struct ntf_subscriber subs[MAX_SUBS];
+	unsigned int nsubs; /* the table's, then the discovered */
+	struct discovered_def ddefs[NTF_MAX_DISCOVERED];
 	struct sub_obj *objs;
 	char *modules; /* names in /proc/modules at the last scan */
 	bool scanned;
+	struct ntf_discovery *disc;
+	char disc_why[NTF_REASON_LEN]; /* why discovery is off, or what it lost */
+	/* addresses already resolved, so kallsyms is read only for new ones */
+	struct seen_addr seen[NTF_DISCOVER_MAX];
+	unsigned int nseen;
 };
 
 int ntf_subscribers_new(const struct ntf_subscribers_opts *opts, struct ntf_subscribers **out)
@@ -85,10 +113,15 @@ int ntf_subscribers_new(const struct ntf_subscribers_opts *opts, struct ntf_subs
 	if (!subs)
 		return -ENOMEM;
 	subs->opts = *opts;
-	for (unsigned int i = 0; i < MAX_SUBS; i++) {
+	for (unsigned int i = 0; i < KNOWN; i++) {
 		subs->subs[i].id = i + 1;
 		subs->subs[i].def = &ntf_known_callbacks[i];
 	}
+	subs->nsubs = KNOWN;
+	if (opts->no_discovery)
+		snprintf(subs->disc_why, sizeof(subs->disc_why), "disabled by option");
+	else
+		ntf_discovery_new(&subs->disc, subs->disc_why, sizeof(subs->disc_why));
 	*out = subs;
 	return 0;
 }
@@ -112,6 +145,7 @@ void ntf_subscribers_free(struct ntf_subscribers *subs)
 		free_obj(subs->objs);
 		subs->objs = next;
 	}
+	ntf_discovery_free(subs->disc);
 	free(subs->modules);
 	free(subs);
 }
@@ -330,24 +364,13 @@ static void detach_sub(struct ntf_subscribers *subs, unsigned int index)
 	subs->subs[index].attached = false;
 }
 
-int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
+/* The table's callbacks against kallsyms and the live modules. */
+static void scan_table(struct ntf_subscribers *subs, const struct ntf_ksyms *ks, FILE *out,
+		       unsigned int *pending, unsigned int *npending)
 {
-	unsigned int pending[MAX_SUBS], npending = 0, live = 0;
-	struct ntf_ksyms *ks;
-	char *modules = read_module_names();
+	const char *modules = subs->modules;
 
-	if (!modules)
-		return -ENOMEM;
-	if (subs->scanned && subs->modules && !strcmp(modules, subs->modules)) {
-		free(modules);
-		goto count;
-	}
-	free(subs->modules);
-	subs->modules = modules;
-	ks = ntf_ksyms_load(subs->opts.kallsyms_path);
-	if (!ks)
-		return -errno ? -errno : -ENOENT;
-	for (unsigned int i = 0; i < MAX_SUBS; i++) {
+	for (unsigned int i = 0; i < KNOWN; i++) {
 		struct ntf_subscriber *s = &subs->subs[i];
 		const struct ntf_ksym *sym = ntf_ksyms_by_name(ks, s->def->func);
 
@@ -376,19 +399,184 @@ int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
 		}
 		snprintf(s->module, sizeof(s->module), "%s", sym->module ? sym->module : "");
 		s->absent[0] = '\0';
-		if (!s->present && subs->scanned && out)
-			fprintf(out, "notifier: %s appeared (%s%s%s)\n", s->def->driver,
-				s->def->func, sym->module ? " in " : "",
-				sym->module ? sym->module : "");
+		if (!s->present && subs->scanned)
+			s->news = "appeared";
 		s->present = true;
 		if (!s->attached) {
 			memset(s->why, 0, sizeof(s->why));
-			pending[npending++] = i;
+			pending[(*npending)++] = i;
 		}
 	}
-	ntf_ksyms_free(ks);
-	subs->scanned = true;
+}
 
+/* Discovered callbacks whose module left: their addresses mean nothing now. */
+static void scan_discovered_modules(struct ntf_subscribers *subs, FILE *out)
+{
+	for (unsigned int i = KNOWN; i < subs->nsubs; i++) {
+		struct ntf_subscriber *s = &subs->subs[i];
+
+		if (!s->present || !s->module[0] || module_live(subs->modules, s->module))
+			continue;
+		if (s->attached && out)
+			fprintf(out, "notifier: %s left (%s is gone); detached\n", s->def->driver,
+				s->def->func);
+		if (s->attached)
+			detach_sub(subs, i);
+		s->present = false;
+		snprintf(s->absent, sizeof(s->absent), "module %s not loaded", s->module);
+	}
+}
+
+/*
+ * What users call a discovered callback: its module ("nvidia_uvm"), or for
+ * one built in, the first word of its symbol; "_end"/"_tlb" for the other
+ * callbacks of a classic subscriber, and ".2", ".3"... when a module has
+ * several of a kind.
+ */
+static void name_discovered(const struct ntf_subscribers *subs, const struct ntf_ksym *sym,
+			    __u32 kind, char *name)
+{
+	const char *suffix = kind == NTF_CB_VOID ? "_end" : kind == NTF_CB_TLB ? "_tlb" : "";
+	char base[NTF_DRIVER_LEN];
+	int len = sym->module ? (int)strlen(sym->module) : (int)strcspn(sym->name, "_");
+
+	if (len > (int)(NTF_DRIVER_LEN - 1 - strlen(suffix) - 3))
+		len = NTF_DRIVER_LEN - 1 - strlen(suffix) - 3; /* room for ".NN" */
+	snprintf(base, sizeof(base), "%.*s%s", len, sym->module ? sym->module : sym->name, suffix);
+	snprintf(name, NTF_DRIVER_LEN, "%s", base);
+	/* base leaves room for the suffix: a truncated name would be a bug */
+	for (unsigned int n = 2; ntf_subscriber_id(name) && n < 100; n++)
+		if (snprintf(name, NTF_DRIVER_LEN, "%s.%u", base, n) >= NTF_DRIVER_LEN)
+			break;
+	(void)subs;
+}
+
+/*
+ * Which subscriber a callback address is, adding a discovered one when no
+ * table entry has its symbol. Returns the index, -1 for an address that is
+ * no function start (hidden by kptr_restrict), -2 to ask again next scan.
+ */
+static int resolve_callback(struct ntf_subscribers *subs, struct ntf_ksyms **ks,
+			    const struct ntf_found_callback *f, unsigned int *pending,
+			    unsigned int *npending)
+{
+	const struct ntf_ksym *sym;
+	struct discovered_def *dd;
+	struct ntf_subscriber *s;
+	unsigned int i;
+
+	if (!*ks && !(*ks = ntf_ksyms_load(subs->opts.kallsyms_path)))
+		return -2;
+	sym = ntf_ksyms_by_addr(*ks, f->addr);
+	if (!sym || sym->addr != f->addr)
+		return -1;
+	if (sym->module && !module_live(subs->modules, sym->module))
+		return -2; /* its module is still loading */
+	for (i = 0; i < KNOWN; i++)
+		if (!strcmp(ntf_known_callbacks[i].func, sym->name))
+			return i;
+	for (i = KNOWN; i < subs->nsubs; i++) {
+		s = &subs->subs[i];
+		if (strcmp(s->def->func, sym->name) ||
+		    strcmp(s->module, sym->module ? sym->module : ""))
+			continue;
+		if (!s->present) {
+			s->present = true;
+			s->absent[0] = '\0';
+			s->news = "appeared again";
+			if (s->def->kind != NTF_CB_TLB) {
+				memset(s->why, 0, sizeof(s->why));
+				pending[(*npending)++] = i;
+			}
+		}
+		return i;
+	}
+	if (subs->nsubs == MAX_SUBS) {
+		snprintf(subs->disc_why, sizeof(subs->disc_why),
+			 "more than %u callbacks discovered: %s and later ones not attributed",
+			 NTF_MAX_DISCOVERED, sym->name);
+		return -1;
+	}
+	i = subs->nsubs++;
+	dd = &subs->ddefs[i - KNOWN];
+	s = &subs->subs[i];
+	snprintf(dd->func, sizeof(dd->func), "%s", sym->name);
+	snprintf(dd->module, sizeof(dd->module), "%s", sym->module ? sym->module : "");
+	name_discovered(subs, sym, f->d.kind, dd->driver);
+	dd->def = (struct ntf_callback_def){ .driver = dd->driver,
+					     .func = dd->func,
+					     .module = dd->module,
+					     .kind = f->d.kind,
+					     .needs = "a live subscription" };
+	memcpy(discovered_names[i - KNOWN], dd->driver, NTF_DRIVER_LEN);
+	s->id = i + 1;
+	s->def = &dd->def;
+	s->discovered = true;
+	s->present = true;
+	memcpy(s->module, dd->module, sizeof(s->module));
+	if (subs->scanned)
+		s->news = "discovered";
+	if (f->d.kind == NTF_CB_TLB) {
+		/* the slots read a range struct, which this callback is not given */
+		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++)
+			snprintf(s->why[m], NTF_REASON_LEN,
+				 "not traced: a secondary-TLB callback gets (mm, start, end), "
+				 "no range");
+		return i;
+	}
+	pending[(*npending)++] = i;
+	return i;
+}
+
+/* One discovery pass: counts what every callback serves, adds the new ones. */
+static void discover(struct ntf_subscribers *subs, struct ntf_ksyms **ks, unsigned int *pending,
+		     unsigned int *npending)
+{
+	static struct ntf_found_callback found[NTF_DISCOVER_MAX];
+	__u64 dropped = 0;
+	int n;
+
+	if (!subs->disc)
+		return;
+	n = ntf_discovery_run(subs->disc, found, NTF_DISCOVER_MAX, &dropped);
+	if (n < 0) {
+		snprintf(subs->disc_why, sizeof(subs->disc_why), "the iterator failed: %s",
+			 strerror(-n));
+		return;
+	}
+	for (unsigned int i = 0; i < subs->nsubs; i++) {
+		subs->subs[i].subscriptions = 0;
+		subs->subs[i].mms = 0;
+		subs->subs[i].seen_tgid = 0;
+	}
+	for (int k = 0; k < n; k++) {
+		const struct ntf_found_callback *f = &found[k];
+		int index = -2;
+
+		for (unsigned int j = 0; j < subs->nseen; j++)
+			if (subs->seen[j].addr == f->addr)
+				index = subs->seen[j].index;
+		if (index == -2) {
+			index = resolve_callback(subs, ks, f, pending, npending);
+			if (index != -2 && subs->nseen < NTF_DISCOVER_MAX)
+				subs->seen[subs->nseen++] = (struct seen_addr){ f->addr, index };
+		}
+		if (index < 0)
+			continue;
+		subs->subs[index].subscriptions += f->d.subscriptions;
+		subs->subs[index].mms += f->d.mms;
+		subs->subs[index].seen_tgid = f->d.tgid;
+	}
+	if (dropped)
+		snprintf(subs->disc_why, sizeof(subs->disc_why),
+			 "%llu callbacks did not fit the discovery map",
+			 (unsigned long long)dropped);
+}
+
+/* The attach ladder for the pending callbacks, rung by rung. */
+static void attach_pending(struct ntf_subscribers *subs, unsigned int *pending,
+			   unsigned int npending)
+{
 	if (subs->opts.no_fentry) {
 		for (unsigned int i = 0; i < npending; i++)
 			snprintf(subs->subs[pending[i]].why[NTF_MECH_FENTRY], NTF_REASON_LEN,
@@ -412,21 +600,70 @@ int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
 			continue;
 		attach_rung(subs, &one, &n, NTF_MECH_TRACEPOINT);
 	}
-count:
-	for (unsigned int i = 0; i < MAX_SUBS; i++)
+}
+
+/*
+ * Says what the scan found, once the ladder has run: a workload waiting
+ * for the news can rely on the callback being traced (or on why not).
+ */
+static void announce(struct ntf_subscribers *subs, FILE *out)
+{
+	for (unsigned int i = 0; i < subs->nsubs; i++) {
+		struct ntf_subscriber *s = &subs->subs[i];
+		const char *why = "";
+
+		if (!s->news)
+			continue;
+		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX && !s->attached; m++)
+			if (s->why[m][0])
+				why = s->why[m];
+		if (out)
+			fprintf(out, "notifier: %s %s (%s%s%s); %s%s\n", s->def->driver, s->news,
+				s->def->func, s->module[0] ? " in " : "", s->module,
+				s->attached ? "attached by " : "not attached: ",
+				s->attached ? ntf_mech_name(s->mech) : why);
+		s->news = NULL;
+	}
+}
+
+int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
+{
+	unsigned int pending[MAX_SUBS], npending = 0, live = 0;
+	struct ntf_ksyms *ks = NULL;
+	char *modules = read_module_names();
+
+	if (!modules)
+		return -ENOMEM;
+	if (!subs->scanned || !subs->modules || strcmp(modules, subs->modules)) {
+		free(subs->modules);
+		subs->modules = modules;
+		ks = ntf_ksyms_load(subs->opts.kallsyms_path);
+		if (!ks)
+			return -errno ? -errno : -ENOENT;
+		scan_table(subs, ks, out, pending, &npending);
+		scan_discovered_modules(subs, out);
+		subs->nseen = 0; /* an address a module left may be another's now */
+		subs->scanned = true;
+	} else {
+		free(modules);
+	}
+	discover(subs, &ks, pending, &npending);
+	ntf_ksyms_free(ks);
+	attach_pending(subs, pending, npending);
+	announce(subs, out);
+	for (unsigned int i = 0; i < subs->nsubs; i++)
 		live += subs->subs[i].attached;
 	return live;
 }
 
 unsigned int ntf_subscribers_count(const struct ntf_subscribers *subs)
 {
-	(void)subs;
-	return MAX_SUBS;
+	return subs->nsubs;
 }
 
 const struct ntf_subscriber *ntf_subscriber_at(const struct ntf_subscribers *subs, unsigned int i)
 {
-	return i < MAX_SUBS ? &subs->subs[i] : NULL;
+	return i < subs->nsubs ? &subs->subs[i] : NULL;
 }
 
 const char *ntf_subscriber_name(const struct ntf_subscribers *subs, __u32 id)
@@ -434,32 +671,66 @@ const char *ntf_subscriber_name(const struct ntf_subscribers *subs, __u32 id)
 	(void)subs;
 	if (!id)
 		return "chain";
-	if (id <= MAX_SUBS)
+	if (id <= KNOWN)
 		return ntf_known_callbacks[id - 1].driver;
+	if (id <= MAX_SUBS && discovered_names[id - KNOWN - 1][0])
+		return discovered_names[id - KNOWN - 1];
 	return "unknown";
+}
+
+int ntf_subscriber_name_set(__u32 id, const char *driver)
+{
+	if (id <= KNOWN || id > MAX_SUBS)
+		return -EINVAL;
+	snprintf(discovered_names[id - KNOWN - 1], NTF_DRIVER_LEN, "%s", driver);
+	return 0;
+}
+
+__u32 ntf_subscriber_first_discovered(void)
+{
+	return KNOWN + 1;
 }
 
 __u32 ntf_subscriber_id(const char *driver)
 {
-	for (unsigned int i = 0; i < MAX_SUBS; i++)
+	for (unsigned int i = 0; i < KNOWN; i++)
 		if (!strcmp(ntf_known_callbacks[i].driver, driver))
 			return i + 1;
+	for (unsigned int i = 0; i < NTF_MAX_DISCOVERED; i++)
+		if (!strcmp(discovered_names[i], driver))
+			return KNOWN + 1 + i;
 	return 0;
+}
+
+const char *ntf_subscribers_discovery_why(const struct ntf_subscribers *subs)
+{
+	return subs->disc_why;
 }
 
 void ntf_subscribers_report(FILE *out, const struct ntf_subscribers *subs, bool all,
 			    const char *driver)
 {
-	for (unsigned int i = 0; i < MAX_SUBS; i++) {
+	for (unsigned int i = 0; i < subs->nsubs; i++) {
 		const struct ntf_subscriber *s = &subs->subs[i];
 
 		if ((!s->present && !all) || (driver && strcmp(driver, s->def->driver)))
 			continue;
-		fprintf(out, "  %-12s %-10s %s%s%s%s\n", s->def->driver,
+		fprintf(out, "  %-12s %-10s %s%s%s%s%s\n", s->def->driver,
 			s->attached ? ntf_mech_name(s->mech) : "-", s->def->func,
-			s->module[0] ? " [" : "", s->module, s->module[0] ? "]" : "");
+			s->module[0] ? " [" : "", s->module, s->module[0] ? "]" : "",
+			s->discovered ? " (discovered)" : "");
 		if (!s->present) {
 			fprintf(out, "  %-12s   %s\n", "", s->absent);
+			continue;
+		}
+		if (s->subscriptions)
+			fprintf(out,
+				"  %-12s   subscribed: %llu registration%s in %llu process%s\n", "",
+				(unsigned long long)s->subscriptions,
+				s->subscriptions == 1 ? "" : "s", (unsigned long long)s->mms,
+				s->mms == 1 ? "" : "es");
+		if (s->def->kind == NTF_CB_TLB) {
+			fprintf(out, "  %-12s   %s\n", "", s->why[NTF_MECH_FENTRY]);
 			continue;
 		}
 		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
@@ -469,13 +740,21 @@ void ntf_subscribers_report(FILE *out, const struct ntf_subscribers *subs, bool 
 				fprintf(out, "  %-12s   %s: %s\n", "", ntf_mech_name(m), s->why[m]);
 		}
 	}
+	if (driver)
+		return;
+	if (subs->disc && !subs->disc_why[0])
+		fprintf(out, "  subscriber discovery: live subscriptions walked by iter/task\n");
+	else if (subs->disc)
+		fprintf(out, "  subscriber discovery: %s\n", subs->disc_why);
+	else
+		fprintf(out, "  subscriber discovery off: %s\n", subs->disc_why);
 }
 
 json_t *ntf_subscribers_json(const struct ntf_subscribers *subs)
 {
 	json_t *arr = json_array();
 
-	for (unsigned int i = 0; i < MAX_SUBS; i++) {
+	for (unsigned int i = 0; i < subs->nsubs; i++) {
 		const struct ntf_subscriber *s = &subs->subs[i];
 		json_t *why = json_object();
 
@@ -484,12 +763,20 @@ json_t *ntf_subscribers_json(const struct ntf_subscribers *subs)
 				json_object_set_new(why, ntf_mech_name(m), json_string(s->why[m]));
 		if (!s->present && s->absent[0])
 			json_object_set_new(why, "absent", json_string(s->absent));
-		json_array_append_new(
-			arr,
-			json_pack("{sI ss ss ss sb sb ss so}", "id", (json_int_t)s->id, "driver",
-				  s->def->driver, "func", s->def->func, "module", s->module,
-				  "present", s->present, "attached", s->attached, "mech",
-				  s->attached ? ntf_mech_name(s->mech) : "none", "why", why));
+		json_array_append_new(arr, json_pack("{sI ss ss ss sb sb sb ss sI sI so}", "id",
+						     (json_int_t)s->id, "driver", s->def->driver,
+						     "func", s->def->func, "module", s->module,
+						     "discovered", s->discovered, "present",
+						     s->present, "attached", s->attached, "mech",
+						     s->attached ? ntf_mech_name(s->mech) : "none",
+						     "subscriptions", (json_int_t)s->subscriptions,
+						     "processes", (json_int_t)s->mms, "why", why));
 	}
 	return arr;
+}
+
+json_t *ntf_subscribers_discovery_json(const struct ntf_subscribers *subs)
+{
+	return json_pack("{sb ss}", "live", subs->disc && !subs->disc_why[0], "why",
+			 subs->disc_why);
 }

@@ -30,15 +30,25 @@ struct ntf_callback_def {
 extern const struct ntf_callback_def ntf_known_callbacks[];
 extern const unsigned int ntf_known_callback_count;
 
+/* Room for callbacks found by discovery beside the table's. */
+#define NTF_MAX_DISCOVERED 64
+/* Discovered driver names: the module's, at most this long with the NUL. */
+#define NTF_DRIVER_LEN 24
+
 struct ntf_subscriber {
 	__u32 id; /* in events and keys; 1.. */
 	const struct ntf_callback_def *def;
+	bool discovered; /* found through live subscriptions, not in the table */
 	bool present; /* in kallsyms now */
 	char module[64]; /* where kallsyms found it; "" for vmlinux */
 	char absent[NTF_REASON_LEN]; /* why it is not here, when not present */
 	bool attached;
 	unsigned int mech;
 	char why[NTF_MECH_MAX][NTF_REASON_LEN];
+	/* what the last discovery pass saw point at it: 0 when none did */
+	__u64 subscriptions, mms;
+	__u32 seen_tgid;
+	const char *news; /* private: what the next rescan's report says happened */
 };
 
 struct ntf_subscribers_opts {
@@ -50,6 +60,7 @@ struct ntf_subscribers_opts {
 	/* the main object's maps, shared */
 	int inflight_fd, hists_fd, counters_fd, events_fd;
 	const char *kallsyms_path; /* NULL: /proc/kallsyms */
+	bool no_discovery; /* the table only: no walking of live subscriptions */
 };
 
 struct ntf_subscribers;
@@ -65,14 +76,30 @@ void ntf_subscribers_free(struct ntf_subscribers *subs);
 int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out);
 unsigned int ntf_subscribers_count(const struct ntf_subscribers *subs);
 const struct ntf_subscriber *ntf_subscriber_at(const struct ntf_subscribers *subs, unsigned int i);
-/* The id of a driver name ("kvm", "i915"...), or 0 when no callback has it. */
+/*
+ * The id of a driver name ("kvm", "i915", or one discovery named), or 0
+ * when no callback has it.
+ */
 __u32 ntf_subscriber_id(const char *driver);
 /* Name of a subscriber id for reports: "kvm", or "chain" for 0. */
 const char *ntf_subscriber_name(const struct ntf_subscribers *subs, __u32 id);
+/*
+ * Names the subscriber ids past the table's are known by in this process:
+ * discovery sets them where it runs, a client sets those its daemon sends.
+ * Returns -EINVAL for an id outside the discovered range.
+ */
+int ntf_subscriber_name_set(__u32 id, const char *driver);
+/* The first id discovery gives: ids below it are the table's. */
+__u32 ntf_subscriber_first_discovered(void);
+
+/* Why discovery is off here ("" when it runs), and callbacks it could not keep. */
+const char *ntf_subscribers_discovery_why(const struct ntf_subscribers *subs);
 
 /* all: also the known callbacks this kernel lacks, with why; driver: only its own. */
 void ntf_subscribers_report(FILE *out, const struct ntf_subscribers *subs, bool all,
 			    const char *driver);
 json_t *ntf_subscribers_json(const struct ntf_subscribers *subs);
+/* {"live": bool, "why": what stops or limits it} */
+json_t *ntf_subscribers_discovery_json(const struct ntf_subscribers *subs);
 
 #endif

@@ -7,7 +7,9 @@
  * the caller's memory. Their invalidate callback does what real drivers do
  * there: take the driver lock and bump the sequence, then (configurably)
  * sleep, wait on a dma_fence, or refuse a non-blockable range. Pages may be
- * long-term pinned at registration like a userptr BO that is bound.
+ * long-term pinned at registration like a userptr BO that is bound. Other
+ * flavours subscribe through callbacks no tracer table lists: the same
+ * interval notifier behind another function, or a classic mmu_notifier.
  *
  * Never to be shipped: it exists only for the project's VM tests.
  */
@@ -45,6 +47,8 @@ struct ntf_file;
 
 struct ntf_range {
 	struct mmu_interval_notifier notifier;
+	struct mmu_notifier mn;		/* the classic flavour's instead */
+	bool classic;
 	struct ntf_file *file;
 	/*
 	 * The "driver lock": held while the sequence is bumped in
@@ -72,6 +76,8 @@ struct ntf_file {
 	atomic64_t fence_waits;
 	atomic64_t pinned_pages;
 	atomic64_t total_sleep_ns;
+	atomic64_t range_ends;
+	atomic64_t unlisted_calls;
 };
 
 struct ntf_fence {
@@ -141,15 +147,29 @@ static void ntf_fence_wait(struct ntf_file *nf, u32 wait_us)
 	dma_fence_put(&f->base);
 }
 
-static bool ntf_invalidate(struct mmu_interval_notifier *mni,
-			   const struct mmu_notifier_range *range,
-			   unsigned long cur_seq)
+/* What a driver does once the GPU's use of the range must end. */
+static void ntf_driver_work(struct ntf_file *nf)
+{
+	u32 sleep_us = READ_ONCE(nf->cfg.sleep_us);
+	u32 fence_us = READ_ONCE(nf->cfg.fence_wait_us);
+
+	if (sleep_us) {
+		u64 t0 = ktime_get_ns();
+
+		usleep_range(sleep_us, sleep_us + sleep_us / 8 + 1);
+		atomic64_add(ktime_get_ns() - t0, &nf->total_sleep_ns);
+	}
+	if (fence_us)
+		ntf_fence_wait(nf, fence_us);
+}
+
+static bool ntf_range_invalidate(struct mmu_interval_notifier *mni,
+				 const struct mmu_notifier_range *range,
+				 unsigned long cur_seq)
 {
 	struct ntf_range *r = container_of(mni, struct ntf_range, notifier);
 	struct ntf_file *nf = r->file;
 	bool blockable = mmu_notifier_range_blockable(range);
-	u32 sleep_us = READ_ONCE(nf->cfg.sleep_us);
-	u32 fence_us = READ_ONCE(nf->cfg.fence_wait_us);
 
 	if (!blockable && READ_ONCE(nf->cfg.refuse_nonblock))
 		goto refuse;
@@ -162,17 +182,8 @@ static bool ntf_invalidate(struct mmu_interval_notifier *mni,
 	mutex_unlock(&r->lock);
 
 	atomic64_inc(&nf->invalidates);
-	if (!blockable)
-		return true;
-
-	if (sleep_us) {
-		u64 t0 = ktime_get_ns();
-
-		usleep_range(sleep_us, sleep_us + sleep_us / 8 + 1);
-		atomic64_add(ktime_get_ns() - t0, &nf->total_sleep_ns);
-	}
-	if (fence_us)
-		ntf_fence_wait(nf, fence_us);
+	if (blockable)
+		ntf_driver_work(nf);
 	return true;
 
 refuse:
@@ -180,8 +191,64 @@ refuse:
 	return false;
 }
 
+/* The callback the tracer's table knows by name. */
+static bool ntf_invalidate(struct mmu_interval_notifier *mni,
+			   const struct mmu_notifier_range *range,
+			   unsigned long cur_seq)
+{
+	return ntf_range_invalidate(mni, range, cur_seq);
+}
+
+/* The same work behind a name no table lists; counted apart. */
+static bool ntf_unlisted_invalidate(struct mmu_interval_notifier *mni,
+				    const struct mmu_notifier_range *range,
+				    unsigned long cur_seq)
+{
+	struct ntf_range *r = container_of(mni, struct ntf_range, notifier);
+
+	atomic64_inc(&r->file->unlisted_calls);
+	return ntf_range_invalidate(mni, range, cur_seq);
+}
+
 static const struct mmu_interval_notifier_ops ntf_mni_ops = {
 	.invalidate = ntf_invalidate,
+};
+
+static const struct mmu_interval_notifier_ops ntf_unlisted_ops = {
+	.invalidate = ntf_unlisted_invalidate,
+};
+
+/* A classic subscriber sees every invalidation of the mm, as KVM does. */
+static int ntf_classic_range_start(struct mmu_notifier *mn,
+				   const struct mmu_notifier_range *range)
+{
+	struct ntf_range *r = container_of(mn, struct ntf_range, mn);
+	struct ntf_file *nf = r->file;
+
+	if (!mmu_notifier_range_blockable(range)) {
+		if (READ_ONCE(nf->cfg.refuse_nonblock)) {
+			atomic64_inc(&nf->refusals);
+			return -EAGAIN;
+		}
+		atomic64_inc(&nf->invalidates);
+		return 0;
+	}
+	atomic64_inc(&nf->invalidates);
+	ntf_driver_work(nf);
+	return 0;
+}
+
+static void ntf_classic_range_end(struct mmu_notifier *mn,
+				  const struct mmu_notifier_range *range)
+{
+	struct ntf_range *r = container_of(mn, struct ntf_range, mn);
+
+	atomic64_inc(&r->file->range_ends);
+}
+
+static const struct mmu_notifier_ops ntf_classic_ops = {
+	.invalidate_range_start = ntf_classic_range_start,
+	.invalidate_range_end = ntf_classic_range_end,
 };
 
 /*
@@ -231,7 +298,10 @@ err_free:
 static void ntf_range_destroy(struct ntf_range *r)
 {
 	/* Waits for running invalidate callbacks to return. */
-	mmu_interval_notifier_remove(&r->notifier);
+	if (r->classic)
+		mmu_notifier_unregister(&r->mn, r->mn.mm);
+	else
+		mmu_interval_notifier_remove(&r->notifier);
 	if (r->npinned) {
 		unpin_user_pages_dirty_lock(r->pages, r->npinned, true);
 		atomic64_sub(r->npinned, &r->file->pinned_pages);
@@ -245,7 +315,7 @@ static long ntf_ioctl_register(struct ntf_file *nf, void __user *argp)
 {
 	struct ntf_testdrv_register reg;
 	struct ntf_range *r;
-	unsigned int npages;
+	unsigned int npages, flavour;
 	int ret, idx;
 
 	if (copy_from_user(&reg, argp, sizeof(reg)))
@@ -258,6 +328,7 @@ static long ntf_ioctl_register(struct ntf_file *nf, void __user *argp)
 
 	mutex_lock(&nf->lock);
 	npages = nf->cfg.pin_pages;
+	flavour = nf->cfg.flavour;
 	if (nf->nr_ranges == NTF_TESTDRV_MAX_RANGES) {
 		ret = -ENOSPC;
 		goto out_unlock;
@@ -276,8 +347,16 @@ static long ntf_ioctl_register(struct ntf_file *nf, void __user *argp)
 	r->file = nf;
 	mutex_init(&r->lock);
 
-	ret = mmu_interval_notifier_insert(&r->notifier, current->mm,
-					   reg.addr, reg.len, &ntf_mni_ops);
+	if (flavour == NTF_TESTDRV_CLASSIC) {
+		r->classic = true;
+		r->mn.ops = &ntf_classic_ops;
+		ret = mmu_notifier_register(&r->mn, current->mm);
+	} else {
+		ret = mmu_interval_notifier_insert(&r->notifier, current->mm,
+						   reg.addr, reg.len,
+						   flavour == NTF_TESTDRV_UNLISTED ?
+						   &ntf_unlisted_ops : &ntf_mni_ops);
+	}
 	if (ret) {
 		mutex_destroy(&r->lock);
 		kfree(r);
@@ -309,7 +388,9 @@ static long ntf_ioctl_config(struct ntf_file *nf, void __user *argp)
 	/* Keep a misconfigured test from stalling the guest for minutes. */
 	if (cfg.sleep_us > USEC_PER_SEC ||
 	    cfg.fence_wait_us > 10 * USEC_PER_SEC ||
-	    cfg.pin_pages > NTF_MAX_PIN_PAGES)
+	    cfg.pin_pages > NTF_MAX_PIN_PAGES ||
+	    cfg.flavour > NTF_TESTDRV_CLASSIC ||
+	    (cfg.flavour == NTF_TESTDRV_CLASSIC && cfg.pin_pages))
 		return -EINVAL;
 
 	mutex_lock(&nf->lock);
@@ -317,6 +398,7 @@ static long ntf_ioctl_config(struct ntf_file *nf, void __user *argp)
 	WRITE_ONCE(nf->cfg.fence_wait_us, cfg.fence_wait_us);
 	WRITE_ONCE(nf->cfg.refuse_nonblock, cfg.refuse_nonblock);
 	WRITE_ONCE(nf->cfg.pin_pages, cfg.pin_pages);
+	WRITE_ONCE(nf->cfg.flavour, cfg.flavour);
 	mutex_unlock(&nf->lock);
 	return 0;
 }
@@ -329,6 +411,8 @@ static long ntf_ioctl_stats(struct ntf_file *nf, void __user *argp)
 		.fence_waits = atomic64_read(&nf->fence_waits),
 		.pinned_pages = atomic64_read(&nf->pinned_pages),
 		.total_sleep_ns = atomic64_read(&nf->total_sleep_ns),
+		.range_ends = atomic64_read(&nf->range_ends),
+		.unlisted_calls = atomic64_read(&nf->unlisted_calls),
 	};
 
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;

@@ -36,8 +36,23 @@ struct ntf_testdrv_register {
 };
 
 /*
+ * How a REGISTER subscribes. INTERVAL is the driver the tracer's table of
+ * callbacks knows (ntf_invalidate). The other two stand in for a driver it
+ * has never heard of, which only discovery through the live subscriptions
+ * can find: the same interval notifier behind another callback
+ * (ntf_unlisted_invalidate), or a classic mmu_notifier on the whole mm
+ * (ntf_classic_range_start/_end), as KVM and IOMMU drivers register.
+ */
+enum ntf_testdrv_flavour {
+	NTF_TESTDRV_INTERVAL = 0,
+	NTF_TESTDRV_UNLISTED = 1,
+	NTF_TESTDRV_CLASSIC = 2,
+};
+
+/*
  * NTF_TESTDRV_IOC_CONFIG: how later invalidations (and registrations, for
- * pin_pages) behave. Takes effect immediately for all ranges of the file.
+ * pin_pages and flavour) behave. Takes effect immediately for all ranges
+ * of the file.
  *
  * sleep_us:        usleep_range() this long in each blockable invalidate.
  * fence_wait_us:   if non-zero, each blockable invalidate creates a
@@ -46,20 +61,26 @@ struct ntf_testdrv_register {
  *                  dma_fence_wait_timeout(), after the sleep.
  * refuse_nonblock: return false from invalidate when the range is not
  *                  blockable (OOM reaper), as drivers that must sleep do.
- * pin_pages:       pages pinned by each later REGISTER (0: none).
+ * pin_pages:       pages pinned by each later REGISTER (0: none; not
+ *                  with the classic flavour).
+ * flavour:         enum ntf_testdrv_flavour of each later REGISTER. A
+ *                  classic subscription sees every invalidation of the mm
+ *                  and sleeps in each blockable range_start.
  */
 struct ntf_testdrv_config {
 	__u32 sleep_us;
 	__u32 fence_wait_us;
 	__u32 refuse_nonblock;
 	__u32 pin_pages;
+	__u32 flavour;
 };
 
 /*
  * NTF_TESTDRV_IOC_STATS: counters of this file since it was opened.
  *
- * invalidates:    invalidate callbacks that returned true.
- * refusals:       invalidate callbacks that returned false.
+ * invalidates:    invalidate callbacks that returned true (for classic
+ *                 subscriptions: range_start calls that returned 0).
+ * refusals:       invalidate callbacks that returned false (or -EAGAIN).
  * fence_waits:    dma_fence waits done inside invalidate.
  * pinned_pages:   pages currently pinned by this file.
  * total_sleep_ns: time measured around the usleep_range() calls only
@@ -71,6 +92,8 @@ struct ntf_testdrv_stats {
 	__u64 fence_waits;
 	__u64 pinned_pages;
 	__u64 total_sleep_ns;
+	__u64 range_ends; /* classic range_end calls */
+	__u64 unlisted_calls; /* calls of the unlisted flavour's callback */
 };
 
 #define NTF_TESTDRV_IOC_MAGIC	0xB7

@@ -148,10 +148,32 @@ attrib_case() {
 	check_eq "$c: no callback failed" "$(( $(cb "$c" kvm failures) + $(cb "$c" testdrv failures) ))" 0
 }
 
-for c in ${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug}; do
+# A driver no table lists, found through the live subscriptions of its mm:
+# attributed by its module's name with the counts and time it really took.
+discover_case() {
+	local c=$1 want_mech=$2 drv=ntf_testdrv calls probe=$out/$1.probe.json
+
+	ran "$c" || return 1
+	calls=$(wl "$c" calls)
+	check "$c: the tracer said it discovered the driver" \
+		"$(grep -m2 -e discovered -e 'no discovery' "$out/$c.trace.err" | tr '\n' ' ')" \
+		grep -q "^notifier: $drv discovered" "$out/$c.trace.err"
+	check_eq "$c: $drv callback attached via $want_mech" "$(sub_mech "$c" $drv)" "$want_mech"
+	check_eq "$c: $drv callbacks = $calls calls" "$(cb "$c" $drv count)" "$calls"
+	check_range "$c: $drv callback p50 in 2^17..2^19 ns (its 150 us sleep)" \
+		"$(cb "$c" $drv p50_ns)" 131072 524287
+	check_eq "$c: the doctor marks it discovered" \
+		"$(jq -r "[.subscribers[] | select(.driver == \"$drv\") | .discovered] | all" <"$probe")" true
+	check_eq "$c: the doctor saw one subscribed process" \
+		"$(jq -r ".subscribers[] | select(.driver == \"$drv\") | .processes" <"$probe")" 1
+	check_eq "$c: discovery was live" "$(jq -r .discovery.live <"$probe")" true
+	return 0
+}
+
+for c in ${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic}; do
 	# The test module is part of the test bed on 6.1; on other kernels
 	# the guest may say why it could not have it (build or load).
-	case " testdrv testdrv_fence attrib attrib_kprobe hotplug " in
+	case " testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic " in
 	*" $c "*)
 		if [ -s "$out/testdrv.unavailable" ]; then
 			if [ "$NTF_VM_KERNEL" = 6.1 ]; then
@@ -247,6 +269,35 @@ for c in ${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe stream recl
 		;;
 	attrib) attrib_case $c fentry ;;
 	attrib_kprobe) attrib_case $c kprobe ;;
+	discover)
+		discover_case $c fentry || continue
+		check_eq "$c: the callback discovered is the unlisted one" \
+			"$(trace $c '.subscribers[] | select(.driver == "ntf_testdrv") | .func')" \
+			ntf_unlisted_invalidate
+		check_eq "$c: the driver's own count of it agrees" "$(wl $c unlisted_calls)" \
+			"$(wl $c calls)"
+		check_eq "$c: kvm beside it still attributed: $(wl $c calls) calls" \
+			"$(cb $c kvm count)" "$(wl $c calls)"
+		check_eq "$c: kvm's subscription, in the table, is not rediscovered" \
+			"$(trace $c '[.subscribers[] | select(.func == "kvm_mmu_notifier_invalidate_range_start")] | length')" 1
+		;;
+	discover_classic)
+		discover_case $c kprobe || continue
+		calls=$(wl $c calls)
+		check_eq "$c: range_start discovered as ntf_testdrv" \
+			"$(trace $c '.subscribers[] | select(.driver == "ntf_testdrv") | .func')" \
+			ntf_classic_range_start
+		check_eq "$c: range_end discovered as ntf_testdrv_end" \
+			"$(trace $c '.subscribers[] | select(.driver == "ntf_testdrv_end") | .func')" \
+			ntf_classic_range_end
+		check_eq "$c: ntf_testdrv_end callbacks = $calls calls" \
+			"$(cb $c ntf_testdrv_end count)" "$calls"
+		check_eq "$c: the driver's own counts agree" \
+			"$(wl $c invalidates) $(wl $c range_ends)" "$calls $calls"
+		check "$c: range_end is quick beside range_start's sleep" \
+			"end p50 $(cb $c ntf_testdrv_end p50_ns) ns, start p50 $(cb $c ntf_testdrv p50_ns) ns" \
+			[ "$(cb $c ntf_testdrv_end p50_ns)" -lt "$(cb $c ntf_testdrv p50_ns)" ]
+		;;
 	hotplug)
 		ran $c || continue
 		check "$c: the daemon said the driver appeared" "$(tail -n3 "$out/$c.trace.err" | tr '\n' ' ')" \

@@ -22,6 +22,8 @@ bool wl_hold;
 
 /* Blocked from parse time, so a signal sent early waits for sigwait(). */
 static sigset_t hold_signals;
+static sigset_t start_signals;
+static bool wait_usr1;
 
 void wl_init(const char *name, const char *usage)
 {
@@ -116,6 +118,12 @@ void wl_parse_args(int argc, char **argv, const struct option *longopts,
 			sigaddset(&hold_signals, SIGINT);
 			sigprocmask(SIG_BLOCK, &hold_signals, NULL);
 			break;
+		case WL_OPT_WAIT_USR1:
+			wait_usr1 = true;
+			sigemptyset(&start_signals);
+			sigaddset(&start_signals, SIGUSR1);
+			sigprocmask(SIG_BLOCK, &start_signals, NULL);
+			break;
 		case ':': wl_usage_error("option '%s' needs an argument", argv[optind - 1]);
 		case '?': wl_usage_error("unknown option '%s'", argv[optind - 1]);
 		default: handle(c, optarg);
@@ -146,8 +154,14 @@ void wl_sleep_ms(unsigned long ms)
 
 void wl_pause_before(void)
 {
+	int sig;
+
 	if (wl_pause_before_ms)
 		wl_sleep_ms(wl_pause_before_ms);
+	if (!wait_usr1)
+		return;
+	fprintf(stderr, "%s: ready, waiting for SIGUSR1\n", wl_name);
+	sigwait(&start_signals, &sig);
 }
 
 long wl_page_size(void)

@@ -16,14 +16,16 @@ enum {
 	WL_OPT_HELP = 'h',
 	WL_OPT_PAUSE = 0x100,
 	WL_OPT_HOLD,
+	WL_OPT_WAIT_USR1,
 	WL_OPT_FIRST_PRIVATE = 0x200,
 };
 
 #define WL_COMMON_LONGOPTS                                                    \
 	{ "help", no_argument, NULL, WL_OPT_HELP },                           \
 		{ "pause-before-ms", required_argument, NULL, WL_OPT_PAUSE }, \
+		{ "hold", no_argument, NULL, WL_OPT_HOLD },                   \
 	{                                                                     \
-		"hold", no_argument, NULL, WL_OPT_HOLD                        \
+		"wait-usr1", no_argument, NULL, WL_OPT_WAIT_USR1              \
 	}
 
 #define WL_COMMON_USAGE                                                          \
@@ -31,6 +33,8 @@ enum {
 	"  --hold                after the report, wait for SIGTERM or SIGINT\n" \
 	"                        before exiting (a tracer can stop before the\n" \
 	"                        exit's own invalidations)\n"                    \
+	"  --wait-usr1           before the work, say 'ready' on stderr and\n"   \
+	"                        wait for SIGUSR1 (a tracer can first attach)\n" \
 	"  -h, --help            show this help\n"
 
 /* Set once by wl_init(): program name for messages, usage text for --help. */
@@ -53,8 +57,9 @@ void wl_parse_args(int argc, char **argv, const struct option *longopts,
 unsigned long wl_parse_ulong(const char *opt, const char *arg, unsigned long min,
 			     unsigned long max);
 
-/* --pause-before-ms as parsed by wl_parse_args(). */
+/* --pause-before-ms and --wait-usr1 as parsed by wl_parse_args(). */
 extern unsigned long wl_pause_before_ms;
+/* Sleeps the pause, then waits for SIGUSR1 if asked to. */
 void wl_pause_before(void);
 
 /*

@@ -10,10 +10,13 @@
  * Without --kvm the driver is the only subscriber, so the notifier's
  * latency is the driver's; with it KVM subscribes too, and each madvise
  * calls both, which is what per-subscriber attribution must tell apart.
+ * --flavour subscribes through a callback no tracer table lists instead,
+ * which only subscriber discovery can attribute.
  */
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -33,6 +36,13 @@ enum {
 	OPT_FENCE_WAIT_US,
 	OPT_PIN_PAGES,
 	OPT_KVM,
+	OPT_FLAVOUR,
+};
+
+static const char *const flavours[] = {
+	[NTF_TESTDRV_INTERVAL] = "interval",
+	[NTF_TESTDRV_UNLISTED] = "unlisted",
+	[NTF_TESTDRV_CLASSIC] = "classic",
 };
 
 static const struct option longopts[] = {
@@ -42,6 +52,7 @@ static const struct option longopts[] = {
 	{ "fence-wait-us", required_argument, NULL, OPT_FENCE_WAIT_US },
 	{ "pin-pages", required_argument, NULL, OPT_PIN_PAGES },
 	{ "kvm", no_argument, NULL, OPT_KVM },
+	{ "flavour", required_argument, NULL, OPT_FLAVOUR },
 	WL_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -56,7 +67,10 @@ static const char usage[] =
 	"  --sleep-us US         the driver's invalidate sleeps US (default 0)\n"
 	"  --fence-wait-us US    ... and waits on a dma_fence signalled after US\n"
 	"  --pin-pages N         the driver pins N pages of the range\n"
-	"  --kvm                 also create a KVM VM: two subscribers on the mm\n";
+	"  --kvm                 also create a KVM VM: two subscribers on the mm\n"
+	"  --flavour F           interval (default: ntf_invalidate), unlisted (the\n"
+	"                        same behind ntf_unlisted_invalidate) or classic (a\n"
+	"                        classic mmu_notifier: ntf_classic_range_start/_end)\n";
 
 static void handle(int opt, const char *arg)
 {
@@ -71,6 +85,13 @@ static void handle(int opt, const char *arg)
 		config.pin_pages = wl_parse_ulong("pin-pages", arg, 0, 1ul << 20);
 		break;
 	case OPT_KVM: with_kvm = true; break;
+	case OPT_FLAVOUR:
+		for (config.flavour = 0; config.flavour < 3; config.flavour++)
+			if (!strcmp(arg, flavours[config.flavour]))
+				break;
+		if (config.flavour == 3)
+			wl_usage_error("--flavour: '%s' is not interval, unlisted or classic", arg);
+		break;
 	}
 }
 
@@ -86,6 +107,8 @@ int main(int argc, char **argv)
 
 	wl_init("wl-testdrv", usage);
 	wl_parse_args(argc, argv, longopts, handle);
+	if (config.pin_pages && config.flavour == NTF_TESTDRV_CLASSIC)
+		wl_usage_error("--pin-pages needs an interval flavour");
 	if (config.pin_pages > pages)
 		wl_usage_error("--pin-pages %u is more than --pages %lu", config.pin_pages, pages);
 	len = pages * wl_page_size();
@@ -130,6 +153,9 @@ int main(int argc, char **argv)
 	wl_json_u64("fence_waits", stats.fence_waits);
 	wl_json_u64("pinned_pages", stats.pinned_pages);
 	wl_json_u64("total_sleep_ns", stats.total_sleep_ns);
+	wl_json_str("flavour", flavours[config.flavour]);
+	wl_json_u64("range_ends", stats.range_ends);
+	wl_json_u64("unlisted_calls", stats.unlisted_calls);
 	wl_json_bool("kvm", with_kvm);
 	wl_json_u64("elapsed_ns", t1 - t0);
 	wl_json_end();

@@ -9,7 +9,7 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug"}
+CASES=${NTF_CASES:-"kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
@@ -22,7 +22,7 @@ wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
 KVM_KEEPER=$!
 # Without the test module the cases that need it are not run; the host
 # half reads the reason from testdrv.unavailable.
-TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe hotplug"
+TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic"
 if [ -f /etc/ntf-testdrv-unavailable ]; then
 	cp /etc/ntf-testdrv-unavailable "$R/testdrv.unavailable"
 elif ! modprobe ntf_testdrv 2>"$R/testdrv.modprobe.err"; then
@@ -93,6 +93,37 @@ traced() {
 	workload_release "$name"
 }
 
+# A tracer first, then a workload that subscribes through callbacks no
+# table lists and waits until the tracer has said it discovered WANT of
+# them; the doctor is asked about them while the subscription is live.
+discovered_run() {
+	name=$1
+	tracer=$2
+	want=$3
+	shift 3
+	# shellcheck disable=SC2086 # the tracer command is a word list
+	tracer_start "$name" $tracer || return
+	"$@" --wait-usr1 --hold >"$R/$name.wl.json" 2>"$R/$name.wl.err" &
+	WPID=$!
+	i=0
+	while [ "$(grep -c ' discovered ' "$R/$name.trace.err")" -lt "$want" ]; do
+		if ! kill -0 $WPID 2>/dev/null || [ $i -ge 600 ]; then
+			echo "scenario: no discovery after $i polls" >>"$R/$name.trace.err"
+			break
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -USR1 $WPID
+	while ! grep -q '^{' "$R/$name.wl.json" 2>/dev/null; do
+		kill -0 $WPID 2>/dev/null || break
+		sleep 0.05
+	done
+	notifier probe -j -k -D ntf_testdrv >"$R/$name.probe.json" 2>"$R/$name.probe.err"
+	tracer_stop "$name"
+	workload_release "$name"
+}
+
 for c in $CASES; do
 	echo "== case $c"
 	case " $TESTDRV_CASES " in
@@ -147,6 +178,12 @@ for c in $CASES; do
 		tracer_stop $c
 		modprobe ntf_testdrv
 		;;
+	discover)
+		discovered_run $c "notifier hist -j -P" 1 \
+			wl-testdrv --flavour unlisted --kvm --sleep-us 150 --iterations 40 ;;
+	discover_classic)
+		discovered_run $c "notifier hist -j -P -k" 2 \
+			wl-testdrv --flavour classic --sleep-us 150 --iterations 40 ;;
 	*)
 		echo "unknown case $c" >&2
 		exit 2 ;;
