@@ -40,7 +40,7 @@ $(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(OUT)
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
-SKELS := $(OUT)/notifier.skel.h $(OUT)/subscriber.skel.h
+SKELS := $(OUT)/notifier.skel.h $(OUT)/subscriber.skel.h $(OUT)/discover.skel.h
 
 $(OUT)/obj/%.o: user/%.c $(SKELS) $(wildcard user/*.h) bpf/notifier.h | $(OUT)/obj
 	$(CC) $(CFLAGS) -c $< -o $@
