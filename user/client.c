@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "client.h"
+#include "subscribers.h"
 
 #define IN_MIN (64u << 10)
 
@@ -203,6 +204,19 @@ static int on_update(struct ntf_client *c, struct ntf_agg *into, const struct nt
 	return 1;
 }
 
+/* Discovered subscriber ids the daemon named: rows show these names. */
+static int on_names(struct ntf_client *c, const struct ntf_proto_frame *f)
+{
+	static struct ntf_proto_names names;
+
+	if (!c->welcomed || c->in_update || ntf_proto_decode_names(f, &names))
+		return -EBADMSG;
+	for (__u32 i = 0; i < names.n; i++)
+		if (ntf_subscriber_name_set(names.names[i].id, names.names[i].name))
+			return -EBADMSG;
+	return 0;
+}
+
 /* Handles one frame: 1 when an update completed, 0, or -errno. */
 static int on_frame(struct ntf_client *c, struct ntf_agg *into, const struct ntf_proto_frame *f)
 {
@@ -220,6 +234,7 @@ static int on_frame(struct ntf_client *c, struct ntf_agg *into, const struct ntf
 		c->has_error = true;
 		return error_errno(c->error.code);
 	case NTF_PROTO_BYE: return -ESHUTDOWN;
+	case NTF_PROTO_NAMES: return on_names(c, f);
 	default: return -EBADMSG;
 	}
 }

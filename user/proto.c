@@ -536,6 +536,38 @@ int ntf_proto_put_bye(struct ntf_proto_buf *b)
 	return 0;
 }
 
+int ntf_proto_decode_names(const struct ntf_proto_frame *f, struct ntf_proto_names *out)
+{
+	struct rd r = frame_reader(f, NTF_PROTO_NAMES);
+
+	out->n = rd_le(&r, 4);
+	if (out->n > NTF_PROTO_MAX_NAMES)
+		return -EBADMSG;
+	for (__u32 i = 0; i < out->n && !r.bad; i++) {
+		out->names[i].id = rd_le(&r, 4);
+		rd_str(&r, out->names[i].name, sizeof(out->names[i].name));
+		if (!out->names[i].name[0])
+			return -EBADMSG;
+	}
+	return rd_end(&r);
+}
+
+int ntf_proto_put_names(struct ntf_proto_buf *b, const struct ntf_proto_names *names)
+{
+	__u32 n = names->n < NTF_PROTO_MAX_NAMES ? names->n : NTF_PROTO_MAX_NAMES;
+	long at = begin_frame(b, NTF_PROTO_NAMES, 4 + n * (6 + NTF_PROTO_NAME_LEN));
+
+	if (at < 0)
+		return at;
+	wr_le(b, n, 4);
+	for (__u32 i = 0; i < n; i++) {
+		wr_le(b, names->names[i].id, 4);
+		wr_str(b, names->names[i].name, NTF_PROTO_NAME_LEN);
+	}
+	end_frame(b, at);
+	return 0;
+}
+
 /* --- helpers --- */
 
 void ntf_proto_probes_from_states(struct ntf_proto_welcome *w, const struct ntf_probe_state *st,
@@ -562,6 +594,7 @@ const char *ntf_proto_type_name(unsigned int type)
 		[NTF_PROTO_HELLO] = "hello",	   [NTF_PROTO_WELCOME] = "welcome",
 		[NTF_PROTO_SNAPSHOT] = "snapshot", [NTF_PROTO_DELTA] = "delta",
 		[NTF_PROTO_ERROR] = "error",	   [NTF_PROTO_BYE] = "bye",
+		[NTF_PROTO_NAMES] = "names",
 	};
 
 	return type < NTF_PROTO_TYPE_MAX && names[type] ? names[type] : "unknown";

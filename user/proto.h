@@ -9,6 +9,8 @@
  *   server -> WELCOME (version, interval, max keys, probe states)
  *   server -> SNAPSHOT (every entry), then every interval a DELTA (the
  *             entries changed since the generation the client last got)
+ *   server -> NAMES (the driver names of discovered subscriber ids), before
+ *             the first update that may use a name the client lacks
  *   either -> ERROR (code, message) and closes, or BYE
  *
  * A SNAPSHOT or DELTA spans one or more frames: the first has
@@ -39,6 +41,8 @@
 #define NTF_PROTO_ID_LEN 32
 #define NTF_PROTO_FUNC_LEN 64
 #define NTF_PROTO_MSG_LEN 256
+#define NTF_PROTO_MAX_NAMES 64
+#define NTF_PROTO_NAME_LEN 24
 
 enum ntf_proto_type {
 	NTF_PROTO_HELLO = 1,
@@ -47,6 +51,7 @@ enum ntf_proto_type {
 	NTF_PROTO_DELTA,
 	NTF_PROTO_ERROR,
 	NTF_PROTO_BYE,
+	NTF_PROTO_NAMES,
 	NTF_PROTO_TYPE_MAX,
 };
 
@@ -133,6 +138,15 @@ struct ntf_proto_error {
 	char msg[NTF_PROTO_MSG_LEN];
 };
 
+/* Subscriber ids past the daemon's table, and what users call them. */
+struct ntf_proto_names {
+	__u32 n;
+	struct {
+		__u32 id;
+		char name[NTF_PROTO_NAME_LEN];
+	} names[NTF_PROTO_MAX_NAMES];
+};
+
 /*
  * Splits the frame at the start of buf. Returns 0 and sets *used, -EAGAIN
  * when more bytes are needed, or: -EILSEQ (bad magic), -EBADMSG (reserved
@@ -152,6 +166,8 @@ int ntf_proto_decode_update(const struct ntf_proto_frame *f, struct ntf_proto_up
 int ntf_proto_update_next(struct ntf_proto_update *u, struct ntf_agg_entry *out);
 int ntf_proto_decode_error(const struct ntf_proto_frame *f, struct ntf_proto_error *out);
 int ntf_proto_decode_bye(const struct ntf_proto_frame *f);
+/* Also -EBADMSG for an empty name or more than NTF_PROTO_MAX_NAMES. */
+int ntf_proto_decode_names(const struct ntf_proto_frame *f, struct ntf_proto_names *out);
 
 /* A growable output buffer; encoders append whole frames or nothing. */
 struct ntf_proto_buf {
@@ -170,6 +186,7 @@ int ntf_proto_put_update(struct ntf_proto_buf *b, __u16 type, const struct ntf_a
 			 __u64 since, __u64 gen, const struct ntf_proto_counters *counters);
 int ntf_proto_put_error(struct ntf_proto_buf *b, __u32 code, const char *msg);
 int ntf_proto_put_bye(struct ntf_proto_buf *b);
+int ntf_proto_put_names(struct ntf_proto_buf *b, const struct ntf_proto_names *names);
 
 /* The header of a frame known to be whole (one this side encoded). */
 size_t ntf_proto_frame_size(const __u8 *frame);

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include "server.h"
 #include "server_sock.h"
+#include "subscribers.h"
 
 #define DEFAULT_OUT_CAP (4u << 20)
 #define DEFAULT_MAX_CLIENTS 64
@@ -41,6 +42,7 @@ struct ntf_conn {
 	size_t head; /* start of the frame holding byte off */
 	__u32 interval_ms;
 	__u64 sent_gen; /* the generation the queued updates reach */
+	__u64 names_gen; /* the subscriber names the client has been sent */
 	__u64 deadline; /* HELLO or CLOSING: when to give up */
 	__u64 next_due;
 	bool resync; /* fell behind: a snapshot once drained */
@@ -138,6 +140,7 @@ static void drop_queued(struct ntf_server *s, struct ntf_conn *c)
 		keep = c->head + ntf_proto_frame_size(c->out.data + c->head);
 	s->st.dropped_bytes += c->out.len - keep;
 	c->out.len = keep;
+	c->names_gen = 0; /* a NAMES frame may have been among them */
 	if (c->head) {
 		memmove(c->out.data, c->out.data + c->head, c->out.len - c->head);
 		c->out.len -= c->head;
@@ -253,9 +256,43 @@ static int encode(struct ntf_server *s, __u16 type, __u64 since, __u64 gen)
 	return 0;
 }
 
+/* The names of discovered subscriber ids, ahead of an update that may use them. */
+static int send_names(struct ntf_conn *c)
+{
+	__u64 gen = ntf_subscriber_names_gen();
+	struct ntf_proto_names names = {};
+	struct ntf_proto_buf b = {};
+	__u32 first = ntf_subscriber_first_discovered();
+	int err = 0;
+
+	if (c->names_gen == gen)
+		return 0;
+	for (__u32 id = first; id < first + NTF_MAX_DISCOVERED && names.n < NTF_PROTO_MAX_NAMES;
+	     id++) {
+		const char *name = ntf_subscriber_discovered_name(id);
+
+		if (!name)
+			continue;
+		names.names[names.n].id = id;
+		snprintf(names.names[names.n].name, NTF_PROTO_NAME_LEN, "%s", name);
+		names.n++;
+	}
+	if (names.n)
+		err = ntf_proto_put_names(&b, &names);
+	if (!err && names.n)
+		err = enqueue(c, b.data, b.len);
+	ntf_proto_buf_free(&b);
+	if (!err)
+		c->names_gen = gen;
+	return err;
+}
+
 static int send_snapshot(struct ntf_server *s, struct ntf_conn *c, __u64 gen)
 {
-	int err = encode(s, NTF_PROTO_SNAPSHOT, 0, gen);
+	int err = send_names(c);
+
+	if (!err)
+		err = encode(s, NTF_PROTO_SNAPSHOT, 0, gen);
 
 	if (!err)
 		err = enqueue(c, s->scratch.data, s->scratch.len);
@@ -284,7 +321,7 @@ static void send_due(struct ntf_server *s, struct ntf_conn *c, __u64 gen)
 		reject(s, c, -ENOMEM, "cannot encode a delta");
 		return;
 	}
-	if (pending(c) + s->scratch.len > out_cap(s) ||
+	if (pending(c) + s->scratch.len > out_cap(s) || send_names(c) ||
 	    enqueue(c, s->scratch.data, s->scratch.len)) {
 		drop_queued(s, c);
 		c->resync = true;

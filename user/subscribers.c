@@ -67,6 +67,7 @@ const unsigned int ntf_known_callback_count =
  * discovery runs and where a daemon's client learns them.
  */
 static char discovered_names[NTF_MAX_DISCOVERED][NTF_DRIVER_LEN];
+static __u64 names_gen = 1;
 
 /* A callback discovery found: the def the table would have had. */
 struct discovered_def {
@@ -509,6 +510,7 @@ static int resolve_callback(struct ntf_subscribers *subs, struct ntf_ksyms **ks,
 					     .kind = f->d.kind,
 					     .needs = "a live subscription" };
 	memcpy(discovered_names[i - KNOWN], dd->driver, NTF_DRIVER_LEN);
+	names_gen++;
 	s->id = i + 1;
 	s->def = &dd->def;
 	s->discovered = true;
@@ -683,7 +685,20 @@ int ntf_subscriber_name_set(__u32 id, const char *driver)
 	if (id <= KNOWN || id > MAX_SUBS)
 		return -EINVAL;
 	snprintf(discovered_names[id - KNOWN - 1], NTF_DRIVER_LEN, "%s", driver);
+	names_gen++;
 	return 0;
+}
+
+const char *ntf_subscriber_discovered_name(__u32 id)
+{
+	if (id <= KNOWN || id > MAX_SUBS || !discovered_names[id - KNOWN - 1][0])
+		return NULL;
+	return discovered_names[id - KNOWN - 1];
+}
+
+__u64 ntf_subscriber_names_gen(void)
+{
+	return names_gen;
 }
 
 __u32 ntf_subscriber_first_discovered(void)

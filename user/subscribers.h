@@ -91,6 +91,10 @@ const char *ntf_subscriber_name(const struct ntf_subscribers *subs, __u32 id);
 int ntf_subscriber_name_set(__u32 id, const char *driver);
 /* The first id discovery gives: ids below it are the table's. */
 __u32 ntf_subscriber_first_discovered(void);
+/* A discovered id's name in this process, or NULL when it has none. */
+const char *ntf_subscriber_discovered_name(__u32 id);
+/* Changes whenever a discovered name is set: clients are sent names again. */
+__u64 ntf_subscriber_names_gen(void);
 
 /* Why discovery is off here ("" when it runs), and callbacks it could not keep. */
 const char *ntf_subscribers_discovery_why(const struct ntf_subscribers *subs);

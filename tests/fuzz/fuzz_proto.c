@@ -48,6 +48,7 @@ static void add(unsigned int key, __u64 ns)
 static void decode_all(struct ntf_proto_frame f)
 {
 	static struct ntf_proto_welcome w;
+	static struct ntf_proto_names names;
 	struct ntf_proto_update u;
 	struct ntf_proto_hello h;
 	struct ntf_proto_error e;
@@ -59,6 +60,7 @@ static void decode_all(struct ntf_proto_frame f)
 		ntf_proto_decode_welcome(&f, &w);
 		ntf_proto_decode_error(&f, &e);
 		ntf_proto_decode_bye(&f);
+		ntf_proto_decode_names(&f, &names);
 		if (!ntf_proto_decode_update(&f, &u)) {
 			/* decoded: every entry must now come out */
 			while (ntf_proto_update_next(&u, &ent) > 0)

@@ -16,6 +16,7 @@
 #include "client.h"
 #include "proto.h"
 #include "server.h"
+#include "subscribers.h"
 
 /* --- helpers --- */
 
@@ -295,17 +296,54 @@ static void error_and_bye_round_trip(void **state)
 	ntf_proto_buf_free(&b);
 }
 
+static void names_round_trip_and_rejected(void **state)
+{
+	static struct ntf_proto_names n, got;
+	struct ntf_proto_buf b = {};
+	struct ntf_proto_frame f;
+	size_t used;
+
+	(void)state;
+	n.n = 2;
+	n.names[0].id = 40;
+	snprintf(n.names[0].name, NTF_PROTO_NAME_LEN, "nvidia_uvm");
+	n.names[1].id = 41;
+	snprintf(n.names[1].name, NTF_PROTO_NAME_LEN, "nvidia_uvm_end");
+	assert_int_equal(ntf_proto_put_names(&b, &n), 0);
+	f = parse_ok(b.data, b.len, &used);
+	assert_int_equal(f.type, NTF_PROTO_NAMES);
+	assert_int_equal(ntf_proto_decode_names(&f, &got), 0);
+	assert_int_equal(got.n, 2);
+	assert_int_equal(got.names[1].id, 41);
+	assert_string_equal(got.names[1].name, "nvidia_uvm_end");
+	/* an empty name is refused, and so is a count over the bound */
+	b.len = 0;
+	n.names[1].name[0] = '\0';
+	assert_int_equal(ntf_proto_put_names(&b, &n), 0);
+	f = parse_ok(b.data, b.len, &used);
+	assert_int_equal(ntf_proto_decode_names(&f, &got), -EBADMSG);
+	b.len = 0;
+	n.n = 0;
+	assert_int_equal(ntf_proto_put_names(&b, &n), 0);
+	b.data[NTF_PROTO_HDR_LEN] = NTF_PROTO_MAX_NAMES + 1; /* the count's low byte */
+	f = parse_ok(b.data, b.len, &used);
+	assert_int_equal(ntf_proto_decode_names(&f, &got), -EBADMSG);
+	ntf_proto_buf_free(&b);
+}
+
 /* --- rejection --- */
 
 /* Runs the decoder that goes with f's type. */
 static int decode_any(const struct ntf_proto_frame *f)
 {
 	static struct ntf_proto_welcome w;
+	static struct ntf_proto_names n;
 	struct ntf_proto_update u;
 	struct ntf_proto_hello h;
 	struct ntf_proto_error e;
 
 	switch (f->type) {
+	case NTF_PROTO_NAMES: return ntf_proto_decode_names(f, &n);
 	case NTF_PROTO_HELLO: return ntf_proto_decode_hello(f, &h);
 	case NTF_PROTO_WELCOME: return ntf_proto_decode_welcome(f, &w);
 	case NTF_PROTO_SNAPSHOT:
@@ -584,6 +622,50 @@ static void snapshot_then_deltas_mirror(void **state)
 	ntf_client_stats(c, &cs);
 	assert_int_equal(cs.snapshots, 1);
 	assert_int_equal(cs.deltas, 11);
+	ntf_client_free(c);
+	ntf_agg_free(mirror);
+	rig_free(r);
+}
+
+/*
+ * A discovered subscriber's name reaches the client before the entries
+ * that use it, and a name discovered later before the next delta. Client
+ * and server share this process's names, so the client's copy is wiped
+ * before it reads: only the NAMES frame can bring it back.
+ */
+static void discovered_names_reach_clients(void **state)
+{
+	struct rig *r = rig_new(0);
+	struct ntf_agg *mirror = ntf_agg_new(0);
+	__u32 id = ntf_subscriber_first_discovered();
+	struct ntf_client *c;
+	struct ntf_event e = { .class = NTF_CLASS_CALLBACK, .subscriber = id, .tgid = 7 };
+
+	(void)state;
+	assert_int_equal(ntf_agg_add(r->agg, &e), 0);
+	assert_int_equal(ntf_subscriber_name_set(id, "nvidia_uvm"), 0);
+	c = rig_client(r);
+	hello(r, c, 100);
+	ntf_subscriber_name_set(id, "");
+	assert_null(ntf_subscriber_discovered_name(id));
+	pump(r, c, mirror, 1);
+	assert_string_equal(ntf_subscriber_name(NULL, id), "nvidia_uvm");
+	/* a second driver found while the client is connected */
+	e.subscriber = id + 1;
+	assert_int_equal(ntf_agg_add(r->agg, &e), 0);
+	assert_int_equal(ntf_subscriber_name_set(id + 1, "peermem"), 0);
+	r->now += 100;
+	ntf_server_tick(r->srv, r->now);
+	ntf_subscriber_name_set(id, "");
+	ntf_subscriber_name_set(id + 1, "");
+	pump(r, c, mirror, 1);
+	assert_string_equal(ntf_subscriber_name(NULL, id), "nvidia_uvm");
+	assert_string_equal(ntf_subscriber_name(NULL, id + 1), "peermem");
+	assert_mirror(r->agg, mirror);
+	/* ids of the table are not the daemon's to rename */
+	assert_int_equal(ntf_subscriber_name_set(1, "x"), -EINVAL);
+	ntf_subscriber_name_set(id, "");
+	ntf_subscriber_name_set(id + 1, "");
 	ntf_client_free(c);
 	ntf_agg_free(mirror);
 	rig_free(r);
@@ -1026,10 +1108,12 @@ int main(void)
 		cmocka_unit_test(snapshot_round_trip_in_chunks),
 		cmocka_unit_test(delta_holds_only_changes),
 		cmocka_unit_test(error_and_bye_round_trip),
+		cmocka_unit_test(names_round_trip_and_rejected),
 		cmocka_unit_test(every_truncation_rejected),
 		cmocka_unit_test(bad_headers_rejected),
 		cmocka_unit_test(bad_fields_rejected),
 		cmocka_unit_test(snapshot_then_deltas_mirror),
+		cmocka_unit_test(discovered_names_reach_clients),
 		cmocka_unit_test(delta_sends_only_changed),
 		cmocka_unit_test(slow_client_bounded_then_resyncs),
 		cmocka_unit_test(hostile_clients_closed_others_served),
