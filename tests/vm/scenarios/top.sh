@@ -67,6 +67,38 @@ while [ ! -S /run/notifier/notifierd.sock ] && [ $i -lt 600 ]; do
 	i=$((i + 1))
 done
 top_around daemon "-v class" wl-kvm --op madvise --iterations 150 --pages 16
+
+# A driver no table lists: the daemon discovers it while it runs, and the
+# view, which has no table entry for it, shows the name the daemon sent.
+if [ ! -f /etc/ntf-testdrv-unavailable ] && modprobe ntf_testdrv 2>"$R/disc.wl.err"; then
+	wl-testdrv --flavour unlisted --sleep-us 100 --iterations 30 --wait-usr1 --hold \
+		>"$R/disc.wl.json" 2>>"$R/disc.wl.err" &
+	wl=$!
+	i=0
+	while ! grep -q 'ntf_testdrv discovered' "$R/daemon.err" && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	notifier-top -j -d 0.3 -r 0 -v subscriber >"$R/disc.top.json" 2>"$R/disc.top.err" &
+	top=$!
+	i=0
+	while ! grep -q '^{' "$R/disc.top.json" 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -USR1 $wl
+	while ! grep -q '^{' "$R/disc.wl.json" 2>/dev/null; do
+		kill -0 $wl 2>/dev/null || break
+		sleep 0.05
+	done
+	sleep 1
+	kill -INT $top
+	wait $top
+	echo $? >"$R/disc.top.rc"
+	kill -TERM $wl 2>/dev/null
+	wait $wl
+	echo $? >"$R/disc.wl.rc"
+fi
 kill -TERM $d
 wait $d
 echo $? >"$R/daemon.rc"
