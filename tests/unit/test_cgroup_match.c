@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include "cgroup_match.h"
+
+static char root[64];
+
+static void write_cgroup(unsigned int pid, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%u", root, pid);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%u/cgroup", root, pid);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void normalize_forms(void **state)
+{
+	char out[NTF_CGROUP_PATH_LEN], big[400];
+
+	(void)state;
+	assert_int_equal(ntf_cgroup_normalize("/system.slice/a.service", out, sizeof(out)), 0);
+	assert_string_equal(out, "/system.slice/a.service");
+	assert_int_equal(ntf_cgroup_normalize("system.slice/", out, sizeof(out)), 0);
+	assert_string_equal(out, "/system.slice");
+	assert_int_equal(ntf_cgroup_normalize("/sys/fs/cgroup/user.slice", out, sizeof(out)), 0);
+	assert_string_equal(out, "/user.slice");
+	assert_int_equal(ntf_cgroup_normalize("/sys/fs/cgroup", out, sizeof(out)), 0);
+	assert_string_equal(out, "/");
+	/* a directory that only starts like the mount point is a cgroup name */
+	assert_int_equal(ntf_cgroup_normalize("/sys/fs/cgroupx", out, sizeof(out)), 0);
+	assert_string_equal(out, "/sys/fs/cgroupx");
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(ntf_cgroup_normalize(big, out, sizeof(out)), -EINVAL);
+}
+
+static void under_by_whole_components(void **state)
+{
+	(void)state;
+	assert_true(ntf_cgroup_under("/system.slice/a.service", "/system.slice"));
+	assert_true(ntf_cgroup_under("/system.slice", "/system.slice"));
+	assert_false(ntf_cgroup_under("/system.slices", "/system.slice"));
+	assert_false(ntf_cgroup_under("/user.slice", "/system.slice"));
+	assert_true(ntf_cgroup_under("/anything", "/"));
+}
+
+static void processes_by_proc(void **state)
+{
+	(void)state;
+	write_cgroup(42, "0::/system.slice/gpu-job.service\n");
+	/* hybrid hierarchy: v1 lines first, the v2 line last */
+	write_cgroup(43,
+		     "12:cpuset:/\n1:name=systemd:/user.slice\n0::/user.slice/session-1.scope\n");
+	write_cgroup(44, "5:memory:/legacy\n"); /* v1 only: no v2 cgroup */
+	ntf_cgroup_set_proc_root(root);
+	assert_true(ntf_pid_in_cgroup(42, "/system.slice", 1000));
+	assert_true(ntf_pid_in_cgroup(42, "/system.slice/gpu-job.service", 1000));
+	assert_false(ntf_pid_in_cgroup(42, "/user.slice", 1000));
+	assert_true(ntf_pid_in_cgroup(43, "/user.slice", 1000));
+	assert_false(ntf_pid_in_cgroup(44, "/", 1000));
+	assert_false(ntf_pid_in_cgroup(45, "/", 1000)); /* gone */
+	assert_false(ntf_pid_in_cgroup(0, "/", 1000));
+	/* moved: the cached answer holds a few seconds, then the move is seen */
+	write_cgroup(42, "0::/user.slice/moved\n");
+	assert_true(ntf_pid_in_cgroup(42, "/system.slice", 2000));
+	assert_false(ntf_pid_in_cgroup(42, "/system.slice", 7000));
+	assert_true(ntf_pid_in_cgroup(42, "/user.slice", 7000));
+	ntf_cgroup_set_proc_root(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(normalize_forms),
+		cmocka_unit_test(under_by_whole_components),
+		cmocka_unit_test(processes_by_proc),
+	};
+	char rm[96];
+	int rc;
+
+	snprintf(root, sizeof(root), "/tmp/ntf-cgroup-test.XXXXXX");
+	assert_non_null(mkdtemp(root));
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	snprintf(rm, sizeof(rm), "rm -rf %s", root);
+	if (system(rm))
+		rc = 1;
+	return rc;
+}
