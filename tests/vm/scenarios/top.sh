@@ -16,6 +16,19 @@ modprobe vgem
 wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
 KVM_KEEPER=$!
 
+# wait_line FILE PATTERN PID: until FILE has a line matching PATTERN; 1
+# when PID died first or two minutes passed (TCG loads probes slowly).
+wait_line() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		if ! kill -0 "$3" 2>/dev/null || [ $i -ge 1200 ]; then
+			return 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # top_around NAME "TOP ARGS" WORKLOAD...: top runs before, during and one
 # second after the held workload, so its last interval has every event.
 top_around() {
@@ -25,23 +38,15 @@ top_around() {
 	# shellcheck disable=SC2086 # args is a word list
 	notifier-top -j -d 0.3 -r 0 $args >"$R/$name.top.json" 2>"$R/$name.top.err" &
 	top=$!
-	i=0
-	while ! grep -q '^{' "$R/$name.top.json" 2>/dev/null; do
-		if ! kill -0 $top 2>/dev/null || [ $i -ge 1200 ]; then
-			echo "notifier-top did not start" >>"$R/$name.top.err"
-			echo 125 >"$R/$name.top.rc"
-			kill -9 $top 2>/dev/null
-			return 1
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
+	if ! wait_line "$R/$name.top.json" '^{' $top; then
+		echo "notifier-top did not start" >>"$R/$name.top.err"
+		echo 125 >"$R/$name.top.rc"
+		kill -9 $top 2>/dev/null
+		return 1
+	fi
 	"$@" --hold >"$R/$name.wl.json" 2>"$R/$name.wl.err" &
 	wl=$!
-	while ! grep -q '^{' "$R/$name.wl.json" 2>/dev/null; do
-		kill -0 $wl 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_line "$R/$name.wl.json" '^{' $wl
 	sleep 1
 	kill -INT $top
 	wait $top
@@ -74,23 +79,12 @@ if [ ! -f /etc/ntf-testdrv-unavailable ] && modprobe ntf_testdrv 2>"$R/disc.wl.e
 	wl-testdrv --flavour unlisted --sleep-us 100 --iterations 30 --wait-usr1 --hold \
 		>"$R/disc.wl.json" 2>>"$R/disc.wl.err" &
 	wl=$!
-	i=0
-	while ! grep -q 'ntf_testdrv discovered' "$R/daemon.err" && [ $i -lt 600 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_line "$R/daemon.err" 'ntf_testdrv discovered' $d
 	notifier-top -j -d 0.3 -r 0 -v subscriber >"$R/disc.top.json" 2>"$R/disc.top.err" &
 	top=$!
-	i=0
-	while ! grep -q '^{' "$R/disc.top.json" 2>/dev/null && [ $i -lt 600 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_line "$R/disc.top.json" '^{' $top
 	kill -USR1 $wl
-	while ! grep -q '^{' "$R/disc.wl.json" 2>/dev/null; do
-		kill -0 $wl 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_line "$R/disc.wl.json" '^{' $wl
 	sleep 1
 	kill -INT $top
 	wait $top
