@@ -43,6 +43,7 @@ run_cli() {
 		echo "not ok - cli: tests/cli/run.sh missing"
 	fi
 	tests/cli/socket.sh # notifierd's client socket, then a bounded fuzz run of its protocol
+	tests/cli/synthetic-daemon.sh # notifierd --synthetic, read by notifier-top
 	tests/cli/host-kernel.sh # what this machine's kernel allows, on a real KVM process
 }
 

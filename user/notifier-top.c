@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "source.h"
 #include "top_app.h"
 #include "top_tui.h"
 
@@ -116,8 +117,8 @@ static void parse_args(int argc, char **argv, struct args *a)
 
 	a->top.interval_ms = 1000;
 	a->socket = TOP_DEFAULT_SOCKET;
-	a->synth.keys = 50;
-	a->synth.rate = 20000;
+	a->synth.keys = NTF_SYNTH_DEFAULT_KEYS;
+	a->synth.rate = NTF_SYNTH_DEFAULT_RATE;
 	opterr = 0; /* ntf_usage_error says it in one line */
 	while ((opt = getopt_long(argc, argv, "d:n:bjCs:Rr:p:v:akh", options, NULL)) != -1) {
 		switch (opt) {
@@ -151,11 +152,11 @@ static void parse_args(int argc, char **argv, struct args *a)
 				a->synth.seed = ntf_parse_u64("--synthetic", optarg, 0, ~0ULL);
 			break;
 		case OPT_KEYS:
-			a->synth.keys = ntf_parse_u64("--keys", optarg, 1, 1 << 20);
+			a->synth.keys = ntf_parse_u64("--keys", optarg, 1, NTF_SYNTH_MAX_KEYS);
 			keys_set = true;
 			break;
 		case OPT_RATE:
-			a->synth.rate = ntf_parse_u64("--rate", optarg, 1, 10000000);
+			a->synth.rate = ntf_parse_u64("--rate", optarg, 1, NTF_SYNTH_MAX_RATE);
 			rate_set = true;
 			break;
 		case OPT_SOCKET: a->socket = optarg; break;

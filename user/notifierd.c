@@ -3,6 +3,8 @@
  * notifierd: loads and attaches the probes, consumes the event stream,
  * aggregates it in user space beside the in-kernel histograms, pins the
  * maps so other tools can read them, and reports per interval and on exit.
+ * With --synthetic, generated events take the place of the kernel's: no
+ * BPF, no root, no pins, the same aggregate and socket.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,13 +18,11 @@
 #include "cli.h"
 #include "commands.h"
 #include "common_args.h"
-#include "names.h"
+#include "daemon_report.h"
 #include "preflight.h"
-#include "report.h"
 #include "server.h"
 #include "source.h"
 #include "start.h"
-#include "subscribers.h"
 
 static const char usage[] =
 	"Usage: notifierd [OPTIONS]\n"
@@ -53,12 +53,29 @@ static const char usage[] =
 	"  -v, --verbose           libbpf's log\n"
 	"  -h, --help              this help\n"
 	"\n"
+	"A demo and benchmark source, no probes (no root, no BPF, nothing pinned;\n"
+	"-H, -b, -p, -c, -k and --pin-dir do not apply):\n"
+	"      --synthetic[=SEED]  generated events, not the kernel's, served as usual\n"
+	"      --keys N            synthetic: N (process, subscriber) pairs (default 50)\n"
+	"      --rate N            synthetic: events per second (default 20000)\n"
+	"\n"
 	"Examples:\n"
 	"  notifierd -S                   # foreground, a stats line a second\n"
 	"  notifierd -D --pidfile /run/notifierd.pid\n"
-	"  notifierd -d 30 -j             # 30 s, then a JSON summary\n";
+	"  notifierd -d 30 -j             # 30 s, then a JSON summary\n"
+	"  notifierd --synthetic --keys 10000 --socket /tmp/n.sock  # a load for notifier-top\n";
 
-enum { OPT_PIN_DIR = 256, OPT_NO_PIN, OPT_PIDFILE, OPT_SOCKET, OPT_SOCKET_GROUP, OPT_NO_SOCKET };
+enum {
+	OPT_PIN_DIR = 256,
+	OPT_NO_PIN,
+	OPT_PIDFILE,
+	OPT_SOCKET,
+	OPT_SOCKET_GROUP,
+	OPT_NO_SOCKET,
+	OPT_SYNTHETIC,
+	OPT_KEYS,
+	OPT_RATE,
+};
 
 static const struct option options[] = {
 	{ "interval", required_argument, NULL, 'i' },
@@ -73,6 +90,9 @@ static const struct option options[] = {
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 	{ "no-socket", no_argument, NULL, OPT_NO_SOCKET },
+	{ "synthetic", optional_argument, NULL, OPT_SYNTHETIC },
+	{ "keys", required_argument, NULL, OPT_KEYS },
+	{ "rate", required_argument, NULL, OPT_RATE },
 	NTF_COMMON_LONGOPTS,
 	{},
 };
@@ -84,16 +104,29 @@ struct daemon_args {
 	bool stats, daemonize;
 	const char *socket; /* NULL: serve no clients */
 	gid_t socket_gid;
+	bool synthetic; /* no tracer: generated events at rate */
+	struct ntf_synth_opts synth;
+	__u32 rate;
 };
 
-struct daemon_state {
-	struct ntf_agg *agg;
-	__u64 events; /* delivered by the stream */
-	__u64 per_class[NTF_CLASS_MAX];
-};
+/* The options --synthetic makes meaningless: they are about the probes. */
+static const char *probe_option(int opt)
+{
+	switch (opt) {
+	case 'H': return "-H";
+	case 'b': return "-b";
+	case 'p': return "-p";
+	case 'c': return "-c";
+	case 'k': return "-k";
+	case OPT_PIN_DIR: return "--pin-dir";
+	default: return NULL;
+	}
+}
 
 static void parse_args(int argc, char **argv, struct daemon_args *a)
 {
+	const char *probe_opt = NULL;
+	bool keys_set = false, rate_set = false;
 	__u64 mb;
 	int opt;
 
@@ -102,9 +135,13 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 	a->pin_dir = "/sys/fs/bpf/notifier";
 	a->max_keys = 65536;
 	a->socket = NTF_SERVER_DEFAULT_PATH;
+	a->synth.keys = NTF_SYNTH_DEFAULT_KEYS;
+	a->rate = NTF_SYNTH_DEFAULT_RATE;
 	opterr = 0; /* ntf_usage_error says it in one line */
 	while ((opt = getopt_long(argc, argv, NTF_COMMON_SHORTOPTS "i:SHb:K:D", options, NULL)) !=
 	       -1) {
+		if (probe_option(opt) && !probe_opt)
+			probe_opt = probe_option(opt);
 		if (ntf_parse_common_opt(opt, optarg, &a->c, usage))
 			continue;
 		switch (opt) {
@@ -122,6 +159,19 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 			a->c.tracer.ringbuf_bytes = mb << 20;
 			break;
 		case 'K': a->max_keys = ntf_parse_u64("-K", optarg, 16, 1 << 24); break;
+		case OPT_SYNTHETIC:
+			a->synthetic = true;
+			if (optarg)
+				a->synth.seed = ntf_parse_u64("--synthetic", optarg, 0, ~0ULL);
+			break;
+		case OPT_KEYS:
+			a->synth.keys = ntf_parse_u64("--keys", optarg, 1, NTF_SYNTH_MAX_KEYS);
+			keys_set = true;
+			break;
+		case OPT_RATE:
+			a->rate = ntf_parse_u64("--rate", optarg, 1, NTF_SYNTH_MAX_RATE);
+			rate_set = true;
+			break;
 		case OPT_PIN_DIR: a->pin_dir = optarg; break;
 		case OPT_NO_PIN: a->pin_dir = NULL; break;
 		case 'D': a->daemonize = true; break;
@@ -137,6 +187,12 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 	}
 	if (optind < argc)
 		ntf_usage_error("unexpected argument '%s'", argv[optind]);
+	if ((keys_set || rate_set) && !a->synthetic)
+		ntf_usage_error("%s needs --synthetic", keys_set ? "--keys" : "--rate");
+	if (a->synthetic && probe_opt)
+		ntf_usage_error("%s does not apply to --synthetic (no probes)", probe_opt);
+	if (a->synthetic)
+		a->pin_dir = NULL; /* no maps to pin */
 	if (a->stats && !a->interval_ms)
 		a->interval_ms = 1000;
 }
@@ -187,83 +243,8 @@ static void unpin_maps(const char *dir)
 	rmdir(dir);
 }
 
-static void print_stats(const struct daemon_args *a, struct tracer *t, struct daemon_state *st,
-			const __u64 prev_class[NTF_CLASS_MAX], __u64 elapsed_ms)
-{
-	__u64 counters[NTF_CNT_MAX] = {};
-	double secs = elapsed_ms / 1000.0;
-
-	ntf_read_counters(tracer__counters_fd(t), counters);
-	if (a->c.json) {
-		json_t *rates = json_object();
-
-		for (unsigned int c = NTF_CLASS_INVAL_START; c < NTF_CLASS_MAX; c++)
-			json_object_set_new(rates, ntf_class_name(c),
-					    json_real((st->per_class[c] - prev_class[c]) / secs));
-		json_t *o = json_pack("{ss sf so so sI}", "type", "stats", "interval_s", secs,
-				      "rates", rates, "counters", ntf_counters_json(counters),
-				      "events", (json_int_t)st->events);
-		json_dumpf(o, stdout, JSON_COMPACT);
-		fputc('\n', stdout);
-		json_decref(o);
-	} else {
-		printf("%-10s", "events/s");
-		for (unsigned int c = NTF_CLASS_INVAL_START; c < NTF_CLASS_MAX; c++)
-			printf(" %s %.0f", ntf_class_name(c),
-			       (st->per_class[c] - prev_class[c]) / secs);
-		printf("  drops %llu\n", (unsigned long long)counters[NTF_CNT_RB_DROPS]);
-	}
-	fflush(stdout);
-}
-
-static void print_summary(const struct daemon_args *a, struct tracer *t, struct daemon_state *st,
-			  __u64 elapsed_ms)
-{
-	struct ntf_agg *kernel_agg = ntf_agg_new(0);
-	__u64 counters[NTF_CNT_MAX] = {};
-
-	ntf_read_counters(tracer__counters_fd(t), counters);
-	if (kernel_agg)
-		ntf_read_hists(tracer__hists_fd(t), kernel_agg);
-	if (a->c.json) {
-		struct ntf_report_opts ro = a->c.report;
-		json_t *root;
-
-		/* Scripts get the per-process breakdown the stream has anyway. */
-		ro.per_process = true;
-		root = ntf_report_json(st->agg, tracer__probes(t), &ro);
-
-		json_object_set_new(root, "type", json_string("summary"));
-		json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
-		json_object_set_new(root, "stream", json_boolean(a->c.tracer.stream));
-		json_object_set_new(root, "events", json_integer(st->events));
-		json_object_set_new(root, "folded", json_integer(ntf_agg_folded(st->agg)));
-		json_object_set_new(root, "counters", ntf_counters_json(counters));
-		json_object_set_new(root, "subscribers",
-				    ntf_subscribers_json(tracer__subscribers(t)));
-		if (kernel_agg)
-			json_object_set_new(root, "kernel",
-					    ntf_report_json(kernel_agg, NULL, &a->c.report));
-		json_dumpf(root, stdout, JSON_COMPACT);
-		fputc('\n', stdout);
-		json_decref(root);
-	} else {
-		struct ntf_report_opts ro = a->c.report;
-
-		ro.graphs = true;
-		printf("\n--- notifierd: %.1f s, %llu events streamed, %llu dropped ---\n",
-		       elapsed_ms / 1000.0, (unsigned long long)st->events,
-		       (unsigned long long)counters[NTF_CNT_RB_DROPS]);
-		ntf_report_text(stdout, a->c.tracer.stream ? st->agg : kernel_agg,
-				tracer__probes(t), &ro);
-	}
-	fflush(stdout);
-	ntf_agg_free(kernel_agg);
-}
-
 /* What the socket's clients get besides the aggregate. */
 struct serve_ctx {
-	struct tracer *t;
 	struct daemon_state *st;
 	struct ntf_source *src;
 	__u64 start;
@@ -273,7 +254,8 @@ static void serve_counters(void *ctx, struct ntf_proto_counters *out)
 {
 	struct serve_ctx *sc = ctx;
 
-	ntf_read_counters(tracer__counters_fd(sc->t), out->kernel);
+	if (sc->st->t)
+		ntf_read_counters(tracer__counters_fd(sc->st->t), out->kernel);
 	out->events = sc->st->events;
 	out->bad_records = sc->src ? sc->src->bad_records : 0;
 	out->uptime_ms = ntf_now_ms() - sc->start;
@@ -290,7 +272,9 @@ static struct ntf_server *serve(const struct daemon_args *a, struct serve_ctx *s
 	struct ntf_server *s;
 	int err;
 
-	s = ntf_server_new(sc->st->agg, tracer__probes(sc->t), ntf_probe_count, &o);
+	/* No probes to report without a tracer: WELCOME lists none. */
+	s = ntf_server_new(sc->st->agg, sc->st->t ? tracer__probes(sc->st->t) : NULL,
+			   ntf_probe_count, &o);
 	err = s ? ntf_server_listen(s, a->socket, a->socket_gid) : -ENOMEM;
 	if (err) {
 		ntf_err("cannot serve %s: %s%s", a->socket, strerror(-err),
@@ -313,56 +297,76 @@ static int write_pidfile(const char *path)
 	return fclose(f);
 }
 
+/* Privileges, then the pin directory's parent, which must be a bpffs. */
+static int check_pin_dir(const char *pin_dir)
+{
+	char msg[256], parent[4096], *slash;
+
+	/* Privileges first: without them the bpffs answer means nothing. */
+	if (ntf_preflight())
+		return -1;
+	snprintf(parent, sizeof(parent), "%s", pin_dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	else if (slash)
+		slash[1] = '\0';
+	if (ntf_check_bpffs(parent, msg, sizeof(msg))) {
+		ntf_err("%s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The kernel's events: probes attached, maps pinned, the ring buffer opened. */
+static int start_tracing(const struct daemon_args *a, struct daemon_state *st,
+			 struct ntf_source **src)
+{
+	if (a->pin_dir && check_pin_dir(a->pin_dir))
+		return -1;
+	if (ntf_start_tracer(&a->c.tracer, a->c.quiet, &st->t))
+		return -1;
+	if (a->pin_dir && pin_maps(st->t, a->pin_dir))
+		return -1;
+	if (a->c.tracer.stream) {
+		*src = ntf_source_bpf_new(tracer__events_fd(st->t), on_event, st);
+		if (!*src) {
+			ntf_err("cannot open the ring buffer: %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon_args a = {};
 	struct daemon_state st = {};
 	__u64 prev_class[NTF_CLASS_MAX] = {};
 	struct ntf_source *src = NULL;
-	struct tracer *t = NULL;
 	struct ntf_server *srv = NULL;
 	struct serve_ctx sc = {};
 	__u64 start, last, last_scan;
-	int ret = NTF_EXIT_RUNTIME, n;
+	int ret = NTF_EXIT_RUNTIME, n, events_fd;
 
 	ntf_prog = "notifierd";
 	parse_args(argc, argv, &a);
 	ntf_install_signals();
-	if (a.pin_dir) {
-		char msg[256], parent[4096], *slash;
-
-		/* Privileges first: without them the bpffs answer means nothing. */
-		if (ntf_preflight())
-			return NTF_EXIT_RUNTIME;
-		/* The pins go in the pin directory's parent, which must be a bpffs. */
-		snprintf(parent, sizeof(parent), "%s", a.pin_dir);
-		slash = strrchr(parent, '/');
-		if (slash && slash != parent)
-			*slash = '\0';
-		else if (slash)
-			slash[1] = '\0';
-		if (ntf_check_bpffs(parent, msg, sizeof(msg))) {
-			ntf_err("%s", msg);
-			return NTF_EXIT_RUNTIME;
-		}
-	}
-	if (ntf_start_tracer(&a.c.tracer, a.c.quiet, &t))
-		return NTF_EXIT_RUNTIME;
 	st.agg = ntf_agg_new(a.max_keys);
 	if (!st.agg) {
 		ntf_err("out of memory");
 		goto out;
 	}
-	if (a.pin_dir && pin_maps(t, a.pin_dir))
-		goto out;
-	if (a.c.tracer.stream) {
-		src = ntf_source_bpf_new(tracer__events_fd(t), on_event, &st);
+	if (a.synthetic) {
+		src = ntf_source_paced_new(&a.synth, a.rate, on_event, &st);
 		if (!src) {
-			ntf_err("cannot open the ring buffer: %s", strerror(errno));
+			ntf_err("out of memory");
 			goto out;
 		}
+	} else if (start_tracing(&a, &st, &src)) {
+		goto out;
 	}
-	sc = (struct serve_ctx){ .t = t, .st = &st, .src = src, .start = ntf_now_ms() };
+	sc = (struct serve_ctx){ .st = &st, .src = src, .start = ntf_now_ms() };
 	if (a.socket && !(srv = serve(&a, &sc)))
 		goto out;
 	if (a.daemonize && daemon(0, 0)) {
@@ -371,9 +375,15 @@ int main(int argc, char **argv)
 	}
 	if (a.pidfile && write_pidfile(a.pidfile))
 		goto out;
-	if (!a.c.quiet && !a.daemonize)
+	if (!a.c.quiet && !a.daemonize && a.synthetic)
+		fprintf(stderr,
+			"notifierd: synthetic events, %u keys at %u/s, no probes; Ctrl-C to stop.\n",
+			a.synth.keys, a.rate);
+	else if (!a.c.quiet && !a.daemonize)
 		fprintf(stderr, "notifierd: tracing; Ctrl-C to stop.\n");
 
+	/* Only the ring buffer has an fd to wait on; the synthetic source keeps time. */
+	events_fd = src && st.t ? tracer__events_fd(st.t) : -1;
 	start = last = last_scan = ntf_now_ms();
 	while (!ntf_exiting) {
 		__u64 now = ntf_now_ms();
@@ -382,11 +392,12 @@ int main(int argc, char **argv)
 			break;
 		/* Clients and events both wake the loop; the ring buffer's map fd polls. */
 		if (srv)
-			ntf_server_wait(srv, src ? tracer__events_fd(t) : -1, 100);
+			ntf_server_wait(srv, events_fd, 100);
 		if (src) {
 			n = ntf_source_poll(src, srv ? 0 : 100);
 			if (n < 0 && n != -EINTR) {
-				ntf_err("ring buffer: %s", strerror(-n));
+				ntf_err("%s: %s", st.t ? "ring buffer" : "synthetic source",
+					strerror(-n));
 				goto out;
 			}
 		} else if (!srv) {
@@ -396,29 +407,29 @@ int main(int argc, char **argv)
 		if (srv)
 			ntf_server_tick(srv, now);
 		/* Driver modules may come and go while the daemon runs. */
-		if (now - last_scan >= 2000) {
-			tracer__rescan(t, stderr);
+		if (st.t && now - last_scan >= 2000) {
+			tracer__rescan(st.t, stderr);
 			last_scan = now;
 		}
 		if (a.stats && now - last >= a.interval_ms) {
-			print_stats(&a, t, &st, prev_class, now - last);
+			ntf_daemon_stats(&a.c, &st, prev_class, now - last);
 			memcpy(prev_class, st.per_class, sizeof(prev_class));
 			last = now;
 		}
 	}
 	/* Drain what the kernel already wrote before reporting. */
-	while (src && ntf_source_poll(src, 0) > 0)
+	while (src && st.t && ntf_source_poll(src, 0) > 0)
 		;
-	print_summary(&a, t, &st, ntf_now_ms() - start);
+	ntf_daemon_summary(&a.c, &st, ntf_now_ms() - start);
 	ret = 0;
 out:
 	ntf_server_free(srv);
 	ntf_source_free(src);
-	if (a.pin_dir && t)
+	if (a.pin_dir && st.t)
 		unpin_maps(a.pin_dir);
 	if (a.pidfile && ret == 0)
 		unlink(a.pidfile);
-	tracer__free(t);
+	tracer__free(st.t);
 	ntf_agg_free(st.agg);
 	return ret;
 }

@@ -134,7 +134,7 @@ void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_prob
 			continue;
 		ntf_agg_class_total(agg, c, &total);
 		fprintf(out, "\n%s (%s)\n", ntf_class_name(c),
-			class_mechs(probes, c, mechs, sizeof(mechs)));
+			opts->source ? opts->source : class_mechs(probes, c, mechs, sizeof(mechs)));
 		if (!total.count) {
 			fprintf(out, "    no events\n");
 			continue;

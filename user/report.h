@@ -15,6 +15,7 @@ struct ntf_report_opts {
 	bool per_process;
 	bool graphs; /* star graphs under each class */
 	unsigned int class_mask; /* 1 << class; 0 means every class */
+	const char *source; /* text: named after each class instead of probes, e.g. "synthetic" */
 };
 
 void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_probe_state *probes,

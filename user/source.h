@@ -61,8 +61,22 @@ struct ntf_synth_opts {
 	__u32 subscribers; /* with keys: subscriber ids per process; 0 means 4 */
 };
 
+/* --synthetic's --keys and --rate, alike in every command that has them. */
+#define NTF_SYNTH_DEFAULT_KEYS 50
+#define NTF_SYNTH_DEFAULT_RATE 20000
+#define NTF_SYNTH_MAX_KEYS (1u << 20)
+#define NTF_SYNTH_MAX_RATE 10000000u
+
 /* Deterministic pseudo-random events of every class, for tests and benchmarks. */
 struct ntf_source *ntf_source_synth_new(const struct ntf_synth_opts *opts, ntf_event_fn fn,
 					void *ctx);
+
+/*
+ * The synthetic source (opts: seed, keys, subscribers; endless) at a steady
+ * rate of events per second by the monotonic clock: a poll waits up to
+ * timeout_ms, then delivers every event due since the source was made.
+ */
+struct ntf_source *ntf_source_paced_new(const struct ntf_synth_opts *opts, __u32 rate,
+					ntf_event_fn fn, void *ctx);
 
 #endif

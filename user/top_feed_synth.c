@@ -3,9 +3,7 @@
  * The synthetic feed: the synthetic source in keys mode, paced to a steady
  * rate by the clock, so demos and tests need neither root nor BPF.
  */
-#include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 #include "cli.h"
 #include "source.h"
 #include "top_feed.h"
@@ -14,8 +12,6 @@ struct synth_feed {
 	struct top_feed base;
 	struct ntf_source *src;
 	struct ntf_agg *into;
-	__u32 rate;
-	__u64 start_ms, made;
 };
 
 static int on_event(void *ctx, const struct ntf_event *e)
@@ -28,25 +24,11 @@ static int on_event(void *ctx, const struct ntf_event *e)
 static int synth_refresh(struct top_feed *f, struct ntf_agg *into, int timeout_ms)
 {
 	struct synth_feed *sf = (struct synth_feed *)f;
-	__u64 due;
+	int n;
 
 	sf->into = into;
-	if (timeout_ms > 0) {
-		struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
-
-		/* a signal cuts the wait short; the caller checks why */
-		nanosleep(&ts, NULL);
-	}
-	/* everything due by now, so the rate holds however often we are asked */
-	due = (ntf_now_ms() - sf->start_ms) * sf->rate / 1000;
-	while (sf->made < due) {
-		int n = ntf_source_poll(sf->src, 0);
-
-		if (n < 0)
-			return n;
-		sf->made += n;
-	}
-	return 0;
+	n = ntf_source_poll(sf->src, timeout_ms);
+	return n < 0 ? n : 0;
 }
 
 static void synth_free(struct top_feed *f)
@@ -66,7 +48,6 @@ struct top_feed *top_feed_synth_new(const struct top_synth_opts *opts)
 {
 	struct ntf_synth_opts so = {
 		.seed = opts->seed,
-		.batch = 1, /* exactly as many as are due */
 		.keys = opts->keys,
 	};
 	struct synth_feed *sf = calloc(1, sizeof(*sf));
@@ -75,9 +56,7 @@ struct top_feed *top_feed_synth_new(const struct top_synth_opts *opts)
 		goto oom;
 	sf->base.ops = &synth_ops;
 	sf->base.name = "synthetic";
-	sf->rate = opts->rate;
-	sf->start_ms = ntf_now_ms();
-	sf->src = ntf_source_synth_new(&so, on_event, sf);
+	sf->src = ntf_source_paced_new(&so, opts->rate, on_event, sf);
 	if (!sf->src)
 		goto oom;
 	return &sf->base;

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# notifierd --synthetic: its bad input, then a daemon of generated events
+# on a socket of our own, read by notifier-top as it reads a real one; no
+# root needed (as root, the daemon also runs as nobody once). One line
+# per check: "ok - NAME", "not ok - NAME: why" or "skip - NAME: why".
+#
+# Usage: tests/cli/synthetic-daemon.sh     (after make)
+# NOTIFIERD / NOTIFIER_TOP override the binaries.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+NOTIFIERD=${NOTIFIERD:-$top/build/notifierd}
+NOTIFIER_TOP=${NOTIFIER_TOP:-$top/build/notifier-top}
+NTF_TAP_PREFIX="synthetic daemon: "
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ntf-synth.XXXXXX") || exit 1
+daemon_pid=
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+	[ -n "$daemon_pid" ] && kill -KILL "$daemon_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+for bin in "$NOTIFIERD" "$NOTIFIER_TOP"; do
+	[ -x "$bin" ] || { fail "binaries" "$bin not built (run make)"; exit 1; }
+done
+if ! command -v jq >/dev/null 2>&1; then
+	skip "all" "jq not installed"
+	exit 0
+fi
+
+# run SECS CMD...: sets rc, $tmp/out and $tmp/err.
+run() {
+	local secs=$1
+
+	shift
+	timeout -k 5 "$secs" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+# jq_true ARGS...: jq -e's verdict as an exit status, its output kept out of the test lines.
+jq_true() { jq -e "$@" >/dev/null 2>&1; }
+# one_line_naming WANT: stderr is one line, naming WANT and pointing to --help; no stdout.
+one_line_naming() {
+	[ "$(wc -l <"$tmp/err")" = 1 ] && grep -qF -- "$1" "$tmp/err" &&
+		grep -qF -- "--help" "$tmp/err" && [ ! -s "$tmp/out" ]
+}
+
+# --- bad input: exit 2 and one line that names the problem ---
+
+usage_error() {
+	local name=$1 want=$2
+
+	shift 2
+	run 10 "$NOTIFIERD" "$@"
+	check_eq "$name: exit 2" "$rc" 2
+	check "$name: says '$want'" "stderr: $(tr '\n' '|' <"$tmp/err")" one_line_naming "$want"
+}
+usage_error "--keys without --synthetic" "--keys needs --synthetic" --keys 5
+usage_error "--rate without --synthetic" "--rate needs --synthetic" --rate 5
+usage_error "--keys 0" "--keys: 0" --synthetic --keys 0
+usage_error "--keys too many" "--keys: 2000000" --synthetic --keys 2000000
+usage_error "--rate 0" "--rate: 0" --synthetic --rate 0
+usage_error "--synthetic=abc" "'abc'" --synthetic=abc
+usage_error "--synthetic -H" "-H does not apply to --synthetic" --synthetic -H
+usage_error "--synthetic --pin-dir" "--pin-dir does not apply to --synthetic" \
+	--synthetic --pin-dir "$tmp/pins"
+
+# --- a synthetic daemon read by notifier-top ---
+
+keys=300
+sock=$tmp/d.sock
+"$NOTIFIERD" --synthetic=7 --keys "$keys" --socket "$sock" -S -j \
+	>"$tmp/d.out" 2>"$tmp/d.err" &
+daemon_pid=$!
+for _ in $(seq 100); do
+	[ -S "$sock" ] || ! kill -0 "$daemon_pid" 2>/dev/null && break
+	sleep 0.1
+done
+check "serves its socket" "no socket at $sock; $(head -n 1 "$tmp/d.err")" test -S "$sock"
+
+run 30 "$NOTIFIER_TOP" -j -n 2 -d 1 -r 0 --socket "$sock"
+check_eq "notifier-top -j: exit 0" "$rc" 0
+check "notifier-top -j: two snapshots of the daemon feed" "$(head -c 300 "$tmp/out")" \
+	jq_true -s 'length == 2 and all(.[]; .feed == "daemon")' "$tmp/out"
+# the default view's rows are (subscriber, pid) pairs: every pair is busy in a second
+for i in 0 1; do
+	check_eq "interval $((i + 1)): $keys distinct (process, subscriber) keys" \
+		"$(jq -s ".[$i].rows | map([.subscriber, .pid]) | unique | length" "$tmp/out")" \
+		"$keys"
+	check_eq "interval $((i + 1)): rows_total is $keys" \
+		"$(jq -s ".[$i].rows_total" "$tmp/out")" "$keys"
+	# 20,000 events/s by default, in deltas every 250 ms
+	check_range "interval $((i + 1)): events about 20000" \
+		"$(jq -s ".[$i].events" "$tmp/out")" 10000 30000
+done
+check "no probes reported" "$(head -c 300 "$tmp/out")" \
+	jq_true -s 'all(.[]; .probes.live == 0)' "$tmp/out"
+
+kill -TERM "$daemon_pid"
+wait "$daemon_pid"
+rc=$?
+daemon_pid=
+check_eq "SIGTERM: exit 0" "$rc" 0
+check "socket removed on exit" "$sock still there" test ! -e "$sock"
+check "stats lines: totals grow, no BPF counters" "$(head -c 300 "$tmp/d.out")" \
+	jq_true -s '[.[] | select(.type == "stats")] | length >= 2 and
+		(map(.events) | . == sort and .[0] < .[-1]) and all(.[]; has("counters") | not)' \
+	"$tmp/d.out"
+check "summary: synthetic, no counters or subscribers" "$(tail -c 300 "$tmp/d.out")" \
+	jq_true -s 'last | .type == "summary" and .source == "synthetic" and .events > 0 and
+		(has("counters") or has("subscribers") or has("kernel") | not)' "$tmp/d.out"
+check "says what it runs on stderr" "$(tr '\n' '|' <"$tmp/d.err")" \
+	grep -qF "synthetic events, $keys keys at 20000/s" "$tmp/d.err"
+
+# text: a stats line without drops, a summary of synthetic events
+run 10 "$NOTIFIERD" --synthetic --no-socket --rate 1000 -S -d 1.5 -q
+check_eq "--no-socket -S -d 1.5: exit 0" "$rc" 0
+check "--no-socket: stats line without drops" "$(head -n 1 "$tmp/out")" \
+	bash -c 'grep -q "^events/s .*callback [0-9]*$" "$1" && ! grep -q drops "$1"' _ "$tmp/out"
+check "--no-socket: text summary" "$(grep -e --- "$tmp/out")" \
+	grep -qE '^--- notifierd: 1\.[0-9] s, [0-9]+ synthetic events ---$' "$tmp/out"
+check "--no-socket: classes marked synthetic" "$(grep -m1 '^inval_start' "$tmp/out")" \
+	grep -qx 'inval_start (synthetic)' "$tmp/out"
+check "--no-socket: -q says nothing on stderr" "$(head -n 1 "$tmp/err")" test ! -s "$tmp/err"
+
+# no privileges at all: nothing to load, nothing to pin
+if [ "$(id -u)" != 0 ]; then
+	skip "as nobody" "not root (and ran unprivileged above)"
+elif ! command -v setpriv >/dev/null 2>&1; then
+	skip "as nobody" "setpriv (util-linux) not installed"
+else
+	run 10 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$NOTIFIERD" --synthetic --no-socket -d 0.5 -j -q
+	check_eq "as nobody: exit 0" "$rc" 0
+	check "as nobody: a summary" "$(head -c 300 "$tmp/out") $(head -n 1 "$tmp/err")" \
+		jq_true -s 'last | .type == "summary" and .events > 0' "$tmp/out"
+fi
+
+exit "$NTF_FAILED"

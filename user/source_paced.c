@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The synthetic source paced by the clock: each poll delivers every event
+ * due since the source started at its steady rate, so the rate holds
+ * however often it is polled. notifier-top's synthetic feed and notifierd
+ * --synthetic both run on it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+#include "cli.h"
+#include "source.h"
+
+struct paced_source {
+	struct ntf_source base;
+	struct ntf_source *synth;
+	__u32 rate;
+	__u64 start_ms, made;
+};
+
+static int paced_poll(struct ntf_source *src, int timeout_ms)
+{
+	struct paced_source *p = (struct paced_source *)src;
+	__u64 due;
+	int n = 0;
+
+	if (timeout_ms > 0) {
+		struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
+
+		/* a signal cuts the wait short; the caller checks why */
+		nanosleep(&ts, NULL);
+	}
+	due = (ntf_now_ms() - p->start_ms) * p->rate / 1000;
+	while (p->made < due) {
+		/* one event a poll (batch 1): exactly as many as are due */
+		int k = ntf_source_poll(p->synth, 0);
+
+		if (k < 0)
+			return k;
+		p->made += k;
+		n += k;
+	}
+	return n;
+}
+
+static void paced_free(struct ntf_source *src)
+{
+	struct paced_source *p = (struct paced_source *)src;
+
+	ntf_source_free(p->synth);
+	free(p);
+}
+
+static const struct ntf_source_ops paced_ops = {
+	.name = "synthetic",
+	.poll = paced_poll,
+	.free = paced_free,
+};
+
+static int forward(void *ctx, const struct ntf_event *e)
+{
+	struct paced_source *p = ctx;
+
+	return p->base.fn(p->base.ctx, e);
+}
+
+struct ntf_source *ntf_source_paced_new(const struct ntf_synth_opts *opts, __u32 rate,
+					ntf_event_fn fn, void *ctx)
+{
+	struct ntf_synth_opts so = *opts;
+	struct paced_source *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->base.ops = &paced_ops;
+	p->base.fn = fn;
+	p->base.ctx = ctx;
+	p->rate = rate;
+	so.batch = 1;
+	so.count = 0;
+	p->synth = ntf_source_synth_new(&so, forward, p);
+	if (!p->synth) {
+		free(p);
+		return NULL;
+	}
+	p->start_ms = ntf_now_ms();
+	return &p->base;
+}
