@@ -5,6 +5,7 @@
 # make test       every test: host unit tests and the QEMU test bed
 # make unit       host unit tests only
 # make bench      benchmarks (host decode/aggregate, VM probe overhead)
+# make bench-top  notifier-top's own cost at 10,000 keys (SECONDS=600 for the daemon run)
 
 CC ?= gcc
 CLANG ?= clang
@@ -88,6 +89,13 @@ test:
 bench:
 	tests/bench/run.sh
 
+# notifier-top on its own synthetic feed for a minute, then reading a
+# synthetic notifierd over the socket for SECONDS.
+SECONDS ?= 600
+bench-top: all
+	tests/bench/top_bench.sh 60
+	tests/bench/daemon_bench.sh $(SECONDS)
+
 format:
 	clang-format -i bpf/*.bpf.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/workloads/*.[ch] \
 		tests/bench/*.c tests/fuzz/*.c
@@ -95,7 +103,7 @@ format:
 clean:
 	rm -rf $(OUT)
 
-.PHONY: all static unit test bench fuzz format format-check clean
+.PHONY: all static unit test bench bench-top fuzz format format-check clean
 .DELETE_ON_ERROR:
 
 # Fails when a C file differs from what .clang-format makes of it.
