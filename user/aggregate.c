@@ -18,7 +18,7 @@ struct ntf_agg {
 	__u64 gen;
 };
 
-static __u64 key_hash(const struct ntf_hist_key *k)
+__u64 ntf_agg_hash(const struct ntf_hist_key *k)
 {
 	__u64 h = ((__u64)k->class << 56) ^ ((__u64)k->subscriber << 32) ^ k->tgid;
 
@@ -65,7 +65,7 @@ void ntf_agg_free(struct ntf_agg *agg)
 
 static size_t find_slot(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 {
-	size_t mask = agg->cap - 1, i = key_hash(key) & mask;
+	size_t mask = agg->cap - 1, i = ntf_agg_hash(key) & mask;
 
 	while (agg->used[i] && !key_eq(&agg->slots[i].key, key))
 		i = (i + 1) & mask;
@@ -186,6 +186,17 @@ int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 	}
 	slot->gen = agg->gen;
 	return 0;
+}
+
+void ntf_agg_prefetch(const struct ntf_agg *agg, const struct ntf_hist_key *key)
+{
+	size_t i = ntf_agg_hash(key) & (agg->cap - 1);
+	const char *p = (const char *)&agg->slots[i];
+
+	__builtin_prefetch(&agg->used[i]);
+	/* the key is compared, then the whole entry written */
+	for (size_t off = 0; off < sizeof(agg->slots[i]); off += 64)
+		__builtin_prefetch(p + off, 1);
 }
 
 const struct ntf_agg_entry *ntf_agg_get(const struct ntf_agg *agg, const struct ntf_hist_key *key)

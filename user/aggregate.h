@@ -37,6 +37,17 @@ int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const 
  * client mirroring a daemon's aggregate does; ent->gen is set to now.
  */
 int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent);
+/*
+ * The hash that places keys: foreach walks the table in the order of its
+ * low bits, so another table hashed alike is walked in step with it.
+ */
+__u64 ntf_agg_hash(const struct ntf_hist_key *key);
+/*
+ * A hint: starts fetching the slot where key's entry is or would go, so
+ * that a put a little later finds it in cache (a mirror applying an
+ * update's entries one ahead).
+ */
+void ntf_agg_prefetch(const struct ntf_agg *agg, const struct ntf_hist_key *key);
 /* Looks an entry up by key; NULL when absent. */
 const struct ntf_agg_entry *ntf_agg_get(const struct ntf_agg *agg, const struct ntf_hist_key *key);
 /*

@@ -161,8 +161,9 @@ static int prune(struct ntf_agg *into, __u64 mark)
 static int on_update(struct ntf_client *c, struct ntf_agg *into, const struct ntf_proto_frame *f)
 {
 	struct ntf_proto_update u;
-	struct ntf_agg_entry e;
-	int err;
+	struct ntf_agg_entry e[2];
+	unsigned int k = 0;
+	int err, more;
 
 	if (!c->welcomed || ntf_proto_decode_update(f, &u))
 		return -EBADMSG;
@@ -179,10 +180,17 @@ static int on_update(struct ntf_client *c, struct ntf_agg *into, const struct nt
 	} else if (!c->in_update || u.type != c->cur_type || u.gen != c->cur_gen) {
 		return -EBADMSG;
 	}
-	while ((err = ntf_proto_update_next(&u, &e)) > 0) {
+	/* one entry decoded ahead: its slot is fetched while the one before is put */
+	err = ntf_proto_update_next(&u, &e[k]);
+	while (err > 0) {
+		more = ntf_proto_update_next(&u, &e[k ^ 1]);
+		if (more > 0 && into)
+			ntf_agg_prefetch(into, &e[k ^ 1].key);
 		c->snap_entries++;
-		if (into && (err = ntf_agg_put(into, &e)))
+		if (into && (err = ntf_agg_put(into, &e[k])))
 			return err;
+		err = more;
+		k ^= 1;
 	}
 	if (err)
 		return err;

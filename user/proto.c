@@ -27,7 +27,7 @@ struct rd {
 	bool bad;
 };
 
-static __u64 rd_le(struct rd *r, unsigned int n)
+static inline __u64 rd_le(struct rd *r, unsigned int n)
 {
 	__u64 v = 0;
 
@@ -35,8 +35,13 @@ static __u64 rd_le(struct rd *r, unsigned int n)
 		r->bad = true;
 		return 0;
 	}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* the wire's order: one load where n is known, as in read_entry */
+	memcpy(&v, r->p + r->pos, n);
+#else
 	for (unsigned int i = 0; i < n; i++)
 		v |= (__u64)r->p[r->pos + i] << (8 * i);
+#endif
 	r->pos += n;
 	return v;
 }
@@ -319,15 +324,14 @@ static int read_entry(struct rd *r, struct ntf_agg_entry *e)
 	mask = rd_le(r, 8);
 	if (NTF_HIST_SLOTS < 64 && mask >> NTF_HIST_SLOTS)
 		r->bad = true;
-	for (unsigned int i = 0; i < NTF_HIST_SLOTS && !r->bad; i++)
-		if (mask & (1ULL << i))
-			e->hist.slots[i] = rd_le(r, 8);
+	/* the slots present, lowest first: one step per slot sent, not per slot */
+	for (; mask && !r->bad; mask &= mask - 1)
+		e->hist.slots[__builtin_ctzll(mask)] = rd_le(r, 8);
 	mask = rd_le(r, 4);
 	if (NTF_ORIGIN_MAX < 32 && mask >> NTF_ORIGIN_MAX)
 		r->bad = true;
-	for (unsigned int i = 0; i < NTF_ORIGIN_MAX && !r->bad; i++)
-		if (mask & (1ULL << i))
-			e->origins[i] = rd_le(r, 8);
+	for (; mask && !r->bad; mask &= mask - 1)
+		e->origins[__builtin_ctzll(mask)] = rd_le(r, 8);
 	/* Consumers index tables by class: only classes this build knows. */
 	if (e->key.class == NTF_CLASS_NONE || e->key.class >= NTF_CLASS_MAX)
 		r->bad = true;

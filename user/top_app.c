@@ -12,15 +12,7 @@
 /* prev := cur, by copying what changed since the last copy. */
 static int copy_changed(struct top_app *app)
 {
-	__u64 gen = ntf_agg_gen(app->cur);
-	int err = top_snap_take(app->prev, app->cur, app->copied_gen);
-
-	if (err)
-		return err;
-	/* changes from now on get a later generation than the one copied */
-	ntf_agg_tick(app->cur);
-	app->copied_gen = gen;
-	return 0;
+	return top_snap_follow(app->prev, app->cur, NULL, NULL);
 }
 
 int top_app_init(struct top_app *app, const struct top_opts *opts, struct top_feed *feed)
@@ -29,6 +21,8 @@ int top_app_init(struct top_app *app, const struct top_opts *opts, struct top_fe
 
 	memset(app, 0, sizeof(*app));
 	app->opts = *opts;
+	/* rows past -r are never shown: they need counting, not sorting */
+	app->opts.query.limit = opts->rows;
 	app->feed = feed;
 	app->cur = ntf_agg_new(TOP_MAX_KEYS);
 	app->prev = top_snap_new();
@@ -76,9 +70,8 @@ int top_app_sample(struct top_app *app)
 	__u64 now = ntf_now_ms();
 	int err;
 
-	err = top_model_update(app->model, app->prev, app->cur, (now - app->last_ms) / 1000.0);
-	if (!err)
-		err = copy_changed(app);
+	/* the interval's deltas, and prev := cur, in one walk */
+	err = top_model_advance(app->model, app->prev, app->cur, (now - app->last_ms) / 1000.0);
 	if (err)
 		return err;
 	app->last_ms = now;

@@ -31,7 +31,6 @@ struct top_app {
 	struct ntf_agg *cur; /* the feed's, always up to date */
 	struct top_snap *prev; /* cur as of the last sample */
 	struct top_model *model;
-	__u64 copied_gen; /* cur's last generation copied into prev */
 	__u64 last_ms; /* monotonic time of the last sample */
 	__u64 samples;
 	time_t wall; /* when the last sample was taken, for the header */

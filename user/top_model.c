@@ -329,6 +329,7 @@ struct top_model {
 	size_t nrows, cap_rows;
 	__u32 *order; /* rows shown, sorted: indexes into rows */
 	size_t norder;
+	size_t limit; /* the last query's: order sorted up to here */
 	__u32 *slots; /* group hash: row index + 1, 0 when free */
 	size_t nslots;
 	__u64 all_ns[NTF_CLASS_MAX]; /* time per class in the interval */
@@ -393,19 +394,18 @@ static void hist_delta(struct ntf_hist *d, const struct ntf_hist *cur, const str
 		d->max_ns = ntf_hist_slot_high(top);
 }
 
-struct update_ctx {
-	struct top_model *m;
-	const struct top_snap *prev;
-};
-
-static int take_delta(const struct ntf_agg_entry *ent, void *ctx)
+/*
+ * The delta of one entry of the aggregate: old is what the previous read
+ * held for its key (NULL: nothing), unchanged when the entry is known to
+ * be as it was then (old not looked up).
+ */
+static int take_delta(const struct ntf_agg_entry *ent, const struct top_snap_entry *old,
+		      bool unchanged, void *ctx)
 {
-	struct update_ctx *u = ctx;
-	struct top_model *m = u->m;
-	const struct top_snap_entry *old = u->prev ? top_snap_get(u->prev, &ent->key) : NULL;
+	struct top_model *m = ctx;
 	struct top_delta *d;
 	struct ntf_hist *h;
-	__u64 rec = top_reclaim_unmaps(ent);
+	__u64 rec;
 
 	if (room((void **)&m->deltas, m->ndeltas, &m->cap_deltas, sizeof(*d)))
 		return -ENOMEM;
@@ -413,8 +413,16 @@ static int take_delta(const struct ntf_agg_entry *ent, void *ctx)
 	d->key = ent->key;
 	memcpy(d->comm, ent->comm, sizeof(d->comm));
 	d->comm[NTF_COMM_LEN - 1] = '\0';
-	d->cum_pages = ent->hist.pages;
+	/* only pins are counted from cumulative pages; an idle key's histogram stays unread */
+	d->cum_pages = ent->key.class == NTF_CLASS_PIN || ent->key.class == NTF_CLASS_UNPIN ?
+			       ent->hist.pages :
+			       0;
 	d->hist = NO_HIST;
+	d->reclaim = 0;
+	/* most keys are idle in an interval: known so without a lookup */
+	if (unchanged)
+		return 0;
+	rec = top_reclaim_unmaps(ent);
 	if (old && old->hist.count > ent->hist.count)
 		old = NULL; /* restarted: everything is new */
 	d->reclaim = old && old->reclaim <= rec ? rec - old->reclaim : rec;
@@ -435,21 +443,59 @@ static int take_delta(const struct ntf_agg_entry *ent, void *ctx)
 	return 0;
 }
 
-int top_model_update(struct top_model *m, const struct top_snap *prev, const struct ntf_agg *cur,
-		     double elapsed_s)
-{
-	struct update_ctx u = { .m = m, .prev = prev };
-	int err;
+struct update_ctx {
+	struct top_model *m;
+	const struct top_snap *prev;
+	const struct ntf_agg *cur;
+};
 
+static int update_one(const struct ntf_agg_entry *ent, void *ctx)
+{
+	struct update_ctx *u = ctx;
+	bool unchanged = u->prev && top_snap_unchanged(u->prev, u->cur, ent);
+	const struct top_snap_entry *old = NULL;
+
+	if (u->prev && !unchanged)
+		old = top_snap_get(u->prev, &ent->key);
+	return take_delta(ent, old, unchanged, u->m);
+}
+
+static void begin_update(struct top_model *m, double elapsed_s)
+{
 	m->ndeltas = m->nhists = 0;
 	m->nrows = m->norder = 0;
 	memset(&m->totals, 0, sizeof(m->totals));
 	memset(m->all_ns, 0, sizeof(m->all_ns));
 	m->totals.elapsed_s = elapsed_s > 0 ? elapsed_s : 1e-9;
-	err = ntf_agg_foreach(cur, take_delta, &u);
+}
+
+static void end_update(struct top_model *m, const struct ntf_agg *cur)
+{
 	for (int c = 0; c < NTF_CLASS_MAX; c++)
 		m->totals.rate[c] /= m->totals.elapsed_s;
 	m->totals.keys = ntf_agg_count(cur);
+}
+
+int top_model_update(struct top_model *m, const struct top_snap *prev, const struct ntf_agg *cur,
+		     double elapsed_s)
+{
+	struct update_ctx u = { .m = m, .prev = prev, .cur = cur };
+	int err;
+
+	begin_update(m, elapsed_s);
+	err = ntf_agg_foreach(cur, update_one, &u);
+	end_update(m, cur);
+	return err;
+}
+
+int top_model_advance(struct top_model *m, struct top_snap *prev, struct ntf_agg *cur,
+		      double elapsed_s)
+{
+	int err;
+
+	begin_update(m, elapsed_s);
+	err = top_snap_follow(prev, cur, take_delta, m);
+	end_update(m, cur);
 	return err;
 }
 
@@ -697,6 +743,7 @@ int top_model_query(struct top_model *m, const struct top_query *q)
 	}
 	m->norder = kept;
 	m->totals.rows = kept;
+	m->limit = q->limit;
 	top_model_sort(m, q->sort, q->ascending);
 	return kept;
 }
@@ -754,11 +801,55 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
 	return cmp_u32(a->class, b->class);
 }
 
+/* Moves order[i] down the max-heap order[0..n) (by cmp_rows: the last row on top). */
+static void sift_down(__u32 *order, size_t n, size_t i, struct sort_ctx *s)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, top = i;
+		__u32 t;
+
+		if (l < n && cmp_rows(&order[l], &order[top], s) > 0)
+			top = l;
+		if (l + 1 < n && cmp_rows(&order[l + 1], &order[top], s) > 0)
+			top = l + 1;
+		if (top == i)
+			return;
+		t = order[i];
+		order[i] = order[top];
+		order[top] = t;
+		i = top;
+	}
+}
+
+/*
+ * The first k rows of the whole order, sorted, at the front; the others
+ * behind them in no order. cmp_rows is a total order (ties go by key), so
+ * these k are exactly those a full sort puts first, for a fraction of the
+ * comparisons when k is a screenful of thousands.
+ */
+static void sort_first(__u32 *order, size_t n, size_t k, struct sort_ctx *s)
+{
+	for (size_t i = k / 2; i-- > 0;)
+		sift_down(order, k, i, s);
+	for (size_t i = k; i < n; i++) {
+		if (cmp_rows(&order[i], &order[0], s) < 0) {
+			__u32 t = order[0];
+
+			order[0] = order[i];
+			order[i] = t;
+			sift_down(order, k, 0, s);
+		}
+	}
+	qsort_r(order, k, sizeof(order[0]), cmp_rows, s);
+}
+
 void top_model_sort(struct top_model *m, enum top_col col, bool ascending)
 {
 	struct sort_ctx s = { .rows = m->rows, .col = col, .ascending = ascending };
 
-	if (m->norder > 1)
+	if (m->limit && m->limit < m->norder)
+		sort_first(m->order, m->norder, m->limit, &s);
+	else if (m->norder > 1)
 		qsort_r(m->order, m->norder, sizeof(m->order[0]), cmp_rows, &s);
 }
 

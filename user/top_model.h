@@ -101,6 +101,8 @@ struct top_query {
 	bool ascending;
 	bool all; /* keep rows idle in the interval */
 	struct top_filter filter;
+	/* rows shown at most (0: all): only these are put in order, the rest are counted */
+	size_t limit;
 };
 
 /* Sets view and its default sort. */
@@ -137,9 +139,17 @@ void top_model_free(struct top_model *m);
  */
 int top_model_update(struct top_model *m, const struct top_snap *prev, const struct ntf_agg *cur,
 		     double elapsed_s);
+/*
+ * top_model_update, and prev brought up to date with cur on the way
+ * (top_snap_follow): one walk of cur, a lookup per changed key. What
+ * notifier-top does every interval; prev must follow cur (from a first
+ * top_snap_follow) for the walk to skip the keys that did not change.
+ */
+int top_model_advance(struct top_model *m, struct top_snap *prev, struct ntf_agg *cur,
+		      double elapsed_s);
 /* Builds the rows of q from the last update. Returns the row count or -ENOMEM. */
 int top_model_query(struct top_model *m, const struct top_query *q);
-/* Re-sorts the rows of the last query. */
+/* Re-sorts the rows of the last query (the first of them, up to its limit). */
 void top_model_sort(struct top_model *m, enum top_col col, bool ascending);
 size_t top_model_rows(const struct top_model *m);
 const struct top_row *top_model_row(const struct top_model *m, size_t i);

@@ -2,12 +2,12 @@
 /*
  * The previous read of an aggregate, for notifier-top's deltas: per key
  * only what a delta is taken of (the histogram and the reclaim-driven
- * unmaps), densely packed. A second ntf_agg would take about twice the
- * memory at 10,000 keys.
+ * unmaps), in a table hashed and walked in the aggregate's order.
  */
 #ifndef NTF_TOP_SNAP_H
 #define NTF_TOP_SNAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "aggregate.h"
@@ -25,9 +25,34 @@ struct top_snap *top_snap_new(void);
 void top_snap_free(struct top_snap *s);
 /*
  * Brings s up to date with agg's entries changed in generations after
- * since (0: every entry; see ntf_agg_foreach_since). 0 or -ENOMEM.
+ * since (0: every entry; see ntf_agg_foreach_since), then ends agg's
+ * generation (ntf_agg_tick), so that later changes are told apart from
+ * what s holds. 0 or -ENOMEM.
  */
-int top_snap_take(struct top_snap *s, const struct ntf_agg *agg, __u64 since);
+int top_snap_take(struct top_snap *s, struct ntf_agg *agg, __u64 since);
+/*
+ * True when e, an entry of agg, is as s holds it, known without a lookup:
+ * s was last taken from agg, e has not changed since, and every take since
+ * a full one (since 0) went on from the one before (since: the generation
+ * agg was in at that take, ntf_agg_gen before it), or s follows agg.
+ */
+bool top_snap_unchanged(const struct top_snap *s, const struct ntf_agg *agg,
+			const struct ntf_agg_entry *e);
+/*
+ * For each entry of the aggregate s follows: old is what s held for e's
+ * key before (NULL when nothing), valid during the call; unchanged (old
+ * then NULL, not looked up) when e is as s holds it. Non-zero stops.
+ */
+typedef int (*top_snap_visit_fn)(const struct ntf_agg_entry *e, const struct top_snap_entry *old,
+				 bool unchanged, void *ctx);
+/*
+ * Brings s up to date with agg, as a take since the last one from agg
+ * would (a full one the first time), and ends agg's generation. With fn,
+ * every entry of agg is visited on the way, in agg's order, each changed
+ * key looked up once: notifier-top takes its deltas and the next
+ * snapshot in one walk. 0, -ENOMEM or fn's error.
+ */
+int top_snap_follow(struct top_snap *s, struct ntf_agg *agg, top_snap_visit_fn fn, void *ctx);
 /* The key's entry, or NULL. */
 const struct top_snap_entry *top_snap_get(const struct top_snap *s, const struct ntf_hist_key *key);
 size_t top_snap_count(const struct top_snap *s);

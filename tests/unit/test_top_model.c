@@ -12,6 +12,7 @@
 #include <time.h>
 #include <cmocka.h>
 #include "histogram.h"
+#include "source.h"
 #include "top_format.h"
 #include "top_model.h"
 
@@ -64,7 +65,7 @@ static void copy_agg(struct ntf_agg *dst, const struct ntf_agg *src)
 }
 
 /* The model of cur since prev (an aggregate read before, or NULL), queried by q. */
-static struct top_model *build(const struct ntf_agg *prev, const struct ntf_agg *cur, double secs,
+static struct top_model *build(struct ntf_agg *prev, const struct ntf_agg *cur, double secs,
 			       const struct top_query *q)
 {
 	struct top_model *m = top_model_new();
@@ -608,6 +609,172 @@ static void ten_thousand_keys(void **state)
 	ntf_agg_free(agg);
 }
 
+/* Rows of two models are the same, number for number (NaN for NaN). */
+static void assert_same_rows(const struct top_model *a, const struct top_model *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct top_row *x = top_model_row(a, i), *y = top_model_row(b, i);
+
+		assert_non_null(x);
+		assert_non_null(y);
+		assert_int_equal(x->subscriber, y->subscriber);
+		assert_int_equal(x->tgid, y->tgid);
+		assert_int_equal(x->class, y->class);
+		assert_string_equal(x->comm, y->comm);
+		assert_int_equal(x->events, y->events);
+		assert_memory_equal(&x->lat, &y->lat, sizeof(x->lat));
+		for (int c = 0; c < TOP_COL_MAX_; c++)
+			if (!(isnan(x->v[c]) && isnan(y->v[c])))
+				assert_true(x->v[c] == y->v[c]);
+	}
+}
+
+static int add_synth(void *ctx, const struct ntf_event *e)
+{
+	return ntf_agg_add(ctx, e);
+}
+
+/*
+ * notifier-top's walk (top_model_advance: deltas and the next snapshot in
+ * one pass, unchanged keys skipped by generation) gives what diffing
+ * against a snapshot of a copy, looked up key by key, gives, interval
+ * after interval: keys appearing (the tables grow), idle, pins
+ * outstanding, a restarted source. Both snapshots keep keys the source
+ * lost in its restart.
+ */
+static void advance_matches_update(void **state)
+{
+	struct ntf_agg *cur = ntf_agg_new(1 << 17), *copy = ntf_agg_new(1 << 17);
+	struct top_snap *follow = top_snap_new(), *snap = top_snap_new();
+	struct top_model *fast = top_model_new(), *slow = top_model_new();
+	struct ntf_synth_opts so = { .seed = 9, .batch = 500 };
+	struct ntf_source *src;
+
+	(void)state;
+	assert_int_equal(top_snap_follow(follow, cur, NULL, NULL), 0);
+	for (int round = 0; round < 12; round++) {
+		/* more keys as it goes, a quiet round, then a restart */
+		so.keys = 50 + 400 * round;
+		so.seed++;
+		src = ntf_source_synth_new(&so, add_synth, cur);
+		assert_non_null(src);
+		for (int i = 0; round != 4 && i < 6; i++)
+			assert_true(ntf_source_poll(src, 0) > 0);
+		ntf_source_free(src);
+		if (round == 8) {
+			ntf_agg_reset(cur);
+			add_n(cur, 3, NTF_CLASS_PIN, 1, 1000, "synth0", 5 * US, 0);
+		}
+		assert_int_equal(top_snap_take(snap, copy, 0), 0);
+		assert_int_equal(top_model_update(slow, snap, cur, 0.5), 0);
+		assert_int_equal(top_model_advance(fast, follow, cur, 0.5), 0);
+		assert_int_equal(top_snap_count(follow) >= ntf_agg_count(cur), 1);
+		for (int v = 0; v < TOP_VIEW_MAX; v++) {
+			for (int all = 0; all < 2; all++) {
+				struct top_query q;
+				int n;
+
+				top_query_init(&q, v);
+				q.all = all;
+				n = top_model_query(slow, &q);
+				assert_int_equal(top_model_query(fast, &q), n);
+				assert_same_rows(fast, slow, n);
+			}
+		}
+		assert_memory_equal(top_model_totals(fast), top_model_totals(slow),
+				    sizeof(struct top_totals));
+		copy_agg(copy, cur);
+	}
+	top_snap_free(snap);
+	top_snap_free(follow);
+	top_model_free(fast);
+	top_model_free(slow);
+	ntf_agg_free(cur);
+	ntf_agg_free(copy);
+}
+
+/* Skipping by generation needs the snapshot to have followed this very aggregate. */
+static void unchanged_only_when_followed(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0), *other = ntf_agg_new(0);
+	struct top_snap *snap = top_snap_new();
+	struct ntf_hist_key k1 = { .class = NTF_CLASS_PIN, .tgid = 1 };
+	struct ntf_hist_key k2 = { .class = NTF_CLASS_PIN, .tgid = 2 };
+	__u64 gen;
+
+	(void)state;
+	add(agg, NTF_CLASS_PIN, 0, 1, "a", 1 * US, 0, 4, NTF_ORIGIN_SYSCALL);
+	add(agg, NTF_CLASS_PIN, 0, 2, "b", 1 * US, 0, 4, NTF_ORIGIN_SYSCALL);
+	add(other, NTF_CLASS_PIN, 0, 1, "a", 1 * US, 0, 4, NTF_ORIGIN_SYSCALL);
+	/* never taken: nothing is known unchanged */
+	assert_false(top_snap_unchanged(snap, agg, ntf_agg_get(agg, &k1)));
+	gen = ntf_agg_gen(agg);
+	assert_int_equal(top_snap_take(snap, agg, 0), 0);
+	assert_true(top_snap_unchanged(snap, agg, ntf_agg_get(agg, &k1)));
+	assert_false(top_snap_unchanged(snap, other, ntf_agg_get(other, &k1)));
+	add(agg, NTF_CLASS_PIN, 0, 2, "b", 1 * US, 0, 4, NTF_ORIGIN_SYSCALL);
+	assert_true(top_snap_unchanged(snap, agg, ntf_agg_get(agg, &k1)));
+	assert_false(top_snap_unchanged(snap, agg, ntf_agg_get(agg, &k2)));
+	/* a take that goes on from the last one keeps it up */
+	assert_int_equal(top_snap_take(snap, agg, gen), 0);
+	assert_true(top_snap_unchanged(snap, agg, ntf_agg_get(agg, &k2)));
+	/* one with a gap (here it misses the change to k2) does not */
+	add(agg, NTF_CLASS_PIN, 0, 2, "b", 1 * US, 0, 4, NTF_ORIGIN_SYSCALL);
+	assert_int_equal(top_snap_take(snap, agg, ntf_agg_gen(agg)), 0);
+	assert_false(top_snap_unchanged(snap, agg, ntf_agg_get(agg, &k1)));
+	assert_int_equal(top_snap_get(snap, &k2)->hist.count, 2);
+	/* following brings it back */
+	assert_int_equal(top_snap_follow(snap, agg, NULL, NULL), 0);
+	assert_true(top_snap_unchanged(snap, agg, ntf_agg_get(agg, &k1)));
+	assert_int_equal(top_snap_get(snap, &k2)->hist.count, 3);
+	top_snap_free(snap);
+	ntf_agg_free(agg);
+	ntf_agg_free(other);
+}
+
+/* With a limit, the rows up to it are the very ones a full sort puts first. */
+static void limit_sorts_the_first_rows(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(1 << 17);
+	struct top_model *full, *part;
+	static const struct {
+		enum top_col col;
+		bool asc;
+	} sorts[] = {
+		{ TOP_COL_RATE, false },     { TOP_COL_P99, false }, { TOP_COL_P99, true },
+		{ TOP_COL_PID, true },	     { TOP_COL_COMM, true }, { TOP_COL_SUB, false },
+		{ TOP_COL_BLOCKABLE, true },
+	};
+	struct top_query q;
+
+	(void)state;
+	for (__u32 k = 0; k < 3000; k++)
+		add_n(agg, 1 + k % 5, NTF_CLASS_INVAL_START, 1 + k % 4, 1000 + k / 4, "synth",
+		      (k % 37 + 1) * US, k % 3 ? NTF_F_BLOCKABLE : 0);
+	top_query_init(&q, TOP_VIEW_DEFAULT);
+	full = build(NULL, agg, 1.0, &q);
+	part = build(NULL, agg, 1.0, &q);
+	for (size_t i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++) {
+		for (size_t limit = 1; limit < 3000; limit *= 7) {
+			q.sort = sorts[i].col;
+			q.ascending = sorts[i].asc;
+			q.limit = 0;
+			assert_int_equal(top_model_query(full, &q), 3000);
+			q.limit = limit;
+			assert_int_equal(top_model_query(part, &q), 3000);
+			assert_int_equal(top_model_rows(part), 3000);
+			assert_same_rows(part, full, limit);
+			/* a re-sort keeps the limit */
+			top_model_sort(full, TOP_COL_PID, false);
+			top_model_sort(part, TOP_COL_PID, false);
+			assert_same_rows(part, full, limit);
+		}
+	}
+	top_model_free(full);
+	top_model_free(part);
+	ntf_agg_free(agg);
+}
+
 static void names_and_columns(void **state)
 {
 	(void)state;
@@ -728,6 +895,9 @@ int main(void)
 		cmocka_unit_test(subscriber_and_class_views),
 		cmocka_unit_test(fence_pin_unmap_views),
 		cmocka_unit_test(ten_thousand_keys),
+		cmocka_unit_test(advance_matches_update),
+		cmocka_unit_test(unchanged_only_when_followed),
+		cmocka_unit_test(limit_sorts_the_first_rows),
 		cmocka_unit_test(names_and_columns),
 		cmocka_unit_test(cells_keep_their_width),
 		cmocka_unit_test(lines_and_cells),
