@@ -19,14 +19,20 @@ struct cached_cgroup {
 static const char *proc_root = "/proc";
 static struct cached_cgroup *cache;
 
+/* Where cgroup v2 is mounted: alone, or beside v1 (systemd's hybrid layout). */
+static const char *const mounts[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+
 int ntf_cgroup_normalize(const char *in, char *out, size_t len)
 {
-	static const char mount[] = "/sys/fs/cgroup";
 	size_t n;
 
-	if (!strncmp(in, mount, sizeof(mount) - 1) &&
-	    (in[sizeof(mount) - 1] == '/' || !in[sizeof(mount) - 1]))
-		in += sizeof(mount) - 1;
+	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
+		n = strlen(mounts[i]);
+		if (!strncmp(in, mounts[i], n) && (in[n] == '/' || !in[n])) {
+			in += n;
+			break;
+		}
+	}
 	while (*in == '/')
 		in++;
 	n = strlen(in);

@@ -16,7 +16,7 @@
 /*
  * The cgroup as a filter takes it: "/system.slice/x.service", given as
  * that, as "system.slice/x.service", or as its directory under
- * /sys/fs/cgroup; trailing slashes dropped. -EINVAL when too long or empty
+ * /sys/fs/cgroup (or /sys/fs/cgroup/unified); trailing slashes dropped. -EINVAL when too long or empty
  * after that ("/" itself stays "/": every process).
  */
 int ntf_cgroup_normalize(const char *in, char *out, size_t len);

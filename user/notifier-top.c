@@ -32,6 +32,7 @@ static const char usage[] =
 	"  -R, --reverse           reverse the sort order\n"
 	"  -r, --rows N            at most N rows a snapshot (batch default 20, 0: all)\n"
 	"  -p, --pid PID           only this process\n"
+	"  -f, --filter EXPR       only rows the filter keeps (see Filters)\n"
 	"  -v, --view VIEW         subscriber, process, default, class, fence, pin, unmap\n"
 	"  -a, --all               also rows with no events in the interval\n"
 	"      --synthetic[=SEED]  generated events, not the kernel's (no root needed)\n"
@@ -59,8 +60,12 @@ static const char usage[] =
 	"  reclaim  RECL   unmaps in kswapd or direct reclaim; calls CALLS notifier\n"
 	"                  calls the unmaps caused\n"
 	"  sub, pid, comm, class: the row's key. Subscriber 0 shows as \"all\": the\n"
-	"  notifier chain as a whole, until drivers are told apart. Cgroups are not\n"
-	"  part of the key, so there is no cgroup filter.\n"
+	"  notifier chain as a whole (invalidate start/end), not one driver's callback.\n"
+	"\n"
+	"Filters (-f, or / on screen), terms combined:\n"
+	"  pid N, comm TEXT, driver NAME (or sub N), class LIST (inval_start,...),\n"
+	"  cgroup PATH: processes in that cgroup v2 or below it, as /proc/PID/cgroup\n"
+	"  names it (\"/system.slice/gpu.service\", or its /sys/fs/cgroup directory)\n"
 	"\n"
 	"Examples:\n"
 	"  sudo notifier-top                  # full screen, 1 s refresh\n"
@@ -87,6 +92,7 @@ static const struct option options[] = {
 	{ "reverse", no_argument, NULL, 'R' },
 	{ "rows", required_argument, NULL, 'r' },
 	{ "pid", required_argument, NULL, 'p' },
+	{ "filter", required_argument, NULL, 'f' },
 	{ "view", required_argument, NULL, 'v' },
 	{ "all", no_argument, NULL, 'a' },
 	{ "synthetic", optional_argument, NULL, OPT_SYNTHETIC },
@@ -103,7 +109,7 @@ static const struct option options[] = {
 struct args {
 	struct top_opts top;
 	bool synthetic, no_daemon, reverse, rows_set;
-	const char *sort, *socket;
+	const char *sort, *socket, *filter;
 	struct top_synth_opts synth;
 	struct top_live_opts live;
 };
@@ -120,7 +126,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 	a->synth.keys = NTF_SYNTH_DEFAULT_KEYS;
 	a->synth.rate = NTF_SYNTH_DEFAULT_RATE;
 	opterr = 0; /* ntf_usage_error says it in one line */
-	while ((opt = getopt_long(argc, argv, "d:n:bjCs:Rr:p:v:akh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:n:bjCs:Rr:p:f:v:akh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			a->top.interval_ms = ntf_parse_duration_ms("-d", optarg);
@@ -138,6 +144,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 			a->rows_set = true;
 			break;
 		case 'p': pid = ntf_parse_u64("-p", optarg, 1, 0x7fffffff); break;
+		case 'f': a->filter = optarg; break;
 		case 'v':
 			view = top_view_from_name(optarg);
 			if (view == TOP_VIEW_MAX)
@@ -172,7 +179,14 @@ static void parse_args(int argc, char **argv, struct args *a)
 	if ((keys_set || rate_set) && !a->synthetic)
 		ntf_usage_error("%s needs --synthetic", keys_set ? "--keys" : "--rate");
 	top_query_init(&a->top.query, view);
-	a->top.query.filter.pid = pid;
+	if (a->filter) {
+		char err[128];
+
+		if (top_filter_parse(a->filter, &a->top.query.filter, err, sizeof(err)))
+			ntf_usage_error("-f: %s", err);
+	}
+	if (pid)
+		a->top.query.filter.pid = pid;
 	a->top.query.all = all;
 	if (a->sort) {
 		enum top_col col = top_col_from_name(a->sort);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli.h"
 #include "histogram.h"
 #include "names.h"
 #include "top_model.h"
@@ -198,17 +199,23 @@ static int filter_term(struct top_filter *f, const char *key, const char *val, c
 			f->subscriber = 0;
 		else if ((f->subscriber = ntf_subscriber_id(val)))
 			; /* a driver name: kvm, i915, amdgpu... */
-		else if (parse_u32(val, 0xffffffff, &f->subscriber))
+		else if (!parse_u32(val, 0xffffffff, &f->subscriber))
+			; /* an id */
+		else if (strlen(val) < sizeof(f->driver) && !strpbrk(val, "/\"\\"))
+			/* a name no driver has yet: one discovery may find later */
+			snprintf(f->driver, sizeof(f->driver), "%s", val);
+		else
 			goto bad;
-		f->has_sub = true;
+		f->has_sub = !f->driver[0];
 	} else if (!strcmp(key, "class")) {
 		if (parse_classes(val, &f->class_mask))
 			goto bad;
 	} else if (!strcmp(key, "cgroup")) {
-		snprintf(err, errlen, "no cgroup filter: cgroups are not part of the key");
-		return -EINVAL;
+		/* keys hold a pid, not a cgroup: each process's is looked up in /proc */
+		if (ntf_cgroup_normalize(val, f->cgroup, sizeof(f->cgroup)))
+			goto bad;
 	} else {
-		snprintf(err, errlen, "unknown filter '%s' (pid, comm, sub, class)", key);
+		snprintf(err, errlen, "unknown filter '%s' (pid, comm, sub, class, cgroup)", key);
 		return -EINVAL;
 	}
 	return 0;
@@ -283,13 +290,18 @@ void top_filter_format(const struct top_filter *f, char *buf, size_t len)
 	if (f->comm[0])
 		APPEND("%scomm %s", used ? " " : "", f->comm);
 	if (f->has_sub)
-		APPEND("%ssub %u", used ? " " : "", f->subscriber);
+		APPEND("%sdriver %s", used ? " " : "",
+		       f->subscriber ? ntf_subscriber_name(NULL, f->subscriber) : "all");
+	if (f->driver[0])
+		APPEND("%sdriver %s", used ? " " : "", f->driver);
 	if (f->class_mask) {
 		APPEND("%sclass ", used ? " " : "");
 		for (unsigned int c = 1, n = 0; c < NTF_CLASS_MAX; c++)
 			if (f->class_mask & (1u << c))
 				APPEND("%s%s", n++ ? "," : "", ntf_class_name(c));
 	}
+	if (f->cgroup[0])
+		APPEND("%scgroup %s", used ? " " : "", f->cgroup);
 #undef APPEND
 	if (!buf[0])
 		snprintf(buf, len, "none");
@@ -510,13 +522,17 @@ static bool view_takes(enum top_view view, unsigned int class)
 	}
 }
 
-static bool entry_passes(const struct top_filter *f, const struct top_delta *d)
+static bool entry_passes(const struct top_filter *f, const struct top_delta *d, __u64 now_ms)
 {
 	if (f->pid && d->key.tgid != f->pid)
 		return false;
 	if (f->has_sub && d->key.subscriber != f->subscriber)
 		return false;
 	if (f->comm[0] && !strstr(d->comm, f->comm))
+		return false;
+	if (f->driver[0] && strcmp(ntf_subscriber_name(NULL, d->key.subscriber), f->driver))
+		return false;
+	if (f->cgroup[0] && !ntf_pid_in_cgroup(d->key.tgid, f->cgroup, now_ms))
 		return false;
 	return true;
 }
@@ -724,6 +740,7 @@ static bool row_shown(const struct top_model *m, const struct top_query *q, size
 
 int top_model_query(struct top_model *m, const struct top_query *q)
 {
+	__u64 now_ms = q->filter.cgroup[0] ? ntf_now_ms() : 0;
 	size_t kept = 0;
 
 	if (reserve(m, m->ndeltas ? m->ndeltas : 1))
@@ -732,7 +749,7 @@ int top_model_query(struct top_model *m, const struct top_query *q)
 	for (size_t i = 0; i < m->ndeltas; i++) {
 		const struct top_delta *d = &m->deltas[i];
 
-		if (!view_takes(q->view, d->key.class) || !entry_passes(&q->filter, d))
+		if (!view_takes(q->view, d->key.class) || !entry_passes(&q->filter, d, now_ms))
 			continue;
 		add_delta(m, q->view, row_for(m, q->view, d), d);
 	}

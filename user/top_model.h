@@ -15,8 +15,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include "cgroup_match.h"
 #include "aggregate.h"
 #include "notifier.h"
+#include "subscribers.h"
 #include "top_snap.h"
 
 enum top_view {
@@ -84,11 +86,15 @@ struct top_filter {
 	__u32 subscriber;
 	char comm[NTF_COMM_LEN]; /* substring; empty: any */
 	unsigned int class_mask; /* rows with events of these classes (1 << class); 0: any */
+	char cgroup[NTF_CGROUP_PATH_LEN]; /* processes in this cgroup or below; empty: any */
+	/* a driver no id has yet (one a daemon may discover later), by name */
+	char driver[NTF_DRIVER_LEN];
 };
 
 /*
- * "pid 42", "comm=gpu", "sub:0", "driver 1", "class fence_wait,pin"; a bare
- * number is a pid, a bare word a comm. Several terms combine. Empty clears.
+ * "pid 42", "comm=gpu", "sub:0", "driver kvm", "class fence_wait,pin",
+ * "cgroup /system.slice/gpu.service"; a bare number is a pid, a bare word
+ * a comm. Several terms combine. Empty clears.
  * Returns 0, or -EINVAL with a one-line reason in err.
  */
 int top_filter_parse(const char *s, struct top_filter *f, char *err, size_t errlen);

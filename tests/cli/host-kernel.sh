@@ -111,4 +111,53 @@ check_range "host: and the first one's" "$n1" 1 1000000
 kill -TERM $vm1 $vm2
 wait $vm1 $vm2
 check_eq "host: both gone from discovery once they exit" "$(kvm_processes)" $((n1 - 1))
+
+# notifier-top's cgroup filter on real processes: two KVM workloads, one
+# moved into a cgroup of its own; the filter keeps that one's rows only.
+cg_root=
+for d in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+	if [ "$(stat -fc %T "$d" 2>/dev/null)" = cgroup2fs ]; then
+		cg_root=$d
+		break
+	fi
+done
+if [ -z "$cg_root" ] || ! mkdir "$cg_root/ntf-test-$$" 2>/dev/null; then
+	skip "host: notifier-top cgroup filter" "no writable cgroup v2 hierarchy"
+	exit $NTF_FAILED
+fi
+cg=$cg_root/ntf-test-$$
+"$WL" --op madvise --iterations 40 --pages 16 --wait-usr1 --hold >"$tmp/in.json" 2>"$tmp/in.err" &
+w_in=$!
+"$WL" --op madvise --iterations 30 --pages 16 --wait-usr1 --hold >"$tmp/out.json" 2>"$tmp/out.err" &
+w_out=$!
+for _ in $(seq 100); do
+	grep -q ready "$tmp/in.err" && grep -q ready "$tmp/out.err" && break
+	sleep 0.1
+done
+echo $w_in >"$cg/cgroup.procs"
+"$top/build/notifier-top" --no-daemon -j -d 0.3 -r 0 -v process -f "cgroup $cg" \
+	>"$tmp/cg.json" 2>"$tmp/cg.err" &
+topp=$!
+for _ in $(seq 100); do
+	grep -q '^{' "$tmp/cg.json" && break
+	sleep 0.1
+done
+kill -USR1 $w_in $w_out
+for _ in $(seq 100); do
+	[ -s "$tmp/in.json" ] && [ -s "$tmp/out.json" ] && break
+	sleep 0.1
+done
+sleep 1
+kill -INT $topp
+wait $topp
+check_eq "host: notifier-top -f cgroup exits 0" "$?" 0
+kill -TERM $w_in $w_out
+wait $w_in $w_out
+rmdir "$cg"
+pid_in=$(jq -r .pid "$tmp/in.json")
+check_eq "host: the cgroup's process: its $(jq -r .calls "$tmp/in.json") KVM callbacks" \
+	"$(jq -s --argjson p "$pid_in" '[.[].rows[] | select(.pid == $p) | .events] | add // 0' "$tmp/cg.json")" \
+	"$(jq -r .calls "$tmp/in.json")"
+check_eq "host: no row of any other process" \
+	"$(jq -s --argjson p "$pid_in" '[.[].rows[] | select(.pid != $p)] | length' "$tmp/cg.json")" 0
 exit $NTF_FAILED

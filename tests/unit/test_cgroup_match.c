@@ -38,6 +38,8 @@ static void normalize_forms(void **state)
 	assert_string_equal(out, "/system.slice");
 	assert_int_equal(ntf_cgroup_normalize("/sys/fs/cgroup/user.slice", out, sizeof(out)), 0);
 	assert_string_equal(out, "/user.slice");
+	assert_int_equal(ntf_cgroup_normalize("/sys/fs/cgroup/unified/a/", out, sizeof(out)), 0);
+	assert_string_equal(out, "/a"); /* the hybrid layout's v2 mount */
 	assert_int_equal(ntf_cgroup_normalize("/sys/fs/cgroup", out, sizeof(out)), 0);
 	assert_string_equal(out, "/");
 	/* a directory that only starts like the mount point is a cgroup name */

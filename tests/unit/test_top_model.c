@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 #include "histogram.h"
 #include "source.h"
@@ -432,7 +433,7 @@ static void filter_parse(void **state)
 	assert_int_equal(f.subscriber, 3);
 	assert_int_equal(f.class_mask, (1u << NTF_CLASS_FENCE_WAIT) | (1u << NTF_CLASS_PIN));
 	top_filter_format(&f, text, sizeof(text));
-	assert_string_equal(text, "pid 42 comm gpu sub 3 class pin,fence_wait");
+	assert_string_equal(text, "pid 42 comm gpu driver i915 class pin,fence_wait");
 
 	/* bare terms; "driver" and "all" */
 	assert_int_equal(top_filter_parse("  1234 Xorg driver all ", &f, err, sizeof(err)), 0);
@@ -455,10 +456,70 @@ static void filter_parse(void **state)
 	assert_int_equal(f.pid, 7);
 	assert_int_equal(top_filter_parse("pid 0", &f, err, sizeof(err)), -EINVAL);
 	assert_int_equal(top_filter_parse("class bogus", &f, err, sizeof(err)), -EINVAL);
-	assert_int_equal(top_filter_parse("cgroup /sys/fs/cgroup", &f, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "cgroup"));
+	assert_int_equal(top_filter_parse("driver a/b", &f, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "driver"));
 	assert_int_equal(top_filter_parse("comm", &f, err, sizeof(err)), -EINVAL);
 	assert_int_equal(top_filter_parse("comm 0123456789abcdefg", &f, err, sizeof(err)), -EINVAL);
+}
+
+/*
+ * Keys hold a pid, not a cgroup: the filter looks each process up in a
+ * proc tree (a fake one here). A driver named before any has its name
+ * matches once one is given it, as when a daemon discovers it later.
+ */
+static void cgroup_and_later_driver_filters(void **state)
+{
+	char root[] = "/tmp/ntf-top-cgroup.XXXXXX", path[96], err[128], text[160];
+	__u32 late = ntf_subscriber_first_discovered();
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct top_query q;
+	struct top_model *m;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	for (int pid = 42; pid <= 43; pid++) {
+		snprintf(path, sizeof(path), "%s/%d", root, pid);
+		assert_int_equal(mkdir(path, 0755), 0);
+		snprintf(path, sizeof(path), "%s/%d/cgroup", root, pid);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fprintf(f, "0::%s\n", pid == 42 ? "/system.slice/gpu.service" : "/user.slice");
+		fclose(f);
+	}
+	ntf_cgroup_set_proc_root(root);
+	add_n(agg, 3, NTF_CLASS_CALLBACK, 1, 42, "gpujob", 10 * US, NTF_F_BLOCKABLE);
+	add_n(agg, 5, NTF_CLASS_CALLBACK, late, 43, "desktop", 10 * US, NTF_F_BLOCKABLE);
+	add_n(agg, 7, NTF_CLASS_CALLBACK, 1, 44, "gone", 10 * US, NTF_F_BLOCKABLE);
+
+	top_query_init(&q, TOP_VIEW_PROCESS);
+	assert_int_equal(
+		top_filter_parse("cgroup /sys/fs/cgroup/system.slice", &q.filter, err, sizeof(err)),
+		0);
+	top_filter_format(&q.filter, text, sizeof(text));
+	assert_string_equal(text, "cgroup /system.slice");
+	m = build(NULL, agg, 1.0, &q);
+	assert_int_equal(top_model_rows(m), 1);
+	assert_int_equal(top_model_row(m, 0)->tgid, 42);
+	/* the root holds every process that has a v2 cgroup; 44 has none here */
+	assert_int_equal(top_filter_parse("cgroup /", &q.filter, err, sizeof(err)), 0);
+	assert_int_equal(top_model_query(m, &q), 2);
+
+	assert_int_equal(top_filter_parse("driver latedrv", &q.filter, err, sizeof(err)), 0);
+	assert_false(q.filter.has_sub);
+	assert_int_equal(top_model_query(m, &q), 0);
+	assert_int_equal(ntf_subscriber_name_set(late, "latedrv"), 0);
+	assert_int_equal(top_model_query(m, &q), 1);
+	assert_int_equal(top_model_row(m, 0)->tgid, 43);
+	top_filter_format(&q.filter, text, sizeof(text));
+	assert_string_equal(text, "driver latedrv");
+
+	ntf_subscriber_name_set(late, "");
+	ntf_cgroup_set_proc_root(NULL);
+	snprintf(path, sizeof(path), "rm -rf %s", root);
+	assert_int_equal(system(path), 0);
+	top_model_free(m);
+	ntf_agg_free(agg);
 }
 
 static void subscriber_and_class_views(void **state)
@@ -892,6 +953,7 @@ int main(void)
 		cmocka_unit_test(sort_nan_last),
 		cmocka_unit_test(filters),
 		cmocka_unit_test(filter_parse),
+		cmocka_unit_test(cgroup_and_later_driver_filters),
 		cmocka_unit_test(subscriber_and_class_views),
 		cmocka_unit_test(fence_pin_unmap_views),
 		cmocka_unit_test(ten_thousand_keys),
