@@ -38,7 +38,7 @@ static const char usage[] =
 	"  -e, --class LIST        classes in the final report (see notifier hist)\n"
 	"  -H, --hist-only         no event stream: in-kernel histograms only\n"
 	"  -b, --ringbuf-size MB   ring buffer size (default 4, a power of 2)\n"
-	"  -K, --max-keys N        bound on (class, process) keys (default 65536)\n"
+	"  -K, --max-keys N        bound on (class, subscriber, process) keys (default 131072)\n"
 	"      --pin-dir DIR       pin the maps under DIR (default /sys/fs/bpf/notifier)\n"
 	"      --no-pin            do not pin the maps\n"
 	"  -D, --daemon            detach and run in the background\n"
@@ -133,7 +133,7 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 	a->c.tracer.stream = true;
 	a->c.tracer.aggregate = true;
 	a->pin_dir = "/sys/fs/bpf/notifier";
-	a->max_keys = 65536;
+	a->max_keys = 131072; /* 10,000 (process, subscriber) pairs over 7 classes fit */
 	a->socket = NTF_SERVER_DEFAULT_PATH;
 	a->synth.keys = NTF_SYNTH_DEFAULT_KEYS;
 	a->rate = NTF_SYNTH_DEFAULT_RATE;
