@@ -74,10 +74,7 @@ static const char usage[] =
 	"  sudo notifier-top -j -d 10 -s p99    # JSON every 10 s, slowest first\n";
 
 enum {
-	OPT_SYNTHETIC = 256,
-	OPT_KEYS,
-	OPT_RATE,
-	OPT_SOCKET,
+	OPT_SOCKET = 256,
 	OPT_NO_DAEMON,
 	OPT_VERBOSE,
 };
@@ -95,9 +92,7 @@ static const struct option options[] = {
 	{ "filter", required_argument, NULL, 'f' },
 	{ "view", required_argument, NULL, 'v' },
 	{ "all", no_argument, NULL, 'a' },
-	{ "synthetic", optional_argument, NULL, OPT_SYNTHETIC },
-	{ "keys", required_argument, NULL, OPT_KEYS },
-	{ "rate", required_argument, NULL, OPT_RATE },
+	NTF_SYNTH_LONGOPTS,
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "no-daemon", no_argument, NULL, OPT_NO_DAEMON },
 	{ "kprobes", no_argument, NULL, 'k' },
@@ -108,25 +103,26 @@ static const struct option options[] = {
 
 struct args {
 	struct top_opts top;
-	bool synthetic, no_daemon, reverse, rows_set;
+	bool no_daemon, reverse, rows_set;
 	const char *sort, *socket, *filter;
-	struct top_synth_opts synth;
+	struct ntf_synth_args synth;
 	struct top_live_opts live;
 };
 
 static void parse_args(int argc, char **argv, struct args *a)
 {
 	enum top_view view = TOP_VIEW_DEFAULT;
-	bool keys_set = false, rate_set = false, all = false;
+	bool all = false;
 	__u32 pid = 0;
 	int opt;
 
 	a->top.interval_ms = 1000;
 	a->socket = TOP_DEFAULT_SOCKET;
-	a->synth.keys = NTF_SYNTH_DEFAULT_KEYS;
-	a->synth.rate = NTF_SYNTH_DEFAULT_RATE;
+	ntf_synth_args_init(&a->synth);
 	opterr = 0; /* ntf_usage_error says it in one line */
 	while ((opt = getopt_long(argc, argv, "d:n:bjCs:Rr:p:f:v:akh", options, NULL)) != -1) {
+		if (ntf_parse_synth_opt(opt, optarg, &a->synth))
+			continue;
 		switch (opt) {
 		case 'd':
 			a->top.interval_ms = ntf_parse_duration_ms("-d", optarg);
@@ -153,19 +149,6 @@ static void parse_args(int argc, char **argv, struct args *a)
 						optarg);
 			break;
 		case 'a': all = true; break;
-		case OPT_SYNTHETIC:
-			a->synthetic = true;
-			if (optarg)
-				a->synth.seed = ntf_parse_u64("--synthetic", optarg, 0, ~0ULL);
-			break;
-		case OPT_KEYS:
-			a->synth.keys = ntf_parse_u64("--keys", optarg, 1, NTF_SYNTH_MAX_KEYS);
-			keys_set = true;
-			break;
-		case OPT_RATE:
-			a->synth.rate = ntf_parse_u64("--rate", optarg, 1, NTF_SYNTH_MAX_RATE);
-			rate_set = true;
-			break;
 		case OPT_SOCKET: a->socket = optarg; break;
 		case OPT_NO_DAEMON: a->no_daemon = true; break;
 		case 'k': a->live.no_fentry = true; break;
@@ -176,8 +159,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 	}
 	if (optind < argc)
 		ntf_usage_error("unexpected argument '%s'", argv[optind]);
-	if ((keys_set || rate_set) && !a->synthetic)
-		ntf_usage_error("%s needs --synthetic", keys_set ? "--keys" : "--rate");
+	ntf_synth_args_check(&a->synth);
 	top_query_init(&a->top.query, view);
 	if (a->filter) {
 		char err[128];
@@ -213,7 +195,7 @@ static struct top_feed *open_feed(struct args *a, char *note, size_t len)
 {
 	struct top_feed *f;
 
-	if (a->synthetic)
+	if (a->synth.on)
 		return top_feed_synth_new(&a->synth);
 	if (!a->no_daemon) {
 		f = top_feed_daemon_new(a->socket);

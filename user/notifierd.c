@@ -23,6 +23,7 @@
 #include "server.h"
 #include "source.h"
 #include "start.h"
+#include "synth_args.h"
 
 static const char usage[] =
 	"Usage: notifierd [OPTIONS]\n"
@@ -72,9 +73,6 @@ enum {
 	OPT_SOCKET,
 	OPT_SOCKET_GROUP,
 	OPT_NO_SOCKET,
-	OPT_SYNTHETIC,
-	OPT_KEYS,
-	OPT_RATE,
 };
 
 static const struct option options[] = {
@@ -90,9 +88,7 @@ static const struct option options[] = {
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 	{ "no-socket", no_argument, NULL, OPT_NO_SOCKET },
-	{ "synthetic", optional_argument, NULL, OPT_SYNTHETIC },
-	{ "keys", required_argument, NULL, OPT_KEYS },
-	{ "rate", required_argument, NULL, OPT_RATE },
+	NTF_SYNTH_LONGOPTS,
 	NTF_COMMON_LONGOPTS,
 	{},
 };
@@ -104,9 +100,7 @@ struct daemon_args {
 	bool stats, daemonize;
 	const char *socket; /* NULL: serve no clients */
 	gid_t socket_gid;
-	bool synthetic; /* no tracer: generated events at rate */
-	struct ntf_synth_opts synth;
-	__u32 rate;
+	struct ntf_synth_args synth; /* on: no tracer, generated events at rate */
 };
 
 /* The options --synthetic makes meaningless: they are about the probes. */
@@ -126,7 +120,6 @@ static const char *probe_option(int opt)
 static void parse_args(int argc, char **argv, struct daemon_args *a)
 {
 	const char *probe_opt = NULL;
-	bool keys_set = false, rate_set = false;
 	__u64 mb;
 	int opt;
 
@@ -135,14 +128,14 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 	a->pin_dir = "/sys/fs/bpf/notifier";
 	a->max_keys = 131072; /* 10,000 (process, subscriber) pairs over 7 classes fit */
 	a->socket = NTF_SERVER_DEFAULT_PATH;
-	a->synth.keys = NTF_SYNTH_DEFAULT_KEYS;
-	a->rate = NTF_SYNTH_DEFAULT_RATE;
+	ntf_synth_args_init(&a->synth);
 	opterr = 0; /* ntf_usage_error says it in one line */
 	while ((opt = getopt_long(argc, argv, NTF_COMMON_SHORTOPTS "i:SHb:K:D", options, NULL)) !=
 	       -1) {
 		if (probe_option(opt) && !probe_opt)
 			probe_opt = probe_option(opt);
-		if (ntf_parse_common_opt(opt, optarg, &a->c, usage))
+		if (ntf_parse_common_opt(opt, optarg, &a->c, usage) ||
+		    ntf_parse_synth_opt(opt, optarg, &a->synth))
 			continue;
 		switch (opt) {
 		case 'i':
@@ -159,19 +152,6 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 			a->c.tracer.ringbuf_bytes = mb << 20;
 			break;
 		case 'K': a->max_keys = ntf_parse_u64("-K", optarg, 16, 1 << 24); break;
-		case OPT_SYNTHETIC:
-			a->synthetic = true;
-			if (optarg)
-				a->synth.seed = ntf_parse_u64("--synthetic", optarg, 0, ~0ULL);
-			break;
-		case OPT_KEYS:
-			a->synth.keys = ntf_parse_u64("--keys", optarg, 1, NTF_SYNTH_MAX_KEYS);
-			keys_set = true;
-			break;
-		case OPT_RATE:
-			a->rate = ntf_parse_u64("--rate", optarg, 1, NTF_SYNTH_MAX_RATE);
-			rate_set = true;
-			break;
 		case OPT_PIN_DIR: a->pin_dir = optarg; break;
 		case OPT_NO_PIN: a->pin_dir = NULL; break;
 		case 'D': a->daemonize = true; break;
@@ -187,11 +167,10 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 	}
 	if (optind < argc)
 		ntf_usage_error("unexpected argument '%s'", argv[optind]);
-	if ((keys_set || rate_set) && !a->synthetic)
-		ntf_usage_error("%s needs --synthetic", keys_set ? "--keys" : "--rate");
-	if (a->synthetic && probe_opt)
+	ntf_synth_args_check(&a->synth);
+	if (a->synth.on && probe_opt)
 		ntf_usage_error("%s does not apply to --synthetic (no probes)", probe_opt);
-	if (a->synthetic)
+	if (a->synth.on)
 		a->pin_dir = NULL; /* no maps to pin */
 	if (a->stats && !a->interval_ms)
 		a->interval_ms = 1000;
@@ -357,8 +336,10 @@ int main(int argc, char **argv)
 		ntf_err("out of memory");
 		goto out;
 	}
-	if (a.synthetic) {
-		src = ntf_source_paced_new(&a.synth, a.rate, on_event, &st);
+	if (a.synth.on) {
+		struct ntf_synth_opts so = { .seed = a.synth.seed, .keys = a.synth.keys };
+
+		src = ntf_source_paced_new(&so, a.synth.rate, on_event, &st);
 		if (!src) {
 			ntf_err("out of memory");
 			goto out;
@@ -375,10 +356,10 @@ int main(int argc, char **argv)
 	}
 	if (a.pidfile && write_pidfile(a.pidfile))
 		goto out;
-	if (!a.c.quiet && !a.daemonize && a.synthetic)
+	if (!a.c.quiet && !a.daemonize && a.synth.on)
 		fprintf(stderr,
 			"notifierd: synthetic events, %u keys at %u/s, no probes; Ctrl-C to stop.\n",
-			a.synth.keys, a.rate);
+			a.synth.keys, a.synth.rate);
 	else if (!a.c.quiet && !a.daemonize)
 		fprintf(stderr, "notifierd: tracing; Ctrl-C to stop.\n");
 

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "synth_args.h"
 #include "aggregate.h"
 #include "probes.h"
 
@@ -63,15 +64,9 @@ struct top_live_opts {
 	bool verbose; /* libbpf's log */
 };
 
-struct top_synth_opts {
-	__u64 seed;
-	__u32 keys; /* (process, subscriber) pairs */
-	__u32 rate; /* events per second */
-};
-
 /* Loads and attaches the probes (needs root); NULL after saying why on stderr. */
 struct top_feed *top_feed_live_new(const struct top_live_opts *opts);
-struct top_feed *top_feed_synth_new(const struct top_synth_opts *opts);
+struct top_feed *top_feed_synth_new(const struct ntf_synth_args *opts);
 /*
  * A running notifierd's aggregate over its socket. NULL with errno set when
  * there is no daemon to talk to (ENOTCONN, ENOENT, ECONNREFUSED, ...), and

@@ -44,7 +44,7 @@ static const struct top_feed_ops synth_ops = {
 	.free = synth_free,
 };
 
-struct top_feed *top_feed_synth_new(const struct top_synth_opts *opts)
+struct top_feed *top_feed_synth_new(const struct ntf_synth_args *opts)
 {
 	struct ntf_synth_opts so = {
 		.seed = opts->seed,
