@@ -121,15 +121,18 @@ usage_error "notifierd: unknown class" "'foo'" "$NOTIFIERD" -e foo
 
 # Prints "name letter" for each entry of the struct option table in FILE
 # (letter "-" for long-only options), so a new option must be documented.
-# NTF_COMMON_LONGOPTS in the table stands for the shared options, read from
-# common_args.h.
+# A *_LONGOPTS macro in the table stands for options read from its header.
+# Entries are split at "{" first: several may share a line, or one span two.
 long_options() {
 	{
 		sed -n '/^static const struct option/,/^};/p' "$1"
-		if grep -q NTF_COMMON_LONGOPTS "$1"; then
-			sed -n '/^#define NTF_COMMON_LONGOPTS/,/^$/p' "$(dirname "$1")/common_args.h"
-		fi
-	} | sed -n 's/.*{ *"\([a-z-]*\)", *[a-z_]*, *NULL, *\([^ ]*\) *},*.*/\1 \2/p' |
+		for m in NTF_COMMON_LONGOPTS:common_args.h NTF_SYNTH_LONGOPTS:synth_args.h; do
+			if grep -q "${m%%:*}" "$1"; then
+				sed -n "/^#define ${m%%:*}/,/^\$/p" "$(dirname "$1")/${m#*:}"
+			fi
+		done
+	} | tr '{' '\n' | tr -d '\\' |
+		sed -n 's/^[[:space:]]*"\([a-z-]*\)", *[a-z_]*, *NULL, *\([^ },]*\).*/\1 \2/p' |
 		sed "s/ '\(.\)'\$/ \1/; t; s/ [A-Z_0-9]*\$/ -/"
 }
 

@@ -113,6 +113,10 @@ long_options() {
 		sed -n 's/.*{ *"\([a-z-]*\)", *[a-z_]*, *NULL, *\([^ ]*\) *},*.*/\1 \2/p' |
 		sed "s/ '\(.\)'\$/ \1/; t; s/ [A-Z_0-9]*\$/ -/"
 }
+# The long options a header's *_LONGOPTS macro adds (none has a short form).
+macro_options() {
+	sed -n 's/.*"\([a-z-]*\)", *[a-z]*_argument, *NULL, *[A-Z_]*.*/\1 -/p' "$1"
+}
 
 for h in --help -h; do
 	run 10 "$TOP" "$h"
@@ -130,7 +134,7 @@ for h in --help -h; do
 			grep -qE -- "^ +-$letter, --$opt\b" "$tmp/out" ||
 				missing+=" -$letter/--$opt"
 		fi
-	done < <(long_options "$SRC/notifier-top.c")
+	done < <(long_options "$SRC/notifier-top.c" && macro_options "$SRC/synth_args.h")
 	if [ "$n" -lt 10 ]; then
 		fail "$name" "read only $n options from $SRC/notifier-top.c"
 	elif [ -n "$missing" ]; then
