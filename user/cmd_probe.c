@@ -71,10 +71,12 @@ static void unknown_driver(const char *driver)
 	size_t used = 0;
 
 	for (__u32 id = 1; used < sizeof(names); id++) {
-		const char *name = ntf_subscriber_name(NULL, id);
+		const char *name = id < ntf_subscriber_first_discovered() ?
+					   ntf_subscriber_name(NULL, id) :
+					   ntf_subscriber_discovered_name(id);
 
-		if (id >= ntf_subscriber_first_discovered() && !strcmp(name, "unknown"))
-			break;
+		if (!name)
+			break; /* discovered ids are given in order, without gaps */
 		if (ntf_subscriber_id(name) != id)
 			continue; /* list each driver once */
 		used += snprintf(names + used, sizeof(names) - used, "%s%s", used ? ", " : "",

@@ -365,6 +365,19 @@ static void detach_sub(struct ntf_subscribers *subs, unsigned int index)
 	subs->subs[index].attached = false;
 }
 
+/* A callback whose symbol or module is gone: detached, and said so. */
+static void mark_gone(struct ntf_subscribers *subs, unsigned int i, FILE *out)
+{
+	struct ntf_subscriber *s = &subs->subs[i];
+
+	if (s->attached && out)
+		fprintf(out, "notifier: %s left (%s is gone); detached\n", s->def->driver,
+			s->def->func);
+	if (s->attached)
+		detach_sub(subs, i);
+	s->present = false;
+}
+
 /* The table's callbacks against kallsyms and the live modules. */
 static void scan_table(struct ntf_subscribers *subs, const struct ntf_ksyms *ks, FILE *out,
 		       unsigned int *pending, unsigned int *npending)
@@ -390,12 +403,7 @@ static void scan_table(struct ntf_subscribers *subs, const struct ntf_ksyms *ks,
 				snprintf(s->absent, sizeof(s->absent),
 					 "not in %s: built without %s, or renamed in this version",
 					 s->def->module, s->def->needs);
-			if (s->attached && out)
-				fprintf(out, "notifier: %s left (%s is gone); detached\n",
-					s->def->driver, s->def->func);
-			if (s->attached)
-				detach_sub(subs, i);
-			s->present = false;
+			mark_gone(subs, i, out);
 			continue;
 		}
 		snprintf(s->module, sizeof(s->module), "%s", sym->module ? sym->module : "");
@@ -418,12 +426,7 @@ static void scan_discovered_modules(struct ntf_subscribers *subs, FILE *out)
 
 		if (!s->present || !s->module[0] || module_live(subs->modules, s->module))
 			continue;
-		if (s->attached && out)
-			fprintf(out, "notifier: %s left (%s is gone); detached\n", s->def->driver,
-				s->def->func);
-		if (s->attached)
-			detach_sub(subs, i);
-		s->present = false;
+		mark_gone(subs, i, out);
 		snprintf(s->absent, sizeof(s->absent), "module %s not loaded", s->module);
 	}
 }
@@ -434,8 +437,7 @@ static void scan_discovered_modules(struct ntf_subscribers *subs, FILE *out)
  * callbacks of a classic subscriber, and ".2", ".3"... when a module has
  * several of a kind.
  */
-static void name_discovered(const struct ntf_subscribers *subs, const struct ntf_ksym *sym,
-			    __u32 kind, char *name)
+static void name_discovered(const struct ntf_ksym *sym, __u32 kind, char *name)
 {
 	const char *suffix = kind == NTF_CB_VOID ? "_end" : kind == NTF_CB_TLB ? "_tlb" : "";
 	char base[NTF_DRIVER_LEN];
@@ -449,7 +451,6 @@ static void name_discovered(const struct ntf_subscribers *subs, const struct ntf
 	for (unsigned int n = 2; ntf_subscriber_id(name) && n < 100; n++)
 		if (snprintf(name, NTF_DRIVER_LEN, "%s.%u", base, n) >= NTF_DRIVER_LEN)
 			break;
-	(void)subs;
 }
 
 /*
@@ -503,7 +504,7 @@ static int resolve_callback(struct ntf_subscribers *subs, struct ntf_ksyms **ks,
 	s = &subs->subs[i];
 	snprintf(dd->func, sizeof(dd->func), "%s", sym->name);
 	snprintf(dd->module, sizeof(dd->module), "%s", sym->module ? sym->module : "");
-	name_discovered(subs, sym, f->d.kind, dd->driver);
+	name_discovered(sym, f->d.kind, dd->driver);
 	dd->def = (struct ntf_callback_def){ .driver = dd->driver,
 					     .func = dd->func,
 					     .module = dd->module,
@@ -637,11 +638,16 @@ int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
 	if (!modules)
 		return -ENOMEM;
 	if (!subs->scanned || !subs->modules || strcmp(modules, subs->modules)) {
+		/* read first: after a failed read the modules still count as new */
+		ks = ntf_ksyms_load(subs->opts.kallsyms_path);
+		if (!ks) {
+			int err = errno ? -errno : -ENOENT;
+
+			free(modules);
+			return err;
+		}
 		free(subs->modules);
 		subs->modules = modules;
-		ks = ntf_ksyms_load(subs->opts.kallsyms_path);
-		if (!ks)
-			return -errno ? -errno : -ENOENT;
 		scan_table(subs, ks, out, pending, &npending);
 		scan_discovered_modules(subs, out);
 		subs->nseen = 0; /* an address a module left may be another's now */
@@ -670,14 +676,15 @@ const struct ntf_subscriber *ntf_subscriber_at(const struct ntf_subscribers *sub
 
 const char *ntf_subscriber_name(const struct ntf_subscribers *subs, __u32 id)
 {
+	const char *name;
+
 	(void)subs;
 	if (!id)
 		return "chain";
 	if (id <= KNOWN)
 		return ntf_known_callbacks[id - 1].driver;
-	if (id <= MAX_SUBS && discovered_names[id - KNOWN - 1][0])
-		return discovered_names[id - KNOWN - 1];
-	return "unknown";
+	name = ntf_subscriber_discovered_name(id);
+	return name ? name : "unknown";
 }
 
 int ntf_subscriber_name_set(__u32 id, const char *driver)
