@@ -39,24 +39,21 @@ struct mmu_notifier_ops___pre_6_6 {
 	void *invalidate_range;
 } __attribute__((preserve_access_index));
 
-static void record(__u64 fn, __u32 kind, __u32 tgid, __u64 mm)
+static void record(__u64 fn, __u32 kind, __u64 mm)
 {
-	struct ntf_discovered *d, init = {};
+	struct ntf_discovered *d, init = { .kind = kind };
 
 	if (!fn)
 		return;
 	d = bpf_map_lookup_elem(&discovered, &fn);
 	if (!d) {
-		init.kind = kind;
-		init.tgid = tgid;
-		if (bpf_map_update_elem(&discovered, &fn, &init, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&discovered, &fn)) {
+		/* fails when the map is full, which the second lookup tells */
+		bpf_map_update_elem(&discovered, &fn, &init, BPF_NOEXIST);
+		d = bpf_map_lookup_elem(&discovered, &fn);
+		if (!d) {
 			dropped++;
 			return;
 		}
-		d = bpf_map_lookup_elem(&discovered, &fn);
-		if (!d)
-			return;
 	}
 	d->subscriptions++;
 	if (d->last_mm != mm) {
@@ -65,7 +62,7 @@ static void record(__u64 fn, __u32 kind, __u32 tgid, __u64 mm)
 	}
 }
 
-static void record_classic(const struct mmu_notifier *mn, __u32 tgid, __u64 mm)
+static void record_classic(const struct mmu_notifier *mn, __u64 mm)
 {
 	const struct mmu_notifier_ops *ops = BPF_CORE_READ(mn, ops);
 	struct mmu_notifier_ops___pre_6_6 *old = (void *)ops;
@@ -73,18 +70,17 @@ static void record_classic(const struct mmu_notifier *mn, __u32 tgid, __u64 mm)
 
 	if (!ops)
 		return;
-	record((__u64)BPF_CORE_READ(ops, invalidate_range_start), NTF_CB_INT, tgid, mm);
-	record((__u64)BPF_CORE_READ(ops, invalidate_range_end), NTF_CB_VOID, tgid, mm);
+	record((__u64)BPF_CORE_READ(ops, invalidate_range_start), NTF_CB_INT, mm);
+	record((__u64)BPF_CORE_READ(ops, invalidate_range_end), NTF_CB_VOID, mm);
 	if (bpf_core_field_exists(ops->arch_invalidate_secondary_tlbs))
 		tlb = (__u64)BPF_CORE_READ(ops, arch_invalidate_secondary_tlbs);
 	else if (bpf_core_field_exists(old->invalidate_range))
 		tlb = (__u64)BPF_CORE_READ(old, invalidate_range);
-	record(tlb, NTF_CB_TLB, tgid, mm);
+	record(tlb, NTF_CB_TLB, mm);
 }
 
 struct itree_walk {
 	struct rb_node *node;
-	__u32 tgid;
 	__u64 mm;
 	/* neighbours mostly share ops: read the callback once per run of them */
 	__u64 last_ops, last_fn;
@@ -128,7 +124,7 @@ static long visit_interval(__u64 index, void *ctx)
 
 	if (!w->node)
 		return 1;
-	/* rb is the first member of interval_tree_node, interval_tree of the subscription */
+	/* from the tree node back to the subscription it is part of */
 	sub = (void *)w->node - bpf_core_field_offset(struct mmu_interval_notifier, interval_tree) -
 	      bpf_core_field_offset(struct interval_tree_node, rb);
 	ops = BPF_CORE_READ(sub, ops);
@@ -136,7 +132,7 @@ static long visit_interval(__u64 index, void *ctx)
 		w->last_ops = (__u64)ops;
 		w->last_fn = ops ? (__u64)BPF_CORE_READ(ops, invalidate) : 0;
 	}
-	record(w->last_fn, NTF_CB_BOOL, w->tgid, w->mm);
+	record(w->last_fn, NTF_CB_BOOL, w->mm);
 	w->node = rb_successor(w->node);
 	return 0;
 }
@@ -165,12 +161,11 @@ int discover_subscribers(struct bpf_iter__task *ctx)
 		struct mmu_notifier *mn =
 			(void *)node - bpf_core_field_offset(struct mmu_notifier, hlist);
 
-		record_classic(mn, task->tgid, (__u64)mm);
+		record_classic(mn, (__u64)mm);
 		node = BPF_CORE_READ(node, next);
 	}
 
 	w.node = BPF_CORE_READ(subs, itree.rb_leftmost);
-	w.tgid = task->tgid;
 	w.mm = (__u64)mm;
 	bpf_loop(MAX_INTERVAL, visit_interval, &w, 0);
 	return 0;

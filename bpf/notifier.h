@@ -159,7 +159,7 @@ enum ntf_cb_kind {
 
 struct ntf_discovered {
 	__u32 kind; /* enum ntf_cb_kind: which ops field pointed here */
-	__u32 tgid; /* a process subscribed with it (the first one met) */
+	__u32 pad;
 	__u64 subscriptions; /* registrations pointing here, over all mms */
 	__u64 mms; /* address spaces with at least one */
 	__u64 last_mm; /* private: the mm counted last, so each counts once */

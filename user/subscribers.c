@@ -550,7 +550,6 @@ static void discover(struct ntf_subscribers *subs, struct ntf_ksyms **ks, unsign
 	for (unsigned int i = 0; i < subs->nsubs; i++) {
 		subs->subs[i].subscriptions = 0;
 		subs->subs[i].mms = 0;
-		subs->subs[i].seen_tgid = 0;
 	}
 	for (int k = 0; k < n; k++) {
 		const struct ntf_found_callback *f = &found[k];
@@ -568,7 +567,6 @@ static void discover(struct ntf_subscribers *subs, struct ntf_ksyms **ks, unsign
 			continue;
 		subs->subs[index].subscriptions += f->d.subscriptions;
 		subs->subs[index].mms += f->d.mms;
-		subs->subs[index].seen_tgid = f->d.tgid;
 	}
 	if (dropped)
 		snprintf(subs->disc_why, sizeof(subs->disc_why),

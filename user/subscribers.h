@@ -47,7 +47,6 @@ struct ntf_subscriber {
 	char why[NTF_MECH_MAX][NTF_REASON_LEN];
 	/* what the last discovery pass saw point at it: 0 when none did */
 	__u64 subscriptions, mms;
-	__u32 seen_tgid;
 	const char *news; /* private: what the next rescan's report says happened */
 };
 
