@@ -337,9 +337,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (a.synth.on) {
-		struct ntf_synth_opts so = { .seed = a.synth.seed, .keys = a.synth.keys };
-
-		src = ntf_source_paced_new(&so, a.synth.rate, on_event, &st);
+		src = ntf_source_paced_new(&a.synth, on_event, &st);
 		if (!src) {
 			ntf_err("out of memory");
 			goto out;

@@ -71,12 +71,15 @@ struct ntf_synth_opts {
 struct ntf_source *ntf_source_synth_new(const struct ntf_synth_opts *opts, ntf_event_fn fn,
 					void *ctx);
 
+struct ntf_synth_args;
+
 /*
- * The synthetic source (opts: seed, keys, subscribers; endless) at a steady
- * rate of events per second by the monotonic clock: a poll waits up to
- * timeout_ms, then delivers every event due since the source was made.
+ * The synthetic source as --synthetic, --keys and --rate ask (seed, keys;
+ * endless) at a steady rate of events per second by the monotonic clock:
+ * a poll waits up to timeout_ms, then delivers every event due since the
+ * source was made.
  */
-struct ntf_source *ntf_source_paced_new(const struct ntf_synth_opts *opts, __u32 rate,
-					ntf_event_fn fn, void *ctx);
+struct ntf_source *ntf_source_paced_new(const struct ntf_synth_args *args, ntf_event_fn fn,
+					void *ctx);
 
 #endif

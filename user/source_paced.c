@@ -10,6 +10,7 @@
 #include <time.h>
 #include "cli.h"
 #include "source.h"
+#include "synth_args.h"
 
 struct paced_source {
 	struct ntf_source base;
@@ -64,10 +65,11 @@ static int forward(void *ctx, const struct ntf_event *e)
 	return p->base.fn(p->base.ctx, e);
 }
 
-struct ntf_source *ntf_source_paced_new(const struct ntf_synth_opts *opts, __u32 rate,
-					ntf_event_fn fn, void *ctx)
+struct ntf_source *ntf_source_paced_new(const struct ntf_synth_args *args, ntf_event_fn fn,
+					void *ctx)
 {
-	struct ntf_synth_opts so = *opts;
+	/* one event a poll (batch 1), endless */
+	struct ntf_synth_opts so = { .seed = args->seed, .keys = args->keys, .batch = 1 };
 	struct paced_source *p = calloc(1, sizeof(*p));
 
 	if (!p)
@@ -75,9 +77,7 @@ struct ntf_source *ntf_source_paced_new(const struct ntf_synth_opts *opts, __u32
 	p->base.ops = &paced_ops;
 	p->base.fn = fn;
 	p->base.ctx = ctx;
-	p->rate = rate;
-	so.batch = 1;
-	so.count = 0;
+	p->rate = args->rate;
 	p->synth = ntf_source_synth_new(&so, forward, p);
 	if (!p->synth) {
 		free(p);

@@ -46,17 +46,13 @@ static const struct top_feed_ops synth_ops = {
 
 struct top_feed *top_feed_synth_new(const struct ntf_synth_args *opts)
 {
-	struct ntf_synth_opts so = {
-		.seed = opts->seed,
-		.keys = opts->keys,
-	};
 	struct synth_feed *sf = calloc(1, sizeof(*sf));
 
 	if (!sf)
 		goto oom;
 	sf->base.ops = &synth_ops;
 	sf->base.name = "synthetic";
-	sf->src = ntf_source_paced_new(&so, opts->rate, on_event, sf);
+	sf->src = ntf_source_paced_new(opts, on_event, sf);
 	if (!sf->src)
 		goto oom;
 	return &sf->base;
