@@ -30,6 +30,19 @@ elif ! modprobe ntf_testdrv 2>"$R/testdrv.modprobe.err"; then
 		>"$R/testdrv.unavailable"
 fi
 
+# wait_line FILE PATTERN PID: until FILE has a line matching PATTERN; 1
+# when PID died first or two minutes passed.
+wait_line() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		if ! kill -0 "$3" 2>/dev/null || [ $i -ge 1200 ]; then
+			return 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # Starts a tracer in the background and waits for it to say it is live.
 tracer_start() {
 	name=$1
@@ -169,12 +182,13 @@ for c in $CASES; do
 		rmmod ntf_testdrv
 		tracer_start $c notifierd -j --no-pin -k || continue
 		modprobe ntf_testdrv
-		sleep 4
+		# said once the ladder ran: no call of the workload is missed
+		wait_line "$R/$c.trace.err" 'testdrv appeared' $TPID
 		workload_held $c wl-testdrv --sleep-us 100 --iterations 30
 		workload_release $c
 		# kprobes (-k) let the module go; the daemon must notice.
 		rmmod ntf_testdrv
-		sleep 4
+		wait_line "$R/$c.trace.err" 'testdrv left' $TPID
 		tracer_stop $c
 		modprobe ntf_testdrv
 		;;
