@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "client.h"
-#include "subscribers.h"
+#include "callbacks.h"
 
 #define IN_MIN (64u << 10)
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <jansson.h>
+#include "probe_report.h"
 #include "cli.h"
 #include "commands.h"
 #include "names.h"
@@ -72,7 +73,7 @@ static void unknown_driver(const char *driver)
 
 	for (__u32 id = 1; used < sizeof(names); id++) {
 		const char *name = id < ntf_subscriber_first_discovered() ?
-					   ntf_subscriber_name(NULL, id) :
+					   ntf_subscriber_name(id) :
 					   ntf_subscriber_discovered_name(id);
 
 		if (!name)

@@ -10,62 +10,6 @@
 #include "names.h"
 #include "probes.h"
 
-#define QUARTET(id)                                                    \
-	{                                                              \
-		[NTF_MECH_FENTRY] = { id "_fentry", id "_fexit" },     \
-		[NTF_MECH_KPROBE] = { id "_kprobe", id "_kretprobe" }, \
-	}
-#define ENTRY_ONLY(id)                                      \
-	{                                                   \
-		[NTF_MECH_FENTRY] = { id "_fentry", NULL }, \
-		[NTF_MECH_KPROBE] = { id "_kprobe", NULL }, \
-	}
-#define PIN_POINT(fn)                                                                 \
-	{                                                                             \
-		.id = #fn, .func = #fn, .class = NTF_CLASS_PIN, .progs = QUARTET(#fn) \
-	}
-#define UNPIN_POINT(fn)                                                                    \
-	{                                                                                  \
-		.id = #fn, .func = #fn, .class = NTF_CLASS_UNPIN, .progs = ENTRY_ONLY(#fn) \
-	}
-
-const struct ntf_probe_point ntf_probe_points[] = {
-	{ .id = "inval_start",
-	  .func = "__mmu_notifier_invalidate_range_start",
-	  .class = NTF_CLASS_INVAL_START,
-	  .core = true,
-	  .progs = QUARTET("inval_start") },
-	{ .id = "inval_end",
-	  .func = "__mmu_notifier_invalidate_range_end",
-	  .class = NTF_CLASS_INVAL_END,
-	  .core = true,
-	  .progs = QUARTET("inval_end") },
-	{ .id = "unmap", .func = "try_to_unmap_one", .class = NTF_CLASS_UNMAP,
-	  .progs = QUARTET("unmap") },
-	PIN_POINT(pin_user_pages),
-	PIN_POINT(pin_user_pages_fast),
-	PIN_POINT(pin_user_pages_fast_only),
-	PIN_POINT(pin_user_pages_remote),
-	PIN_POINT(pin_user_pages_unlocked),
-	UNPIN_POINT(unpin_user_page),
-	UNPIN_POINT(unpin_user_pages),
-	UNPIN_POINT(unpin_user_pages_dirty_lock),
-	UNPIN_POINT(unpin_user_page_range_dirty_lock),
-	UNPIN_POINT(unpin_user_folio),
-	UNPIN_POINT(unpin_folios),
-	{ .id = "fence_wait",
-	  .func = "dma_fence_wait_timeout",
-	  .class = NTF_CLASS_FENCE_WAIT,
-	  .progs = {
-		  [NTF_MECH_FENTRY] = { "fence_wait_fentry", "fence_wait_fexit" },
-		  [NTF_MECH_KPROBE] = { "fence_wait_kprobe", "fence_wait_kretprobe" },
-		  [NTF_MECH_TRACEPOINT] = { "fence_wait_start_tp", "fence_wait_end_tp" },
-	  },
-	  .tp_btf_name = { "btf_trace_dma_fence_wait_start", "btf_trace_dma_fence_wait_end" } },
-};
-
-const unsigned int ntf_probe_count = sizeof(ntf_probe_points) / sizeof(ntf_probe_points[0]);
-
 /*
  * Loads "r0 = 0; exit" as a tracing program against a BTF id: the only
  * reliable way to know whether this kernel lets fentry (or tp_btf) on that
@@ -276,23 +220,4 @@ void ntf_ladder_detach(struct ntf_probe_state *states)
 		}
 		states[i].attached = false;
 	}
-}
-
-void ntf_ladder_report_one(FILE *out, const struct ntf_probe_state *st)
-{
-	fprintf(out, "  %-34s %-10s %s\n", st->point->id,
-		st->attached ? ntf_mech_name(st->mech) : "-", st->point->func);
-	/* Rungs above the one that attached, or all of them, say why not. */
-	for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
-		if (st->attached && m >= st->mech)
-			break;
-		if (st->why[m][0])
-			fprintf(out, "  %-34s   %s: %s\n", "", ntf_mech_name(m), st->why[m]);
-	}
-}
-
-void ntf_ladder_report(FILE *out, const struct ntf_probe_state *states)
-{
-	for (unsigned int i = 0; i < ntf_probe_count; i++)
-		ntf_ladder_report_one(out, &states[i]);
 }

@@ -10,34 +10,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "notifier.h"
+#include "probe_points.h"
 
 struct bpf_object;
-struct bpf_link;
 struct ntf_ksyms;
-
-#define NTF_REASON_LEN 160
-
-struct ntf_probe_point {
-	const char *id; /* user-facing name */
-	const char *func; /* kernel function, or the tracepoint for tp-only rungs */
-	unsigned int class;
-	bool core; /* the notifier itself: nothing works without these */
-	/* program names per rung: [entry, exit]; exit NULL for entry-only */
-	const char *progs[NTF_MECH_MAX][2];
-	const char *tp_btf_name[2]; /* btf_trace_* typedefs for the tracepoint rung */
-};
-
-struct ntf_probe_state {
-	const struct ntf_probe_point *point;
-	unsigned int loadable; /* 1 << mech for each rung loaded */
-	unsigned int mech; /* rung attached; NONE if none */
-	bool attached;
-	char why[NTF_MECH_MAX][NTF_REASON_LEN]; /* why a rung was not used */
-	struct bpf_link *links[2];
-};
-
-extern const struct ntf_probe_point ntf_probe_points[];
-extern const unsigned int ntf_probe_count;
 
 struct ntf_ladder_opts {
 	bool no_fentry; /* skip the fentry rung (-k / --kprobes) */
@@ -60,8 +36,5 @@ void ntf_ladder_detach(struct ntf_probe_state *states);
 
 /* Whether libbpf can place kprobes here (kprobe PMU or kprobe_events). */
 bool ntf_kernel_has_kprobes(void);
-
-void ntf_ladder_report(FILE *out, const struct ntf_probe_state *states);
-void ntf_ladder_report_one(FILE *out, const struct ntf_probe_state *st);
 
 #endif

@@ -8,9 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "callbacks.h"
 #include "proto.h"
 
 _Static_assert(NTF_HIST_SLOTS <= 64, "slot mask is a u64");
+/* One bound per quantity: a WELCOME holds every probe point, a NAMES frame every discovered name. */
+_Static_assert(NTF_PROTO_MAX_PROBES >= NTF_PROBE_MAX, "WELCOME cannot carry every probe point");
+_Static_assert(NTF_PROTO_MAX_NAMES >= NTF_MAX_DISCOVERED, "NAMES cannot carry every discovered id");
+_Static_assert(NTF_PROTO_NAME_LEN >= NTF_DRIVER_LEN, "NAMES cannot carry a whole driver name");
 _Static_assert(NTF_ORIGIN_MAX <= 32, "origin mask is a u32");
 /* A new field in struct ntf_hist must be added to put_entry and read_entry. */
 _Static_assert(sizeof(struct ntf_hist) == (7 + NTF_HIST_SLOTS) * sizeof(__u64),

@@ -27,7 +27,7 @@
 #include <linux/types.h>
 #include "aggregate.h"
 #include "notifier.h"
-#include "probes.h"
+#include "probe_points.h"
 
 #define NTF_PROTO_MAGIC 0x7066746eu /* "ntfp" */
 #define NTF_PROTO_VERSION 1

@@ -3,7 +3,7 @@
 #include <string.h>
 #include "names.h"
 #include "report.h"
-#include "subscribers.h"
+#include "callbacks.h"
 
 static bool class_wanted(const struct ntf_report_opts *opts, unsigned int class)
 {
@@ -108,17 +108,15 @@ static void by_subscriber(const struct ntf_agg *agg, unsigned int class, struct 
 	ntf_agg_foreach(agg, sum_subscriber, &ss);
 }
 
-#define MAX_SUB_IDS 64
-
 static void print_by_subscriber(FILE *out, const struct ntf_agg *agg, unsigned int class)
 {
-	struct ntf_hist sums[MAX_SUB_IDS];
+	struct ntf_hist sums[NTF_CALLBACK_IDS];
 
-	by_subscriber(agg, class, sums, MAX_SUB_IDS);
-	for (unsigned int id = 1; id < MAX_SUB_IDS; id++) {
+	by_subscriber(agg, class, sums, NTF_CALLBACK_IDS);
+	for (unsigned int id = 1; id < NTF_CALLBACK_IDS; id++) {
 		if (!sums[id].count)
 			continue;
-		fprintf(out, "  %s:\n", ntf_subscriber_name(NULL, id));
+		fprintf(out, "  %s:\n", ntf_subscriber_name(id));
 		ntf_hist_summary(out, &sums[id], class);
 	}
 }
@@ -221,8 +219,7 @@ static int process_json(const struct ntf_agg_entry *ent, void *ctx)
 		json_integer(ent->key.tgid == NTF_AGG_OTHER_TGID ? -1 : (json_int_t)ent->key.tgid));
 	json_object_set_new(o, "comm", json_string(ent->comm));
 	json_object_set_new(o, "subscriber", json_integer(ent->key.subscriber));
-	json_object_set_new(o, "driver",
-			    json_string(ntf_subscriber_name(NULL, ent->key.subscriber)));
+	json_object_set_new(o, "driver", json_string(ntf_subscriber_name(ent->key.subscriber)));
 	origins = json_object();
 	for (unsigned int i = 0; i < NTF_ORIGIN_MAX; i++)
 		if (ent->origins[i])
@@ -248,13 +245,13 @@ json_t *ntf_report_json(const struct ntf_agg *agg, const struct ntf_probe_state 
 	}
 	json_object_set_new(root, "classes", classes);
 	if (class_wanted(opts, NTF_CLASS_CALLBACK)) {
-		struct ntf_hist sums[MAX_SUB_IDS];
+		struct ntf_hist sums[NTF_CALLBACK_IDS];
 		json_t *cbs = json_object();
 
-		by_subscriber(agg, NTF_CLASS_CALLBACK, sums, MAX_SUB_IDS);
-		for (unsigned int id = 1; id < MAX_SUB_IDS; id++)
+		by_subscriber(agg, NTF_CLASS_CALLBACK, sums, NTF_CALLBACK_IDS);
+		for (unsigned int id = 1; id < NTF_CALLBACK_IDS; id++)
 			if (sums[id].count)
-				json_object_set_new(cbs, ntf_subscriber_name(NULL, id),
+				json_object_set_new(cbs, ntf_subscriber_name(id),
 						    ntf_hist_json(&sums[id]));
 		json_object_set_new(root, "callbacks", cbs);
 	}

@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include "aggregate.h"
 #include "histogram.h"
-#include "probes.h"
+#include "probe_points.h"
 
 struct ntf_report_opts {
 	enum ntf_unit unit;

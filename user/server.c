@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 #include "server.h"
 #include "server_sock.h"
-#include "subscribers.h"
+#include "callbacks.h"
 
 #define DEFAULT_OUT_CAP (4u << 20)
 #define DEFAULT_MAX_CLIENTS 64

@@ -14,7 +14,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "aggregate.h"
-#include "probes.h"
+#include "probe_points.h"
 #include "proto.h"
 
 #define NTF_SERVER_DEFAULT_PATH "/run/notifier/notifierd.sock"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <string.h>
+#include "probe_report.h"
 #include "cli.h"
 #include "start.h"
 #include "subscribers.h"

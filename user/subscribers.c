@@ -5,69 +5,13 @@
 #include <bpf/libbpf.h>
 #include "discover.h"
 #include "ksyms.h"
+#include "modules.h"
 #include "names.h"
 #include "subscriber.skel.h"
 #include "subscribers.h"
 
-/*
- * Known callbacks, by driver. The driver names are what users see and
- * filter by, short enough for a column of notifier-top: amdgpu is the
- * graphics userptr notifier, amdkfd the compute (HSA/KFD) one. Names read from each driver's source; a
- * kernel has the ones of its version (amdgpu's moved from amdgpu_mn.c to
- * amdgpu_hmm.c in 6.3), and kallsyms says which are here.
- */
-#define CB(drv, fn, mod, k, cfg)                                                  \
-	{                                                                         \
-		.driver = drv, .func = fn, .module = mod, .kind = k, .needs = cfg \
-	}
-#define CB_ERA(drv, fn, mod, k, cfg, when)                                                     \
-	{                                                                                      \
-		.driver = drv, .func = fn, .module = mod, .kind = k, .needs = cfg, .era = when \
-	}
-
-const struct ntf_callback_def ntf_known_callbacks[] = {
-	{ .driver = "kvm",
-	  .func = "kvm_mmu_notifier_invalidate_range_start",
-	  .module = "kvm",
-	  .kind = NTF_CB_INT,
-	  .needs = "CONFIG_KVM",
-	  .tp = "kvm_unmap_hva_range" },
-	CB("kvm_end", "kvm_mmu_notifier_invalidate_range_end", "kvm", NTF_CB_VOID, "CONFIG_KVM"),
-	CB("i915", "i915_gem_userptr_invalidate", "i915", NTF_CB_BOOL, "CONFIG_MMU_NOTIFIER"),
-	/* amdgpu_mn.c up to 6.2, amdgpu_hmm.c from 6.3 */
-	CB_ERA("amdgpu", "amdgpu_mn_invalidate_gfx", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR",
-	       "up to 6.2"),
-	CB_ERA("amdkfd", "amdgpu_mn_invalidate_hsa", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR",
-	       "up to 6.2"),
-	CB_ERA("amdgpu", "amdgpu_hmm_invalidate_gfx", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR",
-	       "6.3 on"),
-	CB_ERA("amdkfd", "amdgpu_hmm_invalidate_hsa", "amdgpu", NTF_CB_BOOL, "CONFIG_HMM_MIRROR",
-	       "6.3 on"),
-	CB("kfd_svm", "svm_range_cpu_invalidate_pagetables", "amdgpu", NTF_CB_BOOL,
-	   "CONFIG_HSA_AMD_SVM"),
-	CB("nouveau", "nouveau_svm_range_invalidate", "nouveau", NTF_CB_BOOL,
-	   "CONFIG_DRM_NOUVEAU_SVM"),
-	CB_ERA("xe", "vma_userptr_invalidate", "xe", NTF_CB_BOOL, "CONFIG_DRM_XE", "6.8 on"),
-	CB_ERA("gpusvm", "drm_gpusvm_notifier_invalidate", "drm_gpusvm", NTF_CB_BOOL,
-	       "CONFIG_DRM_GPUSVM", "6.15 on"),
-	CB("mlx5_ib", "mlx5_ib_invalidate_range", "mlx5_ib", NTF_CB_BOOL,
-	   "CONFIG_INFINIBAND_ON_DEMAND_PAGING"),
-	CB("hmm_test", "dmirror_interval_invalidate", "test_hmm", NTF_CB_BOOL, "CONFIG_TEST_HMM"),
-	CB("testdrv", "ntf_invalidate", "ntf_testdrv", NTF_CB_BOOL, "the test module"),
-};
-
-const unsigned int ntf_known_callback_count =
-	sizeof(ntf_known_callbacks) / sizeof(ntf_known_callbacks[0]);
-
-#define KNOWN (sizeof(ntf_known_callbacks) / sizeof(ntf_known_callbacks[0]))
-#define MAX_SUBS (KNOWN + NTF_MAX_DISCOVERED)
-
-/*
- * Names of discovered ids in this process, by id - KNOWN - 1: set where
- * discovery runs and where a daemon's client learns them.
- */
-static char discovered_names[NTF_MAX_DISCOVERED][NTF_DRIVER_LEN];
-static __u64 names_gen = 1;
+#define KNOWN ntf_known_callback_count
+#define MAX_SUBS (NTF_MAX_KNOWN + NTF_MAX_DISCOVERED)
 
 /* A callback discovery found: the def the table would have had. */
 struct discovered_def {
@@ -149,48 +93,6 @@ void ntf_subscribers_free(struct ntf_subscribers *subs)
 	ntf_discovery_free(subs->disc);
 	free(subs->modules);
 	free(subs);
-}
-
-/*
- * The names of the live modules in /proc/modules, to notice loads and
- * unloads cheaply. A module still loading is left out: its symbols are in
- * kallsyms already, but a probe placed before it goes live may never fire.
- */
-static char *read_module_names(void)
-{
-	char line[512], *names = strdup(" "), *p;
-	size_t len = 1;
-	FILE *f = fopen("/proc/modules", "r");
-
-	if (!f || !names)
-		goto out;
-	/* " name1 name2 ... ": each name can be found as " name ". */
-	while (fgets(line, sizeof(line), f)) {
-		size_t n = strcspn(line, " ");
-
-		if (!strstr(line, " Live "))
-			continue;
-		p = realloc(names, len + n + 2);
-		if (!p)
-			break;
-		names = p;
-		memcpy(names + len, line, n);
-		len += n;
-		names[len++] = ' ';
-		names[len] = '\0';
-	}
-out:
-	if (f)
-		fclose(f);
-	return names;
-}
-
-static bool module_live(const char *modules, const char *module)
-{
-	char word[80];
-
-	snprintf(word, sizeof(word), " %s ", module);
-	return strstr(modules, word) != NULL;
 }
 
 static struct bpf_program *slot_prog(struct subscriber_bpf *skel, unsigned int slot,
@@ -388,10 +290,10 @@ static void scan_table(struct ntf_subscribers *subs, const struct ntf_ksyms *ks,
 		struct ntf_subscriber *s = &subs->subs[i];
 		const struct ntf_ksym *sym = ntf_ksyms_by_name(ks, s->def->func);
 
-		if (sym && sym->module && !module_live(modules, sym->module))
+		if (sym && sym->module && !ntf_module_live(modules, sym->module))
 			sym = NULL; /* still loading, or going: a later scan decides */
 		if (!sym) {
-			if (!module_live(modules, s->def->module))
+			if (!ntf_module_live(modules, s->def->module))
 				snprintf(s->absent, sizeof(s->absent), "module %s not loaded",
 					 s->def->module);
 			else if (s->def->era)
@@ -424,10 +326,10 @@ static void scan_discovered_modules(struct ntf_subscribers *subs, FILE *out)
 	for (unsigned int i = KNOWN; i < subs->nsubs; i++) {
 		struct ntf_subscriber *s = &subs->subs[i];
 
-		if (!s->present || !s->module[0] || module_live(subs->modules, s->module))
+		if (!s->present || !s->module[0] || ntf_module_live(subs->modules, s->module))
 			continue;
 		mark_gone(subs, i, out);
-		snprintf(s->absent, sizeof(s->absent), "module %s not loaded", s->module);
+		snprintf(s->absent, sizeof(s->absent), "module %s not loaded", s->def->module);
 	}
 }
 
@@ -472,7 +374,7 @@ static int resolve_callback(struct ntf_subscribers *subs, struct ntf_ksyms **ks,
 	sym = ntf_ksyms_by_addr(*ks, f->addr);
 	if (!sym || sym->addr != f->addr)
 		return -1;
-	if (sym->module && !module_live(subs->modules, sym->module))
+	if (sym->module && !ntf_module_live(subs->modules, sym->module))
 		return -2; /* its module is still loading */
 	for (i = 0; i < KNOWN; i++)
 		if (!strcmp(ntf_known_callbacks[i].func, sym->name))
@@ -510,8 +412,7 @@ static int resolve_callback(struct ntf_subscribers *subs, struct ntf_ksyms **ks,
 					     .module = dd->module,
 					     .kind = f->d.kind,
 					     .needs = "a live subscription" };
-	memcpy(discovered_names[i - KNOWN], dd->driver, NTF_DRIVER_LEN);
-	names_gen++;
+	ntf_subscriber_name_set(i + 1, dd->driver);
 	s->id = i + 1;
 	s->def = &dd->def;
 	s->discovered = true;
@@ -631,7 +532,7 @@ int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
 {
 	unsigned int pending[MAX_SUBS], npending = 0, live = 0;
 	struct ntf_ksyms *ks = NULL;
-	char *modules = read_module_names();
+	char *modules = ntf_modules_read(subs->opts.modules_path);
 
 	if (!modules)
 		return -ENOMEM;
@@ -672,131 +573,17 @@ const struct ntf_subscriber *ntf_subscriber_at(const struct ntf_subscribers *sub
 	return i < subs->nsubs ? &subs->subs[i] : NULL;
 }
 
-const char *ntf_subscriber_name(const struct ntf_subscribers *subs, __u32 id)
-{
-	const char *name;
-
-	(void)subs;
-	if (!id)
-		return "chain";
-	if (id <= KNOWN)
-		return ntf_known_callbacks[id - 1].driver;
-	name = ntf_subscriber_discovered_name(id);
-	return name ? name : "unknown";
-}
-
-int ntf_subscriber_name_set(__u32 id, const char *driver)
-{
-	if (id <= KNOWN || id > MAX_SUBS)
-		return -EINVAL;
-	snprintf(discovered_names[id - KNOWN - 1], NTF_DRIVER_LEN, "%s", driver);
-	names_gen++;
-	return 0;
-}
-
-const char *ntf_subscriber_discovered_name(__u32 id)
-{
-	if (id <= KNOWN || id > MAX_SUBS || !discovered_names[id - KNOWN - 1][0])
-		return NULL;
-	return discovered_names[id - KNOWN - 1];
-}
-
-__u64 ntf_subscriber_names_gen(void)
-{
-	return names_gen;
-}
-
-__u32 ntf_subscriber_first_discovered(void)
-{
-	return KNOWN + 1;
-}
-
-__u32 ntf_subscriber_id(const char *driver)
-{
-	for (unsigned int i = 0; i < KNOWN; i++)
-		if (!strcmp(ntf_known_callbacks[i].driver, driver))
-			return i + 1;
-	for (unsigned int i = 0; i < NTF_MAX_DISCOVERED; i++)
-		if (!strcmp(discovered_names[i], driver))
-			return KNOWN + 1 + i;
-	return 0;
-}
-
 const char *ntf_subscribers_discovery_why(const struct ntf_subscribers *subs)
 {
 	return subs->disc_why;
 }
 
-void ntf_subscribers_report(FILE *out, const struct ntf_subscribers *subs, bool all,
-			    const char *driver)
+bool ntf_subscribers_discovery_loaded(const struct ntf_subscribers *subs)
 {
-	for (unsigned int i = 0; i < subs->nsubs; i++) {
-		const struct ntf_subscriber *s = &subs->subs[i];
-
-		if ((!s->present && !all) || (driver && strcmp(driver, s->def->driver)))
-			continue;
-		fprintf(out, "  %-12s %-10s %s%s%s%s%s\n", s->def->driver,
-			s->attached ? ntf_mech_name(s->mech) : "-", s->def->func,
-			s->module[0] ? " [" : "", s->module, s->module[0] ? "]" : "",
-			s->discovered ? " (discovered)" : "");
-		if (!s->present) {
-			fprintf(out, "  %-12s   %s\n", "", s->absent);
-			continue;
-		}
-		if (s->subscriptions)
-			fprintf(out,
-				"  %-12s   subscribed: %llu registration%s in %llu process%s\n", "",
-				(unsigned long long)s->subscriptions,
-				s->subscriptions == 1 ? "" : "s", (unsigned long long)s->mms,
-				s->mms == 1 ? "" : "es");
-		if (s->def->kind == NTF_CB_TLB) {
-			fprintf(out, "  %-12s   %s\n", "", s->why[NTF_MECH_FENTRY]);
-			continue;
-		}
-		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
-			if (s->attached && m >= s->mech)
-				break;
-			if (s->why[m][0])
-				fprintf(out, "  %-12s   %s: %s\n", "", ntf_mech_name(m), s->why[m]);
-		}
-	}
-	if (driver)
-		return;
-	if (subs->disc && !subs->disc_why[0])
-		fprintf(out, "  subscriber discovery: live subscriptions walked by iter/task\n");
-	else if (subs->disc)
-		fprintf(out, "  subscriber discovery: %s\n", subs->disc_why);
-	else
-		fprintf(out, "  subscriber discovery off: %s\n", subs->disc_why);
+	return subs->disc != NULL;
 }
 
-json_t *ntf_subscribers_json(const struct ntf_subscribers *subs)
+bool ntf_subscribers_discovery_live(const struct ntf_subscribers *subs)
 {
-	json_t *arr = json_array();
-
-	for (unsigned int i = 0; i < subs->nsubs; i++) {
-		const struct ntf_subscriber *s = &subs->subs[i];
-		json_t *why = json_object();
-
-		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++)
-			if (s->why[m][0])
-				json_object_set_new(why, ntf_mech_name(m), json_string(s->why[m]));
-		if (!s->present && s->absent[0])
-			json_object_set_new(why, "absent", json_string(s->absent));
-		json_array_append_new(arr, json_pack("{sI ss ss ss sb sb sb ss sI sI so}", "id",
-						     (json_int_t)s->id, "driver", s->def->driver,
-						     "func", s->def->func, "module", s->module,
-						     "discovered", s->discovered, "present",
-						     s->present, "attached", s->attached, "mech",
-						     s->attached ? ntf_mech_name(s->mech) : "none",
-						     "subscriptions", (json_int_t)s->subscriptions,
-						     "processes", (json_int_t)s->mms, "why", why));
-	}
-	return arr;
-}
-
-json_t *ntf_subscribers_discovery_json(const struct ntf_subscribers *subs)
-{
-	return json_pack("{sb ss}", "live", subs->disc && !subs->disc_why[0], "why",
-			 subs->disc_why);
+	return subs->disc && !subs->disc_why[0];
 }

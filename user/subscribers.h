@@ -12,28 +12,10 @@
 #include <stdio.h>
 #include <jansson.h>
 #include "notifier.h"
+#include "callbacks.h"
 #include "probes.h"
 
 struct ntf_ksyms;
-
-/* A callback some driver registers on the notifier path. */
-struct ntf_callback_def {
-	const char *driver; /* what users call it, at most 8 characters: "kvm", "amdkfd" */
-	const char *func; /* the kernel symbol */
-	const char *module; /* the module expected to provide it */
-	unsigned int kind; /* enum ntf_cb_kind */
-	const char *needs; /* what the kernel must be built with, for "absent" reports */
-	const char *tp; /* a tracepoint fired per call (the ladder's last rung), or NULL */
-	const char *era; /* kernels that have this name, when not all do: "up to 6.2" */
-};
-
-extern const struct ntf_callback_def ntf_known_callbacks[];
-extern const unsigned int ntf_known_callback_count;
-
-/* Room for callbacks found by discovery beside the table's. */
-#define NTF_MAX_DISCOVERED 64
-/* Discovered driver names: the module's, at most this long with the NUL. */
-#define NTF_DRIVER_LEN 24
 
 struct ntf_subscriber {
 	__u32 id; /* in events and keys; 1.. */
@@ -59,6 +41,7 @@ struct ntf_subscribers_opts {
 	/* the main object's maps, shared */
 	int inflight_fd, hists_fd, counters_fd, events_fd;
 	const char *kallsyms_path; /* NULL: /proc/kallsyms */
+	const char *modules_path; /* NULL: /proc/modules */
 	bool no_discovery; /* the table only: no walking of live subscriptions */
 };
 
@@ -75,28 +58,11 @@ void ntf_subscribers_free(struct ntf_subscribers *subs);
 int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out);
 unsigned int ntf_subscribers_count(const struct ntf_subscribers *subs);
 const struct ntf_subscriber *ntf_subscriber_at(const struct ntf_subscribers *subs, unsigned int i);
-/*
- * The id of a driver name ("kvm", "i915", or one discovery named), or 0
- * when no callback has it.
- */
-__u32 ntf_subscriber_id(const char *driver);
-/* Name of a subscriber id for reports: "kvm", or "chain" for 0. */
-const char *ntf_subscriber_name(const struct ntf_subscribers *subs, __u32 id);
-/*
- * Names the subscriber ids past the table's are known by in this process:
- * discovery sets them where it runs, a client sets those its daemon sends.
- * Returns -EINVAL for an id outside the discovered range.
- */
-int ntf_subscriber_name_set(__u32 id, const char *driver);
-/* The first id discovery gives: ids below it are the table's. */
-__u32 ntf_subscriber_first_discovered(void);
-/* A discovered id's name in this process, or NULL when it has none. */
-const char *ntf_subscriber_discovered_name(__u32 id);
-/* Changes whenever a discovered name is set: clients are sent names again. */
-__u64 ntf_subscriber_names_gen(void);
-
 /* Why discovery is off here ("" when it runs), and callbacks it could not keep. */
 const char *ntf_subscribers_discovery_why(const struct ntf_subscribers *subs);
+/* Whether the iterator loaded, and whether it also ran clean last time. */
+bool ntf_subscribers_discovery_loaded(const struct ntf_subscribers *subs);
+bool ntf_subscribers_discovery_live(const struct ntf_subscribers *subs);
 
 /* all: also the known callbacks this kernel lacks, with why; driver: only its own. */
 void ntf_subscribers_report(FILE *out, const struct ntf_subscribers *subs, bool all,

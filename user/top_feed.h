@@ -18,7 +18,7 @@
 #include <linux/types.h>
 #include "synth_args.h"
 #include "aggregate.h"
-#include "probes.h"
+#include "probe_points.h"
 
 #define TOP_DEFAULT_SOCKET "/run/notifier/notifierd.sock"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "names.h"
 #include "top_format.h"
-#include "subscribers.h"
+#include "callbacks.h"
 
 void top_layout(enum top_view view, unsigned int width, struct top_layout *l)
 {
@@ -110,8 +110,7 @@ void top_format_cell(char *buf, size_t len, const struct top_row *r, enum top_co
 		if (!r->subscriber)
 			snprintf(buf, len, "all");
 		else
-			snprintf(buf, len, "%.*s", (int)width,
-				 ntf_subscriber_name(NULL, r->subscriber));
+			snprintf(buf, len, "%.*s", (int)width, ntf_subscriber_name(r->subscriber));
 		break;
 	case TOP_COL_PID:
 		if (r->tgid == NTF_AGG_OTHER_TGID)

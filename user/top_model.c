@@ -9,7 +9,7 @@
 #include "histogram.h"
 #include "names.h"
 #include "top_model.h"
-#include "subscribers.h"
+#include "callbacks.h"
 
 const struct top_col_info top_cols[TOP_COL_MAX_] = {
 	[TOP_COL_SUB] = { "sub", "subscriber", "SUB", 8, TOP_KIND_NAME, true },
@@ -291,7 +291,7 @@ void top_filter_format(const struct top_filter *f, char *buf, size_t len)
 		APPEND("%scomm %s", used ? " " : "", f->comm);
 	if (f->has_sub)
 		APPEND("%sdriver %s", used ? " " : "",
-		       f->subscriber ? ntf_subscriber_name(NULL, f->subscriber) : "all");
+		       f->subscriber ? ntf_subscriber_name(f->subscriber) : "all");
 	if (f->driver[0])
 		APPEND("%sdriver %s", used ? " " : "", f->driver);
 	if (f->class_mask) {
@@ -530,7 +530,7 @@ static bool entry_passes(const struct top_filter *f, const struct top_delta *d, 
 		return false;
 	if (f->comm[0] && !strstr(d->comm, f->comm))
 		return false;
-	if (f->driver[0] && strcmp(ntf_subscriber_name(NULL, d->key.subscriber), f->driver))
+	if (f->driver[0] && strcmp(ntf_subscriber_name(d->key.subscriber), f->driver))
 		return false;
 	if (f->cgroup[0] && !ntf_pid_in_cgroup(d->key.tgid, f->cgroup, now_ms))
 		return false;
@@ -785,10 +785,9 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
 	switch (s->col) {
 	case TOP_COL_SUB:
 		/* by the name shown; the chain as a whole (0) first */
-		r = a->subscriber && b->subscriber ?
-			    strcmp(ntf_subscriber_name(NULL, a->subscriber),
-				   ntf_subscriber_name(NULL, b->subscriber)) :
-			    cmp_u32(a->subscriber, b->subscriber);
+		r = a->subscriber && b->subscriber ? strcmp(ntf_subscriber_name(a->subscriber),
+							    ntf_subscriber_name(b->subscriber)) :
+						     cmp_u32(a->subscriber, b->subscriber);
 		break;
 	case TOP_COL_PID: r = cmp_u32(a->tgid, b->tgid); break;
 	case TOP_COL_COMM: r = strcmp(a->comm, b->comm); break;

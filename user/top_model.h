@@ -18,7 +18,7 @@
 #include "cgroup_match.h"
 #include "aggregate.h"
 #include "notifier.h"
-#include "subscribers.h"
+#include "callbacks.h"
 #include "top_snap.h"
 
 enum top_view {

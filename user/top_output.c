@@ -5,7 +5,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "names.h"
-#include "subscribers.h"
+#include "callbacks.h"
 #include "top_app.h"
 #include "top_format.h"
 
@@ -139,11 +139,10 @@ static json_t *row_json(enum top_view view, const struct top_row *r)
 		switch (c) {
 		case TOP_COL_SUB:
 			json_object_set_new(o, key, json_integer(r->subscriber));
-			json_object_set_new(
-				o, "driver",
-				json_string(r->subscriber ?
-						    ntf_subscriber_name(NULL, r->subscriber) :
-						    "all"));
+			json_object_set_new(o, "driver",
+					    json_string(r->subscriber ?
+								ntf_subscriber_name(r->subscriber) :
+								"all"));
 			break;
 		case TOP_COL_PID:
 			json_object_set_new(o, key,

@@ -16,7 +16,7 @@ struct tracer {
 	struct notifier_bpf *skel;
 	struct tracer_opts opts;
 	struct ntf_subscribers *subs;
-	struct ntf_probe_state probes[32];
+	struct ntf_probe_state probes[NTF_PROBE_MAX];
 	struct ntf_ksyms *ksyms;
 };
 
@@ -43,10 +43,6 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 	struct tracer *t;
 	int err;
 
-	_Static_assert(sizeof(((struct tracer *)0)->probes) / sizeof(struct ntf_probe_state) >= 16,
-		       "probe state array too small");
-	if (ntf_probe_count > sizeof(t->probes) / sizeof(t->probes[0]))
-		return -E2BIG;
 	verbose_libbpf = opts->verbose;
 	libbpf_set_print(libbpf_print);
 

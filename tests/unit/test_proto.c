@@ -16,7 +16,7 @@
 #include "client.h"
 #include "proto.h"
 #include "server.h"
-#include "subscribers.h"
+#include "callbacks.h"
 
 /* --- helpers --- */
 
@@ -649,7 +649,7 @@ static void discovered_names_reach_clients(void **state)
 	ntf_subscriber_name_set(id, "");
 	assert_null(ntf_subscriber_discovered_name(id));
 	pump(r, c, mirror, 1);
-	assert_string_equal(ntf_subscriber_name(NULL, id), "nvidia_uvm");
+	assert_string_equal(ntf_subscriber_name(id), "nvidia_uvm");
 	/* a second driver found while the client is connected */
 	e.subscriber = id + 1;
 	assert_int_equal(ntf_agg_add(r->agg, &e), 0);
@@ -659,8 +659,8 @@ static void discovered_names_reach_clients(void **state)
 	ntf_subscriber_name_set(id, "");
 	ntf_subscriber_name_set(id + 1, "");
 	pump(r, c, mirror, 1);
-	assert_string_equal(ntf_subscriber_name(NULL, id), "nvidia_uvm");
-	assert_string_equal(ntf_subscriber_name(NULL, id + 1), "peermem");
+	assert_string_equal(ntf_subscriber_name(id), "nvidia_uvm");
+	assert_string_equal(ntf_subscriber_name(id + 1), "peermem");
 	assert_mirror(r->agg, mirror);
 	/* ids of the table are not the daemon's to rename */
 	assert_int_equal(ntf_subscriber_name_set(1, "x"), -EINVAL);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "callbacks.h"
 #include "names.h"
 #include "report.h"
 
@@ -322,10 +324,51 @@ static void text_and_json_name_the_mechanism(void **state)
 	free(st);
 }
 
+/*
+ * Every id discovery can hand out reaches the reports: the last one as
+ * well as the first (reports once stopped at id 63, dropping the 50th
+ * and later discovered drivers).
+ */
+static void reports_name_every_discovered_id(void **state)
+{
+	struct ntf_agg *agg = *state;
+	__u32 ids[] = { ntf_subscriber_first_discovered(), ntf_subscriber_id_end() - 1 };
+	const char *names[] = { "first_drv", "last_drv" };
+	struct ntf_report_opts opts = {};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+	json_t *root, *cbs;
+
+	for (int i = 0; i < 2; i++) {
+		struct ntf_event e = { .class = NTF_CLASS_CALLBACK, .mech = NTF_MECH_KPROBE };
+
+		assert_int_equal(ntf_subscriber_name_set(ids[i], names[i]), 0);
+		e.subscriber = ids[i];
+		e.tgid = e.pid = 40 + i;
+		e.latency_ns = 7000;
+		for (int n = 0; n <= i; n++)
+			assert_int_equal(ntf_agg_add(agg, &e), 0);
+	}
+	assert_int_equal(ntf_subscriber_name_set(ntf_subscriber_id_end(), "past_end"), -EINVAL);
+	root = ntf_report_json(agg, NULL, &opts);
+	cbs = json_object_get(root, "callbacks");
+	assert_int_equal(jint(json_object_get(cbs, "first_drv"), "count"), 1);
+	assert_int_equal(jint(json_object_get(cbs, "last_drv"), "count"), 2);
+	json_decref(root);
+	out = open_memstream(&text, &len);
+	ntf_report_text(out, agg, NULL, &opts);
+	fclose(out);
+	assert_non_null(strstr(text, "first_drv:"));
+	assert_non_null(strstr(text, "last_drv:"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(json_counts_quantiles_max, setup, teardown),
+		cmocka_unit_test_setup_teardown(reports_name_every_discovered_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(json_slots_pairs_without_trailing_empties, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(json_class_mask_and_processes, setup, teardown),

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* What notifier probe and the tools' start-up say about each driver callback. */
+#include <string.h>
+#include "names.h"
+#include "subscribers.h"
+
+void ntf_subscribers_report(FILE *out, const struct ntf_subscribers *subs, bool all,
+			    const char *driver)
+{
+	for (unsigned int i = 0; i < ntf_subscribers_count(subs); i++) {
+		const struct ntf_subscriber *s = ntf_subscriber_at(subs, i);
+
+		if ((!s->present && !all) || (driver && strcmp(driver, s->def->driver)))
+			continue;
+		fprintf(out, "  %-12s %-10s %s%s%s%s%s\n", s->def->driver,
+			s->attached ? ntf_mech_name(s->mech) : "-", s->def->func,
+			s->module[0] ? " [" : "", s->module, s->module[0] ? "]" : "",
+			s->discovered ? " (discovered)" : "");
+		if (!s->present) {
+			fprintf(out, "  %-12s   %s\n", "", s->absent);
+			continue;
+		}
+		if (s->subscriptions)
+			fprintf(out,
+				"  %-12s   subscribed: %llu registration%s in %llu process%s\n", "",
+				(unsigned long long)s->subscriptions,
+				s->subscriptions == 1 ? "" : "s", (unsigned long long)s->mms,
+				s->mms == 1 ? "" : "es");
+		if (s->def->kind == NTF_CB_TLB) {
+			fprintf(out, "  %-12s   %s\n", "", s->why[NTF_MECH_FENTRY]);
+			continue;
+		}
+		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
+			if (s->attached && m >= s->mech)
+				break;
+			if (s->why[m][0])
+				fprintf(out, "  %-12s   %s: %s\n", "", ntf_mech_name(m), s->why[m]);
+		}
+	}
+	if (driver)
+		return;
+	if (ntf_subscribers_discovery_live(subs))
+		fprintf(out, "  subscriber discovery: live subscriptions walked by iter/task\n");
+	else if (ntf_subscribers_discovery_loaded(subs))
+		fprintf(out, "  subscriber discovery: %s\n", ntf_subscribers_discovery_why(subs));
+	else
+		fprintf(out, "  subscriber discovery off: %s\n",
+			ntf_subscribers_discovery_why(subs));
+}
+
+json_t *ntf_subscribers_json(const struct ntf_subscribers *subs)
+{
+	json_t *arr = json_array();
+
+	for (unsigned int i = 0; i < ntf_subscribers_count(subs); i++) {
+		const struct ntf_subscriber *s = ntf_subscriber_at(subs, i);
+		json_t *why = json_object();
+
+		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++)
+			if (s->why[m][0])
+				json_object_set_new(why, ntf_mech_name(m), json_string(s->why[m]));
+		if (!s->present && s->absent[0])
+			json_object_set_new(why, "absent", json_string(s->absent));
+		json_array_append_new(arr, json_pack("{sI ss ss ss sb sb sb ss sI sI so}", "id",
+						     (json_int_t)s->id, "driver", s->def->driver,
+						     "func", s->def->func, "module", s->module,
+						     "discovered", s->discovered, "present",
+						     s->present, "attached", s->attached, "mech",
+						     s->attached ? ntf_mech_name(s->mech) : "none",
+						     "subscriptions", (json_int_t)s->subscriptions,
+						     "processes", (json_int_t)s->mms, "why", why));
+	}
+	return arr;
+}
+
+json_t *ntf_subscribers_discovery_json(const struct ntf_subscribers *subs)
+{
+	return json_pack("{sb ss}", "live", ntf_subscribers_discovery_live(subs), "why",
+			 ntf_subscribers_discovery_why(subs));
+}
