@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,4 +107,15 @@ void ntf_cgroup_set_proc_root(const char *root)
 	proc_root = root ? root : "/proc";
 	free(cache);
 	cache = NULL;
+}
+
+long long ntf_cgroup_id(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return (long long)st.st_ino;
 }

@@ -30,4 +30,7 @@ bool ntf_pid_in_cgroup(__u32 tgid, const char *want, __u64 now_ms);
 /* Tests read a proc tree of their own; NULL restores /proc. Drops the cache. */
 void ntf_cgroup_set_proc_root(const char *root);
 
+/* The cgroup v2 id of a cgroup directory (its inode number), or -errno. */
+long long ntf_cgroup_id(const char *path);
+
 #endif

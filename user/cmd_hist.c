@@ -90,7 +90,7 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 		if (ntf_parse_common_opt(opt, optarg, &a->c, hist_usage))
 			continue;
 		switch (opt) {
-		case 'i': a->interval_ms = ntf_parse_duration_ms("-i", optarg); break;
+		case 'i': a->interval_ms = ntf_arg_duration_ms("-i", optarg); break;
 		case 'P': a->c.report.per_process = a->c.tracer.per_process = true; break;
 		case 'u': a->c.report.unit = NTF_UNIT_US; break;
 		case 'm': a->c.report.unit = NTF_UNIT_MS; break;
@@ -98,9 +98,9 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 		}
 	}
 	if (optind < argc)
-		a->interval_ms = ntf_parse_duration_ms("INTERVAL", argv[optind++]);
+		a->interval_ms = ntf_arg_duration_ms("INTERVAL", argv[optind++]);
 	if (optind < argc)
-		a->count = ntf_parse_u64("COUNT", argv[optind++], 1, 1ULL << 32);
+		a->count = ntf_arg_u64("COUNT", argv[optind++], 1, 1ULL << 32);
 	if (optind < argc)
 		ntf_usage_error("unexpected argument '%s'", argv[optind]);
 }
@@ -186,7 +186,7 @@ int cmd_hist(int argc, char **argv)
 		}
 		/* Driver modules may come and go while tracing. */
 		if (now - last_scan >= 2000) {
-			tracer__rescan(t, stderr);
+			tracer__rescan(t, true);
 			last_scan = now;
 		}
 		usleep(20000);

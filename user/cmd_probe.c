@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include "probe_report.h"
 #include "cli.h"
+#include "json_log.h"
 #include "commands.h"
 #include "names.h"
 #include "report.h"
@@ -100,7 +101,10 @@ int cmd_probe(int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "jP:D:kvh", probe_options, NULL)) != -1) {
 		switch (opt) {
-		case 'j': json = true; break;
+		case 'j':
+			json = true;
+			ntf_log_json();
+			break;
 		case 'P': only_probe = optarg; break;
 		case 'D': only_driver = optarg; break;
 		case 'k': topts.no_fentry = true; break;

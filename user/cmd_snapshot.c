@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "json_log.h"
 #include "client.h"
 #include "names.h"
 #include "report.h"
@@ -55,10 +56,13 @@ static void parse_args(int argc, char **argv, struct snapshot_args *a)
 	while ((opt = getopt_long(argc, argv, "s:n:i:t:jh", snapshot_options, NULL)) != -1) {
 		switch (opt) {
 		case 's': a->socket = optarg; break;
-		case 'n': a->updates = ntf_parse_u64("-n", optarg, 1, 1000000); break;
-		case 'i': a->interval_ms = ntf_parse_duration_ms("-i", optarg); break;
-		case 't': a->timeout_ms = ntf_parse_duration_ms("-t", optarg); break;
-		case 'j': a->json = true; break;
+		case 'n': a->updates = ntf_arg_u64("-n", optarg, 1, 1000000); break;
+		case 'i': a->interval_ms = ntf_arg_duration_ms("-i", optarg); break;
+		case 't': a->timeout_ms = ntf_arg_duration_ms("-t", optarg); break;
+		case 'j':
+			a->json = true;
+			ntf_log_json();
+			break;
 		case 'h': fputs(snapshot_usage, stdout); exit(0);
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}

@@ -2,17 +2,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "cli.h"
+#include "json_log.h"
 #include "commands.h"
 #include "common_args.h"
 
 bool ntf_parse_common_opt(int opt, const char *arg, struct ntf_common_args *c, const char *usage)
 {
 	switch (opt) {
-	case 'd': c->duration_ms = ntf_parse_duration_ms("-d", arg); break;
-	case 'p': c->tracer.tgid = ntf_parse_u64("-p", arg, 1, 0x7fffffff); break;
-	case 'c': c->tracer.cgroup_id = ntf_parse_cgroup(arg); break;
+	case 'd': c->duration_ms = ntf_arg_duration_ms("-d", arg); break;
+	case 'p': c->tracer.tgid = ntf_arg_u64("-p", arg, 1, 0x7fffffff); break;
+	case 'c': c->tracer.cgroup_id = ntf_arg_cgroup(arg); break;
 	case 'e': c->report.class_mask = ntf_parse_class_list(arg); break;
-	case 'j': c->json = true; break;
+	case 'j':
+		c->json = true;
+		ntf_log_json();
+		break;
 	case 'k': c->tracer.no_fentry = true; break;
 	case 'q': c->quiet = true; break;
 	case 'v': c->tracer.verbose = true; break;

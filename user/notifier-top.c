@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "json_log.h"
 #include "source.h"
 #include "top_app.h"
 #include "top_tui.h"
@@ -125,21 +126,24 @@ static void parse_args(int argc, char **argv, struct args *a)
 			continue;
 		switch (opt) {
 		case 'd':
-			a->top.interval_ms = ntf_parse_duration_ms("-d", optarg);
+			a->top.interval_ms = ntf_arg_duration_ms("-d", optarg);
 			if (a->top.interval_ms < 10)
 				ntf_usage_error("-d: '%s' is too short (10ms at least)", optarg);
 			break;
-		case 'n': a->top.count = ntf_parse_u64("-n", optarg, 1, 1ULL << 32); break;
+		case 'n': a->top.count = ntf_arg_u64("-n", optarg, 1, 1ULL << 32); break;
 		case 'b': a->top.batch = true; break;
-		case 'j': a->top.json = a->top.batch = true; break;
+		case 'j':
+			a->top.json = a->top.batch = true;
+			ntf_log_json();
+			break;
 		case 'C': a->top.no_clear = true; break;
 		case 's': a->sort = optarg; break;
 		case 'R': a->reverse = true; break;
 		case 'r':
-			a->top.rows = ntf_parse_u64("-r", optarg, 0, 1 << 24);
+			a->top.rows = ntf_arg_u64("-r", optarg, 0, 1 << 24);
 			a->rows_set = true;
 			break;
-		case 'p': pid = ntf_parse_u64("-p", optarg, 1, 0x7fffffff); break;
+		case 'p': pid = ntf_arg_u64("-p", optarg, 1, 0x7fffffff); break;
 		case 'f': a->filter = optarg; break;
 		case 'v':
 			view = top_view_from_name(optarg);
@@ -203,7 +207,7 @@ static struct top_feed *open_feed(struct args *a, char *note, size_t len)
 			return f;
 		snprintf(note, len, "no notifierd at %s (%s): loading the probes here", a->socket,
 			 strerror(errno));
-		fprintf(stderr, "%s: %s\n", ntf_prog, note);
+		ntf_info("%s", note);
 	}
 	return top_feed_live_new(&a->live);
 }

@@ -139,19 +139,19 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 			continue;
 		switch (opt) {
 		case 'i':
-			a->interval_ms = ntf_parse_duration_ms("-i", optarg);
+			a->interval_ms = ntf_arg_duration_ms("-i", optarg);
 			a->stats = true;
 			break;
 		case 'S': a->stats = true; break;
 		case 'H': a->c.tracer.stream = false; break;
 		case 'b':
-			mb = ntf_parse_u64("-b", optarg, 1, 1024);
+			mb = ntf_arg_u64("-b", optarg, 1, 1024);
 			if (mb & (mb - 1))
 				ntf_usage_error("-b: %llu is not a power of 2",
 						(unsigned long long)mb);
 			a->c.tracer.ringbuf_bytes = mb << 20;
 			break;
-		case 'K': a->max_keys = ntf_parse_u64("-K", optarg, 16, 1 << 24); break;
+		case 'K': a->max_keys = ntf_arg_u64("-K", optarg, 16, 1 << 24); break;
 		case OPT_PIN_DIR: a->pin_dir = optarg; break;
 		case OPT_NO_PIN: a->pin_dir = NULL; break;
 		case 'D': a->daemonize = true; break;
@@ -355,11 +355,10 @@ int main(int argc, char **argv)
 	if (a.pidfile && write_pidfile(a.pidfile))
 		goto out;
 	if (!a.c.quiet && !a.daemonize && a.synth.on)
-		fprintf(stderr,
-			"notifierd: synthetic events, %u keys at %u/s, no probes; Ctrl-C to stop.\n",
-			a.synth.keys, a.synth.rate);
+		ntf_info("synthetic events, %u keys at %u/s, no probes; Ctrl-C to stop.",
+			 a.synth.keys, a.synth.rate);
 	else if (!a.c.quiet && !a.daemonize)
-		fprintf(stderr, "notifierd: tracing; Ctrl-C to stop.\n");
+		ntf_info("tracing; Ctrl-C to stop.");
 
 	/* Only the ring buffer has an fd to wait on; the synthetic source keeps time. */
 	events_fd = src && st.t ? tracer__events_fd(st.t) : -1;
@@ -387,7 +386,7 @@ int main(int argc, char **argv)
 			ntf_server_tick(srv, now);
 		/* Driver modules may come and go while the daemon runs. */
 		if (st.t && now - last_scan >= 2000) {
-			tracer__rescan(st.t, stderr);
+			tracer__rescan(st.t, true);
 			last_scan = now;
 		}
 		if (a.stats && now - last >= a.interval_ms) {

@@ -8,6 +8,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
+#include "log.h"
 #include "preflight.h"
 
 #ifndef CAP_PERFMON
@@ -73,13 +74,13 @@ int ntf_check_bpffs(const char *dir, char *msg, size_t len)
 	return 0;
 }
 
-long long ntf_cgroup_id(const char *path)
+int ntf_preflight(void)
 {
-	struct stat st;
+	char msg[256];
 
-	if (stat(path, &st))
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	return (long long)st.st_ino;
+	if (ntf_check_privileges(msg, sizeof(msg)) || ntf_check_btf(msg, sizeof(msg))) {
+		ntf_err("%s", msg);
+		return -1;
+	}
+	return 0;
 }

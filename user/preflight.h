@@ -11,7 +11,7 @@ int ntf_check_privileges(char *msg, size_t len);
 int ntf_check_btf(char *msg, size_t len);
 /* 0, or -ENOENT/-EINVAL when dir is missing or not a BPF filesystem. */
 int ntf_check_bpffs(const char *dir, char *msg, size_t len);
-/* cgroup v2 id of a cgroup directory (its inode number), or -errno. */
-long long ntf_cgroup_id(const char *path);
+/* Privileges and BTF; logs the reason and returns non-zero on failure. */
+int ntf_preflight(void);
 
 #endif

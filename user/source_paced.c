@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
-#include "cli.h"
+#include "clock.h"
 #include "source.h"
 #include "synth_args.h"
 

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "probe_report.h"
 #include "cli.h"
+#include "preflight.h"
 #include "start.h"
 #include "subscribers.h"
 

@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include "discover.h"
 #include "ksyms.h"
+#include "log.h"
 #include "modules.h"
 #include "names.h"
 #include "subscriber.skel.h"
@@ -268,20 +269,19 @@ static void detach_sub(struct ntf_subscribers *subs, unsigned int index)
 }
 
 /* A callback whose symbol or module is gone: detached, and said so. */
-static void mark_gone(struct ntf_subscribers *subs, unsigned int i, FILE *out)
+static void mark_gone(struct ntf_subscribers *subs, unsigned int i, bool tell)
 {
 	struct ntf_subscriber *s = &subs->subs[i];
 
-	if (s->attached && out)
-		fprintf(out, "notifier: %s left (%s is gone); detached\n", s->def->driver,
-			s->def->func);
+	if (s->attached && tell)
+		ntf_info("%s left (%s is gone); detached", s->def->driver, s->def->func);
 	if (s->attached)
 		detach_sub(subs, i);
 	s->present = false;
 }
 
 /* The table's callbacks against kallsyms and the live modules. */
-static void scan_table(struct ntf_subscribers *subs, const struct ntf_ksyms *ks, FILE *out,
+static void scan_table(struct ntf_subscribers *subs, const struct ntf_ksyms *ks, bool tell,
 		       unsigned int *pending, unsigned int *npending)
 {
 	const char *modules = subs->modules;
@@ -305,7 +305,7 @@ static void scan_table(struct ntf_subscribers *subs, const struct ntf_ksyms *ks,
 				snprintf(s->absent, sizeof(s->absent),
 					 "not in %s: built without %s, or renamed in this version",
 					 s->def->module, s->def->needs);
-			mark_gone(subs, i, out);
+			mark_gone(subs, i, tell);
 			continue;
 		}
 		snprintf(s->module, sizeof(s->module), "%s", sym->module ? sym->module : "");
@@ -321,14 +321,14 @@ static void scan_table(struct ntf_subscribers *subs, const struct ntf_ksyms *ks,
 }
 
 /* Discovered callbacks whose module left: their addresses mean nothing now. */
-static void scan_discovered_modules(struct ntf_subscribers *subs, FILE *out)
+static void scan_discovered_modules(struct ntf_subscribers *subs, bool tell)
 {
 	for (unsigned int i = KNOWN; i < subs->nsubs; i++) {
 		struct ntf_subscriber *s = &subs->subs[i];
 
 		if (!s->present || !s->module[0] || ntf_module_live(subs->modules, s->module))
 			continue;
-		mark_gone(subs, i, out);
+		mark_gone(subs, i, tell);
 		snprintf(s->absent, sizeof(s->absent), "module %s not loaded", s->def->module);
 	}
 }
@@ -508,7 +508,7 @@ static void attach_pending(struct ntf_subscribers *subs, unsigned int *pending,
  * Says what the scan found, once the ladder has run: a workload waiting
  * for the news can rely on the callback being traced (or on why not).
  */
-static void announce(struct ntf_subscribers *subs, FILE *out)
+static void announce(struct ntf_subscribers *subs, bool tell)
 {
 	for (unsigned int i = 0; i < subs->nsubs; i++) {
 		struct ntf_subscriber *s = &subs->subs[i];
@@ -519,16 +519,16 @@ static void announce(struct ntf_subscribers *subs, FILE *out)
 		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX && !s->attached; m++)
 			if (s->why[m][0])
 				why = s->why[m];
-		if (out)
-			fprintf(out, "notifier: %s %s (%s%s%s); %s%s\n", s->def->driver, s->news,
-				s->def->func, s->module[0] ? " in " : "", s->module,
-				s->attached ? "attached by " : "not attached: ",
-				s->attached ? ntf_mech_name(s->mech) : why);
+		if (tell)
+			ntf_info("%s %s (%s%s%s); %s%s", s->def->driver, s->news, s->def->func,
+				 s->module[0] ? " in " : "", s->module,
+				 s->attached ? "attached by " : "not attached: ",
+				 s->attached ? ntf_mech_name(s->mech) : why);
 		s->news = NULL;
 	}
 }
 
-int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
+int ntf_subscribers_rescan(struct ntf_subscribers *subs, bool tell)
 {
 	unsigned int pending[MAX_SUBS], npending = 0, live = 0;
 	struct ntf_ksyms *ks = NULL;
@@ -547,8 +547,8 @@ int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
 		}
 		free(subs->modules);
 		subs->modules = modules;
-		scan_table(subs, ks, out, pending, &npending);
-		scan_discovered_modules(subs, out);
+		scan_table(subs, ks, tell, pending, &npending);
+		scan_discovered_modules(subs, tell);
 		subs->nseen = 0; /* an address a module left may be another's now */
 		subs->scanned = true;
 	} else {
@@ -557,7 +557,7 @@ int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out)
 	discover(subs, &ks, pending, &npending);
 	ntf_ksyms_free(ks);
 	attach_pending(subs, pending, npending);
-	announce(subs, out);
+	announce(subs, tell);
 	for (unsigned int i = 0; i < subs->nsubs; i++)
 		live += subs->subs[i].attached;
 	return live;

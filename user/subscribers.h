@@ -52,10 +52,10 @@ void ntf_subscribers_free(struct ntf_subscribers *subs);
 /*
  * Finds callbacks that appeared (attaching them) and notes those whose
  * module left. Cheap when /proc/modules did not change. Returns the number
- * of subscribers attached after the scan, and says on out (may be NULL)
- * what changed.
+ * of subscribers attached after the scan and, with tell, logs what
+ * changed.
  */
-int ntf_subscribers_rescan(struct ntf_subscribers *subs, FILE *out);
+int ntf_subscribers_rescan(struct ntf_subscribers *subs, bool tell);
 unsigned int ntf_subscribers_count(const struct ntf_subscribers *subs);
 const struct ntf_subscriber *ntf_subscriber_at(const struct ntf_subscribers *subs, unsigned int i);
 /* Why discovery is off here ("" when it runs), and callbacks it could not keep. */

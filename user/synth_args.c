@@ -17,14 +17,14 @@ bool ntf_parse_synth_opt(int opt, const char *arg, struct ntf_synth_args *s)
 	case NTF_OPT_SYNTHETIC:
 		s->on = true;
 		if (arg)
-			s->seed = ntf_parse_u64("--synthetic", arg, 0, ~0ULL);
+			s->seed = ntf_arg_u64("--synthetic", arg, 0, ~0ULL);
 		return true;
 	case NTF_OPT_KEYS:
-		s->keys = ntf_parse_u64("--keys", arg, 1, NTF_SYNTH_MAX_KEYS);
+		s->keys = ntf_arg_u64("--keys", arg, 1, NTF_SYNTH_MAX_KEYS);
 		s->keys_set = true;
 		return true;
 	case NTF_OPT_RATE:
-		s->rate = ntf_parse_u64("--rate", arg, 1, NTF_SYNTH_MAX_RATE);
+		s->rate = ntf_arg_u64("--rate", arg, 1, NTF_SYNTH_MAX_RATE);
 		s->rate_set = true;
 		return true;
 	default: return false;

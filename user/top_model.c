@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
+#include "clock.h"
 #include "histogram.h"
 #include "names.h"
 #include "top_model.h"

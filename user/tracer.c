@@ -103,13 +103,13 @@ int tracer__attach(struct tracer *t)
 	/* Subscriber callbacks are extra detail: their failures are reported, not fatal. */
 	err = ntf_subscribers_new(&so, &t->subs);
 	if (!err)
-		ntf_subscribers_rescan(t->subs, NULL);
+		ntf_subscribers_rescan(t->subs, false);
 	return live;
 }
 
-int tracer__rescan(struct tracer *t, FILE *out)
+int tracer__rescan(struct tracer *t, bool tell)
 {
-	return t->subs ? ntf_subscribers_rescan(t->subs, out) : 0;
+	return t->subs ? ntf_subscribers_rescan(t->subs, tell) : 0;
 }
 
 const struct ntf_subscribers *tracer__subscribers(const struct tracer *t)

@@ -33,8 +33,8 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out);
 /* Returns the number of live probe points (>= 0) or a negative errno. */
 int tracer__attach(struct tracer *t);
 void tracer__free(struct tracer *t);
-/* Attaches subscriber callbacks of modules that appeared; says so on out. */
-int tracer__rescan(struct tracer *t, FILE *out);
+/* Attaches subscriber callbacks of modules that appeared; with tell, logs what changed. */
+int tracer__rescan(struct tracer *t, bool tell);
 struct ntf_subscribers;
 const struct ntf_subscribers *tracer__subscribers(const struct tracer *t);
 

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef NTF_CLOCK_H
+#define NTF_CLOCK_H
+
+#include <linux/types.h>
+
+/* CLOCK_MONOTONIC in milliseconds: the clock of every interval and timeout. */
+__u64 ntf_now_ms(void);
+
+#endif

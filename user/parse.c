@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "parse.h"
+
+int ntf_parse_u64(const char *arg, __u64 min, __u64 max, __u64 *out, char *why, size_t len)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || arg[0] == '-') {
+		snprintf(why, len, "'%s' is not a number", arg);
+		return -EINVAL;
+	}
+	if (v < min || v > max) {
+		snprintf(why, len, "%llu is out of range [%llu, %llu]", v, (unsigned long long)min,
+			 (unsigned long long)max);
+		return -ERANGE;
+	}
+	*out = v;
+	return 0;
+}
+
+int ntf_parse_duration_ms(const char *arg, __u64 *out_ms, char *why, size_t len)
+{
+	double v, scale = 1000.0;
+	char *end;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg) {
+		snprintf(why, len, "'%s' is not a duration", arg);
+		return -EINVAL;
+	}
+	if (!strcmp(end, "ms")) {
+		scale = 1.0;
+	} else if (*end && strcmp(end, "s")) {
+		snprintf(why, len, "'%s' has an unknown unit (use s or ms)", arg);
+		return -EINVAL;
+	}
+	if (!(v > 0) || v * scale > 1e12) {
+		snprintf(why, len, "'%s' must be a positive duration", arg);
+		return -EINVAL;
+	}
+	*out_ms = (__u64)(v * scale + 0.5);
+	return 0;
+}

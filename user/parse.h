@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Strict parsers of numbers and durations: the whole string or nothing.
+ * They return errors and say why in words; only a program's argument
+ * parsing (cli.h) turns that into a usage error and an exit.
+ */
+#ifndef NTF_PARSE_H
+#define NTF_PARSE_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+/*
+ * An unsigned number (decimal, 0x hex, 0 octal) within [min, max]: 0, or
+ * -EINVAL (not a number) / -ERANGE (outside the range) with why[len] set.
+ */
+int ntf_parse_u64(const char *arg, __u64 min, __u64 max, __u64 *out, char *why, size_t len);
+/*
+ * A positive duration as "2", "0.5", "1.5s" or "500ms", in milliseconds:
+ * 0, or -EINVAL with why[len] set.
+ */
+int ntf_parse_duration_ms(const char *arg, __u64 *out_ms, char *why, size_t len);
+
+#endif
