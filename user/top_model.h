@@ -15,91 +15,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
-#include "cgroup_match.h"
 #include "aggregate.h"
 #include "notifier.h"
 #include "callbacks.h"
+#include "top_filter.h"
 #include "top_snap.h"
-
-enum top_view {
-	TOP_VIEW_SUBSCRIBER, /* per subscriber, every process */
-	TOP_VIEW_PROCESS, /* per process, every subscriber */
-	TOP_VIEW_DEFAULT, /* per subscriber x process */
-	TOP_VIEW_CLASS, /* per event class */
-	TOP_VIEW_FENCE, /* fence waits per process */
-	TOP_VIEW_PIN, /* pins and unpins per process */
-	TOP_VIEW_UNMAP, /* try_to_unmap_one per process */
-	TOP_VIEW_MAX,
-};
-
-enum top_col {
-	TOP_COL_SUB,
-	TOP_COL_PID,
-	TOP_COL_COMM,
-	TOP_COL_CLASS,
-	TOP_COL_RATE, /* events/s; in the fence, pin, unmap views: of that class */
-	TOP_COL_P50, /* latency of the view's latency class (top_view_lat_class) */
-	TOP_COL_P99,
-	TOP_COL_MAX,
-	TOP_COL_SHARE, /* % of all invalidation time (class view: of all traced time) */
-	TOP_COL_FAIL, /* failed invalidations + failed fence waits */
-	TOP_COL_BLOCKABLE, /* % of invalidations on blockable ranges */
-	TOP_COL_NESTED, /* nested events of the view's nested class */
-	TOP_COL_PINNED, /* pages pinned */
-	TOP_COL_UNPINNED, /* pages unpinned */
-	TOP_COL_OUTSTANDING, /* pinned minus unpinned since the feed started */
-	TOP_COL_RECLAIM, /* unmaps in kswapd or direct reclaim */
-	TOP_COL_CALLS, /* notifier calls the unmaps caused */
-	TOP_COL_MAX_,
-};
-
-enum top_col_kind { TOP_KIND_NAME, TOP_KIND_RATE, TOP_KIND_NS, TOP_KIND_PCT, TOP_KIND_COUNT };
-
-struct top_col_info {
-	const char *name; /* for -s */
-	const char *json; /* key in -j rows */
-	const char *header; /* on screen */
-	unsigned int width; /* minimum cell width */
-	enum top_col_kind kind;
-	bool left; /* left-aligned */
-};
-
-extern const struct top_col_info top_cols[TOP_COL_MAX_];
-
-/* The columns a view shows, in order; returns how many. */
-unsigned int top_view_cols(enum top_view view, const enum top_col **cols);
-const char *top_view_name(enum top_view view); /* -v name */
-const char *top_view_title(enum top_view view); /* on screen */
-/* TOP_VIEW_MAX when unknown. Also takes the digits 1-7. */
-enum top_view top_view_from_name(const char *name);
-/* TOP_COL_MAX_ when unknown; takes names and headers, any case. */
-enum top_col top_col_from_name(const char *name);
-bool top_view_has_col(enum top_view view, enum top_col col);
-/* Names sort up and numbers down unless reversed. */
-bool top_col_default_ascending(enum top_col col);
-/* The class whose latency fills p50/p99/max (NONE: the row's own, class view). */
-unsigned int top_view_lat_class(enum top_view view);
-
-struct top_filter {
-	__u32 pid; /* 0: any */
-	bool has_sub;
-	__u32 subscriber;
-	char comm[NTF_COMM_LEN]; /* substring; empty: any */
-	unsigned int class_mask; /* rows with events of these classes (1 << class); 0: any */
-	char cgroup[NTF_CGROUP_PATH_LEN]; /* processes in this cgroup or below; empty: any */
-	/* a driver no id has yet (one a daemon may discover later), by name */
-	char driver[NTF_DRIVER_LEN];
-};
-
-/*
- * "pid 42", "comm=gpu", "sub:0", "driver kvm", "class fence_wait,pin",
- * "cgroup /system.slice/gpu.service"; a bare number is a pid, a bare word
- * a comm. Several terms combine. Empty clears.
- * Returns 0, or -EINVAL with a one-line reason in err.
- */
-int top_filter_parse(const char *s, struct top_filter *f, char *err, size_t errlen);
-/* The filter as top_filter_parse reads it back; "none" when empty. */
-void top_filter_format(const struct top_filter *f, char *buf, size_t len);
+#include "top_view.h"
 
 struct top_query {
 	enum top_view view;
