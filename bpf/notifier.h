@@ -184,6 +184,21 @@ struct ntf_hist {
 	__u64 slots[NTF_HIST_SLOTS];
 };
 
+/*
+ * What user space tells every BPF object before load, in .rodata: one
+ * struct set in one place (tracer.c), copied as is into each object, so a
+ * new filter is a field here, its check in BPF and its option.
+ */
+struct ntf_config {
+	__u64 cgroup_id; /* 0: every cgroup */
+	__u64 min_stream_ns; /* stream only events at least this slow */
+	__u32 tgid; /* 0: every process */
+	__u8 stream; /* per-event records through the ring buffer */
+	__u8 aggregate; /* in-kernel histograms */
+	__u8 per_process; /* histogram keys carry the tgid */
+	__u8 pad;
+};
+
 /* Indexes of the per-CPU counters array. */
 enum ntf_counter {
 	NTF_CNT_RB_DROPS = 0, /* ring buffer full: event lost */

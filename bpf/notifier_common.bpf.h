@@ -10,13 +10,8 @@
 #include "notifier.h"
 #include "core_fixes.bpf.h"
 
-/* Set by user space before load; the verifier prunes what they turn off. */
-const volatile bool stream_events = true;
-const volatile bool aggregate = true;
-const volatile bool per_process = false;
-const volatile __u32 targ_tgid = 0;
-const volatile __u64 targ_cgroup = 0;
-const volatile __u64 min_stream_ns = 0;
+/* Set by user space before load; the verifier prunes what it turns off. */
+const volatile struct ntf_config cfg = { .stream = 1, .aggregate = 1 };
 
 struct ntf_inflight_key {
 	__u32 tid;
@@ -99,9 +94,9 @@ static __always_inline __u64 log2_u64(__u64 v)
 
 static __always_inline bool task_filtered_out(void)
 {
-	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
+	if (cfg.tgid && (bpf_get_current_pid_tgid() >> 32) != cfg.tgid)
 		return true;
-	if (targ_cgroup && bpf_get_current_cgroup_id() != targ_cgroup)
+	if (cfg.cgroup_id && bpf_get_current_cgroup_id() != cfg.cgroup_id)
 		return true;
 	return false;
 }
@@ -178,7 +173,7 @@ static __always_inline void fill_task(struct ntf_event *e)
 	e->pid = (__u32)id;
 	e->tgid = id >> 32;
 	/* The rest only the stream carries: histograms keep none of it. */
-	if (!stream_events)
+	if (!cfg.stream)
 		return;
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
@@ -203,7 +198,7 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 	struct ntf_hist_key key = {
 		.class = e->class,
 		.subscriber = e->subscriber,
-		.tgid = per_process ? e->tgid : 0,
+		.tgid = cfg.per_process ? e->tgid : 0,
 	};
 	struct ntf_hist *h;
 	__u64 slot;
@@ -242,9 +237,9 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 
 static __always_inline void emit(struct ntf_event *e, __u64 pages)
 {
-	if (aggregate)
+	if (cfg.aggregate)
 		aggregate_event(e, pages);
-	if (!stream_events || e->latency_ns < min_stream_ns)
+	if (!cfg.stream || e->latency_ns < cfg.min_stream_ns)
 		return;
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
 		count(NTF_CNT_RB_DROPS);

@@ -82,7 +82,7 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 {
 	int opt;
 
-	a->c.tracer.aggregate = true;
+	a->c.tracer.cfg.aggregate = true;
 	a->c.report.graphs = true;
 	opterr = 0; /* ntf_usage_error says it in one line */
 	while ((opt = getopt_long(argc, argv, NTF_COMMON_SHORTOPTS "i:Pum", hist_options, NULL)) !=
@@ -91,7 +91,10 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 			continue;
 		switch (opt) {
 		case 'i': a->interval_ms = ntf_arg_duration_ms("-i", optarg); break;
-		case 'P': a->c.report.per_process = a->c.tracer.per_process = true; break;
+		case 'P':
+			a->c.report.per_process = true;
+			a->c.tracer.cfg.per_process = 1;
+			break;
 		case 'u': a->c.report.unit = NTF_UNIT_US; break;
 		case 'm': a->c.report.unit = NTF_UNIT_MS; break;
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));

@@ -89,7 +89,7 @@ static void unknown_driver(const char *driver)
 
 int cmd_probe(int argc, char **argv)
 {
-	struct tracer_opts topts = { .aggregate = true };
+	struct tracer_opts topts = { .cfg.aggregate = true };
 	const char *only_probe = NULL, *only_driver = NULL;
 	const struct ntf_probe_state *probes;
 	const struct ntf_subscribers *subs;

@@ -10,8 +10,8 @@ bool ntf_parse_common_opt(int opt, const char *arg, struct ntf_common_args *c, c
 {
 	switch (opt) {
 	case 'd': c->duration_ms = ntf_arg_duration_ms("-d", arg); break;
-	case 'p': c->tracer.tgid = ntf_arg_u64("-p", arg, 1, 0x7fffffff); break;
-	case 'c': c->tracer.cgroup_id = ntf_arg_cgroup(arg); break;
+	case 'p': c->tracer.cfg.tgid = ntf_arg_u64("-p", arg, 1, 0x7fffffff); break;
+	case 'c': c->tracer.cfg.cgroup_id = ntf_arg_cgroup(arg); break;
 	case 'e': c->report.class_mask = ntf_parse_class_list(arg); break;
 	case 'j':
 		c->json = true;

@@ -57,7 +57,7 @@ static void summary_json(const struct ntf_common_args *c, const struct daemon_st
 	if (!st->t)
 		json_object_set_new(root, "source", json_string("synthetic"));
 	json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
-	json_object_set_new(root, "stream", json_boolean(c->tracer.stream));
+	json_object_set_new(root, "stream", json_boolean(c->tracer.cfg.stream));
 	json_object_set_new(root, "events", json_integer(st->events));
 	json_object_set_new(root, "folded", json_integer(ntf_agg_folded(st->agg)));
 	if (st->t) {
@@ -82,7 +82,7 @@ static void summary_text(const struct ntf_common_args *c, const struct daemon_st
 		printf("\n--- notifierd: %.1f s, %llu events streamed, %llu dropped ---\n",
 		       elapsed_ms / 1000.0, (unsigned long long)st->events,
 		       (unsigned long long)counters[NTF_CNT_RB_DROPS]);
-		ntf_report_text(stdout, c->tracer.stream ? st->agg : kernel_agg,
+		ntf_report_text(stdout, c->tracer.cfg.stream ? st->agg : kernel_agg,
 				tracer__probes(st->t), &ro);
 	} else {
 		printf("\n--- notifierd: %.1f s, %llu synthetic events ---\n", elapsed_ms / 1000.0,

@@ -123,8 +123,8 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 	__u64 mb;
 	int opt;
 
-	a->c.tracer.stream = true;
-	a->c.tracer.aggregate = true;
+	a->c.tracer.cfg.stream = true;
+	a->c.tracer.cfg.aggregate = true;
 	a->pin_dir = "/sys/fs/bpf/notifier";
 	a->max_keys = 131072; /* 10,000 (process, subscriber) pairs over 7 classes fit */
 	a->socket = NTF_SERVER_DEFAULT_PATH;
@@ -143,7 +143,7 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 			a->stats = true;
 			break;
 		case 'S': a->stats = true; break;
-		case 'H': a->c.tracer.stream = false; break;
+		case 'H': a->c.tracer.cfg.stream = false; break;
 		case 'b':
 			mb = ntf_arg_u64("-b", optarg, 1, 1024);
 			if (mb & (mb - 1))
@@ -244,7 +244,7 @@ static struct ntf_server *serve(const struct daemon_args *a, struct serve_ctx *s
 {
 	struct ntf_server_opts o = {
 		.max_keys = a->max_keys,
-		.flags = a->c.tracer.stream ? NTF_PROTO_W_STREAM : 0,
+		.flags = a->c.tracer.cfg.stream ? NTF_PROTO_W_STREAM : 0,
 		.counters = serve_counters,
 		.ctx = sc,
 	};
@@ -307,7 +307,7 @@ static int start_tracing(const struct daemon_args *a, struct daemon_state *st,
 		return -1;
 	if (a->pin_dir && pin_maps(st->t, a->pin_dir))
 		return -1;
-	if (a->c.tracer.stream) {
+	if (a->c.tracer.cfg.stream) {
 		*src = ntf_source_bpf_new(tracer__events_fd(st->t), on_event, st);
 		if (!*src) {
 			ntf_err("cannot open the ring buffer: %s", strerror(errno));

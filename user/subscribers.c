@@ -135,12 +135,7 @@ static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsig
 		free(obj);
 		return err;
 	}
-	obj->skel->rodata->stream_events = o->stream;
-	obj->skel->rodata->aggregate = o->aggregate;
-	obj->skel->rodata->per_process = o->per_process;
-	obj->skel->rodata->targ_tgid = o->tgid;
-	obj->skel->rodata->targ_cgroup = o->cgroup_id;
-	obj->skel->rodata->min_stream_ns = o->min_stream_ns;
+	obj->skel->rodata->cfg = o->cfg;
 	bpf_map__reuse_fd(obj->skel->maps.inflight, o->inflight_fd);
 	bpf_map__reuse_fd(obj->skel->maps.hists, o->hists_fd);
 	bpf_map__reuse_fd(obj->skel->maps.counters, o->counters_fd);

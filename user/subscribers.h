@@ -34,10 +34,7 @@ struct ntf_subscriber {
 
 struct ntf_subscribers_opts {
 	bool no_fentry, no_kprobe;
-	/* rodata the subscriber objects need to match the main object's */
-	bool stream, aggregate, per_process;
-	__u32 tgid;
-	__u64 cgroup_id, min_stream_ns;
+	struct ntf_config cfg; /* the main object's, so the slots filter alike */
 	/* the main object's maps, shared */
 	int inflight_fd, hists_fd, counters_fd, events_fd;
 	const char *kallsyms_path; /* NULL: /proc/kallsyms */

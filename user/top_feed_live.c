@@ -71,7 +71,7 @@ static const struct top_feed_ops live_ops = {
 struct top_feed *top_feed_live_new(const struct top_live_opts *opts)
 {
 	struct tracer_opts topts = {
-		.stream = true,
+		.cfg.stream = true,
 		.no_fentry = opts->no_fentry,
 		.verbose = opts->verbose,
 	};

@@ -58,12 +58,7 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 		err = -errno;
 		goto fail;
 	}
-	t->skel->rodata->stream_events = opts->stream;
-	t->skel->rodata->aggregate = opts->aggregate;
-	t->skel->rodata->per_process = opts->per_process;
-	t->skel->rodata->targ_tgid = opts->tgid;
-	t->skel->rodata->targ_cgroup = opts->cgroup_id;
-	t->skel->rodata->min_stream_ns = opts->min_stream_ns;
+	t->skel->rodata->cfg = opts->cfg;
 	if (opts->hist_entries)
 		bpf_map__set_max_entries(t->skel->maps.hists, opts->hist_entries);
 	if (opts->ringbuf_bytes)
@@ -87,12 +82,7 @@ int tracer__attach(struct tracer *t)
 	struct ntf_subscribers_opts so = {
 		.no_fentry = t->opts.no_fentry,
 		.no_kprobe = t->opts.no_kprobe,
-		.stream = t->opts.stream,
-		.aggregate = t->opts.aggregate,
-		.per_process = t->opts.per_process,
-		.tgid = t->opts.tgid,
-		.cgroup_id = t->opts.cgroup_id,
-		.min_stream_ns = t->opts.min_stream_ns,
+		.cfg = t->opts.cfg,
 		.inflight_fd = bpf_map__fd(t->skel->maps.inflight),
 		.hists_fd = bpf_map__fd(t->skel->maps.hists),
 		.counters_fd = bpf_map__fd(t->skel->maps.counters),

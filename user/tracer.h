@@ -14,12 +14,7 @@
 #include "probes.h"
 
 struct tracer_opts {
-	bool stream; /* per-event records through the ring buffer */
-	bool aggregate; /* in-kernel histograms */
-	bool per_process; /* in-kernel histograms keyed by tgid too */
-	__u32 tgid; /* 0: every process */
-	__u64 cgroup_id; /* 0: every cgroup */
-	__u64 min_stream_ns;
+	struct ntf_config cfg; /* what every BPF object is told before load */
 	__u32 hist_entries;
 	__u32 ringbuf_bytes;
 	bool no_fentry;
