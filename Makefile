@@ -14,25 +14,41 @@ OUT := build
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -std=gnu11 -Ibpf -I$(OUT) -Iuser
+CFLAGS += -Wall -Wextra -std=gnu11
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	-Wall -Wextra -Wno-unused-parameter -Wno-unused-function
 LIBS := -lbpf -lelf -lz -ljansson
 
+# user/ is one pipeline in stages, lowest first (user/README.md). A folder
+# is compiled with the include paths of its own stage and those below it
+# only, so a header of a higher stage does not even resolve: the layering
+# is checked by every build. The three programs see every stage.
+LAYERS := core query stream record wire report probe policy cli
+PROGRAMS := cmd daemon top
+# The words of list $(2) up to and including $(1).
+upto = $(if $(filter $(1),$(firstword $(2))),$(1),$(firstword $(2)) $(call upto,$(1),$(wordlist 2,$(words $(2)),$(2))))
+# While files still stand flat in user/ (a move under way), everyone sees them.
+FLAT_INC := $(if $(wildcard user/*.h),-Iuser)
+INC_ALL := -Ibpf -I$(OUT) $(foreach d,$(LAYERS) $(PROGRAMS),-Iuser/$(d)) $(FLAT_INC)
 
-MAINS := user/notifier.c user/notifierd.c user/notifier-top.c
+SRCS := $(wildcard user/*.c user/*/*.c)
+MAINS := $(filter %/notifier.c %/notifierd.c %/notifier-top.c,$(SRCS))
 # The curses view goes into notifier-top only: the library stays free of ncurses.
-TUI_SRCS := user/top_tui.c
-LIB_SRCS := $(filter-out $(MAINS) $(TUI_SRCS),$(wildcard user/*.c))
+TUI_SRCS := $(filter %/top_tui.c,$(SRCS))
+LIB_SRCS := $(filter-out $(MAINS) $(TUI_SRCS),$(SRCS))
 TUI_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
-LIB_OBJS := $(patsubst user/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
+obj_of = $(patsubst user/%.c,$(OUT)/obj/%.o,$(1))
+LIB_OBJS := $(call obj_of,$(LIB_SRCS))
+# The stages that never touch BPF: unit tests link them without libbpf.
+LOW_LAYERS := core query stream wire
+LOW_OBJS := $(call obj_of,$(filter $(addprefix user/,$(addsuffix /%,$(LOW_LAYERS))),$(LIB_SRCS)))
 
-
-BINS := $(OUT)/notifier $(OUT)/notifierd $(if $(wildcard user/notifier-top.c),$(OUT)/notifier-top)
+main_obj = $(call obj_of,$(filter %/$(1).c,$(MAINS)))
+BINS := $(OUT)/notifier $(OUT)/notifierd $(OUT)/notifier-top
 
 all: $(BINS)
 
-$(OUT) $(OUT)/obj $(OUT)/static:
+$(OUT) $(OUT)/static:
 	mkdir -p $@
 
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(OUT)
@@ -42,23 +58,39 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
 SKELS := $(OUT)/notifier.skel.h $(OUT)/subscriber.skel.h $(OUT)/discover.skel.h
+# Kept, not intermediate: otherwise make deletes the objects and every
+# build regenerates the skeletons and recompiles what includes them.
+.SECONDARY: $(SKELS:.skel.h=.bpf.o)
 
-$(OUT)/obj/%.o: user/%.c $(SKELS) $(wildcard user/*.h) bpf/notifier.h | $(OUT)/obj
-	$(CC) $(CFLAGS) -c $< -o $@
+# Per stage: its own include path and those below it (see LAYERS).
+define stage_rule
+$(OUT)/obj/$(1)/%.o: user/$(1)/%.c | $(SKELS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) -MMD -MP -Ibpf -I$(OUT) $$(foreach d,$(2),-Iuser/$$(d)) $(FLAT_INC) -c $$< -o $$@
+endef
+$(foreach l,$(LAYERS),$(eval $(call stage_rule,$(l),$(call upto,$(l),$(LAYERS)))))
+$(foreach p,$(PROGRAMS),$(eval $(call stage_rule,$(p),$(LAYERS) $(p))))
+$(OUT)/obj/%.o: user/%.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP $(INC_ALL) -c $< -o $@
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/*/*.d)
 
 $(OUT)/libnotifier.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-$(OUT)/notifier: $(OUT)/obj/notifier.o $(OUT)/libnotifier.a
+$(OUT)/liblow.a: $(LOW_OBJS)
+	$(AR) rcs $@ $^
+
+$(OUT)/notifier: $(call main_obj,notifier) $(OUT)/libnotifier.a
 	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
-$(OUT)/notifierd: $(OUT)/obj/notifierd.o $(OUT)/libnotifier.a
+$(OUT)/notifierd: $(call main_obj,notifierd) $(OUT)/libnotifier.a
 	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
 # From the objects, not the archive: the daemon feed's top_feed_daemon_new
 # must replace the weak stand-in, and ld never pulls an archive member in
 # to override a weak symbol that is already defined.
-TOP_OBJS := $(OUT)/obj/notifier-top.o $(patsubst user/%.c,$(OUT)/obj/%.o,$(TUI_SRCS)) $(LIB_OBJS)
+TOP_OBJS := $(call main_obj,notifier-top) $(call obj_of,$(TUI_SRCS)) $(LIB_OBJS)
 
 $(OUT)/notifier-top: $(TOP_OBJS)
 	$(CC) $(CFLAGS) $^ $(LIBS) $(TUI_LIBS) -o $@
@@ -68,8 +100,11 @@ static: $(patsubst $(OUT)/%,$(OUT)/static/%,$(BINS))
 $(OUT)/static/notifier-top: $(TOP_OBJS) | $(OUT)/static
 	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lncursesw -ltinfo -o $@
 
-$(OUT)/static/%: $(OUT)/obj/%.o $(OUT)/libnotifier.a | $(OUT)/static
-	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson $(if $(findstring top,$*),-lncursesw -ltinfo) -o $@
+$(OUT)/static/notifier: $(call main_obj,notifier) $(OUT)/libnotifier.a | $(OUT)/static
+	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -o $@
+
+$(OUT)/static/notifierd: $(call main_obj,notifierd) $(OUT)/libnotifier.a | $(OUT)/static
+	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -o $@
 
 # libFuzzer harnesses (clang): tests/fuzz/fuzz_*.c against the library.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
@@ -77,10 +112,10 @@ fuzz: $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 
 $(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(SKELS)
 	mkdir -p $(OUT)/fuzz
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -Ibpf -I$(OUT) -Iuser $< \
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(INC_ALL) $< \
 		$(LIB_SRCS) $(LIBS) -o $@
 
-unit: all
+unit: all $(OUT)/liblow.a
 	$(MAKE) -C tests/unit OUT=$(abspath $(OUT))/unit run
 
 test:
@@ -97,7 +132,7 @@ bench-top: all
 	tests/bench/daemon_bench.sh $(SECONDS)
 
 format:
-	clang-format -i bpf/*.bpf.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/workloads/*.[ch] \
+	clang-format -i bpf/*.bpf.c bpf/*.h $(wildcard user/*.[ch] user/*/*.[ch]) tests/unit/*.c tests/workloads/*.[ch] \
 		tests/bench/*.c tests/fuzz/*.c
 
 clean:
@@ -108,7 +143,7 @@ clean:
 
 # Fails when a C file differs from what .clang-format makes of it.
 format-check:
-	@bad=$$(for f in bpf/*.bpf.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/workloads/*.[ch] \
+	@bad=$$(for f in bpf/*.bpf.c bpf/*.h $(wildcard user/*.[ch] user/*/*.[ch]) tests/unit/*.c tests/workloads/*.[ch] \
 		tests/bench/*.c tests/fuzz/*.c; do \
 		clang-format "$$f" | cmp -s - "$$f" || echo "$$f"; done); \
 	if [ -n "$$bad" ]; then echo "not formatted: $$bad" >&2; exit 1; fi
