@@ -5,14 +5,8 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "source.h"
 
-struct ntf_synth_args {
-	bool on; /* --synthetic given */
-	bool keys_set, rate_set;
-	__u64 seed;
-	__u32 keys; /* (process, subscriber) pairs */
-	__u32 rate; /* events per second */
-};
 
 /* getopt values, clear of both programs' own */
 enum { NTF_OPT_SYNTHETIC = 0x300, NTF_OPT_KEYS, NTF_OPT_RATE };

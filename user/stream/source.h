@@ -7,6 +7,7 @@
 #ifndef NTF_SOURCE_H
 #define NTF_SOURCE_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 #include "notifier.h"
 
@@ -81,5 +82,14 @@ struct ntf_synth_args;
  */
 struct ntf_source *ntf_source_paced_new(const struct ntf_synth_args *args, ntf_event_fn fn,
 					void *ctx);
+
+/* A synthetic stream as --synthetic[=SEED], --keys and --rate ask for it (cli/synth_args.h). */
+struct ntf_synth_args {
+	bool on; /* --synthetic given */
+	bool keys_set, rate_set;
+	__u64 seed;
+	__u32 keys; /* (process, subscriber) pairs */
+	__u32 rate; /* events per second */
+};
 
 #endif

@@ -10,7 +10,6 @@
 #include <time.h>
 #include "clock.h"
 #include "source.h"
-#include "synth_args.h"
 
 struct paced_source {
 	struct ntf_source base;
