@@ -58,26 +58,6 @@ struct hist_args {
 	__u64 interval_ms, count;
 };
 
-unsigned int ntf_parse_class_list(const char *arg)
-{
-	char *copy = strdup(arg), *save = NULL, *tok;
-	unsigned int mask = 0;
-
-	if (!copy)
-		ntf_usage_error("out of memory");
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		unsigned int c = ntf_class_from_name(tok);
-
-		if (c == NTF_CLASS_NONE)
-			ntf_usage_error("unknown event class '%s'", tok);
-		mask |= 1u << c;
-	}
-	free(copy);
-	if (!mask)
-		ntf_usage_error("--class: empty list");
-	return mask;
-}
-
 static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 {
 	int opt;

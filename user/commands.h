@@ -4,7 +4,5 @@
 
 int cmd_hist(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
-/* Class names list to a mask of 1 << class; usage error on unknown names. */
-unsigned int ntf_parse_class_list(const char *arg);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "cgroup_match.h"
 #include "cli.h"
+#include "names.h"
 #include "parse.h"
 
 volatile sig_atomic_t ntf_exiting;
@@ -59,6 +60,16 @@ __u64 ntf_arg_duration_ms(const char *opt, const char *arg)
 	if (ntf_parse_duration_ms(arg, &ms, why, sizeof(why)))
 		ntf_usage_error("%s: %s", opt, why);
 	return ms;
+}
+
+unsigned int ntf_arg_class_list(const char *opt, const char *arg)
+{
+	unsigned int mask;
+	char why[128];
+
+	if (ntf_parse_class_list(arg, &mask, why, sizeof(why)))
+		ntf_usage_error("%s: %s", opt, why);
+	return mask;
 }
 
 __u64 ntf_arg_cgroup(const char *arg)

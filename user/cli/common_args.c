@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include "cli.h"
 #include "json_log.h"
-#include "commands.h"
 #include "common_args.h"
 
 bool ntf_parse_common_opt(int opt, const char *arg, struct ntf_common_args *c, const char *usage)
@@ -12,7 +11,7 @@ bool ntf_parse_common_opt(int opt, const char *arg, struct ntf_common_args *c, c
 	case 'd': c->duration_ms = ntf_arg_duration_ms("-d", arg); break;
 	case 'p': c->tracer.cfg.tgid = ntf_arg_u64("-p", arg, 1, 0x7fffffff); break;
 	case 'c': c->tracer.cfg.cgroup_id = ntf_arg_cgroup(arg); break;
-	case 'e': c->report.class_mask = ntf_parse_class_list(arg); break;
+	case 'e': c->report.class_mask = ntf_arg_class_list("-e", arg); break;
 	case 'j':
 		c->json = true;
 		ntf_log_json();

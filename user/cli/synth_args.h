@@ -7,7 +7,6 @@
 #include <linux/types.h>
 #include "source.h"
 
-
 /* getopt values, clear of both programs' own */
 enum { NTF_OPT_SYNTHETIC = 0x300, NTF_OPT_KEYS, NTF_OPT_RATE };
 

@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "names.h"
 
@@ -69,6 +72,32 @@ unsigned int ntf_class_from_name(const char *name)
 		if (!strcmp(class_names[i], name))
 			return i;
 	return NTF_CLASS_NONE;
+}
+
+int ntf_parse_class_list(const char *arg, unsigned int *mask, char *why, size_t len)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	*mask = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned int c = ntf_class_from_name(tok);
+
+		if (c == NTF_CLASS_NONE) {
+			snprintf(why, len, "unknown event class '%s'", tok);
+			err = -EINVAL;
+			break;
+		}
+		*mask |= 1u << c;
+	}
+	free(copy);
+	if (!err && !*mask) {
+		snprintf(why, len, "empty list of event classes");
+		err = -EINVAL;
+	}
+	return err;
 }
 
 const char *ntf_mech_name(unsigned int mech)

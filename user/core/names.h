@@ -3,12 +3,18 @@
 #ifndef NTF_NAMES_H
 #define NTF_NAMES_H
 
+#include <stddef.h>
 #include <linux/types.h>
 #include "notifier.h"
 
 const char *ntf_class_name(unsigned int class);
 /* Returns the class for a name, or NTF_CLASS_NONE when unknown. */
 unsigned int ntf_class_from_name(const char *name);
+/*
+ * "inval_start,fence_wait" to a mask of 1 << class: 0, or -EINVAL with
+ * why[len] naming the unknown class (or saying the list is empty).
+ */
+int ntf_parse_class_list(const char *arg, unsigned int *mask, char *why, size_t len);
 const char *ntf_mech_name(unsigned int mech);
 const char *ntf_origin_name(unsigned int origin);
 const char *ntf_mmu_event_name(unsigned int event);

@@ -24,22 +24,6 @@ static int parse_u32(const char *s, __u32 max, __u32 *out)
 	return 0;
 }
 
-static int parse_classes(const char *s, unsigned int *mask)
-{
-	char buf[128], *save = NULL, *tok;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	*mask = 0;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		unsigned int c = ntf_class_from_name(tok);
-
-		if (c == NTF_CLASS_NONE)
-			return -EINVAL;
-		*mask |= 1u << c;
-	}
-	return *mask ? 0 : -EINVAL;
-}
-
 static int filter_term(struct top_filter *f, const char *key, const char *val, char *err,
 		       size_t errlen)
 {
@@ -65,7 +49,9 @@ static int filter_term(struct top_filter *f, const char *key, const char *val, c
 			goto bad;
 		f->has_sub = !f->driver[0];
 	} else if (!strcmp(key, "class")) {
-		if (parse_classes(val, &f->class_mask))
+		char why[64];
+
+		if (ntf_parse_class_list(val, &f->class_mask, why, sizeof(why)))
 			goto bad;
 	} else if (!strcmp(key, "cgroup")) {
 		/* keys hold a pid, not a cgroup: each process's is looked up in /proc */
