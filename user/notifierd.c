@@ -16,7 +16,6 @@
 #include <bpf/bpf.h>
 #include "aggregate.h"
 #include "cli.h"
-#include "commands.h"
 #include "common_args.h"
 #include "daemon_report.h"
 #include "preflight.h"
