@@ -46,7 +46,7 @@ LOW_OBJS := $(call obj_of,$(filter $(addprefix user/,$(addsuffix /%,$(LOW_LAYERS
 main_obj = $(call obj_of,$(filter %/$(1).c,$(MAINS)))
 BINS := $(OUT)/notifier $(OUT)/notifierd $(OUT)/notifier-top
 
-all: $(BINS)
+all: $(BINS) $(OUT)/liblow.a
 
 $(OUT) $(OUT)/static:
 	mkdir -p $@

@@ -41,7 +41,7 @@ if [ "$(id -u)" -eq 0 ]; then
 		"$(jq -r '[.probes[] | select(.core) | .attached] | all' "$tmp/probe.json")"
 	check_eq "probe: every known callback is reported" \
 		"$(jq '[.subscribers[] | select(.discovered | not)] | length' "$tmp/probe.json")" \
-		"$(grep -cE '^\s*(CB|CB_ERA)\(|\.driver = "' "$top/user/subscribers.c")"
+		"$(grep -cE '^\s*(CB|CB_ERA)\(|\.driver = "' "$top/user/core/callback_table.c")"
 	check "probe: every absent callback says why" "" \
 		jq_true '[.subscribers[] | select(.present | not) | .why.absent] | all' "$tmp/probe.json"
 fi

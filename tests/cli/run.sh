@@ -128,7 +128,7 @@ long_options() {
 		sed -n '/^static const struct option/,/^};/p' "$1"
 		for m in NTF_COMMON_LONGOPTS:common_args.h NTF_SYNTH_LONGOPTS:synth_args.h; do
 			if grep -q "${m%%:*}" "$1"; then
-				sed -n "/^#define ${m%%:*}/,/^\$/p" "$(dirname "$1")/${m#*:}"
+				sed -n "/^#define ${m%%:*}/,/^\$/p" "$SRC"/*/"${m#*:}"
 			fi
 		done
 	} | tr '{' '\n' | tr -d '\\' |
@@ -170,9 +170,9 @@ check_help() {
 	fi
 }
 
-check_help "hist --help" "$SRC/cmd_hist.c" "$NOTIFIER" hist --help
-check_help "hist -h" "$SRC/cmd_hist.c" "$NOTIFIER" hist -h
-check_help "notifierd --help" "$SRC/notifierd.c" "$NOTIFIERD" --help
+check_help "hist --help" "$SRC/cmd/cmd_hist.c" "$NOTIFIER" hist --help
+check_help "hist -h" "$SRC/cmd/cmd_hist.c" "$NOTIFIER" hist -h
+check_help "notifierd --help" "$SRC/daemon/notifierd.c" "$NOTIFIERD" --help
 
 # notifier itself has commands, not getopt: each one in the table is listed.
 for args in --help -h help; do
@@ -182,13 +182,13 @@ for args in --help -h help; do
 		fail "$name" "exit $rc, stderr: $(first_err)"
 		continue
 	fi
-	cmds=$(sed -n 's/^\t{ "\([a-z]*\)", cmd_[a-z]*, false },$/\1/p' "$SRC/notifier.c" 2>/dev/null)
+	cmds=$(sed -n 's/^\t{ "\([a-z]*\)", cmd_[a-z]*, false },$/\1/p' "$SRC/cmd/notifier.c" 2>/dev/null)
 	missing=""
 	for c in $cmds; do
 		grep -qE "^  $c " "$tmp/out" || missing+=" $c"
 	done
 	if [ -z "$cmds" ]; then
-		fail "$name" "no command table in $SRC/notifier.c"
+		fail "$name" "no command table in $SRC/cmd/notifier.c"
 	elif [ -n "$missing" ]; then
 		fail "$name" "commands not listed:$missing"
 	else

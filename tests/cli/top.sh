@@ -134,9 +134,9 @@ for h in --help -h; do
 			grep -qE -- "^ +-$letter, --$opt\b" "$tmp/out" ||
 				missing+=" -$letter/--$opt"
 		fi
-	done < <(long_options "$SRC/notifier-top.c" && macro_options "$SRC/synth_args.h")
+	done < <(long_options "$SRC/top/notifier-top.c" && macro_options "$SRC/cli/synth_args.h")
 	if [ "$n" -lt 10 ]; then
-		fail "$name" "read only $n options from $SRC/notifier-top.c"
+		fail "$name" "read only $n options from $SRC/top/notifier-top.c"
 	elif [ -n "$missing" ]; then
 		fail "$name" "not in --help:$missing"
 	elif ! grep -q "cgroup" "$tmp/out" || ! grep -q "^Examples:" "$tmp/out"; then
