@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include "ksyms.h"
 #include "names.h"
+#include "ladder.h"
 #include "probes.h"
 
 /*
@@ -36,53 +37,13 @@ static int tracing_prog_loads(const struct btf *btf, const char *name, __u32 kin
 	return 0;
 }
 
-bool ntf_kernel_has_kprobes(void)
-{
-	/* libbpf uses the kprobe PMU, or kprobe_events in tracefs without it. */
-	return !access("/sys/bus/event_source/devices/kprobe/type", F_OK) ||
-	       !access("/sys/kernel/tracing/kprobe_events", F_OK) ||
-	       !access("/sys/kernel/debug/tracing/kprobe_events", F_OK);
-}
-
-static void set_why(struct ntf_probe_state *st, unsigned int mech, const char *fmt, const char *arg)
-{
-	snprintf(st->why[mech], NTF_REASON_LEN, fmt, arg);
-}
-
-static void describe_load_error(struct ntf_probe_state *st, unsigned int mech, int err)
-{
-	switch (err) {
-	case -ESRCH: set_why(st, mech, "%s", "not in kernel BTF (absent or inlined)"); break;
-	case -EPERM:
-	case -EACCES:
-		set_why(st, mech, "refused at load: %s (lockdown or an LSM)", strerror(-err));
-		break;
-	default: set_why(st, mech, "refused at load: %s", strerror(-err));
-	}
-}
-
 static bool try_fentry(struct ntf_probe_state *st, const struct btf *btf)
 {
 	int err = tracing_prog_loads(btf, st->point->func, BTF_KIND_FUNC, BPF_TRACE_FENTRY);
 
 	if (err)
-		describe_load_error(st, NTF_MECH_FENTRY, err);
+		ntf_rung_why(st->why[NTF_MECH_FENTRY], NTF_MECH_FENTRY, true, err, NULL);
 	return !err;
-}
-
-static bool try_kprobe(struct ntf_probe_state *st, const struct ntf_ladder_opts *opts,
-		       bool have_kprobes)
-{
-	if (!have_kprobes) {
-		set_why(st, NTF_MECH_KPROBE, "%s",
-			"kernel has no kprobes (no kprobe PMU or kprobe_events)");
-		return false;
-	}
-	if (opts->ksyms && !ntf_ksyms_by_name(opts->ksyms, st->point->func)) {
-		set_why(st, NTF_MECH_KPROBE, "%s", "symbol not in kallsyms (absent or inlined)");
-		return false;
-	}
-	return true;
 }
 
 static bool try_tracepoint(struct ntf_probe_state *st, const struct btf *btf)
@@ -96,7 +57,8 @@ static bool try_tracepoint(struct ntf_probe_state *st, const struct btf *btf)
 		err = tracing_prog_loads(btf, p->tp_btf_name[i], BTF_KIND_TYPEDEF,
 					 BPF_TRACE_RAW_TP);
 		if (err) {
-			describe_load_error(st, NTF_MECH_TRACEPOINT, err);
+			ntf_rung_why(st->why[NTF_MECH_TRACEPOINT], NTF_MECH_TRACEPOINT, true, err,
+				     NULL);
 			return false;
 		}
 	}
@@ -122,7 +84,6 @@ static void set_autoload(struct bpf_object *obj, const struct ntf_probe_point *p
 int ntf_ladder_choose(struct bpf_object *obj, struct ntf_probe_state *states,
 		      const struct ntf_ladder_opts *opts)
 {
-	bool have_kprobes = ntf_kernel_has_kprobes();
 	struct btf *btf = btf__load_vmlinux_btf();
 	int err;
 
@@ -138,18 +99,15 @@ int ntf_ladder_choose(struct bpf_object *obj, struct ntf_probe_state *states,
 		st->point = p;
 		/* Absent (or inlined) functions: one reason says it all. */
 		if (opts->ksyms && !ntf_ksyms_by_name(opts->ksyms, p->func)) {
-			set_why(st, NTF_MECH_FENTRY, "%s",
-				"not in this kernel (absent or inlined)");
+			snprintf(st->why[NTF_MECH_FENTRY], NTF_REASON_LEN,
+				 "not in this kernel (absent or inlined)");
 			set_autoload(obj, p, 0);
 			continue;
 		}
-		if (opts->no_fentry)
-			set_why(st, NTF_MECH_FENTRY, "%s", "disabled by option");
-		else if (try_fentry(st, btf))
+		if (ntf_rung_allowed(NTF_MECH_FENTRY, p->func, opts, st->why[NTF_MECH_FENTRY]) &&
+		    try_fentry(st, btf))
 			st->loadable |= 1u << NTF_MECH_FENTRY;
-		if (opts->no_kprobe)
-			set_why(st, NTF_MECH_KPROBE, "%s", "disabled by option");
-		else if (try_kprobe(st, opts, have_kprobes))
+		if (ntf_rung_allowed(NTF_MECH_KPROBE, p->func, opts, st->why[NTF_MECH_KPROBE]))
 			st->loadable |= 1u << NTF_MECH_KPROBE;
 		/* The tracepoint carries less: only when neither probe can load. */
 		if (!st->loadable && try_tracepoint(st, btf))
@@ -160,36 +118,9 @@ int ntf_ladder_choose(struct bpf_object *obj, struct ntf_probe_state *states,
 	return 0;
 }
 
-static const char *attach_error(int err)
+static struct bpf_program *prog_of(struct bpf_object *obj, const char *name)
 {
-	/* ENOTSUPP (524) is kernel-internal: strerror() has no text for it. */
-	if (err == -524)
-		return "not supported for this function (ENOTSUPP)";
-	return strerror(-err);
-}
-
-/* Attaches one rung, exit first: an entry without its exit would only fill the in-flight map. */
-static int attach_rung(struct bpf_object *obj, struct ntf_probe_state *st, unsigned int mech)
-{
-	const char *const *names = st->point->progs[mech];
-
-	for (int j = 1; j >= 0; j--) {
-		struct bpf_program *prog;
-		int err;
-
-		if (!names[j])
-			continue;
-		prog = bpf_object__find_program_by_name(obj, names[j]);
-		st->links[j] = prog ? bpf_program__attach(prog) : NULL;
-		if (st->links[j])
-			continue;
-		err = prog ? -errno : -ENOENT;
-		snprintf(st->why[mech], NTF_REASON_LEN, "attach failed: %s", attach_error(err));
-		bpf_link__destroy(st->links[1]);
-		st->links[1] = NULL;
-		return err;
-	}
-	return 0;
+	return name ? bpf_object__find_program_by_name(obj, name) : NULL;
 }
 
 int ntf_ladder_attach(struct bpf_object *obj, struct ntf_probe_state *states)
@@ -200,7 +131,11 @@ int ntf_ladder_attach(struct bpf_object *obj, struct ntf_probe_state *states)
 		struct ntf_probe_state *st = &states[i];
 
 		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
-			if (!(st->loadable & (1u << m)) || attach_rung(obj, st, m))
+			const char *const *names = st->point->progs[m];
+
+			if (!(st->loadable & (1u << m)) ||
+			    ntf_rung_attach(prog_of(obj, names[0]), prog_of(obj, names[1]), m,
+					    st->point->func, NULL, st->links, st->why[m]))
 				continue;
 			st->mech = m;
 			st->attached = true;

@@ -10,16 +10,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "notifier.h"
+#include "ladder.h"
 #include "probe_points.h"
 
 struct bpf_object;
 struct ntf_ksyms;
-
-struct ntf_ladder_opts {
-	bool no_fentry; /* skip the fentry rung (-k / --kprobes) */
-	bool no_kprobe;
-	const struct ntf_ksyms *ksyms;
-};
 
 /*
  * Before load: finds the rungs each point can use, by test-loading a tiny
@@ -33,8 +28,5 @@ int ntf_ladder_choose(struct bpf_object *obj, struct ntf_probe_state *states,
 /* After load: attaches the first rung that works. Returns the live points. */
 int ntf_ladder_attach(struct bpf_object *obj, struct ntf_probe_state *states);
 void ntf_ladder_detach(struct ntf_probe_state *states);
-
-/* Whether libbpf can place kprobes here (kprobe PMU or kprobe_events). */
-bool ntf_kernel_has_kprobes(void);
 
 #endif

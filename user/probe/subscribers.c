@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include "discover.h"
 #include "ksyms.h"
+#include "ladder.h"
 #include "log.h"
 #include "modules.h"
 #include "names.h"
@@ -111,14 +112,6 @@ static const char *const suffixes[NTF_MECH_MAX][2] = {
 	[NTF_MECH_TRACEPOINT] = { "fentry", "fexit" }, /* unused: kvm_unmap_tp instead */
 };
 
-static void set_why(struct ntf_subscriber *s, unsigned int mech, const char *what, int err)
-{
-	/* ENOTSUPP (524) is kernel-internal: strerror() has no text for it. */
-	snprintf(s->why[mech], NTF_REASON_LEN, "%s: %s%s", what,
-		 err == -524 ? "not supported for this function" : strerror(-err),
-		 err == -EPERM || err == -EACCES ? " (lockdown or an LSM)" : "");
-}
-
 /* Opens, configures and loads one object for subs[idx[0..n)] on one rung. */
 static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsigned int n,
 		    unsigned int mech, struct sub_obj **out)
@@ -178,32 +171,19 @@ static void attach_obj(struct ntf_subscribers *subs, struct sub_obj *obj, unsign
 {
 	for (unsigned int slot = 0; slot < obj->nslots; slot++) {
 		struct ntf_subscriber *s = &subs->subs[obj->sub_index[slot]];
+		struct bpf_program *entry = slot_prog(obj->skel, slot, suffixes[mech][0]);
+		struct bpf_program *exit = slot_prog(obj->skel, slot, suffixes[mech][1]);
 
-		for (int j = 1; j >= 0; j--) {
-			struct bpf_program *prog = slot_prog(obj->skel, slot, suffixes[mech][j]);
-
-			if (mech == NTF_MECH_TRACEPOINT) {
-				if (j == 1)
-					continue; /* one program, no exit */
-				prog = obj->skel->progs.kvm_unmap_tp;
-			}
-			if (mech == NTF_MECH_KPROBE)
-				obj->links[slot][j] =
-					bpf_program__attach_kprobe(prog, j == 1, s->def->func);
-			else
-				obj->links[slot][j] = bpf_program__attach(prog);
-			if (!obj->links[slot][j]) {
-				set_why(s, mech, "attach failed", -errno);
-				bpf_link__destroy(obj->links[slot][1]);
-				obj->links[slot][1] = NULL;
-				break;
-			}
+		if (mech == NTF_MECH_TRACEPOINT) {
+			entry = obj->skel->progs.kvm_unmap_tp; /* one program, no exit */
+			exit = NULL;
 		}
-		if (obj->links[slot][0]) {
-			s->attached = true;
-			s->mech = mech;
-			s->why[mech][0] = '\0';
-		}
+		if (ntf_rung_attach(entry, exit, mech, s->def->func, s->module, obj->links[slot],
+				    s->why[mech]))
+			continue;
+		s->attached = true;
+		s->mech = mech;
+		s->why[mech][0] = '\0';
 	}
 }
 
@@ -225,8 +205,9 @@ static void attach_rung(struct ntf_subscribers *subs, unsigned int *pending, uns
 			/* One bad target fails the whole object: find which, one by one. */
 			for (unsigned int i = 0; i < n; i++) {
 				if (load_obj(subs, pending + start + i, 1, mech, &obj)) {
-					set_why(&subs->subs[pending[start + i]], mech,
-						"refused at load", err);
+					struct ntf_subscriber *s = &subs->subs[pending[start + i]];
+
+					ntf_rung_why(s->why[mech], mech, true, err, s->module);
 					continue;
 				}
 				attach_obj(subs, obj, mech);
@@ -234,7 +215,9 @@ static void attach_rung(struct ntf_subscribers *subs, unsigned int *pending, uns
 				subs->objs = obj;
 			}
 		} else if (err) {
-			set_why(&subs->subs[pending[start]], mech, "refused at load", err);
+			struct ntf_subscriber *s = &subs->subs[pending[start]];
+
+			ntf_rung_why(s->why[mech], mech, true, err, s->module);
 		} else {
 			attach_obj(subs, obj, mech);
 			obj->next = subs->objs;
@@ -474,20 +457,24 @@ static void discover(struct ntf_subscribers *subs, struct ntf_ksyms **ks, unsign
 static void attach_pending(struct ntf_subscribers *subs, unsigned int *pending,
 			   unsigned int npending)
 {
-	if (subs->opts.no_fentry) {
-		for (unsigned int i = 0; i < npending; i++)
-			snprintf(subs->subs[pending[i]].why[NTF_MECH_FENTRY], NTF_REASON_LEN,
-				 "disabled by option");
-	} else {
-		attach_rung(subs, pending, &npending, NTF_MECH_FENTRY);
-	}
-	if (npending && !subs->opts.no_kprobe && ntf_kernel_has_kprobes()) {
-		attach_rung(subs, pending, &npending, NTF_MECH_KPROBE);
-	} else {
-		for (unsigned int i = 0; i < npending; i++)
-			snprintf(subs->subs[pending[i]].why[NTF_MECH_KPROBE], NTF_REASON_LEN, "%s",
-				 subs->opts.no_kprobe ? "disabled by option" :
-							"kernel has no kprobes");
+	const struct ntf_ladder_opts lopts = { .no_fentry = subs->opts.no_fentry,
+					       .no_kprobe = subs->opts.no_kprobe };
+
+	for (unsigned int mech = NTF_MECH_FENTRY; mech <= NTF_MECH_KPROBE; mech++) {
+		unsigned int ntry = 0, nleft = 0, left[MAX_SUBS];
+
+		/* those the rung allows are tried; the others keep why and wait for the next */
+		for (unsigned int i = 0; i < npending; i++) {
+			struct ntf_subscriber *s = &subs->subs[pending[i]];
+
+			if (ntf_rung_allowed(mech, s->def->func, &lopts, s->why[mech]))
+				pending[ntry++] = pending[i];
+			else
+				left[nleft++] = pending[i];
+		}
+		attach_rung(subs, pending, &ntry, mech);
+		memcpy(pending + ntry, left, nleft * sizeof(left[0]));
+		npending = ntry + nleft;
 	}
 	/* The tracepoint rung, one callback at a time: few have one. */
 	for (unsigned int i = 0; i < npending; i++) {
