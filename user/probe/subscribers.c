@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "callback_set.h"
 #include "discover.h"
 #include "ksyms.h"
 #include "ladder.h"
@@ -12,22 +13,7 @@
 #include "subscriber.skel.h"
 #include "subscribers.h"
 
-#define KNOWN ntf_known_callback_count
-#define MAX_SUBS (NTF_MAX_KNOWN + NTF_MAX_DISCOVERED)
-
-/* A callback discovery found: the def the table would have had. */
-struct discovered_def {
-	struct ntf_callback_def def;
-	char driver[NTF_DRIVER_LEN];
-	char func[128];
-	char module[64];
-};
-
-/* An address the iterator reported, and which subscriber it is (-1: none). */
-struct seen_addr {
-	__u64 addr;
-	int index;
-};
+#define MAX_SUBS NTF_CALLBACK_SET_MAX
 
 /* One loaded subscriber object and the callbacks its slots serve. */
 struct sub_obj {
@@ -40,18 +26,28 @@ struct sub_obj {
 
 struct ntf_subscribers {
 	struct ntf_subscribers_opts opts;
-	struct ntf_subscriber subs[MAX_SUBS];
-	unsigned int nsubs; /* the table's, then the discovered */
-	struct discovered_def ddefs[NTF_MAX_DISCOVERED];
+	struct ntf_callback_set set;
 	struct sub_obj *objs;
-	char *modules; /* names in /proc/modules at the last scan */
-	bool scanned;
 	struct ntf_discovery *disc;
-	char disc_why[NTF_REASON_LEN]; /* why discovery is off, or what it lost */
-	/* addresses already resolved, so kallsyms is read only for new ones */
-	struct seen_addr seen[NTF_DISCOVER_MAX];
-	unsigned int nseen;
 };
+
+/* Drops the links of a callback whose module left; its slot stays unused. */
+static void detach_sub(void *ctx, unsigned int index)
+{
+	struct ntf_subscribers *subs = ctx;
+
+	for (struct sub_obj *o = subs->objs; o; o = o->next) {
+		for (unsigned int slot = 0; slot < o->nslots; slot++) {
+			if (o->sub_index[slot] != index)
+				continue;
+			for (int j = 0; j < 2; j++) {
+				bpf_link__destroy(o->links[slot][j]);
+				o->links[slot][j] = NULL;
+			}
+		}
+	}
+	subs->set.subs[index].attached = false;
+}
 
 int ntf_subscribers_new(const struct ntf_subscribers_opts *opts, struct ntf_subscribers **out)
 {
@@ -60,15 +56,14 @@ int ntf_subscribers_new(const struct ntf_subscribers_opts *opts, struct ntf_subs
 	if (!subs)
 		return -ENOMEM;
 	subs->opts = *opts;
-	for (unsigned int i = 0; i < KNOWN; i++) {
-		subs->subs[i].id = i + 1;
-		subs->subs[i].def = &ntf_known_callbacks[i];
-	}
-	subs->nsubs = KNOWN;
+	ntf_callback_set_init(&subs->set);
+	subs->set.kallsyms_path = opts->kallsyms_path;
+	subs->set.detach = detach_sub;
+	subs->set.ctx = subs;
 	if (opts->no_discovery)
-		snprintf(subs->disc_why, sizeof(subs->disc_why), "disabled by option");
+		snprintf(subs->set.disc_why, sizeof(subs->set.disc_why), "disabled by option");
 	else
-		ntf_discovery_new(&subs->disc, subs->disc_why, sizeof(subs->disc_why));
+		ntf_discovery_new(&subs->disc, subs->set.disc_why, sizeof(subs->set.disc_why));
 	*out = subs;
 	return 0;
 }
@@ -93,7 +88,7 @@ void ntf_subscribers_free(struct ntf_subscribers *subs)
 		subs->objs = next;
 	}
 	ntf_discovery_free(subs->disc);
-	free(subs->modules);
+	ntf_callback_set_release(&subs->set);
 	free(subs);
 }
 
@@ -135,7 +130,7 @@ static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsig
 	bpf_map__reuse_fd(obj->skel->maps.events, o->events_fd);
 	bpf_program__set_autoload(obj->skel->progs.kvm_unmap_tp, mech == NTF_MECH_TRACEPOINT);
 	if (mech == NTF_MECH_TRACEPOINT)
-		obj->skel->rodata->kvm_tp_subscriber = subs->subs[idx[0]].id;
+		obj->skel->rodata->kvm_tp_subscriber = subs->set.subs[idx[0]].id;
 	for (unsigned int slot = 0; slot < NTF_SUB_SLOTS; slot++) {
 		for (unsigned int m = NTF_MECH_FENTRY; m <= NTF_MECH_KPROBE; m++)
 			for (int j = 0; j < 2; j++)
@@ -147,13 +142,13 @@ static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsig
 		obj->sub_index[slot] = idx[slot];
 		if (mech == NTF_MECH_TRACEPOINT)
 			continue;
-		obj->skel->rodata->slot_subscriber[slot] = subs->subs[idx[slot]].id;
-		obj->skel->rodata->slot_kind[slot] = subs->subs[idx[slot]].def->kind;
+		obj->skel->rodata->slot_subscriber[slot] = subs->set.subs[idx[slot]].id;
+		obj->skel->rodata->slot_kind[slot] = subs->set.subs[idx[slot]].def->kind;
 		if (mech == NTF_MECH_FENTRY)
 			for (int j = 0; j < 2; j++)
 				bpf_program__set_attach_target(
 					slot_prog(obj->skel, slot, suffixes[mech][j]), 0,
-					subs->subs[idx[slot]].def->func);
+					subs->set.subs[idx[slot]].def->func);
 	}
 	obj->nslots = n;
 	err = subscriber_bpf__load(obj->skel);
@@ -170,7 +165,7 @@ static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsig
 static void attach_obj(struct ntf_subscribers *subs, struct sub_obj *obj, unsigned int mech)
 {
 	for (unsigned int slot = 0; slot < obj->nslots; slot++) {
-		struct ntf_subscriber *s = &subs->subs[obj->sub_index[slot]];
+		struct ntf_subscriber *s = &subs->set.subs[obj->sub_index[slot]];
 		struct bpf_program *entry = slot_prog(obj->skel, slot, suffixes[mech][0]);
 		struct bpf_program *exit = slot_prog(obj->skel, slot, suffixes[mech][1]);
 
@@ -205,7 +200,8 @@ static void attach_rung(struct ntf_subscribers *subs, unsigned int *pending, uns
 			/* One bad target fails the whole object: find which, one by one. */
 			for (unsigned int i = 0; i < n; i++) {
 				if (load_obj(subs, pending + start + i, 1, mech, &obj)) {
-					struct ntf_subscriber *s = &subs->subs[pending[start + i]];
+					struct ntf_subscriber *s =
+						&subs->set.subs[pending[start + i]];
 
 					ntf_rung_why(s->why[mech], mech, true, err, s->module);
 					continue;
@@ -215,7 +211,7 @@ static void attach_rung(struct ntf_subscribers *subs, unsigned int *pending, uns
 				subs->objs = obj;
 			}
 		} else if (err) {
-			struct ntf_subscriber *s = &subs->subs[pending[start]];
+			struct ntf_subscriber *s = &subs->set.subs[pending[start]];
 
 			ntf_rung_why(s->why[mech], mech, true, err, s->module);
 		} else {
@@ -225,232 +221,9 @@ static void attach_rung(struct ntf_subscribers *subs, unsigned int *pending, uns
 		}
 	}
 	for (unsigned int i = 0; i < *npending; i++)
-		if (!subs->subs[pending[i]].attached)
+		if (!subs->set.subs[pending[i]].attached)
 			pending[left++] = pending[i];
 	*npending = left;
-}
-
-/* Drops the links of a callback whose module left; its slot stays unused. */
-static void detach_sub(struct ntf_subscribers *subs, unsigned int index)
-{
-	for (struct sub_obj *o = subs->objs; o; o = o->next) {
-		for (unsigned int slot = 0; slot < o->nslots; slot++) {
-			if (o->sub_index[slot] != index)
-				continue;
-			for (int j = 0; j < 2; j++) {
-				bpf_link__destroy(o->links[slot][j]);
-				o->links[slot][j] = NULL;
-			}
-		}
-	}
-	subs->subs[index].attached = false;
-}
-
-/* A callback whose symbol or module is gone: detached, and said so. */
-static void mark_gone(struct ntf_subscribers *subs, unsigned int i, bool tell)
-{
-	struct ntf_subscriber *s = &subs->subs[i];
-
-	if (s->attached && tell)
-		ntf_info("%s left (%s is gone); detached", s->def->driver, s->def->func);
-	if (s->attached)
-		detach_sub(subs, i);
-	s->present = false;
-}
-
-/* The table's callbacks against kallsyms and the live modules. */
-static void scan_table(struct ntf_subscribers *subs, const struct ntf_ksyms *ks, bool tell,
-		       unsigned int *pending, unsigned int *npending)
-{
-	const char *modules = subs->modules;
-
-	for (unsigned int i = 0; i < KNOWN; i++) {
-		struct ntf_subscriber *s = &subs->subs[i];
-		const struct ntf_ksym *sym = ntf_ksyms_by_name(ks, s->def->func);
-
-		if (sym && sym->module && !ntf_module_live(modules, sym->module))
-			sym = NULL; /* still loading, or going: a later scan decides */
-		if (!sym) {
-			if (!ntf_module_live(modules, s->def->module))
-				snprintf(s->absent, sizeof(s->absent), "module %s not loaded",
-					 s->def->module);
-			else if (s->def->era)
-				snprintf(
-					s->absent, sizeof(s->absent),
-					"not in %s: this name is in kernels %s, or built without %s",
-					s->def->module, s->def->era, s->def->needs);
-			else
-				snprintf(s->absent, sizeof(s->absent),
-					 "not in %s: built without %s, or renamed in this version",
-					 s->def->module, s->def->needs);
-			mark_gone(subs, i, tell);
-			continue;
-		}
-		snprintf(s->module, sizeof(s->module), "%s", sym->module ? sym->module : "");
-		s->absent[0] = '\0';
-		if (!s->present && subs->scanned)
-			s->news = "appeared";
-		s->present = true;
-		if (!s->attached) {
-			memset(s->why, 0, sizeof(s->why));
-			pending[(*npending)++] = i;
-		}
-	}
-}
-
-/* Discovered callbacks whose module left: their addresses mean nothing now. */
-static void scan_discovered_modules(struct ntf_subscribers *subs, bool tell)
-{
-	for (unsigned int i = KNOWN; i < subs->nsubs; i++) {
-		struct ntf_subscriber *s = &subs->subs[i];
-
-		if (!s->present || !s->module[0] || ntf_module_live(subs->modules, s->module))
-			continue;
-		mark_gone(subs, i, tell);
-		snprintf(s->absent, sizeof(s->absent), "module %s not loaded", s->def->module);
-	}
-}
-
-/*
- * What users call a discovered callback: its module ("nvidia_uvm"), or for
- * one built in, the first word of its symbol; "_end"/"_tlb" for the other
- * callbacks of a classic subscriber, and ".2", ".3"... when a module has
- * several of a kind.
- */
-static void name_discovered(const struct ntf_ksym *sym, __u32 kind, char *name)
-{
-	const char *suffix = kind == NTF_CB_VOID ? "_end" : kind == NTF_CB_TLB ? "_tlb" : "";
-	char base[NTF_DRIVER_LEN];
-	int len = sym->module ? (int)strlen(sym->module) : (int)strcspn(sym->name, "_");
-
-	if (len > (int)(NTF_DRIVER_LEN - 1 - strlen(suffix) - 3))
-		len = NTF_DRIVER_LEN - 1 - strlen(suffix) - 3; /* room for ".NN" */
-	snprintf(base, sizeof(base), "%.*s%s", len, sym->module ? sym->module : sym->name, suffix);
-	snprintf(name, NTF_DRIVER_LEN, "%s", base);
-	/* base leaves room for the suffix: a truncated name would be a bug */
-	for (unsigned int n = 2; ntf_subscriber_id(name) && n < 100; n++)
-		if (snprintf(name, NTF_DRIVER_LEN, "%s.%u", base, n) >= NTF_DRIVER_LEN)
-			break;
-}
-
-/*
- * Which subscriber a callback address is, adding a discovered one when no
- * table entry has its symbol. Returns the index, -1 for an address that is
- * no function start (hidden by kptr_restrict), -2 to ask again next scan.
- */
-static int resolve_callback(struct ntf_subscribers *subs, struct ntf_ksyms **ks,
-			    const struct ntf_found_callback *f, unsigned int *pending,
-			    unsigned int *npending)
-{
-	const struct ntf_ksym *sym;
-	struct discovered_def *dd;
-	struct ntf_subscriber *s;
-	unsigned int i;
-
-	if (!*ks && !(*ks = ntf_ksyms_load(subs->opts.kallsyms_path)))
-		return -2;
-	sym = ntf_ksyms_by_addr(*ks, f->addr);
-	if (!sym || sym->addr != f->addr)
-		return -1;
-	if (sym->module && !ntf_module_live(subs->modules, sym->module))
-		return -2; /* its module is still loading */
-	for (i = 0; i < KNOWN; i++)
-		if (!strcmp(ntf_known_callbacks[i].func, sym->name))
-			return i;
-	for (i = KNOWN; i < subs->nsubs; i++) {
-		s = &subs->subs[i];
-		if (strcmp(s->def->func, sym->name) ||
-		    strcmp(s->module, sym->module ? sym->module : ""))
-			continue;
-		if (!s->present) {
-			s->present = true;
-			s->absent[0] = '\0';
-			s->news = "appeared again";
-			if (s->def->kind != NTF_CB_TLB) {
-				memset(s->why, 0, sizeof(s->why));
-				pending[(*npending)++] = i;
-			}
-		}
-		return i;
-	}
-	if (subs->nsubs == MAX_SUBS) {
-		snprintf(subs->disc_why, sizeof(subs->disc_why),
-			 "more than %u callbacks discovered: %s and later ones not attributed",
-			 NTF_MAX_DISCOVERED, sym->name);
-		return -1;
-	}
-	i = subs->nsubs++;
-	dd = &subs->ddefs[i - KNOWN];
-	s = &subs->subs[i];
-	snprintf(dd->func, sizeof(dd->func), "%s", sym->name);
-	snprintf(dd->module, sizeof(dd->module), "%s", sym->module ? sym->module : "");
-	name_discovered(sym, f->d.kind, dd->driver);
-	dd->def = (struct ntf_callback_def){ .driver = dd->driver,
-					     .func = dd->func,
-					     .module = dd->module,
-					     .kind = f->d.kind,
-					     .needs = "a live subscription" };
-	ntf_subscriber_name_set(i + 1, dd->driver);
-	s->id = i + 1;
-	s->def = &dd->def;
-	s->discovered = true;
-	s->present = true;
-	memcpy(s->module, dd->module, sizeof(s->module));
-	if (subs->scanned)
-		s->news = "discovered";
-	if (f->d.kind == NTF_CB_TLB) {
-		/* the slots read a range struct, which this callback is not given */
-		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++)
-			snprintf(s->why[m], NTF_REASON_LEN,
-				 "not traced: a secondary-TLB callback gets (mm, start, end), "
-				 "no range");
-		return i;
-	}
-	pending[(*npending)++] = i;
-	return i;
-}
-
-/* One discovery pass: counts what every callback serves, adds the new ones. */
-static void discover(struct ntf_subscribers *subs, struct ntf_ksyms **ks, unsigned int *pending,
-		     unsigned int *npending)
-{
-	static struct ntf_found_callback found[NTF_DISCOVER_MAX];
-	__u64 dropped = 0;
-	int n;
-
-	if (!subs->disc)
-		return;
-	n = ntf_discovery_run(subs->disc, found, NTF_DISCOVER_MAX, &dropped);
-	if (n < 0) {
-		snprintf(subs->disc_why, sizeof(subs->disc_why), "the iterator failed: %s",
-			 strerror(-n));
-		return;
-	}
-	for (unsigned int i = 0; i < subs->nsubs; i++) {
-		subs->subs[i].subscriptions = 0;
-		subs->subs[i].mms = 0;
-	}
-	for (int k = 0; k < n; k++) {
-		const struct ntf_found_callback *f = &found[k];
-		int index = -2;
-
-		for (unsigned int j = 0; j < subs->nseen; j++)
-			if (subs->seen[j].addr == f->addr)
-				index = subs->seen[j].index;
-		if (index == -2) {
-			index = resolve_callback(subs, ks, f, pending, npending);
-			if (index != -2 && subs->nseen < NTF_DISCOVER_MAX)
-				subs->seen[subs->nseen++] = (struct seen_addr){ f->addr, index };
-		}
-		if (index < 0)
-			continue;
-		subs->subs[index].subscriptions += f->d.subscriptions;
-		subs->subs[index].mms += f->d.mms;
-	}
-	if (dropped)
-		snprintf(subs->disc_why, sizeof(subs->disc_why),
-			 "%llu callbacks did not fit the discovery map",
-			 (unsigned long long)dropped);
 }
 
 /* The attach ladder for the pending callbacks, rung by rung. */
@@ -465,7 +238,7 @@ static void attach_pending(struct ntf_subscribers *subs, unsigned int *pending,
 
 		/* those the rung allows are tried; the others keep why and wait for the next */
 		for (unsigned int i = 0; i < npending; i++) {
-			struct ntf_subscriber *s = &subs->subs[pending[i]];
+			struct ntf_subscriber *s = &subs->set.subs[pending[i]];
 
 			if (ntf_rung_allowed(mech, s->def->func, &lopts, s->why[mech]))
 				pending[ntry++] = pending[i];
@@ -480,34 +253,33 @@ static void attach_pending(struct ntf_subscribers *subs, unsigned int *pending,
 	for (unsigned int i = 0; i < npending; i++) {
 		unsigned int one = pending[i], n = 1;
 
-		if (!subs->subs[one].def->tp)
+		if (!subs->set.subs[one].def->tp)
 			continue;
 		attach_rung(subs, &one, &n, NTF_MECH_TRACEPOINT);
 	}
 }
 
-/*
- * Says what the scan found, once the ladder has run: a workload waiting
- * for the news can rely on the callback being traced (or on why not).
- */
-static void announce(struct ntf_subscribers *subs, bool tell)
+/* One discovery pass: what the iterator finds, resolved into the set. */
+static void discover(struct ntf_subscribers *subs, struct ntf_ksyms **ks, unsigned int *pending,
+		     unsigned int *npending)
 {
-	for (unsigned int i = 0; i < subs->nsubs; i++) {
-		struct ntf_subscriber *s = &subs->subs[i];
-		const char *why = "";
+	static struct ntf_found_callback found[NTF_DISCOVER_MAX];
+	__u64 dropped = 0;
+	int n;
 
-		if (!s->news)
-			continue;
-		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX && !s->attached; m++)
-			if (s->why[m][0])
-				why = s->why[m];
-		if (tell)
-			ntf_info("%s %s (%s%s%s); %s%s", s->def->driver, s->news, s->def->func,
-				 s->module[0] ? " in " : "", s->module,
-				 s->attached ? "attached by " : "not attached: ",
-				 s->attached ? ntf_mech_name(s->mech) : why);
-		s->news = NULL;
+	if (!subs->disc)
+		return;
+	n = ntf_discovery_run(subs->disc, found, NTF_DISCOVER_MAX, &dropped);
+	if (n < 0) {
+		snprintf(subs->set.disc_why, sizeof(subs->set.disc_why), "the iterator failed: %s",
+			 strerror(-n));
+		return;
 	}
+	ntf_callback_set_found(&subs->set, ks, found, n, pending, npending);
+	if (dropped)
+		snprintf(subs->set.disc_why, sizeof(subs->set.disc_why),
+			 "%llu callbacks did not fit the discovery map",
+			 (unsigned long long)dropped);
 }
 
 int ntf_subscribers_rescan(struct ntf_subscribers *subs, bool tell)
@@ -518,7 +290,7 @@ int ntf_subscribers_rescan(struct ntf_subscribers *subs, bool tell)
 
 	if (!modules)
 		return -ENOMEM;
-	if (!subs->scanned || !subs->modules || strcmp(modules, subs->modules)) {
+	if (ntf_callback_set_modules_changed(&subs->set, modules)) {
 		/* read first: after a failed read the modules still count as new */
 		ks = ntf_ksyms_load(subs->opts.kallsyms_path);
 		if (!ks) {
@@ -527,37 +299,32 @@ int ntf_subscribers_rescan(struct ntf_subscribers *subs, bool tell)
 			free(modules);
 			return err;
 		}
-		free(subs->modules);
-		subs->modules = modules;
-		scan_table(subs, ks, tell, pending, &npending);
-		scan_discovered_modules(subs, tell);
-		subs->nseen = 0; /* an address a module left may be another's now */
-		subs->scanned = true;
+		ntf_callback_set_scan(&subs->set, ks, modules, tell, pending, &npending);
 	} else {
 		free(modules);
 	}
 	discover(subs, &ks, pending, &npending);
 	ntf_ksyms_free(ks);
 	attach_pending(subs, pending, npending);
-	announce(subs, tell);
-	for (unsigned int i = 0; i < subs->nsubs; i++)
-		live += subs->subs[i].attached;
+	ntf_callback_set_announce(&subs->set, tell);
+	for (unsigned int i = 0; i < subs->set.nsubs; i++)
+		live += subs->set.subs[i].attached;
 	return live;
 }
 
 unsigned int ntf_subscribers_count(const struct ntf_subscribers *subs)
 {
-	return subs->nsubs;
+	return subs->set.nsubs;
 }
 
 const struct ntf_subscriber *ntf_subscriber_at(const struct ntf_subscribers *subs, unsigned int i)
 {
-	return i < subs->nsubs ? &subs->subs[i] : NULL;
+	return i < subs->set.nsubs ? &subs->set.subs[i] : NULL;
 }
 
 const char *ntf_subscribers_discovery_why(const struct ntf_subscribers *subs)
 {
-	return subs->disc_why;
+	return subs->set.disc_why;
 }
 
 bool ntf_subscribers_discovery_loaded(const struct ntf_subscribers *subs)
@@ -567,5 +334,5 @@ bool ntf_subscribers_discovery_loaded(const struct ntf_subscribers *subs)
 
 bool ntf_subscribers_discovery_live(const struct ntf_subscribers *subs)
 {
-	return subs->disc && !subs->disc_why[0];
+	return subs->disc && !subs->set.disc_why[0];
 }
