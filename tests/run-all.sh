@@ -42,7 +42,8 @@ run_cli() {
 	else
 		echo "not ok - cli: tests/cli/run.sh missing"
 	fi
-	tests/cli/socket.sh # notifierd's client socket, then a bounded fuzz run of its protocol
+	tests/cli/socket.sh # notifierd's client socket
+	tests/fuzz/run.sh # a bounded fuzz run of its protocol
 	tests/cli/synthetic-daemon.sh # notifierd --synthetic, read by notifier-top
 	tests/cli/host-kernel.sh # what this machine's kernel allows, on a real KVM process
 }
