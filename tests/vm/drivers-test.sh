@@ -24,7 +24,7 @@ make -s -C "$NTF_REPO" static >&2 || die "make static failed"
 mods=(--module i915 --module amdgpu --module nouveau)
 [ "$kernel" = 6.1 ] || mods+=(--module xe)
 "$NTF_REPO/tests/vm/run-vm.sh" --kernel "$kernel" --scenario "$NTF_REPO/tests/vm/scenarios/probe-drivers.sh" \
-	--out "$out" --timeout 600 --file "$NTF_REPO/build/static/notifier" "${mods[@]}"
+	--out "$out" --timeout 600 --file "$NTF_REPO/build/static/notifier" "${mods[@]}" >&2
 rc=$?
 if why=$(guest_ended $rc "$out"); then
 	pass "drivers: scenario ran to the end"

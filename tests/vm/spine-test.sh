@@ -65,7 +65,7 @@ scenario=$out/scenario.sh
 } >"$scenario"
 # A run takes one to two minutes; a guest that hangs should cost little more.
 "$NTF_REPO/tests/vm/run-vm.sh" --kernel "$NTF_VM_KERNEL" --scenario "$scenario" \
-	--out "$out" --timeout "${NTF_VM_TIMEOUT:-600}" "${files[@]}"
+	--out "$out" --timeout "${NTF_VM_TIMEOUT:-600}" "${files[@]}" >&2
 rc=$?
 if why=$(guest_ended $rc "$out"); then
 	pass "vm: scenario ran to the end"

@@ -27,7 +27,7 @@ for f in "$NTF_REPO"/build/static/notifier-top "$NTF_REPO"/build/static/notifier
 	files+=(--file "$f")
 done
 "$NTF_REPO/tests/vm/run-vm.sh" --scenario "$NTF_REPO/tests/vm/scenarios/top.sh" --out "$out" \
-	--timeout 600 "${files[@]}"
+	--timeout 600 "${files[@]}" >&2
 rc=$?
 if why=$(guest_ended $rc "$out"); then
 	pass "top: scenario ran to the end"
