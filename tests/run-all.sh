@@ -1,18 +1,69 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
-# Runs every test suite and counts their "ok"/"not ok"/"skip" lines
-# (cmocka's results are turned into the same lines), then prints the
+# Runs every test suite, each test script of it as a unit of its own
+# (tests/lib/runner.sh): its "ok"/"not ok"/"skip" lines, and one more
+# "not ok" for a script that exits with a bad status, ends before its end
+# marker or prints fewer checks than it planned (tests/lib/tap.sh has the
+# rules). cmocka's results are turned into the same lines. Then prints the
 # closing "N passed, N failed, N skipped" and exits non-zero on any
-# failure. Suites: unit, cli, vm (all by default; name some to pick).
+# failure. Suites: unit, cli, vm (all by default; name some to pick); a
+# path instead runs that test script alone.
+# NTF_TEST_LOGS: where each script's output goes (default build/test-logs).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+# What to run, and for a script its path from here on.
+suites=()
+paths=()
+for a in "$@"; do
+	case $a in
+	unit | cli | vm) suites+=("$a") paths+=("") ;;
+	*/*)
+		[ -f "$a" ] || { echo "run-all: no test script '$a'" >&2; exit 2; }
+		suites+=("$a") paths+=("$(cd "$(dirname "$a")" && pwd)/${a##*/}")
+		;;
+	*) echo "run-all: unknown suite '$a' (unit, cli, vm, or a script's path)" >&2; exit 2 ;;
+	esac
+done
+[ ${#suites[@]} -gt 0 ] || suites=(unit cli vm) paths=("" "" "")
 cd "$top"
-log=$top/build/test-logs
+log=${NTF_TEST_LOGS:-build/test-logs}
 mkdir -p "$log"
-suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit cli vm)
+. tests/lib/runner.sh
+
+# log_name NAME: a file name for NAME's logs.
+log_name() { printf '%s\n' "$1" | sed 's|tests/||g; s|\.sh\b||g; s|[^A-Za-z0-9._]\{1,\}|-|g; s|^-||; s|-$||'; }
+
+# unit NAME CMD...: CMD as one unit of the run, its logs named after NAME.
+unit() {
+	local name=$1
+
+	shift
+	tap_unit "$name" "$log/$(log_name "$name")" "$@"
+}
+
+# cmocka_tap TEST: a cmocka test program in the runner's protocol: its
+# "Running N test(s)" is the plan, its "N test(s) run." the end marker
+# (the summary after it lists the failures again). cmocka exits with its
+# number of failed tests: that is a 1 here, so only a crash keeps its own.
+cmocka_tap() {
+	local st
+
+	"$1" | awk -v t="${1##*/}" -v end="$NTF_TAP_END" '
+		done { next }
+		/^\[==========\] Running [0-9]+ test\(s\)\.$/ { print "1.." $3; next }
+		/^\[==========\] [0-9]+ test\(s\) run\.$/ { print end; done = 1; next }
+		sub(/^\[       OK \] /, "") { print "ok - " t ": " $0 }
+		sub(/^\[  FAILED  \] /, "") { print "not ok - " t ": " $0; failed++ }
+		sub(/^\[  SKIPPED \] /, "") { print "skip - " t ": " $0 }
+		END { exit failed % 256 }'
+	st=("${PIPESTATUS[@]}")
+	if [ "${st[0]}" -ne 0 ] && [ "${st[0]}" -eq "${st[1]}" ]; then
+		return 1
+	fi
+	return "${st[0]}"
+}
 
 run_unit() {
 	if make -s format-check 2>"$log/format.txt"; then
@@ -22,61 +73,54 @@ run_unit() {
 	fi
 	make -s -C tests/unit OUT="$top/build/unit" all || { echo "not ok - unit: build"; return; }
 	for t in "$top"/build/unit/test_*; do
-		# cmocka's per-test lines: "[       OK ] name" / "[  FAILED  ] name"
-		name=$(basename "$t")
-		# cmocka's per-test lines, up to its summary (which lists failures again)
-		"$t" 2>&1 | tee "$log/$name.log" | awk -v t="$name" '
-			/^\[==========\] .* run\./ { done = 1 }
-			done { next }
-			sub(/^\[       OK \] /, "") { print "ok - " t ": " $0 }
-			sub(/^\[  FAILED  \] /, "") { print "not ok - " t ": " $0 }
-			sub(/^\[  SKIPPED \] /, "") { print "skip - " t ": " $0 }'
-		[ "${PIPESTATUS[0]}" -eq 0 ] || grep -q "^\[  FAILED  \]" "$log/$name.log" ||
-			echo "not ok - $name: crashed (see build/test-logs/$name.log)"
+		unit "${t##*/}" cmocka_tap "$t"
 	done
 }
 
+# run_script PATH ARGS...: a test script as a unit named by its path.
+run_script() { unit "$1" "$@"; }
+
 run_cli() {
-	if [ -x tests/cli/run.sh ]; then
-		tests/cli/run.sh; tests/cli/top.sh
-	else
-		echo "not ok - cli: tests/cli/run.sh missing"
-	fi
-	tests/cli/socket.sh # notifierd's client socket, then a bounded fuzz run of its protocol
-	tests/cli/synthetic-daemon.sh # notifierd --synthetic, read by notifier-top
-	tests/cli/host-kernel.sh # what this machine's kernel allows, on a real KVM process
+	run_script tests/cli/run.sh
+	run_script tests/cli/top.sh
+	run_script tests/cli/socket.sh # notifierd's client socket
+	run_script tests/fuzz/run.sh # a bounded fuzz run of its protocol
+	run_script tests/cli/synthetic-daemon.sh # notifierd --synthetic, read by notifier-top
+	run_script tests/cli/host-kernel.sh # what this machine's kernel allows, on a real KVM process
+	run_script tests/cli/runner-selftest.sh # this runner, on scripts broken on purpose
 }
 
 run_vm() {
 	# The test bed itself (smoke, test module selftest, GPU modules), then
 	# the spine on 6.1 and, with the same binaries, on 6.12.
-	tests/vm/check.sh | grep -E '^(ok|not ok|skip) '
-	tests/vm/spine-test.sh "$top/build/vm/spine"
-	tests/vm/drivers-test.sh "$top/build/vm/drivers" # notifier probe with i915, amdgpu, nouveau
-	tests/vm/top-test.sh "$top/build/vm/top" # notifier-top's counts during the workloads
-	NTF_VM_KERNEL=6.12 tests/vm/spine-test.sh "$top/build/vm/spine-6.12"
-	NTF_VM_KERNEL=6.12 tests/vm/drivers-test.sh "$top/build/vm/drivers-6.12" # xe, amdgpu_hmm_*
+	run_script tests/vm/check.sh
+	run_script tests/vm/spine-test.sh "$top/build/vm/spine"
+	run_script tests/vm/drivers-test.sh "$top/build/vm/drivers" # notifier probe with i915, amdgpu, nouveau
+	run_script tests/vm/top-test.sh "$top/build/vm/top" # notifier-top's counts during the workloads
+	unit "NTF_VM_KERNEL=6.12 tests/vm/spine-test.sh" \
+		env NTF_VM_KERNEL=6.12 tests/vm/spine-test.sh "$top/build/vm/spine-6.12"
+	unit "NTF_VM_KERNEL=6.12 tests/vm/drivers-test.sh" \
+		env NTF_VM_KERNEL=6.12 tests/vm/drivers-test.sh "$top/build/vm/drivers-6.12" # xe, amdgpu_hmm_*
 }
 
 results=$log/results.txt
 : >"$results"
-for s in "${suites[@]}"; do
-	case $s in
-	unit | cli | vm) ;;
-	*) echo "run-all: unknown suite '$s' (unit, cli, vm)" >&2; exit 2 ;;
-	esac
+for i in "${!suites[@]}"; do
+	s=${suites[i]}
 	echo "=== $s" >&2
-	"run_$s" 2>"$log/$s.stderr" | tee -a "$results"
+	if [ -n "${paths[i]}" ]; then
+		unit "$s" "${paths[i]}"
+	else
+		"run_$s"
+	fi 2>"$log/$(log_name "$s").stderr" | tee -a "$results"
 done
 
-passed=$(grep -c '^ok - ' "$results")
-failed=$(grep -c '^not ok - ' "$results")
-skipped=$(grep -c '^skip - ' "$results")
+read -r passed failed skipped < <(tap_totals "$results")
 if [ "$failed" -gt 0 ]; then
 	echo
 	echo "failures:"
 	grep '^not ok - ' "$results"
-	echo "(logs in build/test-logs)"
+	echo "(logs in $log)"
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -9,6 +9,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
+plan 17
 
 NOTIFIER=$top/build/notifier
 make -s -C "$top/tests/workloads" OUT="$top/build/workloads" >&2 || exit 1
@@ -44,11 +45,12 @@ if [ "$(id -u)" -eq 0 ]; then
 		"$(grep -cE '^\s*(CB|CB_ERA)\(|\.driver = "' "$top/user/core/callback_table.c")"
 	check "probe: every absent callback says why" "" \
 		jq_true '[.subscribers[] | select(.present | not) | .why.absent] | all' "$tmp/probe.json"
+else
+	skip_n 4 "probe -j" "not root"
 fi
 
 if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/kvm ]; then
-	skip "host: kvm callbacks attributed" "needs root and /dev/kvm"
-	exit 0
+	skip_rest "host: KVM processes traced" "needs root and /dev/kvm"
 fi
 
 "$NOTIFIER" hist -j -P >"$tmp/trace.json" 2>"$tmp/trace.err" &
@@ -97,8 +99,7 @@ held_vm() {
 # (probe exits 1 here, the core being untraced: its JSON is read from a file)
 "$NOTIFIER" probe -j >"$tmp/disc.json" 2>/dev/null
 if ! jq_true .discovery.live "$tmp/disc.json"; then
-	skip "host: discovery counts KVM processes" "$(jq -r .discovery.why "$tmp/disc.json")"
-	exit $NTF_FAILED
+	skip_rest "host: discovery and the cgroup filter" "$(jq -r .discovery.why "$tmp/disc.json")"
 fi
 held_vm vm1
 vm1=$!
@@ -122,8 +123,7 @@ for d in /sys/fs/cgroup/unified /sys/fs/cgroup; do
 	fi
 done
 if [ -z "$cg_root" ] || ! mkdir "$cg_root/ntf-test-$$" 2>/dev/null; then
-	skip "host: notifier-top cgroup filter" "no writable cgroup v2 hierarchy"
-	exit $NTF_FAILED
+	skip_rest "host: notifier-top cgroup filter" "no writable cgroup v2 hierarchy"
 fi
 cg=$cg_root/ntf-test-$$
 "$WL" --op madvise --iterations 40 --pages 16 --wait-usr1 --hold >"$tmp/in.json" 2>"$tmp/in.err" &
@@ -160,4 +160,4 @@ check_eq "host: the cgroup's process: its $(jq -r .calls "$tmp/in.json") KVM cal
 	"$(jq -r .calls "$tmp/in.json")"
 check_eq "host: no row of any other process" \
 	"$(jq -s --argjson p "$pid_in" '[.[].rows[] | select(.pid != $p)] | length' "$tmp/cg.json")" 0
-exit $NTF_FAILED
+tap_done

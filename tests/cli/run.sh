@@ -3,7 +3,8 @@
 #
 # Host smoke tests of notifier and notifierd: bad input, failed preflight
 # checks, and short real runs. One line per test: "ok - NAME",
-# "not ok - NAME: why" or "skip - NAME: why"; exits 1 if any failed.
+# "not ok - NAME: why" or "skip - NAME: why" (tests/lib/tap.sh); exits 1
+# if any failed.
 #
 # Usage: tests/cli/run.sh          (after make; root for the privileged half)
 # NOTIFIER / NOTIFIERD override the binaries, SRC the user/ sources whose
@@ -12,22 +13,14 @@
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+plan 54
 NOTIFIER=${NOTIFIER:-$top/build/notifier}
 NOTIFIERD=${NOTIFIERD:-$top/build/notifierd}
 SRC=${SRC:-$top/user}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ntf-cli.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-
-n_ok=0 n_fail=0 n_skip=0
-ok() { echo "ok - $1"; n_ok=$((n_ok + 1)); }
-fail() { echo "not ok - $1: ${*:2}"; n_fail=$((n_fail + 1)); }
-skip() { echo "skip - $1: $2"; n_skip=$((n_skip + 1)); }
-finish() {
-	echo "# $n_ok ok, $n_fail not ok, $n_skip skip"
-	[ "$n_fail" = 0 ]
-	exit
-}
 
 # run SECS CMD...: sets rc, and $tmp/out and $tmp/err. A timeout is rc 124:
 # a bad argument taken as valid would start tracing and never end.
@@ -44,8 +37,8 @@ first_err() { head -n 1 "$tmp/err"; }
 
 for bin in "$NOTIFIER" "$NOTIFIERD"; do
 	if [ ! -x "$bin" ]; then
-		echo "not ok - binaries: $bin not built (run make)"
-		exit 1
+		fail "binaries" "$bin not built (run make)"
+		skip_rest "the rest" "no binaries"
 	fi
 done
 
@@ -71,7 +64,7 @@ usage_error() {
 	elif [ -s "$tmp/out" ]; then
 		fail "$name" "unexpected stdout: $(head -c 200 "$tmp/out")"
 	else
-		ok "$name"
+		pass "$name"
 	fi
 }
 
@@ -107,7 +100,7 @@ usage_error "notifierd: extra argument" "'foo'" "$NOTIFIERD" foo
 usage_error "unknown command" "'bogus'" "$NOTIFIER" bogus
 run 10 "$NOTIFIER"
 if [ "$rc" = 2 ] && grep -q '^Usage: notifier' "$tmp/err" && [ ! -s "$tmp/out" ]; then
-	ok "no command: usage on stderr"
+	pass "no command: usage on stderr"
 else
 	fail "no command: usage on stderr" "exit $rc, stderr: $(first_err)"
 fi
@@ -148,8 +141,7 @@ check_help() {
 		return
 	fi
 	if [ ! -r "$src" ]; then
-		skip "$name: every option documented" "no source $src to read the table from"
-		ok "$name"
+		skip "$name" "help printed, but no source $src to check its options against"
 		return
 	fi
 	while read -r opt letter; do
@@ -166,7 +158,7 @@ check_help() {
 	elif [ -n "$missing" ]; then
 		fail "$name" "not in --help:$missing"
 	else
-		ok "$name ($n options)"
+		pass "$name ($n options)"
 	fi
 }
 
@@ -192,12 +184,12 @@ for args in --help -h help; do
 	elif [ -n "$missing" ]; then
 		fail "$name" "commands not listed:$missing"
 	else
-		ok "$name"
+		pass "$name"
 	fi
 done
 run 10 "$NOTIFIER" --version
 if [ "$rc" = 0 ] && grep -qE '^notifier [0-9]+\.[0-9]+' "$tmp/out"; then
-	ok "notifier --version"
+	pass "notifier --version"
 else
 	fail "notifier --version" "exit $rc, stdout: $(head -c 100 "$tmp/out")"
 fi
@@ -231,16 +223,17 @@ fails_with() {
 	if [ "$(lines "$tmp/err")" != 1 ]; then
 		fail "$name" "want one line, got: $(tr '\n' '|' <"$tmp/err")"
 	else
-		ok "$name"
+		pass "$name"
 	fi
 }
 
 if ! $is_root; then
-	skip "unprivileged run" "not root, cannot drop to nobody"
+	skip_n 2 "unprivileged run" "not root, cannot drop to nobody"
 elif ! have setpriv; then
-	skip "unprivileged run" "setpriv (util-linux) not installed"
+	skip_n 2 "unprivileged run" "setpriv (util-linux) not installed"
 elif ! nobody_bin; then
 	fail "unprivileged run" "cannot copy the binaries to $tmp/bin"
+	skip "as nobody: notifierd -d 1 --no-pin" "no copy of the binaries"
 else
 	as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
 	run 20 "${as_nobody[@]}" "$tmp/bin/notifier" hist -d 1
@@ -261,8 +254,8 @@ if $is_root && have unshare && unshare -m true 2>/dev/null; then
 fi
 
 if ! $can_unshare; then
-	skip "no BTF" "needs root and unshare -m"
-	skip "notifierd without bpffs" "needs root and unshare -m"
+	skip_n 2 "no BTF" "needs root and unshare -m"
+	skip_n 2 "notifierd without bpffs" "needs root and unshare -m"
 else
 	run 20 "${tmpfs_over[@]}" /sys/kernel/btf "$NOTIFIER" hist -d 1
 	fails_with "no BTF: notifier hist" "no BTF"
@@ -273,7 +266,7 @@ else
 	fails_with "notifierd: /sys/fs/bpf not a bpffs" "/sys/fs/bpf.*BPF filesystem" "--no-pin"
 	run 20 "${tmpfs_over[@]}" /sys/fs/bpf "$NOTIFIERD" -d 1 -q --no-pin --no-socket
 	if [ "$rc" = 0 ]; then
-		ok "notifierd --no-pin without bpffs"
+		pass "notifierd --no-pin without bpffs"
 	else
 		fail "notifierd --no-pin without bpffs" "exit $rc: $(first_err)"
 	fi
@@ -281,14 +274,8 @@ fi
 
 # --- real runs: load, attach what this kernel allows, report ---
 
-if ! $is_root; then
-	skip "real runs" "not root"
-	finish
-fi
-if ! have jq; then
-	skip "real runs" "jq not installed"
-	finish
-fi
+$is_root || skip_rest "real runs" "not root"
+have jq || skip_rest "real runs" "jq not installed"
 
 # json_is NAME FILTER: jq -e FILTER on $tmp/out is true (jq -e passes an
 # empty input, so that is checked first).
@@ -298,21 +285,26 @@ json_is() {
 	if [ ! -s "$tmp/out" ]; then
 		fail "$1" "no output"
 	elif out=$(jq -e "$2" "$tmp/out" 2>&1); then
-		ok "$1"
+		pass "$1"
 	else
 		fail "$1" "jq '$2' gave: $(echo "$out" | tr '\n' ' ' | head -c 300)"
 	fi
 }
 
 run 30 "$NOTIFIER" hist -d 1 -j
+why=
 if [ "$rc" != 0 ]; then
-	fail "hist -d 1 -j" "exit $rc: $(first_err)"
+	why="exit $rc: $(first_err)"
 elif [ ! -s "$tmp/out" ] || ! jq -e . "$tmp/out" >/dev/null 2>&1; then
-	fail "hist -d 1 -j" "stdout is not JSON: $(head -c 200 "$tmp/out")"
+	why="stdout is not JSON: $(head -c 200 "$tmp/out")"
 elif [ "$(lines "$tmp/out")" != 1 ]; then
-	fail "hist -d 1 -j" "want one JSON line, got $(lines "$tmp/out")"
+	why="want one JSON line, got $(lines "$tmp/out")"
+fi
+if [ -n "$why" ]; then
+	fail "hist -d 1 -j" "$why"
+	skip_n 7 "hist -j" "no JSON to check"
 else
-	ok "hist -d 1 -j"
+	pass "hist -d 1 -j"
 	json_is "hist -j: every class reported" \
 		'.classes | keys == (["callback","fence_wait","inval_end","inval_start","pin","unmap","unpin"] | sort)'
 	json_is "hist -j: ran about 1 s" '.elapsed_ms >= 1000 and .elapsed_ms < 2000'
@@ -347,10 +339,12 @@ run 30 "$NOTIFIERD" -d 1 --no-pin --no-socket -j -q
 name="notifierd -d 1 --no-pin -j -q"
 if [ "$rc" != 0 ]; then
 	fail "$name" "exit $rc: $(first_err)"
+	skip_n 2 "notifierd -j" "no JSON to check"
 elif [ ! -s "$tmp/out" ] || ! jq -e . "$tmp/out" >/dev/null 2>&1; then
 	fail "$name" "stdout is not JSON lines: $(head -c 200 "$tmp/out")"
+	skip_n 2 "notifierd -j" "no JSON to check"
 else
-	ok "$name"
+	pass "$name"
 	# shellcheck disable=SC2016 # a jq variable
 	json_is "notifierd -j: one summary, last" \
 		'[., inputs] as $all |
@@ -397,8 +391,8 @@ else
 	       '"summary"' ]; then
 		fail "$name" "no summary after SIGTERM"
 	else
-		ok "$name: exit 0, summary, pins removed"
+		pass "$name: exit 0, summary, pins removed"
 	fi
 fi
 
-finish
+tap_done

@@ -3,16 +3,19 @@
 #
 # Host tests of notifierd's client socket: two clients at once, hostile
 # clients refused while others are served, a client that never reads
-# costing a bounded amount of memory, permissions, SIGTERM; then a
-# bounded fuzz run of the protocol (tests/fuzz/run.sh). One line per test:
-# "ok - NAME", "not ok - NAME: why" or "skip - NAME: why".
+# costing a bounded amount of memory, permissions, SIGTERM (tests/run-all.sh
+# then fuzzes the protocol: tests/fuzz/run.sh). One line per test:
+# "ok - NAME", "not ok - NAME: why" or "skip - NAME: why" (tests/lib/tap.sh).
 #
 # Usage: tests/cli/socket.sh       (after make; root for the daemon half)
-# NOTIFIER / NOTIFIERD override the binaries; NTF_FUZZ_SECS the fuzz time.
+# NOTIFIER / NOTIFIERD override the binaries.
 
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+NTF_TAP_PREFIX="socket: "
+plan 15
 NOTIFIER=${NOTIFIER:-$top/build/notifier}
 NOTIFIERD=${NOTIFIERD:-$top/build/notifierd}
 
@@ -25,10 +28,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-n_fail=0
-ok() { echo "ok - socket: $1"; }
-fail() { echo "not ok - socket: $1: ${*:2}"; n_fail=$((n_fail + 1)); }
-skip() { echo "skip - socket: $1: $2"; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
 # A raw client for what the real one never does (perl-base is always there).
@@ -103,46 +102,30 @@ stop_daemon() {
 	daemon_pid=
 }
 
-fuzz() {
-	"$top/tests/fuzz/run.sh" || n_fail=$((n_fail + 1))
-}
-
-finish() {
-	fuzz
-	[ "$n_fail" = 0 ]
-	exit
-}
-
 for bin in "$NOTIFIER" "$NOTIFIERD"; do
 	if [ ! -x "$bin" ]; then
 		fail "binaries" "$bin not built (run make)"
-		finish
+		skip_rest "the rest" "no binaries"
 	fi
 done
-if [ "$(id -u)" != 0 ]; then
-	skip "notifierd serving" "not root"
-	finish
-fi
+[ "$(id -u)" = 0 ] || skip_rest "notifierd serving" "not root"
 for t in jq perl; do
-	if ! have "$t"; then
-		skip "notifierd serving" "$t not installed"
-		finish
-	fi
+	have "$t" || skip_rest "notifierd serving" "$t not installed"
 done
 
 dir=$tmp/run
 sock=$dir/notifierd.sock
 if ! start_daemon "$sock"; then
 	fail "notifierd serves" "no socket at $sock: $(head -n 1 "$tmp/d.err")"
-	finish
+	skip_rest "the rest" "no daemon to test"
 fi
-ok "notifierd serves $sock"
+pass "notifierd serves $sock"
 
 # --- permissions ---
 
 got="$(stat -c '%a %U:%G' "$dir") $(stat -c '%a %U:%G' "$sock")"
 if [ "$got" = "750 root:root 660 root:root" ]; then
-	ok "directory 0750, socket 0660, root only"
+	pass "directory 0750, socket 0660, root only"
 else
 	fail "permissions" "got '$got', want '750 root:root 660 root:root'"
 fi
@@ -167,14 +150,14 @@ for i in 1 2; do
 		    (.probes[] | select(.id == "fence_wait") | .attached) and
 		    (.counters | has("ringbuf_drops") and has("events")) and
 		    (.entries | type == "array")' "$tmp/c$i.out" >/dev/null 2>&1; then
-		ok "$name"
+		pass "$name"
 	else
 		fail "$name" "$(head -c 300 "$tmp/c$i.out")"
 	fi
 done
 most=$(jq -s 'map(.counters.clients) | max' "$tmp/c1.out" "$tmp/c2.out" 2>/dev/null)
 if [ "${most:-0}" -ge 2 ] 2>/dev/null; then
-	ok "both clients served at once"
+	pass "both clients served at once"
 else
 	fail "both clients served at once" "the daemon never counted 2 clients (got '$most')"
 fi
@@ -186,7 +169,7 @@ for mode in garbage:1 oversized:3 version:2; do
 	peer "${mode%%:*}" "$sock" >"$tmp/peer.out" 2>&1
 	if grep -q "^error ${mode##*:} " "$tmp/peer.out" &&
 	   [ "$(tail -n 1 "$tmp/peer.out")" = closed ]; then
-		ok "$name ($(grep -m1 '^error' "$tmp/peer.out" | cut -d' ' -f3-))"
+		pass "$name ($(grep -m1 '^error' "$tmp/peer.out" | cut -d' ' -f3-))"
 	else
 		fail "$name" "$(tr '\n' '|' <"$tmp/peer.out")"
 	fi
@@ -194,7 +177,7 @@ done
 if kill -0 "$daemon_pid" 2>/dev/null &&
    timeout 10 "$NOTIFIER" snapshot -s "$sock" -j >"$tmp/c3.out" 2>"$tmp/c3.err" &&
    jq -e '.snapshots == 1' "$tmp/c3.out" >/dev/null 2>&1; then
-	ok "after hostile clients: daemon alive, a new client served"
+	pass "after hostile clients: daemon alive, a new client served"
 else
 	fail "after hostile clients" "daemon gone or not serving: $(head -n 1 "$tmp/c3.err")"
 fi
@@ -212,7 +195,7 @@ rss1=$(rss_kb "$daemon_pid")
 # a client arriving meanwhile is still served
 if timeout 10 "$NOTIFIER" snapshot -s "$sock" -j >"$tmp/c4.out" 2>"$tmp/c4.err" &&
    clients=$(jq -e '.counters.clients' "$tmp/c4.out" 2>/dev/null) && [ "$clients" -ge 2 ]; then
-	ok "beside a client that never reads, another is served"
+	pass "beside a client that never reads, another is served"
 else
 	fail "beside a client that never reads" \
 		"$(head -n 1 "$tmp/c4.err") $(head -c 200 "$tmp/c4.out")"
@@ -223,7 +206,7 @@ name="a client that never reads: RSS bounded over 10 s"
 if [ -z "$rss0" ] || [ -z "$rss1" ]; then
 	fail "$name" "cannot read /proc/$daemon_pid/status"
 elif [ $((rss1 - rss0)) -le $((6 * 1024)) ]; then
-	ok "$name (${rss0} kB -> ${rss1} kB)"
+	pass "$name (${rss0} kB -> ${rss1} kB)"
 else
 	fail "$name" "grew from ${rss0} kB to ${rss1} kB"
 fi
@@ -234,7 +217,7 @@ fi
 rc=$?
 if [ "$rc" != 0 ] && grep -q "another notifierd" "$tmp/d2.err" && [ -S "$sock" ] &&
    kill -0 "$daemon_pid" 2>/dev/null; then
-	ok "second daemon on the same socket refused"
+	pass "second daemon on the same socket refused"
 else
 	fail "second daemon on the same socket" "exit $rc: $(head -n 1 "$tmp/d2.err")"
 fi
@@ -244,7 +227,7 @@ fi
 stop_daemon
 if [ "$rc" = 0 ] && [ ! -e "$sock" ] && [ ! -e "$dir" ] &&
    jq -e 'select(.type == "summary")' "$tmp/d.out" >/dev/null 2>&1; then
-	ok "SIGTERM: exit 0, summary, socket and directory removed"
+	pass "SIGTERM: exit 0, summary, socket and directory removed"
 else
 	left=
 	for f in "$sock" "$dir"; do [ -e "$f" ] && left+=" $f"; done
@@ -261,7 +244,7 @@ elif ! start_daemon "$sock" --socket-group "$group"; then
 else
 	got="$(stat -c '%a %U:%G' "$dir") $(stat -c '%a %U:%G' "$sock")"
 	if [ "$got" = "750 root:$group 660 root:$group" ]; then
-		ok "--socket-group $group: directory and socket in the group"
+		pass "--socket-group $group: directory and socket in the group"
 	else
 		fail "--socket-group $group" "got '$got'"
 	fi
@@ -275,9 +258,9 @@ seen=
 wait "$pid"
 rc=$?
 if [ "$rc" = 0 ] && [ -z "$seen" ]; then
-	ok "--no-socket: none made"
+	pass "--no-socket: none made"
 else
 	fail "--no-socket" "exit $rc ($(head -n 1 "$tmp/d3.err")), ${seen:-no socket}"
 fi
 
-finish
+tap_done

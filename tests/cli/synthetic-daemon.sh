@@ -4,7 +4,8 @@
 # notifierd --synthetic: its bad input, then a daemon of generated events
 # on a socket of our own, read by notifier-top as it reads a real one; no
 # root needed (as root, the daemon also runs as nobody once). One line
-# per check: "ok - NAME", "not ok - NAME: why" or "skip - NAME: why".
+# per check: "ok - NAME", "not ok - NAME: why" or "skip - NAME: why"
+# (tests/lib/tap.sh).
 #
 # Usage: tests/cli/synthetic-daemon.sh     (after make)
 # NOTIFIERD / NOTIFIER_TOP override the binaries.
@@ -15,6 +16,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 NOTIFIERD=${NOTIFIERD:-$top/build/notifierd}
 NOTIFIER_TOP=${NOTIFIER_TOP:-$top/build/notifier-top}
 NTF_TAP_PREFIX="synthetic daemon: "
+plan 38
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ntf-synth.XXXXXX") || exit 1
 daemon_pid=
@@ -26,12 +28,9 @@ cleanup() {
 trap cleanup EXIT
 
 for bin in "$NOTIFIERD" "$NOTIFIER_TOP"; do
-	[ -x "$bin" ] || { fail "binaries" "$bin not built (run make)"; exit 1; }
+	[ -x "$bin" ] || { fail "binaries" "$bin not built (run make)"; skip_rest "the rest" "no binaries"; }
 done
-if ! command -v jq >/dev/null 2>&1; then
-	skip "all" "jq not installed"
-	exit 0
-fi
+command -v jq >/dev/null 2>&1 || skip_rest "all" "jq not installed"
 
 # run SECS CMD...: sets rc, $tmp/out and $tmp/err.
 run() {
@@ -129,9 +128,9 @@ check "--no-socket: -q says nothing on stderr" "$(head -n 1 "$tmp/err")" test ! 
 
 # no privileges at all: nothing to load, nothing to pin
 if [ "$(id -u)" != 0 ]; then
-	skip "as nobody" "not root (and ran unprivileged above)"
+	skip_n 2 "as nobody" "not root (and ran unprivileged above)"
 elif ! command -v setpriv >/dev/null 2>&1; then
-	skip "as nobody" "setpriv (util-linux) not installed"
+	skip_n 2 "as nobody" "setpriv (util-linux) not installed"
 else
 	# a copy nobody can reach, whatever the modes of the build tree
 	mkdir -p "$tmp/bin" && cp "$NOTIFIERD" "$tmp/bin/notifierd" &&
@@ -143,4 +142,4 @@ else
 		jq_true -s 'last | .type == "summary" and .events > 0' "$tmp/out"
 fi
 
-exit "$NTF_FAILED"
+tap_done

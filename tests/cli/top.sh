@@ -4,8 +4,8 @@
 # Host tests of notifier-top: bad input, --help, batch and JSON snapshots of
 # the synthetic feed, the full-screen view driven through tmux (keys,
 # resizes, quitting, signals), and short live runs as root. One line per
-# test: "ok - NAME", "not ok - NAME: why" or "skip - NAME: why"; exits 1 if
-# any failed.
+# test: "ok - NAME", "not ok - NAME: why" or "skip - NAME: why"
+# (tests/lib/tap.sh); exits 1 if any failed.
 #
 # Usage: tests/cli/top.sh          (after make)
 # NOTIFIER_TOP overrides the binary, SRC the user/ sources whose option
@@ -15,6 +15,8 @@ set -u
 export LC_ALL=C
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+plan 97
 TOP=${NOTIFIER_TOP:-$top/build/notifier-top}
 SRC=${SRC:-$top/user}
 
@@ -25,21 +27,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-n_ok=0 n_fail=0 n_skip=0
-ok() { echo "ok - $1"; n_ok=$((n_ok + 1)); }
-fail() { echo "not ok - $1: ${*:2}"; n_fail=$((n_fail + 1)); }
-skip() { echo "skip - $1: $2"; n_skip=$((n_skip + 1)); }
-finish() {
-	echo "# $n_ok ok, $n_fail not ok, $n_skip skip"
-	[ "$n_fail" = 0 ]
-	exit
-}
-# check NAME CMD...: ok when CMD succeeds; CMD's stdout is the reason otherwise.
-check() {
+# check_cmd NAME CMD...: ok when CMD succeeds; CMD's stdout is the reason otherwise.
+check_cmd() {
 	local name=$1 why
 
 	shift
-	if why=$("$@"); then ok "$name"; else fail "$name" "${why:-failed}"; fi
+	if why=$("$@"); then pass "$name"; else fail "$name" "${why:-failed}"; fi
 }
 
 # run SECS CMD...: sets rc, $tmp/out, $tmp/err. stdout is a file, so batch is implied.
@@ -55,8 +48,8 @@ first_err() { head -n 1 "$tmp/err"; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
 if [ ! -x "$TOP" ]; then
-	echo "not ok - notifier-top: $TOP not built (run make)"
-	exit 1
+	fail "notifier-top" "$TOP not built (run make)"
+	skip_rest "the rest" "no notifier-top"
 fi
 is_root=false
 [ "$(id -u)" = 0 ] && is_root=true
@@ -80,7 +73,7 @@ usage_error() {
 	elif [ -s "$tmp/out" ]; then
 		fail "$name" "unexpected stdout: $(head -c 200 "$tmp/out")"
 	else
-		ok "$name"
+		pass "$name"
 	fi
 }
 
@@ -142,7 +135,7 @@ for h in --help -h; do
 	elif ! grep -q "cgroup" "$tmp/out" || ! grep -q "^Examples:" "$tmp/out"; then
 		fail "$name" "no cgroup note or no examples"
 	else
-		ok "$name ($n options)"
+		pass "$name ($n options)"
 	fi
 done
 
@@ -172,11 +165,11 @@ elif [ "$(grep -cE '^SUB +PID COMM +EV/S +P50 +P99 +MAX %TIME FAIL BLK% NEST PGP
 elif grep -q $'\033' "$tmp/out"; then
 	fail "$name" "escape sequences in a file"
 else
-	ok "$name"
+	pass "$name"
 fi
 # three intervals of 0.2 s, plus start-up
 if [ "$secs" -ge 550 ] && [ "$secs" -lt 3000 ]; then
-	ok "top -b: -d 0.2 -n 3 took ${secs} ms"
+	pass "top -b: -d 0.2 -n 3 took ${secs} ms"
 else
 	fail "top -b: -d 0.2 -n 3 timing" "took $secs ms, want about 600"
 fi
@@ -193,15 +186,15 @@ rows_ok() {
 	done
 }
 # 30 keys, default of 20 rows a snapshot in batch, 13 columns
-check "top -b: 20 rows of 13 columns" rows_ok 20 13
+check_cmd "top -b: 20 rows of 13 columns" rows_ok 20 13
 head_rows() { grep -m1 -oE 'rows [0-9]+' "$tmp/out"; }
-[ "$(head_rows)" = "rows 30" ] && ok "top -b: header counts 30 rows" ||
+[ "$(head_rows)" = "rows 30" ] && pass "top -b: header counts 30 rows" ||
 	fail "top -b: header counts 30 rows" "got '$(head_rows)'"
 
 run 20 "$TOP" -b "${synth[@]}" -n 3 -r 0
-check "top -b -r 0: all 30 rows" rows_ok 30 13
+check_cmd "top -b -r 0: all 30 rows" rows_ok 30 13
 run 20 "$TOP" -b "${synth[@]}" -n 3 -r 5
-check "top -b -r 5: 5 rows" rows_ok 5 13
+check_cmd "top -b -r 5: 5 rows" rows_ok 5 13
 
 # every view by number and by name: its title and its columns
 views=("1 subscriber by subscriber ^SUB +EV/S"
@@ -227,7 +220,7 @@ for v in "${views[@]}"; do
 		elif [ "$(snapshot_rows 1 | wc -l)" -lt 1 ]; then
 			fail "$name" "no rows"
 		else
-			ok "$name"
+			pass "$name"
 		fi
 	done
 done
@@ -244,13 +237,13 @@ elif [ "$(snapshot_rows 1 | wc -l)" != 4 ]; then
 elif [ -n "$others" ]; then
 	fail "$name" "another pid: $others"
 else
-	ok "$name"
+	pass "$name"
 fi
 
 # --- JSON ---
 
 if ! have jq; then
-	skip "top -j" "jq not installed"
+	skip_n 15 "top -j" "jq not installed"
 else
 	json_is() {
 		local out
@@ -258,7 +251,7 @@ else
 		if [ ! -s "$tmp/out" ]; then
 			fail "$1" "no output"
 		elif out=$(jq -e -s "$2" "$tmp/out" 2>&1); then
-			ok "$1"
+			pass "$1"
 		else
 			fail "$1" "jq '$2' gave: $(echo "$out" | tr '\n' ' ' | head -c 300)"
 		fi
@@ -266,9 +259,10 @@ else
 	run 20 "$TOP" -j "${synth[@]}" -n 3 -r 0
 	if [ "$rc" != 0 ]; then
 		fail "top -j" "exit $rc: $(first_err)"
+		skip_n 9 "top -j" "no JSON to check"
 	else
 		json_is "top -j: three JSON lines" 'length == 3'
-		[ "$(lines "$tmp/out")" = 3 ] && ok "top -j: one object a line" ||
+		[ "$(lines "$tmp/out")" = 3 ] && pass "top -j: one object a line" ||
 			fail "top -j: one object a line" "$(lines "$tmp/out") lines"
 		json_is "top -j: fields" 'all(.[]; .feed == "synthetic" and .view == "default" and
 			.sort == "rate" and .ascending == false and .filter == "none" and
@@ -316,26 +310,26 @@ fi
 # --- no root needed for the synthetic feed; root needed for probes ---
 
 if ! $is_root; then
-	skip "top as nobody" "not root, cannot drop to nobody"
+	skip_n 2 "top as nobody" "not root, cannot drop to nobody"
 elif ! have setpriv; then
-	skip "top as nobody" "setpriv (util-linux) not installed"
+	skip_n 2 "top as nobody" "setpriv (util-linux) not installed"
 else
 	mkdir -p "$tmp/bin" && cp "$TOP" "$tmp/bin/notifier-top" &&
 		chmod 755 "$tmp" "$tmp/bin" "$tmp/bin/notifier-top"
 	as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
 	run 20 "${as_nobody[@]}" "$tmp/bin/notifier-top" -b --synthetic -n 1 -d 0.2
-	[ "$rc" = 0 ] && grep -q '^notifier-top ' "$tmp/out" && ok "top --synthetic as nobody" ||
+	[ "$rc" = 0 ] && grep -q '^notifier-top ' "$tmp/out" && pass "top --synthetic as nobody" ||
 		fail "top --synthetic as nobody" "exit $rc: $(first_err)"
 	run 20 "${as_nobody[@]}" "$tmp/bin/notifier-top" -b --no-daemon -n 1 -d 0.2
 	if [ "$rc" = 1 ] && grep -q CAP_BPF "$tmp/err" && [ ! -s "$tmp/out" ]; then
-		ok "top --no-daemon as nobody: exit 1, says why"
+		pass "top --no-daemon as nobody: exit 1, says why"
 	else
 		fail "top --no-daemon as nobody" "exit $rc, stderr: $(tr '\n' '|' <"$tmp/err")"
 	fi
 fi
 
 if ! $is_root; then
-	skip "top live" "not root"
+	skip_n 3 "top live" "not root"
 else
 	run 30 "$TOP" -b --no-daemon -n 2 -d 0.3
 	name="top -b --no-daemon: live probes"
@@ -348,7 +342,7 @@ else
 	elif [ -s "$tmp/err" ]; then
 		fail "$name" "stderr: $(first_err)"
 	else
-		ok "$name"
+		pass "$name"
 	fi
 	# no daemon at the socket: one line saying so, then probes of its own
 	run 30 "$TOP" -j --socket "$tmp/none.sock" -n 1 -d 0.3
@@ -361,7 +355,7 @@ else
 		"$tmp/out" >/dev/null 2>&1; then
 		fail "$name" "not a live snapshot: $(head -c 300 "$tmp/out")"
 	else
-		ok "$name"
+		pass "$name"
 	fi
 	# a notifierd of our own on a socket of our own: notifier-top reads it
 	notifierd=$(dirname "$TOP")/notifierd
@@ -386,17 +380,14 @@ else
 			.probes.live >= 1)' "$tmp/out" >/dev/null 2>&1; then
 			fail "$name" "not the daemon's snapshots: $(head -c 300 "$tmp/out")"
 		else
-			ok "$name"
+			pass "$name"
 		fi
 	fi
 fi
 
 # --- the full-screen view, driven through tmux ---
 
-if ! have tmux; then
-	skip "top full screen" "tmux not installed"
-	finish
-fi
+have tmux || skip_rest "top full screen" "tmux not installed"
 
 # a server of our own, its socket in $tmp
 T() { tmux -S "$tmp/tmux" -f /dev/null "$@"; }
@@ -422,11 +413,11 @@ screen_line() { sed -n "${1}p" "$tmp/screen"; }
 T new-session -d -s top -x 100 -y 40 \
 	"env -i PATH=$PATH TERM=screen HOME=$tmp HISTFILE=/dev/null PS1='TOPSH\$ ' \
 	 bash --norc --noprofile -i" ||
-	{ fail "tmux session" "cannot start tmux"; finish; }
+	{ fail "tmux session" "cannot start tmux"; skip_rest "top full screen" "no tmux session"; }
 T set-option -t top remain-on-exit on >/dev/null
 if ! until_ok 10 on_screen 'TOPSH\$'; then
 	fail "tmux session" "no shell prompt"
-	finish
+	skip_rest "top full screen" "no shell in the tmux session"
 fi
 T send-keys -t top "ulimit -c 0; cd $tmp" Enter
 
@@ -459,7 +450,7 @@ restored() {
 		fail "$name" "terminal modes differ:" \
 			"$(cat "$tmp/stty.before") vs $(cat "$tmp/stty.after")"
 	else
-		ok "$name"
+		pass "$name"
 	fi
 }
 
@@ -505,13 +496,13 @@ sort_check() {
 		why=$(sorted "$3" "$4" "$5")
 		fail "$name" "rows not in $4 order of field $3: $why"
 	else
-		ok "$name"
+		pass "$name"
 	fi
 }
 
 if ! start_top --synthetic=5 --keys 60 -d 0.3; then
 	fail "top: header and rows" "no rows: $(tr '\n' '|' <"$tmp/screen" | head -c 400)"
-	finish
+	skip_rest "top full screen" "notifier-top showed no rows"
 fi
 if ! on_screen '^notifier-top  [0-9:]+  feed synthetic  every 0.3s  keys [0-9]+$'; then
 	fail "top: header and rows" "header: $(screen_line 1)"
@@ -524,15 +515,15 @@ elif ! on_screen '^SUB +PID COMM +EV/S +P50 +P99 +MAX %TIME FAIL BLK% NEST PGPIN
 elif [ "$(rows | wc -l)" != 34 ]; then
 	fail "top: header and rows" "$(rows | wc -l) rows in a 40-line pane, want 34"
 else
-	ok "top: header and rows"
+	pass "top: header and rows"
 fi
-[ "$(pane '#{alternate_on}')" = 1 ] && ok "top: alternate screen" ||
+[ "$(pane '#{alternate_on}')" = 1 ] && pass "top: alternate screen" ||
 	fail "top: alternate screen" "not on the alternate screen"
-until_ok 5 sorted 4 desc num && ok "top: rows by EV/S, descending" ||
+until_ok 5 sorted 4 desc num && pass "top: rows by EV/S, descending" ||
 	fail "top: rows by EV/S, descending" "$(sorted 4 desc num)"
 # colours: 17 ms p99s (pairs 11, 27, 43, 59) in bold red
 if T capture-pane -e -p -t top | grep -qE $'\033\\[1m\033\\[31m +[0-9.]+ms'; then
-	ok "top: p99 over 10 ms in red"
+	pass "top: p99 over 10 ms in red"
 else
 	fail "top: p99 over 10 ms in red" "no red cells"
 fi
@@ -544,7 +535,7 @@ sort_check "top: < < moves to SUB" "< <" 1 asc str "SUB asc"
 sort_check "top: s p99 sorts by P99" "s p 9 9 Enter" 6 desc ns "P99 desc"
 sort_check "top: < moves to P50" "<" 5 desc ns "P50 desc"
 T send-keys -t top s b o g u s Enter
-until_ok 5 on_screen "no column 'bogus' in this view" && ok "top: s bogus says so" ||
+until_ok 5 on_screen "no column 'bogus' in this view" && pass "top: s bogus says so" ||
 	fail "top: s bogus says so" "status line: $(screen_line 5)"
 
 # views: the title and the column header change
@@ -557,7 +548,7 @@ view_check() {
 	elif ! until_ok 5 on_screen "$cols"; then
 		fail "$name" "column header: $(screen_line 6)"
 	else
-		ok "$name"
+		pass "$name"
 	fi
 }
 view_check "top: 5 fence waits" 5 "5 fence waits" '^ +PID COMM +WAIT/S +P50 +P99 +MAX NEST FAIL'
@@ -566,7 +557,7 @@ view_check "top: Tab to unmaps" Tab "7 reclaim/unmap" '^ +PID COMM +UNMP/S CALLS
 view_check "top: Tab wraps to subscriber" Tab "1 by subscriber" '^SUB +EV/S +P50'
 view_check "top: 4 event types" 4 "4 by event type" '^CLASS +EV/S'
 until_ok 5 on_screen '^inval_start +[0-9]' && until_ok 5 on_screen '^fence_wait +[0-9]' &&
-	ok "top: event type rows" || fail "top: event type rows" "$(rows | head -n 3 | tr '\n' '|')"
+	pass "top: event type rows" || fail "top: event type rows" "$(rows | head -n 3 | tr '\n' '|')"
 view_check "top: 2 processes" 2 "2 by process" '^ +PID COMM +EV/S'
 
 # filter
@@ -577,14 +568,14 @@ if ! until_ok 5 on_screen 'filter pid 1003  rows 1$'; then
 elif ! until_ok 5 only_1003; then
 	fail "top: / pid 1003 filters" "rows: $(rows | head -n 3 | tr '\n' '|')"
 else
-	ok "top: / pid 1003 filters"
+	pass "top: / pid 1003 filters"
 fi
 # synthetic pids are nobody's in this cgroup (and mostly nobody's at all)
 T send-keys -t top / c g r o u p Space / n t f - n o n e Enter
-until_ok 5 on_screen 'filter cgroup /ntf-none  rows 0$' && ok "top: / cgroup filters by cgroup" ||
+until_ok 5 on_screen 'filter cgroup /ntf-none  rows 0$' && pass "top: / cgroup filters by cgroup" ||
 	fail "top: / cgroup filters by cgroup" "header: $(screen_line 4)"
 T send-keys -t top / Enter
-until_ok 5 on_screen 'filter none  rows 15$' && ok "top: / Enter clears the filter" ||
+until_ok 5 on_screen 'filter none  rows 15$' && pass "top: / Enter clears the filter" ||
 	fail "top: / Enter clears the filter" "header: $(screen_line 4)"
 
 # pause: the clock in the header stops, then moves again
@@ -605,19 +596,19 @@ else
 	elif [ "$b" = "$c" ] || [[ $c == *paused* ]]; then
 		fail "top: p pauses" "did not resume: '$c'"
 	else
-		ok "top: p pauses and resumes"
+		pass "top: p pauses and resumes"
 	fi
 fi
 
 # interval: + and - walk 0.1 0.2 0.5 1 2 ..., d takes seconds
 T send-keys -t top +
-until_ok 5 on_screen 'every 0.5s' && ok "top: + lengthens the interval" ||
+until_ok 5 on_screen 'every 0.5s' && pass "top: + lengthens the interval" ||
 	fail "top: + lengthens the interval" "$(screen_line 1)"
 T send-keys -t top -
-until_ok 5 on_screen 'every 0.2s' && ok "top: - shortens the interval" ||
+until_ok 5 on_screen 'every 0.2s' && pass "top: - shortens the interval" ||
 	fail "top: - shortens the interval" "$(screen_line 1)"
 T send-keys -t top d 1 . 5 Enter
-until_ok 5 on_screen 'every 1.5s' && ok "top: d sets the interval" ||
+until_ok 5 on_screen 'every 1.5s' && pass "top: d sets the interval" ||
 	fail "top: d sets the interval" "$(screen_line 1)"
 T send-keys -t top d 0 . 3 Enter
 
@@ -627,7 +618,7 @@ if ! until_ok 5 on_screen '^notifier-top keys'; then
 	fail "top: h shows help" "$(screen_line 1)"
 else
 	T send-keys -t top x
-	until_ok 5 on_screen '^view 2 by process' && ok "top: h shows help, a key goes back" ||
+	until_ok 5 on_screen '^view 2 by process' && pass "top: h shows help, a key goes back" ||
 		fail "top: h shows help, a key goes back" "$(screen_line 4)"
 fi
 
@@ -635,7 +626,7 @@ fi
 T resize-window -t top -x 60 -y 15
 # 15 processes; COMM takes what the columns leave, up to 15
 narrow() { on_screen '^ +PID COMM +EV/S.* BLK% NEST$' && [ "$(rows | wc -l)" = 9 ]; }
-until_ok 5 narrow && ok "top: resize to 60x15" ||
+until_ok 5 narrow && pass "top: resize to 60x15" ||
 	fail "top: resize to 60x15" "$(screen_line 6) / $(rows | wc -l) rows"
 for size in "30 6" "12 3" "1 1"; do
 	read -r w h <<<"$size"
@@ -650,28 +641,34 @@ if [ -z "$(top_pid)" ]; then
 elif ! until_ok 5 wide; then
 	fail "top: tiny sizes and back to 120x30" "$(screen_line 6) / $(rows | wc -l) rows"
 else
-	ok "top: tiny sizes and back to 120x30"
+	pass "top: tiny sizes and back to 120x30"
 fi
 
 T send-keys -t top q
 restored "top: q exits 0, terminal restored" 0
 
+# ends NAME WANT_RC "TOP ARGS" CMD...: notifier-top started again with TOP
+# ARGS, ended by CMD, then restored NAME WANT_RC (one line either way).
+ends() {
+	local name=$1 want=$2 args=$3
+
+	shift 3
+	# shellcheck disable=SC2086 # a word list
+	if ! start_top $args; then
+		fail "$name" "no rows after starting it again"
+		return
+	fi
+	"$@"
+	restored "$name" "$want"
+}
+sig() { kill "-$1" "$(top_pid)" 2>/dev/null; }
+
 # signals: SIGTERM and SIGINT end it cleanly; a crash still restores the terminal
-start_top --synthetic --keys 20 -d 0.5 || fail "top: restart" "no rows"
-kill -TERM "$(top_pid)" 2>/dev/null
-restored "top: SIGTERM exits 0, terminal restored" 0
-start_top --synthetic --keys 20 -d 0.5 || fail "top: restart" "no rows"
-T send-keys -t top C-c
-restored "top: Ctrl-C exits 0, terminal restored" 0
-start_top --synthetic --keys 20 -d 0.5 || fail "top: restart" "no rows"
-kill -ABRT "$(top_pid)" 2>/dev/null
-restored "top: SIGABRT restores the terminal" 134
-start_top --synthetic --keys 20 -d 0.5 || fail "top: restart" "no rows"
-kill -SEGV "$(top_pid)" 2>/dev/null
-restored "top: SIGSEGV restores the terminal" 139
-
+ends "top: SIGTERM exits 0, terminal restored" 0 "--synthetic --keys 20 -d 0.5" sig TERM
+ends "top: Ctrl-C exits 0, terminal restored" 0 "--synthetic --keys 20 -d 0.5" T send-keys -t top C-c
+ends "top: SIGABRT restores the terminal" 134 "--synthetic --keys 20 -d 0.5" sig ABRT
+ends "top: SIGSEGV restores the terminal" 139 "--synthetic --keys 20 -d 0.5" sig SEGV
 # -n: exits by itself after that many refreshes
-start_top --synthetic --keys 20 -d 0.3 -n 3 || fail "top: restart" "no rows"
-restored "top: -n 3 exits 0 by itself" 0
+ends "top: -n 3 exits 0 by itself" 0 "--synthetic --keys 20 -d 0.3 -n 3" true
 
-finish
+tap_done

@@ -3,30 +3,36 @@
 #
 # A bounded run of each libFuzzer harness (make fuzz): seeds its corpus,
 # fuzzes for NTF_FUZZ_SECS seconds (default 60) and prints one line per
-# harness, "ok - fuzz NAME: ..." when it found nothing, or "not ok" with
-# the reproducer it saved. The corpus stays under build/fuzz, so coverage
-# grows from one run to the next.
+# harness, "ok - fuzz_NAME: ..." when it found nothing, or "not ok" with
+# the reproducer it saved (tests/lib/tap.sh). The corpus stays under
+# build/fuzz, so coverage grows from one run to the next.
 
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
 secs=${NTF_FUZZ_SECS:-60}
 out=$top/build/fuzz
 
-if ! command -v "${CLANG:-clang}" >/dev/null 2>&1; then
-	echo "skip - fuzz: clang not installed"
-	exit 0
-fi
+# One check per harness make fuzz builds: one per tests/fuzz/fuzz_*.c.
+shopt -s nullglob
+srcs=("$top"/tests/fuzz/fuzz_*.c)
+plan ${#srcs[@]}
+
+command -v "${CLANG:-clang}" >/dev/null 2>&1 || skip_rest "fuzz" "clang not installed"
 mkdir -p "$out"
 if ! make -s -C "$top" fuzz >"$out/build.log" 2>&1; then
-	echo "not ok - fuzz: make fuzz failed: $(grep -m1 -E 'error|undefined' "$out/build.log")"
-	exit 1
+	fail "fuzz" "make fuzz failed: $(grep -m1 -E 'error|undefined' "$out/build.log")"
+	skip_rest "fuzz" "no harnesses built"
 fi
 
-rc=0
-for bin in "$out"/fuzz_*; do
-	[ -x "$bin" ] || continue
-	name=$(basename "$bin")
+for src in "${srcs[@]}"; do
+	name=$(basename "$src" .c)
+	bin=$out/$name
+	if [ ! -x "$bin" ]; then
+		fail "$name" "make fuzz did not build $bin"
+		continue
+	fi
 	corpus=$out/corpus/$name
 	log=$out/$name.log
 	mkdir -p "$corpus"
@@ -38,11 +44,10 @@ for bin in "$out"/fuzz_*; do
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
 	if [ "$status" = 0 ] && [ -n "$execs" ]; then
-		echo "ok - $name: ${secs} s, $execs inputs, ${cov:-no coverage line}, nothing found"
+		pass "$name: ${secs} s, $execs inputs, ${cov:-no coverage line}, nothing found"
 	else
 		art=$(grep -oE "Test unit written to [^ ]+" "$log" | tail -n 1)
-		echo "not ok - $name: exit $status; ${art:-no reproducer} (log: $log)"
-		rc=1
+		fail "$name" "exit $status; ${art:-no reproducer} (log: $log)"
 	fi
 done
-exit $rc
+tap_done

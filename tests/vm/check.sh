@@ -3,7 +3,7 @@
 #
 # The test bed's own checks, each in a fresh VM: the smoke scenario, the
 # ntf_testdrv selftest, and the GPU driver modules (load without hardware,
-# module BTF, notifier symbols).
+# module BTF, notifier symbols). One check per VM (tests/lib/tap.sh).
 #
 # Usage: tests/vm/check.sh [OUTDIR]     (default: build/vm)
 #   NTF_VM_KERNEL=6.1|6.12   guest kernel (default 6.1); on 6.12 the names
@@ -11,6 +11,8 @@
 set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
+. "$NTF_REPO/tests/lib/tap.sh"
+plan 3
 
 out=${1:-$NTF_REPO/build/vm}
 make -s -C "$NTF_REPO/tests/kmod" selftest >&2 || die "building the selftest failed"
@@ -18,25 +20,19 @@ make -s -C "$NTF_REPO/tests/kmod" selftest >&2 || die "building the selftest fai
 sfx=
 [ "$NTF_VM_KERNEL" = 6.1 ] || sfx=-$NTF_VM_KERNEL
 
-pass=0
-fail=0
-skipped=0
 run() {
-	local name=$1$sfx rc=0
+	local name=$1$sfx rc=0 why
 
 	shift
 	"$NTF_REPO/tests/vm/run-vm.sh" --kernel "$NTF_VM_KERNEL" --out "$out/$name" \
 		"$@" >&2 || rc=$?
-	if [ $rc -eq 0 ]; then
-		echo "ok - vm $name"
-		pass=$((pass + 1))
-	elif [ $rc -eq 77 ]; then
+	if [ $rc -eq 77 ]; then
 		# A scenario that cannot run here says why in *-skipped.txt.
-		echo "skip - vm $name: $(cat "$out/$name"/*-skipped.txt 2>/dev/null | head -n1)"
-		skipped=$((skipped + 1))
+		skip "vm $name" "$(cat "$out/$name"/*-skipped.txt 2>/dev/null | head -n1)"
+	elif why=$(guest_ended $rc "$out/$name"); then
+		pass "vm $name"
 	else
-		echo "not ok - vm $name (exit $rc, see $out/$name/console.log)"
-		fail=$((fail + 1))
+		fail "vm $name" "$why"
 	fi
 }
 
@@ -48,6 +44,4 @@ run testdrv --scenario "$NTF_REPO/tests/vm/scenarios/testdrv.sh" \
 drivers=(--module i915 --module amdgpu --module nouveau)
 [ "$NTF_VM_KERNEL" = 6.1 ] || drivers=(--module xe "${drivers[@]}")
 run gpu-modules --scenario "$NTF_REPO/tests/vm/scenarios/gpu-modules.sh" "${drivers[@]}"
-
-echo "$pass passed, $fail failed, $skipped skipped"
-[ $fail -eq 0 ]
+tap_done

@@ -67,3 +67,19 @@ load_kernel_env() {
 	NTF_MODDIR=$NTF_ROOT/lib/modules/$NTF_KVER
 	NTF_KDIR=$NTF_ROOT/usr/src/linux-headers-$NTF_KVER
 }
+
+# A scenario's last act is to write scenario.end among its results: a
+# guest that died part way (a killed shell, a panic, an early exit 0) has
+# none, whatever exit status came back.
+# guest_ended RC DIR: whether the scenario run-vm.sh ran, with exit status
+# RC and its results in DIR, got to its end; says why not.
+guest_ended() {
+	if [ "$1" != 0 ]; then
+		echo "run-vm.sh exit $1 (see $2/console.log)"
+		return 1
+	fi
+	if [ ! -e "$2/scenario.end" ]; then
+		echo "the guest's scenario exited 0 without its end marker (see $2/console.log)"
+		return 1
+	fi
+}

@@ -42,4 +42,6 @@ for m in xe i915 amdgpu nouveau; do
 done
 cat "$syms"
 echo "$pass passed, $fail failed" | tee -a "$out"
+# Proof for the host that this script ran to its end (tests/vm/lib.sh).
+echo end >"$NTF_RESULTS/scenario.end"
 [ $fail -eq 0 ] && [ $pass -gt 0 ]

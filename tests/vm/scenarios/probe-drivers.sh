@@ -17,4 +17,6 @@ echo $? >"$R/probe.rc"
 notifier probe -j -k >"$R/probe-k.json" 2>"$R/probe-k.err"
 echo $? >"$R/probe-k.rc"
 notifier probe >"$R/probe.txt" 2>&1
+# Proof for the host that this script ran to its end (tests/vm/lib.sh).
+echo end >"$NTF_RESULTS/scenario.end"
 exit 0

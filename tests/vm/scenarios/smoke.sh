@@ -61,4 +61,6 @@ check "mmu notifier symbol present" \
 
 lsmod >"$NTF_RESULTS/lsmod.txt"
 echo "$pass passed, $fail failed" | tee -a "$out"
+# Proof for the host that this script ran to its end (tests/vm/lib.sh).
+echo end >"$NTF_RESULTS/scenario.end"
 [ $fail -eq 0 ]

@@ -206,4 +206,6 @@ done
 dmesg >"$R/dmesg.txt"
 kill -TERM $KVM_KEEPER 2>/dev/null
 wait $KVM_KEEPER
+# Proof for the host that this script ran to its end (tests/vm/lib.sh).
+echo end >"$NTF_RESULTS/scenario.end"
 exit 0

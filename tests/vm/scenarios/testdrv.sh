@@ -27,4 +27,6 @@ cat "$NTF_RESULTS/testdrv-selftest.txt"
 # Unloading proves release dropped every notifier and pin.
 rmmod ntf_testdrv || rc=1
 dmesg >"$NTF_RESULTS/dmesg.txt"
+# Proof for the host that this script ran to its end (tests/vm/lib.sh).
+echo end >"$NTF_RESULTS/scenario.end"
 exit $rc
