@@ -183,7 +183,7 @@ discover_case() {
 	calls=$(wl "$c" calls)
 	check "$c: the tracer said it discovered the driver" \
 		"$(grep -m2 -e discovered -e 'no discovery' "$out/$c.trace.err" | tr '\n' ' ')" \
-		grep -q "^notifier: $drv discovered" "$out/$c.trace.err"
+		grep -q "^notifier hist: $drv discovered" "$out/$c.trace.err"
 	check_eq "$c: $drv callback attached via $want_mech" "$(sub_mech "$c" $drv)" "$want_mech"
 	check_eq "$c: $drv callbacks = $calls calls" "$(cb "$c" $drv count)" "$calls"
 	check_range "$c: $drv callback p50 in 2^17..2^19 ns (its 150 us sleep)" \
