@@ -44,6 +44,7 @@ run_cli() {
 	fi
 	tests/cli/socket.sh # notifierd's client socket, then a bounded fuzz run of its protocol
 	tests/cli/synthetic-daemon.sh # notifierd --synthetic, read by notifier-top
+	tests/cli/daemon-args.sh # notifierd's path arguments: a --pin-dir too long is refused
 	tests/cli/host-kernel.sh # what this machine's kernel allows, on a real KVM process
 }
 
