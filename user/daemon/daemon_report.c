@@ -2,10 +2,12 @@
 /*
  * notifierd's stats lines and summary. Without a tracer (--synthetic) the
  * BPF maps' counters and histograms do not exist and are left out, not
- * shown as zeros.
+ * shown as zeros; when reading them fails, they are said to be
+ * unavailable, and why (JSON: null, and the reason under "errors").
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <jansson.h>
 #include "daemon_report.h"
 #include "names.h"
@@ -27,6 +29,26 @@ void ntf_daemon_read_hists(struct ntf_daemon_kernel *k, int hists_fd)
 	k->hists_err = ntf_read_hists(hists_fd, k->hists);
 }
 
+/* Sets root's member key to val, or when err to null and errors.key to why. */
+static void set_or_error(json_t *root, const char *key, json_t *val, int err, const char *map)
+{
+	json_t *errors;
+
+	if (!err) {
+		json_object_set_new(root, key, val);
+		return;
+	}
+	json_decref(val);
+	json_object_set_new(root, key, json_null());
+	errors = json_object_get(root, "errors");
+	if (!errors) {
+		errors = json_object();
+		json_object_set_new(root, "errors", errors);
+	}
+	json_object_set_new(errors, key,
+			    json_sprintf("cannot read the %s map: %s", map, strerror(-err)));
+}
+
 void ntf_daemon_stats_print(FILE *out, const struct ntf_common_args *c,
 			    const struct daemon_state *st, const struct ntf_daemon_kernel *k,
 			    const __u64 prev_class[NTF_CLASS_MAX], __u64 elapsed_ms)
@@ -39,10 +61,12 @@ void ntf_daemon_stats_print(FILE *out, const struct ntf_common_args *c,
 		for (unsigned int i = NTF_CLASS_INVAL_START; i < NTF_CLASS_MAX; i++)
 			json_object_set_new(rates, ntf_class_name(i),
 					    json_real((st->per_class[i] - prev_class[i]) / secs));
-		json_t *o =
-			json_pack("{ss sf so so* sI}", "type", "stats", "interval_s", secs, "rates",
-				  rates, "counters", k ? ntf_counters_json(k->counters) : NULL,
-				  "events", (json_int_t)st->events);
+		json_t *o = json_pack("{ss sf so sI}", "type", "stats", "interval_s", secs, "rates",
+				      rates, "events", (json_int_t)st->events);
+
+		if (k)
+			set_or_error(o, "counters", ntf_counters_json(k->counters), k->counters_err,
+				     "counters");
 		json_dumpf(o, out, JSON_COMPACT);
 		fputc('\n', out);
 		json_decref(o);
@@ -51,7 +75,9 @@ void ntf_daemon_stats_print(FILE *out, const struct ntf_common_args *c,
 		for (unsigned int i = NTF_CLASS_INVAL_START; i < NTF_CLASS_MAX; i++)
 			fprintf(out, " %s %.0f", ntf_class_name(i),
 				(st->per_class[i] - prev_class[i]) / secs);
-		if (k)
+		if (k && k->counters_err)
+			fprintf(out, "  drops unavailable (%s)", strerror(-k->counters_err));
+		else if (k)
 			fprintf(out, "  drops %llu",
 				(unsigned long long)k->counters[NTF_CNT_RB_DROPS]);
 		fputc('\n', out);
@@ -76,13 +102,14 @@ static void summary_json(FILE *out, const struct ntf_common_args *c, const struc
 	json_object_set_new(root, "events", json_integer(st->events));
 	json_object_set_new(root, "folded", json_integer(ntf_agg_folded(st->agg)));
 	if (k) {
-		json_object_set_new(root, "counters", ntf_counters_json(k->counters));
+		set_or_error(root, "counters", ntf_counters_json(k->counters), k->counters_err,
+			     "counters");
 		if (k->subscribers)
 			json_object_set_new(root, "subscribers",
 					    ntf_subscribers_json(k->subscribers));
-		if (k->hists)
-			json_object_set_new(root, "kernel",
-					    ntf_report_json(k->hists, NULL, &c->report));
+		set_or_error(root, "kernel",
+			     k->hists_err ? NULL : ntf_report_json(k->hists, NULL, &c->report),
+			     k->hists_err, "hists");
 	}
 	json_dumpf(root, out, JSON_COMPACT);
 	fputc('\n', out);
@@ -96,10 +123,22 @@ static void summary_text(FILE *out, const struct ntf_common_args *c, const struc
 
 	ro.graphs = true;
 	if (k) {
-		fprintf(out, "\n--- notifierd: %.1f s, %llu events streamed, %llu dropped ---\n",
-			elapsed_ms / 1000.0, (unsigned long long)st->events,
-			(unsigned long long)k->counters[NTF_CNT_RB_DROPS]);
-		ntf_report_text(out, c->tracer.cfg.stream ? st->agg : k->hists, k->probes, &ro);
+		fprintf(out, "\n--- notifierd: %.1f s, %llu events streamed, ", elapsed_ms / 1000.0,
+			(unsigned long long)st->events);
+		if (k->counters_err)
+			fprintf(out, "drops unavailable (cannot read the counters map: %s) ---\n",
+				strerror(-k->counters_err));
+		else
+			fprintf(out, "%llu dropped ---\n",
+				(unsigned long long)k->counters[NTF_CNT_RB_DROPS]);
+		if (c->tracer.cfg.stream)
+			ntf_report_text(out, st->agg, k->probes, &ro);
+		else if (k->hists_err)
+			fprintf(out,
+				"\nin-kernel histograms unavailable: cannot read the hists map: %s\n",
+				strerror(-k->hists_err));
+		else
+			ntf_report_text(out, k->hists, k->probes, &ro);
 	} else {
 		fprintf(out, "\n--- notifierd: %.1f s, %llu synthetic events ---\n",
 			elapsed_ms / 1000.0, (unsigned long long)st->events);
