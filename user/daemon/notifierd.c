@@ -256,14 +256,27 @@ struct serve_ctx {
 	struct daemon_state *st;
 	struct ntf_source *src;
 	__u64 start;
+	/* The last counters read: the protocol has no "unknown", and these only grow. */
+	__u64 kernel[NTF_CNT_MAX];
+	int read_err; /* of the last read, so that a failing read is logged once */
 };
 
 static void serve_counters(void *ctx, struct ntf_proto_counters *out)
 {
 	struct serve_ctx *sc = ctx;
+	__u64 kernel[NTF_CNT_MAX];
+	int err;
 
-	if (sc->st->t)
-		ntf_read_counters(tracer__counters_fd(sc->st->t), out->kernel);
+	if (sc->st->t) {
+		err = ntf_read_counters(tracer__counters_fd(sc->st->t), kernel);
+		if (!err)
+			memcpy(sc->kernel, kernel, sizeof(kernel));
+		else if (err != sc->read_err)
+			ntf_warn("cannot read the counters map: %s; clients get the last read",
+				 strerror(-err));
+		sc->read_err = err;
+	}
+	memcpy(out->kernel, sc->kernel, sizeof(sc->kernel));
 	out->events = sc->st->events;
 	out->bad_records = sc->src ? sc->src->bad_records : 0;
 	out->uptime_ms = ntf_now_ms() - sc->start;
