@@ -6,8 +6,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <cmocka.h>
 #include "decode.h"
+#include "names.h"
 
 #define MMU_NOTIFY_UNMAP 0
 #define MMU_NOTIFY_MIGRATE 6
@@ -22,7 +24,7 @@ static struct ntf_event valid_event(void)
 	e.mech = NTF_MECH_FENTRY;
 	e.pid = e.tgid = 4242;
 	e.latency_ns = 1234;
-	e.syscall_nr = 28;
+	e.syscall_nr = __NR_madvise;
 	strcpy(e.comm, "worker");
 	return e;
 }
@@ -132,7 +134,7 @@ static void origin_kthread_comms(void **state)
 	}
 	/* a user task may call itself "khugepaged": only kthreads go by comm */
 	e.flags = 0;
-	e.syscall_nr = 11;
+	e.syscall_nr = __NR_munmap;
 	strcpy(e.comm, "khugepaged");
 	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_MUNMAP);
 }
@@ -159,11 +161,14 @@ static void origin_syscalls(void **state)
 		int nr;
 		unsigned int origin;
 	} cases[] = {
-		{ 11, NTF_ORIGIN_MUNMAP },  { 10, NTF_ORIGIN_MPROTECT },
-		{ 28, NTF_ORIGIN_MADVISE }, { 25, NTF_ORIGIN_MREMAP },
-		{ 231, NTF_ORIGIN_EXIT },   { 57, NTF_ORIGIN_FORK },
-		{ 9, NTF_ORIGIN_MMAP },	    { 12, NTF_ORIGIN_BRK },
-		{ 0, NTF_ORIGIN_SYSCALL },  { 426, NTF_ORIGIN_SYSCALL },
+		{ __NR_munmap, NTF_ORIGIN_MUNMAP },   { __NR_mprotect, NTF_ORIGIN_MPROTECT },
+		{ __NR_madvise, NTF_ORIGIN_MADVISE }, { __NR_mremap, NTF_ORIGIN_MREMAP },
+		{ __NR_exit_group, NTF_ORIGIN_EXIT },
+#ifdef __NR_fork
+		{ __NR_fork, NTF_ORIGIN_FORK },
+#endif
+		{ __NR_mmap, NTF_ORIGIN_MMAP },	      { __NR_brk, NTF_ORIGIN_BRK },
+		{ __NR_read, NTF_ORIGIN_SYSCALL },    { __NR_io_uring_enter, NTF_ORIGIN_SYSCALL },
 	};
 	struct ntf_event e = valid_event();
 
@@ -172,6 +177,53 @@ static void origin_syscalls(void **state)
 		e.syscall_nr = cases[i].nr;
 		assert_int_equal(ntf_classify_origin(&e), cases[i].origin);
 	}
+}
+
+/* Each syscall the origin knows, and its name, by the macros of <sys/syscall.h>. */
+static void syscall_names_and_origins(void **state)
+{
+	static const struct {
+		int nr;
+		const char *name;
+		unsigned int origin;
+	} cases[] = {
+		{ __NR_mmap, "mmap", NTF_ORIGIN_MMAP },
+		{ __NR_mprotect, "mprotect", NTF_ORIGIN_MPROTECT },
+		{ __NR_pkey_mprotect, "pkey_mprotect", NTF_ORIGIN_MPROTECT },
+		{ __NR_munmap, "munmap", NTF_ORIGIN_MUNMAP },
+		{ __NR_shmdt, "shmdt", NTF_ORIGIN_MUNMAP },
+		{ __NR_brk, "brk", NTF_ORIGIN_BRK },
+		{ __NR_mremap, "mremap", NTF_ORIGIN_MREMAP },
+		{ __NR_madvise, "madvise", NTF_ORIGIN_MADVISE },
+		{ __NR_process_madvise, "process_madvise", NTF_ORIGIN_MADVISE },
+		{ __NR_clone, "clone", NTF_ORIGIN_FORK },
+		{ __NR_clone3, "clone3", NTF_ORIGIN_FORK },
+#ifdef __NR_fork
+		{ __NR_fork, "fork", NTF_ORIGIN_FORK },
+#endif
+#ifdef __NR_vfork
+		{ __NR_vfork, "vfork", NTF_ORIGIN_FORK },
+#endif
+		{ __NR_exit, "exit", NTF_ORIGIN_EXIT },
+		{ __NR_exit_group, "exit_group", NTF_ORIGIN_EXIT },
+		{ __NR_mbind, "mbind", NTF_ORIGIN_MIGRATION },
+		{ __NR_migrate_pages, "migrate_pages", NTF_ORIGIN_MIGRATION },
+		{ __NR_move_pages, "move_pages", NTF_ORIGIN_MIGRATION },
+		{ __NR_io_uring_setup, "io_uring_setup", NTF_ORIGIN_SYSCALL },
+		{ __NR_io_uring_enter, "io_uring_enter", NTF_ORIGIN_SYSCALL },
+		{ __NR_io_uring_register, "io_uring_register", NTF_ORIGIN_SYSCALL },
+		{ __NR_process_mrelease, "process_mrelease", NTF_ORIGIN_SYSCALL },
+	};
+	struct ntf_event e = valid_event();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		e.syscall_nr = cases[i].nr;
+		assert_string_equal(ntf_syscall_name(cases[i].nr), cases[i].name);
+		assert_int_equal(ntf_classify_origin(&e), cases[i].origin);
+	}
+	assert_null(ntf_syscall_name(__NR_read));
+	assert_null(ntf_syscall_name(-1));
 }
 
 static void origin_page_faults(void **state)
@@ -219,6 +271,7 @@ int main(void)
 		cmocka_unit_test(origin_kthread_comms),
 		cmocka_unit_test(origin_task_state),
 		cmocka_unit_test(origin_syscalls),
+		cmocka_unit_test(syscall_names_and_origins),
 		cmocka_unit_test(origin_page_faults),
 		cmocka_unit_test(origin_migrate_event),
 	};

@@ -133,14 +133,14 @@ int main(int argc, char **argv)
 	}
 
 	memset(&params, 0, sizeof(params));
-	ring = syscall(__NR_io_uring_setup, 4, &params);
+	ring = syscall(SYS_io_uring_setup, 4, &params);
 	if (ring < 0)
 		wl_die_errno("io_uring_setup");
 	wl_pause_before();
 
 	acq0 = vmstat("nr_foll_pin_acquired");
 	t0 = wl_now_ns();
-	if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS, iov, buffers))
+	if (syscall(SYS_io_uring_register, ring, IORING_REGISTER_BUFFERS, iov, buffers))
 		wl_die_errno("io_uring_register(IORING_REGISTER_BUFFERS, %lu x %zu bytes)", buffers,
 			     blen);
 	t1 = wl_now_ns();
@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 
 	rel0 = vmstat("nr_foll_pin_released");
 	t2 = wl_now_ns();
-	if (syscall(__NR_io_uring_register, ring, IORING_UNREGISTER_BUFFERS, NULL, 0))
+	if (syscall(SYS_io_uring_register, ring, IORING_UNREGISTER_BUFFERS, NULL, 0))
 		wl_die_errno("io_uring_register(IORING_UNREGISTER_BUFFERS)");
 	t3 = wl_now_ns();
 	rel1 = vmstat("nr_foll_pin_released");

@@ -3,6 +3,7 @@
  * notifier hist: latency histograms per event class from the in-kernel
  * aggregation, printed after a duration, per interval, or on Ctrl-C.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,14 +89,18 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 		ntf_usage_error("unexpected argument '%s'", argv[optind]);
 }
 
-/* Deletes every key, so the next interval starts from zero (as funclatency -i). */
-static void clear_hists(int fd)
+/*
+ * Deletes every key, so the next interval starts from zero (as funclatency
+ * -i); an error, or the next interval would count this one's events again.
+ */
+static int clear_hists(int fd)
 {
 	struct ntf_hist_key key;
 
 	while (!bpf_map_get_next_key(fd, NULL, &key))
-		if (bpf_map_delete_elem(fd, &key))
-			break;
+		if (bpf_map_delete_elem(fd, &key) && errno != ENOENT)
+			return -errno;
+	return errno == ENOENT ? 0 : -errno;
 }
 
 static int print_report(struct tracer *t, const struct hist_args *a, __u64 elapsed_ms)
@@ -142,7 +147,7 @@ int cmd_hist(int argc, char **argv)
 	struct hist_args a = {};
 	struct tracer *t;
 	__u64 start, last, last_scan, printed = 0;
-	int ret = 0;
+	int ret = 0, err;
 
 	parse_hist_args(argc, argv, &a);
 	ntf_install_signals();
@@ -162,7 +167,12 @@ int cmd_hist(int argc, char **argv)
 				ret = NTF_EXIT_RUNTIME;
 				goto out;
 			}
-			clear_hists(tracer__hists_fd(t));
+			err = clear_hists(tracer__hists_fd(t));
+			if (err) {
+				ntf_err("cannot reset the histograms: %s", strerror(-err));
+				ret = NTF_EXIT_RUNTIME;
+				goto out;
+			}
 			last = now;
 			if (a.count && ++printed >= a.count)
 				goto out;

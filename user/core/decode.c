@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include "decode.h"
 
 /* x86 page-fault error codes keep their bits in orig_ax: USER always set. */
@@ -34,24 +35,28 @@ static unsigned int kthread_origin(const struct ntf_event *e)
 static unsigned int syscall_origin(int nr)
 {
 	switch (nr) {
-	case 9: return NTF_ORIGIN_MMAP;
-	case 10:
-	case 329: return NTF_ORIGIN_MPROTECT;
-	case 11:
-	case 67: return NTF_ORIGIN_MUNMAP;
-	case 12: return NTF_ORIGIN_BRK;
-	case 25: return NTF_ORIGIN_MREMAP;
-	case 28:
-	case 440: return NTF_ORIGIN_MADVISE;
-	case 56:
-	case 57:
-	case 58:
-	case 435: return NTF_ORIGIN_FORK;
-	case 60:
-	case 231: return NTF_ORIGIN_EXIT;
-	case 256:
-	case 279:
-	case 237: return NTF_ORIGIN_MIGRATION;
+	case __NR_mmap: return NTF_ORIGIN_MMAP;
+	case __NR_mprotect:
+	case __NR_pkey_mprotect: return NTF_ORIGIN_MPROTECT;
+	case __NR_munmap:
+	case __NR_shmdt: return NTF_ORIGIN_MUNMAP;
+	case __NR_brk: return NTF_ORIGIN_BRK;
+	case __NR_mremap: return NTF_ORIGIN_MREMAP;
+	case __NR_madvise:
+	case __NR_process_madvise: return NTF_ORIGIN_MADVISE;
+#ifdef __NR_fork /* not on arm64 and riscv: clone does it */
+	case __NR_fork:
+#endif
+#ifdef __NR_vfork
+	case __NR_vfork:
+#endif
+	case __NR_clone:
+	case __NR_clone3: return NTF_ORIGIN_FORK;
+	case __NR_exit:
+	case __NR_exit_group: return NTF_ORIGIN_EXIT;
+	case __NR_migrate_pages:
+	case __NR_move_pages:
+	case __NR_mbind: return NTF_ORIGIN_MIGRATION;
 	}
 	/*
 	 * A user page fault stores its error code where a syscall stores its

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include "names.h"
 
 #define NAME_OR(table, i, fallback) \
@@ -123,28 +124,32 @@ const char *ntf_pin_variant_name(unsigned int variant)
 const char *ntf_syscall_name(int nr)
 {
 	switch (nr) {
-	case 9: return "mmap";
-	case 10: return "mprotect";
-	case 11: return "munmap";
-	case 12: return "brk";
-	case 25: return "mremap";
-	case 28: return "madvise";
-	case 56: return "clone";
-	case 57: return "fork";
-	case 58: return "vfork";
-	case 60: return "exit";
-	case 67: return "shmdt";
-	case 231: return "exit_group";
-	case 237: return "mbind";
-	case 256: return "migrate_pages";
-	case 279: return "move_pages";
-	case 329: return "pkey_mprotect";
-	case 425: return "io_uring_setup";
-	case 426: return "io_uring_enter";
-	case 427: return "io_uring_register";
-	case 435: return "clone3";
-	case 440: return "process_madvise";
-	case 448: return "process_mrelease";
+	case __NR_mmap: return "mmap";
+	case __NR_mprotect: return "mprotect";
+	case __NR_munmap: return "munmap";
+	case __NR_brk: return "brk";
+	case __NR_mremap: return "mremap";
+	case __NR_madvise: return "madvise";
+	case __NR_clone: return "clone";
+#ifdef __NR_fork /* not on arm64 and riscv: clone does it */
+	case __NR_fork: return "fork";
+#endif
+#ifdef __NR_vfork
+	case __NR_vfork: return "vfork";
+#endif
+	case __NR_exit: return "exit";
+	case __NR_shmdt: return "shmdt";
+	case __NR_exit_group: return "exit_group";
+	case __NR_mbind: return "mbind";
+	case __NR_migrate_pages: return "migrate_pages";
+	case __NR_move_pages: return "move_pages";
+	case __NR_pkey_mprotect: return "pkey_mprotect";
+	case __NR_io_uring_setup: return "io_uring_setup";
+	case __NR_io_uring_enter: return "io_uring_enter";
+	case __NR_io_uring_register: return "io_uring_register";
+	case __NR_clone3: return "clone3";
+	case __NR_process_madvise: return "process_madvise";
+	case __NR_process_mrelease: return "process_mrelease";
 	default: return NULL;
 	}
 }

@@ -19,7 +19,10 @@ const char *ntf_mech_name(unsigned int mech);
 const char *ntf_origin_name(unsigned int origin);
 const char *ntf_mmu_event_name(unsigned int event);
 const char *ntf_pin_variant_name(unsigned int variant);
-/* x86-64 syscall names for the syscalls that reach the notifier path. */
+/*
+ * Names of the syscalls that reach the notifier path, by the numbers of
+ * the ABI this is built for (<sys/syscall.h>): the traced tasks' own.
+ */
 const char *ntf_syscall_name(int nr);
 
 #endif

@@ -2,112 +2,183 @@
 /*
  * notifierd's stats lines and summary. Without a tracer (--synthetic) the
  * BPF maps' counters and histograms do not exist and are left out, not
- * shown as zeros.
+ * shown as zeros; when reading them fails, they are said to be
+ * unavailable, and why (JSON: null, and the reason under "errors").
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <jansson.h>
 #include "daemon_report.h"
 #include "names.h"
 #include "report.h"
 #include "subscribers.h"
 
-void ntf_daemon_stats(const struct ntf_common_args *c, const struct daemon_state *st,
-		      const __u64 prev_class[NTF_CLASS_MAX], __u64 elapsed_ms)
+void ntf_daemon_read_counters(struct ntf_daemon_kernel *k, int counters_fd)
 {
-	__u64 counters[NTF_CNT_MAX] = {};
+	k->counters_err = ntf_read_counters(counters_fd, k->counters);
+}
+
+void ntf_daemon_read_hists(struct ntf_daemon_kernel *k, int hists_fd)
+{
+	k->hists = ntf_agg_new(0);
+	if (!k->hists) {
+		k->hists_err = -ENOMEM;
+		return;
+	}
+	k->hists_err = ntf_read_hists(hists_fd, k->hists);
+}
+
+/* Sets root's member key to val, or when err to null and errors.key to why. */
+static void set_or_error(json_t *root, const char *key, json_t *val, int err, const char *map)
+{
+	json_t *errors;
+
+	if (!err) {
+		json_object_set_new(root, key, val);
+		return;
+	}
+	json_decref(val);
+	json_object_set_new(root, key, json_null());
+	errors = json_object_get(root, "errors");
+	if (!errors) {
+		errors = json_object();
+		json_object_set_new(root, "errors", errors);
+	}
+	json_object_set_new(errors, key,
+			    json_sprintf("cannot read the %s map: %s", map, strerror(-err)));
+}
+
+void ntf_daemon_stats_print(FILE *out, const struct ntf_common_args *c,
+			    const struct daemon_state *st, const struct ntf_daemon_kernel *k,
+			    const __u64 prev_class[NTF_CLASS_MAX], __u64 elapsed_ms)
+{
 	double secs = elapsed_ms / 1000.0;
 
-	if (st->t)
-		ntf_read_counters(tracer__counters_fd(st->t), counters);
 	if (c->json) {
 		json_t *rates = json_object();
 
-		for (unsigned int k = NTF_CLASS_INVAL_START; k < NTF_CLASS_MAX; k++)
-			json_object_set_new(rates, ntf_class_name(k),
-					    json_real((st->per_class[k] - prev_class[k]) / secs));
-		json_t *o =
-			json_pack("{ss sf so so* sI}", "type", "stats", "interval_s", secs, "rates",
-				  rates, "counters", st->t ? ntf_counters_json(counters) : NULL,
-				  "events", (json_int_t)st->events);
-		json_dumpf(o, stdout, JSON_COMPACT);
-		fputc('\n', stdout);
+		for (unsigned int i = NTF_CLASS_INVAL_START; i < NTF_CLASS_MAX; i++)
+			json_object_set_new(rates, ntf_class_name(i),
+					    json_real((st->per_class[i] - prev_class[i]) / secs));
+		json_t *o = json_pack("{ss sf so sI}", "type", "stats", "interval_s", secs, "rates",
+				      rates, "events", (json_int_t)st->events);
+
+		if (k)
+			set_or_error(o, "counters", ntf_counters_json(k->counters), k->counters_err,
+				     "counters");
+		json_dumpf(o, out, JSON_COMPACT);
+		fputc('\n', out);
 		json_decref(o);
 	} else {
-		printf("%-10s", "events/s");
-		for (unsigned int k = NTF_CLASS_INVAL_START; k < NTF_CLASS_MAX; k++)
-			printf(" %s %.0f", ntf_class_name(k),
-			       (st->per_class[k] - prev_class[k]) / secs);
-		if (st->t)
-			printf("  drops %llu", (unsigned long long)counters[NTF_CNT_RB_DROPS]);
-		putchar('\n');
+		fprintf(out, "%-10s", "events/s");
+		for (unsigned int i = NTF_CLASS_INVAL_START; i < NTF_CLASS_MAX; i++)
+			fprintf(out, " %s %.0f", ntf_class_name(i),
+				(st->per_class[i] - prev_class[i]) / secs);
+		if (k && k->counters_err)
+			fprintf(out, "  drops unavailable (%s)", strerror(-k->counters_err));
+		else if (k)
+			fprintf(out, "  drops %llu",
+				(unsigned long long)k->counters[NTF_CNT_RB_DROPS]);
+		fputc('\n', out);
 	}
-	fflush(stdout);
+	fflush(out);
 }
 
-static void summary_json(const struct ntf_common_args *c, const struct daemon_state *st,
-			 const struct ntf_agg *kernel_agg, const __u64 *counters, __u64 elapsed_ms)
+static void summary_json(FILE *out, const struct ntf_common_args *c, const struct daemon_state *st,
+			 const struct ntf_daemon_kernel *k, __u64 elapsed_ms)
 {
 	struct ntf_report_opts ro = c->report;
 	json_t *root;
 
 	/* Scripts get the per-process breakdown the stream has anyway. */
 	ro.per_process = true;
-	root = ntf_report_json(st->agg, st->t ? tracer__probes(st->t) : NULL, &ro);
+	root = ntf_report_json(st->agg, k ? k->probes : NULL, &ro);
 	json_object_set_new(root, "type", json_string("summary"));
-	if (!st->t)
+	if (!k)
 		json_object_set_new(root, "source", json_string("synthetic"));
 	json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
 	json_object_set_new(root, "stream", json_boolean(c->tracer.cfg.stream));
 	json_object_set_new(root, "events", json_integer(st->events));
 	json_object_set_new(root, "folded", json_integer(ntf_agg_folded(st->agg)));
-	if (st->t) {
-		json_object_set_new(root, "counters", ntf_counters_json(counters));
-		json_object_set_new(root, "subscribers",
-				    ntf_subscribers_json(tracer__subscribers(st->t)));
+	if (k) {
+		set_or_error(root, "counters", ntf_counters_json(k->counters), k->counters_err,
+			     "counters");
+		if (k->subscribers)
+			json_object_set_new(root, "subscribers",
+					    ntf_subscribers_json(k->subscribers));
+		set_or_error(root, "kernel",
+			     k->hists_err ? NULL : ntf_report_json(k->hists, NULL, &c->report),
+			     k->hists_err, "hists");
 	}
-	if (kernel_agg)
-		json_object_set_new(root, "kernel", ntf_report_json(kernel_agg, NULL, &c->report));
-	json_dumpf(root, stdout, JSON_COMPACT);
-	fputc('\n', stdout);
+	json_dumpf(root, out, JSON_COMPACT);
+	fputc('\n', out);
 	json_decref(root);
 }
 
-static void summary_text(const struct ntf_common_args *c, const struct daemon_state *st,
-			 const struct ntf_agg *kernel_agg, const __u64 *counters, __u64 elapsed_ms)
+static void summary_text(FILE *out, const struct ntf_common_args *c, const struct daemon_state *st,
+			 const struct ntf_daemon_kernel *k, __u64 elapsed_ms)
 {
 	struct ntf_report_opts ro = c->report;
 
 	ro.graphs = true;
-	if (st->t) {
-		printf("\n--- notifierd: %.1f s, %llu events streamed, %llu dropped ---\n",
-		       elapsed_ms / 1000.0, (unsigned long long)st->events,
-		       (unsigned long long)counters[NTF_CNT_RB_DROPS]);
-		ntf_report_text(stdout, c->tracer.cfg.stream ? st->agg : kernel_agg,
-				tracer__probes(st->t), &ro);
+	if (k) {
+		fprintf(out, "\n--- notifierd: %.1f s, %llu events streamed, ", elapsed_ms / 1000.0,
+			(unsigned long long)st->events);
+		if (k->counters_err)
+			fprintf(out, "drops unavailable (cannot read the counters map: %s) ---\n",
+				strerror(-k->counters_err));
+		else
+			fprintf(out, "%llu dropped ---\n",
+				(unsigned long long)k->counters[NTF_CNT_RB_DROPS]);
+		if (c->tracer.cfg.stream)
+			ntf_report_text(out, st->agg, k->probes, &ro);
+		else if (k->hists_err)
+			fprintf(out,
+				"\nin-kernel histograms unavailable: cannot read the hists map: %s\n",
+				strerror(-k->hists_err));
+		else
+			ntf_report_text(out, k->hists, k->probes, &ro);
 	} else {
-		printf("\n--- notifierd: %.1f s, %llu synthetic events ---\n", elapsed_ms / 1000.0,
-		       (unsigned long long)st->events);
+		fprintf(out, "\n--- notifierd: %.1f s, %llu synthetic events ---\n",
+			elapsed_ms / 1000.0, (unsigned long long)st->events);
 		ro.source = "synthetic";
-		ntf_report_text(stdout, st->agg, NULL, &ro);
+		ntf_report_text(out, st->agg, NULL, &ro);
 	}
+}
+
+void ntf_daemon_summary_print(FILE *out, const struct ntf_common_args *c,
+			      const struct daemon_state *st, const struct ntf_daemon_kernel *k,
+			      __u64 elapsed_ms)
+{
+	if (c->json)
+		summary_json(out, c, st, k, elapsed_ms);
+	else
+		summary_text(out, c, st, k, elapsed_ms);
+	fflush(out);
+}
+
+void ntf_daemon_stats(const struct ntf_common_args *c, const struct daemon_state *st,
+		      const __u64 prev_class[NTF_CLASS_MAX], __u64 elapsed_ms)
+{
+	struct ntf_daemon_kernel k = {};
+
+	if (st->t)
+		ntf_daemon_read_counters(&k, tracer__counters_fd(st->t));
+	ntf_daemon_stats_print(stdout, c, st, st->t ? &k : NULL, prev_class, elapsed_ms);
 }
 
 void ntf_daemon_summary(const struct ntf_common_args *c, const struct daemon_state *st,
 			__u64 elapsed_ms)
 {
-	struct ntf_agg *kernel_agg = NULL;
-	__u64 counters[NTF_CNT_MAX] = {};
+	struct ntf_daemon_kernel k = {};
 
 	if (st->t) {
-		kernel_agg = ntf_agg_new(0);
-		ntf_read_counters(tracer__counters_fd(st->t), counters);
-		if (kernel_agg)
-			ntf_read_hists(tracer__hists_fd(st->t), kernel_agg);
+		k.probes = tracer__probes(st->t);
+		k.subscribers = tracer__subscribers(st->t);
+		ntf_daemon_read_counters(&k, tracer__counters_fd(st->t));
+		ntf_daemon_read_hists(&k, tracer__hists_fd(st->t));
 	}
-	if (c->json)
-		summary_json(c, st, kernel_agg, counters, elapsed_ms);
-	else
-		summary_text(c, st, kernel_agg, counters, elapsed_ms);
-	fflush(stdout);
-	ntf_agg_free(kernel_agg);
+	ntf_daemon_summary_print(stdout, c, st, st->t ? &k : NULL, elapsed_ms);
+	ntf_agg_free(k.hists);
 }

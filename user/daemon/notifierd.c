@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,28 @@ struct daemon_args {
 	struct ntf_synth_args synth; /* on: no tracer, generated events at rate */
 };
 
+/* What is pinned under --pin-dir, in the order pin_maps() pins the maps. */
+static const char *const pin_names[] = { "hists", "counters" };
+
+/* The longest --pin-dir under which every DIR/NAME fits in PATH_MAX. */
+static size_t pin_dir_max(void)
+{
+	size_t longest = 0;
+
+	for (size_t i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++)
+		if (strlen(pin_names[i]) > longest)
+			longest = strlen(pin_names[i]);
+	return PATH_MAX - 1 - 1 - longest; /* the NUL, the slash */
+}
+
+/* DIR/NAME into buf, or -ENAMETOOLONG: a truncated path names someone else's file. */
+static int pin_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 /* The options --synthetic makes meaningless: they are about the probes. */
 static const char *probe_option(int opt)
 {
@@ -151,7 +174,12 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 			a->c.tracer.ringbuf_bytes = mb << 20;
 			break;
 		case 'K': a->max_keys = ntf_arg_u64("-K", optarg, 16, 1 << 24); break;
-		case OPT_PIN_DIR: a->pin_dir = optarg; break;
+		case OPT_PIN_DIR:
+			if (strlen(optarg) > pin_dir_max())
+				ntf_usage_error("--pin-dir: too long (%zu bytes, at most %zu)",
+						strlen(optarg), pin_dir_max());
+			a->pin_dir = optarg;
+			break;
 		case OPT_NO_PIN: a->pin_dir = NULL; break;
 		case 'D': a->daemonize = true; break;
 		case OPT_PIDFILE: a->pidfile = optarg; break;
@@ -186,22 +214,25 @@ static int on_event(void *ctx, const struct ntf_event *e)
 
 static int pin_maps(struct tracer *t, const char *dir)
 {
-	char path[4096];
+	const int fds[] = { tracer__hists_fd(t), tracer__counters_fd(t) };
+	char path[PATH_MAX];
 	int err;
 
+	_Static_assert(sizeof(fds) / sizeof(fds[0]) == sizeof(pin_names) / sizeof(pin_names[0]),
+		       "a name for each pinned map");
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		ntf_err("cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	const struct {
-		const char *name;
-		int fd;
-	} maps[] = { { "hists", tracer__hists_fd(t) }, { "counters", tracer__counters_fd(t) } };
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, maps[i].name);
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		err = pin_path(path, sizeof(path), dir, pin_names[i]);
+		if (err) {
+			ntf_err("cannot pin %s under %s: %s", pin_names[i], dir, strerror(-err));
+			return err;
+		}
 		/* A pin left by a daemon that was killed is replaced. */
 		unlink(path);
-		if (bpf_obj_pin(maps[i].fd, path)) {
+		if (bpf_obj_pin(fds[i], path)) {
 			err = -errno;
 			ntf_err("cannot pin %s: %s", path, strerror(-err));
 			return err;
@@ -212,12 +243,11 @@ static int pin_maps(struct tracer *t, const char *dir)
 
 static void unpin_maps(const char *dir)
 {
-	char path[4096];
+	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/hists", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/counters", dir);
-	unlink(path);
+	for (size_t i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++)
+		if (!pin_path(path, sizeof(path), dir, pin_names[i]))
+			unlink(path);
 	rmdir(dir);
 }
 
@@ -226,14 +256,27 @@ struct serve_ctx {
 	struct daemon_state *st;
 	struct ntf_source *src;
 	__u64 start;
+	/* The last counters read: the protocol has no "unknown", and these only grow. */
+	__u64 kernel[NTF_CNT_MAX];
+	int read_err; /* of the last read, so that a failing read is logged once */
 };
 
 static void serve_counters(void *ctx, struct ntf_proto_counters *out)
 {
 	struct serve_ctx *sc = ctx;
+	__u64 kernel[NTF_CNT_MAX];
+	int err;
 
-	if (sc->st->t)
-		ntf_read_counters(tracer__counters_fd(sc->st->t), out->kernel);
+	if (sc->st->t) {
+		err = ntf_read_counters(tracer__counters_fd(sc->st->t), kernel);
+		if (!err)
+			memcpy(sc->kernel, kernel, sizeof(kernel));
+		else if (err != sc->read_err)
+			ntf_warn("cannot read the counters map: %s; clients get the last read",
+				 strerror(-err));
+		sc->read_err = err;
+	}
+	memcpy(out->kernel, sc->kernel, sizeof(sc->kernel));
 	out->events = sc->st->events;
 	out->bad_records = sc->src ? sc->src->bad_records : 0;
 	out->uptime_ms = ntf_now_ms() - sc->start;
@@ -278,12 +321,17 @@ static int write_pidfile(const char *path)
 /* Privileges, then the pin directory's parent, which must be a bpffs. */
 static int check_pin_dir(const char *pin_dir)
 {
-	char msg[256], parent[4096], *slash;
+	char msg[256], parent[PATH_MAX], *slash;
+	int n;
 
 	/* Privileges first: without them the bpffs answer means nothing. */
 	if (ntf_preflight())
 		return -1;
-	snprintf(parent, sizeof(parent), "%s", pin_dir);
+	n = snprintf(parent, sizeof(parent), "%s", pin_dir);
+	if (n < 0 || (size_t)n >= sizeof(parent)) {
+		ntf_err("--pin-dir: %s", strerror(ENAMETOOLONG));
+		return -1;
+	}
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent)
 		*slash = '\0';

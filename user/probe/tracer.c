@@ -217,6 +217,10 @@ int ntf_read_hists(int hists_fd, struct ntf_agg *agg)
 					       process_comm(next.tgid, comm, sizeof(comm)));
 			if (err)
 				break;
+		} else if (errno != ENOENT) {
+			/* Only a key deleted since it was listed may be missing. */
+			err = -errno;
+			break;
 		}
 		key = next;
 		prev = &key;

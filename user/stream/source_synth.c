@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include "decode.h"
 #include "source.h"
 
@@ -89,7 +90,7 @@ static void make_event(struct synth_source *s, struct ntf_event *e)
 	e->latency_ns = (1ULL << (8 + (r >> 20) % 12)) + (r >> 40) % 256;
 	s->now_ns += 1000;
 	e->ts_ns = s->now_ns;
-	e->syscall_nr = 28;
+	e->syscall_nr = __NR_madvise;
 	if (((r >> 32) & 0xff) == 0)
 		e->flags |= NTF_F_FAILED;
 	switch (e->class) {
