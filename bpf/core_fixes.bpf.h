@@ -70,7 +70,11 @@ static __always_inline bool ntf_folio_maybe_dma_pinned(struct folio *folio, bool
 	return (unsigned int)refs >= NTF_GUP_PIN_COUNTING_BIAS;
 }
 
-/* The syscall a user task entered the kernel by; -1 when not known. */
+/*
+ * The syscall a user task entered the kernel by, NTF_ENTRY_EXCEPTION
+ * when it came in by an exception, NTF_ENTRY_UNKNOWN when this
+ * architecture's entry is not read.
+ */
 static __always_inline int ntf_task_syscall_nr(struct task_struct *task)
 {
 #if defined(__TARGET_ARCH_x86)
@@ -78,7 +82,7 @@ static __always_inline int ntf_task_syscall_nr(struct task_struct *task)
 
 	return (int)BPF_CORE_READ(regs, orig_ax);
 #else
-	return -1;
+	return NTF_ENTRY_UNKNOWN;
 #endif
 }
 

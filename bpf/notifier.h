@@ -112,6 +112,16 @@ struct ntf_fence_info {
 	__s64 timeout; /* jiffies; LONG_MAX for "forever"; 0 when unknown */
 };
 
+/*
+ * syscall_nr when the task is not in a syscall. On x86-64 the exception
+ * entry stores -1 in orig_ax (the error code goes to the handler), so -1
+ * in a user task means an exception, in practice a page fault (an
+ * interrupt never invalidates: notifiers may sleep) or work done on the
+ * way back to user space after one.
+ */
+#define NTF_ENTRY_EXCEPTION (-1)
+#define NTF_ENTRY_UNKNOWN (-2) /* kernel threads; architectures not read */
+
 /* One record in the ring buffer. Fixed size: decoding checks it. */
 struct ntf_event {
 	__u64 ts_ns; /* CLOCK_MONOTONIC at entry */
@@ -123,7 +133,7 @@ struct ntf_event {
 	__u32 tgid;
 	__u32 flags; /* enum ntf_flag */
 	__u32 subscriber; /* callback id; 0: the notifier chain as a whole or none */
-	__s32 syscall_nr; /* orig_ax of the task's user entry, -1 for kthreads */
+	__s32 syscall_nr; /* how the task entered: a syscall number, or NTF_ENTRY_* */
 	__u16 class; /* enum ntf_class */
 	__u8 mech; /* enum ntf_mech */
 	__u8 origin; /* enum ntf_origin, filled by user space */

@@ -181,7 +181,7 @@ static __always_inline void fill_task(struct ntf_event *e)
 	pf = BPF_CORE_READ(task, flags);
 	if (pf & NTF_PF_KTHREAD) {
 		e->flags |= NTF_F_KTHREAD;
-		e->syscall_nr = -1;
+		e->syscall_nr = NTF_ENTRY_UNKNOWN;
 	} else {
 		e->syscall_nr = ntf_task_syscall_nr(task);
 	}

@@ -15,13 +15,14 @@ set -uo pipefail
 . "$NTF_REPO/tests/lib/tap.sh"
 [ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-cases=${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic}
+cases=${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic}
 # How many checks each case makes, its "ran" check included: the plan is
 # their sum, and a case skipped or cut short skips the rest of its count.
 # A number here that no longer matches the checks below fails the run.
 checks_of() {
 	case $1 in
 	kvm_madvise | kvm_munmap | kvm_mprotect | kvm_kprobe | stream | reclaim) echo 7 ;;
+	kvm_cow) echo 5 ;;
 	pin) echo 4 ;;
 	fence) echo 3 ;;
 	testdrv | hotplug) echo 5 ;;
@@ -215,6 +216,23 @@ for c in $cases; do
 	case $c in
 	kvm_madvise | kvm_munmap | kvm_mprotect) kvm_case $c fentry ;;
 	kvm_kprobe) kvm_case $c kprobe ;;
+	kvm_cow)
+		# Each page written while the child shares it is one invalidation
+		# from a fault; the parent's stack and data add a few, and none
+		# can come from a fault the parent did not take.
+		ran $c || continue
+		calls=$(wl $c calls)
+		faults=$(origin $c inval_start fault)
+		check_range "$c: fault-caused invalidations >= the $calls pages written" \
+			"$faults" "$calls" 1000000000
+		check_range "$c: ... and <= the parent's $(wl $c fault_window) minor faults" \
+			"$faults" 0 "$(wl $c fault_window)"
+		check_eq "$c: none of unknown origin" "$(origin $c inval_start unknown)" 0
+		check_range "$c: fork's own, from fork (one a round at least)" \
+			"$(origin $c inval_start fork)" "$(wl $c iterations)" 1000000000
+		check_eq "$c: inval_end count = inval_start count" \
+			"$(proc $c inval_end count)" "$(proc $c inval_start count)"
+		;;
 	stream)
 		ran $c || continue
 		calls=$(wl $c calls)

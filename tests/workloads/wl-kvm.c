@@ -22,6 +22,17 @@
  *            each mprotect() costs exactly one on either; there are two
  *            per iteration (read-only, then back to read-write).
  *
+ *  cow       fork() a child that only waits, then write every page: each
+ *            write finds the page shared with the child and takes
+ *            wp_page_copy(), one start/end pair (MMU_NOTIFY_CLEAR) per
+ *            page, from a page fault. fork() itself adds at least one
+ *            (copy_page_range(), MMU_NOTIFY_PROTECTION_PAGE, from clone),
+ *            and the parent's stack or data pages written before the
+ *            child is reaped add a few more faults of the same kind:
+ *            "fault_window" counts every minor fault the parent took from
+ *            just before fork() until the child was reaped, an upper bound
+ *            of the fault-caused invalidations.
+ *
  * The write touches add none: a first write to an anonymous page takes
  * do_anonymous_page(), and a write after mprotect() finds the page
  * exclusive (reused in place, or already made writable by mprotect), so
@@ -37,12 +48,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "wl-common.h"
 
-enum op { OP_MADVISE, OP_MUNMAP, OP_MPROTECT };
-static const char *const op_names[] = { "madvise", "munmap", "mprotect" };
+enum op { OP_MADVISE, OP_MUNMAP, OP_MPROTECT, OP_COW };
+static const char *const op_names[] = { "madvise", "munmap", "mprotect", "cow" };
 
 static enum op op = OP_MADVISE;
 static unsigned long pages = 64;
@@ -70,8 +84,9 @@ static const char usage[] =
 	"Create a KVM VM (an MMU notifier on this mm), then repeatedly touch\n"
 	"anonymous pages and invalidate them; print one JSON line.\n"
 	"  --op OP               madvise (MADV_DONTNEED), munmap (munmap+mmap)\n"
-	"                        or mprotect (read-only, then read-write);\n"
-	"                        default madvise\n"
+	"                        mprotect (read-only, then read-write) or cow\n"
+	"                        (fork, then write every page while the child\n"
+	"                        lives); default madvise\n"
 	"  --pages P             pages in the range (default 64)\n"
 	"  --iterations N        touch+invalidate rounds (default 100)\n"
 	"  --no-kvm              same work without the KVM subscriber\n";
@@ -86,7 +101,7 @@ static void handle(int opt, const char *arg)
 			if (!strcmp(arg, op_names[i]))
 				break;
 		if (i == sizeof(op_names) / sizeof(op_names[0]))
-			wl_usage_error("--op: '%s' is not madvise, munmap or mprotect", arg);
+			wl_usage_error("--op: '%s' is not madvise, munmap, mprotect or cow", arg);
 		op = i;
 		break;
 	case OPT_PAGES: pages = wl_parse_ulong("pages", arg, 1, 1ul << 20); break;
@@ -123,10 +138,42 @@ static char *map_range(size_t len)
 	return p;
 }
 
+static unsigned long minor_faults(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		wl_die_errno("getrusage");
+	return (unsigned long)ru.ru_minflt;
+}
+
+/*
+ * One fork, then every page written while the child holds it shared: the
+ * copy-on-write faults the test counts. Returns the parent's minor faults
+ * from before fork() until the child was reaped.
+ */
+static unsigned long cow_round(char *buf, size_t len)
+{
+	unsigned long before = minor_faults();
+	pid_t child = fork();
+
+	if (child < 0)
+		wl_die_errno("fork");
+	if (child == 0)
+		for (;;)
+			pause();
+	wl_touch_pages(buf, len);
+	if (kill(child, SIGKILL))
+		wl_die_errno("kill");
+	if (waitpid(child, NULL, 0) != child)
+		wl_die_errno("waitpid");
+	return minor_faults() - before;
+}
+
 int main(int argc, char **argv)
 {
 	size_t len;
-	unsigned long i, calls = 0;
+	unsigned long i, calls = 0, fault_window = 0;
 	uint64_t t0, t1;
 	char *buf, *first;
 	int vm = -1;
@@ -165,6 +212,10 @@ int main(int argc, char **argv)
 				wl_die_errno("mprotect(PROT_READ|PROT_WRITE)");
 			calls += 2;
 			break;
+		case OP_COW:
+			fault_window += cow_round(buf, len);
+			calls += pages;
+			break;
 		}
 	}
 	t1 = wl_now_ns();
@@ -174,6 +225,8 @@ int main(int argc, char **argv)
 	wl_json_u64("iterations", iterations);
 	wl_json_u64("pages", pages);
 	wl_json_u64("calls", calls);
+	if (op == OP_COW)
+		wl_json_u64("fault_window", fault_window);
 	wl_json_bool("kvm", use_kvm);
 	wl_json_u64("addr", (unsigned long)first);
 	wl_json_u64("elapsed_ns", t1 - t0);

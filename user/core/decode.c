@@ -5,9 +5,8 @@
 #include <sys/syscall.h>
 #include "decode.h"
 
-/* x86 page-fault error codes keep their bits in orig_ax: USER always set. */
-#define X86_PF_USER 0x4
-#define X86_PF_RSVD 0x8
+/* enum mmu_notifier_event, stable since 5.x */
+#define MMU_NOTIFY_PROTECTION_VMA 2
 #define MMU_NOTIFY_MIGRATE 6
 
 static bool comm_starts(const struct ntf_event *e, const char *prefix)
@@ -58,13 +57,6 @@ static unsigned int syscall_origin(int nr)
 	case __NR_move_pages:
 	case __NR_mbind: return NTF_ORIGIN_MIGRATION;
 	}
-	/*
-	 * A user page fault stores its error code where a syscall stores its
-	 * number. The codes that can occur (USER set, RSVD clear) collide only
-	 * with syscalls that never change mappings (stat, poll, writev, ...).
-	 */
-	if (nr >= 0 && nr < 0x40 && (nr & X86_PF_USER) && !(nr & X86_PF_RSVD))
-		return NTF_ORIGIN_FAULT;
 	return NTF_ORIGIN_SYSCALL;
 }
 
@@ -76,12 +68,23 @@ unsigned int ntf_classify_origin(const struct ntf_event *e)
 		return NTF_ORIGIN_KSWAPD;
 	if (e->flags & NTF_F_KTHREAD)
 		return kthread_origin(e);
-	if (is_range && e->range.event == MMU_NOTIFY_MIGRATE)
-		return NTF_ORIGIN_MIGRATION;
 	if (e->flags & NTF_F_MEMALLOC)
 		return NTF_ORIGIN_DIRECT_RECLAIM;
 	if (e->flags & NTF_F_EXITING)
 		return NTF_ORIGIN_EXIT;
+	if (e->syscall_nr == NTF_ENTRY_EXCEPTION) {
+		/*
+		 * A fault: copy-on-write (CLEAR), a THP split, a NUMA-hinting
+		 * fault that migrates (MIGRATE). PROTECTION_VMA comes from no
+		 * fault: in this context it is the NUMA scan's task work, run
+		 * on the way back to user space after an interrupt.
+		 */
+		if (is_range && e->range.event == MMU_NOTIFY_PROTECTION_VMA)
+			return NTF_ORIGIN_UNKNOWN;
+		return NTF_ORIGIN_FAULT;
+	}
+	if (is_range && e->range.event == MMU_NOTIFY_MIGRATE)
+		return NTF_ORIGIN_MIGRATION;
 	if (e->syscall_nr < 0)
 		return NTF_ORIGIN_UNKNOWN;
 	return syscall_origin(e->syscall_nr);

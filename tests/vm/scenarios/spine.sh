@@ -9,7 +9,7 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic"}
+CASES=${NTF_CASES:-"kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
@@ -151,6 +151,9 @@ for c in $CASES; do
 		traced $c "notifier hist -j -P" wl-kvm --op mprotect --iterations 100 --pages 64 ;;
 	kvm_kprobe)
 		traced $c "notifier hist -j -P -k" wl-kvm --op madvise --iterations 200 --pages 64 ;;
+	kvm_cow)
+		# copy-on-write after fork: the parent's write faults invalidate
+		traced $c "notifierd -j --no-pin" wl-kvm --op cow --iterations 20 --pages 32 ;;
 	stream)
 		tracer_start $c notifierd -j || continue
 		# The maps are pinned while the daemon runs.
