@@ -46,6 +46,18 @@ struct {
 	__type(value, struct ntf_hist);
 } hists SEC(".maps");
 
+/*
+ * The name each process had when its first per-process key was made, so
+ * a report read after the process exited still names it. Written once
+ * per new key, never on the hot path; LRU keeps it bounded.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, char[NTF_COMM_LEN]);
+} comms SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NTF_CNT_MAX);
@@ -193,6 +205,16 @@ static __always_inline void fill_task(struct ntf_event *e)
 		e->flags |= NTF_F_EXITING;
 }
 
+/* The process's name: its group leader's, as /proc/PID/comm has it. */
+static __always_inline void remember_comm(__u32 tgid)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	char comm[NTF_COMM_LEN] = {};
+
+	BPF_CORE_READ_STR_INTO(&comm, task, group_leader, comm);
+	bpf_map_update_elem(&comms, &tgid, comm, BPF_ANY);
+}
+
 static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pages)
 {
 	struct ntf_hist_key key = {
@@ -205,6 +227,8 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 
 	h = bpf_map_lookup_elem(&hists, &key);
 	if (!h) {
+		if (cfg.per_process)
+			remember_comm(key.tgid);
 		bpf_map_update_elem(&hists, &key, &zero_hist, BPF_NOEXIST);
 		h = bpf_map_lookup_elem(&hists, &key);
 		if (!h) {

@@ -15,7 +15,7 @@ set -uo pipefail
 . "$NTF_REPO/tests/lib/tap.sh"
 [ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-cases=${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic}
+cases=${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic}
 # How many checks each case makes, its "ran" check included: the plan is
 # their sum, and a case skipped or cut short skips the rest of its count.
 # A number here that no longer matches the checks below fails the run.
@@ -23,6 +23,7 @@ checks_of() {
 	case $1 in
 	kvm_madvise | kvm_munmap | kvm_mprotect | kvm_kprobe | stream | reclaim) echo 7 ;;
 	kvm_cow) echo 5 ;;
+	kvm_exited) echo 3 ;;
 	pin) echo 4 ;;
 	fence) echo 3 ;;
 	testdrv | hotplug) echo 5 ;;
@@ -216,6 +217,15 @@ for c in $cases; do
 	case $c in
 	kvm_madvise | kvm_munmap | kvm_mprotect) kvm_case $c fentry ;;
 	kvm_kprobe) kvm_case $c kprobe ;;
+	kvm_exited)
+		ran $c || continue
+		check_eq "$c: an exited process keeps its name" \
+			"$(last_json "$out/$c.trace.json" | jq -r --argjson t "$(wl $c pid)" \
+				'[.processes[]? | select(.class == "inval_start" and .tgid == $t) |
+				  .comm] | first // ""')" wl-kvm
+		check_range "$c: its invalidations counted, exit's included" \
+			"$(proc $c inval_start count)" "$(wl $c calls)" "$(($(wl $c calls) + 2))"
+		;;
 	kvm_cow)
 		# Each page written while the child shares it is one invalidation
 		# from a fault; the parent's stack and data add a few, and none

@@ -111,7 +111,7 @@ static int print_report(struct tracer *t, const struct hist_args *a, __u64 elaps
 
 	if (!agg)
 		return -1;
-	err = ntf_read_hists(tracer__hists_fd(t), agg);
+	err = ntf_read_hists(tracer__hists_fd(t), tracer__comms_fd(t), agg);
 	if (!err)
 		err = ntf_read_counters(tracer__counters_fd(t), counters);
 	if (err) {

@@ -126,6 +126,7 @@ static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsig
 	obj->skel->rodata->cfg = o->cfg;
 	bpf_map__reuse_fd(obj->skel->maps.inflight, o->inflight_fd);
 	bpf_map__reuse_fd(obj->skel->maps.hists, o->hists_fd);
+	bpf_map__reuse_fd(obj->skel->maps.comms, o->comms_fd);
 	bpf_map__reuse_fd(obj->skel->maps.counters, o->counters_fd);
 	bpf_map__reuse_fd(obj->skel->maps.events, o->events_fd);
 	bpf_program__set_autoload(obj->skel->progs.kvm_unmap_tp, mech == NTF_MECH_TRACEPOINT);

@@ -36,7 +36,7 @@ struct ntf_subscribers_opts {
 	bool no_fentry, no_kprobe;
 	struct ntf_config cfg; /* the main object's, so the slots filter alike */
 	/* the main object's maps, shared */
-	int inflight_fd, hists_fd, counters_fd, events_fd;
+	int inflight_fd, hists_fd, comms_fd, counters_fd, events_fd;
 	const char *kallsyms_path; /* NULL: /proc/kallsyms */
 	const char *modules_path; /* NULL: /proc/modules */
 	bool no_discovery; /* the table only: no walking of live subscriptions */

@@ -85,6 +85,7 @@ int tracer__attach(struct tracer *t)
 		.cfg = t->opts.cfg,
 		.inflight_fd = bpf_map__fd(t->skel->maps.inflight),
 		.hists_fd = bpf_map__fd(t->skel->maps.hists),
+		.comms_fd = bpf_map__fd(t->skel->maps.comms),
 		.counters_fd = bpf_map__fd(t->skel->maps.counters),
 		.events_fd = bpf_map__fd(t->skel->maps.events),
 	};
@@ -141,6 +142,11 @@ int tracer__hists_fd(const struct tracer *t)
 	return bpf_map__fd(t->skel->maps.hists);
 }
 
+int tracer__comms_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.comms);
+}
+
 int tracer__counters_fd(const struct tracer *t)
 {
 	return bpf_map__fd(t->skel->maps.counters);
@@ -171,14 +177,21 @@ int ntf_read_counters(int counters_fd, __u64 out[NTF_CNT_MAX])
 	return 0;
 }
 
-/* The in-kernel keys carry only a tgid; its name comes from /proc, if alive. */
-static const char *process_comm(__u32 tgid, char *buf, size_t len)
+/*
+ * The in-kernel keys carry only a tgid: its name is the one BPF kept when
+ * the key was made (comms_fd), else what /proc says while it lives.
+ */
+static const char *process_comm(int comms_fd, __u32 tgid, char *buf, size_t len)
 {
 	char path[32];
 	FILE *f;
 
 	if (!tgid)
 		return NULL;
+	if (comms_fd >= 0 && len >= NTF_COMM_LEN && !bpf_map_lookup_elem(comms_fd, &tgid, buf)) {
+		buf[NTF_COMM_LEN - 1] = '\0';
+		return buf;
+	}
 	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
 	f = fopen(path, "r");
 	if (!f)
@@ -192,7 +205,7 @@ static const char *process_comm(__u32 tgid, char *buf, size_t len)
 	return buf;
 }
 
-int ntf_read_hists(int hists_fd, struct ntf_agg *agg)
+int ntf_read_hists(int hists_fd, int comms_fd, struct ntf_agg *agg)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	struct ntf_hist_key key, next;
@@ -213,8 +226,9 @@ int ntf_read_hists(int hists_fd, struct ntf_agg *agg)
 
 			for (int c = 0; c < ncpus; c++)
 				ntf_hist_merge(&sum, &percpu[c]);
-			err = ntf_agg_add_hist(agg, &next, &sum,
-					       process_comm(next.tgid, comm, sizeof(comm)));
+			err = ntf_agg_add_hist(
+				agg, &next, &sum,
+				process_comm(comms_fd, next.tgid, comm, sizeof(comm)));
 			if (err)
 				break;
 		} else if (errno != ENOENT) {

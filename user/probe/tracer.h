@@ -38,12 +38,16 @@ bool tracer__core_live(const struct tracer *t);
 int tracer__events_fd(const struct tracer *t);
 int tracer__hists_fd(const struct tracer *t);
 int tracer__counters_fd(const struct tracer *t);
+int tracer__comms_fd(const struct tracer *t);
 
 /* Sums the per-CPU counters of a counters map fd. */
 int ntf_read_counters(int counters_fd, __u64 out[NTF_CNT_MAX]);
 
 struct ntf_agg;
-/* Adds every entry of a hists map fd into agg. */
-int ntf_read_hists(int hists_fd, struct ntf_agg *agg);
+/*
+ * Adds every entry of a hists map fd into agg, each process named from
+ * the comms map (comms_fd; -1: from /proc only).
+ */
+int ntf_read_hists(int hists_fd, int comms_fd, struct ntf_agg *agg);
 
 #endif
