@@ -12,8 +12,8 @@ set -uo pipefail
 
 kernel=${NTF_VM_KERNEL:-6.1}
 [ "$kernel" = 6.1 ] || NTF_TAP_PREFIX="$kernel: "
-# 17 checks, and xe's 3 where it exists
-if [ "$kernel" = 6.1 ]; then plan 17; else plan 20; fi
+# 19 checks, and xe's 3 where it exists
+if [ "$kernel" = 6.1 ]; then plan 19; else plan 22; fi
 
 out=${1:-$NTF_REPO/build/vm/drivers}
 rm -rf "$out"
@@ -72,6 +72,13 @@ check "drivers: nouveau reported as built without SVM" \
 	grep -q CONFIG_DRM_NOUVEAU_SVM <<<"$(sub_func probe.json nouveau_svm_range_invalidate absent)"
 check_eq "drivers: the test driver's callback by fentry (module BTF)" \
 	"$(sub_func probe.json ntf_invalidate mech)" fentry
+nobtf_why=$(jq -r '.subscribers[] | select(.func == "ntf_invalidate") | .why.fentry // ""' \
+	"$out/probe-nobtf.json" 2>/dev/null)
+check "drivers: a module without BTF: the doctor says so, not EINVAL" \
+	"fentry: '$nobtf_why'; $(head -c 200 "$out/nobtf.err" 2>/dev/null)" \
+	grep -q 'ntf_testdrv has no BTF' <<<"$nobtf_why"
+check_eq "drivers: a module without BTF: kprobes took over" \
+	"$(sub_func probe-nobtf.json ntf_invalidate mech 2>/dev/null)" kprobe
 check_eq "drivers: kvm by fentry" \
 	"$(sub_func probe.json kvm_mmu_notifier_invalidate_range_start mech)" fentry
 check_eq "drivers: -k: i915 by kprobe" \

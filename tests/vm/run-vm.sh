@@ -142,6 +142,11 @@ rm -f "$outdir/console.log" "$outdir/qemu.stderr" "$outdir/results.list"
 # the scenarios look at before they load it.
 if [ -z "$testdrv_missing" ]; then
 	kmod=(--kmod "$ko")
+	# The same module without its BTF, as an out-of-tree driver built
+	# without pahole comes: the doctor must say why fentry cannot attach.
+	if objcopy --remove-section=.BTF "$ko" "$work/ntf_testdrv_nobtf.ko"; then
+		kmod+=(--file "$work/ntf_testdrv_nobtf.ko:/root/ntf_testdrv_nobtf.ko")
+	fi
 else
 	printf '%s\n' "$testdrv_missing" >"$work/testdrv-unavailable"
 	kmod=(--file "$work/testdrv-unavailable:/etc/ntf-testdrv-unavailable")

@@ -17,6 +17,16 @@ echo $? >"$R/probe.rc"
 notifier probe -j -k >"$R/probe-k.json" 2>"$R/probe-k.err"
 echo $? >"$R/probe-k.rc"
 notifier probe >"$R/probe.txt" 2>&1
+# The test driver again, without its BTF: fentry cannot attach to it.
+if [ -f /root/ntf_testdrv_nobtf.ko ] && rmmod ntf_testdrv 2>>"$R/nobtf.err"; then
+	if insmod /root/ntf_testdrv_nobtf.ko 2>>"$R/nobtf.err"; then
+		ls /sys/kernel/btf >"$R/nobtf.btf" 2>&1
+		notifier probe -j -D testdrv >"$R/probe-nobtf.json" 2>"$R/probe-nobtf.err"
+		notifier probe -D testdrv >"$R/probe-nobtf.txt" 2>&1
+		rmmod ntf_testdrv 2>>"$R/nobtf.err"
+	fi
+	modprobe ntf_testdrv 2>>"$R/nobtf.err"
+fi
 # Proof for the host that this script ran to its end (tests/vm/lib.sh).
 echo end >"$NTF_RESULTS/scenario.end"
 exit 0
