@@ -5,7 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include "aggregate.h"
+#include "hashtable.h"
 #include "histogram.h"
+
+/*
+ * A process a mirror folded into "other" (ntf_agg_put): what it put there
+ * last. Its puts carry its cumulative totals, so each adds only what
+ * changed since the one before.
+ */
+struct folded {
+	struct ntf_hist_key key;
+	__u64 gen; /* of its last put */
+	__u64 origins[NTF_ORIGIN_MAX];
+	struct ntf_hist hist;
+};
 
 /* Open addressing, linear probing, power-of-two table kept under 3/4 full. */
 struct ntf_agg {
@@ -16,6 +29,8 @@ struct ntf_agg {
 	size_t max_keys;
 	__u64 folded;
 	__u64 gen;
+	/* struct folded by key, only in a mirror that ran out of keys (cap 0 until then) */
+	struct ntf_table fold;
 };
 
 __u64 ntf_agg_hash(const struct ntf_hist_key *k)
@@ -60,6 +75,7 @@ void ntf_agg_free(struct ntf_agg *agg)
 		return;
 	free(agg->slots);
 	free(agg->used);
+	ntf_table_fini(&agg->fold);
 	free(agg);
 }
 
@@ -172,19 +188,209 @@ int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const 
 	return 0;
 }
 
+static bool folded_is(const void *entry, const void *key)
+{
+	return key_eq(&((const struct folded *)entry)->key, key);
+}
+
+static struct folded *find_folded(const struct ntf_agg *agg, const struct ntf_hist_key *key)
+{
+	if (!agg->fold.count)
+		return NULL;
+	return ntf_table_find(&agg->fold, ntf_agg_hash(key), key, folded_is);
+}
+
+/* dst += now - before, for every counter; wraps right when now < before. */
+static void hist_move(struct ntf_hist *dst, const struct ntf_hist *before,
+		      const struct ntf_hist *now)
+{
+	dst->count += now->count - before->count;
+	dst->sum_ns += now->sum_ns - before->sum_ns;
+	dst->failures += now->failures - before->failures;
+	dst->pages += now->pages - before->pages;
+	dst->nested += now->nested - before->nested;
+	dst->nonblock += now->nonblock - before->nonblock;
+	for (int i = 0; i < NTF_HIST_SLOTS; i++)
+		dst->slots[i] += now->slots[i] - before->slots[i];
+	/* a max cannot be taken back out: "other"'s is the largest put */
+	if (now->max_ns > dst->max_ns)
+		dst->max_ns = now->max_ns;
+}
+
+static void origins_move(__u64 *dst, const __u64 *before, const __u64 *now)
+{
+	for (int o = 0; o < NTF_ORIGIN_MAX; o++)
+		dst[o] += now[o] - before[o];
+}
+
+/*
+ * ent's process goes into its "other" key with its current totals: what it
+ * put there before is replaced, as a put of a key of its own replaces.
+ */
+static int put_folded(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
+{
+	struct ntf_hist_key okey = ent->key;
+	struct ntf_agg_entry *other;
+	struct folded *f;
+	__u64 h = ntf_agg_hash(&ent->key);
+	size_t i;
+
+	if (!agg->fold.cap && ntf_table_init(&agg->fold, sizeof(*f)))
+		return -ENOMEM;
+	okey.tgid = NTF_AGG_OTHER_TGID;
+	other = lookup_or_insert(agg, okey);
+	if (!other)
+		return -ENOMEM;
+	i = ntf_table_slot(&agg->fold, h, &ent->key, folded_is);
+	if (ntf_table_used(&agg->fold, i)) {
+		f = ntf_table_at(&agg->fold, i);
+	} else {
+		f = ntf_table_claim(&agg->fold, i, h);
+		if (!f)
+			return -ENOMEM;
+		f->key = ent->key;
+	}
+	hist_move(&other->hist, &f->hist, &ent->hist);
+	origins_move(other->origins, f->origins, ent->origins);
+	if (ent->key.tgid != NTF_AGG_OTHER_TGID && ent->hist.count > f->hist.count)
+		agg->folded += ent->hist.count - f->hist.count;
+	f->hist = ent->hist;
+	memcpy(f->origins, ent->origins, sizeof(f->origins));
+	f->gen = agg->gen;
+	if (!other->comm[0])
+		snprintf(other->comm, sizeof(other->comm), "[other]");
+	other->gen = agg->gen;
+	return 0;
+}
+
 int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 {
-	struct ntf_agg_entry *slot = lookup_or_insert(agg, ent->key);
+	struct ntf_agg_entry *slot;
+	size_t i;
 
+	/*
+	 * The sender's own "other" keys are processes folded already, and a
+	 * process folded once stays so: its totals are in "other".
+	 */
+	if (ent->key.tgid == NTF_AGG_OTHER_TGID || find_folded(agg, &ent->key))
+		return put_folded(agg, ent);
+	i = find_slot(agg, &ent->key);
+	if (!agg->used[i] && agg->count >= agg->max_keys)
+		return put_folded(agg, ent);
+	slot = lookup_or_insert(agg, ent->key);
 	if (!slot)
 		return -ENOMEM;
-	/* Folded into "other": the sender's entry adds to what is there. */
-	if (slot->key.tgid != ent->key.tgid) {
-		ntf_hist_merge(&slot->hist, &ent->hist);
-	} else {
-		*slot = *ent;
-	}
+	*slot = *ent;
 	slot->gen = agg->gen;
+	return 0;
+}
+
+struct prune {
+	struct ntf_agg *agg;
+	__u64 since;
+};
+
+/*
+ * A folded process no put stamped after since leaves its "other" key, and
+ * takes its share along, unless "other" goes too.
+ */
+static bool keep_folded(void *entry, void *ctx)
+{
+	struct prune *p = ctx;
+	struct folded *f = entry;
+	struct ntf_hist_key okey = f->key;
+	struct ntf_agg_entry *other;
+	static const struct folded none;
+	size_t i;
+
+	if (f->gen > p->since)
+		return true;
+	okey.tgid = NTF_AGG_OTHER_TGID;
+	i = find_slot(p->agg, &okey);
+	other = p->agg->used[i] ? &p->agg->slots[i] : NULL;
+	if (other && other->gen > p->since) {
+		hist_move(&other->hist, &f->hist, &none.hist);
+		origins_move(other->origins, f->origins, none.origins);
+		other->gen = p->agg->gen;
+	}
+	return false;
+}
+
+/*
+ * Sets every "other" key's max to the largest of its processes': after a
+ * prune, which cannot take a max back out, or a restarted sender's
+ * snapshot, whose maxes went down.
+ */
+static void other_max(struct ntf_agg *agg)
+{
+	for (size_t i = 0; i < agg->cap; i++)
+		if (agg->used[i] && agg->slots[i].key.tgid == NTF_AGG_OTHER_TGID)
+			agg->slots[i].hist.max_ns = 0;
+	for (size_t i = 0; i < agg->fold.cap; i++) {
+		const struct folded *f = ntf_table_at(&agg->fold, i);
+		struct ntf_hist_key okey;
+		size_t j;
+
+		if (!ntf_table_used(&agg->fold, i))
+			continue;
+		okey = f->key;
+		okey.tgid = NTF_AGG_OTHER_TGID;
+		j = find_slot(agg, &okey);
+		if (agg->used[j] && agg->slots[j].hist.max_ns < f->hist.max_ns)
+			agg->slots[j].hist.max_ns = f->hist.max_ns;
+	}
+}
+
+static size_t stale_folded(const struct ntf_agg *agg, __u64 since)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < agg->fold.cap; i++)
+		n += ntf_table_used(&agg->fold, i) &&
+		     ((const struct folded *)ntf_table_at(&agg->fold, i))->gen <= since;
+	return n;
+}
+
+int ntf_agg_prune(struct ntf_agg *agg, __u64 since)
+{
+	struct prune p = { .agg = agg, .since = since };
+	struct ntf_agg old;
+	size_t stale = 0;
+	int err;
+
+	if (stale_folded(agg, since)) {
+		err = ntf_table_filter(&agg->fold, keep_folded, &p);
+		if (err)
+			return err;
+	}
+	if (agg->fold.count)
+		other_max(agg);
+	for (size_t i = 0; i < agg->cap; i++)
+		stale += agg->used[i] && agg->slots[i].gen <= since;
+	if (!stale)
+		return 0;
+	old = *agg;
+	agg->slots = calloc(agg->cap, sizeof(*agg->slots));
+	agg->used = calloc(agg->cap, 1);
+	if (!agg->slots || !agg->used) {
+		free(agg->slots);
+		free(agg->used);
+		*agg = old;
+		return -ENOMEM;
+	}
+	agg->count = 0;
+	for (size_t i = 0; i < old.cap; i++) {
+		size_t j;
+
+		if (!old.used[i] || old.slots[i].gen <= since)
+			continue;
+		j = find_slot(agg, &old.slots[i].key);
+		agg->slots[j] = old.slots[i];
+		agg->used[j] = 1;
+		agg->count++;
+	}
+	free(old.slots);
+	free(old.used);
 	return 0;
 }
 
@@ -267,4 +473,6 @@ void ntf_agg_reset(struct ntf_agg *agg)
 	memset(agg->used, 0, agg->cap);
 	agg->count = 0;
 	agg->folded = 0;
+	if (agg->fold.cap)
+		ntf_table_clear(&agg->fold);
 }

@@ -35,8 +35,19 @@ int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const 
 /*
  * Replaces (or inserts) the entry with ent's key by a copy of ent, as a
  * client mirroring a daemon's aggregate does; ent->gen is set to now.
+ * Past max_keys, and for the sender's own "other" keys, ent's totals go
+ * into the "other" key of its class and subscriber in place of what ent's
+ * key put there before: "other" holds the sum of the current totals of
+ * the processes folded into it. A process folded once stays folded.
  */
 int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent);
+/*
+ * Drops what no change stamped after generation since: entries, and
+ * processes folded into an "other" key, which then holds their share no
+ * more. A mirror calls it after a snapshot (since: the generation it
+ * ended before it) for what the sender no longer has. 0 or -ENOMEM.
+ */
+int ntf_agg_prune(struct ntf_agg *agg, __u64 since);
 /*
  * The hash that places keys: foreach walks the table in the order of its
  * low bits, so another table hashed alike is walked in step with it.
