@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,8 @@ struct folded {
 	struct ntf_hist hist;
 };
 
-/* Open addressing, linear probing, power-of-two table kept under 3/4 full. */
 struct ntf_agg {
-	struct ntf_agg_entry *slots;
-	unsigned char *used;
-	size_t cap;
-	size_t count;
+	struct ntf_table t; /* struct ntf_agg_entry, hashed by ntf_agg_hash */
 	size_t max_keys;
 	__u64 folded;
 	__u64 gen;
@@ -51,19 +48,21 @@ static bool key_eq(const struct ntf_hist_key *a, const struct ntf_hist_key *b)
 	return a->class == b->class && a->subscriber == b->subscriber && a->tgid == b->tgid;
 }
 
+static bool entry_is(const void *entry, const void *key)
+{
+	return key_eq(&((const struct ntf_agg_entry *)entry)->key, key);
+}
+
 struct ntf_agg *ntf_agg_new(size_t max_keys)
 {
 	struct ntf_agg *agg = calloc(1, sizeof(*agg));
 
 	if (!agg)
 		return NULL;
-	agg->cap = 64;
 	agg->gen = 1;
 	agg->max_keys = max_keys ? max_keys : 65536;
-	agg->slots = calloc(agg->cap, sizeof(*agg->slots));
-	agg->used = calloc(agg->cap, 1);
-	if (!agg->slots || !agg->used) {
-		ntf_agg_free(agg);
+	if (ntf_table_init(&agg->t, sizeof(struct ntf_agg_entry))) {
+		free(agg);
 		return NULL;
 	}
 	return agg;
@@ -73,69 +72,33 @@ void ntf_agg_free(struct ntf_agg *agg)
 {
 	if (!agg)
 		return;
-	free(agg->slots);
-	free(agg->used);
+	ntf_table_fini(&agg->t);
 	ntf_table_fini(&agg->fold);
 	free(agg);
 }
 
-static size_t find_slot(const struct ntf_agg *agg, const struct ntf_hist_key *key)
+static struct ntf_agg_entry *find(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 {
-	size_t mask = agg->cap - 1, i = ntf_agg_hash(key) & mask;
-
-	while (agg->used[i] && !key_eq(&agg->slots[i].key, key))
-		i = (i + 1) & mask;
-	return i;
-}
-
-static int grow(struct ntf_agg *agg)
-{
-	struct ntf_agg old = *agg;
-
-	agg->cap *= 2;
-	agg->slots = calloc(agg->cap, sizeof(*agg->slots));
-	agg->used = calloc(agg->cap, 1);
-	if (!agg->slots || !agg->used) {
-		free(agg->slots);
-		free(agg->used);
-		*agg = old;
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < old.cap; i++) {
-		size_t j;
-
-		if (!old.used[i])
-			continue;
-		j = find_slot(agg, &old.slots[i].key);
-		agg->slots[j] = old.slots[i];
-		agg->used[j] = 1;
-	}
-	free(old.slots);
-	free(old.used);
-	return 0;
+	return ntf_table_find(&agg->t, ntf_agg_hash(key), key, entry_is);
 }
 
 static struct ntf_agg_entry *lookup_or_insert(struct ntf_agg *agg, struct ntf_hist_key key)
 {
-	size_t i = find_slot(agg, &key);
+	__u64 h = ntf_agg_hash(&key);
+	size_t i = ntf_table_slot(&agg->t, h, &key, entry_is);
+	struct ntf_agg_entry *ent;
 
-	if (agg->used[i])
-		return &agg->slots[i];
-	if (agg->count >= agg->max_keys && key.tgid != NTF_AGG_OTHER_TGID) {
+	if (ntf_table_used(&agg->t, i))
+		return ntf_table_at(&agg->t, i);
+	if (agg->t.count >= agg->max_keys && key.tgid != NTF_AGG_OTHER_TGID) {
 		agg->folded++;
 		key.tgid = NTF_AGG_OTHER_TGID;
 		return lookup_or_insert(agg, key);
 	}
-	if ((agg->count + 1) * 4 > agg->cap * 3) {
-		if (grow(agg))
-			return NULL;
-		i = find_slot(agg, &key);
-	}
-	memset(&agg->slots[i], 0, sizeof(agg->slots[i]));
-	agg->slots[i].key = key;
-	agg->used[i] = 1;
-	agg->count++;
-	return &agg->slots[i];
+	ent = ntf_table_claim(&agg->t, i, h);
+	if (ent)
+		ent->key = key;
+	return ent;
 }
 
 int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
@@ -266,6 +229,7 @@ static int put_folded(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 {
 	struct ntf_agg_entry *slot;
+	__u64 h;
 	size_t i;
 
 	/*
@@ -274,12 +238,17 @@ int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 	 */
 	if (ent->key.tgid == NTF_AGG_OTHER_TGID || find_folded(agg, &ent->key))
 		return put_folded(agg, ent);
-	i = find_slot(agg, &ent->key);
-	if (!agg->used[i] && agg->count >= agg->max_keys)
-		return put_folded(agg, ent);
-	slot = lookup_or_insert(agg, ent->key);
-	if (!slot)
-		return -ENOMEM;
+	h = ntf_agg_hash(&ent->key);
+	i = ntf_table_slot(&agg->t, h, &ent->key, entry_is);
+	if (ntf_table_used(&agg->t, i)) {
+		slot = ntf_table_at(&agg->t, i);
+	} else {
+		if (agg->t.count >= agg->max_keys)
+			return put_folded(agg, ent);
+		slot = ntf_table_claim(&agg->t, i, h);
+		if (!slot)
+			return -ENOMEM;
+	}
 	*slot = *ent;
 	slot->gen = agg->gen;
 	return 0;
@@ -301,19 +270,22 @@ static bool keep_folded(void *entry, void *ctx)
 	struct ntf_hist_key okey = f->key;
 	struct ntf_agg_entry *other;
 	static const struct folded none;
-	size_t i;
 
 	if (f->gen > p->since)
 		return true;
 	okey.tgid = NTF_AGG_OTHER_TGID;
-	i = find_slot(p->agg, &okey);
-	other = p->agg->used[i] ? &p->agg->slots[i] : NULL;
+	other = find(p->agg, &okey);
 	if (other && other->gen > p->since) {
 		hist_move(&other->hist, &f->hist, &none.hist);
 		origins_move(other->origins, f->origins, none.origins);
 		other->gen = p->agg->gen;
 	}
 	return false;
+}
+
+static bool keep_entry(void *entry, void *ctx)
+{
+	return ((struct ntf_agg_entry *)entry)->gen > ((struct prune *)ctx)->since;
 }
 
 /*
@@ -323,93 +295,62 @@ static bool keep_folded(void *entry, void *ctx)
  */
 static void other_max(struct ntf_agg *agg)
 {
-	for (size_t i = 0; i < agg->cap; i++)
-		if (agg->used[i] && agg->slots[i].key.tgid == NTF_AGG_OTHER_TGID)
-			agg->slots[i].hist.max_ns = 0;
+	for (size_t i = 0; i < agg->t.cap; i++) {
+		struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
+
+		if (ntf_table_used(&agg->t, i) && ent->key.tgid == NTF_AGG_OTHER_TGID)
+			ent->hist.max_ns = 0;
+	}
 	for (size_t i = 0; i < agg->fold.cap; i++) {
 		const struct folded *f = ntf_table_at(&agg->fold, i);
 		struct ntf_hist_key okey;
-		size_t j;
+		struct ntf_agg_entry *other;
 
 		if (!ntf_table_used(&agg->fold, i))
 			continue;
 		okey = f->key;
 		okey.tgid = NTF_AGG_OTHER_TGID;
-		j = find_slot(agg, &okey);
-		if (agg->used[j] && agg->slots[j].hist.max_ns < f->hist.max_ns)
-			agg->slots[j].hist.max_ns = f->hist.max_ns;
+		other = find(agg, &okey);
+		if (other && other->hist.max_ns < f->hist.max_ns)
+			other->hist.max_ns = f->hist.max_ns;
 	}
 }
 
-static size_t stale_folded(const struct ntf_agg *agg, __u64 since)
+/* Whether table t of entries with gen at offset off has any stamped at or before since. */
+static bool any_stale(const struct ntf_table *t, size_t off, __u64 since)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < agg->fold.cap; i++)
-		n += ntf_table_used(&agg->fold, i) &&
-		     ((const struct folded *)ntf_table_at(&agg->fold, i))->gen <= since;
-	return n;
+	for (size_t i = 0; i < t->cap; i++)
+		if (ntf_table_used(t, i) &&
+		    *(const __u64 *)((const char *)ntf_table_at(t, i) + off) <= since)
+			return true;
+	return false;
 }
 
 int ntf_agg_prune(struct ntf_agg *agg, __u64 since)
 {
 	struct prune p = { .agg = agg, .since = since };
-	struct ntf_agg old;
-	size_t stale = 0;
 	int err;
 
-	if (stale_folded(agg, since)) {
+	if (agg->fold.count && any_stale(&agg->fold, offsetof(struct folded, gen), since)) {
 		err = ntf_table_filter(&agg->fold, keep_folded, &p);
 		if (err)
 			return err;
 	}
 	if (agg->fold.count)
 		other_max(agg);
-	for (size_t i = 0; i < agg->cap; i++)
-		stale += agg->used[i] && agg->slots[i].gen <= since;
-	if (!stale)
+	if (!any_stale(&agg->t, offsetof(struct ntf_agg_entry, gen), since))
 		return 0;
-	old = *agg;
-	agg->slots = calloc(agg->cap, sizeof(*agg->slots));
-	agg->used = calloc(agg->cap, 1);
-	if (!agg->slots || !agg->used) {
-		free(agg->slots);
-		free(agg->used);
-		*agg = old;
-		return -ENOMEM;
-	}
-	agg->count = 0;
-	for (size_t i = 0; i < old.cap; i++) {
-		size_t j;
-
-		if (!old.used[i] || old.slots[i].gen <= since)
-			continue;
-		j = find_slot(agg, &old.slots[i].key);
-		agg->slots[j] = old.slots[i];
-		agg->used[j] = 1;
-		agg->count++;
-	}
-	free(old.slots);
-	free(old.used);
-	return 0;
+	return ntf_table_filter(&agg->t, keep_entry, &p);
 }
 
 void ntf_agg_prefetch(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 {
-	size_t i = ntf_agg_hash(key) & (agg->cap - 1);
-	const char *p = (const char *)&agg->slots[i];
-
-	__builtin_prefetch(&agg->used[i]);
-	/* the key is compared, then the whole entry written */
-	for (size_t off = 0; off < sizeof(agg->slots[i]); off += 64)
-		__builtin_prefetch(p + off, 1);
+	ntf_table_prefetch(&agg->t, ntf_agg_hash(key));
 }
 
 const struct ntf_agg_entry *ntf_agg_get(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 {
-	size_t i = find_slot(agg, key);
-
-	return agg->used[i] ? &agg->slots[i] : NULL;
+	return find(agg, key);
 }
 
 __u64 ntf_agg_tick(struct ntf_agg *agg)
@@ -424,12 +365,13 @@ __u64 ntf_agg_gen(const struct ntf_agg *agg)
 
 int ntf_agg_foreach_since(const struct ntf_agg *agg, __u64 since, ntf_agg_visit_fn fn, void *ctx)
 {
-	for (size_t i = 0; i < agg->cap; i++) {
+	for (size_t i = 0; i < agg->t.cap; i++) {
+		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
 		int err;
 
-		if (!agg->used[i] || agg->slots[i].gen <= since)
+		if (!ntf_table_used(&agg->t, i) || ent->gen <= since)
 			continue;
-		err = fn(&agg->slots[i], ctx);
+		err = fn(ent, ctx);
 		if (err)
 			return err;
 	}
@@ -438,7 +380,7 @@ int ntf_agg_foreach_since(const struct ntf_agg *agg, __u64 since, ntf_agg_visit_
 
 size_t ntf_agg_count(const struct ntf_agg *agg)
 {
-	return agg->count;
+	return agg->t.count;
 }
 
 __u64 ntf_agg_folded(const struct ntf_agg *agg)
@@ -448,12 +390,12 @@ __u64 ntf_agg_folded(const struct ntf_agg *agg)
 
 int ntf_agg_foreach(const struct ntf_agg *agg, ntf_agg_visit_fn fn, void *ctx)
 {
-	for (size_t i = 0; i < agg->cap; i++) {
+	for (size_t i = 0; i < agg->t.cap; i++) {
 		int err;
 
-		if (!agg->used[i])
+		if (!ntf_table_used(&agg->t, i))
 			continue;
-		err = fn(&agg->slots[i], ctx);
+		err = fn(ntf_table_at(&agg->t, i), ctx);
 		if (err)
 			return err;
 	}
@@ -463,15 +405,17 @@ int ntf_agg_foreach(const struct ntf_agg *agg, ntf_agg_visit_fn fn, void *ctx)
 void ntf_agg_class_total(const struct ntf_agg *agg, unsigned int class, struct ntf_hist *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < agg->cap; i++)
-		if (agg->used[i] && agg->slots[i].key.class == class)
-			ntf_hist_merge(out, &agg->slots[i].hist);
+	for (size_t i = 0; i < agg->t.cap; i++) {
+		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
+
+		if (ntf_table_used(&agg->t, i) && ent->key.class == class)
+			ntf_hist_merge(out, &ent->hist);
+	}
 }
 
 void ntf_agg_reset(struct ntf_agg *agg)
 {
-	memset(agg->used, 0, agg->cap);
-	agg->count = 0;
+	ntf_table_clear(&agg->t);
 	agg->folded = 0;
 	if (agg->fold.cap)
 		ntf_table_clear(&agg->fold);
