@@ -43,14 +43,9 @@ __u64 ntf_agg_hash(const struct ntf_hist_key *k)
 	return h;
 }
 
-static bool key_eq(const struct ntf_hist_key *a, const struct ntf_hist_key *b)
-{
-	return a->class == b->class && a->subscriber == b->subscriber && a->tgid == b->tgid;
-}
-
 static bool entry_is(const void *entry, const void *key)
 {
-	return key_eq(&((const struct ntf_agg_entry *)entry)->key, key);
+	return ntf_agg_key_eq(&((const struct ntf_agg_entry *)entry)->key, key);
 }
 
 struct ntf_agg *ntf_agg_new(size_t max_keys)
@@ -153,7 +148,7 @@ int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const 
 
 static bool folded_is(const void *entry, const void *key)
 {
-	return key_eq(&((const struct folded *)entry)->key, key);
+	return ntf_agg_key_eq(&((const struct folded *)entry)->key, key);
 }
 
 static struct folded *find_folded(const struct ntf_agg *agg, const struct ntf_hist_key *key)

@@ -7,6 +7,7 @@
 #ifndef NTF_AGGREGATE_H
 #define NTF_AGGREGATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "notifier.h"
@@ -53,6 +54,11 @@ int ntf_agg_prune(struct ntf_agg *agg, __u64 since);
  * low bits, so another table hashed alike is walked in step with it.
  */
 __u64 ntf_agg_hash(const struct ntf_hist_key *key);
+/* Keys are equal in class, subscriber and tgid; BPF's pad is no part of them. */
+static inline bool ntf_agg_key_eq(const struct ntf_hist_key *a, const struct ntf_hist_key *b)
+{
+	return a->class == b->class && a->subscriber == b->subscriber && a->tgid == b->tgid;
+}
 /*
  * A hint: starts fetching the slot where key's entry is or would go, so
  * that a put a little later finds it in cache (a mirror applying an
