@@ -2,7 +2,9 @@
 /*
  * User-space aggregation of streamed events, keyed by event class x
  * subscriber x process. Bounded: past max_keys, new processes fold into
- * one "other" key per class and subscriber, so memory stays flat.
+ * one "other" key per class and subscriber, so memory stays flat. A
+ * mirror (ntf_agg_put) also keeps what each folded process last put (520
+ * bytes each): that memory is bounded by the sender's max_keys, not its own.
  */
 #ifndef NTF_AGGREGATE_H
 #define NTF_AGGREGATE_H
