@@ -471,6 +471,139 @@ static void put_replaces_and_get_finds(void **state)
 	ntf_agg_free(agg);
 }
 
+/* What a whole aggregate holds per class and subscriber, however it is keyed. */
+#define SUMS_SUBS 4
+struct sums {
+	struct ntf_hist hist[NTF_CLASS_MAX][SUMS_SUBS];
+	__u64 origins[NTF_CLASS_MAX][SUMS_SUBS][NTF_ORIGIN_MAX];
+};
+
+static int sums_visit(const struct ntf_agg_entry *ent, void *ctx)
+{
+	struct sums *s = ctx;
+	unsigned int c = ent->key.class, sub = ent->key.subscriber;
+
+	assert_true(c < NTF_CLASS_MAX && sub < SUMS_SUBS);
+	ntf_hist_merge(&s->hist[c][sub], &ent->hist);
+	for (int o = 0; o < NTF_ORIGIN_MAX; o++)
+		s->origins[c][sub][o] += ent->origins[o];
+	return 0;
+}
+
+/* Prints how b differs from a (what it mirrors); returns the number of differences. */
+static int diff_sums(const struct ntf_agg *a, const struct ntf_agg *b, const char *when)
+{
+	static struct sums sa, sb;
+	int bad = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	memset(&sb, 0, sizeof(sb));
+	ntf_agg_foreach(a, sums_visit, &sa);
+	ntf_agg_foreach(b, sums_visit, &sb);
+	for (int c = 0; c < NTF_CLASS_MAX; c++)
+		for (int sub = 0; sub < SUMS_SUBS; sub++) {
+			const struct ntf_hist *ha = &sa.hist[c][sub], *hb = &sb.hist[c][sub];
+
+			if (memcmp(ha, hb, sizeof(*ha))) {
+				print_message("%s: class %d sub %d: %llu events, want %llu\n", when,
+					      c, sub, (unsigned long long)hb->count,
+					      (unsigned long long)ha->count);
+				bad++;
+			}
+			if (memcmp(sa.origins[c][sub], sb.origins[c][sub],
+				   sizeof(sa.origins[c][sub]))) {
+				print_message("%s: class %d sub %d: origins differ\n", when, c,
+					      sub);
+				bad++;
+			}
+		}
+	return bad;
+}
+
+static int put_visit(const struct ntf_agg_entry *ent, void *ctx)
+{
+	assert_int_equal(ntf_agg_put(ctx, ent), 0);
+	return 0;
+}
+
+/*
+ * procs processes of two subscribers, 3 events each a round; the odd ones
+ * idle every other round. Each round's latencies and origins differ.
+ */
+static void fold_round(struct ntf_agg *src, unsigned int round, __u32 procs)
+{
+	for (__u32 t = 0; t < procs; t++) {
+		if (round % 2 && t % 2)
+			continue;
+		for (int i = 0; i < 3; i++) {
+			struct ntf_event e =
+				ev(NTF_CLASS_INVAL_START, 700 + t, (t + 1) * 1000 << round);
+
+			e.subscriber = 1 + t % 2;
+			e.origin = (t + round + i) % NTF_ORIGIN_MAX;
+			e.flags = i ? NTF_F_BLOCKABLE : NTF_F_FAILED;
+			assert_int_equal(ntf_agg_add(src, &e), 0);
+		}
+	}
+}
+
+/*
+ * A mirror with less room than its source (notifier-top's, of a daemon
+ * with a larger -K) folds the processes it has no key for into "other",
+ * which must hold their current cumulative values: every put of a folded
+ * process replaces what it put before, as puts of keys of their own do,
+ * instead of adding its totals again. A source's own "other" key (it
+ * folded too) is one more such process; a snapshot sent again changes
+ * nothing; pruning after a restarted source's snapshot leaves only what
+ * it sent.
+ */
+static void put_folds_current_values_once(void **state)
+{
+	static const size_t src_keys[] = { 0, 9 };
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(src_keys) / sizeof(src_keys[0]); k++) {
+		struct ntf_agg *src = ntf_agg_new(src_keys[k]), *mirror = ntf_agg_new(5);
+		struct ntf_hist total;
+		__u64 since = 0;
+		int bad = 0;
+
+		for (unsigned int round = 0; round < 4; round++) {
+			char when[64];
+
+			fold_round(src, round, 15);
+			/* what changed since the last update, as a delta ships it */
+			assert_int_equal(ntf_agg_foreach_since(src, since, put_visit, mirror), 0);
+			since = ntf_agg_tick(src);
+			snprintf(when, sizeof(when), "source of %zu keys, update %u", src_keys[k],
+				 round + 1);
+			bad += diff_sums(src, mirror, when);
+		}
+		/* evens in 4 rounds, odds in 2: 8 x 12 + 7 x 6 events */
+		ntf_agg_class_total(mirror, NTF_CLASS_INVAL_START, &total);
+		if (total.count != 8 * 12 + 7 * 6)
+			print_message("%llu events in all, want %d\n",
+				      (unsigned long long)total.count, 8 * 12 + 7 * 6);
+		bad += total.count != 8 * 12 + 7 * 6;
+		assert_true(ntf_agg_count(mirror) <= 5 + 2);
+		assert_true(ntf_agg_folded(mirror) > 0);
+		/* the same snapshot again */
+		assert_int_equal(ntf_agg_foreach(src, put_visit, mirror), 0);
+		bad += diff_sums(src, mirror, "the same snapshot again");
+		/* a restarted source's snapshot, then what it did not send is dropped */
+		ntf_agg_free(src);
+		src = ntf_agg_new(src_keys[k]);
+		fold_round(src, 0, 10);
+		since = ntf_agg_tick(mirror);
+		assert_int_equal(ntf_agg_foreach(src, put_visit, mirror), 0);
+		assert_int_equal(ntf_agg_prune(mirror, since), 0);
+		bad += diff_sums(src, mirror, "a restarted source");
+		assert_int_equal(bad, 0);
+		ntf_agg_free(src);
+		ntf_agg_free(mirror);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -486,6 +619,7 @@ int main(void)
 		cmocka_unit_test(reset_empties),
 		cmocka_unit_test(generations_select_changed_entries),
 		cmocka_unit_test(put_replaces_and_get_finds),
+		cmocka_unit_test(put_folds_current_values_once),
 	};
 
 	return cmocka_run_group_tests_name("aggregate", tests, NULL, NULL);

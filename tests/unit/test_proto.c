@@ -16,6 +16,7 @@
 #include "client.h"
 #include "proto.h"
 #include "server.h"
+#include "histogram.h"
 #include "callbacks.h"
 
 /* --- helpers --- */
@@ -809,6 +810,149 @@ static void slow_client_bounded_then_resyncs(void **state)
 	rig_free(r);
 }
 
+/* What a whole aggregate holds per class and subscriber, however it is keyed. */
+struct sums {
+	struct ntf_hist hist[NTF_CLASS_MAX][3];
+	__u64 origins[NTF_CLASS_MAX][3][NTF_ORIGIN_MAX];
+};
+
+static int sums_visit(const struct ntf_agg_entry *e, void *ctx)
+{
+	struct sums *s = ctx;
+	unsigned int c = e->key.class, sub = e->key.subscriber;
+
+	assert_true(c < NTF_CLASS_MAX && sub < 3);
+	ntf_hist_merge(&s->hist[c][sub], &e->hist);
+	for (int o = 0; o < NTF_ORIGIN_MAX; o++)
+		s->origins[c][sub][o] += e->origins[o];
+	return 0;
+}
+
+/* Prints how mirror's sums differ from a's; returns the number of differences. */
+static int diff_sums(const struct ntf_agg *a, const struct ntf_agg *mirror, const char *when)
+{
+	static struct sums sa, sm;
+	int bad = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	memset(&sm, 0, sizeof(sm));
+	ntf_agg_foreach(a, sums_visit, &sa);
+	ntf_agg_foreach(mirror, sums_visit, &sm);
+	for (int c = 0; c < NTF_CLASS_MAX; c++)
+		for (int sub = 0; sub < 3; sub++) {
+			const struct ntf_hist *ha = &sa.hist[c][sub], *hm = &sm.hist[c][sub];
+
+			if (memcmp(ha, hm, sizeof(*ha))) {
+				print_message("%s: class %d sub %d: %llu events, want %llu\n", when,
+					      c, sub, (unsigned long long)hm->count,
+					      (unsigned long long)ha->count);
+				bad++;
+			}
+			if (memcmp(sa.origins[c][sub], sm.origins[c][sub],
+				   sizeof(sa.origins[c][sub]))) {
+				print_message("%s: class %d sub %d: origins differ\n", when, c,
+					      sub);
+				bad++;
+			}
+		}
+	return bad;
+}
+
+/* procs processes of two classes and three subscribers, 4 events each. */
+static void add_procs(struct ntf_agg *agg, unsigned int procs, unsigned int round)
+{
+	for (unsigned int i = 0; i < procs; i++)
+		for (unsigned int j = 0; j < 4; j++) {
+			struct ntf_event e;
+
+			memset(&e, 0, sizeof(e));
+			e.class = i % 2 ? NTF_CLASS_FENCE_WAIT : NTF_CLASS_INVAL_START;
+			e.subscriber = i % 3;
+			e.tgid = 3000 + i;
+			e.latency_ns = (500ULL + i) << (round % 16 + j);
+			e.origin = (i + j + round) % NTF_ORIGIN_MAX;
+			e.flags = j ? 0 : NTF_F_FAILED;
+			snprintf(e.comm, sizeof(e.comm), "proc-%u", i);
+			assert_int_equal(ntf_agg_add(agg, &e), 0);
+		}
+}
+
+/*
+ * notifier-top's mirror sized below the daemon's keys (notifierd -K):
+ * the processes it has no room for fold into "other" keys, which must
+ * hold what they hold at the daemon, update after update, through a
+ * resync and through a restarted daemon whose snapshot replaces the
+ * mirror, not add to it.
+ */
+static void small_mirror_folds_exactly(void **state)
+{
+	struct rig *r = rig_new(16 << 10);
+	struct ntf_agg *mirror = ntf_agg_new(12);
+	struct ntf_client_stats cs;
+	struct ntf_server_stats st;
+	struct ntf_client *c;
+	char when[64];
+	int bad = 0;
+
+	(void)state;
+	add_procs(r->agg, 40, 0);
+	c = rig_client(r);
+	hello(r, c, 100);
+	pump(r, c, mirror, 1);
+	bad += diff_sums(r->agg, mirror, "snapshot");
+	for (int round = 1; round <= 3; round++) {
+		add_procs(r->agg, 40 - 10 * (round % 2), round); /* 10 idle every other one */
+		r->now += 100;
+		pump(r, c, mirror, 1);
+		snprintf(when, sizeof(when), "delta %d", round);
+		bad += diff_sums(r->agg, mirror, when);
+	}
+	assert_true(ntf_agg_count(mirror) <= 12 + 6);
+
+	/* The client stalls while deltas outgrow the daemon's bound: a resync. */
+	for (int i = 0; i < 200; i++) {
+		add_procs(r->agg, 600, i);
+		r->now += 100;
+		ntf_server_tick(r->srv, r->now);
+		ntf_server_stats(r->srv, &st);
+		if (st.resyncs)
+			break;
+	}
+	assert_true(st.resyncs > 0);
+	for (int i = 0; i < 10000; i++) {
+		ntf_server_tick(r->srv, r->now);
+		assert_true(ntf_client_poll(c, mirror, 0) >= 0);
+		ntf_client_stats(c, &cs);
+		if (cs.snapshots >= 2)
+			break;
+		if (i % 10 == 9)
+			r->now += 100;
+	}
+	assert_true(cs.snapshots >= 2);
+	add_procs(r->agg, 600, 1);
+	r->now += 100;
+	pump(r, c, mirror, 1);
+	bad += diff_sums(r->agg, mirror, "after a resync");
+	ntf_client_free(c);
+	rig_free(r);
+
+	/* A restarted daemon with fewer processes: its snapshot replaces the mirror. */
+	r = rig_new(0);
+	add_procs(r->agg, 30, 5);
+	c = rig_client(r);
+	hello(r, c, 100);
+	pump(r, c, mirror, 1);
+	bad += diff_sums(r->agg, mirror, "restarted daemon's snapshot");
+	add_procs(r->agg, 30, 6);
+	r->now += 100;
+	pump(r, c, mirror, 1);
+	bad += diff_sums(r->agg, mirror, "restarted daemon's delta");
+	assert_int_equal(bad, 0);
+	ntf_client_free(c);
+	ntf_agg_free(mirror);
+	rig_free(r);
+}
+
 /* Reads one frame (and then the end of the stream) from a raw fd. */
 static void expect_error_then_close(int fd, __u32 code)
 {
@@ -1116,6 +1260,7 @@ int main(void)
 		cmocka_unit_test(discovered_names_reach_clients),
 		cmocka_unit_test(delta_sends_only_changed),
 		cmocka_unit_test(slow_client_bounded_then_resyncs),
+		cmocka_unit_test(small_mirror_folds_exactly),
 		cmocka_unit_test(hostile_clients_closed_others_served),
 		cmocka_unit_test(input_path_reports_violations),
 		cmocka_unit_test(silent_client_times_out),

@@ -793,6 +793,57 @@ static void unchanged_only_when_followed(void **state)
 	ntf_agg_free(other);
 }
 
+/*
+ * notifier-top mirroring a daemon with more processes than it has keys
+ * for: those it folds into "other" grow it between intervals, and the
+ * rows show what happened in the interval, "other" included: events,
+ * notifier calls and reclaim-driven unmaps (from the origins).
+ */
+static void other_row_counts_the_interval(void **state)
+{
+	struct ntf_agg *daemon = ntf_agg_new(0), *mirror = ntf_agg_new(4);
+	struct top_snap *prev = top_snap_new();
+	struct top_model *m = top_model_new();
+	struct top_query q;
+	__u64 since = 0;
+
+	(void)state;
+	top_query_init(&q, TOP_VIEW_UNMAP);
+	for (int round = 0; round < 4; round++) {
+		double rate = 0, calls = 0, reclaim = 0;
+		bool other = false;
+
+		/* 12 processes, 8 of them folded: t % 3 + 1 unmaps of 2 calls each, 1 in reclaim */
+		for (__u32 t = 0; t < 12; t++)
+			for (__u32 i = 0; i <= t % 3; i++)
+				add(daemon, NTF_CLASS_UNMAP, 0, 100 + t, "p", 10 * US, 0, 2,
+				    i ? NTF_ORIGIN_MUNMAP : NTF_ORIGIN_KSWAPD);
+		assert_int_equal(ntf_agg_foreach_since(daemon, since, put_cb, mirror), 0);
+		since = ntf_agg_tick(daemon);
+		assert_int_equal(top_model_advance(m, prev, mirror, 2.0), 0);
+		if (!round)
+			continue; /* the first interval starts here */
+		assert_int_equal(top_model_totals(m)->events, 24);
+		assert_true(top_model_query(m, &q) > 0);
+		for (size_t i = 0; i < top_model_rows(m); i++) {
+			const struct top_row *r = top_model_row(m, i);
+
+			rate += r->v[TOP_COL_RATE];
+			calls += r->v[TOP_COL_CALLS];
+			reclaim += r->v[TOP_COL_RECLAIM];
+			other |= r->tgid == NTF_AGG_OTHER_TGID;
+		}
+		assert_true(other);
+		assert_near(rate, 24 / 2.0, 1e-9);
+		assert_near(calls, 48, 0);
+		assert_near(reclaim, 12, 0);
+	}
+	top_snap_free(prev);
+	top_model_free(m);
+	ntf_agg_free(daemon);
+	ntf_agg_free(mirror);
+}
+
 /* With a limit, the rows up to it are the very ones a full sort puts first. */
 static void limit_sorts_the_first_rows(void **state)
 {
@@ -959,6 +1010,7 @@ int main(void)
 		cmocka_unit_test(ten_thousand_keys),
 		cmocka_unit_test(advance_matches_update),
 		cmocka_unit_test(unchanged_only_when_followed),
+		cmocka_unit_test(other_row_counts_the_interval),
 		cmocka_unit_test(limit_sorts_the_first_rows),
 		cmocka_unit_test(names_and_columns),
 		cmocka_unit_test(cells_keep_their_width),

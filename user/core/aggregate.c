@@ -1,21 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "aggregate.h"
+#include "hashtable.h"
 #include "histogram.h"
 
-/* Open addressing, linear probing, power-of-two table kept under 3/4 full. */
+/*
+ * A process a mirror folded into "other" (ntf_agg_put): what it put there
+ * last. Its puts carry its cumulative totals, so each adds only what
+ * changed since the one before.
+ */
+struct folded {
+	struct ntf_hist_key key;
+	__u64 gen; /* of its last put */
+	__u64 origins[NTF_ORIGIN_MAX];
+	struct ntf_hist hist;
+};
+
 struct ntf_agg {
-	struct ntf_agg_entry *slots;
-	unsigned char *used;
-	size_t cap;
-	size_t count;
+	struct ntf_table t; /* struct ntf_agg_entry, hashed by ntf_agg_hash */
 	size_t max_keys;
 	__u64 folded;
 	__u64 gen;
+	/* struct folded by key, only in a mirror that ran out of keys (cap 0 until then) */
+	struct ntf_table fold;
 };
 
 __u64 ntf_agg_hash(const struct ntf_hist_key *k)
@@ -31,9 +43,9 @@ __u64 ntf_agg_hash(const struct ntf_hist_key *k)
 	return h;
 }
 
-static bool key_eq(const struct ntf_hist_key *a, const struct ntf_hist_key *b)
+static bool entry_is(const void *entry, const void *key)
 {
-	return a->class == b->class && a->subscriber == b->subscriber && a->tgid == b->tgid;
+	return ntf_agg_key_eq(&((const struct ntf_agg_entry *)entry)->key, key);
 }
 
 struct ntf_agg *ntf_agg_new(size_t max_keys)
@@ -42,13 +54,10 @@ struct ntf_agg *ntf_agg_new(size_t max_keys)
 
 	if (!agg)
 		return NULL;
-	agg->cap = 64;
 	agg->gen = 1;
 	agg->max_keys = max_keys ? max_keys : 65536;
-	agg->slots = calloc(agg->cap, sizeof(*agg->slots));
-	agg->used = calloc(agg->cap, 1);
-	if (!agg->slots || !agg->used) {
-		ntf_agg_free(agg);
+	if (ntf_table_init(&agg->t, sizeof(struct ntf_agg_entry))) {
+		free(agg);
 		return NULL;
 	}
 	return agg;
@@ -58,68 +67,33 @@ void ntf_agg_free(struct ntf_agg *agg)
 {
 	if (!agg)
 		return;
-	free(agg->slots);
-	free(agg->used);
+	ntf_table_fini(&agg->t);
+	ntf_table_fini(&agg->fold);
 	free(agg);
 }
 
-static size_t find_slot(const struct ntf_agg *agg, const struct ntf_hist_key *key)
+static struct ntf_agg_entry *find(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 {
-	size_t mask = agg->cap - 1, i = ntf_agg_hash(key) & mask;
-
-	while (agg->used[i] && !key_eq(&agg->slots[i].key, key))
-		i = (i + 1) & mask;
-	return i;
-}
-
-static int grow(struct ntf_agg *agg)
-{
-	struct ntf_agg old = *agg;
-
-	agg->cap *= 2;
-	agg->slots = calloc(agg->cap, sizeof(*agg->slots));
-	agg->used = calloc(agg->cap, 1);
-	if (!agg->slots || !agg->used) {
-		free(agg->slots);
-		free(agg->used);
-		*agg = old;
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < old.cap; i++) {
-		size_t j;
-
-		if (!old.used[i])
-			continue;
-		j = find_slot(agg, &old.slots[i].key);
-		agg->slots[j] = old.slots[i];
-		agg->used[j] = 1;
-	}
-	free(old.slots);
-	free(old.used);
-	return 0;
+	return ntf_table_find(&agg->t, ntf_agg_hash(key), key, entry_is);
 }
 
 static struct ntf_agg_entry *lookup_or_insert(struct ntf_agg *agg, struct ntf_hist_key key)
 {
-	size_t i = find_slot(agg, &key);
+	__u64 h = ntf_agg_hash(&key);
+	size_t i = ntf_table_slot(&agg->t, h, &key, entry_is);
+	struct ntf_agg_entry *ent;
 
-	if (agg->used[i])
-		return &agg->slots[i];
-	if (agg->count >= agg->max_keys && key.tgid != NTF_AGG_OTHER_TGID) {
+	if (ntf_table_used(&agg->t, i))
+		return ntf_table_at(&agg->t, i);
+	if (agg->t.count >= agg->max_keys && key.tgid != NTF_AGG_OTHER_TGID) {
 		agg->folded++;
 		key.tgid = NTF_AGG_OTHER_TGID;
 		return lookup_or_insert(agg, key);
 	}
-	if ((agg->count + 1) * 4 > agg->cap * 3) {
-		if (grow(agg))
-			return NULL;
-		i = find_slot(agg, &key);
-	}
-	memset(&agg->slots[i], 0, sizeof(agg->slots[i]));
-	agg->slots[i].key = key;
-	agg->used[i] = 1;
-	agg->count++;
-	return &agg->slots[i];
+	ent = ntf_table_claim(&agg->t, i, h);
+	if (ent)
+		ent->key = key;
+	return ent;
 }
 
 int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
@@ -172,38 +146,206 @@ int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const 
 	return 0;
 }
 
+static bool folded_is(const void *entry, const void *key)
+{
+	return ntf_agg_key_eq(&((const struct folded *)entry)->key, key);
+}
+
+static struct folded *find_folded(const struct ntf_agg *agg, const struct ntf_hist_key *key)
+{
+	if (!agg->fold.count)
+		return NULL;
+	return ntf_table_find(&agg->fold, ntf_agg_hash(key), key, folded_is);
+}
+
+/* dst += now - before, for every counter; wraps right when now < before. */
+static void hist_move(struct ntf_hist *dst, const struct ntf_hist *before,
+		      const struct ntf_hist *now)
+{
+	dst->count += now->count - before->count;
+	dst->sum_ns += now->sum_ns - before->sum_ns;
+	dst->failures += now->failures - before->failures;
+	dst->pages += now->pages - before->pages;
+	dst->nested += now->nested - before->nested;
+	dst->nonblock += now->nonblock - before->nonblock;
+	for (int i = 0; i < NTF_HIST_SLOTS; i++)
+		dst->slots[i] += now->slots[i] - before->slots[i];
+	/* a max cannot be taken back out: "other"'s is the largest put */
+	if (now->max_ns > dst->max_ns)
+		dst->max_ns = now->max_ns;
+}
+
+static void origins_move(__u64 *dst, const __u64 *before, const __u64 *now)
+{
+	for (int o = 0; o < NTF_ORIGIN_MAX; o++)
+		dst[o] += now[o] - before[o];
+}
+
+/*
+ * ent's process goes into its "other" key with its current totals: what it
+ * put there before is replaced, as a put of a key of its own replaces.
+ */
+static int put_folded(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
+{
+	struct ntf_hist_key okey = ent->key;
+	struct ntf_agg_entry *other;
+	struct folded *f;
+	__u64 h = ntf_agg_hash(&ent->key);
+	size_t i;
+
+	if (!agg->fold.cap && ntf_table_init(&agg->fold, sizeof(*f)))
+		return -ENOMEM;
+	okey.tgid = NTF_AGG_OTHER_TGID;
+	other = lookup_or_insert(agg, okey);
+	if (!other)
+		return -ENOMEM;
+	i = ntf_table_slot(&agg->fold, h, &ent->key, folded_is);
+	if (ntf_table_used(&agg->fold, i)) {
+		f = ntf_table_at(&agg->fold, i);
+	} else {
+		f = ntf_table_claim(&agg->fold, i, h);
+		if (!f)
+			return -ENOMEM;
+		f->key = ent->key;
+	}
+	hist_move(&other->hist, &f->hist, &ent->hist);
+	origins_move(other->origins, f->origins, ent->origins);
+	if (ent->key.tgid != NTF_AGG_OTHER_TGID && ent->hist.count > f->hist.count)
+		agg->folded += ent->hist.count - f->hist.count;
+	f->hist = ent->hist;
+	memcpy(f->origins, ent->origins, sizeof(f->origins));
+	f->gen = agg->gen;
+	if (!other->comm[0])
+		snprintf(other->comm, sizeof(other->comm), "[other]");
+	other->gen = agg->gen;
+	return 0;
+}
+
 int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 {
-	struct ntf_agg_entry *slot = lookup_or_insert(agg, ent->key);
+	struct ntf_agg_entry *slot;
+	__u64 h;
+	size_t i;
 
-	if (!slot)
-		return -ENOMEM;
-	/* Folded into "other": the sender's entry adds to what is there. */
-	if (slot->key.tgid != ent->key.tgid) {
-		ntf_hist_merge(&slot->hist, &ent->hist);
+	/*
+	 * The sender's own "other" keys are processes folded already, and a
+	 * process folded once stays so: its totals are in "other".
+	 */
+	if (ent->key.tgid == NTF_AGG_OTHER_TGID || find_folded(agg, &ent->key))
+		return put_folded(agg, ent);
+	h = ntf_agg_hash(&ent->key);
+	i = ntf_table_slot(&agg->t, h, &ent->key, entry_is);
+	if (ntf_table_used(&agg->t, i)) {
+		slot = ntf_table_at(&agg->t, i);
 	} else {
-		*slot = *ent;
+		if (agg->t.count >= agg->max_keys)
+			return put_folded(agg, ent);
+		slot = ntf_table_claim(&agg->t, i, h);
+		if (!slot)
+			return -ENOMEM;
 	}
+	*slot = *ent;
 	slot->gen = agg->gen;
 	return 0;
 }
 
+struct prune {
+	struct ntf_agg *agg;
+	__u64 since;
+};
+
+/*
+ * A folded process no put stamped after since leaves its "other" key, and
+ * takes its share along, unless "other" goes too.
+ */
+static bool keep_folded(void *entry, void *ctx)
+{
+	struct prune *p = ctx;
+	struct folded *f = entry;
+	struct ntf_hist_key okey = f->key;
+	struct ntf_agg_entry *other;
+	static const struct folded none;
+
+	if (f->gen > p->since)
+		return true;
+	okey.tgid = NTF_AGG_OTHER_TGID;
+	other = find(p->agg, &okey);
+	if (other && other->gen > p->since) {
+		hist_move(&other->hist, &f->hist, &none.hist);
+		origins_move(other->origins, f->origins, none.origins);
+		other->gen = p->agg->gen;
+	}
+	return false;
+}
+
+static bool keep_entry(void *entry, void *ctx)
+{
+	return ((struct ntf_agg_entry *)entry)->gen > ((struct prune *)ctx)->since;
+}
+
+/*
+ * Sets every "other" key's max to the largest of its processes': after a
+ * prune, which cannot take a max back out, or a restarted sender's
+ * snapshot, whose maxes went down.
+ */
+static void other_max(struct ntf_agg *agg)
+{
+	for (size_t i = 0; i < agg->t.cap; i++) {
+		struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
+
+		if (ntf_table_used(&agg->t, i) && ent->key.tgid == NTF_AGG_OTHER_TGID)
+			ent->hist.max_ns = 0;
+	}
+	for (size_t i = 0; i < agg->fold.cap; i++) {
+		const struct folded *f = ntf_table_at(&agg->fold, i);
+		struct ntf_hist_key okey;
+		struct ntf_agg_entry *other;
+
+		if (!ntf_table_used(&agg->fold, i))
+			continue;
+		okey = f->key;
+		okey.tgid = NTF_AGG_OTHER_TGID;
+		other = find(agg, &okey);
+		if (other && other->hist.max_ns < f->hist.max_ns)
+			other->hist.max_ns = f->hist.max_ns;
+	}
+}
+
+/* Whether table t of entries with gen at offset off has any stamped at or before since. */
+static bool any_stale(const struct ntf_table *t, size_t off, __u64 since)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		if (ntf_table_used(t, i) &&
+		    *(const __u64 *)((const char *)ntf_table_at(t, i) + off) <= since)
+			return true;
+	return false;
+}
+
+int ntf_agg_prune(struct ntf_agg *agg, __u64 since)
+{
+	struct prune p = { .agg = agg, .since = since };
+	int err;
+
+	if (agg->fold.count && any_stale(&agg->fold, offsetof(struct folded, gen), since)) {
+		err = ntf_table_filter(&agg->fold, keep_folded, &p);
+		if (err)
+			return err;
+	}
+	if (agg->fold.count)
+		other_max(agg);
+	if (!any_stale(&agg->t, offsetof(struct ntf_agg_entry, gen), since))
+		return 0;
+	return ntf_table_filter(&agg->t, keep_entry, &p);
+}
+
 void ntf_agg_prefetch(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 {
-	size_t i = ntf_agg_hash(key) & (agg->cap - 1);
-	const char *p = (const char *)&agg->slots[i];
-
-	__builtin_prefetch(&agg->used[i]);
-	/* the key is compared, then the whole entry written */
-	for (size_t off = 0; off < sizeof(agg->slots[i]); off += 64)
-		__builtin_prefetch(p + off, 1);
+	ntf_table_prefetch(&agg->t, ntf_agg_hash(key));
 }
 
 const struct ntf_agg_entry *ntf_agg_get(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 {
-	size_t i = find_slot(agg, key);
-
-	return agg->used[i] ? &agg->slots[i] : NULL;
+	return find(agg, key);
 }
 
 __u64 ntf_agg_tick(struct ntf_agg *agg)
@@ -218,12 +360,13 @@ __u64 ntf_agg_gen(const struct ntf_agg *agg)
 
 int ntf_agg_foreach_since(const struct ntf_agg *agg, __u64 since, ntf_agg_visit_fn fn, void *ctx)
 {
-	for (size_t i = 0; i < agg->cap; i++) {
+	for (size_t i = 0; i < agg->t.cap; i++) {
+		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
 		int err;
 
-		if (!agg->used[i] || agg->slots[i].gen <= since)
+		if (!ntf_table_used(&agg->t, i) || ent->gen <= since)
 			continue;
-		err = fn(&agg->slots[i], ctx);
+		err = fn(ent, ctx);
 		if (err)
 			return err;
 	}
@@ -232,7 +375,7 @@ int ntf_agg_foreach_since(const struct ntf_agg *agg, __u64 since, ntf_agg_visit_
 
 size_t ntf_agg_count(const struct ntf_agg *agg)
 {
-	return agg->count;
+	return agg->t.count;
 }
 
 __u64 ntf_agg_folded(const struct ntf_agg *agg)
@@ -242,12 +385,12 @@ __u64 ntf_agg_folded(const struct ntf_agg *agg)
 
 int ntf_agg_foreach(const struct ntf_agg *agg, ntf_agg_visit_fn fn, void *ctx)
 {
-	for (size_t i = 0; i < agg->cap; i++) {
+	for (size_t i = 0; i < agg->t.cap; i++) {
 		int err;
 
-		if (!agg->used[i])
+		if (!ntf_table_used(&agg->t, i))
 			continue;
-		err = fn(&agg->slots[i], ctx);
+		err = fn(ntf_table_at(&agg->t, i), ctx);
 		if (err)
 			return err;
 	}
@@ -257,14 +400,18 @@ int ntf_agg_foreach(const struct ntf_agg *agg, ntf_agg_visit_fn fn, void *ctx)
 void ntf_agg_class_total(const struct ntf_agg *agg, unsigned int class, struct ntf_hist *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < agg->cap; i++)
-		if (agg->used[i] && agg->slots[i].key.class == class)
-			ntf_hist_merge(out, &agg->slots[i].hist);
+	for (size_t i = 0; i < agg->t.cap; i++) {
+		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
+
+		if (ntf_table_used(&agg->t, i) && ent->key.class == class)
+			ntf_hist_merge(out, &ent->hist);
+	}
 }
 
 void ntf_agg_reset(struct ntf_agg *agg)
 {
-	memset(agg->used, 0, agg->cap);
-	agg->count = 0;
+	ntf_table_clear(&agg->t);
 	agg->folded = 0;
+	if (agg->fold.cap)
+		ntf_table_clear(&agg->fold);
 }

@@ -2,11 +2,14 @@
 /*
  * User-space aggregation of streamed events, keyed by event class x
  * subscriber x process. Bounded: past max_keys, new processes fold into
- * one "other" key per class and subscriber, so memory stays flat.
+ * one "other" key per class and subscriber, so memory stays flat. A
+ * mirror (ntf_agg_put) also keeps what each folded process last put (520
+ * bytes each): that memory is bounded by the sender's max_keys, not its own.
  */
 #ifndef NTF_AGGREGATE_H
 #define NTF_AGGREGATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "notifier.h"
@@ -35,13 +38,29 @@ int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const 
 /*
  * Replaces (or inserts) the entry with ent's key by a copy of ent, as a
  * client mirroring a daemon's aggregate does; ent->gen is set to now.
+ * Past max_keys, and for the sender's own "other" keys, ent's totals go
+ * into the "other" key of its class and subscriber in place of what ent's
+ * key put there before: "other" holds the sum of the current totals of
+ * the processes folded into it. A process folded once stays folded.
  */
 int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent);
+/*
+ * Drops what no change stamped after generation since: entries, and
+ * processes folded into an "other" key, which then holds their share no
+ * more. A mirror calls it after a snapshot (since: the generation it
+ * ended before it) for what the sender no longer has. 0 or -ENOMEM.
+ */
+int ntf_agg_prune(struct ntf_agg *agg, __u64 since);
 /*
  * The hash that places keys: foreach walks the table in the order of its
  * low bits, so another table hashed alike is walked in step with it.
  */
 __u64 ntf_agg_hash(const struct ntf_hist_key *key);
+/* Keys are equal in class, subscriber and tgid; BPF's pad is no part of them. */
+static inline bool ntf_agg_key_eq(const struct ntf_hist_key *a, const struct ntf_hist_key *b)
+{
+	return a->class == b->class && a->subscriber == b->subscriber && a->tgid == b->tgid;
+}
 /*
  * A hint: starts fetching the slot where key's entry is or would go, so
  * that a put a little later finds it in cache (a mirror applying an

@@ -2,10 +2,12 @@
 #define _GNU_SOURCE /* qsort_r */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
+#include "hashtable.h"
 #include "histogram.h"
 #include "names.h"
 #include "top_model.h"
@@ -36,7 +38,6 @@ struct top_delta {
 
 /* What a row adds up before its columns are worked out. */
 struct top_acc {
-	__u64 key;
 	__u64 events, rate_events, fail, invals, nonblock, nested, pinned, unpinned, reclaim, calls;
 	__s64 outstanding;
 };
@@ -52,15 +53,26 @@ struct top_model {
 	__u32 *order; /* rows shown, sorted: indexes into rows */
 	size_t norder;
 	size_t limit; /* the last query's: order sorted up to here */
-	__u32 *slots; /* group hash: row index + 1, 0 when free */
-	size_t nslots;
+	struct ntf_table groups; /* struct group: the row of each group key */
 	__u64 all_ns[NTF_CLASS_MAX]; /* time per class in the interval */
 	struct top_totals totals;
 };
 
+/* A view's rows by group key (group_key). */
+struct group {
+	__u64 key;
+	__u32 row;
+};
+
 struct top_model *top_model_new(void)
 {
-	return calloc(1, sizeof(struct top_model));
+	struct top_model *m = calloc(1, sizeof(*m));
+
+	if (m && ntf_table_init(&m->groups, sizeof(struct group))) {
+		free(m);
+		return NULL;
+	}
+	return m;
 }
 
 void top_model_free(struct top_model *m)
@@ -72,7 +84,7 @@ void top_model_free(struct top_model *m)
 	free(m->rows);
 	free(m->acc);
 	free(m->order);
-	free(m->slots);
+	ntf_table_fini(&m->groups);
 	free(m);
 }
 
@@ -265,10 +277,18 @@ static __u64 hash64(__u64 h)
 	return h;
 }
 
+static bool group_is(const void *entry, const void *key)
+{
+	return ((const struct group *)entry)->key == *(const __u64 *)key;
+}
+
+/*
+ * Room for n rows. The group table is only emptied: it keeps the size the
+ * most rows so far needed, which are fewer than deltas (a seventh of them
+ * in the default view).
+ */
 static int reserve(struct top_model *m, size_t n)
 {
-	size_t slots = 64;
-
 	if (n > m->cap_rows) {
 		struct top_row *rows = realloc(m->rows, n * sizeof(*rows));
 		struct top_acc *acc;
@@ -287,40 +307,28 @@ static int reserve(struct top_model *m, size_t n)
 		m->order = order;
 		m->cap_rows = n;
 	}
-	/* at most half full: short probes */
-	while (slots < 2 * n)
-		slots *= 2;
-	if (slots > m->nslots) {
-		free(m->slots);
-		m->slots = malloc(slots * sizeof(*m->slots));
-		if (!m->slots) {
-			m->nslots = 0;
-			return -ENOMEM;
-		}
-		m->nslots = slots;
-	}
-	memset(m->slots, 0, m->nslots * sizeof(*m->slots));
+	ntf_table_clear(&m->groups);
 	return 0;
 }
 
+/* The index of d's row in view, made when new; SIZE_MAX when out of memory. */
 static size_t row_for(struct top_model *m, enum top_view view, const struct top_delta *d)
 {
-	__u64 key = group_key(view, &d->key);
-	size_t mask = m->nslots - 1, i = hash64(key) & mask;
+	__u64 key = group_key(view, &d->key), h = hash64(key);
+	size_t i = ntf_table_slot(&m->groups, h, &key, group_is);
+	struct group *g;
 	struct top_row *r;
 
-	while (m->slots[i]) {
-		size_t idx = m->slots[i] - 1;
-
-		if (m->acc[idx].key == key)
-			return idx;
-		i = (i + 1) & mask;
-	}
-	m->slots[i] = m->nrows + 1;
+	if (ntf_table_used(&m->groups, i))
+		return ((const struct group *)ntf_table_at(&m->groups, i))->row;
+	g = ntf_table_claim(&m->groups, i, h);
+	if (!g)
+		return SIZE_MAX;
+	g->key = key;
+	g->row = m->nrows;
 	r = &m->rows[m->nrows];
 	memset(r, 0, sizeof(*r));
 	memset(&m->acc[m->nrows], 0, sizeof(m->acc[0]));
-	m->acc[m->nrows].key = key;
 	if (view == TOP_VIEW_SUBSCRIBER || view == TOP_VIEW_DEFAULT)
 		r->subscriber = d->key.subscriber;
 	if (view == TOP_VIEW_CLASS)
@@ -455,13 +463,18 @@ int top_model_query(struct top_model *m, const struct top_query *q)
 
 	if (reserve(m, m->ndeltas ? m->ndeltas : 1))
 		return -ENOMEM;
-	m->nrows = 0;
+	/* rows of an earlier query are gone, also when this one fails */
+	m->nrows = m->norder = 0;
 	for (size_t i = 0; i < m->ndeltas; i++) {
 		const struct top_delta *d = &m->deltas[i];
+		size_t row;
 
 		if (!view_takes(q->view, d->key.class) || !entry_passes(&q->filter, d, now_ms))
 			continue;
-		add_delta(m, q->view, row_for(m, q->view, d), d);
+		row = row_for(m, q->view, d);
+		if (row == SIZE_MAX)
+			return -ENOMEM;
+		add_delta(m, q->view, row, d);
 	}
 	for (size_t i = 0; i < m->nrows; i++) {
 		finish_row(m, q->view, i);

@@ -3,78 +3,44 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hashtable.h"
 #include "top_snap.h"
 
 /*
- * Open addressing hashed as the aggregate is (ntf_agg_hash), entries in
- * the slots, grown by the aggregate's rule: a walk of the aggregate finds
- * its keys here in about the same order, so lookups stream through memory
- * instead of jumping about it (at 70,000 keys, that is most of the cost).
+ * Hashed as the aggregate is (ntf_agg_hash) in the same kind of table,
+ * which grows by the same rule: a walk of the aggregate finds its keys
+ * here in about the same order, so lookups stream through memory instead
+ * of jumping about it (at 70,000 keys, that is most of the cost).
  */
 struct top_snap {
-	struct top_snap_entry *slots;
-	unsigned char *used;
-	size_t n, cap;
+	struct ntf_table t; /* struct top_snap_entry */
 	const struct ntf_agg *agg; /* of the last take */
 	__u64 gen; /* the generation the last take ended */
 	bool synced; /* every take since a full one continued the one before */
 };
 
-static bool key_eq(const struct ntf_hist_key *a, const struct ntf_hist_key *b)
+static bool snap_is(const void *entry, const void *key)
 {
-	return a->class == b->class && a->subscriber == b->subscriber && a->tgid == b->tgid;
+	return ntf_agg_key_eq(&((const struct top_snap_entry *)entry)->key, key);
 }
 
 struct top_snap *top_snap_new(void)
 {
-	return calloc(1, sizeof(struct top_snap));
+	struct top_snap *s = calloc(1, sizeof(*s));
+
+	if (s && ntf_table_init(&s->t, sizeof(struct top_snap_entry))) {
+		free(s);
+		return NULL;
+	}
+	return s;
 }
 
 void top_snap_free(struct top_snap *s)
 {
 	if (!s)
 		return;
-	free(s->slots);
-	free(s->used);
+	ntf_table_fini(&s->t);
 	free(s);
-}
-
-/* The slot that holds key, or the free one where it would go. */
-static size_t find_slot(const struct top_snap *s, const struct ntf_hist_key *key)
-{
-	size_t mask = s->cap - 1, i = ntf_agg_hash(key) & mask;
-
-	while (s->used[i] && !key_eq(&s->slots[i].key, key))
-		i = (i + 1) & mask;
-	return i;
-}
-
-/* As the aggregate grows: from 64, doubled past 3/4 full. */
-static int grow(struct top_snap *s)
-{
-	struct top_snap old = *s;
-
-	s->cap = old.cap ? old.cap * 2 : 64;
-	s->slots = malloc(s->cap * sizeof(*s->slots));
-	s->used = calloc(s->cap, 1);
-	if (!s->slots || !s->used) {
-		free(s->slots);
-		free(s->used);
-		*s = old;
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < old.cap; i++) {
-		size_t j;
-
-		if (!old.used[i])
-			continue;
-		j = find_slot(s, &old.slots[i].key);
-		s->slots[j] = old.slots[i];
-		s->used[j] = 1;
-	}
-	free(old.slots);
-	free(old.used);
-	return 0;
 }
 
 __u64 top_reclaim_unmaps(const struct ntf_agg_entry *e)
@@ -96,21 +62,21 @@ bool top_snap_unchanged(const struct top_snap *s, const struct ntf_agg *agg,
 	return follows(s, agg) && e->gen <= s->gen;
 }
 
-/* Stores ent in slot i, found for its key by find_slot. */
-static int store(struct top_snap *s, size_t i, const struct ntf_agg_entry *ent)
+/* Stores ent in slot i, found for its key (hashed h) by ntf_table_slot. */
+static int store(struct top_snap *s, size_t i, __u64 h, const struct ntf_agg_entry *ent)
 {
-	if (!s->used[i]) {
-		if ((s->n + 1) * 4 > s->cap * 3) {
-			if (grow(s))
-				return -ENOMEM;
-			i = find_slot(s, &ent->key);
-		}
-		s->used[i] = 1;
-		s->n++;
-		s->slots[i].key = ent->key;
+	struct top_snap_entry *e;
+
+	if (ntf_table_used(&s->t, i)) {
+		e = ntf_table_at(&s->t, i);
+	} else {
+		e = ntf_table_claim(&s->t, i, h);
+		if (!e)
+			return -ENOMEM;
+		e->key = ent->key;
 	}
-	s->slots[i].hist = ent->hist;
-	s->slots[i].reclaim = top_reclaim_unmaps(ent);
+	e->hist = ent->hist;
+	e->reclaim = top_reclaim_unmaps(ent);
 	return 0;
 }
 
@@ -125,20 +91,21 @@ static int walk_one(const struct ntf_agg_entry *ent, void *ctx)
 {
 	struct walk *w = ctx;
 	struct top_snap *s = w->s;
+	__u64 h;
 	size_t i;
 	int err;
 
 	if (top_snap_unchanged(s, w->agg, ent))
 		return w->fn ? w->fn(ent, NULL, true, w->ctx) : 0;
-	if (!s->cap && grow(s))
-		return -ENOMEM;
-	i = find_slot(s, &ent->key);
+	h = ntf_agg_hash(&ent->key);
+	i = ntf_table_slot(&s->t, h, &ent->key, snap_is);
 	if (w->fn) {
-		err = w->fn(ent, s->used[i] ? &s->slots[i] : NULL, false, w->ctx);
+		err = w->fn(ent, ntf_table_used(&s->t, i) ? ntf_table_at(&s->t, i) : NULL, false,
+			    w->ctx);
 		if (err)
 			return err;
 	}
-	return store(s, i, ent);
+	return store(s, i, h, ent);
 }
 
 /* The walk of agg: the entries changed after since, or all of them. */
@@ -181,15 +148,12 @@ int top_snap_follow(struct top_snap *s, struct ntf_agg *agg, top_snap_visit_fn f
 
 const struct top_snap_entry *top_snap_get(const struct top_snap *s, const struct ntf_hist_key *key)
 {
-	size_t i;
-
-	if (!s->n)
+	if (!s->t.count)
 		return NULL;
-	i = find_slot(s, key);
-	return s->used[i] ? &s->slots[i] : NULL;
+	return ntf_table_find(&s->t, ntf_agg_hash(key), key, snap_is);
 }
 
 size_t top_snap_count(const struct top_snap *s)
 {
-	return s->n;
+	return s->t.count;
 }

@@ -28,7 +28,6 @@ struct ntf_client {
 	__u16 cur_type;
 	__u64 cur_gen;
 	__u64 mark; /* snapshot: the mirror's generation before it */
-	__u64 snap_entries;
 };
 
 static __u64 now_ms(void)
@@ -124,40 +123,6 @@ static int error_errno(__u32 code)
 	}
 }
 
-/* Entries the mirror has beyond the snapshot just applied are gone from the daemon. */
-struct keep {
-	struct ntf_agg_entry *v;
-	size_t n, cap;
-};
-
-static int keep_visit(const struct ntf_agg_entry *e, void *ctx)
-{
-	struct keep *k = ctx;
-
-	if (k->n == k->cap)
-		return -ENOBUFS;
-	k->v[k->n++] = *e;
-	return 0;
-}
-
-static int prune(struct ntf_agg *into, __u64 mark)
-{
-	struct keep k = { .cap = ntf_agg_count(into) };
-	int err;
-
-	k.v = malloc((k.cap ? k.cap : 1) * sizeof(*k.v));
-	if (!k.v)
-		return -ENOMEM;
-	err = ntf_agg_foreach_since(into, mark, keep_visit, &k);
-	if (!err) {
-		ntf_agg_reset(into);
-		for (size_t i = 0; i < k.n && !err; i++)
-			err = ntf_agg_put(into, &k.v[i]);
-	}
-	free(k.v);
-	return err;
-}
-
 static int on_update(struct ntf_client *c, struct ntf_agg *into, const struct ntf_proto_frame *f)
 {
 	struct ntf_proto_update u;
@@ -174,7 +139,6 @@ static int on_update(struct ntf_client *c, struct ntf_agg *into, const struct nt
 		c->in_update = true;
 		c->cur_type = u.type;
 		c->cur_gen = u.gen;
-		c->snap_entries = 0;
 		if (u.type == NTF_PROTO_SNAPSHOT && into)
 			c->mark = ntf_agg_tick(into);
 	} else if (!c->in_update || u.type != c->cur_type || u.gen != c->cur_gen) {
@@ -186,7 +150,6 @@ static int on_update(struct ntf_client *c, struct ntf_agg *into, const struct nt
 		more = ntf_proto_update_next(&u, &e[k ^ 1]);
 		if (more > 0 && into)
 			ntf_agg_prefetch(into, &e[k ^ 1].key);
-		c->snap_entries++;
 		if (into && (err = ntf_agg_put(into, &e[k])))
 			return err;
 		err = more;
@@ -197,8 +160,9 @@ static int on_update(struct ntf_client *c, struct ntf_agg *into, const struct nt
 	c->counters = u.counters;
 	if (!(u.flags & NTF_PROTO_F_LAST))
 		return 0;
-	if (u.type == NTF_PROTO_SNAPSHOT && into && ntf_agg_count(into) > c->snap_entries) {
-		err = prune(into, c->mark);
+	/* What the mirror has that the snapshot did not touch is gone from the daemon. */
+	if (u.type == NTF_PROTO_SNAPSHOT && into) {
+		err = ntf_agg_prune(into, c->mark);
 		if (err)
 			return err;
 	}
