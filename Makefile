@@ -57,7 +57,7 @@ $(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(OUT)
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
-SKELS := $(OUT)/notifier.skel.h $(OUT)/subscriber.skel.h $(OUT)/discover.skel.h
+SKELS := $(OUT)/notifier.skel.h $(OUT)/callback.skel.h $(OUT)/discover.skel.h
 # Kept, not intermediate: otherwise make deletes the objects and every
 # build regenerates the skeletons and recompiles what includes them.
 .SECONDARY: $(SKELS:.skel.h=.bpf.o)

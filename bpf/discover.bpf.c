@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Subscriber discovery: a task iterator that reads, for every process, the
- * notifier subscriptions of its mm (the classic mmu_notifier list and the
+ * notifier registrations of its mm (the classic mmu_notifier list and the
  * interval tree) and records which functions their ops point at. User
  * space symbolises the addresses through kallsyms, so a driver the table of
  * known callbacks has never heard of is still found and attributed.
@@ -19,9 +19,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Enough for every rb tree of 2^24 nodes, the height bound being 2 log2(n + 1). */
 #define RB_MAX_HEIGHT 48
-/* Classic subscribers per mm: KVM, an IOMMU, a driver or two. */
+/* Classic callbacks per mm: KVM, an IOMMU, a driver or two. */
 #define MAX_CLASSIC 32
-/* Interval subscriptions walked per mm: a GPU process may have thousands of userptrs. */
+/* Interval registrations walked per mm: a GPU process may have thousands of userptrs. */
 #define MAX_INTERVAL 65536
 
 struct {
@@ -55,7 +55,7 @@ static void record(__u64 fn, __u32 kind, __u64 mm)
 			return;
 		}
 	}
-	d->subscriptions++;
+	d->registrations++;
 	if (d->last_mm != mm) {
 		d->last_mm = mm;
 		d->mms++;
@@ -138,7 +138,7 @@ static long visit_interval(__u64 index, void *ctx)
 }
 
 SEC("iter/task")
-int discover_subscribers(struct bpf_iter__task *ctx)
+int discover_callbacks(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct mmu_notifier_subscriptions *subs;

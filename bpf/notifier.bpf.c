@@ -122,7 +122,7 @@ static __always_inline int unmap_exit(__u8 mech, bool ret)
 		e.flags |= NTF_F_FAILED;
 	if (inside_invalidate()) {
 		e.flags |= NTF_F_NESTED;
-		e.subscriber = current_subscriber();
+		e.callback = current_callback();
 	}
 	fill_task(&e);
 	emit(&e, f.notifier_calls);
@@ -183,7 +183,7 @@ static __always_inline int pin_exit(__u8 mech, long ret)
 		e.flags |= NTF_F_FAILED;
 	if (inside_invalidate()) {
 		e.flags |= NTF_F_NESTED;
-		e.subscriber = current_subscriber();
+		e.callback = current_callback();
 	}
 	fill_task(&e);
 	emit(&e, ret > 0 ? ret : 0);
@@ -244,7 +244,7 @@ static __always_inline int unpin(__u8 mech, __u64 npages)
 	e.pin.nr_pages = npages;
 	if (inside_invalidate()) {
 		e.flags |= NTF_F_NESTED;
-		e.subscriber = current_subscriber();
+		e.callback = current_callback();
 	}
 	fill_task(&e);
 	emit(&e, npages);
@@ -317,7 +317,7 @@ static __always_inline int fence_exit(__u8 mech, long ret, bool ret_known)
 		e.flags |= NTF_F_FAILED;
 	if (inside_invalidate()) {
 		e.flags |= NTF_F_NESTED;
-		e.subscriber = current_subscriber();
+		e.callback = current_callback();
 	}
 	fill_task(&e);
 	emit(&e, 0);

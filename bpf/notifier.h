@@ -18,7 +18,7 @@ enum ntf_class {
 	NTF_CLASS_PIN, /* pin_user_pages* */
 	NTF_CLASS_UNPIN, /* unpin_user_page* */
 	NTF_CLASS_FENCE_WAIT, /* dma_fence_wait_timeout or its tracepoints */
-	NTF_CLASS_CALLBACK, /* one subscriber's invalidate callback */
+	NTF_CLASS_CALLBACK, /* one callback's invalidate callback */
 	NTF_CLASS_MAX,
 };
 
@@ -132,7 +132,7 @@ struct ntf_event {
 	__u32 pid; /* thread id */
 	__u32 tgid;
 	__u32 flags; /* enum ntf_flag */
-	__u32 subscriber; /* callback id; 0: the notifier chain as a whole or none */
+	__u32 callback; /* callback id; 0: the notifier chain as a whole or none */
 	__s32 syscall_nr; /* how the task entered: a syscall number, or NTF_ENTRY_* */
 	__u16 class; /* enum ntf_class */
 	__u8 mech; /* enum ntf_mech */
@@ -146,10 +146,10 @@ struct ntf_event {
 	};
 };
 
-/* Callback slots one subscriber object carries (bpf/subscriber.bpf.c). */
+/* Callback slots one callback object carries (bpf/callback.bpf.c). */
 #define NTF_SUB_SLOTS 16
 
-/* How a subscriber callback reports failure. */
+/* How a callback callback reports failure. */
 enum ntf_cb_kind {
 	NTF_CB_INT = 0, /* ops->invalidate_range_start: 0 or -EAGAIN */
 	NTF_CB_BOOL, /* interval ops->invalidate: false when it could not */
@@ -163,14 +163,14 @@ enum ntf_cb_kind {
 
 /*
  * Subscriber discovery (bpf/discover.bpf.c): the callbacks that live
- * subscriptions of any mm point at, keyed by the function's address.
+ * registrations of any mm point at, keyed by the function's address.
  */
 #define NTF_DISCOVER_MAX 256
 
 struct ntf_discovered {
 	__u32 kind; /* enum ntf_cb_kind: which ops field pointed here */
 	__u32 pad;
-	__u64 subscriptions; /* registrations pointing here, over all mms */
+	__u64 registrations; /* registrations pointing here, over all mms */
 	__u64 mms; /* address spaces with at least one */
 	__u64 last_mm; /* private: the mm counted last, so each counts once */
 };
@@ -178,7 +178,7 @@ struct ntf_discovered {
 /* In-kernel aggregation key. tgid is 0 when per-process keys are off. */
 struct ntf_hist_key {
 	__u32 class;
-	__u32 subscriber;
+	__u32 callback;
 	__u32 tgid;
 	__u32 pad;
 };

@@ -122,8 +122,8 @@ static __always_inline struct ntf_inflight_key inflight_key(__u32 class)
 	return key;
 }
 
-/* The subscriber whose callback runs on this thread now; 0 if none. */
-static __always_inline __u32 current_subscriber(void)
+/* The callback whose callback runs on this thread now; 0 if none. */
+static __always_inline __u32 current_callback(void)
 {
 	struct ntf_inflight_key key = inflight_key(NTF_CLASS_CALLBACK);
 	struct ntf_inflight *f = bpf_map_lookup_elem(&inflight, &key);
@@ -219,7 +219,7 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 {
 	struct ntf_hist_key key = {
 		.class = e->class,
-		.subscriber = e->subscriber,
+		.callback = e->callback,
 		.tgid = cfg.per_process ? e->tgid : 0,
 	};
 	struct ntf_hist *h;

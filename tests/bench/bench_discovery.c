@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * What one subscriber-discovery pass costs (the task iterator every rescan
+ * What one callback-discovery pass costs (the task iterator every rescan
  * runs), with the processes this machine has and again with 2000 more idle
  * ones forked for the purpose: the difference is the cost per process.
  * Needs root; says why and exits 0 where the iterator cannot load.

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # notifier-top's cost as deployed: notifierd aggregates the events (here
-# synthetic ones: 10,000 (process, subscriber) keys, 20,000 events/s) and
+# synthetic ones: 10,000 (process, driver) keys, 20,000 events/s) and
 # the view only receives a snapshot and then deltas over the socket,
 # refreshing every second. Measured in batch mode (-b, text to /dev/null):
 # the same feed, model and query every interval as the full-screen view,

@@ -3,7 +3,7 @@
 #
 # Benchmarks, reported as ratios against a baseline run side by side:
 #  1. host: decoding + aggregating events (synthetic) vs copying them;
-#     one subscriber-discovery pass, with this machine's processes and
+#     one callback-discovery pass, with this machine's processes and
 #     with 2000 more;
 #  2. VM: a KVM madvise loop untraced vs under notifier hist (histograms
 #     only) vs under notifierd (streaming); plus events streamed vs calls.
@@ -20,7 +20,7 @@ make -s -C "$top" all static
 make -s -C "$top/tests/bench" OUT="$top/build/bench-bin"
 echo "== host: decode + aggregate"
 "$top/build/bench-bin/bench_pipeline"
-echo "== host: one subscriber-discovery pass"
+echo "== host: one callback-discovery pass"
 "$top/build/bench-bin/bench_discovery"
 
 make -s -C "$top/tests/workloads" OUT="$top/build/workloads"

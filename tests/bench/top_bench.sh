@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # notifier-top's own cost at scale: batch mode on the synthetic feed with
-# 10,000 (process, subscriber) keys, refreshing every second for a minute.
+# 10,000 (process, driver) keys, refreshing every second for a minute.
 # Prints the CPU it used as a share of one core (utime + stime from
 # /proc/PID/stat) and its resident memory after the first refresh and at
 # the end. A benchmark, not a test: it reports, it does not judge.

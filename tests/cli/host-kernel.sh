@@ -3,7 +3,7 @@
 #
 # What this machine's own kernel allows, used for real: where fentry and
 # kprobes are refused, KVM's tracepoint still attributes each invalidation
-# of a KVM process to the kvm subscriber. Skips where the kernel has no
+# of a KVM process to kvm's callbacks. Skips where the kernel has no
 # /dev/kvm or no KVM tracepoint BTF.
 set -uo pipefail
 
@@ -41,10 +41,10 @@ if [ "$(id -u)" -eq 0 ]; then
 	check_eq "probe: core_live agrees with the two core points" "$live" \
 		"$(jq -r '[.probes[] | select(.core) | .attached] | all' "$tmp/probe.json")"
 	check_eq "probe: every known callback is reported" \
-		"$(jq '[.subscribers[] | select(.discovered | not)] | length' "$tmp/probe.json")" \
+		"$(jq '[.callbacks[] | select(.discovered | not)] | length' "$tmp/probe.json")" \
 		"$(grep -cE '^\s*(CB|CB_ERA)\(|\.driver = "' "$top/user/core/callback_table.c")"
 	check "probe: every absent callback says why" "" \
-		jq_true '[.subscribers[] | select(.present | not) | .why.absent] | all' "$tmp/probe.json"
+		jq_true '[.callbacks[] | select(.present | not) | .why.absent] | all' "$tmp/probe.json"
 else
 	skip_n 4 "probe -j" "not root"
 fi
@@ -72,7 +72,7 @@ kill -TERM $wl
 wait $wl
 
 check_eq "host: notifier hist exits 0" "$rc" 0
-mech=$(jq -r '.subscribers[] | select(.driver == "kvm") | .mech' "$tmp/trace.json")
+mech=$(jq -r '.callbacks[] | select(.driver == "kvm") | .mech' "$tmp/trace.json")
 case $mech in
 tracepoint | kprobe | fentry) pass "host: kvm callback attached ($mech)" ;;
 *) fail "host: kvm callback attached" "mech '$mech'; $(grep -A2 '^  kvm ' "$tmp/trace.err" | tr '\n' ' ')" ;;
@@ -87,7 +87,7 @@ check_eq "host: kvm callbacks of the workload = its $calls calls" "$got" "$calls
 # subscription. One VM more, one process more; gone when they exit.
 kvm_processes() {
 	"$NOTIFIER" probe -j -D kvm >"$tmp/kvm.json" 2>/dev/null
-	jq '[.subscribers[] | select(.driver == "kvm") | .processes] | add // 0' "$tmp/kvm.json"
+	jq '[.callbacks[] | select(.driver == "kvm") | .processes] | add // 0' "$tmp/kvm.json"
 }
 held_vm() {
 	"$WL" --iterations 1 --pages 1 --hold >"$tmp/$1.json" &

@@ -134,7 +134,7 @@ fi
 
 pids=()
 for i in 1 2; do
-	timeout 20 "$NOTIFIER" snapshot -s "$sock" -j -n 5 -i 0.2 >"$tmp/c$i.out" 2>"$tmp/c$i.err" &
+	timeout 20 "$NOTIFIER" mirror -s "$sock" -j -n 5 -i 0.2 >"$tmp/c$i.out" 2>"$tmp/c$i.err" &
 	pids+=($!)
 done
 rcs=()
@@ -175,7 +175,7 @@ for mode in garbage:1 oversized:3 version:2; do
 	fi
 done
 if kill -0 "$daemon_pid" 2>/dev/null &&
-   timeout 10 "$NOTIFIER" snapshot -s "$sock" -j >"$tmp/c3.out" 2>"$tmp/c3.err" &&
+   timeout 10 "$NOTIFIER" mirror -s "$sock" -j >"$tmp/c3.out" 2>"$tmp/c3.err" &&
    jq -e '.snapshots == 1' "$tmp/c3.out" >/dev/null 2>&1; then
 	pass "after hostile clients: daemon alive, a new client served"
 else
@@ -193,7 +193,7 @@ rss0=$(rss_kb "$daemon_pid")
 sleep 10
 rss1=$(rss_kb "$daemon_pid")
 # a client arriving meanwhile is still served
-if timeout 10 "$NOTIFIER" snapshot -s "$sock" -j >"$tmp/c4.out" 2>"$tmp/c4.err" &&
+if timeout 10 "$NOTIFIER" mirror -s "$sock" -j >"$tmp/c4.out" 2>"$tmp/c4.err" &&
    clients=$(jq -e '.counters.clients' "$tmp/c4.out" 2>/dev/null) && [ "$clients" -ge 2 ]; then
 	pass "beside a client that never reads, another is served"
 else

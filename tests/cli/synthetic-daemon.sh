@@ -85,10 +85,10 @@ run 30 "$NOTIFIER_TOP" -j -n 2 -d 1 -r 0 --socket "$sock"
 check_eq "notifier-top -j: exit 0" "$rc" 0
 check "notifier-top -j: two snapshots of the daemon feed" "$(head -c 300 "$tmp/out")" \
 	jq_true -s 'length == 2 and all(.[]; .feed == "daemon")' "$tmp/out"
-# the default view's rows are (subscriber, pid) pairs: every pair is busy in a second
+# the default view's rows are (driver, pid) pairs: every pair is busy in a second
 for i in 0 1; do
-	check_eq "interval $((i + 1)): $keys distinct (process, subscriber) keys" \
-		"$(jq -s ".[$i].rows | map([.subscriber, .pid]) | unique | length" "$tmp/out")" \
+	check_eq "interval $((i + 1)): $keys distinct (process, driver) keys" \
+		"$(jq -s ".[$i].rows | map([.callback_id, .pid]) | unique | length" "$tmp/out")" \
 		"$keys"
 	check_eq "interval $((i + 1)): rows_total is $keys" \
 		"$(jq -s ".[$i].rows_total" "$tmp/out")" "$keys"
@@ -109,9 +109,9 @@ check "stats lines: totals grow, no BPF counters" "$(head -c 300 "$tmp/d.out")" 
 	jq_true -s '[.[] | select(.type == "stats")] | length >= 2 and
 		(map(.events) | . == sort and .[0] < .[-1]) and all(.[]; has("counters") | not)' \
 	"$tmp/d.out"
-check "summary: synthetic, no counters or subscribers" "$(tail -c 300 "$tmp/d.out")" \
+check "summary: synthetic, no counters or callbacks" "$(tail -c 300 "$tmp/d.out")" \
 	jq_true -s 'last | .type == "summary" and .source == "synthetic" and .events > 0 and
-		(has("counters") or has("subscribers") or has("kernel") | not)' "$tmp/d.out"
+		(has("counters") or has("callbacks") or has("kernel") | not)' "$tmp/d.out"
 check "says what it runs on stderr" "$(tr '\n' '|' <"$tmp/d.err")" \
 	grep -qF "synthetic events, $keys keys at 20000/s" "$tmp/d.err"
 

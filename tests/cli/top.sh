@@ -147,7 +147,7 @@ synth=(--synthetic=1 --keys 30 -d 0.2)
 snapshot_rows() {
 	awk -v want="$1" '/^notifier-top / { n++; body = 0; next }
 		n != want { next }
-		/^ *SUB +PID +COMM|^ +PID +COMM|^ *SUB +EV\/S|^CLASS/ { body = 1; next }
+		/^ *DRIVER +PID +COMM|^ +PID +COMM|^ *DRIVER +EV\/S|^CLASS/ { body = 1; next }
 		body && NF { print }' "$tmp/out"
 }
 
@@ -159,7 +159,7 @@ if [ "$rc" != 0 ]; then
 	fail "$name" "exit $rc: $(first_err)"
 elif [ "$(grep -c '^notifier-top ' "$tmp/out")" != 3 ]; then
 	fail "$name" "$(grep -c '^notifier-top ' "$tmp/out") headers, want 3"
-elif [ "$(grep -cE '^SUB +PID COMM +EV/S +P50 +P99 +MAX %TIME FAIL BLK% NEST PGPIN RECL$' \
+elif [ "$(grep -cE '^DRIVER +PID COMM +EV/S +P50 +P99 +MAX %TIME FAIL BLK% NEST PGPIN RECL$' \
 	"$tmp/out")" != 3 ]; then
 	fail "$name" "column header missing: $(sed -n 6p "$tmp/out")"
 elif grep -q $'\033' "$tmp/out"; then
@@ -197,9 +197,9 @@ run 20 "$TOP" -b "${synth[@]}" -n 3 -r 5
 check_cmd "top -b -r 5: 5 rows" rows_ok 5 13
 
 # every view by number and by name: its title and its columns
-views=("1 subscriber by subscriber ^SUB +EV/S"
+views=("1 driver by driver ^DRIVER +EV/S"
        "2 process by process ^ +PID COMM +EV/S"
-       "3 default by subscriber x process ^SUB +PID COMM"
+       "3 default by driver x process ^DRIVER +PID COMM"
        "4 class by event type ^CLASS +EV/S"
        "5 fence fence waits ^ +PID COMM +WAIT/S +P50 +P99 +MAX NEST FAIL"
        "6 pin pins ^ +PID COMM +PIN/S PGPIN PGUNP OUTSTD"
@@ -227,13 +227,13 @@ done
 
 run 20 "$TOP" -b "${synth[@]}" -n 2 -p 1003 -r 0
 name="top -b -p 1003"
-others=$(awk '/^SUB +PID/ { b = 1; next } /^notifier-top/ { b = 0 } b && NF && $2 != 1003' \
+others=$(awk '/^DRIVER +PID/ { b = 1; next } /^notifier-top/ { b = 0 } b && NF && $2 != 1003' \
 	"$tmp/out" | head -n 1)
 if [ "$rc" != 0 ]; then
 	fail "$name" "exit $rc: $(first_err)"
 elif [ "$(snapshot_rows 1 | wc -l)" != 4 ]; then
-	# pid 1003 is pairs 12-15: subscribers 1-4
-	fail "$name" "$(snapshot_rows 1 | wc -l) rows, want 4 (one per subscriber)"
+	# pid 1003 is pairs 12-15: callbacks 1-4
+	fail "$name" "$(snapshot_rows 1 | wc -l) rows, want 4 (one per driver)"
 elif [ -n "$others" ]; then
 	fail "$name" "another pid: $others"
 else
@@ -276,7 +276,7 @@ else
 			'all(.[]; ([.rates[]] | add) as $r | $r > 16000 and $r < 24000)'
 		json_is "top -j: row columns" 'all(.[].rows[]; keys == (["blockable_pct", "comm",
 			"driver", "events", "failures", "max_ns", "nested", "p50_ns", "p99_ns",
-			"pages_pinned", "pid", "rate", "reclaim_unmaps", "share_pct", "subscriber"] | sort))'
+			"pages_pinned", "pid", "rate", "reclaim_unmaps", "share_pct", "callback_id"] | sort))'
 		json_is "top -j: events agree with the rate" \
 			'all(.[]; .interval_s as $s | all(.rows[]; (.events / $s - .rate | fabs) < 0.01 * (.rate + 1)))'
 		json_is "top -j: sorted by rate, descending" \
@@ -510,7 +510,7 @@ elif ! on_screen '^ev/s +start [0-9.k]+ +end '; then
 	fail "top: header and rows" "rates line: $(screen_line 2)"
 elif ! on_screen '^probes: none \(synthetic feed\)  drops 0'; then
 	fail "top: header and rows" "probes line: $(screen_line 3)"
-elif ! on_screen '^SUB +PID COMM +EV/S +P50 +P99 +MAX %TIME FAIL BLK% NEST PGPIN RECL'; then
+elif ! on_screen '^DRIVER +PID COMM +EV/S +P50 +P99 +MAX %TIME FAIL BLK% NEST PGPIN RECL'; then
 	fail "top: header and rows" "column header: $(screen_line 6)"
 elif [ "$(rows | wc -l)" != 34 ]; then
 	fail "top: header and rows" "$(rows | wc -l) rows in a 40-line pane, want 34"
@@ -531,7 +531,7 @@ fi
 sort_check "top: s pid Enter sorts by PID" "s p i d Enter" 2 asc num "PID asc"
 sort_check "top: r reverses" "r" 2 desc num "PID desc"
 sort_check "top: > moves to COMM" ">" 3 asc str "COMM asc"
-sort_check "top: < < moves to SUB" "< <" 1 asc str "SUB asc"
+sort_check "top: < < moves to DRIVER" "< <" 1 asc str "DRIVER asc"
 sort_check "top: s p99 sorts by P99" "s p 9 9 Enter" 6 desc ns "P99 desc"
 sort_check "top: < moves to P50" "<" 5 desc ns "P50 desc"
 T send-keys -t top s b o g u s Enter
@@ -554,7 +554,7 @@ view_check() {
 view_check "top: 5 fence waits" 5 "5 fence waits" '^ +PID COMM +WAIT/S +P50 +P99 +MAX NEST FAIL'
 view_check "top: Tab to pins" Tab "6 pins" '^ +PID COMM +PIN/S PGPIN PGUNP OUTSTD'
 view_check "top: Tab to unmaps" Tab "7 reclaim/unmap" '^ +PID COMM +UNMP/S CALLS'
-view_check "top: Tab wraps to subscriber" Tab "1 by subscriber" '^SUB +EV/S +P50'
+view_check "top: Tab wraps to driver" Tab "1 by driver" '^DRIVER +EV/S +P50'
 view_check "top: 4 event types" 4 "4 by event type" '^CLASS +EV/S'
 until_ok 5 on_screen '^inval_start +[0-9]' && until_ok 5 on_screen '^fence_wait +[0-9]' &&
 	pass "top: event type rows" || fail "top: event type rows" "$(rows | head -n 3 | tr '\n' '|')"

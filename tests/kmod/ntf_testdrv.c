@@ -3,12 +3,12 @@
  * ntf_testdrv - a test fixture that behaves like a GPU driver's userptr
  * support, so MMU-notifier tracing can be tested without a GPU.
  *
- * Each open file of /dev/ntf_testdrv may subscribe mmu_interval_notifiers on
+ * Each open file of /dev/ntf_testdrv may register mmu_interval_notifiers on
  * the caller's memory. Their invalidate callback does what real drivers do
  * there: take the driver lock and bump the sequence, then (configurably)
  * sleep, wait on a dma_fence, or refuse a non-blockable range. Pages may be
  * long-term pinned at registration like a userptr BO that is bound. Other
- * flavours subscribe through callbacks no tracer table lists: the same
+ * flavours register through callbacks no tracer table lists: the same
  * interval notifier behind another function, or a classic mmu_notifier.
  *
  * Never to be shipped: it exists only for the project's VM tests.
@@ -218,7 +218,7 @@ static const struct mmu_interval_notifier_ops ntf_unlisted_ops = {
 	.invalidate = ntf_unlisted_invalidate,
 };
 
-/* A classic subscriber sees every invalidation of the mm, as KVM does. */
+/* A classic notifier sees every invalidation of the mm, as KVM does. */
 static int ntf_classic_range_start(struct mmu_notifier *mn,
 				   const struct mmu_notifier_range *range)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * User interface of ntf_testdrv, a test fixture module that behaves like a
- * GPU driver's userptr support: it subscribes mmu_interval_notifiers on the
+ * GPU driver's userptr support: it registers mmu_interval_notifiers on the
  * caller's memory and, in its invalidate callback, sleeps, waits on a
  * dma_fence or refuses non-blockable ranges, as configured.
  *
@@ -24,7 +24,7 @@
 #define NTF_TESTDRV_MAX_RANGES	16
 
 /*
- * NTF_TESTDRV_IOC_REGISTER: subscribe an mmu_interval_notifier on
+ * NTF_TESTDRV_IOC_REGISTER: register an mmu_interval_notifier on
  * [addr, addr + len) of the calling process's mm. If the current
  * configuration has pin_pages != 0, that many pages from addr are pinned
  * (FOLL_WRITE | FOLL_LONGTERM) until the file is closed; the range must be
@@ -36,7 +36,7 @@ struct ntf_testdrv_register {
 };
 
 /*
- * How a REGISTER subscribes. INTERVAL is the driver the tracer's table of
+ * How a REGISTER registers. INTERVAL is the driver the tracer's table of
  * callbacks knows (ntf_invalidate). The other two stand in for a driver it
  * has never heard of, which only discovery through the live subscriptions
  * can find: the same interval notifier behind another callback

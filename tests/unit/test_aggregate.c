@@ -25,7 +25,7 @@ static struct ntf_event ev(unsigned int class, __u32 tgid, __u64 latency_ns)
 
 struct find {
 	unsigned int class;
-	__u32 subscriber;
+	__u32 callback;
 	__u32 tgid;
 	const struct ntf_agg_entry *hit;
 	size_t visited;
@@ -38,16 +38,16 @@ static int find_visit(const struct ntf_agg_entry *ent, void *ctx)
 
 	f->visited++;
 	f->events += ent->hist.count;
-	if (ent->key.class == f->class && ent->key.subscriber == f->subscriber &&
+	if (ent->key.class == f->class && ent->key.callback == f->callback &&
 	    ent->key.tgid == f->tgid)
 		f->hit = ent;
 	return 0;
 }
 
 static const struct ntf_agg_entry *find_sub(const struct ntf_agg *agg, unsigned int class,
-					    __u32 subscriber, __u32 tgid)
+					    __u32 callback, __u32 tgid)
 {
-	struct find f = { .class = class, .subscriber = subscriber, .tgid = tgid };
+	struct find f = { .class = class, .callback = callback, .tgid = tgid };
 
 	ntf_agg_foreach(agg, find_visit, &f);
 	return f.hit;
@@ -83,9 +83,9 @@ static void counts_per_key(void **state)
 	assert_int_equal(ntf_agg_add(agg, &e), 0);
 	e = ev(NTF_CLASS_INVAL_END, 100, 7);
 	assert_int_equal(ntf_agg_add(agg, &e), 0);
-	/* another subscriber of the same process and class is its own key */
+	/* another callback of the same process and class is its own key */
 	e = ev(NTF_CLASS_INVAL_START, 100, 1000);
-	e.subscriber = 3;
+	e.callback = 3;
 	assert_int_equal(ntf_agg_add(agg, &e), 0);
 
 	assert_int_equal(ntf_agg_count(agg), 4);
@@ -108,7 +108,7 @@ static void counts_per_key(void **state)
 	ntf_agg_free(agg);
 }
 
-static void subscribers_are_keys(void **state)
+static void callbacks_are_keys(void **state)
 {
 	struct ntf_agg *agg = ntf_agg_new(0);
 	size_t bad = 0;
@@ -119,7 +119,7 @@ static void subscribers_are_keys(void **state)
 		for (__u32 i = 0; i < sub % 4 + 1; i++) {
 			struct ntf_event e = ev(NTF_CLASS_INVAL_END, 9, sub);
 
-			e.subscriber = sub;
+			e.callback = sub;
 			assert_int_equal(ntf_agg_add(agg, &e), 0);
 		}
 	assert_int_equal(ntf_agg_count(agg), 300);
@@ -471,7 +471,7 @@ static void put_replaces_and_get_finds(void **state)
 	ntf_agg_free(agg);
 }
 
-/* What a whole aggregate holds per class and subscriber, however it is keyed. */
+/* What a whole aggregate holds per class and callback, however it is keyed. */
 #define SUMS_SUBS 4
 struct sums {
 	struct ntf_hist hist[NTF_CLASS_MAX][SUMS_SUBS];
@@ -481,7 +481,7 @@ struct sums {
 static int sums_visit(const struct ntf_agg_entry *ent, void *ctx)
 {
 	struct sums *s = ctx;
-	unsigned int c = ent->key.class, sub = ent->key.subscriber;
+	unsigned int c = ent->key.class, sub = ent->key.callback;
 
 	assert_true(c < NTF_CLASS_MAX && sub < SUMS_SUBS);
 	ntf_hist_merge(&s->hist[c][sub], &ent->hist);
@@ -527,7 +527,7 @@ static int put_visit(const struct ntf_agg_entry *ent, void *ctx)
 }
 
 /*
- * procs processes of two subscribers, 3 events each a round; the odd ones
+ * procs processes of two callbacks, 3 events each a round; the odd ones
  * idle every other round. Each round's latencies and origins differ.
  */
 static void fold_round(struct ntf_agg *src, unsigned int round, __u32 procs)
@@ -539,7 +539,7 @@ static void fold_round(struct ntf_agg *src, unsigned int round, __u32 procs)
 			struct ntf_event e =
 				ev(NTF_CLASS_INVAL_START, 700 + t, (t + 1) * 1000 << round);
 
-			e.subscriber = 1 + t % 2;
+			e.callback = 1 + t % 2;
 			e.origin = (t + round + i) % NTF_ORIGIN_MAX;
 			e.flags = i ? NTF_F_BLOCKABLE : NTF_F_FAILED;
 			assert_int_equal(ntf_agg_add(src, &e), 0);
@@ -608,7 +608,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(counts_per_key),
-		cmocka_unit_test(subscribers_are_keys),
+		cmocka_unit_test(callbacks_are_keys),
 		cmocka_unit_test(origins_per_key),
 		cmocka_unit_test(class_totals_across_processes),
 		cmocka_unit_test(pages_failures_nested),

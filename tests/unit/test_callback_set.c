@@ -170,7 +170,7 @@ static struct ntf_found_callback found_at(__u64 addr, __u32 kind, __u64 subs, __
 	struct ntf_found_callback f = { .addr = addr };
 
 	f.d.kind = kind;
-	f.d.subscriptions = subs;
+	f.d.registrations = subs;
 	f.d.mms = mms;
 	return f;
 }
@@ -211,12 +211,12 @@ static void discovered_names_and_collisions(void **state)
 	assert_string_equal(fx->set.subs[tlb].def->driver, "iommu_tlb");
 	assert_true(fx->set.subs[uvm].discovered);
 	/* the ids are named for every report of this process */
-	assert_string_equal(ntf_subscriber_name(fx->set.subs[uvm2].id), "nvidia_uvm.2");
-	assert_int_equal(ntf_subscriber_id("nvidia_uvm_end"), fx->set.subs[uvm_end].id);
+	assert_string_equal(ntf_driver_name(fx->set.subs[uvm2].id), "nvidia_uvm.2");
+	assert_int_equal(ntf_callback_id("nvidia_uvm_end"), fx->set.subs[uvm_end].id);
 	/* registrations counted where they point, the table's callback included */
-	assert_int_equal(fx->set.subs[uvm].subscriptions, 3);
+	assert_int_equal(fx->set.subs[uvm].registrations, 3);
 	assert_int_equal(fx->set.subs[uvm].mms, 2);
-	assert_int_equal(fx->set.subs[kvm].subscriptions, 4);
+	assert_int_equal(fx->set.subs[kvm].registrations, 4);
 	assert_false(fx->set.subs[kvm].discovered);
 	/* to attach: the new ones, but not a secondary-TLB callback (no range) */
 	assert_true(pending_has(pending, n, uvm) && pending_has(pending, n, uvm_end));
@@ -234,7 +234,7 @@ static void discovered_names_and_collisions(void **state)
 	ntf_callback_set_found(&fx->set, &ks, found, 6, pending, &n);
 	assert_null(ks);
 	assert_int_equal(n, 0);
-	assert_int_equal(fx->set.subs[uvm].subscriptions, 3); /* counted afresh, not added */
+	assert_int_equal(fx->set.subs[uvm].registrations, 3); /* counted afresh, not added */
 	/* ...but does for the address it could not resolve yet */
 	free(write_file(fx->dir, "kallsyms", kallsyms));
 	scan(fx, modules_no_kvm, pending, &n); /* latemod is live now */

@@ -31,7 +31,7 @@ static void add_events(struct ntf_agg *agg, unsigned int keys, unsigned int roun
 
 		memset(&e, 0, sizeof(e));
 		e.class = NTF_CLASS_INVAL_START + i % (NTF_CLASS_MAX - 1);
-		e.subscriber = i % 3;
+		e.callback = i % 3;
 		e.tgid = 1000 + i;
 		e.latency_ns = (1000ULL + i * 37) << (round % 20);
 		e.origin = (i + round) % NTF_ORIGIN_MAX;
@@ -48,7 +48,7 @@ static void touch(struct ntf_agg *agg, unsigned int key, __u64 ns)
 
 	memset(&e, 0, sizeof(e));
 	e.class = NTF_CLASS_INVAL_START + key % (NTF_CLASS_MAX - 1);
-	e.subscriber = key % 3;
+	e.callback = key % 3;
 	e.tgid = 1000 + key;
 	e.latency_ns = ns;
 	snprintf(e.comm, sizeof(e.comm), "proc-%u", key);
@@ -629,7 +629,7 @@ static void snapshot_then_deltas_mirror(void **state)
 }
 
 /*
- * A discovered subscriber's name reaches the client before the entries
+ * A discovered callback's name reaches the client before the entries
  * that use it, and a name discovered later before the next delta. Client
  * and server share this process's names, so the client's copy is wiped
  * before it reads: only the NAMES frame can bring it back.
@@ -638,35 +638,35 @@ static void discovered_names_reach_clients(void **state)
 {
 	struct rig *r = rig_new(0);
 	struct ntf_agg *mirror = ntf_agg_new(0);
-	__u32 id = ntf_subscriber_first_discovered();
+	__u32 id = ntf_callback_first_discovered();
 	struct ntf_client *c;
-	struct ntf_event e = { .class = NTF_CLASS_CALLBACK, .subscriber = id, .tgid = 7 };
+	struct ntf_event e = { .class = NTF_CLASS_CALLBACK, .callback = id, .tgid = 7 };
 
 	(void)state;
 	assert_int_equal(ntf_agg_add(r->agg, &e), 0);
-	assert_int_equal(ntf_subscriber_name_set(id, "nvidia_uvm"), 0);
+	assert_int_equal(ntf_driver_name_set(id, "nvidia_uvm"), 0);
 	c = rig_client(r);
 	hello(r, c, 100);
-	ntf_subscriber_name_set(id, "");
-	assert_null(ntf_subscriber_discovered_name(id));
+	ntf_driver_name_set(id, "");
+	assert_null(ntf_discovered_driver_name(id));
 	pump(r, c, mirror, 1);
-	assert_string_equal(ntf_subscriber_name(id), "nvidia_uvm");
+	assert_string_equal(ntf_driver_name(id), "nvidia_uvm");
 	/* a second driver found while the client is connected */
-	e.subscriber = id + 1;
+	e.callback = id + 1;
 	assert_int_equal(ntf_agg_add(r->agg, &e), 0);
-	assert_int_equal(ntf_subscriber_name_set(id + 1, "peermem"), 0);
+	assert_int_equal(ntf_driver_name_set(id + 1, "peermem"), 0);
 	r->now += 100;
 	ntf_server_tick(r->srv, r->now);
-	ntf_subscriber_name_set(id, "");
-	ntf_subscriber_name_set(id + 1, "");
+	ntf_driver_name_set(id, "");
+	ntf_driver_name_set(id + 1, "");
 	pump(r, c, mirror, 1);
-	assert_string_equal(ntf_subscriber_name(id), "nvidia_uvm");
-	assert_string_equal(ntf_subscriber_name(id + 1), "peermem");
+	assert_string_equal(ntf_driver_name(id), "nvidia_uvm");
+	assert_string_equal(ntf_driver_name(id + 1), "peermem");
 	assert_mirror(r->agg, mirror);
 	/* ids of the table are not the daemon's to rename */
-	assert_int_equal(ntf_subscriber_name_set(1, "x"), -EINVAL);
-	ntf_subscriber_name_set(id, "");
-	ntf_subscriber_name_set(id + 1, "");
+	assert_int_equal(ntf_driver_name_set(1, "x"), -EINVAL);
+	ntf_driver_name_set(id, "");
+	ntf_driver_name_set(id + 1, "");
 	ntf_client_free(c);
 	ntf_agg_free(mirror);
 	rig_free(r);
@@ -810,7 +810,7 @@ static void slow_client_bounded_then_resyncs(void **state)
 	rig_free(r);
 }
 
-/* What a whole aggregate holds per class and subscriber, however it is keyed. */
+/* What a whole aggregate holds per class and callback, however it is keyed. */
 struct sums {
 	struct ntf_hist hist[NTF_CLASS_MAX][3];
 	__u64 origins[NTF_CLASS_MAX][3][NTF_ORIGIN_MAX];
@@ -819,7 +819,7 @@ struct sums {
 static int sums_visit(const struct ntf_agg_entry *e, void *ctx)
 {
 	struct sums *s = ctx;
-	unsigned int c = e->key.class, sub = e->key.subscriber;
+	unsigned int c = e->key.class, sub = e->key.callback;
 
 	assert_true(c < NTF_CLASS_MAX && sub < 3);
 	ntf_hist_merge(&s->hist[c][sub], &e->hist);
@@ -858,7 +858,7 @@ static int diff_sums(const struct ntf_agg *a, const struct ntf_agg *mirror, cons
 	return bad;
 }
 
-/* procs processes of two classes and three subscribers, 4 events each. */
+/* procs processes of two classes and three callbacks, 4 events each. */
 static void add_procs(struct ntf_agg *agg, unsigned int procs, unsigned int round)
 {
 	for (unsigned int i = 0; i < procs; i++)
@@ -867,7 +867,7 @@ static void add_procs(struct ntf_agg *agg, unsigned int procs, unsigned int roun
 
 			memset(&e, 0, sizeof(e));
 			e.class = i % 2 ? NTF_CLASS_FENCE_WAIT : NTF_CLASS_INVAL_START;
-			e.subscriber = i % 3;
+			e.callback = i % 3;
 			e.tgid = 3000 + i;
 			e.latency_ns = (500ULL + i) << (round % 16 + j);
 			e.origin = (i + j + round) % NTF_ORIGIN_MAX;

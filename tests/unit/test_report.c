@@ -332,7 +332,7 @@ static void text_and_json_name_the_mechanism(void **state)
 static void reports_name_every_discovered_id(void **state)
 {
 	struct ntf_agg *agg = *state;
-	__u32 ids[] = { ntf_subscriber_first_discovered(), ntf_subscriber_id_end() - 1 };
+	__u32 ids[] = { ntf_callback_first_discovered(), ntf_callback_id_end() - 1 };
 	const char *names[] = { "first_drv", "last_drv" };
 	struct ntf_report_opts opts = {};
 	char *text = NULL;
@@ -343,16 +343,16 @@ static void reports_name_every_discovered_id(void **state)
 	for (int i = 0; i < 2; i++) {
 		struct ntf_event e = { .class = NTF_CLASS_CALLBACK, .mech = NTF_MECH_KPROBE };
 
-		assert_int_equal(ntf_subscriber_name_set(ids[i], names[i]), 0);
-		e.subscriber = ids[i];
+		assert_int_equal(ntf_driver_name_set(ids[i], names[i]), 0);
+		e.callback = ids[i];
 		e.tgid = e.pid = 40 + i;
 		e.latency_ns = 7000;
 		for (int n = 0; n <= i; n++)
 			assert_int_equal(ntf_agg_add(agg, &e), 0);
 	}
-	assert_int_equal(ntf_subscriber_name_set(ntf_subscriber_id_end(), "past_end"), -EINVAL);
+	assert_int_equal(ntf_driver_name_set(ntf_callback_id_end(), "past_end"), -EINVAL);
 	root = ntf_report_json(agg, NULL, &opts);
-	cbs = json_object_get(root, "callbacks");
+	cbs = json_object_get(root, "drivers");
 	assert_int_equal(jint(json_object_get(cbs, "first_drv"), "count"), 1);
 	assert_int_equal(jint(json_object_get(cbs, "last_drv"), "count"), 2);
 	json_decref(root);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The synthetic source's keys mode: exact (process, subscriber) pairs, and their variety. */
+/* The synthetic source's keys mode: exact (process, driver) pairs, and their variety. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,9 +14,9 @@
 #define MAX_KEYS 64
 
 struct tally {
-	unsigned char pair[MAX_KEYS * 8][8]; /* [tgid - 1000][subscriber] */
+	unsigned char pair[MAX_KEYS * 8][8]; /* [tgid - 1000][callback] */
 	__u64 n, bad, nonblock, failed_start, nested_fence, nested_pin, reclaim_unmaps;
-	__u64 calls, subscriber0;
+	__u64 calls, chain_events;
 	__u32 max_tgid, max_sub;
 };
 
@@ -28,16 +28,16 @@ static int count(void *ctx, const struct ntf_event *e)
 	t->n++;
 	if (ntf_decode(e, sizeof(*e), &out) || memcmp(&out, e, sizeof(out)))
 		t->bad++;
-	if (e->tgid < 1000 || e->tgid - 1000 >= MAX_KEYS * 8 || e->subscriber >= 8) {
+	if (e->tgid < 1000 || e->tgid - 1000 >= MAX_KEYS * 8 || e->callback >= 8) {
 		t->bad++;
 		return 0;
 	}
-	t->pair[e->tgid - 1000][e->subscriber] = 1;
+	t->pair[e->tgid - 1000][e->callback] = 1;
 	if (e->tgid > t->max_tgid)
 		t->max_tgid = e->tgid;
-	if (e->subscriber > t->max_sub)
-		t->max_sub = e->subscriber;
-	t->subscriber0 += !e->subscriber;
+	if (e->callback > t->max_sub)
+		t->max_sub = e->callback;
+	t->chain_events += !e->callback;
 	switch (e->class) {
 	case NTF_CLASS_INVAL_START:
 		t->nonblock += !(e->flags & NTF_F_BLOCKABLE);
@@ -57,14 +57,14 @@ static int count(void *ctx, const struct ntf_event *e)
 	return 0;
 }
 
-static struct tally *run(__u64 seed, __u32 keys, __u32 subscribers)
+static struct tally *run(__u64 seed, __u32 keys, __u32 callbacks)
 {
 	struct ntf_synth_opts o = {
 		.seed = seed,
 		.count = EVENTS,
 		.batch = 500,
 		.keys = keys,
-		.subscribers = subscribers,
+		.callbacks = callbacks,
 	};
 	struct tally *t = calloc(1, sizeof(*t));
 	struct ntf_source *src;
@@ -95,12 +95,12 @@ static void exact_pairs(void **state)
 	struct tally *t;
 
 	(void)state;
-	/* 4 subscribers by default: 10 pairs are pids 1000-1002, subscribers 1-4 */
+	/* 4 callbacks by default: 10 pairs are pids 1000-1002, callbacks 1-4 */
 	t = run(1, 10, 0);
 	assert_int_equal(pairs(t), 10);
 	assert_int_equal(t->max_tgid, 1002);
 	assert_int_equal(t->max_sub, 4);
-	assert_int_equal(t->subscriber0, 0);
+	assert_int_equal(t->chain_events, 0);
 	assert_true(t->pair[2][1] && t->pair[2][2] && !t->pair[2][3]);
 	free(t);
 

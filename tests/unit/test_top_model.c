@@ -26,7 +26,7 @@ static void add(struct ntf_agg *agg, unsigned int class, __u32 sub, __u32 tgid, 
 {
 	struct ntf_event e = {
 		.class = class,
-		.subscriber = sub,
+		.callback = sub,
 		.tgid = tgid,
 		.pid = tgid,
 		.latency_ns = lat,
@@ -90,7 +90,7 @@ static const struct top_row *find_row(const struct top_model *m, __u32 sub, __u3
 	for (size_t i = 0; i < top_model_rows(m); i++) {
 		const struct top_row *r = top_model_row(m, i);
 
-		if (r->subscriber == sub && r->tgid == tgid)
+		if (r->callback == sub && r->tgid == tgid)
 			return r;
 	}
 	return NULL;
@@ -102,7 +102,7 @@ static void assert_near(double got, double want, double tol)
 		fail_msg("got %f, want %f (+-%f)", got, want, tol);
 }
 
-/* Two processes, two subscribers: one row per pair with every column's number. */
+/* Two processes, two callbacks: one row per pair with every column's number. */
 static void default_view_rows(void **state)
 {
 	struct ntf_agg *cur = ntf_agg_new(0);
@@ -149,7 +149,7 @@ static void default_view_rows(void **state)
 	/* latency is invalidate start's: 250 ms, inside its log2 slot */
 	assert_true(r->v[TOP_COL_P50] >= ntf_hist_slot_low(ntf_hist_slot(250 * MS)));
 	assert_true(r->v[TOP_COL_P99] <= 250 * MS);
-	assert_near(r->v[TOP_COL_MAX], 250 * MS, 0);
+	assert_near(r->v[TOP_COL_LAT_MAX], 250 * MS, 0);
 
 	r = find_row(m, 1, 100);
 	assert_non_null(r);
@@ -189,15 +189,15 @@ static void percentiles_from_deltas(void **state)
 	assert_true(r->v[TOP_COL_P50] >= ntf_hist_slot_low(ntf_hist_slot(1 * MS)));
 	assert_true(r->v[TOP_COL_P99] <= ntf_hist_slot_high(ntf_hist_slot(1 * MS)));
 	/* the old 900 ms max is not this interval's: the top slot bounds it */
-	assert_true(r->v[TOP_COL_MAX] <= ntf_hist_slot_high(ntf_hist_slot(1 * MS)));
-	assert_true(r->v[TOP_COL_MAX] >= 1 * MS);
+	assert_true(r->v[TOP_COL_LAT_MAX] <= ntf_hist_slot_high(ntf_hist_slot(1 * MS)));
+	assert_true(r->v[TOP_COL_LAT_MAX] >= 1 * MS);
 	assert_int_equal(r->lat.count, 10);
 	top_model_free(m);
 
 	/* a new max inside the interval is exact */
 	add_n(cur, 1, NTF_CLASS_INVAL_START, 0, 7, "p", 950 * MS, NTF_F_BLOCKABLE);
 	m = build(prev, cur, 0.5, &q);
-	assert_near(top_model_row(m, 0)->v[TOP_COL_MAX], 950 * MS, 0);
+	assert_near(top_model_row(m, 0)->v[TOP_COL_LAT_MAX], 950 * MS, 0);
 	top_model_free(m);
 
 	/* nothing new: the row is idle, hidden unless asked for, and has no latency */
@@ -208,7 +208,7 @@ static void percentiles_from_deltas(void **state)
 	r = top_model_row(m, 0);
 	assert_near(r->v[TOP_COL_RATE], 0, 0);
 	assert_true(isnan(r->v[TOP_COL_P99]));
-	assert_true(isnan(r->v[TOP_COL_MAX]));
+	assert_true(isnan(r->v[TOP_COL_LAT_MAX]));
 	top_model_free(m);
 	ntf_agg_free(prev);
 	ntf_agg_free(cur);
@@ -239,7 +239,7 @@ static void snapshots_by_generation(void **state)
 	struct ntf_agg *agg = ntf_agg_new(0);
 	struct top_snap *snap = top_snap_new();
 	struct ntf_hist_key k1 = { .class = NTF_CLASS_PIN, .tgid = 1 };
-	struct ntf_hist_key k2 = { .class = NTF_CLASS_UNMAP, .subscriber = 2, .tgid = 2 };
+	struct ntf_hist_key k2 = { .class = NTF_CLASS_UNMAP, .callback = 2, .tgid = 2 };
 	const struct top_snap_entry *e;
 	__u64 gen;
 
@@ -396,10 +396,10 @@ static void filters(void **state)
 	assert_int_equal(top_model_query(m, &q), 2);
 	assert_order(m, (const __u32[]){ 10, 20 }, 2);
 
-	/* subscriber: entries of other subscribers do not count in the row */
+	/* callback: entries of other callbacks do not count in the row */
 	memset(&q.filter, 0, sizeof(q.filter));
-	q.filter.has_sub = true;
-	q.filter.subscriber = 3;
+	q.filter.has_callback = true;
+	q.filter.callback = 3;
 	assert_int_equal(top_model_query(m, &q), 1);
 	assert_near(top_model_row(m, 0)->v[TOP_COL_RATE], 2, 0);
 
@@ -424,13 +424,13 @@ static void filter_parse(void **state)
 	char err[128], text[128];
 
 	(void)state;
-	assert_int_equal(top_filter_parse("pid 42 comm=gpu sub:3 class fence_wait,pin", &f, err,
+	assert_int_equal(top_filter_parse("pid 42 comm=gpu driver:3 class fence_wait,pin", &f, err,
 					  sizeof(err)),
 			 0);
 	assert_int_equal(f.pid, 42);
 	assert_string_equal(f.comm, "gpu");
-	assert_true(f.has_sub);
-	assert_int_equal(f.subscriber, 3);
+	assert_true(f.has_callback);
+	assert_int_equal(f.callback, 3);
 	assert_int_equal(f.class_mask, (1u << NTF_CLASS_FENCE_WAIT) | (1u << NTF_CLASS_PIN));
 	top_filter_format(&f, text, sizeof(text));
 	assert_string_equal(text, "pid 42 comm gpu driver i915 class pin,fence_wait");
@@ -439,13 +439,13 @@ static void filter_parse(void **state)
 	assert_int_equal(top_filter_parse("  1234 Xorg driver all ", &f, err, sizeof(err)), 0);
 	assert_int_equal(f.pid, 1234);
 	assert_string_equal(f.comm, "Xorg");
-	assert_true(f.has_sub);
-	assert_int_equal(f.subscriber, 0);
+	assert_true(f.has_callback);
+	assert_int_equal(f.callback, 0);
 
 	/* empty clears */
 	assert_int_equal(top_filter_parse("", &f, err, sizeof(err)), 0);
 	assert_int_equal(f.pid, 0);
-	assert_false(f.has_sub);
+	assert_false(f.has_callback);
 	top_filter_format(&f, text, sizeof(text));
 	assert_string_equal(text, "none");
 
@@ -470,7 +470,7 @@ static void filter_parse(void **state)
 static void cgroup_and_later_driver_filters(void **state)
 {
 	char root[] = "/tmp/ntf-top-cgroup.XXXXXX", path[96], err[128], text[160];
-	__u32 late = ntf_subscriber_first_discovered();
+	__u32 late = ntf_callback_first_discovered();
 	struct ntf_agg *agg = ntf_agg_new(0);
 	struct top_query q;
 	struct top_model *m;
@@ -506,15 +506,15 @@ static void cgroup_and_later_driver_filters(void **state)
 	assert_int_equal(top_model_query(m, &q), 2);
 
 	assert_int_equal(top_filter_parse("driver latedrv", &q.filter, err, sizeof(err)), 0);
-	assert_false(q.filter.has_sub);
+	assert_false(q.filter.has_callback);
 	assert_int_equal(top_model_query(m, &q), 0);
-	assert_int_equal(ntf_subscriber_name_set(late, "latedrv"), 0);
+	assert_int_equal(ntf_driver_name_set(late, "latedrv"), 0);
 	assert_int_equal(top_model_query(m, &q), 1);
 	assert_int_equal(top_model_row(m, 0)->tgid, 43);
 	top_filter_format(&q.filter, text, sizeof(text));
 	assert_string_equal(text, "driver latedrv");
 
-	ntf_subscriber_name_set(late, "");
+	ntf_driver_name_set(late, "");
 	ntf_cgroup_set_proc_root(NULL);
 	snprintf(path, sizeof(path), "rm -rf %s", root);
 	assert_int_equal(system(path), 0);
@@ -522,7 +522,7 @@ static void cgroup_and_later_driver_filters(void **state)
 	ntf_agg_free(agg);
 }
 
-static void subscriber_and_class_views(void **state)
+static void driver_and_class_views(void **state)
 {
 	struct ntf_agg *agg = ntf_agg_new(0);
 	struct top_query q;
@@ -537,16 +537,16 @@ static void subscriber_and_class_views(void **state)
 	add_n(agg, 3, NTF_CLASS_FENCE_WAIT, 0, 1, "a", 30 * US, NTF_F_NESTED);
 	add(agg, NTF_CLASS_UNPIN, 0, 1, "a", 0, 0, 8, NTF_ORIGIN_SYSCALL);
 
-	top_query_init(&q, TOP_VIEW_SUBSCRIBER);
+	top_query_init(&q, TOP_VIEW_DRIVER);
 	m = build(NULL, agg, 1.0, &q);
 	assert_int_equal(top_model_rows(m), 2);
-	r = top_model_row(m, 0); /* subscriber 0: 4 + 6 + 3 + 1 events */
-	assert_int_equal(r->subscriber, 0);
+	r = top_model_row(m, 0); /* callback 0: 4 + 6 + 3 + 1 events */
+	assert_int_equal(r->callback, 0);
 	assert_int_equal(r->tgid, 0);
 	assert_near(r->v[TOP_COL_RATE], 14, 0);
 	assert_near(r->v[TOP_COL_NESTED], 3, 0);
 	r = top_model_row(m, 1);
-	assert_int_equal(r->subscriber, 2);
+	assert_int_equal(r->callback, 2);
 	assert_near(r->v[TOP_COL_BLOCKABLE], 0, 0);
 
 	q.view = TOP_VIEW_CLASS;
@@ -635,7 +635,7 @@ static void fence_pin_unmap_views(void **state)
 	ntf_agg_free(cur);
 }
 
-/* 10,000 (process, subscriber) keys of every class: grouped and sorted right, quickly. */
+/* 10,000 (process, driver) keys of every class: grouped and sorted right, quickly. */
 static void ten_thousand_keys(void **state)
 {
 	struct ntf_agg *agg = ntf_agg_new(1 << 17);
@@ -678,13 +678,13 @@ static void assert_same_rows(const struct top_model *a, const struct top_model *
 
 		assert_non_null(x);
 		assert_non_null(y);
-		assert_int_equal(x->subscriber, y->subscriber);
+		assert_int_equal(x->callback, y->callback);
 		assert_int_equal(x->tgid, y->tgid);
 		assert_int_equal(x->class, y->class);
 		assert_string_equal(x->comm, y->comm);
 		assert_int_equal(x->events, y->events);
 		assert_memory_equal(&x->lat, &y->lat, sizeof(x->lat));
-		for (int c = 0; c < TOP_COL_MAX_; c++)
+		for (int c = 0; c < TOP_COL_COUNT; c++)
 			if (!(isnan(x->v[c]) && isnan(y->v[c])))
 				assert_true(x->v[c] == y->v[c]);
 	}
@@ -854,7 +854,7 @@ static void limit_sorts_the_first_rows(void **state)
 		bool asc;
 	} sorts[] = {
 		{ TOP_COL_RATE, false },     { TOP_COL_P99, false }, { TOP_COL_P99, true },
-		{ TOP_COL_PID, true },	     { TOP_COL_COMM, true }, { TOP_COL_SUB, false },
+		{ TOP_COL_PID, true },	     { TOP_COL_COMM, true }, { TOP_COL_DRIVER, false },
 		{ TOP_COL_BLOCKABLE, true },
 	};
 	struct top_query q;
@@ -901,7 +901,7 @@ static void names_and_columns(void **state)
 	assert_int_equal(top_col_from_name("EV/S"), TOP_COL_RATE);
 	assert_int_equal(top_col_from_name("%time"), TOP_COL_SHARE);
 	assert_int_equal(top_col_from_name("pages_pinned"), TOP_COL_PINNED);
-	assert_int_equal(top_col_from_name("nope"), TOP_COL_MAX_);
+	assert_int_equal(top_col_from_name("nope"), TOP_COL_COUNT);
 	assert_true(top_view_has_col(TOP_VIEW_PIN, TOP_COL_OUTSTANDING));
 	assert_false(top_view_has_col(TOP_VIEW_FENCE, TOP_COL_PINNED));
 	assert_true(top_col_default_ascending(TOP_COL_COMM));
@@ -957,7 +957,7 @@ static void cells_keep_their_width(void **state)
 	assert_int_equal(l.width[2], TOP_COMM_MAX);
 	top_layout(TOP_VIEW_DEFAULT, 40, &l);
 	assert_true(l.total <= 40);
-	assert_int_equal(l.cols[0], TOP_COL_SUB);
+	assert_int_equal(l.cols[0], TOP_COL_DRIVER);
 	assert_int_equal(l.cols[1], TOP_COL_PID);
 	assert_int_equal(l.cols[2], TOP_COL_COMM);
 	assert_int_equal(l.cols[3], TOP_COL_RATE);
@@ -967,12 +967,12 @@ static void cells_keep_their_width(void **state)
 
 static void lines_and_cells(void **state)
 {
-	struct top_row r = { .subscriber = 0, .tgid = 4242, .comm = "averyverylongcom" };
+	struct top_row r = { .callback = 0, .tgid = 4242, .comm = "averyverylongcom" };
 	struct top_layout l;
 	char line[256];
 
 	(void)state;
-	for (int c = 0; c < TOP_COL_MAX_; c++)
+	for (int c = 0; c < TOP_COL_COUNT; c++)
 		r.v[c] = NAN;
 	r.v[TOP_COL_RATE] = 1500;
 	r.v[TOP_COL_P99] = 2.5e6;
@@ -980,7 +980,7 @@ static void lines_and_cells(void **state)
 	r.v[TOP_COL_BLOCKABLE] = 100;
 	top_layout(TOP_VIEW_DEFAULT, 80, &l);
 	top_format_line(line, sizeof(line), &l, TOP_VIEW_DEFAULT, NULL);
-	assert_string_equal(line, "SUB          PID COMM     EV/S   P50   P99   MAX %TIME FAIL "
+	assert_string_equal(line, "DRIVER       PID COMM     EV/S   P50   P99   MAX %TIME FAIL "
 				  "BLK% NEST PGPIN RECL");
 	top_format_line(line, sizeof(line), &l, TOP_VIEW_DEFAULT, &r);
 	assert_string_equal(line, "all         4242 averyve  1500     - 2.5ms     -     -    3 "
@@ -1005,7 +1005,7 @@ int main(void)
 		cmocka_unit_test(filters),
 		cmocka_unit_test(filter_parse),
 		cmocka_unit_test(cgroup_and_later_driver_filters),
-		cmocka_unit_test(subscriber_and_class_views),
+		cmocka_unit_test(driver_and_class_views),
 		cmocka_unit_test(fence_pin_unmap_views),
 		cmocka_unit_test(ten_thousand_keys),
 		cmocka_unit_test(advance_matches_update),

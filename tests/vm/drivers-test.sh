@@ -33,9 +33,9 @@ else
 	skip_rest "drivers" "no results from the guest"
 fi
 
-sub() { jq -r --arg d "$2" --arg f "$3" '[.subscribers[] | select(.driver == $d)] |
+sub() { jq -r --arg d "$2" --arg f "$3" '[.callbacks[] | select(.driver == $d)] |
 	map(.[$f] // .why.absent // "") | join(",")' "$out/$1"; }
-sub_func() { jq -r --arg fn "$2" --arg f "$3" '.subscribers[] | select(.func == $fn) |
+sub_func() { jq -r --arg fn "$2" --arg f "$3" '.callbacks[] | select(.func == $fn) |
 	if $f == "absent" then .why.absent // "" else .[$f] end' "$out/$1"; }
 
 check_eq "drivers: the doctor says the notifier is traced (exit 0)" "$(cat "$out/probe.rc")" 0
@@ -72,7 +72,7 @@ check "drivers: nouveau reported as built without SVM" \
 	grep -q CONFIG_DRM_NOUVEAU_SVM <<<"$(sub_func probe.json nouveau_svm_range_invalidate absent)"
 check_eq "drivers: the test driver's callback by fentry (module BTF)" \
 	"$(sub_func probe.json ntf_invalidate mech)" fentry
-nobtf_why=$(jq -r '.subscribers[] | select(.func == "ntf_invalidate") | .why.fentry // ""' \
+nobtf_why=$(jq -r '.callbacks[] | select(.func == "ntf_invalidate") | .why.fentry // ""' \
 	"$out/probe-nobtf.json" 2>/dev/null)
 check "drivers: a module without BTF: the doctor says so, not EINVAL" \
 	"fentry: '$nobtf_why'; $(head -c 200 "$out/nobtf.err" 2>/dev/null)" \

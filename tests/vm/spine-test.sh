@@ -154,9 +154,9 @@ cb() {
 			'[.processes[]? | select(.class == "callback" and .tgid == $t and
 			  .driver == $d) | .[$f] // 0] | add // 0'
 }
-sub_mech() { trace "$1" ".subscribers[] | select(.driver == \"$2\") | .mech"; }
+sub_mech() { trace "$1" ".callbacks[] | select(.driver == \"$2\") | .mech"; }
 
-# Two subscribers on one mm: each callback's count and time go to its driver.
+# Two drivers on one mm: each callback's count and time go to its driver.
 attrib_case() {
 	local c=$1 want_mech=$2 calls
 
@@ -191,9 +191,9 @@ discover_case() {
 	check_range "$c: $drv callback p50 in 2^17..2^19 ns (its 150 us sleep)" \
 		"$(cb "$c" $drv p50_ns)" 131072 524287
 	check_eq "$c: the doctor marks it discovered" \
-		"$(jq -r "[.subscribers[] | select(.driver == \"$drv\") | .discovered] | all" <"$probe")" true
-	check_eq "$c: the doctor saw one subscribed process" \
-		"$(jq -r ".subscribers[] | select(.driver == \"$drv\") | .processes" <"$probe")" 1
+		"$(jq -r "[.callbacks[] | select(.driver == \"$drv\") | .discovered] | all" <"$probe")" true
+	check_eq "$c: the doctor saw one registered process" \
+		"$(jq -r ".callbacks[] | select(.driver == \"$drv\") | .processes" <"$probe")" 1
 	check_eq "$c: discovery was live" "$(jq -r .discovery.live <"$probe")" true
 	return 0
 }
@@ -334,23 +334,23 @@ for c in $cases; do
 	discover)
 		discover_case $c fentry || continue
 		check_eq "$c: the callback discovered is the unlisted one" \
-			"$(trace $c '.subscribers[] | select(.driver == "ntf_testdrv") | .func')" \
+			"$(trace $c '.callbacks[] | select(.driver == "ntf_testdrv") | .func')" \
 			ntf_unlisted_invalidate
 		check_eq "$c: the driver's own count of it agrees" "$(wl $c unlisted_calls)" \
 			"$(wl $c calls)"
 		check_eq "$c: kvm beside it still attributed: $(wl $c calls) calls" \
 			"$(cb $c kvm count)" "$(wl $c calls)"
 		check_eq "$c: kvm's subscription, in the table, is not rediscovered" \
-			"$(trace $c '[.subscribers[] | select(.func == "kvm_mmu_notifier_invalidate_range_start")] | length')" 1
+			"$(trace $c '[.callbacks[] | select(.func == "kvm_mmu_notifier_invalidate_range_start")] | length')" 1
 		;;
 	discover_classic)
 		discover_case $c kprobe || continue
 		calls=$(wl $c calls)
 		check_eq "$c: range_start discovered as ntf_testdrv" \
-			"$(trace $c '.subscribers[] | select(.driver == "ntf_testdrv") | .func')" \
+			"$(trace $c '.callbacks[] | select(.driver == "ntf_testdrv") | .func')" \
 			ntf_classic_range_start
 		check_eq "$c: range_end discovered as ntf_testdrv_end" \
-			"$(trace $c '.subscribers[] | select(.driver == "ntf_testdrv_end") | .func')" \
+			"$(trace $c '.callbacks[] | select(.driver == "ntf_testdrv_end") | .func')" \
 			ntf_classic_range_end
 		check_eq "$c: ntf_testdrv_end callbacks = $calls calls" \
 			"$(cb $c ntf_testdrv_end count)" "$calls"

@@ -64,7 +64,7 @@ void wl_pause_before(void);
 
 /*
  * Break copy-on-write of all private writable memory (.data, .bss, stack,
- * heap) before subscribing a notifier, so later writes to it cost none.
+ * heap) before registering a notifier, so later writes to it cost none.
  */
 void wl_break_cow(void);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * wl-kvm: make the kernel invalidate ranges of an mm that has a real MMU
- * notifier subscriber (a KVM VM), a known number of times.
+ * notifier callback (a KVM VM), a known number of times.
  *
  * What each op costs in mmu_notifier_invalidate_range_start() calls on the
  * mm, from the 6.1 sources (mm/madvise.c, mm/mmap.c, mm/memory.c,
@@ -89,7 +89,7 @@ static const char usage[] =
 	"                        lives); default madvise\n"
 	"  --pages P             pages in the range (default 64)\n"
 	"  --iterations N        touch+invalidate rounds (default 100)\n"
-	"  --no-kvm              same work without the KVM subscriber\n";
+	"  --no-kvm              same work without the KVM callback\n";
 
 static void handle(int opt, const char *arg)
 {

@@ -54,7 +54,7 @@ static const char usage[] = "usage: wl-reclaim [options]\n"
 			    "push them to swap with MADV_PAGEOUT, count the swapped pages, read\n"
 			    "them back and check them; print one JSON line. Needs active swap.\n"
 			    "  --pages P             pages to fill and page out (default 256)\n"
-			    "  --no-kvm              same work without the KVM subscriber\n";
+			    "  --no-kvm              same work without the KVM callback\n";
 
 static void handle(int opt, const char *arg)
 {

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * wl-testdrv: subscribe the test driver's mmu_interval_notifier (a stand-in
+ * wl-testdrv: register the test driver's mmu_interval_notifier (a stand-in
  * for a GPU driver's userptr) on a range of this process, configure how its
  * invalidate behaves (sleep, wait on a dma_fence, pin pages), then
  * invalidate the range a known number of times with madvise(MADV_DONTNEED).
  *
  * Each madvise is one invalidate_range_start/end pair on the mm and one call
  * of the driver's invalidate (the range is one VMA, inside the interval).
- * Without --kvm the driver is the only subscriber, so the notifier's
- * latency is the driver's; with it KVM subscribes too, and each madvise
- * calls both, which is what per-subscriber attribution must tell apart.
- * --flavour subscribes through a callback no tracer table lists instead,
- * which only subscriber discovery can attribute.
+ * Without --kvm the driver is the only callback, so the notifier's
+ * latency is the driver's; with it KVM registers too, and each madvise
+ * calls both, which is what per-callback attribution must tell apart.
+ * --flavour registers through a callback no tracer table lists instead,
+ * which only callback discovery can attribute.
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -67,7 +67,7 @@ static const char usage[] =
 	"  --sleep-us US         the driver's invalidate sleeps US (default 0)\n"
 	"  --fence-wait-us US    ... and waits on a dma_fence signalled after US\n"
 	"  --pin-pages N         the driver pins N pages of the range\n"
-	"  --kvm                 also create a KVM VM: two subscribers on the mm\n"
+	"  --kvm                 also create a KVM VM: two callbacks on the mm\n"
 	"  --flavour F           interval (default: ntf_invalidate), unlisted (the\n"
 	"                        same behind ntf_unlisted_invalidate) or classic (a\n"
 	"                        classic mmu_notifier: ntf_classic_range_start/_end)\n";

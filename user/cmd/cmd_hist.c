@@ -16,8 +16,8 @@
 #include "common_args.h"
 #include "names.h"
 #include "report.h"
-#include "start.h"
-#include "subscribers.h"
+#include "open_tracer.h"
+#include "callback_attach.h"
 
 static const char hist_usage[] =
 	"Usage: notifier hist [OPTIONS] [INTERVAL [COUNT]]\n"
@@ -124,8 +124,7 @@ static int print_report(struct tracer *t, const struct hist_args *a, __u64 elaps
 
 		json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
 		json_object_set_new(root, "counters", ntf_counters_json(counters));
-		json_object_set_new(root, "subscribers",
-				    ntf_subscribers_json(tracer__subscribers(t)));
+		json_object_set_new(root, "callbacks", ntf_callbacks_json(tracer__callbacks(t)));
 		json_dumpf(root, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
 		json_decref(root);
@@ -151,7 +150,7 @@ int cmd_hist(int argc, char **argv)
 
 	parse_hist_args(argc, argv, &a);
 	ntf_install_signals();
-	if (ntf_start_tracer(&a.c.tracer, a.c.quiet || a.c.json, &t))
+	if (ntf_open_tracer(&a.c.tracer, a.c.quiet || a.c.json, &t))
 		return NTF_EXIT_RUNTIME;
 	/* Also in JSON mode: scripts wait for this line to know probes are live. */
 	if (!a.c.quiet)

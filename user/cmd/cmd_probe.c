@@ -16,8 +16,8 @@
 #include "commands.h"
 #include "names.h"
 #include "report.h"
-#include "start.h"
-#include "subscribers.h"
+#include "open_tracer.h"
+#include "callback_attach.h"
 
 static const char probe_usage[] =
 	"Usage: notifier probe [OPTIONS]\n"
@@ -73,13 +73,13 @@ static void unknown_driver(const char *driver)
 	size_t used = 0;
 
 	for (__u32 id = 1; used < sizeof(names); id++) {
-		const char *name = id < ntf_subscriber_first_discovered() ?
-					   ntf_subscriber_name(id) :
-					   ntf_subscriber_discovered_name(id);
+		const char *name = id < ntf_callback_first_discovered() ?
+					   ntf_driver_name(id) :
+					   ntf_discovered_driver_name(id);
 
 		if (!name)
 			break; /* discovered ids are given in order, without gaps */
-		if (ntf_subscriber_id(name) != id)
+		if (ntf_callback_id(name) != id)
 			continue; /* list each driver once */
 		used += snprintf(names + used, sizeof(names) - used, "%s%s", used ? ", " : "",
 				 name);
@@ -92,7 +92,7 @@ int cmd_probe(int argc, char **argv)
 	struct tracer_opts topts = { .cfg.aggregate = true };
 	const char *only_probe = NULL, *only_driver = NULL;
 	const struct ntf_probe_state *probes;
-	const struct ntf_subscribers *subs;
+	const struct ntf_callbacks *subs;
 	struct tracer *t;
 	bool json = false, core;
 	struct utsname uts;
@@ -117,15 +117,15 @@ int cmd_probe(int argc, char **argv)
 		ntf_usage_error("unexpected argument '%s'", argv[optind]);
 	if (only_probe && !find_point(only_probe))
 		unknown_probe(only_probe);
-	if (ntf_start_tracer(&topts, true, &t))
+	if (ntf_open_tracer(&topts, true, &t))
 		return NTF_EXIT_RUNTIME;
 	/* after the scan: a driver discovery found here is a known one too */
-	if (only_driver && !ntf_subscriber_id(only_driver)) {
+	if (only_driver && !ntf_callback_id(only_driver)) {
 		tracer__free(t);
 		unknown_driver(only_driver);
 	}
 	probes = tracer__probes(t);
-	subs = tracer__subscribers(t);
+	subs = tracer__callbacks(t);
 	core = tracer__core_live(t);
 	uname(&uts);
 	if (json) {
@@ -140,7 +140,7 @@ int cmd_probe(int argc, char **argv)
 				json_array_append(sel, p);
 		}
 		json_decref(pts);
-		cbs = ntf_subscribers_json(subs);
+		cbs = ntf_callbacks_json(subs);
 		if (only_driver) {
 			json_t *keep = json_array();
 
@@ -157,8 +157,8 @@ int cmd_probe(int argc, char **argv)
 		json_object_set_new(root, "kernel", json_string(uts.release));
 		json_object_set_new(root, "core_live", json_boolean(core));
 		json_object_set_new(root, "probes", sel);
-		json_object_set_new(root, "subscribers", cbs);
-		json_object_set_new(root, "discovery", ntf_subscribers_discovery_json(subs));
+		json_object_set_new(root, "callbacks", cbs);
+		json_object_set_new(root, "discovery", ntf_callbacks_discovery_json(subs));
 		json_dumpf(root, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		json_decref(root);
@@ -173,7 +173,7 @@ int cmd_probe(int argc, char **argv)
 		}
 		if (!only_probe || only_driver) {
 			printf("\ndriver callbacks:\n");
-			ntf_subscribers_report(stdout, subs, true, only_driver);
+			ntf_callbacks_report(stdout, subs, true, only_driver);
 		}
 	}
 	tracer__free(t);

@@ -38,8 +38,8 @@ static int cmd_version(int argc, char **argv)
 	return 0;
 }
 
-/* A debugging aid (cmd_snapshot.c): prints what a notifierd client mirrors. */
-int cmd_snapshot(int argc, char **argv);
+/* A debugging aid (cmd_mirror.c): prints what a notifierd client mirrors. */
+int cmd_mirror(int argc, char **argv);
 
 static const struct {
 	const char *name;
@@ -52,7 +52,7 @@ static const struct {
 	{ "probe", cmd_probe, false },
 	{ "help", cmd_help, false },
 	{ "version", cmd_version, false },
-	{ "snapshot", cmd_snapshot, true },
+	{ "mirror", cmd_mirror, true },
 	/* clang-format on */
 };
 

@@ -32,7 +32,7 @@ struct ntf_agg {
 
 __u64 ntf_agg_hash(const struct ntf_hist_key *k)
 {
-	__u64 h = ((__u64)k->class << 56) ^ ((__u64)k->subscriber << 32) ^ k->tgid;
+	__u64 h = ((__u64)k->class << 56) ^ ((__u64)k->callback << 32) ^ k->tgid;
 
 	/* splitmix64 finaliser: cheap and spreads sequential pids well */
 	h ^= h >> 30;
@@ -98,9 +98,7 @@ static struct ntf_agg_entry *lookup_or_insert(struct ntf_agg *agg, struct ntf_hi
 
 int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 {
-	struct ntf_hist_key key = { .class = e->class,
-				    .subscriber = e->subscriber,
-				    .tgid = e->tgid };
+	struct ntf_hist_key key = { .class = e->class, .callback = e->callback, .tgid = e->tgid };
 	struct ntf_agg_entry *ent = lookup_or_insert(agg, key);
 
 	if (!ent)

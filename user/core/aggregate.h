@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * User-space aggregation of streamed events, keyed by event class x
- * subscriber x process. Bounded: past max_keys, new processes fold into
- * one "other" key per class and subscriber, so memory stays flat. A
+ * driver x process. Bounded: past max_keys, new processes fold into
+ * one "other" key per class and callback, so memory stays flat. A
  * mirror (ntf_agg_put) also keeps what each folded process last put (520
  * bytes each): that memory is bounded by the sender's max_keys, not its own.
  */
@@ -39,7 +39,7 @@ int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const 
  * Replaces (or inserts) the entry with ent's key by a copy of ent, as a
  * client mirroring a daemon's aggregate does; ent->gen is set to now.
  * Past max_keys, and for the sender's own "other" keys, ent's totals go
- * into the "other" key of its class and subscriber in place of what ent's
+ * into the "other" key of its class and callback in place of what ent's
  * key put there before: "other" holds the sum of the current totals of
  * the processes folded into it. A process folded once stays folded.
  */
@@ -56,10 +56,10 @@ int ntf_agg_prune(struct ntf_agg *agg, __u64 since);
  * low bits, so another table hashed alike is walked in step with it.
  */
 __u64 ntf_agg_hash(const struct ntf_hist_key *key);
-/* Keys are equal in class, subscriber and tgid; BPF's pad is no part of them. */
+/* Keys are equal in class, callback and tgid; BPF's pad is no part of them. */
 static inline bool ntf_agg_key_eq(const struct ntf_hist_key *a, const struct ntf_hist_key *b)
 {
-	return a->class == b->class && a->subscriber == b->subscriber && a->tgid == b->tgid;
+	return a->class == b->class && a->callback == b->callback && a->tgid == b->tgid;
 }
 /*
  * A hint: starts fetching the slot where key's entry is or would go, so
@@ -86,7 +86,7 @@ typedef int (*ntf_agg_visit_fn)(const struct ntf_agg_entry *entry, void *ctx);
 int ntf_agg_foreach(const struct ntf_agg *agg, ntf_agg_visit_fn fn, void *ctx);
 /* Visits the entries changed in generations after since (since < gen). */
 int ntf_agg_foreach_since(const struct ntf_agg *agg, __u64 since, ntf_agg_visit_fn fn, void *ctx);
-/* Sums every process of a class into *out (all subscribers). */
+/* Sums every process of a class into *out (all callbacks). */
 void ntf_agg_class_total(const struct ntf_agg *agg, unsigned int class, struct ntf_hist *out);
 void ntf_agg_reset(struct ntf_agg *agg);
 

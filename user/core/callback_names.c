@@ -13,7 +13,7 @@
 static char discovered_names[NTF_MAX_DISCOVERED][NTF_DRIVER_LEN];
 static __u64 names_gen = 1;
 
-const char *ntf_subscriber_name(__u32 id)
+const char *ntf_driver_name(__u32 id)
 {
 	const char *name;
 
@@ -21,42 +21,42 @@ const char *ntf_subscriber_name(__u32 id)
 		return "chain";
 	if (id <= KNOWN)
 		return ntf_known_callbacks[id - 1].driver;
-	name = ntf_subscriber_discovered_name(id);
+	name = ntf_discovered_driver_name(id);
 	return name ? name : "unknown";
 }
 
-int ntf_subscriber_name_set(__u32 id, const char *driver)
+int ntf_driver_name_set(__u32 id, const char *driver)
 {
-	if (id <= KNOWN || id >= ntf_subscriber_id_end())
+	if (id <= KNOWN || id >= ntf_callback_id_end())
 		return -EINVAL;
 	snprintf(discovered_names[id - KNOWN - 1], NTF_DRIVER_LEN, "%s", driver);
 	names_gen++;
 	return 0;
 }
 
-const char *ntf_subscriber_discovered_name(__u32 id)
+const char *ntf_discovered_driver_name(__u32 id)
 {
-	if (id <= KNOWN || id >= ntf_subscriber_id_end() || !discovered_names[id - KNOWN - 1][0])
+	if (id <= KNOWN || id >= ntf_callback_id_end() || !discovered_names[id - KNOWN - 1][0])
 		return NULL;
 	return discovered_names[id - KNOWN - 1];
 }
 
-__u64 ntf_subscriber_names_gen(void)
+__u64 ntf_driver_names_gen(void)
 {
 	return names_gen;
 }
 
-__u32 ntf_subscriber_first_discovered(void)
+__u32 ntf_callback_first_discovered(void)
 {
 	return KNOWN + 1;
 }
 
-__u32 ntf_subscriber_id_end(void)
+__u32 ntf_callback_id_end(void)
 {
 	return KNOWN + 1 + NTF_MAX_DISCOVERED;
 }
 
-__u32 ntf_subscriber_id(const char *driver)
+__u32 ntf_callback_id(const char *driver)
 {
 	for (unsigned int i = 0; i < KNOWN; i++)
 		if (!strcmp(ntf_known_callbacks[i].driver, driver))

@@ -38,22 +38,22 @@ extern const unsigned int ntf_known_callback_count;
  * The id of a driver name ("kvm", "i915", or one discovery named), or 0
  * when no callback has it.
  */
-__u32 ntf_subscriber_id(const char *driver);
+__u32 ntf_callback_id(const char *driver);
 /* Name of a callback id for reports: "kvm", "chain" for 0, "unknown" for a nameless one. */
-const char *ntf_subscriber_name(__u32 id);
+const char *ntf_driver_name(__u32 id);
 /*
  * Names the ids past the table's are known by in this process: discovery
  * sets them where it runs, a client sets those its daemon sends. Returns
  * -EINVAL for an id outside the discovered range.
  */
-int ntf_subscriber_name_set(__u32 id, const char *driver);
+int ntf_driver_name_set(__u32 id, const char *driver);
 /* The first id discovery gives: ids below it are the table's. */
-__u32 ntf_subscriber_first_discovered(void);
+__u32 ntf_callback_first_discovered(void);
 /* One past the last id discovery may give. */
-__u32 ntf_subscriber_id_end(void);
+__u32 ntf_callback_id_end(void);
 /* A discovered id's name in this process, or NULL when it has none. */
-const char *ntf_subscriber_discovered_name(__u32 id);
+const char *ntf_discovered_driver_name(__u32 id);
 /* Changes whenever a discovered name is set: clients are sent names again. */
-__u64 ntf_subscriber_names_gen(void);
+__u64 ntf_driver_names_gen(void);
 
 #endif

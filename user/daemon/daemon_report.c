@@ -12,7 +12,7 @@
 #include "daemon_report.h"
 #include "names.h"
 #include "report.h"
-#include "subscribers.h"
+#include "callback_attach.h"
 
 void ntf_daemon_read_counters(struct ntf_daemon_kernel *k, int counters_fd)
 {
@@ -104,9 +104,8 @@ static void summary_json(FILE *out, const struct ntf_common_args *c, const struc
 	if (k) {
 		set_or_error(root, "counters", ntf_counters_json(k->counters), k->counters_err,
 			     "counters");
-		if (k->subscribers)
-			json_object_set_new(root, "subscribers",
-					    ntf_subscribers_json(k->subscribers));
+		if (k->callbacks)
+			json_object_set_new(root, "callbacks", ntf_callbacks_json(k->callbacks));
 		set_or_error(root, "kernel",
 			     k->hists_err ? NULL : ntf_report_json(k->hists, NULL, &c->report),
 			     k->hists_err, "hists");
@@ -175,7 +174,7 @@ void ntf_daemon_summary(const struct ntf_common_args *c, const struct daemon_sta
 
 	if (st->t) {
 		k.probes = tracer__probes(st->t);
-		k.subscribers = tracer__subscribers(st->t);
+		k.callbacks = tracer__callbacks(st->t);
 		ntf_daemon_read_counters(&k, tracer__counters_fd(st->t));
 		ntf_daemon_read_hists(&k, tracer__hists_fd(st->t), tracer__comms_fd(st->t));
 	}

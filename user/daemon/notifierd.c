@@ -22,7 +22,7 @@
 #include "preflight.h"
 #include "server.h"
 #include "source.h"
-#include "start.h"
+#include "open_tracer.h"
 #include "synth_args.h"
 
 static const char usage[] =
@@ -39,7 +39,7 @@ static const char usage[] =
 	"  -e, --class LIST        classes in the final report (see notifier hist)\n"
 	"  -H, --hist-only         no event stream: in-kernel histograms only\n"
 	"  -b, --ringbuf-size MB   ring buffer size (default 4, a power of 2)\n"
-	"  -K, --max-keys N        bound on (class, subscriber, process) keys (default 131072)\n"
+	"  -K, --max-keys N        bound on (class, driver callback, process) keys (default 131072)\n"
 	"      --pin-dir DIR       pin the maps under DIR (default /sys/fs/bpf/notifier)\n"
 	"      --no-pin            do not pin the maps\n"
 	"  -D, --daemon            detach and run in the background\n"
@@ -57,7 +57,7 @@ static const char usage[] =
 	"A demo and benchmark source, no probes (no root, no BPF, nothing pinned;\n"
 	"-H, -b, -p, -c, -k and --pin-dir do not apply):\n"
 	"      --synthetic[=SEED]  generated events, not the kernel's, served as usual\n"
-	"      --keys N            synthetic: N (process, subscriber) pairs (default 50)\n"
+	"      --keys N            synthetic: N (process, driver) pairs (default 50)\n"
 	"      --rate N            synthetic: events per second (default 20000)\n"
 	"\n"
 	"Examples:\n"
@@ -148,7 +148,7 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 	a->c.tracer.cfg.stream = true;
 	a->c.tracer.cfg.aggregate = true;
 	a->pin_dir = "/sys/fs/bpf/notifier";
-	a->max_keys = 131072; /* 10,000 (process, subscriber) pairs over 7 classes fit */
+	a->max_keys = 131072; /* 10,000 (process, driver) pairs over 7 classes fit */
 	a->socket = NTF_SERVER_DEFAULT_PATH;
 	ntf_synth_args_init(&a->synth);
 	opterr = 0; /* ntf_usage_error says it in one line */
@@ -350,7 +350,7 @@ static int start_tracing(const struct daemon_args *a, struct daemon_state *st,
 {
 	if (a->pin_dir && check_pin_dir(a->pin_dir))
 		return -1;
-	if (ntf_start_tracer(&a->c.tracer, a->c.quiet, &st->t))
+	if (ntf_open_tracer(&a->c.tracer, a->c.quiet, &st->t))
 		return -1;
 	if (a->pin_dir && pin_maps(st->t, a->pin_dir))
 		return -1;

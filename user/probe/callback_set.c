@@ -30,7 +30,7 @@ void ntf_callback_set_release(struct ntf_callback_set *set)
 /* A callback whose symbol or module is gone: detached, and said so. */
 static void mark_gone(struct ntf_callback_set *set, unsigned int i, bool tell)
 {
-	struct ntf_subscriber *s = &set->subs[i];
+	struct ntf_callback *s = &set->subs[i];
 
 	if (s->attached && tell)
 		ntf_info("%s left (%s is gone); detached", s->def->driver, s->def->func);
@@ -46,7 +46,7 @@ static void scan_table(struct ntf_callback_set *set, const struct ntf_ksyms *ks,
 	const char *modules = set->modules;
 
 	for (unsigned int i = 0; i < KNOWN; i++) {
-		struct ntf_subscriber *s = &set->subs[i];
+		struct ntf_callback *s = &set->subs[i];
 		const struct ntf_ksym *sym = ntf_ksyms_by_name(ks, s->def->func);
 
 		if (sym && sym->module && !ntf_module_live(modules, sym->module))
@@ -83,7 +83,7 @@ static void scan_table(struct ntf_callback_set *set, const struct ntf_ksyms *ks,
 static void scan_discovered_modules(struct ntf_callback_set *set, bool tell)
 {
 	for (unsigned int i = KNOWN; i < set->nsubs; i++) {
-		struct ntf_subscriber *s = &set->subs[i];
+		struct ntf_callback *s = &set->subs[i];
 
 		if (!s->present || !s->module[0] || ntf_module_live(set->modules, s->module))
 			continue;
@@ -95,7 +95,7 @@ static void scan_discovered_modules(struct ntf_callback_set *set, bool tell)
 /*
  * What users call a discovered callback: its module ("nvidia_uvm"), or for
  * one built in, the first word of its symbol; "_end"/"_tlb" for the other
- * callbacks of a classic subscriber, and ".2", ".3"... when a module has
+ * callbacks of a classic callback, and ".2", ".3"... when a module has
  * several of a kind.
  */
 static void name_discovered(const struct ntf_ksym *sym, __u32 kind, char *name)
@@ -109,13 +109,13 @@ static void name_discovered(const struct ntf_ksym *sym, __u32 kind, char *name)
 	snprintf(base, sizeof(base), "%.*s%s", len, sym->module ? sym->module : sym->name, suffix);
 	snprintf(name, NTF_DRIVER_LEN, "%s", base);
 	/* base leaves room for the suffix: a truncated name would be a bug */
-	for (unsigned int n = 2; ntf_subscriber_id(name) && n < 100; n++)
+	for (unsigned int n = 2; ntf_callback_id(name) && n < 100; n++)
 		if (snprintf(name, NTF_DRIVER_LEN, "%s.%u", base, n) >= NTF_DRIVER_LEN)
 			break;
 }
 
 /*
- * Which subscriber a callback address is, adding a discovered one when no
+ * Which callback a callback address is, adding a discovered one when no
  * table entry has its symbol. Returns the index, -1 for an address that is
  * no function start (hidden by kptr_restrict), -2 to ask again next scan.
  */
@@ -125,7 +125,7 @@ static int resolve_callback(struct ntf_callback_set *set, struct ntf_ksyms **ks,
 {
 	const struct ntf_ksym *sym;
 	struct discovered_def *dd;
-	struct ntf_subscriber *s;
+	struct ntf_callback *s;
 	unsigned int i;
 
 	if (!*ks && !(*ks = ntf_ksyms_load(set->kallsyms_path)))
@@ -171,7 +171,7 @@ static int resolve_callback(struct ntf_callback_set *set, struct ntf_ksyms **ks,
 					     .module = dd->module,
 					     .kind = f->d.kind,
 					     .needs = "a live subscription" };
-	ntf_subscriber_name_set(i + 1, dd->driver);
+	ntf_driver_name_set(i + 1, dd->driver);
 	s->id = i + 1;
 	s->def = &dd->def;
 	s->discovered = true;
@@ -212,7 +212,7 @@ void ntf_callback_set_found(struct ntf_callback_set *set, struct ntf_ksyms **ks,
 			    unsigned int *npending)
 {
 	for (unsigned int i = 0; i < set->nsubs; i++) {
-		set->subs[i].subscriptions = 0;
+		set->subs[i].registrations = 0;
 		set->subs[i].mms = 0;
 	}
 	for (int k = 0; k < n; k++) {
@@ -229,7 +229,7 @@ void ntf_callback_set_found(struct ntf_callback_set *set, struct ntf_ksyms **ks,
 		}
 		if (index < 0)
 			continue;
-		set->subs[index].subscriptions += f->d.subscriptions;
+		set->subs[index].registrations += f->d.registrations;
 		set->subs[index].mms += f->d.mms;
 	}
 }
@@ -241,7 +241,7 @@ void ntf_callback_set_found(struct ntf_callback_set *set, struct ntf_ksyms **ks,
 void ntf_callback_set_announce(struct ntf_callback_set *set, bool tell)
 {
 	for (unsigned int i = 0; i < set->nsubs; i++) {
-		struct ntf_subscriber *s = &set->subs[i];
+		struct ntf_callback *s = &set->subs[i];
 		const char *why = "";
 
 		if (!s->news)

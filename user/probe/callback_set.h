@@ -4,7 +4,7 @@
  * callbacks checked against kallsyms and the live modules, and the
  * addresses discovery reports resolved to callbacks (new ones named after
  * their module). A scan says which callbacks want attaching (pending);
- * attaching them is subscribers.c's. Kept apart so that every rule of a
+ * attaching them is callback_attach.c's. Kept apart so that every rule of a
  * rescan (a module appearing or leaving, names that collide, an address
  * not yet resolvable) is unit-tested from fixture files.
  */
@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include "callbacks.h"
 #include "discover.h"
-#include "subscribers.h"
+#include "callback_attach.h"
 
 #define NTF_CALLBACK_SET_MAX (NTF_MAX_KNOWN + NTF_MAX_DISCOVERED)
 
@@ -33,7 +33,7 @@ struct seen_addr {
 };
 
 struct ntf_callback_set {
-	struct ntf_subscriber subs[NTF_CALLBACK_SET_MAX];
+	struct ntf_callback subs[NTF_CALLBACK_SET_MAX];
 	unsigned int nsubs; /* the table's, then the discovered */
 	struct discovered_def ddefs[NTF_MAX_DISCOVERED];
 	char *modules; /* names in /proc/modules at the last scan (owned) */

@@ -33,7 +33,7 @@ int ntf_discovery_new(struct ntf_discovery **out, char *why, size_t len)
 			 err == -EPERM || err == -EACCES ? " (lockdown or an LSM)" : "");
 		goto fail;
 	}
-	d->link = bpf_program__attach_iter(d->skel->progs.discover_subscribers, NULL);
+	d->link = bpf_program__attach_iter(d->skel->progs.discover_callbacks, NULL);
 	if (!d->link) {
 		err = -errno;
 		snprintf(why, len, "iter/task attach failed: %s", strerror(-err));

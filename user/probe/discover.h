@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Subscriber discovery: runs the task iterator of bpf/discover.bpf.c and
- * returns the callback addresses the live subscriptions of every mm point
- * at, for the subscriber table to symbolise and attach.
+ * returns the callback addresses the live registrations of every mm point
+ * at, for the callback table to symbolise and attach.
  */
 #ifndef NTF_DISCOVER_H
 #define NTF_DISCOVER_H

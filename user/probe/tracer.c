@@ -9,13 +9,13 @@
 #include "histogram.h"
 #include "ksyms.h"
 #include "notifier.skel.h"
-#include "subscribers.h"
+#include "callback_attach.h"
 #include "tracer.h"
 
 struct tracer {
 	struct notifier_bpf *skel;
 	struct tracer_opts opts;
-	struct ntf_subscribers *subs;
+	struct ntf_callbacks *subs;
 	struct ntf_probe_state probes[NTF_PROBE_MAX];
 	struct ntf_ksyms *ksyms;
 };
@@ -79,7 +79,7 @@ fail:
 
 int tracer__attach(struct tracer *t)
 {
-	struct ntf_subscribers_opts so = {
+	struct ntf_callbacks_opts so = {
 		.no_fentry = t->opts.no_fentry,
 		.no_kprobe = t->opts.no_kprobe,
 		.cfg = t->opts.cfg,
@@ -92,18 +92,18 @@ int tracer__attach(struct tracer *t)
 	int live = ntf_ladder_attach(t->skel->obj, t->probes), err;
 
 	/* Subscriber callbacks are extra detail: their failures are reported, not fatal. */
-	err = ntf_subscribers_new(&so, &t->subs);
+	err = ntf_callbacks_new(&so, &t->subs);
 	if (!err)
-		ntf_subscribers_rescan(t->subs, false);
+		ntf_callbacks_rescan(t->subs, false);
 	return live;
 }
 
 int tracer__rescan(struct tracer *t, bool tell)
 {
-	return t->subs ? ntf_subscribers_rescan(t->subs, tell) : 0;
+	return t->subs ? ntf_callbacks_rescan(t->subs, tell) : 0;
 }
 
-const struct ntf_subscribers *tracer__subscribers(const struct tracer *t)
+const struct ntf_callbacks *tracer__callbacks(const struct tracer *t)
 {
 	return t->subs;
 }
@@ -112,7 +112,7 @@ void tracer__free(struct tracer *t)
 {
 	if (!t)
 		return;
-	ntf_subscribers_free(t->subs);
+	ntf_callbacks_free(t->subs);
 	ntf_ladder_detach(t->probes);
 	notifier_bpf__destroy(t->skel);
 	ntf_ksyms_free(t->ksyms);

@@ -28,10 +28,10 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out);
 /* Returns the number of live probe points (>= 0) or a negative errno. */
 int tracer__attach(struct tracer *t);
 void tracer__free(struct tracer *t);
-/* Attaches subscriber callbacks of modules that appeared; with tell, logs what changed. */
+/* Attaches callback callbacks of modules that appeared; with tell, logs what changed. */
 int tracer__rescan(struct tracer *t, bool tell);
-struct ntf_subscribers;
-const struct ntf_subscribers *tracer__subscribers(const struct tracer *t);
+struct ntf_callbacks;
+const struct ntf_callbacks *tracer__callbacks(const struct tracer *t);
 
 const struct ntf_probe_state *tracer__probes(const struct tracer *t);
 bool tracer__core_live(const struct tracer *t);

@@ -34,20 +34,20 @@ static int filter_term(struct top_filter *f, const char *key, const char *val, c
 		if (strlen(val) >= sizeof(f->comm))
 			goto bad;
 		snprintf(f->comm, sizeof(f->comm), "%s", val);
-	} else if (!strcmp(key, "sub") || !strcmp(key, "subscriber") || !strcmp(key, "driver")) {
-		/* "all" is how subscriber 0, the chain as a whole, is shown */
+	} else if (!strcmp(key, "driver")) {
+		/* "all" is how callback 0, the chain as a whole, is shown */
 		if (!strcmp(val, "all"))
-			f->subscriber = 0;
-		else if ((f->subscriber = ntf_subscriber_id(val)))
+			f->callback = 0;
+		else if ((f->callback = ntf_callback_id(val)))
 			; /* a driver name: kvm, i915, amdgpu... */
-		else if (!parse_u32(val, 0xffffffff, &f->subscriber))
+		else if (!parse_u32(val, 0xffffffff, &f->callback))
 			; /* an id */
 		else if (strlen(val) < sizeof(f->driver) && !strpbrk(val, "/\"\\"))
 			/* a name no driver has yet: one discovery may find later */
 			snprintf(f->driver, sizeof(f->driver), "%s", val);
 		else
 			goto bad;
-		f->has_sub = !f->driver[0];
+		f->has_callback = !f->driver[0];
 	} else if (!strcmp(key, "class")) {
 		char why[64];
 
@@ -58,7 +58,8 @@ static int filter_term(struct top_filter *f, const char *key, const char *val, c
 		if (ntf_cgroup_normalize(val, f->cgroup, sizeof(f->cgroup)))
 			goto bad;
 	} else {
-		snprintf(err, errlen, "unknown filter '%s' (pid, comm, sub, class, cgroup)", key);
+		snprintf(err, errlen, "unknown filter '%s' (pid, comm, driver, class, cgroup)",
+			 key);
 		return -EINVAL;
 	}
 	return 0;
@@ -69,8 +70,7 @@ bad:
 
 static bool is_filter_key(const char *s)
 {
-	static const char *const keys[] = { "pid",    "comm",  "sub",	"subscriber",
-					    "driver", "class", "cgroup" };
+	static const char *const keys[] = { "pid", "comm", "driver", "class", "cgroup" };
 
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
 		if (!strcmp(s, keys[i]))
@@ -132,9 +132,9 @@ void top_filter_format(const struct top_filter *f, char *buf, size_t len)
 		APPEND("%spid %u", used ? " " : "", f->pid);
 	if (f->comm[0])
 		APPEND("%scomm %s", used ? " " : "", f->comm);
-	if (f->has_sub)
+	if (f->has_callback)
 		APPEND("%sdriver %s", used ? " " : "",
-		       f->subscriber ? ntf_subscriber_name(f->subscriber) : "all");
+		       f->callback ? ntf_driver_name(f->callback) : "all");
 	if (f->driver[0])
 		APPEND("%sdriver %s", used ? " " : "", f->driver);
 	if (f->class_mask) {

@@ -15,8 +15,8 @@
 
 struct top_filter {
 	__u32 pid; /* 0: any */
-	bool has_sub;
-	__u32 subscriber;
+	bool has_callback;
+	__u32 callback;
 	char comm[NTF_COMM_LEN]; /* substring; empty: any */
 	unsigned int class_mask; /* rows with events of these classes (1 << class); 0: any */
 	char cgroup[NTF_CGROUP_PATH_LEN]; /* processes in this cgroup or below; empty: any */

@@ -80,9 +80,9 @@ static int print_process(const struct ntf_agg_entry *ent, void *ctx)
 	return 0;
 }
 
-/* Sums a class's entries per subscriber id (ids are small: table indexes). */
-static void by_subscriber(const struct ntf_agg *agg, unsigned int class, struct ntf_hist *sums,
-			  unsigned int nsums);
+/* Sums a class's entries per callback id (ids are small: table indexes). */
+static void by_callback(const struct ntf_agg *agg, unsigned int class, struct ntf_hist *sums,
+			unsigned int nsums);
 
 struct sub_sum {
 	unsigned int class;
@@ -90,33 +90,33 @@ struct sub_sum {
 	unsigned int nsums;
 };
 
-static int sum_subscriber(const struct ntf_agg_entry *ent, void *ctx)
+static int sum_callback(const struct ntf_agg_entry *ent, void *ctx)
 {
 	struct sub_sum *ss = ctx;
 
-	if (ent->key.class == ss->class && ent->key.subscriber < ss->nsums)
-		ntf_hist_merge(&ss->sums[ent->key.subscriber], &ent->hist);
+	if (ent->key.class == ss->class && ent->key.callback < ss->nsums)
+		ntf_hist_merge(&ss->sums[ent->key.callback], &ent->hist);
 	return 0;
 }
 
-static void by_subscriber(const struct ntf_agg *agg, unsigned int class, struct ntf_hist *sums,
-			  unsigned int nsums)
+static void by_callback(const struct ntf_agg *agg, unsigned int class, struct ntf_hist *sums,
+			unsigned int nsums)
 {
 	struct sub_sum ss = { .class = class, .sums = sums, .nsums = nsums };
 
 	memset(sums, 0, nsums * sizeof(*sums));
-	ntf_agg_foreach(agg, sum_subscriber, &ss);
+	ntf_agg_foreach(agg, sum_callback, &ss);
 }
 
-static void print_by_subscriber(FILE *out, const struct ntf_agg *agg, unsigned int class)
+static void print_by_callback(FILE *out, const struct ntf_agg *agg, unsigned int class)
 {
 	struct ntf_hist sums[NTF_CALLBACK_IDS];
 
-	by_subscriber(agg, class, sums, NTF_CALLBACK_IDS);
+	by_callback(agg, class, sums, NTF_CALLBACK_IDS);
 	for (unsigned int id = 1; id < NTF_CALLBACK_IDS; id++) {
 		if (!sums[id].count)
 			continue;
-		fprintf(out, "  %s:\n", ntf_subscriber_name(id));
+		fprintf(out, "  %s:\n", ntf_driver_name(id));
 		ntf_hist_summary(out, &sums[id], class);
 	}
 }
@@ -141,7 +141,7 @@ void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_prob
 			ntf_hist_print(out, &total, opts->unit);
 		ntf_hist_summary(out, &total, c);
 		if (c == NTF_CLASS_CALLBACK)
-			print_by_subscriber(out, agg, c);
+			print_by_callback(out, agg, c);
 		if (opts->per_process) {
 			struct proc_print pp = { .out = out, .class = c };
 
@@ -218,8 +218,8 @@ static int process_json(const struct ntf_agg_entry *ent, void *ctx)
 		o, "tgid",
 		json_integer(ent->key.tgid == NTF_AGG_OTHER_TGID ? -1 : (json_int_t)ent->key.tgid));
 	json_object_set_new(o, "comm", json_string(ent->comm));
-	json_object_set_new(o, "subscriber", json_integer(ent->key.subscriber));
-	json_object_set_new(o, "driver", json_string(ntf_subscriber_name(ent->key.subscriber)));
+	json_object_set_new(o, "callback_id", json_integer(ent->key.callback));
+	json_object_set_new(o, "driver", json_string(ntf_driver_name(ent->key.callback)));
 	origins = json_object();
 	for (unsigned int i = 0; i < NTF_ORIGIN_MAX; i++)
 		if (ent->origins[i])
@@ -248,12 +248,12 @@ json_t *ntf_report_json(const struct ntf_agg *agg, const struct ntf_probe_state 
 		struct ntf_hist sums[NTF_CALLBACK_IDS];
 		json_t *cbs = json_object();
 
-		by_subscriber(agg, NTF_CLASS_CALLBACK, sums, NTF_CALLBACK_IDS);
+		by_callback(agg, NTF_CLASS_CALLBACK, sums, NTF_CALLBACK_IDS);
 		for (unsigned int id = 1; id < NTF_CALLBACK_IDS; id++)
 			if (sums[id].count)
-				json_object_set_new(cbs, ntf_subscriber_name(id),
+				json_object_set_new(cbs, ntf_driver_name(id),
 						    ntf_hist_json(&sums[id]));
-		json_object_set_new(root, "callbacks", cbs);
+		json_object_set_new(root, "drivers", cbs);
 	}
 	if (probes)
 		json_object_set_new(root, "probes", ntf_probes_json(probes));

@@ -105,12 +105,12 @@ void top_format_cell(char *buf, size_t len, const struct top_row *r, enum top_co
 	double v = r->v[col];
 
 	switch (col) {
-	case TOP_COL_SUB:
+	case TOP_COL_DRIVER:
 		/* 0 is the notifier chain as a whole: events no callback owns */
-		if (!r->subscriber)
+		if (!r->callback)
 			snprintf(buf, len, "all");
 		else
-			snprintf(buf, len, "%.*s", (int)width, ntf_subscriber_name(r->subscriber));
+			snprintf(buf, len, "%.*s", (int)width, ntf_driver_name(r->callback));
 		break;
 	case TOP_COL_PID:
 		if (r->tgid == NTF_AGG_OTHER_TGID)

@@ -14,8 +14,8 @@
 
 struct top_layout {
 	unsigned int n;
-	enum top_col cols[TOP_COL_MAX_];
-	unsigned int width[TOP_COL_MAX_];
+	enum top_col cols[TOP_COL_COUNT];
+	unsigned int width[TOP_COL_COUNT];
 	unsigned int total; /* characters, one space between columns */
 };
 

@@ -248,11 +248,11 @@ static bool entry_passes(const struct top_filter *f, const struct top_delta *d, 
 {
 	if (f->pid && d->key.tgid != f->pid)
 		return false;
-	if (f->has_sub && d->key.subscriber != f->subscriber)
+	if (f->has_callback && d->key.callback != f->callback)
 		return false;
 	if (f->comm[0] && !strstr(d->comm, f->comm))
 		return false;
-	if (f->driver[0] && strcmp(ntf_subscriber_name(d->key.subscriber), f->driver))
+	if (f->driver[0] && strcmp(ntf_driver_name(d->key.callback), f->driver))
 		return false;
 	if (f->cgroup[0] && !ntf_pid_in_cgroup(d->key.tgid, f->cgroup, now_ms))
 		return false;
@@ -262,8 +262,8 @@ static bool entry_passes(const struct top_filter *f, const struct top_delta *d, 
 static __u64 group_key(enum top_view view, const struct ntf_hist_key *k)
 {
 	switch (view) {
-	case TOP_VIEW_SUBSCRIBER: return k->subscriber;
-	case TOP_VIEW_DEFAULT: return (__u64)k->subscriber << 32 | k->tgid;
+	case TOP_VIEW_DRIVER: return k->callback;
+	case TOP_VIEW_DEFAULT: return (__u64)k->callback << 32 | k->tgid;
 	case TOP_VIEW_CLASS: return k->class;
 	default: return k->tgid;
 	}
@@ -329,11 +329,11 @@ static size_t row_for(struct top_model *m, enum top_view view, const struct top_
 	r = &m->rows[m->nrows];
 	memset(r, 0, sizeof(*r));
 	memset(&m->acc[m->nrows], 0, sizeof(m->acc[0]));
-	if (view == TOP_VIEW_SUBSCRIBER || view == TOP_VIEW_DEFAULT)
-		r->subscriber = d->key.subscriber;
+	if (view == TOP_VIEW_DRIVER || view == TOP_VIEW_DEFAULT)
+		r->callback = d->key.callback;
 	if (view == TOP_VIEW_CLASS)
 		r->class = d->key.class;
-	else if (view != TOP_VIEW_SUBSCRIBER)
+	else if (view != TOP_VIEW_DRIVER)
 		r->tgid = d->key.tgid;
 	return m->nrows++;
 }
@@ -383,7 +383,7 @@ static void add_delta(struct top_model *m, enum top_view view, size_t idx,
 	if (lat == NTF_CLASS_NONE || c == lat) {
 		ntf_hist_merge(&r->lat, h);
 		a->rate_events += h->count;
-	} else if (view == TOP_VIEW_SUBSCRIBER || view == TOP_VIEW_PROCESS ||
+	} else if (view == TOP_VIEW_DRIVER || view == TOP_VIEW_PROCESS ||
 		   view == TOP_VIEW_DEFAULT) {
 		a->rate_events += h->count; /* events/s of every class */
 	}
@@ -413,7 +413,7 @@ static void finish_row(struct top_model *m, enum top_view view, size_t idx)
 	unsigned int lat = top_view_lat_class(view);
 	__u64 whole;
 
-	for (int c = 0; c < TOP_COL_MAX_; c++)
+	for (int c = 0; c < TOP_COL_COUNT; c++)
 		r->v[c] = NAN;
 	r->v[TOP_COL_RATE] = a->rate_events / secs;
 	r->events = a->rate_events;
@@ -421,7 +421,7 @@ static void finish_row(struct top_model *m, enum top_view view, size_t idx)
 	if (r->lat.count && r->lat.max_ns) {
 		r->v[TOP_COL_P50] = ntf_hist_quantile(&r->lat, 0.50);
 		r->v[TOP_COL_P99] = ntf_hist_quantile(&r->lat, 0.99);
-		r->v[TOP_COL_MAX] = r->lat.max_ns;
+		r->v[TOP_COL_LAT_MAX] = r->lat.max_ns;
 	}
 	whole = 0;
 	if (lat == NTF_CLASS_NONE) {
@@ -506,11 +506,11 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
 	int r;
 
 	switch (s->col) {
-	case TOP_COL_SUB:
+	case TOP_COL_DRIVER:
 		/* by the name shown; the chain as a whole (0) first */
-		r = a->subscriber && b->subscriber ? strcmp(ntf_subscriber_name(a->subscriber),
-							    ntf_subscriber_name(b->subscriber)) :
-						     cmp_u32(a->subscriber, b->subscriber);
+		r = a->callback && b->callback ?
+			    strcmp(ntf_driver_name(a->callback), ntf_driver_name(b->callback)) :
+			    cmp_u32(a->callback, b->callback);
 		break;
 	case TOP_COL_PID: r = cmp_u32(a->tgid, b->tgid); break;
 	case TOP_COL_COMM: r = strcmp(a->comm, b->comm); break;
@@ -533,7 +533,7 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
 	if (r)
 		return r;
 	/* ties in key order, so equal rows do not trade places between frames */
-	if ((r = cmp_u32(a->subscriber, b->subscriber)))
+	if ((r = cmp_u32(a->callback, b->callback)))
 		return r;
 	if ((r = cmp_u32(a->tgid, b->tgid)))
 		return r;

@@ -36,14 +36,14 @@ struct top_query {
 void top_query_init(struct top_query *q, enum top_view view);
 
 struct top_row {
-	__u32 subscriber; /* the row's key; fields outside the view's key are 0 */
+	__u32 callback; /* the row's key; fields outside the view's key are 0 */
 	__u32 tgid;
 	__u32 class;
 	char comm[NTF_COMM_LEN];
 	unsigned int classes; /* 1 << class of every class with events in the interval */
 	struct ntf_hist lat; /* the interval's latency histogram */
 	__u64 events; /* the interval's events behind the rate column */
-	double v[TOP_COL_MAX_]; /* numbers of the numeric columns; NAN: not applicable */
+	double v[TOP_COL_COUNT]; /* numbers of the numeric columns; NAN: not applicable */
 };
 
 struct top_totals {

@@ -52,14 +52,14 @@ struct ntf_synth_opts {
 	__u32 batch; /* events per poll */
 	__u32 processes; /* distinct tgids to spread events over */
 	/*
-	 * Non-zero: spread events over this many (process, subscriber) pairs
-	 * instead of processes: pair k is subscriber 1 + k % subscribers in
-	 * tgid 1000 + k / subscribers. Pairs then differ as on a live system:
+	 * Non-zero: spread events over this many (process, driver) pairs
+	 * instead of processes: pair k is callback 1 + k % callbacks in
+	 * tgid 1000 + k / callbacks. Pairs then differ as on a live system:
 	 * some are slower, and ranges are now and then non-blockable, fence
 	 * waits and pins nested, unmaps driven by reclaim.
 	 */
 	__u32 keys;
-	__u32 subscribers; /* with keys: subscriber ids per process; 0 means 4 */
+	__u32 callbacks; /* with keys: callback ids per process; 0 means 4 */
 };
 
 /* --synthetic's --keys and --rate, alike in every command that has them. */
@@ -88,7 +88,7 @@ struct ntf_synth_args {
 	bool on; /* --synthetic given */
 	bool keys_set, rate_set;
 	__u64 seed;
-	__u32 keys; /* (process, subscriber) pairs */
+	__u32 keys; /* (process, driver) pairs */
 	__u32 rate; /* events per second */
 };
 

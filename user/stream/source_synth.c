@@ -25,16 +25,16 @@ static __u64 next_rand(struct synth_source *s)
 }
 
 /*
- * Keys mode: picks the (process, subscriber) pair and gives pairs the
+ * Keys mode: picks the (process, driver) pair and gives pairs the
  * differences a live view has to show. Its own draws leave the others alone.
  */
 static void vary_event(struct synth_source *s, struct ntf_event *e)
 {
-	__u32 subs = s->opts.subscribers ? s->opts.subscribers : 4;
+	__u32 subs = s->opts.callbacks ? s->opts.callbacks : 4;
 	__u32 k = next_rand(s) % s->opts.keys, proc = k / subs;
 	__u64 r = next_rand(s);
 
-	e->subscriber = 1 + k % subs;
+	e->callback = 1 + k % subs;
 	e->tgid = e->pid = 1000 + proc;
 	snprintf(e->comm, sizeof(e->comm), "synth%u", proc);
 	/* one pair in 16 is slow and one very slow: p99 crosses 1 ms and 10 ms */

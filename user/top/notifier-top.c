@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * notifier-top: the live view. Rows per subscriber, process or event type,
+ * notifier-top: the live view. Rows per callback, process or event type,
  * refreshed every interval from a running notifierd, probes of its own, or
  * synthetic events; full screen, or batch snapshots in text or JSON.
  */
@@ -20,7 +20,7 @@ static const char usage[] =
 	"Usage: notifier-top [OPTIONS]\n"
 	"\n"
 	"A live view of what MMU notifiers cost: invalidations, unmaps, pins and\n"
-	"dma_fence waits per subscriber and process, top style. Reads a running\n"
+	"dma_fence waits per driver callback and process, top style. Reads a running\n"
 	"notifierd when there is one, else loads the probes itself (root needed\n"
 	"then). Batch mode is implied when stdout is not a terminal.\n"
 	"\n"
@@ -34,10 +34,10 @@ static const char usage[] =
 	"  -r, --rows N            at most N rows a snapshot (batch default 20, 0: all)\n"
 	"  -p, --pid PID           only this process\n"
 	"  -f, --filter EXPR       only rows the filter keeps (see Filters)\n"
-	"  -v, --view VIEW         subscriber, process, default, class, fence, pin, unmap\n"
+	"  -v, --view VIEW         driver, process, default, class, fence, pin, unmap\n"
 	"  -a, --all               also rows with no events in the interval\n"
 	"      --synthetic[=SEED]  generated events, not the kernel's (no root needed)\n"
-	"      --keys N            synthetic: N (process, subscriber) pairs (default 50)\n"
+	"      --keys N            synthetic: N (process, driver) pairs (default 50)\n"
 	"      --rate N            synthetic: events per second (default 20000)\n"
 	"      --socket PATH       notifierd's socket (default " TOP_DEFAULT_SOCKET ")\n"
 	"      --no-daemon         do not ask notifierd; load the probes here\n"
@@ -46,7 +46,7 @@ static const char usage[] =
 	"  -h, --help              this help\n"
 	"\n"
 	"Views (keys 1-7 on screen):\n"
-	"  1 subscriber  2 process  3 default (subscriber x process)  4 class (event\n"
+	"  1 driver  2 process  3 default (driver x process)  4 class (event\n"
 	"  type)  5 fence (dma_fence waits)  6 pin (pins, unpins)  7 unmap (reclaim)\n"
 	"\n"
 	"Columns (-s takes the name or the header):\n"
@@ -148,7 +148,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 		case 'v':
 			view = top_view_from_name(optarg);
 			if (view == TOP_VIEW_MAX)
-				ntf_usage_error("-v: unknown view '%s' (subscriber, process, "
+				ntf_usage_error("-v: unknown view '%s' (driver, process, "
 						"default, class, fence, pin, unmap)",
 						optarg);
 			break;
@@ -177,7 +177,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 	if (a->sort) {
 		enum top_col col = top_col_from_name(a->sort);
 
-		if (col == TOP_COL_MAX_)
+		if (col == TOP_COL_COUNT)
 			ntf_usage_error("-s: unknown column '%s'", a->sort);
 		if (!top_view_has_col(view, col))
 			ntf_usage_error("-s: the %s view has no column '%s'", top_view_name(view),

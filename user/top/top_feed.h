@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Where notifier-top's numbers come from. A feed keeps an aggregate (class
- * x subscriber x process, struct ntf_agg) up to date with everything seen
+ * x driver x process, struct ntf_agg) up to date with everything seen
  * since the feed started; the view takes differences between two reads.
  *
  *   daemon     a running notifierd, over its UNIX socket (top_feed_daemon.c)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include "cli.h"
 #include "source.h"
-#include "start.h"
+#include "open_tracer.h"
 #include "top_feed.h"
 
 struct live_feed {
@@ -84,7 +84,7 @@ struct top_feed *top_feed_live_new(const struct top_live_opts *opts)
 	lf->base.ops = &live_ops;
 	lf->base.name = "live";
 	/* the header says what attached; stderr would be under the screen */
-	if (ntf_start_tracer(&topts, true, &lf->t)) {
+	if (ntf_open_tracer(&topts, true, &lf->t)) {
 		free(lf);
 		return NULL;
 	}

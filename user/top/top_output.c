@@ -137,12 +137,11 @@ static json_t *row_json(enum top_view view, const struct top_row *r)
 		double v = r->v[c];
 
 		switch (c) {
-		case TOP_COL_SUB:
-			json_object_set_new(o, key, json_integer(r->subscriber));
-			json_object_set_new(o, "driver",
-					    json_string(r->subscriber ?
-								ntf_subscriber_name(r->subscriber) :
-								"all"));
+		case TOP_COL_DRIVER:
+			json_object_set_new(o, key, json_integer(r->callback));
+			json_object_set_new(
+				o, "driver",
+				json_string(r->callback ? ntf_driver_name(r->callback) : "all"));
 			break;
 		case TOP_COL_PID:
 			json_object_set_new(o, key,

@@ -75,7 +75,7 @@ static void say(struct tui *t, const char *fmt, ...)
 static const char *const help_text[] = {
 	"notifier-top keys",
 	"",
-	"  1-7, Tab     views: 1 subscriber  2 process  3 subscriber x process",
+	"  1-7, Tab     views: 1 driver  2 process  3 driver x process",
 	"               4 event type  5 fence waits  6 pins  7 reclaim/unmap",
 	"  < >          sort by the column to the left / right",
 	"  s            sort by a column named at the prompt (p99, rate, fail, ...)",
@@ -312,7 +312,7 @@ static void accept_prompt(struct tui *t)
 		break;
 	case PROMPT_SORT:
 		col = top_col_from_name(t->input);
-		if (col == TOP_COL_MAX_ || !top_view_has_col(q->view, col))
+		if (col == TOP_COL_COUNT || !top_view_has_col(q->view, col))
 			say(t, "no column '%s' in this view", t->input);
 		else
 			set_sort(t, col);

@@ -176,7 +176,7 @@ static int on_update(struct ntf_client *c, struct ntf_agg *into, const struct nt
 	return 1;
 }
 
-/* Discovered subscriber ids the daemon named: rows show these names. */
+/* Discovered callback ids the daemon named: rows show these names. */
 static int on_names(struct ntf_client *c, const struct ntf_proto_frame *f)
 {
 	static struct ntf_proto_names names;
@@ -184,7 +184,7 @@ static int on_names(struct ntf_client *c, const struct ntf_proto_frame *f)
 	if (!c->welcomed || c->in_update || ntf_proto_decode_names(f, &names))
 		return -EBADMSG;
 	for (__u32 i = 0; i < names.n; i++)
-		if (ntf_subscriber_name_set(names.names[i].id, names.names[i].name))
+		if (ntf_driver_name_set(names.names[i].id, names.names[i].name))
 			return -EBADMSG;
 	return 0;
 }

@@ -316,7 +316,7 @@ static int read_entry(struct rd *r, struct ntf_agg_entry *e)
 
 	memset(e, 0, sizeof(*e));
 	e->key.class = rd_le(r, 4);
-	e->key.subscriber = rd_le(r, 4);
+	e->key.callback = rd_le(r, 4);
 	e->key.tgid = rd_le(r, 4);
 	rd_str(r, e->comm, sizeof(e->comm));
 	e->hist.count = rd_le(r, 8);
@@ -353,7 +353,7 @@ static void put_entry(struct ntf_proto_buf *b, const struct ntf_agg_entry *e)
 	__u64 mask = 0;
 
 	wr_le(b, e->key.class, 4);
-	wr_le(b, e->key.subscriber, 4);
+	wr_le(b, e->key.callback, 4);
 	wr_le(b, e->key.tgid, 4);
 	wr_str(b, e->comm, sizeof(e->comm));
 	wr_le(b, e->hist.count, 8);

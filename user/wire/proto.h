@@ -9,7 +9,7 @@
  *   server -> WELCOME (version, interval, max keys, probe states)
  *   server -> SNAPSHOT (every entry), then every interval a DELTA (the
  *             entries changed since the generation the client last got)
- *   server -> NAMES (the driver names of discovered subscriber ids), before
+ *   server -> NAMES (the driver names of discovered callback ids), before
  *             the first update that may use a name the client lacks
  *   either -> ERROR (code, message) and closes, or BYE
  *

@@ -42,7 +42,7 @@ struct ntf_conn {
 	size_t head; /* start of the frame holding byte off */
 	__u32 interval_ms;
 	__u64 sent_gen; /* the generation the queued updates reach */
-	__u64 names_gen; /* the subscriber names the client has been sent */
+	__u64 names_gen; /* the callback names the client has been sent */
 	__u64 deadline; /* HELLO or CLOSING: when to give up */
 	__u64 next_due;
 	bool resync; /* fell behind: a snapshot once drained */
@@ -256,20 +256,20 @@ static int encode(struct ntf_server *s, __u16 type, __u64 since, __u64 gen)
 	return 0;
 }
 
-/* The names of discovered subscriber ids, ahead of an update that may use them. */
+/* The names of discovered callback ids, ahead of an update that may use them. */
 static int send_names(struct ntf_conn *c)
 {
-	__u64 gen = ntf_subscriber_names_gen();
+	__u64 gen = ntf_driver_names_gen();
 	struct ntf_proto_names names = {};
 	struct ntf_proto_buf b = {};
-	__u32 first = ntf_subscriber_first_discovered();
+	__u32 first = ntf_callback_first_discovered();
 	int err = 0;
 
 	if (c->names_gen == gen)
 		return 0;
 	for (__u32 id = first; id < first + NTF_MAX_DISCOVERED && names.n < NTF_PROTO_MAX_NAMES;
 	     id++) {
-		const char *name = ntf_subscriber_discovered_name(id);
+		const char *name = ntf_discovered_driver_name(id);
 
 		if (!name)
 			continue;

@@ -106,7 +106,7 @@ traced() {
 	workload_release "$name"
 }
 
-# A tracer first, then a workload that subscribes through callbacks no
+# A tracer first, then a workload that registers through callbacks no
 # table lists and waits until the tracer has said it discovered WANT of
 # them; the doctor is asked about them while the subscription is live.
 discovered_run() {

@@ -80,7 +80,7 @@ if [ ! -f /etc/ntf-testdrv-unavailable ] && modprobe ntf_testdrv 2>"$R/disc.wl.e
 		>"$R/disc.wl.json" 2>>"$R/disc.wl.err" &
 	wl=$!
 	wait_line "$R/daemon.err" 'ntf_testdrv discovered' $d
-	notifier-top -j -d 0.3 -r 0 -v subscriber >"$R/disc.top.json" 2>"$R/disc.top.err" &
+	notifier-top -j -d 0.3 -r 0 -v driver >"$R/disc.top.json" 2>"$R/disc.top.err" &
 	top=$!
 	wait_line "$R/disc.top.json" '^{' $top
 	kill -USR1 $wl

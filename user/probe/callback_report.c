@@ -2,13 +2,12 @@
 /* What notifier probe and the tools' start-up say about each driver callback. */
 #include <string.h>
 #include "names.h"
-#include "subscribers.h"
+#include "callback_attach.h"
 
-void ntf_subscribers_report(FILE *out, const struct ntf_subscribers *subs, bool all,
-			    const char *driver)
+void ntf_callbacks_report(FILE *out, const struct ntf_callbacks *subs, bool all, const char *driver)
 {
-	for (unsigned int i = 0; i < ntf_subscribers_count(subs); i++) {
-		const struct ntf_subscriber *s = ntf_subscriber_at(subs, i);
+	for (unsigned int i = 0; i < ntf_callbacks_count(subs); i++) {
+		const struct ntf_callback *s = ntf_callback_at(subs, i);
 
 		if ((!s->present && !all) || (driver && strcmp(driver, s->def->driver)))
 			continue;
@@ -20,11 +19,11 @@ void ntf_subscribers_report(FILE *out, const struct ntf_subscribers *subs, bool 
 			fprintf(out, "  %-12s   %s\n", "", s->absent);
 			continue;
 		}
-		if (s->subscriptions)
+		if (s->registrations)
 			fprintf(out,
-				"  %-12s   subscribed: %llu registration%s in %llu process%s\n", "",
-				(unsigned long long)s->subscriptions,
-				s->subscriptions == 1 ? "" : "s", (unsigned long long)s->mms,
+				"  %-12s   registered: %llu registration%s in %llu process%s\n", "",
+				(unsigned long long)s->registrations,
+				s->registrations == 1 ? "" : "s", (unsigned long long)s->mms,
 				s->mms == 1 ? "" : "es");
 		if (s->def->kind == NTF_CB_TLB) {
 			fprintf(out, "  %-12s   %s\n", "", s->why[NTF_MECH_FENTRY]);
@@ -39,21 +38,20 @@ void ntf_subscribers_report(FILE *out, const struct ntf_subscribers *subs, bool 
 	}
 	if (driver)
 		return;
-	if (ntf_subscribers_discovery_live(subs))
-		fprintf(out, "  subscriber discovery: live subscriptions walked by iter/task\n");
-	else if (ntf_subscribers_discovery_loaded(subs))
-		fprintf(out, "  subscriber discovery: %s\n", ntf_subscribers_discovery_why(subs));
+	if (ntf_callbacks_discovery_live(subs))
+		fprintf(out, "  callback discovery: live registrations walked by iter/task\n");
+	else if (ntf_callbacks_discovery_loaded(subs))
+		fprintf(out, "  callback discovery: %s\n", ntf_callbacks_discovery_why(subs));
 	else
-		fprintf(out, "  subscriber discovery off: %s\n",
-			ntf_subscribers_discovery_why(subs));
+		fprintf(out, "  callback discovery off: %s\n", ntf_callbacks_discovery_why(subs));
 }
 
-json_t *ntf_subscribers_json(const struct ntf_subscribers *subs)
+json_t *ntf_callbacks_json(const struct ntf_callbacks *subs)
 {
 	json_t *arr = json_array();
 
-	for (unsigned int i = 0; i < ntf_subscribers_count(subs); i++) {
-		const struct ntf_subscriber *s = ntf_subscriber_at(subs, i);
+	for (unsigned int i = 0; i < ntf_callbacks_count(subs); i++) {
+		const struct ntf_callback *s = ntf_callback_at(subs, i);
 		json_t *why = json_object();
 
 		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++)
@@ -67,14 +65,14 @@ json_t *ntf_subscribers_json(const struct ntf_subscribers *subs)
 						     "discovered", s->discovered, "present",
 						     s->present, "attached", s->attached, "mech",
 						     s->attached ? ntf_mech_name(s->mech) : "none",
-						     "subscriptions", (json_int_t)s->subscriptions,
+						     "registrations", (json_int_t)s->registrations,
 						     "processes", (json_int_t)s->mms, "why", why));
 	}
 	return arr;
 }
 
-json_t *ntf_subscribers_discovery_json(const struct ntf_subscribers *subs)
+json_t *ntf_callbacks_discovery_json(const struct ntf_callbacks *subs)
 {
-	return json_pack("{sb ss}", "live", ntf_subscribers_discovery_live(subs), "why",
-			 ntf_subscribers_discovery_why(subs));
+	return json_pack("{sb ss}", "live", ntf_callbacks_discovery_live(subs), "why",
+			 ntf_callbacks_discovery_why(subs));
 }

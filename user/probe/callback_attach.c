@@ -10,22 +10,22 @@
 #include "log.h"
 #include "modules.h"
 #include "names.h"
-#include "subscriber.skel.h"
-#include "subscribers.h"
+#include "callback.skel.h"
+#include "callback_attach.h"
 
 #define MAX_SUBS NTF_CALLBACK_SET_MAX
 
-/* One loaded subscriber object and the callbacks its slots serve. */
+/* One loaded callback object and the callbacks its slots serve. */
 struct sub_obj {
-	struct subscriber_bpf *skel;
+	struct callback_bpf *skel;
 	unsigned int nslots;
 	unsigned int sub_index[NTF_SUB_SLOTS];
 	struct bpf_link *links[NTF_SUB_SLOTS][2];
 	struct sub_obj *next;
 };
 
-struct ntf_subscribers {
-	struct ntf_subscribers_opts opts;
+struct ntf_callbacks {
+	struct ntf_callbacks_opts opts;
 	struct ntf_callback_set set;
 	struct sub_obj *objs;
 	struct ntf_discovery *disc;
@@ -34,7 +34,7 @@ struct ntf_subscribers {
 /* Drops the links of a callback whose module left; its slot stays unused. */
 static void detach_sub(void *ctx, unsigned int index)
 {
-	struct ntf_subscribers *subs = ctx;
+	struct ntf_callbacks *subs = ctx;
 
 	for (struct sub_obj *o = subs->objs; o; o = o->next) {
 		for (unsigned int slot = 0; slot < o->nslots; slot++) {
@@ -49,9 +49,9 @@ static void detach_sub(void *ctx, unsigned int index)
 	subs->set.subs[index].attached = false;
 }
 
-int ntf_subscribers_new(const struct ntf_subscribers_opts *opts, struct ntf_subscribers **out)
+int ntf_callbacks_new(const struct ntf_callbacks_opts *opts, struct ntf_callbacks **out)
 {
-	struct ntf_subscribers *subs = calloc(1, sizeof(*subs));
+	struct ntf_callbacks *subs = calloc(1, sizeof(*subs));
 
 	if (!subs)
 		return -ENOMEM;
@@ -73,11 +73,11 @@ static void free_obj(struct sub_obj *o)
 	for (unsigned int i = 0; i < o->nslots; i++)
 		for (int j = 0; j < 2; j++)
 			bpf_link__destroy(o->links[i][j]);
-	subscriber_bpf__destroy(o->skel);
+	callback_bpf__destroy(o->skel);
 	free(o);
 }
 
-void ntf_subscribers_free(struct ntf_subscribers *subs)
+void ntf_callbacks_free(struct ntf_callbacks *subs)
 {
 	if (!subs)
 		return;
@@ -92,7 +92,7 @@ void ntf_subscribers_free(struct ntf_subscribers *subs)
 	free(subs);
 }
 
-static struct bpf_program *slot_prog(struct subscriber_bpf *skel, unsigned int slot,
+static struct bpf_program *slot_prog(struct callback_bpf *skel, unsigned int slot,
 				     const char *suffix)
 {
 	char name[32];
@@ -108,16 +108,16 @@ static const char *const suffixes[NTF_MECH_MAX][2] = {
 };
 
 /* Opens, configures and loads one object for subs[idx[0..n)] on one rung. */
-static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsigned int n,
+static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigned int n,
 		    unsigned int mech, struct sub_obj **out)
 {
-	const struct ntf_subscribers_opts *o = &subs->opts;
+	const struct ntf_callbacks_opts *o = &subs->opts;
 	struct sub_obj *obj = calloc(1, sizeof(*obj));
 	int err;
 
 	if (!obj)
 		return -ENOMEM;
-	obj->skel = subscriber_bpf__open();
+	obj->skel = callback_bpf__open();
 	if (!obj->skel) {
 		err = -errno;
 		free(obj);
@@ -131,7 +131,7 @@ static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsig
 	bpf_map__reuse_fd(obj->skel->maps.events, o->events_fd);
 	bpf_program__set_autoload(obj->skel->progs.kvm_unmap_tp, mech == NTF_MECH_TRACEPOINT);
 	if (mech == NTF_MECH_TRACEPOINT)
-		obj->skel->rodata->kvm_tp_subscriber = subs->set.subs[idx[0]].id;
+		obj->skel->rodata->kvm_tp_callback = subs->set.subs[idx[0]].id;
 	for (unsigned int slot = 0; slot < NTF_SUB_SLOTS; slot++) {
 		for (unsigned int m = NTF_MECH_FENTRY; m <= NTF_MECH_KPROBE; m++)
 			for (int j = 0; j < 2; j++)
@@ -143,7 +143,7 @@ static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsig
 		obj->sub_index[slot] = idx[slot];
 		if (mech == NTF_MECH_TRACEPOINT)
 			continue;
-		obj->skel->rodata->slot_subscriber[slot] = subs->set.subs[idx[slot]].id;
+		obj->skel->rodata->slot_callback[slot] = subs->set.subs[idx[slot]].id;
 		obj->skel->rodata->slot_kind[slot] = subs->set.subs[idx[slot]].def->kind;
 		if (mech == NTF_MECH_FENTRY)
 			for (int j = 0; j < 2; j++)
@@ -152,9 +152,9 @@ static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsig
 					subs->set.subs[idx[slot]].def->func);
 	}
 	obj->nslots = n;
-	err = subscriber_bpf__load(obj->skel);
+	err = callback_bpf__load(obj->skel);
 	if (err) {
-		subscriber_bpf__destroy(obj->skel);
+		callback_bpf__destroy(obj->skel);
 		free(obj);
 		return err;
 	}
@@ -163,10 +163,10 @@ static int load_obj(struct ntf_subscribers *subs, const unsigned int *idx, unsig
 }
 
 /* Attaches each slot, exit first; failures are per callback. */
-static void attach_obj(struct ntf_subscribers *subs, struct sub_obj *obj, unsigned int mech)
+static void attach_obj(struct ntf_callbacks *subs, struct sub_obj *obj, unsigned int mech)
 {
 	for (unsigned int slot = 0; slot < obj->nslots; slot++) {
-		struct ntf_subscriber *s = &subs->set.subs[obj->sub_index[slot]];
+		struct ntf_callback *s = &subs->set.subs[obj->sub_index[slot]];
 		struct bpf_program *entry = slot_prog(obj->skel, slot, suffixes[mech][0]);
 		struct bpf_program *exit = slot_prog(obj->skel, slot, suffixes[mech][1]);
 
@@ -184,7 +184,7 @@ static void attach_obj(struct ntf_subscribers *subs, struct sub_obj *obj, unsign
 }
 
 /* Climbs one rung for the pending callbacks; leaves the failures pending. */
-static void attach_rung(struct ntf_subscribers *subs, unsigned int *pending, unsigned int *npending,
+static void attach_rung(struct ntf_callbacks *subs, unsigned int *pending, unsigned int *npending,
 			unsigned int mech)
 {
 	unsigned int left = 0;
@@ -201,7 +201,7 @@ static void attach_rung(struct ntf_subscribers *subs, unsigned int *pending, uns
 			/* One bad target fails the whole object: find which, one by one. */
 			for (unsigned int i = 0; i < n; i++) {
 				if (load_obj(subs, pending + start + i, 1, mech, &obj)) {
-					struct ntf_subscriber *s =
+					struct ntf_callback *s =
 						&subs->set.subs[pending[start + i]];
 
 					ntf_rung_why(s->why[mech], mech, true, err, s->module);
@@ -212,7 +212,7 @@ static void attach_rung(struct ntf_subscribers *subs, unsigned int *pending, uns
 				subs->objs = obj;
 			}
 		} else if (err) {
-			struct ntf_subscriber *s = &subs->set.subs[pending[start]];
+			struct ntf_callback *s = &subs->set.subs[pending[start]];
 
 			ntf_rung_why(s->why[mech], mech, true, err, s->module);
 		} else {
@@ -228,8 +228,7 @@ static void attach_rung(struct ntf_subscribers *subs, unsigned int *pending, uns
 }
 
 /* The attach ladder for the pending callbacks, rung by rung. */
-static void attach_pending(struct ntf_subscribers *subs, unsigned int *pending,
-			   unsigned int npending)
+static void attach_pending(struct ntf_callbacks *subs, unsigned int *pending, unsigned int npending)
 {
 	const struct ntf_ladder_opts lopts = { .no_fentry = subs->opts.no_fentry,
 					       .no_kprobe = subs->opts.no_kprobe };
@@ -239,7 +238,7 @@ static void attach_pending(struct ntf_subscribers *subs, unsigned int *pending,
 
 		/* those the rung allows are tried; the others keep why and wait for the next */
 		for (unsigned int i = 0; i < npending; i++) {
-			struct ntf_subscriber *s = &subs->set.subs[pending[i]];
+			struct ntf_callback *s = &subs->set.subs[pending[i]];
 
 			if (ntf_rung_allowed(mech, s->def->func, &lopts, s->why[mech]))
 				pending[ntry++] = pending[i];
@@ -261,7 +260,7 @@ static void attach_pending(struct ntf_subscribers *subs, unsigned int *pending,
 }
 
 /* One discovery pass: what the iterator finds, resolved into the set. */
-static void discover(struct ntf_subscribers *subs, struct ntf_ksyms **ks, unsigned int *pending,
+static void discover(struct ntf_callbacks *subs, struct ntf_ksyms **ks, unsigned int *pending,
 		     unsigned int *npending)
 {
 	static struct ntf_found_callback found[NTF_DISCOVER_MAX];
@@ -283,7 +282,7 @@ static void discover(struct ntf_subscribers *subs, struct ntf_ksyms **ks, unsign
 			 (unsigned long long)dropped);
 }
 
-int ntf_subscribers_rescan(struct ntf_subscribers *subs, bool tell)
+int ntf_callbacks_rescan(struct ntf_callbacks *subs, bool tell)
 {
 	unsigned int pending[MAX_SUBS], npending = 0, live = 0;
 	struct ntf_ksyms *ks = NULL;
@@ -313,27 +312,27 @@ int ntf_subscribers_rescan(struct ntf_subscribers *subs, bool tell)
 	return live;
 }
 
-unsigned int ntf_subscribers_count(const struct ntf_subscribers *subs)
+unsigned int ntf_callbacks_count(const struct ntf_callbacks *subs)
 {
 	return subs->set.nsubs;
 }
 
-const struct ntf_subscriber *ntf_subscriber_at(const struct ntf_subscribers *subs, unsigned int i)
+const struct ntf_callback *ntf_callback_at(const struct ntf_callbacks *subs, unsigned int i)
 {
 	return i < subs->set.nsubs ? &subs->set.subs[i] : NULL;
 }
 
-const char *ntf_subscribers_discovery_why(const struct ntf_subscribers *subs)
+const char *ntf_callbacks_discovery_why(const struct ntf_callbacks *subs)
 {
 	return subs->set.disc_why;
 }
 
-bool ntf_subscribers_discovery_loaded(const struct ntf_subscribers *subs)
+bool ntf_callbacks_discovery_loaded(const struct ntf_callbacks *subs)
 {
 	return subs->disc != NULL;
 }
 
-bool ntf_subscribers_discovery_live(const struct ntf_subscribers *subs)
+bool ntf_callbacks_discovery_live(const struct ntf_callbacks *subs)
 {
 	return subs->disc && !subs->set.disc_why[0];
 }

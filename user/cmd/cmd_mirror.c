@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * notifier snapshot: a debugging aid, not in the help. Mirrors a running
+ * notifier mirror: a debugging aid, not in the help. Mirrors a running
  * notifierd's aggregate over its socket, as notifier-top does, and prints
  * the mirror: what a client sees, to check the daemon and the protocol.
  */
@@ -16,8 +16,8 @@
 #include "report.h"
 #include "server.h"
 
-static const char snapshot_usage[] =
-	"Usage: notifier snapshot [OPTIONS]\n"
+static const char mirror_usage[] =
+	"Usage: notifier mirror [OPTIONS]\n"
 	"\n"
 	"Connects to a running notifierd, mirrors its aggregate (a snapshot, then\n"
 	"deltas) and prints the mirror. A debugging aid.\n"
@@ -29,7 +29,7 @@ static const char snapshot_usage[] =
 	"  -j, --json              JSON: probes, counters and every entry\n"
 	"  -h, --help              this help\n";
 
-static const struct option snapshot_options[] = {
+static const struct option mirror_options[] = {
 	{ "socket", required_argument, NULL, 's' },
 	{ "updates", required_argument, NULL, 'n' },
 	{ "interval", required_argument, NULL, 'i' },
@@ -53,7 +53,7 @@ static void parse_args(int argc, char **argv, struct snapshot_args *a)
 	a->updates = 1;
 	a->timeout_ms = 5000;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "s:n:i:t:jh", snapshot_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:n:i:t:jh", mirror_options, NULL)) != -1) {
 		switch (opt) {
 		case 's': a->socket = optarg; break;
 		case 'n': a->updates = ntf_arg_u64("-n", optarg, 1, 1000000); break;
@@ -63,7 +63,7 @@ static void parse_args(int argc, char **argv, struct snapshot_args *a)
 			a->json = true;
 			ntf_log_json();
 			break;
-		case 'h': fputs(snapshot_usage, stdout); exit(0);
+		case 'h': fputs(mirror_usage, stdout); exit(0);
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}
 	}
@@ -96,8 +96,8 @@ static int entry_json(const struct ntf_agg_entry *e, void *ctx)
 			json_object_set_new(origins, ntf_origin_name(i),
 					    json_integer(e->origins[i]));
 	json_array_append_new(ctx, json_pack("{ss sI sI ss so so}", "class",
-					     ntf_class_name(e->key.class), "subscriber",
-					     (json_int_t)e->key.subscriber, "tgid",
+					     ntf_class_name(e->key.class), "callback_id",
+					     (json_int_t)e->key.callback, "tgid",
 					     (json_int_t)e->key.tgid, "comm", e->comm, "hist",
 					     ntf_hist_json(&e->hist), "origins", origins));
 	return 0;
@@ -140,7 +140,7 @@ static void print_text(struct ntf_client *c, const struct ntf_agg *mirror,
 	ntf_report_text(stdout, mirror, probes, &ro);
 }
 
-int cmd_snapshot(int argc, char **argv)
+int cmd_mirror(int argc, char **argv)
 {
 	struct snapshot_args a = {};
 	struct ntf_probe_state *probes = NULL;

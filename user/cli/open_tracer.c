@@ -3,10 +3,10 @@
 #include "probe_report.h"
 #include "cli.h"
 #include "preflight.h"
-#include "start.h"
-#include "subscribers.h"
+#include "open_tracer.h"
+#include "callback_attach.h"
 
-int ntf_start_tracer(const struct tracer_opts *opts, bool quiet, struct tracer **out)
+int ntf_open_tracer(const struct tracer_opts *opts, bool quiet, struct tracer **out)
 {
 	struct tracer *t;
 	int live, err;
@@ -30,8 +30,8 @@ int ntf_start_tracer(const struct tracer_opts *opts, bool quiet, struct tracer *
 			ntf_probe_count,
 			tracer__core_live(t) ? "" : "; the notifier itself is not traced");
 		ntf_ladder_report(stderr, tracer__probes(t));
-		fprintf(stderr, "%s: subscriber callbacks in this kernel:\n", ntf_prog);
-		ntf_subscribers_report(stderr, tracer__subscribers(t), false, NULL);
+		fprintf(stderr, "%s: driver callbacks in this kernel:\n", ntf_prog);
+		ntf_callbacks_report(stderr, tracer__callbacks(t), false, NULL);
 	}
 	if (!live) {
 		ntf_err("no probe point could attach on this kernel");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Per-subscriber probes: the callbacks drivers register on the notifier
+ * Per-callback probes: the callbacks drivers register on the notifier
  * path (KVM's invalidate_range_start/end, i915/amdgpu/nouveau/xe interval
  * ->invalidate, mlx5 ODP, ...). Their targets are known only at run time
  * and modules come and go, so this object is a set of NTF_SUB_SLOTS
@@ -19,8 +19,8 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Per slot: the subscriber id user space gave the callback, and its kind. */
-const volatile __u32 slot_subscriber[NTF_SUB_SLOTS];
+/* Per slot: the callback id user space gave the callback, and its kind. */
+const volatile __u32 slot_callback[NTF_SUB_SLOTS];
 const volatile __u32 slot_kind[NTF_SUB_SLOTS];
 
 /* Both callback shapes take the range second: (mn|interval_sub, range, ...). */
@@ -28,7 +28,7 @@ static __always_inline int cb_enter(__u32 slot, const struct mmu_notifier_range 
 {
 	if (slot >= NTF_SUB_SLOTS)
 		return 0;
-	return enter(NTF_CLASS_CALLBACK, (__u64)range, slot_subscriber[slot], slot_kind[slot], 0);
+	return enter(NTF_CLASS_CALLBACK, (__u64)range, slot_callback[slot], slot_kind[slot], 0);
 }
 
 static __always_inline int cb_exit(__u8 mech, long ret)
@@ -44,7 +44,7 @@ static __always_inline int cb_exit(__u8 mech, long ret)
 	kind = (__u32)f.arg[2];
 	e.class = NTF_CLASS_CALLBACK;
 	e.mech = mech;
-	e.subscriber = (__u32)f.arg[1];
+	e.callback = (__u32)f.arg[1];
 	e.ts_ns = f.ts;
 	e.latency_ns = bpf_ktime_get_ns() - f.ts;
 	e.mm = (__u64)BPF_CORE_READ(range, mm);
@@ -95,7 +95,7 @@ static __always_inline int cb_exit(__u8 mech, long ret)
  * rung for kernels that allow neither fentry nor kprobes. It carries the
  * range but no latency and no result.
  */
-const volatile __u32 kvm_tp_subscriber;
+const volatile __u32 kvm_tp_callback;
 
 SEC("tp_btf/kvm_unmap_hva_range")
 int BPF_PROG(kvm_unmap_tp, unsigned long start, unsigned long end)
@@ -108,7 +108,7 @@ int BPF_PROG(kvm_unmap_tp, unsigned long start, unsigned long end)
 		return 0;
 	e.class = NTF_CLASS_CALLBACK;
 	e.mech = NTF_MECH_TRACEPOINT;
-	e.subscriber = kvm_tp_subscriber;
+	e.callback = kvm_tp_callback;
 	e.ts_ns = bpf_ktime_get_ns();
 	task = bpf_get_current_task_btf();
 	e.mm = (__u64)BPF_CORE_READ(task, mm);
