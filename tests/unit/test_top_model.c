@@ -124,23 +124,24 @@ static void default_view_rows(void **state)
 	add(cur, NTF_CLASS_PIN, 0, 100, "gpu", 2 * US, 0, 64, NTF_ORIGIN_SYSCALL);
 	add(cur, NTF_CLASS_UNMAP, 0, 100, "gpu", 3 * US, 0, 2, NTF_ORIGIN_KSWAPD);
 	add(cur, NTF_CLASS_UNMAP, 0, 100, "gpu", 3 * US, 0, 1, NTF_ORIGIN_MUNMAP);
-	/* (1, 100) and (0, 200): 1 s of invalidation each */
-	add_n(cur, 4, NTF_CLASS_INVAL_START, 1, 100, "gpu", 250 * MS, NTF_F_BLOCKABLE);
+	/* (1, 100): driver 1's callback, 1 s of it; (0, 200): 1 s of invalidation */
+	add_n(cur, 4, NTF_CLASS_CALLBACK, 1, 100, "gpu", 250 * MS, NTF_F_BLOCKABLE);
 	add_n(cur, 2, NTF_CLASS_INVAL_START, 0, 200, "kvm", 500 * MS, NTF_F_BLOCKABLE);
 	m = build(NULL, cur, 2.0, &q);
 
 	assert_int_equal(top_model_rows(m), 3);
 	assert_int_equal(top_model_totals(m)->rows, 3);
 	assert_int_equal(top_model_totals(m)->events, 10 + 10 + 4 + 1 + 2 + 4 + 2);
-	assert_near(top_model_totals(m)->rate[NTF_CLASS_INVAL_START], 16 / 2.0, 1e-9);
-	/* 14 invalidations of 250 ms and 2 of 500 ms */
-	assert_int_equal(top_model_totals(m)->inval_ns, 4500 * MS);
+	assert_near(top_model_totals(m)->rate[NTF_CLASS_INVAL_START], 12 / 2.0, 1e-9);
+	/* 10 invalidations of 250 ms and 2 of 500 ms */
+	assert_int_equal(top_model_totals(m)->inval_ns, 3500 * MS);
 
 	r = find_row(m, 0, 100);
 	assert_non_null(r);
 	assert_string_equal(r->comm, "gpu");
-	assert_near(r->v[TOP_COL_RATE], 27 / 2.0, 1e-9); /* every class's events */
-	assert_near(r->v[TOP_COL_SHARE], 100.0 * 2500 / 4500, 1e-9);
+	/* the chain's row counts invalidations, not every class's events */
+	assert_near(r->v[TOP_COL_RATE], 10 / 2.0, 1e-9);
+	assert_near(r->v[TOP_COL_SHARE], 100.0 * 2500 / 3500, 1e-9);
 	assert_near(r->v[TOP_COL_FAIL], 1 + 1, 0); /* the invalidation and the fence wait */
 	assert_near(r->v[TOP_COL_BLOCKABLE], 100.0 * 8 / 10, 1e-9);
 	assert_near(r->v[TOP_COL_NESTED], 2, 0);
@@ -151,16 +152,19 @@ static void default_view_rows(void **state)
 	assert_true(r->v[TOP_COL_P99] <= 250 * MS);
 	assert_near(r->v[TOP_COL_LAT_MAX], 250 * MS, 0);
 
+	/* a driver's row: its callback's calls, time and blockable share */
 	r = find_row(m, 1, 100);
 	assert_non_null(r);
-	assert_near(r->v[TOP_COL_SHARE], 100.0 * 1000 / 4500, 1e-9);
+	assert_near(r->v[TOP_COL_RATE], 4 / 2.0, 1e-9);
+	assert_near(r->v[TOP_COL_SHARE], 100.0 * 1000 / 3500, 1e-9);
 	assert_near(r->v[TOP_COL_BLOCKABLE], 100, 1e-9);
 	assert_near(r->v[TOP_COL_FAIL], 0, 0);
+	assert_near(r->v[TOP_COL_LAT_MAX], 250 * MS, 0);
 
 	r = find_row(m, 0, 200);
 	assert_non_null(r);
 	assert_string_equal(r->comm, "kvm");
-	assert_near(r->v[TOP_COL_SHARE], 100.0 * 1000 / 4500, 1e-9);
+	assert_near(r->v[TOP_COL_SHARE], 100.0 * 1000 / 3500, 1e-9);
 	top_model_free(m);
 	ntf_agg_free(cur);
 }
@@ -533,30 +537,50 @@ static void driver_and_class_views(void **state)
 	(void)state;
 	add_n(agg, 4, NTF_CLASS_INVAL_START, 0, 1, "a", 10 * US, NTF_F_BLOCKABLE);
 	add_n(agg, 6, NTF_CLASS_INVAL_START, 0, 2, "b", 10 * US, NTF_F_BLOCKABLE);
-	add_n(agg, 5, NTF_CLASS_INVAL_START, 2, 2, "b", 10 * US, 0);
+	/* driver 2 refuses 5 non-blockable ranges (the OOM reaper's) */
+	add_n(agg, 5, NTF_CLASS_CALLBACK, 2, 2, "b", 20 * US, NTF_F_FAILED);
 	add_n(agg, 3, NTF_CLASS_FENCE_WAIT, 0, 1, "a", 30 * US, NTF_F_NESTED);
 	add(agg, NTF_CLASS_UNPIN, 0, 1, "a", 0, 0, 8, NTF_ORIGIN_SYSCALL);
 
 	top_query_init(&q, TOP_VIEW_DRIVER);
 	m = build(NULL, agg, 1.0, &q);
 	assert_int_equal(top_model_rows(m), 2);
-	r = top_model_row(m, 0); /* callback 0: 4 + 6 + 3 + 1 events */
+	r = top_model_row(m, 0); /* the chain: its 4 + 6 invalidations */
 	assert_int_equal(r->callback, 0);
 	assert_int_equal(r->tgid, 0);
-	assert_near(r->v[TOP_COL_RATE], 14, 0);
+	assert_near(r->v[TOP_COL_RATE], 10, 0);
 	assert_near(r->v[TOP_COL_NESTED], 3, 0);
+	assert_near(r->v[TOP_COL_FAIL], 0, 0);
+	assert_near(r->v[TOP_COL_BLOCKABLE], 100, 0);
+	/* the refusing driver's own row has its refusals, blockable share and latency */
 	r = top_model_row(m, 1);
 	assert_int_equal(r->callback, 2);
+	assert_near(r->v[TOP_COL_RATE], 5, 0);
+	assert_near(r->v[TOP_COL_FAIL], 5, 0);
 	assert_near(r->v[TOP_COL_BLOCKABLE], 0, 0);
+	assert_near(r->v[TOP_COL_P50], 20 * US, 10 * US);
+	assert_near(r->v[TOP_COL_LAT_MAX], 20 * US, 0);
+	/* and so has its row in the default view */
+	q.view = TOP_VIEW_DEFAULT;
+	assert_int_equal(top_model_query(m, &q), 3);
+	r = find_row(m, 2, 2);
+	assert_non_null(r);
+	assert_near(r->v[TOP_COL_FAIL], 5, 0);
+	assert_near(r->v[TOP_COL_BLOCKABLE], 0, 0);
+	assert_near(r->v[TOP_COL_LAT_MAX], 20 * US, 0);
 
 	q.view = TOP_VIEW_CLASS;
-	assert_int_equal(top_model_query(m, &q), 3);
+	assert_int_equal(top_model_query(m, &q), 4);
 	for (size_t i = 0; i < top_model_rows(m); i++) {
 		r = top_model_row(m, i);
 		share += r->v[TOP_COL_SHARE];
 		if (r->class == NTF_CLASS_INVAL_START) {
-			assert_near(r->v[TOP_COL_RATE], 15, 0);
-			assert_near(r->v[TOP_COL_BLOCKABLE], 100.0 * 10 / 15, 1e-9);
+			assert_near(r->v[TOP_COL_RATE], 10, 0);
+			assert_near(r->v[TOP_COL_BLOCKABLE], 100, 1e-9);
+		} else if (r->class == NTF_CLASS_CALLBACK) {
+			assert_near(r->v[TOP_COL_RATE], 5, 0);
+			assert_near(r->v[TOP_COL_FAIL], 5, 0);
+			assert_near(r->v[TOP_COL_BLOCKABLE], 0, 1e-9);
 		} else if (r->class == NTF_CLASS_FENCE_WAIT) {
 			assert_near(r->v[TOP_COL_P50], 30 * US, 15 * US);
 			assert_near(r->v[TOP_COL_NESTED], 3, 0);
@@ -646,7 +670,7 @@ static void ten_thousand_keys(void **state)
 
 	(void)state;
 	for (__u32 k = 0; k < 10000; k++)
-		for (unsigned int c = NTF_CLASS_INVAL_START; c <= NTF_CLASS_FENCE_WAIT; c++)
+		for (unsigned int c = NTF_CLASS_INVAL_START; c <= NTF_CLASS_CALLBACK; c++)
 			add_n(agg, 1 + k % 7, c, 1 + k % 4, 1000 + k / 4, "synth",
 			      (k % 97 + 1) * US, NTF_F_BLOCKABLE);
 	top_query_init(&q, TOP_VIEW_DEFAULT);
@@ -658,7 +682,7 @@ static void ten_thousand_keys(void **state)
 	q.view = TOP_VIEW_DEFAULT;
 	assert_int_equal(top_model_query(m, &q), 10000);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	print_message("update + 3 queries of 60000 entries: %.1f ms\n",
+	print_message("update + 3 queries of 70000 entries: %.1f ms\n",
 		      (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	for (size_t i = 0; i < top_model_rows(m); i++) {
 		double v = top_model_row(m, i)->v[TOP_COL_P99];

@@ -349,13 +349,26 @@ static bool nested_class(enum top_view view, const struct top_row *r, unsigned i
 	}
 }
 
-static bool fail_class(enum top_view view, unsigned int class)
+/*
+ * The class whose events a row counts, times and judges blockable: in
+ * the views keyed by driver, a driver's row is its callback's calls and
+ * the chain's row ("all") the invalidations, so that neither adds every
+ * class together and a driver's refusals and latency show on its own row.
+ */
+static unsigned int row_class(enum top_view view, const struct top_row *r)
+{
+	if ((view == TOP_VIEW_DRIVER || view == TOP_VIEW_DEFAULT) && r->callback)
+		return NTF_CLASS_CALLBACK;
+	return top_view_lat_class(view);
+}
+
+static bool fail_class(enum top_view view, unsigned int measured, unsigned int class)
 {
 	switch (view) {
 	case TOP_VIEW_CLASS: return true;
 	case TOP_VIEW_PIN: return class == NTF_CLASS_PIN;
 	case TOP_VIEW_UNMAP: return class == NTF_CLASS_UNMAP;
-	default: return class == NTF_CLASS_INVAL_START || class == NTF_CLASS_FENCE_WAIT;
+	default: return class == measured || class == NTF_CLASS_FENCE_WAIT;
 	}
 }
 
@@ -364,7 +377,7 @@ static void add_delta(struct top_model *m, enum top_view view, size_t idx,
 {
 	struct top_row *r = &m->rows[idx];
 	struct top_acc *a = &m->acc[idx];
-	unsigned int c = d->key.class, lat = top_view_lat_class(view);
+	unsigned int c = d->key.class, lat = row_class(view, r);
 	const struct ntf_hist *h;
 
 	if (!r->comm[0] && r->tgid)
@@ -383,13 +396,14 @@ static void add_delta(struct top_model *m, enum top_view view, size_t idx,
 	if (lat == NTF_CLASS_NONE || c == lat) {
 		ntf_hist_merge(&r->lat, h);
 		a->rate_events += h->count;
-	} else if (view == TOP_VIEW_DRIVER || view == TOP_VIEW_PROCESS ||
-		   view == TOP_VIEW_DEFAULT) {
-		a->rate_events += h->count; /* events/s of every class */
+	} else if (view == TOP_VIEW_PROCESS) {
+		a->rate_events += h->count; /* a process's events of every class */
 	}
-	if (fail_class(view, c))
+	if (fail_class(view, lat, c))
 		a->fail += h->failures;
-	if (c == NTF_CLASS_INVAL_START || (view == TOP_VIEW_CLASS && c == NTF_CLASS_INVAL_END)) {
+	/* blockable %: of the invalidations, or of a driver's calls */
+	if ((view == TOP_VIEW_CLASS || c == lat) &&
+	    (c == NTF_CLASS_INVAL_START || c == NTF_CLASS_INVAL_END || c == NTF_CLASS_CALLBACK)) {
 		a->invals += h->count;
 		a->nonblock += h->nonblock;
 	}

@@ -45,11 +45,12 @@ static void vary_event(struct synth_source *s, struct ntf_event *e)
 	switch (e->class) {
 	case NTF_CLASS_INVAL_START:
 	case NTF_CLASS_INVAL_END:
+	case NTF_CLASS_CALLBACK:
 		if (r % 32)
 			break;
-		/* OOM-reaper style: non-blockable, and start may refuse */
+		/* OOM-reaper style: non-blockable, and a driver may refuse */
 		e->flags &= ~NTF_F_BLOCKABLE;
-		if (e->class == NTF_CLASS_INVAL_START && (r >> 8) % 2) {
+		if (e->class != NTF_CLASS_INVAL_END && (r >> 8) % 2) {
 			e->flags |= NTF_F_FAILED;
 			e->ret = -11; /* -EAGAIN */
 		}
