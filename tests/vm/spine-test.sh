@@ -22,7 +22,7 @@ cases=${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_ex
 checks_of() {
 	case $1 in
 	kvm_madvise | kvm_munmap | kvm_mprotect | kvm_kprobe | stream | reclaim) echo 7 ;;
-	kvm_cow) echo 5 ;;
+	kvm_cow) echo 6 ;;
 	kvm_exited) echo 3 ;;
 	pin) echo 4 ;;
 	fence) echo 3 ;;
