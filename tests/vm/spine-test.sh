@@ -168,8 +168,11 @@ attrib_case() {
 	check_eq "$c: testdrv callbacks = $calls calls" "$(cb "$c" testdrv count)" "$calls"
 	check_eq "$c: the driver's own count agrees" "$(wl "$c" invalidates)" "$calls"
 	# The driver sleeps 150 us per call, KVM does not: the time is the driver's.
-	check_range "$c: testdrv callback p50 in 2^17..2^19 ns (its 150 us sleep)" \
-		"$(cb "$c" testdrv p50_ns)" 131072 524287
+	# A sleep never ends early, so 2^17 ns is the real bound; under TCG
+	# (emulated HPET, timer slack, a loaded host) a 150 us sleep was seen
+	# to take up to 740 us, so the upper one is 2^20.
+	check_range "$c: testdrv callback p50 in 2^17..2^20 ns (its 150 us sleep)" \
+		"$(cb "$c" testdrv p50_ns)" 131072 1048575
 	check "$c: kvm callback p50 below the driver's" \
 		"kvm $(cb "$c" kvm p50_ns) ns, testdrv $(cb "$c" testdrv p50_ns) ns" \
 		[ "$(cb "$c" kvm p50_ns)" -lt "$(cb "$c" testdrv p50_ns)" ]
@@ -188,8 +191,8 @@ discover_case() {
 		grep -q "^notifier hist: $drv discovered" "$out/$c.trace.err"
 	check_eq "$c: $drv callback attached via $want_mech" "$(sub_mech "$c" $drv)" "$want_mech"
 	check_eq "$c: $drv callbacks = $calls calls" "$(cb "$c" $drv count)" "$calls"
-	check_range "$c: $drv callback p50 in 2^17..2^19 ns (its 150 us sleep)" \
-		"$(cb "$c" $drv p50_ns)" 131072 524287
+	check_range "$c: $drv callback p50 in 2^17..2^20 ns (its 150 us sleep)" \
+		"$(cb "$c" $drv p50_ns)" 131072 1048575
 	check_eq "$c: the doctor marks it discovered" \
 		"$(jq -r "[.callbacks[] | select(.driver == \"$drv\") | .discovered] | all" <"$probe")" true
 	check_eq "$c: the doctor saw one registered process" \
@@ -300,11 +303,12 @@ for c in $cases; do
 		check_eq "$c: the driver saw every invalidation" "$(wl $c invalidates)" "$calls"
 		check_eq "$c: inval_start count = $calls calls" "$(proc $c inval_start count)" "$calls"
 		# The driver sleeps >= 150 us in each: no invalidate can be faster
-		# than 2^17 ns (131 us), and the bulk sits in 2^17..2^19.
+		# than 2^17 ns (131 us), and the bulk sits in 2^17..2^20 (an
+		# emulator's sleeps overshoot, never undershoot).
 		check_eq "$c: no invalidate under 131 us (sleep 150 us)" \
 			"$(below $c inval_start 131072)" 0
-		check_range "$c: p50 in the 2^17..2^19 ns buckets" \
-			"$(proc $c inval_start p50_ns)" 131072 524287
+		check_range "$c: p50 in the 2^17..2^20 ns buckets" \
+			"$(proc $c inval_start p50_ns)" 131072 1048575
 		;;
 	testdrv_fence)
 		ran $c || continue
