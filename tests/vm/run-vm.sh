@@ -168,7 +168,11 @@ fi
 
 # TCG, not KVM: nested virtualisation is not available to rely on.
 # -cpu max exposes SVM, so kvm_amd loads in the guest and /dev/kvm exists.
-qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp "$smp"
+# One TCG thread for all vCPUs (NTF_VM_TCG_THREAD=multi to change): with a
+# thread per vCPU, the guest patching its own text (a static key flipped
+# as the first KVM VM is made) raced the other vCPU, and Debian's 6.12
+# oopsed on a stale int3 in __schedule at the first case in 2 runs of 4.
+qemu=(qemu-system-x86_64 -accel "tcg,thread=${NTF_VM_TCG_THREAD:-single}" -cpu max -m "$mem" -smp "$smp"
       -nographic -no-reboot
       -kernel "$NTF_VMLINUZ" -initrd "$work/initramfs.cpio.gz"
       -append "console=ttyS0 quiet panic=-1 ntf.timeout=$guest_tmo $append")
