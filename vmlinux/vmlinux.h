@@ -115720,7 +115720,7 @@ struct netlink_sock {
 	u32 portid;
 	u32 dst_portid;
 	u32 dst_group;
-	u32 registrations;
+	u32 subscriptions;
 	u32 ngroups;
 	long unsigned int *groups;
 	long unsigned int state;
