@@ -175,12 +175,15 @@ struct ntf_discovered {
 	__u64 last_mm; /* private: the mm counted last, so each counts once */
 };
 
-/* In-kernel aggregation key. tgid is 0 when per-process keys are off. */
+/*
+ * In-kernel aggregation key. tgid is 0 when per-process keys are off;
+ * origin is NTF_ORIGIN_MAX when keys carry none.
+ */
 struct ntf_hist_key {
 	__u32 class;
 	__u32 callback;
 	__u32 tgid;
-	__u32 pad;
+	__u32 origin; /* enum ntf_origin */
 };
 
 struct ntf_hist {
@@ -194,6 +197,9 @@ struct ntf_hist {
 	__u64 slots[NTF_HIST_SLOTS];
 };
 
+/* Syscall numbers the origin table covers; higher ones are NTF_ORIGIN_SYSCALL. */
+#define NTF_SYSCALL_ORIGINS 512
+
 /*
  * What user space tells every BPF object before load, in .rodata: one
  * struct set in one place (tracer.c), copied as is into each object, so a
@@ -206,7 +212,8 @@ struct ntf_config {
 	__u8 stream; /* per-event records through the ring buffer */
 	__u8 aggregate; /* in-kernel histograms */
 	__u8 per_process; /* histogram keys carry the tgid */
-	__u8 pad;
+	__u8 by_origin; /* histogram keys carry the origin (bpf/origin.h) */
+	__u8 syscall_origins[NTF_SYSCALL_ORIGINS]; /* enum ntf_origin by syscall number */
 };
 
 /* Indexes of the per-CPU counters array. */

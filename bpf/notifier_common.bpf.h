@@ -8,6 +8,7 @@
 #define NOTIFIER_COMMON_BPF_H
 
 #include "notifier.h"
+#include "origin.h"
 #include "core_fixes.bpf.h"
 
 /* Set by user space before load; the verifier prunes what it turns off. */
@@ -184,11 +185,9 @@ static __always_inline void fill_task(struct ntf_event *e)
 
 	e->pid = (__u32)id;
 	e->tgid = id >> 32;
-	/* The rest only the stream carries: histograms keep none of it. */
-	if (!cfg.stream)
+	/* Histograms keep none of the rest but what the origin needs. */
+	if (!cfg.stream && !cfg.by_origin)
 		return;
-	e->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	task = bpf_get_current_task_btf();
 	pf = BPF_CORE_READ(task, flags);
 	if (pf & NTF_PF_KTHREAD) {
@@ -203,6 +202,12 @@ static __always_inline void fill_task(struct ntf_event *e)
 		e->flags |= NTF_F_KSWAPD;
 	if (pf & NTF_PF_EXITING)
 		e->flags |= NTF_F_EXITING;
+	/* A kernel thread's origin is in its name. */
+	if (cfg.stream || (pf & NTF_PF_KTHREAD))
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (!cfg.stream)
+		return;
+	e->cgroup_id = bpf_get_current_cgroup_id();
 }
 
 /* The process's name: its group leader's, as /proc/PID/comm has it. */
@@ -221,6 +226,8 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 		.class = e->class,
 		.callback = e->callback,
 		.tgid = cfg.per_process ? e->tgid : 0,
+		.origin = cfg.by_origin ? ntf_origin_of(e, (const __u8 *)cfg.syscall_origins) :
+					  NTF_ORIGIN_MAX,
 	};
 	struct ntf_hist *h;
 	__u64 slot;

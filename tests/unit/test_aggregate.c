@@ -329,7 +329,9 @@ static void max_keys_folds_into_other(void **state)
 static void add_hist_merges(void **state)
 {
 	struct ntf_agg *agg = ntf_agg_new(0);
-	struct ntf_hist_key key = { .class = NTF_CLASS_FENCE_WAIT, .tgid = 77, .pad = 0xdead };
+	struct ntf_hist_key key = { .class = NTF_CLASS_FENCE_WAIT,
+				    .tgid = 77,
+				    .origin = NTF_ORIGIN_MAX };
 	struct ntf_hist h = {};
 	const struct ntf_agg_entry *ent;
 	struct ntf_event e = ev(NTF_CLASS_FENCE_WAIT, 77, 3000);
@@ -340,23 +342,70 @@ static void add_hist_merges(void **state)
 	h.failures = 1;
 	h.pages = 9;
 	assert_int_equal(ntf_agg_add_hist(agg, &key, &h, NULL), 0);
-	/* a second read (another CPU) merges into the same key; pad is ignored */
-	key.pad = 0;
+	/* a second read merges into the same key; its origin is counted, not keyed */
+	key.origin = NTF_ORIGIN_FAULT;
 	assert_int_equal(ntf_agg_add_hist(agg, &key, &h, NULL), 0);
 	/* and a streamed event of the same key lands there too */
 	assert_int_equal(ntf_agg_add(agg, &e), 0);
 	assert_int_equal(ntf_agg_count(agg), 1);
 	ent = find(agg, NTF_CLASS_FENCE_WAIT, 77);
 	assert_non_null(ent);
-	/* BPF's pad is not part of the key users see */
-	assert_int_equal(ent->key.pad, 0);
+	/* BPF's origin is not part of the key users see */
+	assert_int_equal(ent->key.origin, 0);
 	assert_int_equal(ent->hist.count, 5);
+	/* no origin from the first read, two events of the second, the stream's own */
+	assert_int_equal(ent->origins[NTF_ORIGIN_FAULT], 2);
+	assert_int_equal(ent->origins[NTF_ORIGIN_UNKNOWN], 1); /* ev()'s origin */
 	assert_int_equal(ent->hist.sum_ns, 2 * 200100 + 3000);
 	assert_int_equal(ent->hist.max_ns, 200000);
 	assert_int_equal(ent->hist.failures, 2);
 	assert_int_equal(ent->hist.pages, 18);
 	assert_int_equal(ent->hist.slots[ntf_hist_slot(100)], 2);
 	assert_int_equal(ent->hist.slots[ntf_hist_slot(3000)], 1);
+	ntf_agg_free(agg);
+}
+
+/* Origins the kernel keyed add up per class, per callback or over all. */
+static void origins_sum_by_class_and_callback(void **state)
+{
+	static const struct {
+		__u32 class, callback, tgid, origin;
+		__u64 count;
+	} reads[] = {
+		{ NTF_CLASS_INVAL_START, 0, 10, NTF_ORIGIN_FAULT, 7 },
+		{ NTF_CLASS_INVAL_START, 0, 10, NTF_ORIGIN_FORK, 2 },
+		{ NTF_CLASS_INVAL_START, 0, 11, NTF_ORIGIN_FAULT, 5 },
+		{ NTF_CLASS_CALLBACK, 3, 10, NTF_ORIGIN_FAULT, 4 },
+		{ NTF_CLASS_CALLBACK, 4, 10, NTF_ORIGIN_OOM_REAPER, 1 },
+		{ NTF_CLASS_CALLBACK, 4, 12, NTF_ORIGIN_MAX, 9 },
+	};
+	struct ntf_agg *agg = ntf_agg_new(0);
+	__u64 o[NTF_ORIGIN_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		struct ntf_hist_key key = { reads[i].class, reads[i].callback, reads[i].tgid,
+					    reads[i].origin };
+		struct ntf_hist h = {};
+
+		for (__u64 n = 0; n < reads[i].count; n++)
+			ntf_hist_add(&h, 1000);
+		assert_int_equal(ntf_agg_add_hist(agg, &key, &h, NULL), 0);
+	}
+	/* (class, callback, tgid) keys: the origin split folds back */
+	assert_int_equal(ntf_agg_count(agg), 5);
+	assert_int_equal(find(agg, NTF_CLASS_INVAL_START, 10)->hist.count, 9);
+	ntf_agg_origins(agg, NTF_CLASS_INVAL_START, NTF_AGG_ANY_CALLBACK, o);
+	assert_int_equal(o[NTF_ORIGIN_FAULT], 12);
+	assert_int_equal(o[NTF_ORIGIN_FORK], 2);
+	assert_int_equal(o[NTF_ORIGIN_UNKNOWN], 0);
+	ntf_agg_origins(agg, NTF_CLASS_CALLBACK, 4, o);
+	assert_int_equal(o[NTF_ORIGIN_OOM_REAPER], 1);
+	assert_int_equal(o[NTF_ORIGIN_FAULT], 0);
+	/* a key with no origin counts in no origin, not in "unknown" */
+	assert_int_equal(o[NTF_ORIGIN_UNKNOWN], 0);
+	ntf_agg_origins(agg, NTF_CLASS_CALLBACK, NTF_AGG_ANY_CALLBACK, o);
+	assert_int_equal(o[NTF_ORIGIN_FAULT], 4);
 	ntf_agg_free(agg);
 }
 
@@ -617,6 +666,7 @@ int main(void)
 		cmocka_unit_test(add_hist_merges),
 		cmocka_unit_test(foreach_stops_on_error),
 		cmocka_unit_test(reset_empties),
+		cmocka_unit_test(origins_sum_by_class_and_callback),
 		cmocka_unit_test(generations_select_changed_entries),
 		cmocka_unit_test(put_replaces_and_get_finds),
 		cmocka_unit_test(put_folds_current_values_once),

@@ -15,15 +15,15 @@ set -uo pipefail
 . "$NTF_REPO/tests/lib/tap.sh"
 [ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-cases=${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic}
+cases=${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic}
 # How many checks each case makes, its "ran" check included: the plan is
 # their sum, and a case skipped or cut short skips the rest of its count.
 # A number here that no longer matches the checks below fails the run.
 checks_of() {
 	case $1 in
 	kvm_madvise | kvm_munmap | kvm_mprotect | kvm_kprobe | stream | reclaim) echo 7 ;;
-	kvm_cow) echo 6 ;;
-	kvm_exited) echo 3 ;;
+	kvm_cow | kvm_cow_hist) echo 6 ;;
+	kvm_exited) echo 4 ;;
 	pin) echo 4 ;;
 	fence) echo 3 ;;
 	testdrv | hotplug) echo 5 ;;
@@ -228,8 +228,10 @@ for c in $cases; do
 				  .comm] | first // ""')" wl-kvm
 		check_range "$c: its invalidations counted, exit's included" \
 			"$(proc $c inval_start count)" "$(wl $c calls)" "$(($(wl $c calls) + 2))"
+		check_eq "$c: as many from madvise, classified in the kernel" \
+			"$(origin $c inval_start madvise)" "$(wl $c calls)"
 		;;
-	kvm_cow)
+	kvm_cow | kvm_cow_hist)
 		# Each page written while the child shares it is one invalidation
 		# from a fault; the parent's stack and data add a few, and none
 		# can come from a fault the parent did not take.

@@ -64,6 +64,8 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 	int opt;
 
 	a->c.tracer.cfg.aggregate = true;
+	/* Who caused each event: no stream here, so BPF classifies. */
+	a->c.tracer.cfg.by_origin = true;
 	a->c.report.graphs = true;
 	opterr = 0; /* ntf_usage_error says it in one line */
 	while ((opt = getopt_long(argc, argv, NTF_COMMON_SHORTOPTS "i:Pum", hist_options, NULL)) !=

@@ -133,11 +133,13 @@ int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const 
 	struct ntf_hist_key k = *key;
 	struct ntf_agg_entry *ent;
 
-	k.pad = 0;
+	k.origin = 0;
 	ent = lookup_or_insert(agg, k);
 	if (!ent)
 		return -ENOMEM;
 	ntf_hist_merge(&ent->hist, h);
+	if (key->origin < NTF_ORIGIN_MAX)
+		ent->origins[key->origin] += h->count;
 	ent->gen = agg->gen;
 	if (comm && !ent->comm[0])
 		snprintf(ent->comm, sizeof(ent->comm), "%s", comm);
@@ -403,6 +405,21 @@ void ntf_agg_class_total(const struct ntf_agg *agg, unsigned int class, struct n
 
 		if (ntf_table_used(&agg->t, i) && ent->key.class == class)
 			ntf_hist_merge(out, &ent->hist);
+	}
+}
+
+void ntf_agg_origins(const struct ntf_agg *agg, unsigned int class, __u32 callback,
+		     __u64 out[NTF_ORIGIN_MAX])
+{
+	memset(out, 0, NTF_ORIGIN_MAX * sizeof(*out));
+	for (size_t i = 0; i < agg->t.cap; i++) {
+		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
+
+		if (!ntf_table_used(&agg->t, i) || ent->key.class != class ||
+		    (callback != NTF_AGG_ANY_CALLBACK && ent->key.callback != callback))
+			continue;
+		for (unsigned int o = 0; o < NTF_ORIGIN_MAX; o++)
+			out[o] += ent->origins[o];
 	}
 }
 

@@ -30,8 +30,9 @@ struct ntf_agg *ntf_agg_new(size_t max_keys);
 void ntf_agg_free(struct ntf_agg *agg);
 int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e);
 /*
- * Adds an in-kernel histogram read from the BPF map under its key; comm
- * (may be NULL) names the process if the entry has no name yet.
+ * Adds an in-kernel histogram read from the BPF map under its key (its
+ * count to the key's origin, if it has one); comm (may be NULL) names the
+ * process if the entry has no name yet.
  */
 int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const struct ntf_hist *h,
 		     const char *comm);
@@ -56,7 +57,10 @@ int ntf_agg_prune(struct ntf_agg *agg, __u64 since);
  * low bits, so another table hashed alike is walked in step with it.
  */
 __u64 ntf_agg_hash(const struct ntf_hist_key *key);
-/* Keys are equal in class, callback and tgid; BPF's pad is no part of them. */
+/*
+ * Keys are equal in class, callback and tgid; the origin BPF keys by is
+ * counted in the entry's origins instead.
+ */
 static inline bool ntf_agg_key_eq(const struct ntf_hist_key *a, const struct ntf_hist_key *b)
 {
 	return a->class == b->class && a->callback == b->callback && a->tgid == b->tgid;
@@ -88,6 +92,10 @@ int ntf_agg_foreach(const struct ntf_agg *agg, ntf_agg_visit_fn fn, void *ctx);
 int ntf_agg_foreach_since(const struct ntf_agg *agg, __u64 since, ntf_agg_visit_fn fn, void *ctx);
 /* Sums every process of a class into *out (all callbacks). */
 void ntf_agg_class_total(const struct ntf_agg *agg, unsigned int class, struct ntf_hist *out);
+/* Sums the origins of a class's events, of one callback or of any. */
+#define NTF_AGG_ANY_CALLBACK 0xffffffffu
+void ntf_agg_origins(const struct ntf_agg *agg, unsigned int class, __u32 callback,
+		     __u64 out[NTF_ORIGIN_MAX]);
 void ntf_agg_reset(struct ntf_agg *agg);
 
 #endif

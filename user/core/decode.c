@@ -4,32 +4,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include "decode.h"
-
-/* enum mmu_notifier_event, stable since 5.x */
-#define MMU_NOTIFY_PROTECTION_VMA 2
-#define MMU_NOTIFY_MIGRATE 6
-
-static bool comm_starts(const struct ntf_event *e, const char *prefix)
-{
-	return !strncmp(e->comm, prefix, strlen(prefix));
-}
-
-static unsigned int kthread_origin(const struct ntf_event *e)
-{
-	if (comm_starts(e, "kswapd"))
-		return NTF_ORIGIN_KSWAPD;
-	if (comm_starts(e, "kcompactd"))
-		return NTF_ORIGIN_KCOMPACTD;
-	if (comm_starts(e, "khugepaged"))
-		return NTF_ORIGIN_KHUGEPAGED;
-	if (comm_starts(e, "oom_reaper"))
-		return NTF_ORIGIN_OOM_REAPER;
-	if (comm_starts(e, "kworker"))
-		return NTF_ORIGIN_KWORKER;
-	if (comm_starts(e, "migration/"))
-		return NTF_ORIGIN_MIGRATION;
-	return NTF_ORIGIN_KTHREAD;
-}
+#include "origin.h"
 
 static unsigned int syscall_origin(int nr)
 {
@@ -60,34 +35,22 @@ static unsigned int syscall_origin(int nr)
 	return NTF_ORIGIN_SYSCALL;
 }
 
+const __u8 *ntf_syscall_origins(void)
+{
+	static __u8 table[NTF_SYSCALL_ORIGINS];
+	static bool filled;
+
+	if (!filled) {
+		for (int nr = 0; nr < NTF_SYSCALL_ORIGINS; nr++)
+			table[nr] = syscall_origin(nr);
+		filled = true;
+	}
+	return table;
+}
+
 unsigned int ntf_classify_origin(const struct ntf_event *e)
 {
-	bool is_range = e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END;
-
-	if (e->flags & NTF_F_KSWAPD)
-		return NTF_ORIGIN_KSWAPD;
-	if (e->flags & NTF_F_KTHREAD)
-		return kthread_origin(e);
-	if (e->flags & NTF_F_MEMALLOC)
-		return NTF_ORIGIN_DIRECT_RECLAIM;
-	if (e->flags & NTF_F_EXITING)
-		return NTF_ORIGIN_EXIT;
-	if (e->syscall_nr == NTF_ENTRY_EXCEPTION) {
-		/*
-		 * A fault: copy-on-write (CLEAR), a THP split, a NUMA-hinting
-		 * fault that migrates (MIGRATE). PROTECTION_VMA comes from no
-		 * fault: in this context it is the NUMA scan's task work, run
-		 * on the way back to user space after an interrupt.
-		 */
-		if (is_range && e->range.event == MMU_NOTIFY_PROTECTION_VMA)
-			return NTF_ORIGIN_UNKNOWN;
-		return NTF_ORIGIN_FAULT;
-	}
-	if (is_range && e->range.event == MMU_NOTIFY_MIGRATE)
-		return NTF_ORIGIN_MIGRATION;
-	if (e->syscall_nr < 0)
-		return NTF_ORIGIN_UNKNOWN;
-	return syscall_origin(e->syscall_nr);
+	return ntf_origin_of(e, ntf_syscall_origins());
 }
 
 int ntf_decode(const void *data, size_t size, struct ntf_event *out)

@@ -17,4 +17,10 @@ int ntf_decode(const void *data, size_t size, struct ntf_event *out);
 /* What started the event, from task flags, comm, syscall and mmu event. */
 unsigned int ntf_classify_origin(const struct ntf_event *e);
 
+/*
+ * This architecture's syscall numbers turned into origins, the table the
+ * tracer hands BPF (struct ntf_config) so both sides classify alike.
+ */
+const __u8 *ntf_syscall_origins(void);
+
 #endif

@@ -147,6 +147,8 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 
 	a->c.tracer.cfg.stream = true;
 	a->c.tracer.cfg.aggregate = true;
+	/* -H keeps no stream: the kernel's histograms then carry the origins. */
+	a->c.tracer.cfg.by_origin = true;
 	a->pin_dir = "/sys/fs/bpf/notifier";
 	a->max_keys = 131072; /* 10,000 (process, driver) pairs over 7 classes fit */
 	a->socket = NTF_SERVER_DEFAULT_PATH;

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "aggregate.h"
+#include "decode.h"
 #include "histogram.h"
 #include "ksyms.h"
 #include "notifier.skel.h"
@@ -58,7 +59,10 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 		err = -errno;
 		goto fail;
 	}
-	t->skel->rodata->cfg = opts->cfg;
+	/* Every object classifies origins by the same table as decode.c. */
+	memcpy(t->opts.cfg.syscall_origins, ntf_syscall_origins(),
+	       sizeof(t->opts.cfg.syscall_origins));
+	t->skel->rodata->cfg = t->opts.cfg;
 	if (opts->hist_entries)
 		bpf_map__set_max_entries(t->skel->maps.hists, opts->hist_entries);
 	if (opts->ringbuf_bytes)

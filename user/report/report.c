@@ -32,6 +32,40 @@ static const char *class_mechs(const struct ntf_probe_state *probes, unsigned in
 	return buf[0] ? buf : "not attached";
 }
 
+static json_t *origins_json(const __u64 origins[NTF_ORIGIN_MAX])
+{
+	json_t *o = json_object();
+
+	for (unsigned int i = 0; i < NTF_ORIGIN_MAX; i++)
+		if (origins[i])
+			json_object_set_new(o, ntf_origin_name(i), json_integer(origins[i]));
+	return o;
+}
+
+/* "fault 812, fork 24": the most frequent first; nothing when none known. */
+static void print_origins(FILE *out, const char *lead, const __u64 origins[NTF_ORIGIN_MAX])
+{
+	bool shown[NTF_ORIGIN_MAX] = {};
+	const char *sep = lead;
+
+	for (;;) {
+		unsigned int best = NTF_ORIGIN_MAX;
+
+		for (unsigned int i = 0; i < NTF_ORIGIN_MAX; i++)
+			if (origins[i] && !shown[i] &&
+			    (best == NTF_ORIGIN_MAX || origins[i] > origins[best]))
+				best = i;
+		if (best == NTF_ORIGIN_MAX)
+			break;
+		shown[best] = true;
+		fprintf(out, "%s%s %llu", sep, ntf_origin_name(best),
+			(unsigned long long)origins[best]);
+		sep = ", ";
+	}
+	if (sep != lead)
+		fputc('\n', out);
+}
+
 void ntf_hist_summary(FILE *out, const struct ntf_hist *h, unsigned int class)
 {
 	char p50[16], p99[16], max[16], avg[16];
@@ -77,6 +111,7 @@ static int print_process(const struct ntf_agg_entry *ent, void *ctx)
 	fprintf(pp->out, "      %-8d %-16s count %-8llu p50 %-8s p99 %-8s max %s\n",
 		ent->key.tgid == NTF_AGG_OTHER_TGID ? -1 : (int)ent->key.tgid,
 		ent->comm[0] ? ent->comm : "-", (unsigned long long)ent->hist.count, p50, p99, max);
+	print_origins(pp->out, "               origins: ", ent->origins);
 	return 0;
 }
 
@@ -116,8 +151,12 @@ static void print_by_callback(FILE *out, const struct ntf_agg *agg, unsigned int
 	for (unsigned int id = 1; id < NTF_CALLBACK_IDS; id++) {
 		if (!sums[id].count)
 			continue;
+		__u64 origins[NTF_ORIGIN_MAX];
+
 		fprintf(out, "  %s:\n", ntf_driver_name(id));
 		ntf_hist_summary(out, &sums[id], class);
+		ntf_agg_origins(agg, class, id, origins);
+		print_origins(out, "    origins: ", origins);
 	}
 }
 
@@ -125,6 +164,7 @@ void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_prob
 		     const struct ntf_report_opts *opts)
 {
 	for (unsigned int c = NTF_CLASS_INVAL_START; c < NTF_CLASS_MAX; c++) {
+		__u64 origins[NTF_ORIGIN_MAX];
 		struct ntf_hist total;
 		char mechs[64];
 
@@ -140,6 +180,8 @@ void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_prob
 		if (opts->graphs && c != NTF_CLASS_UNPIN)
 			ntf_hist_print(out, &total, opts->unit);
 		ntf_hist_summary(out, &total, c);
+		ntf_agg_origins(agg, c, NTF_AGG_ANY_CALLBACK, origins);
+		print_origins(out, "    origins: ", origins);
 		if (c == NTF_CLASS_CALLBACK)
 			print_by_callback(out, agg, c);
 		if (opts->per_process) {
@@ -207,7 +249,7 @@ struct proc_json {
 static int process_json(const struct ntf_agg_entry *ent, void *ctx)
 {
 	struct proc_json *pj = ctx;
-	json_t *o, *origins;
+	json_t *o;
 
 	/* -e narrows the processes as it does the classes, like the text report. */
 	if (!class_wanted(pj->opts, ent->key.class))
@@ -220,12 +262,7 @@ static int process_json(const struct ntf_agg_entry *ent, void *ctx)
 	json_object_set_new(o, "comm", json_string(ent->comm));
 	json_object_set_new(o, "callback_id", json_integer(ent->key.callback));
 	json_object_set_new(o, "driver", json_string(ntf_driver_name(ent->key.callback)));
-	origins = json_object();
-	for (unsigned int i = 0; i < NTF_ORIGIN_MAX; i++)
-		if (ent->origins[i])
-			json_object_set_new(origins, ntf_origin_name(i),
-					    json_integer(ent->origins[i]));
-	json_object_set_new(o, "origins", origins);
+	json_object_set_new(o, "origins", origins_json(ent->origins));
 	json_array_append_new(pj->arr, o);
 	return 0;
 }
@@ -236,12 +273,17 @@ json_t *ntf_report_json(const struct ntf_agg *agg, const struct ntf_probe_state 
 	json_t *root = json_object(), *classes = json_object();
 
 	for (unsigned int c = NTF_CLASS_INVAL_START; c < NTF_CLASS_MAX; c++) {
+		__u64 origins[NTF_ORIGIN_MAX];
 		struct ntf_hist total;
+		json_t *cj;
 
 		if (!class_wanted(opts, c))
 			continue;
 		ntf_agg_class_total(agg, c, &total);
-		json_object_set_new(classes, ntf_class_name(c), ntf_hist_json(&total));
+		ntf_agg_origins(agg, c, NTF_AGG_ANY_CALLBACK, origins);
+		cj = ntf_hist_json(&total);
+		json_object_set_new(cj, "origins", origins_json(origins));
+		json_object_set_new(classes, ntf_class_name(c), cj);
 	}
 	json_object_set_new(root, "classes", classes);
 	if (class_wanted(opts, NTF_CLASS_CALLBACK)) {
@@ -250,9 +292,14 @@ json_t *ntf_report_json(const struct ntf_agg *agg, const struct ntf_probe_state 
 
 		by_callback(agg, NTF_CLASS_CALLBACK, sums, NTF_CALLBACK_IDS);
 		for (unsigned int id = 1; id < NTF_CALLBACK_IDS; id++)
-			if (sums[id].count)
-				json_object_set_new(cbs, ntf_driver_name(id),
-						    ntf_hist_json(&sums[id]));
+			if (sums[id].count) {
+				__u64 origins[NTF_ORIGIN_MAX];
+				json_t *dj = ntf_hist_json(&sums[id]);
+
+				ntf_agg_origins(agg, NTF_CLASS_CALLBACK, id, origins);
+				json_object_set_new(dj, "origins", origins_json(origins));
+				json_object_set_new(cbs, ntf_driver_name(id), dj);
+			}
 		json_object_set_new(root, "drivers", cbs);
 	}
 	if (probes)

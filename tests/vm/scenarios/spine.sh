@@ -9,7 +9,7 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic"}
+CASES=${NTF_CASES:-"kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
@@ -154,6 +154,9 @@ for c in $CASES; do
 	kvm_cow)
 		# copy-on-write after fork: the parent's write faults invalidate
 		traced $c "notifierd -j --no-pin" wl-kvm --op cow --iterations 20 --pages 32 ;;
+	kvm_cow_hist)
+		# the same, classified in the kernel: hist keeps no stream
+		traced $c "notifier hist -j -P" wl-kvm --op cow --iterations 20 --pages 32 ;;
 	kvm_exited)
 		# the workload exits before the tracer reports: its name stays
 		tracer_start $c notifier hist -j -P || continue
