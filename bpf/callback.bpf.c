@@ -19,15 +19,34 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Per slot: the callback id user space gave the callback, and its kind. */
+/* Per slot: the callback id user space gave the callback, its kind and address. */
 const volatile __u32 slot_callback[NTF_SUB_SLOTS];
 const volatile __u32 slot_kind[NTF_SUB_SLOTS];
+const volatile __u64 slot_fn[NTF_SUB_SLOTS];
+
+/*
+ * A subscription the register probes watch is seen from now on: the
+ * chain stops counting its calls as unseen (count_unseen).
+ */
+static __always_inline void mark_seen(__u64 fn, void *sub, const struct mmu_notifier_range *range)
+{
+	struct ntf_pending *p = pending_of((__u64)BPF_CORE_READ(range, mm));
+
+	if (!p)
+		return;
+	/* a classic subscription has a slot per callback: start's, end's */
+	for (int i = 0; i < NTF_PENDING_SUBS; i++)
+		if (p->subs[i].sub == (__u64)sub && p->subs[i].fn == fn)
+			p->subs[i].live = 1;
+}
 
 /* Both callback shapes take the range second: (mn|interval_sub, range, ...). */
-static __always_inline int cb_enter(__u32 slot, const struct mmu_notifier_range *range)
+static __always_inline int cb_enter(__u32 slot, void *sub, const struct mmu_notifier_range *range)
 {
 	if (slot >= NTF_SUB_SLOTS)
 		return 0;
+	/* before the filters: whoever invalidates, the subscription is seen */
+	mark_seen(slot_fn[slot], sub, range);
 	return enter(NTF_CLASS_CALLBACK, (__u64)range, slot_callback[slot], slot_kind[slot], 0);
 }
 
@@ -72,7 +91,7 @@ static __always_inline int cb_exit(__u8 mech, long ret)
 	SEC("fentry")                                                                     \
 	int BPF_PROG(cb##n##_fentry, void *sub, const struct mmu_notifier_range *range)   \
 	{                                                                                 \
-		return cb_enter(n, range);                                                \
+		return cb_enter(n, sub, range);                                           \
 	}                                                                                 \
 	SEC("fexit")                                                                      \
 	int BPF_PROG(cb##n##_fexit)                                                       \
@@ -82,7 +101,7 @@ static __always_inline int cb_exit(__u8 mech, long ret)
 	SEC("kprobe")                                                                     \
 	int BPF_KPROBE(cb##n##_kprobe, void *sub, const struct mmu_notifier_range *range) \
 	{                                                                                 \
-		return cb_enter(n, range);                                                \
+		return cb_enter(n, sub, range);                                           \
 	}                                                                                 \
 	SEC("kretprobe")                                                                  \
 	int BPF_KRETPROBE(cb##n##_kretprobe, long ret)                                    \

@@ -23,6 +23,45 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ---- __mmu_notifier_invalidate_range_start / _end ---- */
 
+/*
+ * The chain has called every subscription of mm whose range overlaps
+ * [start, end): start calls ->invalidate_range_start and interval
+ * ->invalidate, end calls ->invalidate_range_end. A pending one whose
+ * probe did not mark it live during the call was called unseen. When the
+ * chain failed (a refusal stops an interval walk), it may not have been.
+ */
+static __always_inline void count_unseen(__u64 mm, __u64 start, __u64 end, __u64 began,
+					 bool is_start, long ret)
+{
+	struct ntf_pending *p = pending_of(mm);
+
+	if (!p)
+		return;
+	for (int i = 0; i < NTF_PENDING_SUBS; i++) {
+		struct ntf_pending_sub *s = &p->subs[i];
+		struct ntf_unseen *u, init = {};
+		__u64 fn = s->fn;
+
+		if (!fn || s->live || is_start == (s->kind == NTF_CB_VOID))
+			continue;
+		if (!s->armed_ns || began < s->armed_ns)
+			continue;
+		if (s->last < start || s->start >= end)
+			continue;
+		u = bpf_map_lookup_elem(&unseen, &fn);
+		if (!u) {
+			bpf_map_update_elem(&unseen, &fn, &init, BPF_NOEXIST);
+			u = bpf_map_lookup_elem(&unseen, &fn);
+			if (!u)
+				continue;
+		}
+		if (ret)
+			__sync_fetch_and_add(&u->maybe, 1);
+		else
+			__sync_fetch_and_add(&u->calls, 1);
+	}
+}
+
 static __always_inline int inval_exit(__u32 class, __u8 mech, long ret)
 {
 	struct mmu_notifier_range *range;
@@ -50,6 +89,7 @@ static __always_inline int inval_exit(__u32 class, __u8 mech, long ret)
 		e.flags |= NTF_F_FAILED;
 	fill_task(&e);
 	charge_unmap(e.latency_ns, class == NTF_CLASS_INVAL_START);
+	count_unseen(e.mm, e.range.start, e.range.end, f.ts, class == NTF_CLASS_INVAL_START, ret);
 	emit(&e, 0);
 	return 0;
 }
@@ -84,6 +124,148 @@ static __always_inline int inval_exit(__u32 class, __u8 mech, long ret)
 INVAL_PROBES(inval_start, __mmu_notifier_invalidate_range_start, NTF_CLASS_INVAL_START,
 	     (int)fexit_ret(ctx), (int)PT_REGS_RC(ctx))
 INVAL_PROBES(inval_end, __mmu_notifier_invalidate_range_end, NTF_CLASS_INVAL_END, 0, 0)
+
+/* ---- __mmu_notifier_register, mmu_interval_notifier_insert(_locked) ---- */
+
+/*
+ * In-flight slots of registrations, not event classes: two, because
+ * insert calls __mmu_notifier_register (with no subscription) when the mm
+ * has none yet, and the inner call must not take the outer's slot.
+ */
+#define NTF_INFLIGHT_REGISTER (NTF_CLASS_MAX + 1)
+#define NTF_INFLIGHT_INSERT (NTF_CLASS_MAX + 2)
+
+/* Watches one new subscription of mm until its callback's probe sees it. */
+static __always_inline void watch_sub(struct ntf_watch *w, __u64 mm, __u64 sub, __u64 fn,
+				      __u32 kind, __u64 start, __u64 last)
+{
+	struct ntf_pending *p, init = {};
+
+	if (!fn || bpf_map_lookup_elem(&attached_fns, &fn))
+		return;
+	p = bpf_map_lookup_elem(&pending, &mm);
+	if (!p) {
+		init.born_ns = bpf_ktime_get_ns();
+		if (!bpf_map_update_elem(&pending, &mm, &init, BPF_NOEXIST))
+			__sync_fetch_and_add(&w->pending, 1);
+		p = bpf_map_lookup_elem(&pending, &mm);
+		if (!p) {
+			__sync_fetch_and_add(&w->overflow, 1);
+			return;
+		}
+	}
+	for (int i = 0; i < NTF_PENDING_SUBS; i++) {
+		struct ntf_pending_sub *s = &p->subs[i];
+
+		/* claim a free slot; concurrent registrations of one mm race for it */
+		if (__sync_val_compare_and_swap(&s->fn, 0, fn))
+			continue;
+		s->sub = sub;
+		s->start = start;
+		s->last = last;
+		s->kind = kind;
+		s->armed_ns = bpf_ktime_get_ns();
+		return;
+	}
+	__sync_fetch_and_add(&w->overflow, 1);
+}
+
+/*
+ * Entry keeps the arguments (kretprobes have none at exit); exit watches
+ * the subscription if registering succeeded. Not filtered by -p or -c:
+ * whoever registers, the callback must be attached for everyone.
+ */
+static __always_inline int register_enter(__u64 sub, __u64 mm, bool interval)
+{
+	struct ntf_inflight_key key =
+		inflight_key(interval ? NTF_INFLIGHT_INSERT : NTF_INFLIGHT_REGISTER);
+	struct ntf_inflight f = { .arg = { sub, mm, interval } };
+
+	bpf_map_update_elem(&inflight, &key, &f, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int register_exit(bool interval, long ret)
+{
+	struct ntf_watch *w = watch_state();
+	struct ntf_inflight f;
+	__u64 sub, mm;
+
+	if (!take_inflight(interval ? NTF_INFLIGHT_INSERT : NTF_INFLIGHT_REGISTER, &f) || !w || ret)
+		return 0;
+	sub = f.arg[0];
+	mm = f.arg[1];
+	/* insert registers a NULL subscription first when mm has none yet */
+	if (!sub)
+		return 0;
+	if (interval) {
+		struct mmu_interval_notifier *isub = (void *)sub;
+		const struct mmu_interval_notifier_ops *ops = BPF_CORE_READ(isub, ops);
+
+		watch_sub(w, mm, sub, (__u64)BPF_CORE_READ(ops, invalidate), NTF_CB_BOOL,
+			  BPF_CORE_READ(isub, interval_tree.start),
+			  BPF_CORE_READ(isub, interval_tree.last));
+	} else {
+		struct mmu_notifier *mn = (void *)sub;
+		const struct mmu_notifier_ops *ops = BPF_CORE_READ(mn, ops);
+
+		watch_sub(w, mm, sub, (__u64)BPF_CORE_READ(ops, invalidate_range_start), NTF_CB_INT,
+			  0, ~0ULL);
+		watch_sub(w, mm, sub, (__u64)BPF_CORE_READ(ops, invalidate_range_end), NTF_CB_VOID,
+			  0, ~0ULL);
+	}
+	__sync_fetch_and_add(&w->registrations, 1);
+	return 0;
+}
+
+SEC("fentry/__mmu_notifier_register")
+int BPF_PROG(register_fentry, struct mmu_notifier *sub, struct mm_struct *mm)
+{
+	return register_enter((__u64)sub, (__u64)mm, 0);
+}
+
+SEC("fexit/__mmu_notifier_register")
+int BPF_PROG(register_fexit)
+{
+	return register_exit(false, (int)fexit_ret(ctx));
+}
+
+SEC("kprobe/__mmu_notifier_register")
+int BPF_KPROBE(register_kprobe, struct mmu_notifier *sub, struct mm_struct *mm)
+{
+	return register_enter((__u64)sub, (__u64)mm, 0);
+}
+
+SEC("kretprobe/__mmu_notifier_register")
+int BPF_KRETPROBE(register_kretprobe, int ret)
+{
+	return register_exit(false, ret);
+}
+
+#define INSERT_PROBES(name, fn)                                                                \
+	SEC("fentry/" #fn)                                                                     \
+	int BPF_PROG(name##_fentry, struct mmu_interval_notifier *sub, struct mm_struct *mm)   \
+	{                                                                                      \
+		return register_enter((__u64)sub, (__u64)mm, 1);                               \
+	}                                                                                      \
+	SEC("fexit/" #fn)                                                                      \
+	int BPF_PROG(name##_fexit)                                                             \
+	{                                                                                      \
+		return register_exit(true, (int)fexit_ret(ctx));                               \
+	}                                                                                      \
+	SEC("kprobe/" #fn)                                                                     \
+	int BPF_KPROBE(name##_kprobe, struct mmu_interval_notifier *sub, struct mm_struct *mm) \
+	{                                                                                      \
+		return register_enter((__u64)sub, (__u64)mm, 1);                               \
+	}                                                                                      \
+	SEC("kretprobe/" #fn)                                                                  \
+	int BPF_KRETPROBE(name##_kretprobe, int ret)                                           \
+	{                                                                                      \
+		return register_exit(true, ret);                                               \
+	}
+
+INSERT_PROBES(insert, mmu_interval_notifier_insert)
+INSERT_PROBES(insert_locked, mmu_interval_notifier_insert_locked)
 
 /* ---- try_to_unmap_one ---- */
 

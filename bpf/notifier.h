@@ -176,6 +176,49 @@ struct ntf_discovered {
 };
 
 /*
+ * Registrations whose callbacks no probe has seen yet (bpf/notifier.bpf.c):
+ * per mm, the subscriptions made since a probe on the register and insert
+ * functions saw them, until their callback's probe is attached and live.
+ * While one is not live, every call the chain makes to it is counted as
+ * unseen, so a new driver's first calls are never silently lost.
+ */
+#define NTF_PENDING_SUBS 8
+
+struct ntf_pending_sub {
+	__u64 sub; /* the subscription: the callback's first argument */
+	__u64 fn; /* the callback's address; 0: free slot */
+	__u64 start, last; /* the range it watches, inclusive */
+	/*
+	 * When registering returned, written last: only chain calls that
+	 * began later are sure to reach it (an earlier one, or an interval
+	 * insert deferred by an invalidation in progress, may not).
+	 */
+	__u64 armed_ns;
+	__u32 kind; /* enum ntf_cb_kind */
+	__u32 live; /* its probe has run for this subscription */
+};
+
+struct ntf_pending {
+	__u64 born_ns;
+	struct ntf_pending_sub subs[NTF_PENDING_SUBS];
+};
+
+/* Calls the chain made to a callback while its probe had not seen it. */
+struct ntf_unseen {
+	__u64 calls;
+	/* the chain failed: it may have stopped before reaching the callback */
+	__u64 maybe;
+};
+
+/* Shared, memory-mapped state of the registration watch. */
+struct ntf_watch {
+	__u64 registrations; /* seen by the register/insert probes: news to rescan */
+	__u64 pending; /* entries in the pending map (BPF adds, user space takes) */
+	__u64 overflow; /* registrations not watched: map or slots full */
+	__u64 pad;
+};
+
+/*
  * In-kernel aggregation key. tgid is 0 when per-process keys are off;
  * origin is NTF_ORIGIN_MAX when keys carry none.
  */

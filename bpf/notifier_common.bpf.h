@@ -71,6 +71,55 @@ struct {
 	__uint(max_entries, 4 << 20); /* resized by user space */
 } events SEC(".maps");
 
+/* Registration watch: see struct ntf_pending in notifier.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64); /* mm */
+	__type(value, struct ntf_pending);
+} pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NTF_DISCOVER_MAX);
+	__type(key, __u64); /* callback address */
+	__type(value, struct ntf_unseen);
+} unseen SEC(".maps");
+
+/* Callbacks whose probes user space has attached: their registrations need no watch. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NTF_DISCOVER_MAX);
+	__type(key, __u64);
+	__type(value, __u32);
+} attached_fns SEC(".maps");
+
+/* Memory-mapped: user space reads the news and takes from pending without a syscall. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ntf_watch);
+} watch SEC(".maps");
+
+static __always_inline struct ntf_watch *watch_state(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&watch, &zero);
+}
+
+/* The pending registrations of mm, if any; one array load when there are none. */
+static __always_inline struct ntf_pending *pending_of(__u64 mm)
+{
+	struct ntf_watch *w = watch_state();
+
+	if (!w || !w->pending)
+		return NULL;
+	return bpf_map_lookup_elem(&pending, &mm);
+}
+
 static const struct ntf_hist zero_hist;
 
 static __always_inline void count(__u32 idx)

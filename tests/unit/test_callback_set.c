@@ -247,11 +247,107 @@ static void discovered_names_and_collisions(void **state)
 	ntf_ksyms_free(ks);
 }
 
+/*
+ * The registration watch keeps an entry while a call could still go
+ * uncounted: a callback not resolved, one attached too recently, one not
+ * yet tried; it retires what is seen, settled or refused, and what is old.
+ */
+static void watch_retires_settled_entries(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned int pending[NTF_CALLBACK_SET_MAX], n;
+	int kvm = index_of(&fx->set, "kvm_mmu_notifier_invalidate_range_start");
+	__u64 kvm_fn = 0xffffffffc0100000ULL, now = 100 * NTF_WATCH_SETTLE_NS;
+	struct ntf_pending p = { .born_ns = now - 1 };
+	struct ntf_callback *s;
+
+	scan(fx, modules_all, pending, &n);
+	assert_true(kvm >= 0);
+	s = &fx->set.subs[kvm];
+	assert_int_equal(s->addr, kvm_fn);
+	p.subs[0] = (struct ntf_pending_sub){ .sub = 1, .fn = kvm_fn, .armed_ns = now - 1 };
+	/* present, not tried yet: a scan is about to attach it */
+	assert_false(ntf_callback_set_retires(&fx->set, &p, now));
+	/* attached a moment ago: a chain call begun before may still end */
+	s->attached = true;
+	s->attached_ns = now - 1;
+	assert_false(ntf_callback_set_retires(&fx->set, &p, now));
+	/* settled */
+	s->attached_ns = now - NTF_WATCH_SETTLE_NS - 1;
+	assert_true(ntf_callback_set_retires(&fx->set, &p, now));
+	/* a second subscription behind an address nobody resolved keeps it */
+	p.subs[1] = (struct ntf_pending_sub){ .sub = 2, .fn = 0xdead0000, .armed_ns = now - 1 };
+	assert_false(ntf_callback_set_retires(&fx->set, &p, now));
+	/* ... unless its probe has seen it */
+	p.subs[1].live = 1;
+	assert_true(ntf_callback_set_retires(&fx->set, &p, now));
+	/* not attached, every rung refused: nothing will ever see it */
+	s->attached = false;
+	assert_false(ntf_callback_set_retires(&fx->set, &p, now));
+	snprintf(s->why[NTF_MECH_FENTRY], NTF_REASON_LEN, "refused");
+	assert_true(ntf_callback_set_retires(&fx->set, &p, now));
+	/* old entries go whatever they hold: their mm may be gone */
+	s->why[NTF_MECH_FENTRY][0] = '\0';
+	assert_false(ntf_callback_set_retires(&fx->set, &p, now));
+	assert_true(ntf_callback_set_retires(&fx->set, &p, p.born_ns + NTF_WATCH_MAX_AGE_NS + 1));
+}
+
+/* Unseen calls go to the callback at their address, the rest are summed apart. */
+static void watch_unseen_by_address(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned int pending[NTF_CALLBACK_SET_MAX], n;
+	int kvm = index_of(&fx->set, "kvm_mmu_notifier_invalidate_range_start");
+	struct ntf_unseen u = { .calls = 12, .maybe = 1 }, v = { .calls = 5, .maybe = 2 };
+
+	scan(fx, modules_all, pending, &n);
+	ntf_callback_set_unseen(&fx->set, 0xffffffffc0100000ULL, &u);
+	ntf_callback_set_unseen(&fx->set, 0xdead0000, &v);
+	assert_int_equal(fx->set.subs[kvm].unseen, 12);
+	assert_int_equal(fx->set.subs[kvm].unseen_maybe, 1);
+	assert_int_equal(fx->set.unseen_unresolved, 7);
+	/* a module that left takes its address with it */
+	scan(fx, modules_no_kvm, pending, &n);
+	assert_int_equal(fx->set.subs[kvm].addr, 0);
+}
+
+/* Every callback's JSON carries what the watch counted, with the types it says. */
+static void callbacks_json_has_watch_fields(void **state)
+{
+	struct ntf_callbacks_opts o = { .no_discovery = true, .pending_fd = -1 };
+	struct ntf_callbacks *subs;
+	json_t *arr, *w;
+	size_t i;
+	json_t *cb;
+
+	(void)state;
+	assert_int_equal(ntf_callbacks_new(&o, &subs), 0);
+	arr = ntf_callbacks_json(subs);
+	assert_non_null(arr);
+	assert_int_equal(json_array_size(arr), ntf_callbacks_count(subs));
+	json_array_foreach(arr, i, cb)
+	{
+		assert_true(json_is_integer(json_object_get(cb, "unseen_calls")));
+		assert_true(json_is_integer(json_object_get(cb, "unseen_maybe")));
+		assert_true(json_is_integer(json_object_get(cb, "attach_delay_ns")));
+		assert_true(json_is_object(json_object_get(cb, "why")));
+	}
+	w = ntf_callbacks_watch_json(subs, 3);
+	assert_int_equal(json_integer_value(json_object_get(w, "registrations_unwatched")), 3);
+	assert_int_equal(json_integer_value(json_object_get(w, "unresolved_calls")), 0);
+	json_decref(w);
+	json_decref(arr);
+	ntf_callbacks_free(subs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(table_present_absent_and_leaving, setup, teardown),
 		cmocka_unit_test_setup_teardown(discovered_names_and_collisions, setup, teardown),
+		cmocka_unit_test_setup_teardown(watch_retires_settled_entries, setup, teardown),
+		cmocka_unit_test_setup_teardown(watch_unseen_by_address, setup, teardown),
+		cmocka_unit_test(callbacks_json_has_watch_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

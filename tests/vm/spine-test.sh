@@ -15,7 +15,7 @@ set -uo pipefail
 . "$NTF_REPO/tests/lib/tap.sh"
 [ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-cases=${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic}
+cases=${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic first_calls first_calls_classic}
 # How many checks each case makes, its "ran" check included: the plan is
 # their sum, and a case skipped or cut short skips the rest of its count.
 # A number here that no longer matches the checks below fails the run.
@@ -30,6 +30,8 @@ checks_of() {
 	testdrv_fence | attrib | attrib_kprobe) echo 9 ;;
 	discover) echo 12 ;;
 	discover_classic) echo 13 ;;
+	first_calls) echo 6 ;;
+	first_calls_classic) echo 7 ;;
 	*) echo 0 ;; # the guest refuses it, and the first check fails
 	esac
 }
@@ -201,10 +203,32 @@ discover_case() {
 	return 0
 }
 
+# unseen CASE DRIVER FIELD: the driver's callback's FIELD (unseen_calls, unseen_maybe).
+unseen() { trace "$1" "[.callbacks[] | select(.driver == \"$2\") | .$3] | add // 0"; }
+
+# A driver that registers while the tracer runs: the calls its probe saw
+# and those the chain made before add up to what the driver counted.
+first_calls_case() {
+	local c=$1 mech=$2 point=$3 drv=ntf_testdrv want seen
+
+	ran "$c" || return 1
+	want=$(wl "$c" invalidates)
+	seen=$(cb "$c" $drv count)
+	check_eq "$c: the $point probe attached via $mech" "$(mech "$c" "$point")" "$mech"
+	check_eq "$c: seen $seen + unseen $(unseen "$c" $drv unseen_calls) = the driver's $want" \
+		"$((seen + $(unseen "$c" $drv unseen_calls)))" "$want"
+	check_eq "$c: no chain failed around an unseen call" "$(unseen "$c" $drv unseen_maybe)" 0
+	# 150 calls of 10 ms each: a probe attached on the registration, not
+	# on a later scan, sees most of them
+	check_range "$c: its probe saw calls while the workload ran" "$seen" 1 "$want"
+	check_eq "$c: every registration watched" "$(trace "$c" .watch.registrations_unwatched)" 0
+	return 0
+}
+
 for c in $cases; do
 	# The test module is part of the test bed on 6.1; on other kernels
 	# the guest may say why it could not have it (build or load).
-	case " testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic " in
+	case " testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic first_calls first_calls_classic " in
 	*" $c "*)
 		if [ -s "$out/testdrv.unavailable" ]; then
 			if [ "$NTF_VM_KERNEL" = 6.1 ]; then
@@ -348,6 +372,13 @@ for c in $cases; do
 			"$(cb $c kvm count)" "$(wl $c calls)"
 		check_eq "$c: kvm's subscription, in the table, is not rediscovered" \
 			"$(trace $c '[.callbacks[] | select(.func == "kvm_mmu_notifier_invalidate_range_start")] | length')" 1
+		;;
+	first_calls) first_calls_case $c fentry interval_insert ;;
+	first_calls_classic)
+		first_calls_case $c kprobe register || continue
+		check_eq "$c: range_end: seen + unseen = the driver's $(wl $c range_ends)" \
+			"$(($(cb $c ntf_testdrv_end count) + $(unseen $c ntf_testdrv_end unseen_calls)))" \
+			"$(wl $c range_ends)"
 		;;
 	discover_classic)
 		discover_case $c kprobe || continue

@@ -113,6 +113,7 @@ static int print_report(struct tracer *t, const struct hist_args *a, __u64 elaps
 
 	if (!agg)
 		return -1;
+	tracer__sweep(t);
 	err = ntf_read_hists(tracer__hists_fd(t), tracer__comms_fd(t), agg);
 	if (!err)
 		err = ntf_read_counters(tracer__counters_fd(t), counters);
@@ -127,6 +128,9 @@ static int print_report(struct tracer *t, const struct hist_args *a, __u64 elaps
 		json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
 		json_object_set_new(root, "counters", ntf_counters_json(counters));
 		json_object_set_new(root, "callbacks", ntf_callbacks_json(tracer__callbacks(t)));
+		json_object_set_new(
+			root, "watch",
+			ntf_callbacks_watch_json(tracer__callbacks(t), tracer__watch_overflow(t)));
 		json_dumpf(root, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
 		json_decref(root);
@@ -137,6 +141,8 @@ static int print_report(struct tracer *t, const struct hist_args *a, __u64 elaps
 			       (unsigned long long)counters[NTF_CNT_HIST_DROPS]);
 		printf(" ---\n");
 		ntf_report_text(stdout, agg, tracer__probes(t), &a->c.report);
+		ntf_callbacks_unseen_report(stdout, tracer__callbacks(t),
+					    tracer__watch_overflow(t));
 	}
 	fflush(stdout);
 	ntf_agg_free(agg);
@@ -178,8 +184,11 @@ int cmd_hist(int argc, char **argv)
 			if (a.count && ++printed >= a.count)
 				goto out;
 		}
-		/* Driver modules may come and go while tracing. */
-		if (now - last_scan >= 2000) {
+		/*
+		 * Driver modules may come and go while tracing; a driver that
+		 * registers is attached at once.
+		 */
+		if (now - last_scan >= 2000 || tracer__registered(t)) {
 			tracer__rescan(t, true);
 			last_scan = now;
 		}

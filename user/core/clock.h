@@ -6,5 +6,7 @@
 
 /* CLOCK_MONOTONIC in milliseconds: the clock of every interval and timeout. */
 __u64 ntf_now_ms(void);
+/* The same clock in nanoseconds: bpf_ktime_get_ns()'s. */
+__u64 ntf_now_ns(void);
 
 #endif

@@ -53,6 +53,22 @@ const struct ntf_probe_point ntf_probe_points[] = {
 		  [NTF_MECH_TRACEPOINT] = { "fence_wait_start_tp", "fence_wait_end_tp" },
 	  },
 	  .tp_btf_name = { "btf_trace_dma_fence_wait_start", "btf_trace_dma_fence_wait_end" } },
+	/*
+	 * No events: a registration makes the tracer attach the new callback
+	 * at once, and counts its calls until its probe sees them.
+	 */
+	{ .id = "register",
+	  .func = "__mmu_notifier_register",
+	  .class = NTF_CLASS_NONE,
+	  .progs = QUARTET("register") },
+	{ .id = "interval_insert",
+	  .func = "mmu_interval_notifier_insert",
+	  .class = NTF_CLASS_NONE,
+	  .progs = QUARTET("insert") },
+	{ .id = "interval_insert_locked",
+	  .func = "mmu_interval_notifier_insert_locked",
+	  .class = NTF_CLASS_NONE,
+	  .progs = QUARTET("insert_locked") },
 };
 
 const unsigned int ntf_probe_count = sizeof(ntf_probe_points) / sizeof(ntf_probe_points[0]);

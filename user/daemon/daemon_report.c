@@ -104,8 +104,12 @@ static void summary_json(FILE *out, const struct ntf_common_args *c, const struc
 	if (k) {
 		set_or_error(root, "counters", ntf_counters_json(k->counters), k->counters_err,
 			     "counters");
-		if (k->callbacks)
+		if (k->callbacks) {
 			json_object_set_new(root, "callbacks", ntf_callbacks_json(k->callbacks));
+			json_object_set_new(
+				root, "watch",
+				ntf_callbacks_watch_json(k->callbacks, k->watch_overflow));
+		}
 		set_or_error(root, "kernel",
 			     k->hists_err ? NULL : ntf_report_json(k->hists, NULL, &c->report),
 			     k->hists_err, "hists");
@@ -138,6 +142,8 @@ static void summary_text(FILE *out, const struct ntf_common_args *c, const struc
 				strerror(-k->hists_err));
 		else
 			ntf_report_text(out, k->hists, k->probes, &ro);
+		if (k->callbacks)
+			ntf_callbacks_unseen_report(out, k->callbacks, k->watch_overflow);
 	} else {
 		fprintf(out, "\n--- notifierd: %.1f s, %llu synthetic events ---\n",
 			elapsed_ms / 1000.0, (unsigned long long)st->events);
@@ -174,7 +180,9 @@ void ntf_daemon_summary(const struct ntf_common_args *c, const struct daemon_sta
 
 	if (st->t) {
 		k.probes = tracer__probes(st->t);
+		tracer__sweep(st->t);
 		k.callbacks = tracer__callbacks(st->t);
+		k.watch_overflow = tracer__watch_overflow(st->t);
 		ntf_daemon_read_counters(&k, tracer__counters_fd(st->t));
 		ntf_daemon_read_hists(&k, tracer__hists_fd(st->t), tracer__comms_fd(st->t));
 	}

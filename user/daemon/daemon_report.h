@@ -25,6 +25,7 @@ struct daemon_state {
 struct ntf_daemon_kernel {
 	const struct ntf_probe_state *probes;
 	const struct ntf_callbacks *callbacks; /* NULL: none listed */
+	__u64 watch_overflow; /* registrations the watch could not keep */
 	int counters_err; /* 0, or the negative errno that left counters unread */
 	__u64 counters[NTF_CNT_MAX];
 	int hists_err; /* 0, or the negative errno that left hists NULL */

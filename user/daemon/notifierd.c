@@ -433,8 +433,11 @@ int main(int argc, char **argv)
 		now = ntf_now_ms();
 		if (srv)
 			ntf_server_tick(srv, now);
-		/* Driver modules may come and go while the daemon runs. */
-		if (st.t && now - last_scan >= 2000) {
+		/*
+		 * Driver modules may come and go while the daemon runs; a
+		 * driver that registers is attached at once.
+		 */
+		if (st.t && (now - last_scan >= 2000 || tracer__registered(st.t))) {
 			tracer__rescan(st.t, true);
 			last_scan = now;
 		}

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "callback_set.h"
+#include "callback_watch.h"
 #include "discover.h"
 #include "ksyms.h"
 #include "ladder.h"
@@ -46,6 +47,7 @@ static void detach_sub(void *ctx, unsigned int index)
 			}
 		}
 	}
+	ntf_watch_detached(&subs->opts, &subs->set.subs[index]);
 	subs->set.subs[index].attached = false;
 }
 
@@ -129,6 +131,10 @@ static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigne
 	bpf_map__reuse_fd(obj->skel->maps.comms, o->comms_fd);
 	bpf_map__reuse_fd(obj->skel->maps.counters, o->counters_fd);
 	bpf_map__reuse_fd(obj->skel->maps.events, o->events_fd);
+	bpf_map__reuse_fd(obj->skel->maps.pending, o->pending_fd);
+	bpf_map__reuse_fd(obj->skel->maps.unseen, o->unseen_fd);
+	bpf_map__reuse_fd(obj->skel->maps.attached_fns, o->attached_fns_fd);
+	bpf_map__reuse_fd(obj->skel->maps.watch, o->watch_fd);
 	bpf_program__set_autoload(obj->skel->progs.kvm_unmap_tp, mech == NTF_MECH_TRACEPOINT);
 	if (mech == NTF_MECH_TRACEPOINT)
 		obj->skel->rodata->kvm_tp_callback = subs->set.subs[idx[0]].id;
@@ -145,6 +151,7 @@ static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigne
 			continue;
 		obj->skel->rodata->slot_callback[slot] = subs->set.subs[idx[slot]].id;
 		obj->skel->rodata->slot_kind[slot] = subs->set.subs[idx[slot]].def->kind;
+		obj->skel->rodata->slot_fn[slot] = subs->set.subs[idx[slot]].addr;
 		if (mech == NTF_MECH_FENTRY)
 			for (int j = 0; j < 2; j++)
 				bpf_program__set_attach_target(
@@ -180,6 +187,7 @@ static void attach_obj(struct ntf_callbacks *subs, struct sub_obj *obj, unsigned
 		s->attached = true;
 		s->mech = mech;
 		s->why[mech][0] = '\0';
+		ntf_watch_attached(&subs->opts, s);
 	}
 }
 
@@ -306,10 +314,21 @@ int ntf_callbacks_rescan(struct ntf_callbacks *subs, bool tell)
 	discover(subs, &ks, pending, &npending);
 	ntf_ksyms_free(ks);
 	attach_pending(subs, pending, npending);
+	ntf_watch_sweep(&subs->opts, &subs->set);
 	ntf_callback_set_announce(&subs->set, tell);
 	for (unsigned int i = 0; i < subs->set.nsubs; i++)
 		live += subs->set.subs[i].attached;
 	return live;
+}
+
+void ntf_callbacks_sweep(struct ntf_callbacks *subs)
+{
+	ntf_watch_sweep(&subs->opts, &subs->set);
+}
+
+__u64 ntf_callbacks_unseen_unresolved(const struct ntf_callbacks *subs)
+{
+	return subs->set.unseen_unresolved;
 }
 
 unsigned int ntf_callbacks_count(const struct ntf_callbacks *subs)

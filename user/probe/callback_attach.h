@@ -29,6 +29,16 @@ struct ntf_callback {
 	char why[NTF_MECH_MAX][NTF_REASON_LEN];
 	/* what the last discovery pass saw point at it: 0 when none did */
 	__u64 registrations, mms;
+	__u64 addr; /* in kallsyms, while present */
+	__u64 attached_ns; /* CLOCK_MONOTONIC when its probe attached */
+	/* from its first registration the watch saw to the attach; 0: none seen */
+	__u64 attach_delay_ns;
+	/*
+	 * Calls the chain made to it while its probe had not seen it yet (the
+	 * registration watch): before attaching, or when it could not attach.
+	 * maybe: those of chains that failed, which may have stopped short.
+	 */
+	__u64 unseen, unseen_maybe;
 	const char *news; /* private: what the next rescan's report says happened */
 };
 
@@ -37,6 +47,9 @@ struct ntf_callbacks_opts {
 	struct ntf_config cfg; /* the main object's, so the slots filter alike */
 	/* the main object's maps, shared */
 	int inflight_fd, hists_fd, comms_fd, counters_fd, events_fd;
+	/* the registration watch's (-1: the register probes did not attach) */
+	int pending_fd, unseen_fd, attached_fns_fd, watch_fd;
+	struct ntf_watch *watch; /* watch_fd mapped */
 	const char *kallsyms_path; /* NULL: /proc/kallsyms */
 	const char *modules_path; /* NULL: /proc/modules */
 	bool no_discovery; /* the table only: no walking of live registrations */
@@ -53,6 +66,10 @@ void ntf_callbacks_free(struct ntf_callbacks *subs);
  * changed.
  */
 int ntf_callbacks_rescan(struct ntf_callbacks *subs, bool tell);
+/* Reads the registration watch's unseen calls (rescans do it too). */
+void ntf_callbacks_sweep(struct ntf_callbacks *subs);
+/* Unseen calls of callbacks no scan could resolve (kallsyms hid them). */
+__u64 ntf_callbacks_unseen_unresolved(const struct ntf_callbacks *subs);
 unsigned int ntf_callbacks_count(const struct ntf_callbacks *subs);
 const struct ntf_callback *ntf_callback_at(const struct ntf_callbacks *subs, unsigned int i);
 /* Why discovery is off here ("" when it runs), and callbacks it could not keep. */
@@ -65,6 +82,10 @@ bool ntf_callbacks_discovery_live(const struct ntf_callbacks *subs);
 void ntf_callbacks_report(FILE *out, const struct ntf_callbacks *subs, bool all,
 			  const char *driver);
 json_t *ntf_callbacks_json(const struct ntf_callbacks *subs);
+/* Lines for callbacks the chain called while their probes had not seen them. */
+void ntf_callbacks_unseen_report(FILE *out, const struct ntf_callbacks *subs, __u64 overflow);
+/* {"registrations_unwatched": N, "unresolved_calls": N}: what the watch could not count */
+json_t *ntf_callbacks_watch_json(const struct ntf_callbacks *subs, __u64 overflow);
 /* {"live": bool, "why": what stops or limits it} */
 json_t *ntf_callbacks_discovery_json(const struct ntf_callbacks *subs);
 

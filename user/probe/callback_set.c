@@ -37,6 +37,7 @@ static void mark_gone(struct ntf_callback_set *set, unsigned int i, bool tell)
 	if (s->attached)
 		set->detach(set->ctx, i);
 	s->present = false;
+	s->addr = 0;
 }
 
 /* The table's callbacks against kallsyms and the live modules. */
@@ -68,6 +69,7 @@ static void scan_table(struct ntf_callback_set *set, const struct ntf_ksyms *ks,
 			continue;
 		}
 		snprintf(s->module, sizeof(s->module), "%s", sym->module ? sym->module : "");
+		s->addr = sym->addr;
 		s->absent[0] = '\0';
 		if (!s->present && set->scanned)
 			s->news = "appeared";
@@ -136,8 +138,10 @@ static int resolve_callback(struct ntf_callback_set *set, struct ntf_ksyms **ks,
 	if (sym->module && !ntf_module_live(set->modules, sym->module))
 		return -2; /* its module is still loading */
 	for (i = 0; i < KNOWN; i++)
-		if (!strcmp(ntf_known_callbacks[i].func, sym->name))
+		if (!strcmp(ntf_known_callbacks[i].func, sym->name)) {
+			set->subs[i].addr = f->addr;
 			return i;
+		}
 	for (i = KNOWN; i < set->nsubs; i++) {
 		s = &set->subs[i];
 		if (strcmp(s->def->func, sym->name) ||
@@ -145,6 +149,7 @@ static int resolve_callback(struct ntf_callback_set *set, struct ntf_ksyms **ks,
 			continue;
 		if (!s->present) {
 			s->present = true;
+			s->addr = f->addr;
 			s->absent[0] = '\0';
 			s->news = "appeared again";
 			if (s->def->kind != NTF_CB_TLB) {
@@ -176,6 +181,7 @@ static int resolve_callback(struct ntf_callback_set *set, struct ntf_ksyms **ks,
 	s->def = &dd->def;
 	s->discovered = true;
 	s->present = true;
+	s->addr = f->addr;
 	memcpy(s->module, dd->module, sizeof(s->module));
 	if (set->scanned)
 		s->news = "discovered";
@@ -249,11 +255,66 @@ void ntf_callback_set_announce(struct ntf_callback_set *set, bool tell)
 		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX && !s->attached; m++)
 			if (s->why[m][0])
 				why = s->why[m];
-		if (tell)
+		if (tell && s->attached && s->attach_delay_ns)
+			ntf_info("%s %s (%s%s%s); attached by %s %.3f s after it registered",
+				 s->def->driver, s->news, s->def->func, s->module[0] ? " in " : "",
+				 s->module, ntf_mech_name(s->mech), s->attach_delay_ns / 1e9);
+		else if (tell)
 			ntf_info("%s %s (%s%s%s); %s%s", s->def->driver, s->news, s->def->func,
 				 s->module[0] ? " in " : "", s->module,
 				 s->attached ? "attached by " : "not attached: ",
 				 s->attached ? ntf_mech_name(s->mech) : why);
 		s->news = NULL;
 	}
+}
+
+/* The callback at addr, or NULL when none present has it. */
+static const struct ntf_callback *by_addr(const struct ntf_callback_set *set, __u64 addr)
+{
+	for (unsigned int i = 0; i < set->nsubs; i++)
+		if (set->subs[i].present && set->subs[i].addr == addr)
+			return &set->subs[i];
+	return NULL;
+}
+
+bool ntf_callback_set_retires(const struct ntf_callback_set *set, const struct ntf_pending *p,
+			      __u64 now_ns)
+{
+	if (now_ns - p->born_ns > NTF_WATCH_MAX_AGE_NS)
+		return true;
+	for (unsigned int i = 0; i < NTF_PENDING_SUBS; i++) {
+		const struct ntf_pending_sub *ps = &p->subs[i];
+		const struct ntf_callback *s;
+		bool tried = false;
+
+		if (!ps->fn || ps->live)
+			continue;
+		s = by_addr(set, ps->fn);
+		if (!s)
+			return false; /* not resolved yet: a later scan attaches it */
+		if (s->attached) {
+			if (now_ns - s->attached_ns < NTF_WATCH_SETTLE_NS)
+				return false;
+			continue;
+		}
+		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++)
+			tried |= s->why[m][0] != '\0';
+		if (!tried)
+			return false;
+	}
+	return true;
+}
+
+void ntf_callback_set_unseen(struct ntf_callback_set *set, __u64 fn, const struct ntf_unseen *u)
+{
+	for (unsigned int i = 0; i < set->nsubs; i++) {
+		struct ntf_callback *s = &set->subs[i];
+
+		if (s->present && s->addr == fn) {
+			s->unseen = u->calls;
+			s->unseen_maybe = u->maybe;
+			return;
+		}
+	}
+	set->unseen_unresolved += u->calls + u->maybe;
 }

@@ -43,6 +43,8 @@ struct ntf_callback_set {
 	/* addresses already resolved, so kallsyms is read only for new ones */
 	struct seen_addr seen[NTF_DISCOVER_MAX];
 	unsigned int nseen;
+	/* unseen calls of callbacks no scan has resolved (ntf_callback_set_unseen) */
+	__u64 unseen_unresolved;
 	/* drops the links of callback index: its symbol or module is gone */
 	void (*detach)(void *ctx, unsigned int index);
 	void *ctx;
@@ -73,6 +75,25 @@ void ntf_callback_set_scan(struct ntf_callback_set *set, const struct ntf_ksyms 
 void ntf_callback_set_found(struct ntf_callback_set *set, struct ntf_ksyms **ks,
 			    const struct ntf_found_callback *found, int n, unsigned int *pending,
 			    unsigned int *npending);
+/*
+ * The registration watch (struct ntf_pending in notifier.h). An entry is
+ * kept while a call the chain made to one of its subscriptions could
+ * still go uncounted: until each is seen by its probe, or its probe has
+ * been attached for NTF_WATCH_SETTLE_NS (a chain call begun before the
+ * attach has ended), or every rung has refused it. Past
+ * NTF_WATCH_MAX_AGE_NS it goes anyway: its mm may be gone, and another
+ * could get its address.
+ */
+#define NTF_WATCH_SETTLE_NS 1000000000ULL
+#define NTF_WATCH_MAX_AGE_NS 30000000000ULL
+bool ntf_callback_set_retires(const struct ntf_callback_set *set, const struct ntf_pending *p,
+			      __u64 now_ns);
+/*
+ * Sets the unseen calls of the callback at fn; those of an address no
+ * callback has are summed in unseen_unresolved (reset it before a pass).
+ */
+void ntf_callback_set_unseen(struct ntf_callback_set *set, __u64 fn, const struct ntf_unseen *u);
+
 /* Logs (with tell) what the last scans found, once attaching has been tried. */
 void ntf_callback_set_announce(struct ntf_callback_set *set, bool tell);
 

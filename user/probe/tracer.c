@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "aggregate.h"
@@ -19,6 +21,8 @@ struct tracer {
 	struct ntf_callbacks *subs;
 	struct ntf_probe_state probes[NTF_PROBE_MAX];
 	struct ntf_ksyms *ksyms;
+	struct ntf_watch *watch; /* the watch map, mapped */
+	__u64 registrations; /* watch->registrations at the last rescan */
 };
 
 static bool verbose_libbpf;
@@ -74,6 +78,13 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 	err = notifier_bpf__load(t->skel);
 	if (err)
 		goto fail;
+	t->watch = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
+			bpf_map__fd(t->skel->maps.watch), 0);
+	if (t->watch == MAP_FAILED) {
+		err = -errno;
+		t->watch = NULL;
+		goto fail;
+	}
 	*out = t;
 	return 0;
 fail:
@@ -92,6 +103,11 @@ int tracer__attach(struct tracer *t)
 		.comms_fd = bpf_map__fd(t->skel->maps.comms),
 		.counters_fd = bpf_map__fd(t->skel->maps.counters),
 		.events_fd = bpf_map__fd(t->skel->maps.events),
+		.pending_fd = bpf_map__fd(t->skel->maps.pending),
+		.unseen_fd = bpf_map__fd(t->skel->maps.unseen),
+		.attached_fns_fd = bpf_map__fd(t->skel->maps.attached_fns),
+		.watch_fd = bpf_map__fd(t->skel->maps.watch),
+		.watch = t->watch,
 	};
 	int live = ntf_ladder_attach(t->skel->obj, t->probes), err;
 
@@ -104,7 +120,42 @@ int tracer__attach(struct tracer *t)
 
 int tracer__rescan(struct tracer *t, bool tell)
 {
+	if (t->watch)
+		t->registrations = __atomic_load_n(&t->watch->registrations, __ATOMIC_RELAXED);
 	return t->subs ? ntf_callbacks_rescan(t->subs, tell) : 0;
+}
+
+void tracer__sweep(struct tracer *t)
+{
+	if (t->subs)
+		ntf_callbacks_sweep(t->subs);
+}
+
+__u64 tracer__unseen(struct tracer *t)
+{
+	__u64 sum;
+
+	if (!t->subs)
+		return 0;
+	ntf_callbacks_sweep(t->subs);
+	sum = ntf_callbacks_unseen_unresolved(t->subs);
+	for (unsigned int i = 0; i < ntf_callbacks_count(t->subs); i++) {
+		const struct ntf_callback *s = ntf_callback_at(t->subs, i);
+
+		sum += s->unseen + s->unseen_maybe;
+	}
+	return sum;
+}
+
+bool tracer__registered(const struct tracer *t)
+{
+	return t->watch &&
+	       __atomic_load_n(&t->watch->registrations, __ATOMIC_RELAXED) != t->registrations;
+}
+
+__u64 tracer__watch_overflow(const struct tracer *t)
+{
+	return t->watch ? __atomic_load_n(&t->watch->overflow, __ATOMIC_RELAXED) : 0;
 }
 
 const struct ntf_callbacks *tracer__callbacks(const struct tracer *t)
@@ -118,6 +169,8 @@ void tracer__free(struct tracer *t)
 		return;
 	ntf_callbacks_free(t->subs);
 	ntf_ladder_detach(t->probes);
+	if (t->watch)
+		munmap(t->watch, sysconf(_SC_PAGESIZE));
 	notifier_bpf__destroy(t->skel);
 	ntf_ksyms_free(t->ksyms);
 	free(t);

@@ -30,6 +30,18 @@ int tracer__attach(struct tracer *t);
 void tracer__free(struct tracer *t);
 /* Attaches callback callbacks of modules that appeared; with tell, logs what changed. */
 int tracer__rescan(struct tracer *t, bool tell);
+/*
+ * Whether a driver registered a notifier since the last rescan (the
+ * register probes saw it): rescan now, so its callback's probe attaches
+ * within a poll of the loop, not at the next periodic scan.
+ */
+bool tracer__registered(const struct tracer *t);
+/* Reads what the registration watch counted (rescans do it too). */
+void tracer__sweep(struct tracer *t);
+/* Driver calls the chain made unseen, over every callback (reads them first). */
+__u64 tracer__unseen(struct tracer *t);
+/* Registrations the watch could not keep (its maps full): their first calls went uncounted. */
+__u64 tracer__watch_overflow(const struct tracer *t);
 struct ntf_callbacks;
 const struct ntf_callbacks *tracer__callbacks(const struct tracer *t);
 

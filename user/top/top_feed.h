@@ -28,6 +28,8 @@ struct top_feed_counters {
 	__u64 drops; /* events the kernel could not deliver (ring buffer full) */
 	__u64 lost; /* events not measured or not aggregated (BPF maps full) */
 	__u64 bad; /* records that failed to decode */
+	/* driver calls made before their probes saw them (the registration watch) */
+	__u64 unseen;
 };
 
 struct top_feed_ops {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "clock.h"
 #include "source.h"
 #include "open_tracer.h"
 #include "top_feed.h"
@@ -16,6 +17,7 @@ struct live_feed {
 	struct tracer *t;
 	struct ntf_source *src;
 	struct ntf_agg *into;
+	__u64 last_scan;
 };
 
 static int on_event(void *ctx, const struct ntf_event *e)
@@ -32,6 +34,14 @@ static int live_refresh(struct top_feed *f, struct ntf_agg *into, int timeout_ms
 
 	lf->into = into;
 	n = ntf_source_poll(lf->src, timeout_ms);
+	/*
+	 * As notifierd: modules come and go, and a driver that registers is
+	 * attached at once. Quietly: log lines would tear the screen.
+	 */
+	if (ntf_now_ms() - lf->last_scan >= 2000 || tracer__registered(lf->t)) {
+		tracer__rescan(lf->t, false);
+		lf->last_scan = ntf_now_ms();
+	}
 	return n == -EINTR ? 0 : n;
 }
 
@@ -50,6 +60,7 @@ static void live_counters(struct top_feed *f, struct top_feed_counters *out)
 		out->lost = c[NTF_CNT_HIST_DROPS] + c[NTF_CNT_INFLIGHT_DROPS];
 	}
 	out->bad = lf->src->bad_records;
+	out->unseen = tracer__unseen(lf->t);
 }
 
 static void live_free(struct top_feed *f)

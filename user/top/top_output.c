@@ -48,6 +48,8 @@ static void probes_line(const struct top_app *app, char *buf, size_t len)
 		APPEND(buf, len, used, "  lost %llu", (unsigned long long)c->lost);
 	if (c->bad)
 		APPEND(buf, len, used, "  bad %llu", (unsigned long long)c->bad);
+	if (c->unseen)
+		APPEND(buf, len, used, "  unseen driver calls %llu", (unsigned long long)c->unseen);
 }
 
 void top_header_line(const struct top_app *app, unsigned int i, char *buf, size_t len)
@@ -192,14 +194,15 @@ void top_print_json(FILE *out, const struct top_app *app)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(rows, row_json(q->view, top_model_row(app->model, i)));
 	top_filter_format(&q->filter, filter, sizeof(filter));
-	root = json_pack("{sI sf ss ss ss sb ss sI sI sI so s{sI sI sI} so so}", "time",
+	root = json_pack("{sI sf ss ss ss sb ss sI sI sI so s{sI sI sI sI} so so}", "time",
 			 (json_int_t)app->wall, "interval_s", t->elapsed_s, "feed", app->feed->name,
 			 "view", top_view_name(q->view), "sort", top_cols[q->sort].name,
 			 "ascending", q->ascending, "filter", filter, "keys", (json_int_t)t->keys,
 			 "events", (json_int_t)t->events, "rows_total", (json_int_t)t->rows,
 			 "rates", rates, "counters", "drops", (json_int_t)app->counters.drops,
 			 "lost", (json_int_t)app->counters.lost, "bad",
-			 (json_int_t)app->counters.bad, "probes", jprobes, "rows", rows);
+			 (json_int_t)app->counters.bad, "unseen", (json_int_t)app->counters.unseen,
+			 "probes", jprobes, "rows", rows);
 	json_dumpf(root, out, JSON_COMPACT);
 	fputc('\n', out);
 	fflush(out);

@@ -9,7 +9,7 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic"}
+CASES=${NTF_CASES:-"kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic first_calls first_calls_classic"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
@@ -22,7 +22,7 @@ wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
 KVM_KEEPER=$!
 # Without the test module the cases that need it are not run; the host
 # half reads the reason from testdrv.unavailable.
-TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic"
+TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic first_calls first_calls_classic"
 if [ -f /etc/ntf-testdrv-unavailable ]; then
 	cp /etc/ntf-testdrv-unavailable "$R/testdrv.unavailable"
 elif ! modprobe ntf_testdrv 2>"$R/testdrv.modprobe.err"; then
@@ -211,6 +211,14 @@ for c in $CASES; do
 	discover_classic)
 		discovered_run $c "notifier hist -j -P -k" 2 \
 			wl-testdrv --flavour classic --sleep-us 150 --iterations 40 ;;
+	first_calls)
+		# The tracer is up, the callback in no table: the registration
+		# itself must get it attached, and every call before that counted.
+		traced $c "notifier hist -j -P" \
+			wl-testdrv --flavour unlisted --sleep-us 10000 --iterations 150 ;;
+	first_calls_classic)
+		traced $c "notifier hist -j -P -k" \
+			wl-testdrv --flavour classic --sleep-us 10000 --iterations 150 ;;
 	*)
 		echo "unknown case $c" >&2
 		exit 2 ;;
