@@ -4,12 +4,14 @@
 # notifier-top in batch mode on a real kernel: during the KVM, pin, fence
 # and reclaim workloads each expected row appears, and its counts, added
 # over the intervals, are the ones the workload knows; once more through
-# notifierd's socket.
+# notifierd's socket. The OOM reaper meeting a driver that refuses: the
+# driver's refusals on its own row in every view and in notifier hist,
+# equal to the driver's own count.
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
 . "$NTF_REPO/tests/lib/tap.sh"
-plan 22
+plan 35
 
 out=${1:-$NTF_REPO/build/vm/top}
 rm -rf "$out"
@@ -21,6 +23,7 @@ make -s -C "$NTF_REPO/tests/workloads" OUT="$NTF_REPO/build/workloads" >&2 ||
 
 files=()
 for f in "$NTF_REPO"/build/static/notifier-top "$NTF_REPO"/build/static/notifierd \
+	 "$NTF_REPO"/build/static/notifier \
 	 "$NTF_REPO"/build/workloads/wl-kvm "$NTF_REPO"/build/workloads/wl-pin \
 	 "$NTF_REPO"/build/workloads/wl-fence "$NTF_REPO"/build/workloads/wl-reclaim \
 	 "$NTF_REPO"/build/workloads/wl-testdrv "$NTF_REPO"/tests/workloads/setup-zram-swap.sh; do
@@ -113,5 +116,83 @@ if [ -s "$out/disc.top.rc" ] || [ "$NTF_VM_KERNEL" = 6.1 ]; then
 	fi
 else
 	skip_n 4 "top disc" "no test module on $NTF_VM_KERNEL"
+fi
+
+# oom_ran N: the three notifier-tops, notifier hist and the OOM workload
+# ran; if not, the case's N other checks are skipped.
+oom_ran() {
+	local f rc bad=
+	for f in default.top driver.top class.top hist wl; do
+		rc=$(cat "$out/oom.$f.rc" 2>/dev/null || echo missing)
+		[ "$rc" = 0 ] || bad="$bad oom.$f rc $rc: $(tail -n2 "$out/oom.$f.err" 2>/dev/null | tr '\n' ' ')"
+	done
+	if [ -z "$bad" ]; then
+		pass "top oom: notifier-top (default, driver, class), notifier hist and the workload ran"
+		return 0
+	fi
+	fail "top oom: notifier-top (default, driver, class), notifier hist and the workload ran" \
+		"$bad $(cat "$out/oom.unavailable" 2>/dev/null)"
+	skip_n "$1" "top oom" "a tracer or the workload failed"
+	return 1
+}
+# oom_rows VIEW JQ-FILTER: every interval's rows of the driver in VIEW that
+# JQ-FILTER keeps, as one array.
+oom_rows() {
+	jq -s "[.[].rows[] | $2]" "$out/oom.$1.top.json"
+}
+# oom_shown VIEW JQ-FILTER: of the driver's rows in VIEW, those with
+# failures (at least one) show a non-blockable share, a p50 and a max.
+oom_shown() {
+	oom_rows "$1" "$2 | select(.failures > 0)" |
+		jq -e 'length > 0 and all(.[]; .blockable_pct != null and .blockable_pct < 100 and
+			.p50_ns != null and .p50_ns > 0 and .max_ns != null and .max_ns > 0)' >/dev/null
+}
+
+# The OOM case runs wherever the test module does; on 6.1 it must.
+if [ -s "$out/oom.wl.rc" ] || [ "$NTF_VM_KERNEL" = 6.1 ]; then
+	if oom_ran 12; then
+		refusals=$(wl oom refusals)
+		invalidates=$(wl oom invalidates)
+		# The driver as the tracer's table names it: what every view shows.
+		name=$(jq -r '[.callbacks[] | select(.func == "ntf_invalidate") | .driver][0] // ""' \
+			"$out/oom.hist.json")
+		drv="select(.driver == \"$name\")"
+		check "top oom: the memcg OOM killer killed the victim and the driver refused the reaper ($refusals refusals, $invalidates accepted)" \
+			"$(jq -c '{victim_killed, victim_signal, oom_kills, refusals}' "$out/oom.wl.json")" \
+			jq_true '.victim_killed and .oom_kills >= 1 and .refusals > 0' "$out/oom.wl.json"
+		check_eq "top oom default: $name's rows (ntf_invalidate) have $refusals failures" \
+			"$(sum oom.default ".driver == \"$name\"" failures)" "$refusals"
+		check "top oom default: its rows with failures show blockable %, p50 and max" \
+			"$(oom_rows default "$drv" | jq -c .)" oom_shown default "$drv"
+		check_eq "top oom driver: $name's row has $refusals failures" \
+			"$(sum oom.driver ".driver == \"$name\"" failures)" "$refusals"
+		check_eq "top oom driver: its calls = $invalidates accepted + $refusals refused" \
+			"$(sum oom.driver ".driver == \"$name\"" events)" $((invalidates + refusals))
+		# Every non-blockable call is refused (refuse_nonblock) and every
+		# blockable one accepted, so BLK% gives the refusals back.
+		check_eq "top oom driver: its non-blockable calls (from blockable %) = $refusals" \
+			"$(jq -s --arg n "$name" '[.[].rows[] | select(.driver == $n and .events > 0) |
+				.events * (100 - .blockable_pct) / 100] | add | round' \
+				"$out/oom.driver.top.json")" "$refusals"
+		check "top oom driver: its rows with failures show blockable %, p50 and max" \
+			"$(oom_rows driver "$drv" | jq -c .)" oom_shown driver "$drv"
+		check "top oom class: filtered to $name by name" \
+			"$(jq -r .filter "$out/oom.class.top.json" | sort -u | tr '\n' ' ')" \
+			jq_true -s --arg n "$name" 'length > 0 and all(.[]; .filter == "driver " + $n)' \
+			"$out/oom.class.top.json"
+		check_eq "top oom class: $name's callback row has $refusals failures" \
+			"$(sum oom.class '.class == "callback"' failures)" "$refusals"
+		check "top oom class: its rows with failures show blockable %, p50 and max" \
+			"$(oom_rows class 'select(.class == "callback")' | jq -c .)" \
+			oom_shown class 'select(.class == "callback")'
+		check_eq "top oom hist: $name's callbacks have $refusals failures" \
+			"$(jq --arg n "$name" '.drivers[$n].failures' "$out/oom.hist.json")" "$refusals"
+		check "top oom hist: $name's non-blockable calls >= $refusals" \
+			"$(jq -c --arg n "$name" '.drivers[$n] | {count, failures, nonblock}' "$out/oom.hist.json")" \
+			jq_true --arg n "$name" --argjson r "$refusals" '.drivers[$n].nonblock >= $r' \
+			"$out/oom.hist.json"
+	fi
+else
+	skip_n 13 "top oom" "no test module on $NTF_VM_KERNEL: $(cat "$out/oom.unavailable" 2>/dev/null)"
 fi
 tap_done
