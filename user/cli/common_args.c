@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "json_log.h"
 #include "common_args.h"
+#include "log.h"
 
 bool ntf_parse_common_opt(int opt, const char *arg, struct ntf_common_args *c, const char *usage)
 {
@@ -18,7 +19,10 @@ bool ntf_parse_common_opt(int opt, const char *arg, struct ntf_common_args *c, c
 		break;
 	case 'k': c->tracer.no_fentry = true; break;
 	case 'q': c->quiet = true; break;
-	case 'v': c->tracer.verbose = true; break;
+	case 'v':
+		c->tracer.verbose = true;
+		ntf_log_set_level(NTF_LOG_DEBUG);
+		break;
 	case 'h': fputs(usage, stdout); exit(0);
 	default: return false;
 	}

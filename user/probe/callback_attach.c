@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include "callback_set.h"
 #include "callback_watch.h"
+#include "clock.h"
 #include "discover.h"
 #include "ksyms.h"
 #include "ladder.h"
@@ -295,6 +296,7 @@ int ntf_callbacks_rescan(struct ntf_callbacks *subs, bool tell)
 	unsigned int pending[MAX_SUBS], npending = 0, live = 0;
 	struct ntf_ksyms *ks = NULL;
 	char *modules = ntf_modules_read(subs->opts.modules_path);
+	__u64 t0 = ntf_now_ns(), t1, t2;
 
 	if (!modules)
 		return -ENOMEM;
@@ -313,8 +315,14 @@ int ntf_callbacks_rescan(struct ntf_callbacks *subs, bool tell)
 	}
 	discover(subs, &ks, pending, &npending);
 	ntf_ksyms_free(ks);
+	t1 = ntf_now_ns();
 	attach_pending(subs, pending, npending);
+	t2 = ntf_now_ns();
 	ntf_watch_sweep(&subs->opts, &subs->set);
+	/* where an attach's delay goes: symbols and discovery, or loading BPF */
+	if (npending)
+		ntf_debug("rescan: %u to attach; scan and discovery %.3f s, attach %.3f s",
+			  npending, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
 	ntf_callback_set_announce(&subs->set, tell);
 	for (unsigned int i = 0; i < subs->set.nsubs; i++)
 		live += subs->set.subs[i].attached;
