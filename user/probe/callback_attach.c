@@ -31,6 +31,12 @@ struct ntf_callbacks {
 	struct ntf_callback_set set;
 	struct sub_obj *objs;
 	struct ntf_discovery *disc;
+	/*
+	 * kallsyms as of the last modules change: a registration's rescan
+	 * resolves its callback without reading it again (a second, and more,
+	 * under emulation).
+	 */
+	struct ntf_ksyms *ks;
 };
 
 /* Drops the links of a callback whose module left; its slot stays unused. */
@@ -91,6 +97,7 @@ void ntf_callbacks_free(struct ntf_callbacks *subs)
 		subs->objs = next;
 	}
 	ntf_discovery_free(subs->disc);
+	ntf_ksyms_free(subs->ks);
 	ntf_callback_set_release(&subs->set);
 	free(subs);
 }
@@ -294,7 +301,6 @@ static void discover(struct ntf_callbacks *subs, struct ntf_ksyms **ks, unsigned
 int ntf_callbacks_rescan(struct ntf_callbacks *subs, bool tell)
 {
 	unsigned int pending[MAX_SUBS], npending = 0, live = 0;
-	struct ntf_ksyms *ks = NULL;
 	char *modules = ntf_modules_read(subs->opts.modules_path);
 	__u64 t0 = ntf_now_ns(), t1, t2;
 
@@ -302,19 +308,21 @@ int ntf_callbacks_rescan(struct ntf_callbacks *subs, bool tell)
 		return -ENOMEM;
 	if (ntf_callback_set_modules_changed(&subs->set, modules)) {
 		/* read first: after a failed read the modules still count as new */
-		ks = ntf_ksyms_load(subs->opts.kallsyms_path);
+		struct ntf_ksyms *ks = ntf_ksyms_load(subs->opts.kallsyms_path);
+
 		if (!ks) {
 			int err = errno ? -errno : -ENOENT;
 
 			free(modules);
 			return err;
 		}
+		ntf_ksyms_free(subs->ks);
+		subs->ks = ks;
 		ntf_callback_set_scan(&subs->set, ks, modules, tell, pending, &npending);
 	} else {
 		free(modules);
 	}
-	discover(subs, &ks, pending, &npending);
-	ntf_ksyms_free(ks);
+	discover(subs, &subs->ks, pending, &npending);
 	t1 = ntf_now_ns();
 	attach_pending(subs, pending, npending);
 	t2 = ntf_now_ns();

@@ -78,6 +78,9 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 	err = notifier_bpf__load(t->skel);
 	if (err)
 		goto fail;
+	/* only the ladder's choice needed them; the callbacks keep their own */
+	ntf_ksyms_free(t->ksyms);
+	t->ksyms = NULL;
 	t->watch = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
 			bpf_map__fd(t->skel->maps.watch), 0);
 	if (t->watch == MAP_FAILED) {
