@@ -17,7 +17,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -std=gnu11
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	-Wall -Wextra -Wno-unused-parameter -Wno-unused-function
-LIBS := -lbpf -lelf -lz -ljansson
+LIBS := -lbpf -lelf -lz -ljansson -lm
 
 # user/ is one pipeline in stages, lowest first (user/README.md). A folder
 # is compiled with the include paths of its own stage and those below it
@@ -98,13 +98,13 @@ $(OUT)/notifier-top: $(TOP_OBJS)
 static: $(patsubst $(OUT)/%,$(OUT)/static/%,$(BINS))
 
 $(OUT)/static/notifier-top: $(TOP_OBJS) | $(OUT)/static
-	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lncursesw -ltinfo -o $@
+	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm -lncursesw -ltinfo -o $@
 
 $(OUT)/static/notifier: $(call main_obj,notifier) $(OUT)/libnotifier.a | $(OUT)/static
-	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -o $@
+	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm -o $@
 
 $(OUT)/static/notifierd: $(call main_obj,notifierd) $(OUT)/libnotifier.a | $(OUT)/static
-	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -o $@
+	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm -o $@
 
 # libFuzzer harnesses (clang): tests/fuzz/fuzz_*.c against the library.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)

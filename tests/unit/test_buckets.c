@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The fine buckets against arithmetic done another way: every edge
+ * between 1 ns and 2^40 ns checked with long double powers, and quantiles
+ * of known distributions against the exact ones from sorted samples.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdlib.h>
+#include <cmocka.h>
+#include "buckets.h"
+
+/* The reference: the i with 2^((i-1)/16) < v <= 2^(i/16), by floating point. */
+static __u32 reference_bucket(__u64 v)
+{
+	long double l = log2l((long double)v) * NTF_BUCKETS_PER_POW2;
+	__u32 i = (__u32)ceill(l - 1e-9L);
+
+	/* settle the rounding of log2l near an edge with exact-enough powers */
+	while (i > 0 && (long double)v <= exp2l((long double)(i - 1) / NTF_BUCKETS_PER_POW2))
+		i--;
+	while ((long double)v > exp2l((long double)i / NTF_BUCKETS_PER_POW2))
+		i++;
+	return i;
+}
+
+static void zero_and_powers_of_two(void **state)
+{
+	(void)state;
+	assert_int_equal(ntf_bucket_of(0), NTF_BUCKET_ZERO);
+	for (__u32 e = 0; e < 64; e++) {
+		__u64 p = 1ULL << e;
+
+		/* a power of two closes its bucket; the next value opens another */
+		assert_int_equal(ntf_bucket_of(p), e * NTF_BUCKETS_PER_POW2);
+		if (e >= 5)
+			assert_int_equal(ntf_bucket_of(p + 1), e * NTF_BUCKETS_PER_POW2 + 1);
+		if (e >= 1)
+			assert_int_equal(ntf_bucket_of(p - 1), reference_bucket(p - 1));
+		/* from 32 ns the bucket below a power of two holds more than it */
+		if (e >= 5)
+			assert_int_equal(ntf_bucket_of(p - 1), e * NTF_BUCKETS_PER_POW2);
+	}
+	assert_int_equal(ntf_bucket_of(~0ULL), NTF_BUCKET_MAX);
+}
+
+/* Each edge 2^(i/16) up to 2^40 ns: the integer below or on it, and above. */
+static void every_inner_edge(void **state)
+{
+	(void)state;
+	for (__u32 i = 1; i <= 40 * NTF_BUCKETS_PER_POW2; i++) {
+		long double edge = exp2l((long double)i / NTF_BUCKETS_PER_POW2);
+		__u64 below = (__u64)floorl(edge);
+
+		if (below == 0)
+			continue;
+		assert_int_equal(ntf_bucket_of(below), reference_bucket(below));
+		assert_int_equal(ntf_bucket_of(below + 1), reference_bucket(below + 1));
+		if ((long double)below != edge && below >= 32) {
+			/* from 32 ns edges are more than 1 ns apart: two buckets */
+			assert_int_equal(ntf_bucket_of(below), i);
+			assert_int_equal(ntf_bucket_of(below + 1), i + 1);
+		}
+	}
+}
+
+/* A deterministic spread of values, each checked against the reference. */
+static void spread_of_values(void **state)
+{
+	__u64 x = 88172645463325252ULL;
+
+	(void)state;
+	for (int n = 0; n < 200000; n++) {
+		__u64 v;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		v = x >> (x % 40 + 20); /* every magnitude from 1 ns to ~2^44 */
+		if (!v)
+			continue;
+		assert_int_equal(ntf_bucket_of(v), reference_bucket(v));
+		assert_true(ntf_bucket_low(ntf_bucket_of(v)) < (double)v * (1 + 1e-12));
+		assert_true(ntf_bucket_high(ntf_bucket_of(v)) >= (double)v * (1 - 1e-12));
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double uniform01(__u64 *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return (double)(*x >> 11) / (double)(1ULL << 53);
+}
+
+/* Quantiles of a sample within the bucket bound of the exact ones. */
+static void check_quantiles(__u64 *v, size_t n)
+{
+	static const double ps[] = { 0.01, 0.1, 0.5, 0.9, 0.99, 0.999, 1.0 };
+	struct ntf_buckets bs = {};
+	__u64 min = ~0ULL, max = 0;
+	double bound = exp2(0.5 / NTF_BUCKETS_PER_POW2) - 1; /* 2.19% */
+
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(ntf_buckets_add(&bs, v[i]), 0);
+		min = v[i] < min ? v[i] : min;
+		max = v[i] > max ? v[i] : max;
+	}
+	assert_int_equal(ntf_buckets_total(&bs), n);
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (size_t k = 0; k < sizeof(ps) / sizeof(ps[0]); k++) {
+		size_t rank = (size_t)ceil(ps[k] * (double)n);
+		double exact = (double)v[rank - 1];
+		double got = ntf_buckets_quantile(&bs, ps[k], min, max);
+
+		if (fabs(got - exact) > exact * bound + 1e-9)
+			fail_msg("p%g: got %.1f, exact %.1f (bound %.2f%%)", ps[k] * 100, got,
+				 exact, bound * 100);
+	}
+	ntf_buckets_free(&bs);
+}
+
+static void quantiles_of_known_distributions(void **state)
+{
+	enum { N = 100000 };
+	__u64 *v = malloc(N * sizeof(*v)), x = 0x9e3779b97f4a7c15ULL;
+
+	(void)state;
+	assert_non_null(v);
+	/* uniform 100 us .. 500 us: what a reader cannot tell apart in log2 */
+	for (int i = 0; i < N; i++)
+		v[i] = 100000 + (__u64)(uniform01(&x) * 400000);
+	check_quantiles(v, N);
+	/* log-normal around 20 us, a long tail */
+	for (int i = 0; i < N; i++) {
+		double u1 = uniform01(&x) + 1e-12, u2 = uniform01(&x);
+
+		v[i] = (__u64)exp(log(20000) + 1.5 * sqrt(-2 * log(u1)) * cos(2 * M_PI * u2)) + 1;
+	}
+	check_quantiles(v, N);
+	/* two modes: fast callbacks and, one in a hundred, a 30 ms fence wait */
+	for (int i = 0; i < N; i++)
+		v[i] = uniform01(&x) < 0.99 ? 800 + (__u64)(uniform01(&x) * 400) :
+					      30000000 + (__u64)(uniform01(&x) * 1000000);
+	check_quantiles(v, N);
+	/* one value repeated: min and max make every quantile exact */
+	for (int i = 0; i < N; i++)
+		v[i] = 150123;
+	check_quantiles(v, N);
+	free(v);
+}
+
+static void merge_and_zero_bucket(void **state)
+{
+	struct ntf_buckets a = {}, b = {};
+
+	(void)state;
+	assert_int_equal(ntf_buckets_add(&a, 0), 0);
+	assert_int_equal(ntf_buckets_add(&a, 1000), 0);
+	assert_int_equal(ntf_buckets_add(&b, 1000), 0);
+	assert_int_equal(ntf_buckets_add(&b, 1u << 30), 0);
+	assert_int_equal(ntf_buckets_add_index(&b, ntf_bucket_of(5), 1ULL << 40), 0);
+	assert_int_equal(ntf_buckets_merge(&a, &b), 0);
+	assert_int_equal(a.n, 4);
+	/* sorted, the zero bucket first */
+	assert_int_equal(a.b[0].index, NTF_BUCKET_ZERO);
+	for (__u32 i = 2; i < a.n; i++)
+		assert_true(a.b[i - 1].index < a.b[i].index);
+	assert_int_equal(ntf_buckets_total(&a), 4 + (1ULL << 40));
+	/* 48-bit counts survive */
+	assert_int_equal(ntf_bucket_count(&a.b[1]), 1ULL << 40);
+	assert_true(ntf_buckets_quantile(&a, 1e-13, 0, 1u << 30) == 0);
+	ntf_buckets_reset(&a);
+	assert_int_equal(ntf_buckets_total(&a), 0);
+	assert_true(ntf_buckets_quantile(&a, 0.5, 0, 0) == 0);
+	ntf_buckets_free(&a);
+	ntf_buckets_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(zero_and_powers_of_two),
+		cmocka_unit_test(every_inner_edge),
+		cmocka_unit_test(spread_of_values),
+		cmocka_unit_test(quantiles_of_known_distributions),
+		cmocka_unit_test(merge_and_zero_bucket),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "buckets.h"
+
+/* The zero bucket sorts first. */
+static __u32 sort_key(__u32 index)
+{
+	return index == NTF_BUCKET_ZERO ? 0 : index + 1;
+}
+
+/* Where index is, or would go. */
+static __u32 find(const struct ntf_buckets *bs, __u32 index)
+{
+	__u32 lo = 0, hi = bs->n, key = sort_key(index);
+
+	while (lo < hi) {
+		__u32 mid = lo + (hi - lo) / 2;
+
+		if (sort_key(bs->b[mid].index) < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void set_count(struct ntf_bucket *b, __u64 count)
+{
+	b->count_hi = count >> 32;
+	b->count_lo = (__u32)count;
+}
+
+int ntf_buckets_add_index(struct ntf_buckets *bs, __u32 index, __u64 n)
+{
+	__u32 at = find(bs, index);
+
+	if (at < bs->n && bs->b[at].index == index) {
+		set_count(&bs->b[at], ntf_bucket_count(&bs->b[at]) + n);
+		return 0;
+	}
+	if (bs->n == bs->cap) {
+		/* latencies cluster: a few buckets first, then doubling */
+		__u32 cap = bs->cap ? bs->cap * 2 : 4;
+		struct ntf_bucket *b = realloc(bs->b, cap * sizeof(*b));
+
+		if (!b)
+			return -ENOMEM;
+		bs->b = b;
+		bs->cap = cap;
+	}
+	memmove(&bs->b[at + 1], &bs->b[at], (bs->n - at) * sizeof(*bs->b));
+	bs->b[at].index = index;
+	set_count(&bs->b[at], n);
+	bs->n++;
+	return 0;
+}
+
+int ntf_buckets_merge(struct ntf_buckets *dst, const struct ntf_buckets *src)
+{
+	for (__u32 i = 0; i < src->n; i++) {
+		int err = ntf_buckets_add_index(dst, src->b[i].index, ntf_bucket_count(&src->b[i]));
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+__u64 ntf_buckets_total(const struct ntf_buckets *bs)
+{
+	__u64 sum = 0;
+
+	for (__u32 i = 0; i < bs->n; i++)
+		sum += ntf_bucket_count(&bs->b[i]);
+	return sum;
+}
+
+void ntf_buckets_reset(struct ntf_buckets *bs)
+{
+	bs->n = 0;
+}
+
+void ntf_buckets_free(struct ntf_buckets *bs)
+{
+	free(bs->b);
+	memset(bs, 0, sizeof(*bs));
+}
+
+double ntf_bucket_low(__u32 index)
+{
+	return index == NTF_BUCKET_ZERO ? 0 : exp2(((double)index - 1) / NTF_BUCKETS_PER_POW2);
+}
+
+double ntf_bucket_high(__u32 index)
+{
+	return index == NTF_BUCKET_ZERO ? 0 : exp2((double)index / NTF_BUCKETS_PER_POW2);
+}
+
+double ntf_buckets_quantile(const struct ntf_buckets *bs, double p, __u64 min_ns, __u64 max_ns)
+{
+	__u64 total = ntf_buckets_total(bs), rank, seen = 0;
+	double v;
+
+	if (!total)
+		return 0;
+	rank = (__u64)ceil(p * (double)total);
+	if (rank < 1)
+		rank = 1;
+	if (rank > total)
+		rank = total;
+	for (__u32 i = 0; i < bs->n; i++) {
+		seen += ntf_bucket_count(&bs->b[i]);
+		if (seen < rank)
+			continue;
+		if (bs->b[i].index == NTF_BUCKET_ZERO)
+			return 0;
+		v = exp2(((double)bs->b[i].index - 0.5) / NTF_BUCKETS_PER_POW2);
+		if (v < (double)min_ns)
+			v = (double)min_ns;
+		if (max_ns && v > (double)max_ns)
+			v = (double)max_ns;
+		return v;
+	}
+	return (double)max_ns;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Sparse fine histograms over the buckets of bpf/hist_bucket.h: only the
+ * buckets that hold something are kept, sorted, so a key whose latencies
+ * cluster costs a few bytes a bucket, not a 1,025-slot array. Quantiles
+ * are read at the geometric middle of the bucket that holds them and
+ * clamped to the exact min and max: within 2.2% of the true value.
+ */
+#ifndef NTF_BUCKETS_H
+#define NTF_BUCKETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "hist_bucket.h"
+
+/* 8 bytes: a 16-bit index and a 48-bit count (2.8e14 events). */
+struct ntf_bucket {
+	__u16 index; /* NTF_BUCKET_ZERO for 0 ns */
+	__u16 count_hi;
+	__u32 count_lo;
+};
+
+struct ntf_buckets {
+	struct ntf_bucket *b; /* sorted by index, the zero bucket first */
+	__u32 n, cap;
+};
+
+static inline __u64 ntf_bucket_count(const struct ntf_bucket *b)
+{
+	return (__u64)b->count_hi << 32 | b->count_lo;
+}
+
+/* Adds n events to bucket index; -ENOMEM leaves bs as it was. */
+int ntf_buckets_add_index(struct ntf_buckets *bs, __u32 index, __u64 n);
+static inline int ntf_buckets_add(struct ntf_buckets *bs, __u64 ns)
+{
+	return ntf_buckets_add_index(bs, ntf_bucket_of(ns), 1);
+}
+int ntf_buckets_merge(struct ntf_buckets *dst, const struct ntf_buckets *src);
+/* Events in every bucket. */
+__u64 ntf_buckets_total(const struct ntf_buckets *bs);
+void ntf_buckets_reset(struct ntf_buckets *bs);
+void ntf_buckets_free(struct ntf_buckets *bs);
+
+/* The edges of bucket index in ns: (low, high]; both 0 for the zero bucket. */
+double ntf_bucket_low(__u32 index);
+double ntf_bucket_high(__u32 index);
+
+/*
+ * The p-quantile (0 < p <= 1) in ns: the value of rank ceil(p * total),
+ * read at its bucket's geometric middle and kept within [min_ns, max_ns],
+ * the exact extremes the caller tracked. 0 when empty.
+ */
+double ntf_buckets_quantile(const struct ntf_buckets *bs, double p, __u64 min_ns, __u64 max_ns);
+
+#endif
