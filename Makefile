@@ -54,6 +54,10 @@ $(OUT) $(OUT)/static:
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# BPF objects of the tests (tests/bpf): the same flags, the project's headers
+$(OUT)/%.bpf.o: tests/bpf/%.bpf.c $(wildcard bpf/*.h) | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
@@ -133,7 +137,7 @@ bench-top: all
 
 format:
 	clang-format -i bpf/*.bpf.c bpf/*.h $(wildcard user/*.[ch] user/*/*.[ch]) tests/unit/*.c tests/workloads/*.[ch] \
-		tests/bench/*.c tests/fuzz/*.c
+		tests/bench/*.c tests/fuzz/*.c tests/bpf/*.c
 
 clean:
 	rm -rf $(OUT)
@@ -144,6 +148,6 @@ clean:
 # Fails when a C file differs from what .clang-format makes of it.
 format-check:
 	@bad=$$(for f in bpf/*.bpf.c bpf/*.h $(wildcard user/*.[ch] user/*/*.[ch]) tests/unit/*.c tests/workloads/*.[ch] \
-		tests/bench/*.c tests/fuzz/*.c; do \
+		tests/bench/*.c tests/fuzz/*.c tests/bpf/*.c; do \
 		clang-format "$$f" | cmp -s - "$$f" || echo "$$f"; done); \
 	if [ -n "$$bad" ]; then echo "not formatted: $$bad" >&2; exit 1; fi
