@@ -233,11 +233,23 @@ struct ntf_hist {
 	__u64 count;
 	__u64 sum_ns;
 	__u64 max_ns;
+	__u64 min_ns; /* of count events; meaningless while count is 0 */
 	__u64 failures;
 	__u64 pages; /* pin/unpin: pages; unmap: notifier calls caused */
 	__u64 nested; /* events inside an invalidate on the same task */
 	__u64 nonblock; /* invalidates of non-blockable ranges (OOM reaper) */
 	__u64 slots[NTF_HIST_SLOTS];
+};
+
+/*
+ * One fine bucket of one key (bpf/hist_bucket.h): its count is the value.
+ * Kept apart from struct ntf_hist so a key costs only the buckets its
+ * latencies fall in, not 1,025 counters on every CPU.
+ */
+struct ntf_bucket_key {
+	struct ntf_hist_key key;
+	__u32 bucket;
+	__u32 pad;
 };
 
 /* Syscall numbers the origin table covers; higher ones are NTF_ORIGIN_SYSCALL. */

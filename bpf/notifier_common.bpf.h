@@ -9,6 +9,7 @@
 
 #include "notifier.h"
 #include "origin.h"
+#include "hist_bucket.h"
 #include "core_fixes.bpf.h"
 
 /* Set by user space before load; the verifier prunes what it turns off. */
@@ -46,6 +47,15 @@ struct {
 	__type(key, struct ntf_hist_key);
 	__type(value, struct ntf_hist);
 } hists SEC(".maps");
+
+/* Fine buckets per key: per-CPU as hists, only the buckets used. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536); /* resized by user space */
+	__type(key, struct ntf_bucket_key);
+	__type(value, __u64);
+} buckets SEC(".maps");
 
 /*
  * The name each process had when its first per-process key was made, so
@@ -269,6 +279,24 @@ static __always_inline void remember_comm(__u32 tgid)
 	bpf_map_update_elem(&comms, &tgid, comm, BPF_ANY);
 }
 
+static const __u64 zero_count;
+
+static __always_inline void count_bucket(const struct ntf_hist_key *hk, __u64 ns)
+{
+	struct ntf_bucket_key key = { .key = *hk, .bucket = ntf_bucket_of(ns) };
+	__u64 *n = bpf_map_lookup_elem(&buckets, &key);
+
+	if (!n) {
+		bpf_map_update_elem(&buckets, &key, &zero_count, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&buckets, &key);
+		if (!n) {
+			count(NTF_CNT_HIST_DROPS);
+			return;
+		}
+	}
+	(*n)++; /* this CPU's copy, as the histogram's */
+}
+
 static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pages)
 {
 	struct ntf_hist_key key = {
@@ -296,6 +324,8 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 	 * This CPU's copy: no other CPU writes it. Only a program preempting
 	 * this one on the same CPU could race, and lose a count at most.
 	 */
+	if (!h->count || e->latency_ns < h->min_ns)
+		h->min_ns = e->latency_ns;
 	h->count++;
 	h->sum_ns += e->latency_ns;
 	if (e->flags & NTF_F_FAILED)
@@ -313,6 +343,7 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 	h->slots[slot]++;
 	if (e->latency_ns > h->max_ns)
 		h->max_ns = e->latency_ns;
+	count_bucket(&key, e->latency_ns);
 }
 
 static __always_inline void emit(struct ntf_event *e, __u64 pages)

@@ -43,11 +43,11 @@ my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $path) or die "conn
 # header: magic, version, type, payload length, reserved; HELLO: version, 0, interval
 my %bad = (
 	garbage => "GET / HTTP/1.0\r\n\r\n",
-	oversized => pack("a4 v v V V", "ntfp", 1, 1, 0x7fffffff, 0),
-	version => pack("a4 v v V V v v V", "ntfp", 2, 1, 8, 0, 2, 0, 100),
+	oversized => pack("a4 v v V V", "ntfp", $ENV{PROTO}, 1, 0x7fffffff, 0),
+	version => pack("a4 v v V V v v V", "ntfp", $ENV{PROTO} + 1, 1, 8, 0, $ENV{PROTO} + 1, 0, 100),
 );
 if ($mode eq "idle") {
-	syswrite($s, pack("a4 v v V V v v V", "ntfp", 1, 1, 8, 0, 1, 0, 100));
+	syswrite($s, pack("a4 v v V V v v V", "ntfp", $ENV{PROTO}, 1, 8, 0, $ENV{PROTO}, 0, 100));
 	sleep $arg;
 	exit 0;
 }
@@ -75,6 +75,9 @@ while (length($buf) >= 16) {
 }
 print "closed\n";
 '
+# the version this build speaks, as the daemon's header says
+PROTO=$(sed -n 's/^#define NTF_PROTO_VERSION \([0-9]*\).*/\1/p' "$top/user/wire/proto.h")
+export PROTO
 peer() { perl -e "$peer_pl" "$@"; }
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
@@ -146,7 +149,7 @@ for i in 1 2; do
 	name="client $i: welcome, snapshot, deltas"
 	if [ "${rcs[i - 1]}" != 0 ]; then
 		fail "$name" "exit ${rcs[i - 1]}: $(head -n 1 "$tmp/c$i.err")"
-	elif jq -e '.version == 1 and .interval_ms == 200 and .snapshots == 1 and .deltas == 4 and
+	elif jq -e --argjson v "$PROTO" '.version == $v and .interval_ms == 200 and .snapshots == 1 and .deltas == 4 and
 		    (.probes[] | select(.id == "fence_wait") | .attached) and
 		    (.counters | has("ringbuf_drops") and has("events")) and
 		    (.entries | type == "array")' "$tmp/c$i.out" >/dev/null 2>&1; then

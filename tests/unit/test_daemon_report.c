@@ -100,7 +100,7 @@ static void summary_json_unreadable_maps(void **state)
 
 	assert_true(fd >= 0);
 	ntf_daemon_read_counters(&f->k, fd);
-	ntf_daemon_read_hists(&f->k, fd, -1);
+	ntf_daemon_read_hists(&f->k, fd, -1, -1);
 	close(fd);
 	assert_true(f->k.counters_err < 0);
 	assert_true(f->k.hists_err < 0);

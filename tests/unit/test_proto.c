@@ -439,9 +439,9 @@ static void bad_headers_rejected(void **state)
 	assert_int_equal(ntf_proto_parse("ntfX", 4, MAXP, &f, &used), -EILSEQ);
 	assert_int_equal(ntf_proto_parse("ntf", 3, MAXP, &f, &used), -EAGAIN);
 
-	h[4] = 2; /* version */
+	h[4] = NTF_PROTO_VERSION + 1; /* version */
 	assert_int_equal(ntf_proto_parse(h, sizeof(h), MAXP, &f, &used), -EPROTONOSUPPORT);
-	assert_int_equal(f.version, 2);
+	assert_int_equal(f.version, NTF_PROTO_VERSION + 1);
 	h[4] = NTF_PROTO_VERSION;
 	h[6] = 0; /* type */
 	assert_int_equal(ntf_proto_parse(h, sizeof(h), MAXP, &f, &used), -EPROTO);
@@ -486,7 +486,7 @@ static void bad_fields_rejected(void **state)
 	refuse_patched(&b, entry, NTF_CLASS_MAX); /* class past the last */
 	refuse_patched(&b, entry + 14, '\0'); /* a NUL inside comm */
 	refuse_patched(&b, entry + 12, NTF_COMM_LEN); /* comm longer than its field */
-	refuse_patched(&b, entry + 14 + 6 + 56 + 5, 0x80); /* slot mask bit 45 */
+	refuse_patched(&b, entry + 14 + 6 + 64 + 5, 0x80); /* slot mask bit 45 */
 	refuse_patched(&b, NTF_PROTO_HDR_LEN, 0x80); /* unknown flag */
 	refuse_patched(&b, NTF_PROTO_HDR_LEN + 4, 2); /* more entries than sent */
 	refuse_patched(&b, NTF_PROTO_HDR_LEN + 8, 1); /* a snapshot with a base */
@@ -993,22 +993,22 @@ static void hostile_clients_closed_others_served(void **state)
 		{ "one byte", "\xff", 1, NTF_PERR_MAGIC, 0 },
 		{ "version 9", "ntfp\x09\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00", 16,
 		  NTF_PERR_VERSION, 0 },
-		{ "oversized", "ntfp\x01\x00\x01\x00\xff\xff\xff\x7f\x00\x00\x00\x00", 16,
+		{ "oversized", "ntfp\x02\x00\x01\x00\xff\xff\xff\x7f\x00\x00\x00\x00", 16,
 		  NTF_PERR_LENGTH, 0 },
-		{ "unknown type", "ntfp\x01\x00\x63\x00\x00\x00\x00\x00\x00\x00\x00\x00", 16,
+		{ "unknown type", "ntfp\x02\x00\x63\x00\x00\x00\x00\x00\x00\x00\x00\x00", 16,
 		  NTF_PERR_TYPE, 0 },
-		{ "reserved", "ntfp\x01\x00\x06\x00\x00\x00\x00\x00\x01\x00\x00\x00", 16,
+		{ "reserved", "ntfp\x02\x00\x06\x00\x00\x00\x00\x00\x01\x00\x00\x00", 16,
 		  NTF_PERR_MALFORMED, 0 },
-		{ "short hello", "ntfp\x01\x00\x01\x00\x02\x00\x00\x00\x00\x00\x00\x00\x01\x00", 18,
+		{ "short hello", "ntfp\x02\x00\x01\x00\x02\x00\x00\x00\x00\x00\x00\x00\x01\x00", 18,
 		  NTF_PERR_MALFORMED, 0 },
 		{ "hello v7",
-		  "ntfp\x01\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00"
+		  "ntfp\x02\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00"
 		  "\x07\x00\x00\x00\x64\x00\x00\x00",
 		  24, NTF_PERR_VERSION, 0 },
-		{ "snapshot from a client", "ntfp\x01\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+		{ "snapshot from a client", "ntfp\x02\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00",
 		  16, NTF_PERR_STATE, 0 },
 		{ "second hello",
-		  "ntfp\x01\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00"
+		  "ntfp\x02\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00"
 		  "\x01\x00\x00\x00\x64\x00\x00\x00",
 		  24, NTF_PERR_STATE, 1 },
 		{ "garbage after hello", "\x00\x01\x02\x03", 4, NTF_PERR_MAGIC, 1 },
@@ -1060,7 +1060,7 @@ static void hostile_clients_closed_others_served(void **state)
 /* The fd-less input path: what fuzzing drives. */
 static void input_path_reports_violations(void **state)
 {
-	static const __u8 hello_v7[] = "ntfp\x01\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00"
+	static const __u8 hello_v7[] = "ntfp\x02\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00"
 				       "\x07\x00\x00\x00\x64\x00\x00\x00";
 	struct rig *r = rig_new(0);
 	struct ntf_proto_buf b = {};

@@ -11,7 +11,7 @@ set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
 . "$NTF_REPO/tests/lib/tap.sh"
-plan 35
+plan 36
 
 out=${1:-$NTF_REPO/build/vm/top}
 rm -rf "$out"
@@ -104,7 +104,7 @@ fi
 
 # The test module is part of the 6.1 test bed; elsewhere it may be missing.
 if [ -s "$out/disc.top.rc" ] || [ "$NTF_VM_KERNEL" = 6.1 ]; then
-	if ran disc 3; then
+	if ran disc 4; then
 		calls=$(wl disc calls)
 		check "top disc: the daemon discovered the unlisted driver" \
 			"$(grep notifier: "$out/daemon.err" | tr '\n' ' ')" \
@@ -113,9 +113,12 @@ if [ -s "$out/disc.top.rc" ] || [ "$NTF_VM_KERNEL" = 6.1 ]; then
 			"$(sum disc '.driver == "ntf_testdrv"' events)" "$calls"
 		check_eq "top disc: no row is left unnamed" \
 			"$(sum disc '.driver == "unknown"' events)" 0
+		# the chain's row counts invalidations, not start + end + callbacks
+		check_eq "top disc: the all row: $calls invalidations" \
+			"$(sum disc '.driver == "all"' events)" "$calls"
 	fi
 else
-	skip_n 4 "top disc" "no test module on $NTF_VM_KERNEL"
+	skip_n 5 "top disc" "no test module on $NTF_VM_KERNEL"
 fi
 
 # oom_ran N: the three notifier-tops, notifier hist and the OOM workload

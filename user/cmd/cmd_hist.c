@@ -95,12 +95,14 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
  * Deletes every key, so the next interval starts from zero (as funclatency
  * -i); an error, or the next interval would count this one's events again.
  */
-static int clear_hists(int fd)
+static int clear_hists(int fd, size_t key_size)
 {
-	struct ntf_hist_key key;
+	__u8 key[64];
 
-	while (!bpf_map_get_next_key(fd, NULL, &key))
-		if (bpf_map_delete_elem(fd, &key) && errno != ENOENT)
+	if (key_size > sizeof(key))
+		return -EINVAL;
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key) && errno != ENOENT)
 			return -errno;
 	return errno == ENOENT ? 0 : -errno;
 }
@@ -115,6 +117,8 @@ static int print_report(struct tracer *t, const struct hist_args *a, __u64 elaps
 		return -1;
 	tracer__sweep(t);
 	err = ntf_read_hists(tracer__hists_fd(t), tracer__comms_fd(t), agg);
+	if (!err)
+		err = ntf_read_buckets(tracer__buckets_fd(t), agg);
 	if (!err)
 		err = ntf_read_counters(tracer__counters_fd(t), counters);
 	if (err) {
@@ -174,7 +178,10 @@ int cmd_hist(int argc, char **argv)
 				ret = NTF_EXIT_RUNTIME;
 				goto out;
 			}
-			err = clear_hists(tracer__hists_fd(t));
+			err = clear_hists(tracer__hists_fd(t), sizeof(struct ntf_hist_key));
+			if (!err)
+				err = clear_hists(tracer__buckets_fd(t),
+						  sizeof(struct ntf_bucket_key));
 			if (err) {
 				ntf_err("cannot reset the histograms: %s", strerror(-err));
 				ret = NTF_EXIT_RUNTIME;

@@ -95,11 +95,11 @@ static int entry_json(const struct ntf_agg_entry *e, void *ctx)
 		if (e->origins[i])
 			json_object_set_new(origins, ntf_origin_name(i),
 					    json_integer(e->origins[i]));
-	json_array_append_new(ctx, json_pack("{ss sI sI ss so so}", "class",
-					     ntf_class_name(e->key.class), "callback_id",
-					     (json_int_t)e->key.callback, "tgid",
-					     (json_int_t)e->key.tgid, "comm", e->comm, "hist",
-					     ntf_hist_json(&e->hist), "origins", origins));
+	json_array_append_new(
+		ctx, json_pack("{ss sI sI ss so so}", "class", ntf_class_name(e->key.class),
+			       "callback_id", (json_int_t)e->key.callback, "tgid",
+			       (json_int_t)e->key.tgid, "comm", e->comm, "hist",
+			       ntf_hist_json(&e->hist, &e->fine), "origins", origins));
 	return 0;
 }
 

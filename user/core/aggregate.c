@@ -63,10 +63,18 @@ struct ntf_agg *ntf_agg_new(size_t max_keys)
 	return agg;
 }
 
+static void free_fine(struct ntf_table *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		if (ntf_table_used(t, i))
+			ntf_buckets_free(&((struct ntf_agg_entry *)ntf_table_at(t, i))->fine);
+}
+
 void ntf_agg_free(struct ntf_agg *agg)
 {
 	if (!agg)
 		return;
+	free_fine(&agg->t);
 	ntf_table_fini(&agg->t);
 	ntf_table_fini(&agg->fold);
 	free(agg);
@@ -108,6 +116,8 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 		snprintf(ent->comm, sizeof(ent->comm), "%s",
 			 ent->key.tgid == e->tgid ? e->comm : "[other]");
 	ntf_hist_add(&ent->hist, e->latency_ns);
+	if (ntf_buckets_add(&ent->fine, e->latency_ns))
+		return -ENOMEM;
 	if (e->flags & NTF_F_FAILED)
 		ent->hist.failures++;
 	if (e->flags & NTF_F_NESTED)
@@ -170,9 +180,11 @@ static void hist_move(struct ntf_hist *dst, const struct ntf_hist *before,
 	dst->nonblock += now->nonblock - before->nonblock;
 	for (int i = 0; i < NTF_HIST_SLOTS; i++)
 		dst->slots[i] += now->slots[i] - before->slots[i];
-	/* a max cannot be taken back out: "other"'s is the largest put */
+	/* a max or min cannot be taken back out: "other"'s are the extremes put */
 	if (now->max_ns > dst->max_ns)
 		dst->max_ns = now->max_ns;
+	if (now->count && (dst->count == now->count - before->count || now->min_ns < dst->min_ns))
+		dst->min_ns = now->min_ns;
 }
 
 static void origins_move(__u64 *dst, const __u64 *before, const __u64 *now)
@@ -244,7 +256,11 @@ int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 		if (!slot)
 			return -ENOMEM;
 	}
+	ntf_buckets_free(&slot->fine);
 	*slot = *ent;
+	memset(&slot->fine, 0, sizeof(slot->fine));
+	if (ntf_buckets_merge(&slot->fine, &ent->fine))
+		return -ENOMEM;
 	slot->gen = agg->gen;
 	return 0;
 }
@@ -280,21 +296,28 @@ static bool keep_folded(void *entry, void *ctx)
 
 static bool keep_entry(void *entry, void *ctx)
 {
-	return ((struct ntf_agg_entry *)entry)->gen > ((struct prune *)ctx)->since;
+	struct ntf_agg_entry *ent = entry;
+
+	if (ent->gen > ((struct prune *)ctx)->since)
+		return true;
+	ntf_buckets_free(&ent->fine);
+	return false;
 }
 
 /*
- * Sets every "other" key's max to the largest of its processes': after a
- * prune, which cannot take a max back out, or a restarted sender's
- * snapshot, whose maxes went down.
+ * Sets every "other" key's max and min to the extremes of its processes':
+ * after a prune, which cannot take them back out, or a restarted sender's
+ * snapshot, whose extremes moved.
  */
 static void other_max(struct ntf_agg *agg)
 {
 	for (size_t i = 0; i < agg->t.cap; i++) {
 		struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
 
-		if (ntf_table_used(&agg->t, i) && ent->key.tgid == NTF_AGG_OTHER_TGID)
+		if (ntf_table_used(&agg->t, i) && ent->key.tgid == NTF_AGG_OTHER_TGID) {
 			ent->hist.max_ns = 0;
+			ent->hist.min_ns = ~0ULL;
+		}
 	}
 	for (size_t i = 0; i < agg->fold.cap; i++) {
 		const struct folded *f = ntf_table_at(&agg->fold, i);
@@ -306,8 +329,18 @@ static void other_max(struct ntf_agg *agg)
 		okey = f->key;
 		okey.tgid = NTF_AGG_OTHER_TGID;
 		other = find(agg, &okey);
-		if (other && other->hist.max_ns < f->hist.max_ns)
+		if (!other)
+			continue;
+		if (other->hist.max_ns < f->hist.max_ns)
 			other->hist.max_ns = f->hist.max_ns;
+		if (f->hist.count && other->hist.min_ns > f->hist.min_ns)
+			other->hist.min_ns = f->hist.min_ns;
+	}
+	for (size_t i = 0; i < agg->t.cap; i++) {
+		struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
+
+		if (ntf_table_used(&agg->t, i) && ent->hist.min_ns == ~0ULL)
+			ent->hist.min_ns = 0;
 	}
 }
 
@@ -408,6 +441,41 @@ void ntf_agg_class_total(const struct ntf_agg *agg, unsigned int class, struct n
 	}
 }
 
+int ntf_agg_add_bucket(struct ntf_agg *agg, const struct ntf_hist_key *key, __u32 bucket, __u64 n)
+{
+	struct ntf_hist_key k = *key;
+	struct ntf_agg_entry *ent;
+
+	k.origin = 0;
+	ent = lookup_or_insert(agg, k);
+	if (!ent)
+		return -ENOMEM;
+	return ntf_buckets_add_index(&ent->fine, bucket, n);
+}
+
+double ntf_agg_quantile(const struct ntf_agg_entry *ent, double p)
+{
+	if (ent->fine.n)
+		return ntf_buckets_quantile(&ent->fine, p, ent->hist.min_ns, ent->hist.max_ns);
+	return (double)ntf_hist_quantile(&ent->hist, p);
+}
+
+int ntf_agg_fine(const struct ntf_agg *agg, unsigned int class, __u32 callback,
+		 struct ntf_buckets *out)
+{
+	ntf_buckets_reset(out);
+	for (size_t i = 0; i < agg->t.cap; i++) {
+		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
+
+		if (!ntf_table_used(&agg->t, i) || ent->key.class != class ||
+		    (callback != NTF_AGG_ANY_CALLBACK && ent->key.callback != callback))
+			continue;
+		if (ntf_buckets_merge(out, &ent->fine))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 void ntf_agg_origins(const struct ntf_agg *agg, unsigned int class, __u32 callback,
 		     __u64 out[NTF_ORIGIN_MAX])
 {
@@ -425,6 +493,7 @@ void ntf_agg_origins(const struct ntf_agg *agg, unsigned int class, __u32 callba
 
 void ntf_agg_reset(struct ntf_agg *agg)
 {
+	free_fine(&agg->t);
 	ntf_table_clear(&agg->t);
 	agg->folded = 0;
 	if (agg->fold.cap)

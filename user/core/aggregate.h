@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "notifier.h"
+#include "buckets.h"
 
 #define NTF_AGG_OTHER_TGID 0xffffffffu
 
@@ -22,6 +23,12 @@ struct ntf_agg_entry {
 	char comm[NTF_COMM_LEN];
 	__u64 origins[NTF_ORIGIN_MAX];
 	struct ntf_hist hist;
+	/*
+	 * The fine buckets (core/buckets.h) the percentiles are read from;
+	 * owned by the entry. Empty where only log2 slots came (a mirror:
+	 * the wire does not carry them yet).
+	 */
+	struct ntf_buckets fine;
 };
 
 struct ntf_agg;
@@ -90,12 +97,25 @@ typedef int (*ntf_agg_visit_fn)(const struct ntf_agg_entry *entry, void *ctx);
 int ntf_agg_foreach(const struct ntf_agg *agg, ntf_agg_visit_fn fn, void *ctx);
 /* Visits the entries changed in generations after since (since < gen). */
 int ntf_agg_foreach_since(const struct ntf_agg *agg, __u64 since, ntf_agg_visit_fn fn, void *ctx);
+/* Adds n events of bucket to key's fine buckets (an in-kernel bucket read). */
+int ntf_agg_add_bucket(struct ntf_agg *agg, const struct ntf_hist_key *key, __u32 bucket, __u64 n);
+/*
+ * The p-quantile of an entry in ns: from its fine buckets when it has
+ * them (within 2.2%), else interpolated in its log2 slots.
+ */
+double ntf_agg_quantile(const struct ntf_agg_entry *ent, double p);
 /* Sums every process of a class into *out (all callbacks). */
 void ntf_agg_class_total(const struct ntf_agg *agg, unsigned int class, struct ntf_hist *out);
 /* Sums the origins of a class's events, of one callback or of any. */
 #define NTF_AGG_ANY_CALLBACK 0xffffffffu
 void ntf_agg_origins(const struct ntf_agg *agg, unsigned int class, __u32 callback,
 		     __u64 out[NTF_ORIGIN_MAX]);
+/*
+ * The fine buckets of a class's events, of one callback or of any, into
+ * out (reset first); -ENOMEM leaves out partial.
+ */
+int ntf_agg_fine(const struct ntf_agg *agg, unsigned int class, __u32 callback,
+		 struct ntf_buckets *out);
 void ntf_agg_reset(struct ntf_agg *agg);
 
 #endif

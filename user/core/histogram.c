@@ -23,6 +23,8 @@ __u64 ntf_hist_slot_high(unsigned int slot)
 
 void ntf_hist_add(struct ntf_hist *h, __u64 ns)
 {
+	if (!h->count || ns < h->min_ns)
+		h->min_ns = ns;
 	h->count++;
 	h->sum_ns += ns;
 	if (ns > h->max_ns)
@@ -32,6 +34,8 @@ void ntf_hist_add(struct ntf_hist *h, __u64 ns)
 
 void ntf_hist_merge(struct ntf_hist *dst, const struct ntf_hist *src)
 {
+	if (src->count && (!dst->count || src->min_ns < dst->min_ns))
+		dst->min_ns = src->min_ns;
 	dst->count += src->count;
 	dst->sum_ns += src->sum_ns;
 	dst->failures += src->failures;
@@ -46,7 +50,7 @@ void ntf_hist_merge(struct ntf_hist *dst, const struct ntf_hist *src)
 
 void ntf_hist_sub(struct ntf_hist *dst, const struct ntf_hist *a, const struct ntf_hist *b)
 {
-	/* max cannot be subtracted: the later read's max is the best bound. */
+	/* max and min cannot be subtracted: the later read's are the best bounds. */
 	dst->count = a->count - b->count;
 	dst->sum_ns = a->sum_ns - b->sum_ns;
 	dst->failures = a->failures - b->failures;
@@ -54,6 +58,7 @@ void ntf_hist_sub(struct ntf_hist *dst, const struct ntf_hist *a, const struct n
 	dst->nested = a->nested - b->nested;
 	dst->nonblock = a->nonblock - b->nonblock;
 	dst->max_ns = a->max_ns;
+	dst->min_ns = a->min_ns;
 	for (int i = 0; i < NTF_HIST_SLOTS; i++)
 		dst->slots[i] = a->slots[i] - b->slots[i];
 }

@@ -19,7 +19,7 @@ void ntf_daemon_read_counters(struct ntf_daemon_kernel *k, int counters_fd)
 	k->counters_err = ntf_read_counters(counters_fd, k->counters);
 }
 
-void ntf_daemon_read_hists(struct ntf_daemon_kernel *k, int hists_fd, int comms_fd)
+void ntf_daemon_read_hists(struct ntf_daemon_kernel *k, int hists_fd, int buckets_fd, int comms_fd)
 {
 	k->hists = ntf_agg_new(0);
 	if (!k->hists) {
@@ -27,6 +27,8 @@ void ntf_daemon_read_hists(struct ntf_daemon_kernel *k, int hists_fd, int comms_
 		return;
 	}
 	k->hists_err = ntf_read_hists(hists_fd, comms_fd, k->hists);
+	if (!k->hists_err && buckets_fd >= 0)
+		k->hists_err = ntf_read_buckets(buckets_fd, k->hists);
 }
 
 /* Sets root's member key to val, or when err to null and errors.key to why. */
@@ -184,7 +186,8 @@ void ntf_daemon_summary(const struct ntf_common_args *c, const struct daemon_sta
 		k.callbacks = tracer__callbacks(st->t);
 		k.watch_overflow = tracer__watch_overflow(st->t);
 		ntf_daemon_read_counters(&k, tracer__counters_fd(st->t));
-		ntf_daemon_read_hists(&k, tracer__hists_fd(st->t), tracer__comms_fd(st->t));
+		ntf_daemon_read_hists(&k, tracer__hists_fd(st->t), tracer__buckets_fd(st->t),
+				      tracer__comms_fd(st->t));
 	}
 	ntf_daemon_summary_print(stdout, c, st, st->t ? &k : NULL, elapsed_ms);
 	ntf_agg_free(k.hists);

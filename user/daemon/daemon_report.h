@@ -35,7 +35,7 @@ struct ntf_daemon_kernel {
 /* Reads a counters map into k, or sets k->counters_err. */
 void ntf_daemon_read_counters(struct ntf_daemon_kernel *k, int counters_fd);
 /* Reads a hists map into a new k->hists, or sets k->hists_err. */
-void ntf_daemon_read_hists(struct ntf_daemon_kernel *k, int hists_fd, int comms_fd);
+void ntf_daemon_read_hists(struct ntf_daemon_kernel *k, int hists_fd, int buckets_fd, int comms_fd);
 
 /*
  * Rates per class since prev_class, elapsed_ms ago; the drop counters of k,

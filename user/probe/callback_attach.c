@@ -136,6 +136,7 @@ static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigne
 	obj->skel->rodata->cfg = o->cfg;
 	bpf_map__reuse_fd(obj->skel->maps.inflight, o->inflight_fd);
 	bpf_map__reuse_fd(obj->skel->maps.hists, o->hists_fd);
+	bpf_map__reuse_fd(obj->skel->maps.buckets, o->buckets_fd);
 	bpf_map__reuse_fd(obj->skel->maps.comms, o->comms_fd);
 	bpf_map__reuse_fd(obj->skel->maps.counters, o->counters_fd);
 	bpf_map__reuse_fd(obj->skel->maps.events, o->events_fd);

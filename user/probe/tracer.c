@@ -67,8 +67,11 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 	memcpy(t->opts.cfg.syscall_origins, ntf_syscall_origins(),
 	       sizeof(t->opts.cfg.syscall_origins));
 	t->skel->rodata->cfg = t->opts.cfg;
-	if (opts->hist_entries)
+	if (opts->hist_entries) {
 		bpf_map__set_max_entries(t->skel->maps.hists, opts->hist_entries);
+		/* latencies of a key cluster: a few dozen buckets each is plenty */
+		bpf_map__set_max_entries(t->skel->maps.buckets, opts->hist_entries * 32);
+	}
 	if (opts->ringbuf_bytes)
 		bpf_map__set_max_entries(t->skel->maps.events, opts->ringbuf_bytes);
 
@@ -103,6 +106,7 @@ int tracer__attach(struct tracer *t)
 		.cfg = t->opts.cfg,
 		.inflight_fd = bpf_map__fd(t->skel->maps.inflight),
 		.hists_fd = bpf_map__fd(t->skel->maps.hists),
+		.buckets_fd = bpf_map__fd(t->skel->maps.buckets),
 		.comms_fd = bpf_map__fd(t->skel->maps.comms),
 		.counters_fd = bpf_map__fd(t->skel->maps.counters),
 		.events_fd = bpf_map__fd(t->skel->maps.events),
@@ -263,6 +267,46 @@ static const char *process_comm(int comms_fd, __u32 tgid, char *buf, size_t len)
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 	return buf;
+}
+
+int tracer__buckets_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.buckets);
+}
+
+int ntf_read_buckets(int buckets_fd, struct ntf_agg *agg)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct ntf_bucket_key key, next;
+	void *prev = NULL;
+	__u64 *percpu;
+	int err = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	percpu = calloc(ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(buckets_fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(buckets_fd, &next, percpu)) {
+			__u64 sum = 0;
+
+			for (int c = 0; c < ncpus; c++)
+				sum += percpu[c];
+			err = ntf_agg_add_bucket(agg, &next.key, next.bucket, sum);
+			if (err)
+				break;
+		} else if (errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		key = next;
+		prev = &key;
+	}
+	if (!err && errno != ENOENT)
+		err = -errno;
+	free(percpu);
+	return err;
 }
 
 int ntf_read_hists(int hists_fd, int comms_fd, struct ntf_agg *agg)

@@ -61,5 +61,8 @@ struct ntf_agg;
  * the comms map (comms_fd; -1: from /proc only).
  */
 int ntf_read_hists(int hists_fd, int comms_fd, struct ntf_agg *agg);
+/* Adds every fine bucket of a buckets map fd into agg's entries. */
+int ntf_read_buckets(int buckets_fd, struct ntf_agg *agg);
+int tracer__buckets_fd(const struct tracer *t);
 
 #endif

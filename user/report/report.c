@@ -66,12 +66,23 @@ static void print_origins(FILE *out, const char *lead, const __u64 origins[NTF_O
 		fputc('\n', out);
 }
 
-void ntf_hist_summary(FILE *out, const struct ntf_hist *h, unsigned int class)
+double ntf_hist_pct(const struct ntf_hist *h, const struct ntf_buckets *fine, double p)
 {
-	char p50[16], p99[16], max[16], avg[16];
+	if (fine && fine->n)
+		return ntf_buckets_quantile(fine, p, h->min_ns, h->max_ns);
+	return (double)ntf_hist_quantile(h, p);
+}
 
-	ntf_format_ns(p50, sizeof(p50), ntf_hist_quantile(h, 0.50));
-	ntf_format_ns(p99, sizeof(p99), ntf_hist_quantile(h, 0.99));
+void ntf_hist_summary(FILE *out, const struct ntf_hist *h, const struct ntf_buckets *fine,
+		      unsigned int class)
+{
+	char p50[16], p90[16], p99[16], p999[16], min[16], max[16], avg[16];
+
+	ntf_format_ns(p50, sizeof(p50), ntf_hist_pct(h, fine, 0.50));
+	ntf_format_ns(p90, sizeof(p90), ntf_hist_pct(h, fine, 0.90));
+	ntf_format_ns(p99, sizeof(p99), ntf_hist_pct(h, fine, 0.99));
+	ntf_format_ns(p999, sizeof(p999), ntf_hist_pct(h, fine, 0.999));
+	ntf_format_ns(min, sizeof(min), h->count ? h->min_ns : 0);
 	ntf_format_ns(max, sizeof(max), h->max_ns);
 	ntf_format_ns(avg, sizeof(avg), h->count ? h->sum_ns / h->count : 0);
 	if (class == NTF_CLASS_UNPIN) {
@@ -80,8 +91,11 @@ void ntf_hist_summary(FILE *out, const struct ntf_hist *h, unsigned int class)
 			(unsigned long long)h->nested);
 		return;
 	}
-	fprintf(out, "    count %llu  avg %s  p50 %s  p99 %s  max %s  failures %llu",
-		(unsigned long long)h->count, avg, p50, p99, max, (unsigned long long)h->failures);
+	fprintf(out,
+		"    count %llu  avg %s  min %s  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  "
+		"failures %llu",
+		(unsigned long long)h->count, avg, min, p50, p90, p99, p999, max,
+		(unsigned long long)h->failures);
 	if (class == NTF_CLASS_INVAL_START || class == NTF_CLASS_INVAL_END)
 		fprintf(out, "  non-blockable %llu", (unsigned long long)h->nonblock);
 	if (class == NTF_CLASS_PIN)
@@ -105,8 +119,8 @@ static int print_process(const struct ntf_agg_entry *ent, void *ctx)
 
 	if (ent->key.class != pp->class || !ent->hist.count)
 		return 0;
-	ntf_format_ns(p50, sizeof(p50), ntf_hist_quantile(&ent->hist, 0.50));
-	ntf_format_ns(p99, sizeof(p99), ntf_hist_quantile(&ent->hist, 0.99));
+	ntf_format_ns(p50, sizeof(p50), ntf_agg_quantile(ent, 0.50));
+	ntf_format_ns(p99, sizeof(p99), ntf_agg_quantile(ent, 0.99));
 	ntf_format_ns(max, sizeof(max), ent->hist.max_ns);
 	fprintf(pp->out, "      %-8d %-16s count %-8llu p50 %-8s p99 %-8s max %s\n",
 		ent->key.tgid == NTF_AGG_OTHER_TGID ? -1 : (int)ent->key.tgid,
@@ -152,9 +166,12 @@ static void print_by_callback(FILE *out, const struct ntf_agg *agg, unsigned int
 		if (!sums[id].count)
 			continue;
 		__u64 origins[NTF_ORIGIN_MAX];
+		struct ntf_buckets fine = {};
 
 		fprintf(out, "  %s:\n", ntf_driver_name(id));
-		ntf_hist_summary(out, &sums[id], class);
+		ntf_agg_fine(agg, class, id, &fine);
+		ntf_hist_summary(out, &sums[id], &fine, class);
+		ntf_buckets_free(&fine);
 		ntf_agg_origins(agg, class, id, origins);
 		print_origins(out, "    origins: ", origins);
 	}
@@ -165,6 +182,7 @@ void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_prob
 {
 	for (unsigned int c = NTF_CLASS_INVAL_START; c < NTF_CLASS_MAX; c++) {
 		__u64 origins[NTF_ORIGIN_MAX];
+		struct ntf_buckets fine = {};
 		struct ntf_hist total;
 		char mechs[64];
 
@@ -179,7 +197,9 @@ void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_prob
 		}
 		if (opts->graphs && c != NTF_CLASS_UNPIN)
 			ntf_hist_print(out, &total, opts->unit);
-		ntf_hist_summary(out, &total, c);
+		ntf_agg_fine(agg, c, NTF_AGG_ANY_CALLBACK, &fine);
+		ntf_hist_summary(out, &total, &fine, c);
+		ntf_buckets_free(&fine);
 		ntf_agg_origins(agg, c, NTF_AGG_ANY_CALLBACK, origins);
 		print_origins(out, "    origins: ", origins);
 		if (c == NTF_CLASS_CALLBACK)
@@ -192,9 +212,9 @@ void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_prob
 	}
 }
 
-json_t *ntf_hist_json(const struct ntf_hist *h)
+json_t *ntf_hist_json(const struct ntf_hist *h, const struct ntf_buckets *fine)
 {
-	json_t *slots = json_array();
+	json_t *slots = json_array(), *o;
 	int last = -1;
 
 	for (int i = 0; i < NTF_HIST_SLOTS; i++)
@@ -204,13 +224,19 @@ json_t *ntf_hist_json(const struct ntf_hist *h)
 	for (int i = 0; i <= last; i++)
 		json_array_append_new(slots, json_pack("[II]", (json_int_t)ntf_hist_slot_low(i),
 						       (json_int_t)h->slots[i]));
-	return json_pack("{sI sI sI sI sI sI sI sI sI sI so}", "count", (json_int_t)h->count,
-			 "sum_ns", (json_int_t)h->sum_ns, "p50_ns",
-			 (json_int_t)ntf_hist_quantile(h, 0.50), "p99_ns",
-			 (json_int_t)ntf_hist_quantile(h, 0.99), "max_ns", (json_int_t)h->max_ns,
-			 "failures", (json_int_t)h->failures, "pages", (json_int_t)h->pages,
-			 "nested", (json_int_t)h->nested, "nonblock", (json_int_t)h->nonblock,
-			 "slot_count", (json_int_t)NTF_HIST_SLOTS, "slots", slots);
+	o = json_pack("{sI sI sI sI sI sI sI sI sI sI sI sI so}", "count", (json_int_t)h->count,
+		      "sum_ns", (json_int_t)h->sum_ns, "min_ns",
+		      (json_int_t)(h->count ? h->min_ns : 0), "p50_ns",
+		      (json_int_t)ntf_hist_pct(h, fine, 0.50), "p90_ns",
+		      (json_int_t)ntf_hist_pct(h, fine, 0.90), "p99_ns",
+		      (json_int_t)ntf_hist_pct(h, fine, 0.99), "p999_ns",
+		      (json_int_t)ntf_hist_pct(h, fine, 0.999), "max_ns", (json_int_t)h->max_ns,
+		      "failures", (json_int_t)h->failures, "pages", (json_int_t)h->pages, "nested",
+		      (json_int_t)h->nested, "nonblock", (json_int_t)h->nonblock, "slots", slots);
+	json_object_set_new(o, "slot_count", json_integer(NTF_HIST_SLOTS));
+	/* which numbers the percentiles come from: fine buckets, or log2 slots */
+	json_object_set_new(o, "quantiles", json_string(fine && fine->n ? "fine" : "log2"));
+	return o;
 }
 
 json_t *ntf_probes_json(const struct ntf_probe_state *probes)
@@ -254,7 +280,7 @@ static int process_json(const struct ntf_agg_entry *ent, void *ctx)
 	/* -e narrows the processes as it does the classes, like the text report. */
 	if (!class_wanted(pj->opts, ent->key.class))
 		return 0;
-	o = ntf_hist_json(&ent->hist);
+	o = ntf_hist_json(&ent->hist, &ent->fine);
 	json_object_set_new(o, "class", json_string(ntf_class_name(ent->key.class)));
 	json_object_set_new(
 		o, "tgid",
@@ -274,6 +300,7 @@ json_t *ntf_report_json(const struct ntf_agg *agg, const struct ntf_probe_state 
 
 	for (unsigned int c = NTF_CLASS_INVAL_START; c < NTF_CLASS_MAX; c++) {
 		__u64 origins[NTF_ORIGIN_MAX];
+		struct ntf_buckets fine = {};
 		struct ntf_hist total;
 		json_t *cj;
 
@@ -281,7 +308,9 @@ json_t *ntf_report_json(const struct ntf_agg *agg, const struct ntf_probe_state 
 			continue;
 		ntf_agg_class_total(agg, c, &total);
 		ntf_agg_origins(agg, c, NTF_AGG_ANY_CALLBACK, origins);
-		cj = ntf_hist_json(&total);
+		ntf_agg_fine(agg, c, NTF_AGG_ANY_CALLBACK, &fine);
+		cj = ntf_hist_json(&total, &fine);
+		ntf_buckets_free(&fine);
 		json_object_set_new(cj, "origins", origins_json(origins));
 		json_object_set_new(classes, ntf_class_name(c), cj);
 	}
@@ -294,7 +323,12 @@ json_t *ntf_report_json(const struct ntf_agg *agg, const struct ntf_probe_state 
 		for (unsigned int id = 1; id < NTF_CALLBACK_IDS; id++)
 			if (sums[id].count) {
 				__u64 origins[NTF_ORIGIN_MAX];
-				json_t *dj = ntf_hist_json(&sums[id]);
+				struct ntf_buckets fine = {};
+				json_t *dj;
+
+				ntf_agg_fine(agg, NTF_CLASS_CALLBACK, id, &fine);
+				dj = ntf_hist_json(&sums[id], &fine);
+				ntf_buckets_free(&fine);
 
 				ntf_agg_origins(agg, NTF_CLASS_CALLBACK, id, origins);
 				json_object_set_new(dj, "origins", origins_json(origins));

@@ -23,9 +23,16 @@ void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_prob
 json_t *ntf_report_json(const struct ntf_agg *agg, const struct ntf_probe_state *probes,
 			const struct ntf_report_opts *opts);
 json_t *ntf_probes_json(const struct ntf_probe_state *probes);
-json_t *ntf_hist_json(const struct ntf_hist *h);
+/*
+ * One histogram's numbers; its percentiles from fine (NULL or empty: the
+ * log2 slots, and "quantiles": "log2" says so).
+ */
+json_t *ntf_hist_json(const struct ntf_hist *h, const struct ntf_buckets *fine);
 json_t *ntf_counters_json(const __u64 *counters);
-/* "  count N  p50 ..  p99 ..  max .." summary line of one histogram. */
-void ntf_hist_summary(FILE *out, const struct ntf_hist *h, unsigned int class);
+/* "  count N  avg ..  min ..  p50 .. p90 .. p99 .. p99.9 ..  max .." line of one histogram. */
+void ntf_hist_summary(FILE *out, const struct ntf_hist *h, const struct ntf_buckets *fine,
+		      unsigned int class);
+/* The p-quantile in ns, from fine when it has buckets, else from h's log2 slots. */
+double ntf_hist_pct(const struct ntf_hist *h, const struct ntf_buckets *fine, double p);
 
 #endif

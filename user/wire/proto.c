@@ -18,7 +18,7 @@ _Static_assert(NTF_PROTO_MAX_NAMES >= NTF_MAX_DISCOVERED, "NAMES cannot carry ev
 _Static_assert(NTF_PROTO_NAME_LEN >= NTF_DRIVER_LEN, "NAMES cannot carry a whole driver name");
 _Static_assert(NTF_ORIGIN_MAX <= 32, "origin mask is a u32");
 /* A new field in struct ntf_hist must be added to put_entry and read_entry. */
-_Static_assert(sizeof(struct ntf_hist) == (7 + NTF_HIST_SLOTS) * sizeof(__u64),
+_Static_assert(sizeof(struct ntf_hist) == (8 + NTF_HIST_SLOTS) * sizeof(__u64),
 	       "struct ntf_hist changed: update the entry encoding");
 
 #define NCOUNTERS (NTF_CNT_MAX + 7)
@@ -322,6 +322,7 @@ static int read_entry(struct rd *r, struct ntf_agg_entry *e)
 	e->hist.count = rd_le(r, 8);
 	e->hist.sum_ns = rd_le(r, 8);
 	e->hist.max_ns = rd_le(r, 8);
+	e->hist.min_ns = rd_le(r, 8);
 	e->hist.failures = rd_le(r, 8);
 	e->hist.pages = rd_le(r, 8);
 	e->hist.nested = rd_le(r, 8);
@@ -345,8 +346,8 @@ static int read_entry(struct rd *r, struct ntf_agg_entry *e)
 
 /* key, comm, hist scalars, slot mask and slots, origin mask and origins */
 #define ENTRY_MAX_LEN \
-	(12 + 2 + NTF_COMM_LEN + 7 * 8 + 8 + NTF_HIST_SLOTS * 8 + 4 + NTF_ORIGIN_MAX * 8)
-#define ENTRY_MIN_LEN (12 + 2 + 7 * 8 + 8 + 4)
+	(12 + 2 + NTF_COMM_LEN + 8 * 8 + 8 + NTF_HIST_SLOTS * 8 + 4 + NTF_ORIGIN_MAX * 8)
+#define ENTRY_MIN_LEN (12 + 2 + 8 * 8 + 8 + 4)
 
 static void put_entry(struct ntf_proto_buf *b, const struct ntf_agg_entry *e)
 {
@@ -359,6 +360,7 @@ static void put_entry(struct ntf_proto_buf *b, const struct ntf_agg_entry *e)
 	wr_le(b, e->hist.count, 8);
 	wr_le(b, e->hist.sum_ns, 8);
 	wr_le(b, e->hist.max_ns, 8);
+	wr_le(b, e->hist.min_ns, 8);
 	wr_le(b, e->hist.failures, 8);
 	wr_le(b, e->hist.pages, 8);
 	wr_le(b, e->hist.nested, 8);

@@ -30,7 +30,7 @@
 #include "probe_points.h"
 
 #define NTF_PROTO_MAGIC 0x7066746eu /* "ntfp" */
-#define NTF_PROTO_VERSION 1
+#define NTF_PROTO_VERSION 2 /* 2: min_ns in an entry */
 #define NTF_PROTO_HDR_LEN 16
 #define NTF_PROTO_MAX_PAYLOAD (1u << 20)
 /* Clients only send HELLO and BYE: anything longer is refused unread. */
