@@ -17,7 +17,12 @@ CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -std=gnu11
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	-Wall -Wextra -Wno-unused-parameter -Wno-unused-function
-LIBS := -lbpf -lelf -lz -ljansson -lm
+# notifierd --metrics: libmicrohttpd serves, protobuf-c encodes the native histograms
+METRICS_LIBS := -lmicrohttpd -lprotobuf-c
+LIBS := -lbpf -lelf -lz -ljansson -lm $(METRICS_LIBS)
+# A static libmicrohttpd brings its TLS library's dependencies along.
+STATIC_METRICS_LIBS := $(shell pkg-config --static --libs libmicrohttpd libprotobuf-c 2>/dev/null || \
+	echo $(METRICS_LIBS))
 
 # user/ is one pipeline in stages, lowest first (user/README.md). A folder
 # is compiled with the include paths of its own stage and those below it
@@ -38,7 +43,12 @@ TUI_SRCS := $(filter %/top_tui.c,$(SRCS))
 LIB_SRCS := $(filter-out $(MAINS) $(TUI_SRCS),$(SRCS))
 TUI_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 obj_of = $(patsubst user/%.c,$(OUT)/obj/%.o,$(1))
-LIB_OBJS := $(call obj_of,$(LIB_SRCS))
+# Code protoc-c generates from a .proto of report/ (the metrics' protobuf
+# exposition), compiled into the library beside report/'s own objects.
+PROTOS := $(wildcard user/report/*.proto)
+PB_HDRS := $(patsubst user/report/%.proto,$(OUT)/%.pb-c.h,$(PROTOS))
+PB_OBJS := $(patsubst user/report/%.proto,$(OUT)/obj/gen/%.pb-c.o,$(PROTOS))
+LIB_OBJS := $(call obj_of,$(LIB_SRCS)) $(PB_OBJS)
 # The stages that never touch BPF: unit tests link them without libbpf.
 LOW_LAYERS := core query stream wire
 LOW_OBJS := $(call obj_of,$(filter $(addprefix user/,$(addsuffix /%,$(LOW_LAYERS))),$(LIB_SRCS)))
@@ -68,16 +78,23 @@ SKELS := $(OUT)/notifier.skel.h $(OUT)/callback.skel.h $(OUT)/discover.skel.h
 
 # Per stage: its own include path and those below it (see LAYERS).
 define stage_rule
-$(OUT)/obj/$(1)/%.o: user/$(1)/%.c | $(SKELS)
+$(OUT)/obj/$(1)/%.o: user/$(1)/%.c | $(SKELS) $(PB_HDRS)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS) -MMD -MP -Ibpf -I$(OUT) $$(foreach d,$(2),-Iuser/$$(d)) $(FLAT_INC) -c $$< -o $$@
 endef
 $(foreach l,$(LAYERS),$(eval $(call stage_rule,$(l),$(call upto,$(l),$(LAYERS)))))
 $(foreach p,$(PROGRAMS),$(eval $(call stage_rule,$(p),$(LAYERS) $(p))))
-$(OUT)/obj/%.o: user/%.c | $(SKELS)
+$(OUT)/obj/%.o: user/%.c | $(SKELS) $(PB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP $(INC_ALL) -c $< -o $@
 -include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/*/*.d)
+
+$(OUT)/%.pb-c.c $(OUT)/%.pb-c.h: user/report/%.proto | $(OUT)
+	protoc-c --proto_path=user/report --c_out=$(OUT) $<
+
+$(OUT)/obj/gen/%.pb-c.o: $(OUT)/%.pb-c.c $(OUT)/%.pb-c.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(OUT) -c $< -o $@
 
 $(OUT)/libnotifier.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
@@ -102,22 +119,22 @@ $(OUT)/notifier-top: $(TOP_OBJS)
 static: $(patsubst $(OUT)/%,$(OUT)/static/%,$(BINS))
 
 $(OUT)/static/notifier-top: $(TOP_OBJS) | $(OUT)/static
-	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm -lncursesw -ltinfo -o $@
+	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm $(STATIC_METRICS_LIBS) -lncursesw -ltinfo -o $@
 
 $(OUT)/static/notifier: $(call main_obj,notifier) $(OUT)/libnotifier.a | $(OUT)/static
-	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm -o $@
+	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm $(STATIC_METRICS_LIBS) -o $@
 
 $(OUT)/static/notifierd: $(call main_obj,notifierd) $(OUT)/libnotifier.a | $(OUT)/static
-	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm -o $@
+	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm $(STATIC_METRICS_LIBS) -o $@
 
 # libFuzzer harnesses (clang): tests/fuzz/fuzz_*.c against the library.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz: $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 
-$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(SKELS)
+$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(SKELS) $(PB_HDRS)
 	mkdir -p $(OUT)/fuzz
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(INC_ALL) $< \
-		$(LIB_SRCS) $(LIBS) -o $@
+		$(LIB_SRCS) $(PB_HDRS:.h=.c) $(LIBS) -o $@
 
 unit: all $(OUT)/liblow.a
 	$(MAKE) -C tests/unit OUT=$(abspath $(OUT))/unit run

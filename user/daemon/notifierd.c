@@ -13,13 +13,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "aggregate.h"
 #include "cli.h"
 #include "common_args.h"
 #include "daemon_report.h"
+#include "listen_addr.h"
+#include "metrics_http.h"
 #include "preflight.h"
+#include "prom.h"
 #include "server.h"
 #include "source.h"
 #include "open_tracer.h"
@@ -48,6 +53,13 @@ static const char usage[] =
 	"                          (default /run/notifier/notifierd.sock)\n"
 	"      --socket-group NAME let this group connect too (default: root only)\n"
 	"      --no-socket         serve no clients\n"
+	"      --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+	"                          (numeric address; notifier's port is 9436:\n"
+	"                          --metrics 127.0.0.1:9436)\n"
+	"      --metrics-per-process[=N]\n"
+	"                          label metrics with pid and comm too, for the first N\n"
+	"                          processes seen (default 100, at most 100000); the\n"
+	"                          rest are summed under pid=\"other\"\n"
 	"  -j, --json              JSON lines instead of text\n"
 	"  -k, --kprobes           skip fentry, use kprobes\n"
 	"  -q, --quiet             do not list the probe points on start\n"
@@ -64,7 +76,8 @@ static const char usage[] =
 	"  notifierd -S                   # foreground, a stats line a second\n"
 	"  notifierd -D --pidfile /run/notifierd.pid\n"
 	"  notifierd -d 30 -j             # 30 s, then a JSON summary\n"
-	"  notifierd --synthetic --keys 10000 --socket /tmp/n.sock  # a load for notifier-top\n";
+	"  notifierd --synthetic --keys 10000 --socket /tmp/n.sock  # a load for notifier-top\n"
+	"  notifierd --metrics 127.0.0.1:9436  # for Prometheus\n";
 
 enum {
 	OPT_PIN_DIR = 256,
@@ -73,6 +86,8 @@ enum {
 	OPT_SOCKET,
 	OPT_SOCKET_GROUP,
 	OPT_NO_SOCKET,
+	OPT_METRICS,
+	OPT_METRICS_PER_PROCESS,
 };
 
 static const struct option options[] = {
@@ -88,6 +103,8 @@ static const struct option options[] = {
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 	{ "no-socket", no_argument, NULL, OPT_NO_SOCKET },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "metrics-per-process", optional_argument, NULL, OPT_METRICS_PER_PROCESS },
 	NTF_SYNTH_LONGOPTS,
 	NTF_COMMON_LONGOPTS,
 	{},
@@ -101,6 +118,10 @@ struct daemon_args {
 	const char *socket; /* NULL: serve no clients */
 	gid_t socket_gid;
 	struct ntf_synth_args synth; /* on: no tracer, generated events at rate */
+	const char *metrics; /* --metrics ADDR:PORT, or NULL */
+	struct sockaddr_storage metrics_addr;
+	socklen_t metrics_len;
+	struct prom_opts prom;
 };
 
 /* What is pinned under --pin-dir, in the order pin_maps() pins the maps. */
@@ -187,6 +208,22 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 		case OPT_PIDFILE: a->pidfile = optarg; break;
 		case OPT_SOCKET: a->socket = optarg; break;
 		case OPT_NO_SOCKET: a->socket = NULL; break;
+		case OPT_METRICS: {
+			char why[160];
+
+			if (ntf_parse_listen_addr(optarg, &a->metrics_addr, &a->metrics_len, why,
+						  sizeof(why)))
+				ntf_usage_error("--metrics: %s", why);
+			a->metrics = optarg;
+			break;
+		}
+		case OPT_METRICS_PER_PROCESS:
+			a->prom.per_process = true;
+			a->prom.max_processes =
+				optarg ? (__u32)ntf_arg_u64("--metrics-per-process", optarg, 1,
+							    PROM_MAX_PROCESSES) :
+					 PROM_DEFAULT_MAX_PROCESSES;
+			break;
 		case OPT_SOCKET_GROUP:
 			if (ntf_server_group(optarg, &a->socket_gid))
 				ntf_usage_error("--socket-group: no group '%s'", optarg);
@@ -197,6 +234,8 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 	if (optind < argc)
 		ntf_usage_error("unexpected argument '%s'", argv[optind]);
 	ntf_synth_args_check(&a->synth);
+	if (a->prom.per_process && !a->metrics)
+		ntf_usage_error("--metrics-per-process needs --metrics");
 	if (a->synth.on && probe_opt)
 		ntf_usage_error("%s does not apply to --synthetic (no probes)", probe_opt);
 	if (a->synth.on)
@@ -282,6 +321,67 @@ static void serve_counters(void *ctx, struct ntf_proto_counters *out)
 	out->events = sc->st->events;
 	out->bad_records = sc->src ? sc->src->bad_records : 0;
 	out->uptime_ms = ntf_now_ms() - sc->start;
+}
+
+/* A scrape of --metrics: the aggregate as it stands between two turns of the loop. */
+struct metrics_ctx {
+	struct serve_ctx *sc;
+	struct prom_exporter *x;
+};
+
+static int render_metrics(void *ctx, bool protobuf, struct prom_buf *out)
+{
+	struct metrics_ctx *mc = ctx;
+	struct ntf_proto_counters pc = {};
+	struct prom_counters c = {};
+
+	serve_counters(mc->sc, &pc);
+	c.ringbuf_drops = pc.kernel[NTF_CNT_RB_DROPS];
+	c.hist_drops = pc.kernel[NTF_CNT_HIST_DROPS];
+	c.inflight_drops = pc.kernel[NTF_CNT_INFLIGHT_DROPS];
+	c.bad_records = pc.bad_records;
+	return protobuf ? prom_render_protobuf(mc->x, mc->sc->st->agg, &c, out) :
+			  prom_render_text(mc->x, mc->sc->st->agg, &c, out);
+}
+
+static struct ntf_metrics_http *serve_metrics(const struct daemon_args *a, struct metrics_ctx *mc)
+{
+	struct ntf_metrics_http *m;
+	int err;
+
+	mc->x = prom_exporter_new(&a->prom);
+	if (!mc->x) {
+		ntf_err("out of memory");
+		return NULL;
+	}
+	m = ntf_metrics_http_start(&a->metrics_addr, a->metrics_len, render_metrics, mc, &err);
+	if (!m)
+		ntf_err("--metrics %s: cannot listen: %s%s", a->metrics, strerror(-err),
+			err == -EADDRINUSE ? " (the port is taken: pick another)" : "");
+	return m;
+}
+
+/*
+ * One fd for the loop to wait on besides the socket server's: the ring
+ * buffer's and the metrics server's together (an epoll set), or either.
+ */
+static int wait_fd_of(int events_fd, int metrics_fd, int *own)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	*own = -1;
+	if (events_fd < 0 || metrics_fd < 0)
+		return events_fd >= 0 ? events_fd : metrics_fd;
+	*own = epoll_create1(EPOLL_CLOEXEC);
+	if (*own < 0)
+		return -1;
+	ev.data.fd = events_fd;
+	if (epoll_ctl(*own, EPOLL_CTL_ADD, events_fd, &ev))
+		return -1;
+	ev.data.fd = metrics_fd;
+	if (epoll_ctl(*own, EPOLL_CTL_ADD, metrics_fd, &ev))
+		return -1;
+	return *own;
 }
 
 static struct ntf_server *serve(const struct daemon_args *a, struct serve_ctx *sc)
@@ -373,7 +473,10 @@ int main(int argc, char **argv)
 	__u64 prev_class[NTF_CLASS_MAX] = {};
 	struct ntf_source *src = NULL;
 	struct ntf_server *srv = NULL;
+	struct ntf_metrics_http *metrics = NULL;
+	struct metrics_ctx mc = {};
 	struct serve_ctx sc = {};
+	int wait_fd, own_wait_fd = -1;
 	__u64 start, last, last_scan;
 	int ret = NTF_EXIT_RUNTIME, n, events_fd;
 
@@ -397,6 +500,9 @@ int main(int argc, char **argv)
 	sc = (struct serve_ctx){ .st = &st, .src = src, .start = ntf_now_ms() };
 	if (a.socket && !(srv = serve(&a, &sc)))
 		goto out;
+	mc.sc = &sc;
+	if (a.metrics && !(metrics = serve_metrics(&a, &mc)))
+		goto out;
 	if (a.daemonize && daemon(0, 0)) {
 		ntf_err("cannot daemonize: %s", strerror(errno));
 		goto out;
@@ -411,6 +517,11 @@ int main(int argc, char **argv)
 
 	/* Only the ring buffer has an fd to wait on; the synthetic source keeps time. */
 	events_fd = src && st.t ? tracer__events_fd(st.t) : -1;
+	wait_fd = wait_fd_of(events_fd, metrics ? ntf_metrics_http_fd(metrics) : -1, &own_wait_fd);
+	if (metrics && wait_fd < 0) {
+		ntf_err("cannot wait for events and scrapes: %s", strerror(errno));
+		goto out;
+	}
 	start = last = last_scan = ntf_now_ms();
 	while (!ntf_exiting) {
 		__u64 now = ntf_now_ms();
@@ -418,18 +529,25 @@ int main(int argc, char **argv)
 		if (a.c.duration_ms && now - start >= a.c.duration_ms)
 			break;
 		/* Clients and events both wake the loop; the ring buffer's map fd polls. */
-		if (srv)
-			ntf_server_wait(srv, events_fd, 100);
+		if (srv) {
+			ntf_server_wait(srv, wait_fd, 100);
+		} else if (metrics) {
+			struct pollfd p = { .fd = wait_fd, .events = POLLIN };
+
+			poll(&p, 1, 100);
+		}
 		if (src) {
-			n = ntf_source_poll(src, srv ? 0 : 100);
+			n = ntf_source_poll(src, srv || metrics ? 0 : 100);
 			if (n < 0 && n != -EINTR) {
 				ntf_err("%s: %s", st.t ? "ring buffer" : "synthetic source",
 					strerror(-n));
 				goto out;
 			}
-		} else if (!srv) {
+		} else if (!srv && !metrics) {
 			usleep(100000);
 		}
+		if (metrics)
+			ntf_metrics_http_run(metrics);
 		now = ntf_now_ms();
 		if (srv)
 			ntf_server_tick(srv, now);
@@ -453,6 +571,10 @@ int main(int argc, char **argv)
 	ntf_daemon_summary(&a.c, &st, ntf_now_ms() - start);
 	ret = 0;
 out:
+	ntf_metrics_http_stop(metrics);
+	prom_exporter_free(mc.x);
+	if (own_wait_fd >= 0)
+		close(own_wait_fd);
 	ntf_server_free(srv);
 	ntf_source_free(src);
 	if (a.pin_dir && st.t)
