@@ -17,7 +17,7 @@ NOTIFIERD=${NOTIFIERD:-$top/build/notifierd}
 PROMETHEUS=${PROMETHEUS:-prometheus}
 PROMTOOL=${PROMTOOL:-promtool}
 NTF_TAP_PREFIX="metrics: "
-plan 24
+plan 23
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ntf-metrics.XXXXXX") || exit 1
 daemon_pid= prom_pid= hold_pid=
