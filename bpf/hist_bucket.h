@@ -35,7 +35,21 @@ static inline __u64 ntf_below(__u64 a, __u64 b)
  * through it, not one per outcome of each of ten comparisons (which blew
  * 6.1's limit of a million instructions in the probes that inline it).
  */
-#define NTF_BUCKET_STEP(half) base += (half) * ntf_below(ntf_hist_edges[base + (half)], ns)
+/*
+ * Edge i, for i at most 1,023 (512 + 256 + ... + 1, the most a step
+ * reads): the mask changes nothing, but it gives 6.1's verifier the bound
+ * the compiler's arithmetic hides from it (it adds with an OR, whose
+ * bounds 6.1 loses). The empty asm keeps the compiler from proving the
+ * mask useless and dropping it.
+ */
+#define NTF_EDGE_MASK 1023
+static inline __u64 ntf_edge_at(__u64 i)
+{
+	asm volatile("" : "+r"(i));
+	return ntf_hist_edges[i & NTF_EDGE_MASK];
+}
+
+#define NTF_BUCKET_STEP(half) base += (half)*ntf_below(ntf_edge_at(base + (half)), ns)
 
 /* The stored index of ns: the first edge not below it. */
 static inline __u32 ntf_bucket_index(__u64 ns)
@@ -55,7 +69,7 @@ static inline __u32 ntf_bucket_index(__u64 ns)
 	NTF_BUCKET_STEP(4);
 	NTF_BUCKET_STEP(2);
 	NTF_BUCKET_STEP(1);
-	base += ntf_below(ntf_hist_edges[base], ns);
+	base += ntf_below(ntf_edge_at(base), ns);
 	return NTF_BUCKET_FIRST + (__u32)base;
 }
 
