@@ -283,7 +283,7 @@ static const __u64 zero_count;
 
 static __always_inline void count_bucket(const struct ntf_hist_key *hk, __u64 ns)
 {
-	struct ntf_bucket_key key = { .key = *hk, .bucket = ntf_bucket_of(ns) };
+	struct ntf_bucket_key key = { .key = *hk, .bucket = ntf_bucket_index(ns) };
 	__u64 *n = bpf_map_lookup_elem(&buckets, &key);
 
 	if (!n) {

@@ -15,6 +15,6 @@ __u32 bucket;
 SEC("raw_tp")
 int bucket_of(struct bpf_raw_tracepoint_args *ctx)
 {
-	bucket = ntf_bucket_of(ctx->args[0]);
+	bucket = ntf_bucket_index(ctx->args[0]);
 	return 0;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The fine buckets against arithmetic done another way: every edge
- * between 1 ns and 2^40 ns checked with long double powers, and quantiles
- * of known distributions against the exact ones from sorted samples.
+ * between 1 ns and 18 minutes checked with long double powers, and
+ * quantiles of known distributions against the exact ones from sorted
+ * samples.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,56 +14,61 @@
 #include <cmocka.h>
 #include "buckets.h"
 
-/* The reference: the i with 2^((i-1)/16) < v <= 2^(i/16), by floating point. */
-static __u32 reference_bucket(__u64 v)
+/*
+ * The reference: the native index n with 1e9 * 2^((n-1)/16) < v <=
+ * 1e9 * 2^(n/16), by long double powers, stored as n + NTF_BUCKET_OFFSET.
+ */
+static long double edge_ns(int n)
 {
-	long double l = log2l((long double)v) * NTF_BUCKETS_PER_POW2;
-	__u32 i = (__u32)ceill(l - 1e-9L);
-
-	/* settle the rounding of log2l near an edge with exact-enough powers */
-	while (i > 0 && (long double)v <= exp2l((long double)(i - 1) / NTF_BUCKETS_PER_POW2))
-		i--;
-	while ((long double)v > exp2l((long double)i / NTF_BUCKETS_PER_POW2))
-		i++;
-	return i;
+	return 1e9L * exp2l((long double)n / NTF_BUCKETS_PER_POW2);
 }
 
-static void zero_and_powers_of_two(void **state)
+static __u32 reference_bucket(__u64 v)
+{
+	int n = (int)ceill(log2l((long double)v / 1e9L) * NTF_BUCKETS_PER_POW2);
+
+	/* settle the rounding of log2l near an edge */
+	while ((long double)v <= edge_ns(n - 1))
+		n--;
+	while ((long double)v > edge_ns(n))
+		n++;
+	return (__u32)(n + NTF_BUCKET_OFFSET);
+}
+
+static void zero_one_and_the_top(void **state)
 {
 	(void)state;
 	assert_int_equal(ntf_bucket_of(0), NTF_BUCKET_ZERO);
-	for (__u32 e = 0; e < 64; e++) {
-		__u64 p = 1ULL << e;
-
-		/* a power of two closes its bucket; the next value opens another */
-		assert_int_equal(ntf_bucket_of(p), e * NTF_BUCKETS_PER_POW2);
-		if (e >= 5)
-			assert_int_equal(ntf_bucket_of(p + 1), e * NTF_BUCKETS_PER_POW2 + 1);
-		if (e >= 1)
-			assert_int_equal(ntf_bucket_of(p - 1), reference_bucket(p - 1));
-		/* from 32 ns the bucket below a power of two holds more than it */
-		if (e >= 5)
-			assert_int_equal(ntf_bucket_of(p - 1), e * NTF_BUCKETS_PER_POW2);
-	}
-	assert_int_equal(ntf_bucket_of(~0ULL), NTF_BUCKET_MAX);
+	assert_int_equal(ntf_bucket_of(1), reference_bucket(1));
+	/* a second is an edge: it closes native bucket 0 */
+	assert_int_equal(ntf_bucket_native(ntf_bucket_of(1000000000)), 0);
+	assert_int_equal(ntf_bucket_native(ntf_bucket_of(1000000001)), 1);
+	assert_int_equal(ntf_bucket_native(ntf_bucket_of(999999999)), 0);
+	/* as are 2 s, 4 s, 0.5 s: exact powers of two seconds in ns */
+	assert_int_equal(ntf_bucket_native(ntf_bucket_of(2000000000)), 16);
+	assert_int_equal(ntf_bucket_native(ntf_bucket_of(2000000001)), 17);
+	assert_int_equal(ntf_bucket_native(ntf_bucket_of(500000000)), -16);
+	assert_int_equal(ntf_bucket_native(ntf_bucket_of(500000001)), -15);
+	assert_true(ntf_bucket_of(~0ULL) < NTF_BUCKET_ZERO);
+	assert_int_equal(ntf_bucket_of(~0ULL), reference_bucket(~0ULL >> 1) + 16);
 }
 
-/* Each edge 2^(i/16) up to 2^40 ns: the integer below or on it, and above. */
-static void every_inner_edge(void **state)
+/* Each edge from 1 ns to ~18 minutes: the integer on or below it, and above. */
+static void every_edge(void **state)
 {
 	(void)state;
-	for (__u32 i = 1; i <= 40 * NTF_BUCKETS_PER_POW2; i++) {
-		long double edge = exp2l((long double)i / NTF_BUCKETS_PER_POW2);
+	for (int n = -478; n <= 160; n++) {
+		long double edge = edge_ns(n);
 		__u64 below = (__u64)floorl(edge);
 
 		if (below == 0)
 			continue;
 		assert_int_equal(ntf_bucket_of(below), reference_bucket(below));
 		assert_int_equal(ntf_bucket_of(below + 1), reference_bucket(below + 1));
-		if ((long double)below != edge && below >= 32) {
-			/* from 32 ns edges are more than 1 ns apart: two buckets */
-			assert_int_equal(ntf_bucket_of(below), i);
-			assert_int_equal(ntf_bucket_of(below + 1), i + 1);
+		if (below >= 32) {
+			/* edges more than 1 ns apart: below is in n, below + 1 in n + 1 */
+			assert_int_equal(ntf_bucket_native(ntf_bucket_of(below)), n);
+			assert_int_equal(ntf_bucket_native(ntf_bucket_of(below + 1)), n + 1);
 		}
 	}
 }
@@ -190,8 +196,8 @@ static void merge_and_zero_bucket(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(zero_and_powers_of_two),
-		cmocka_unit_test(every_inner_edge),
+		cmocka_unit_test(zero_one_and_the_top),
+		cmocka_unit_test(every_edge),
 		cmocka_unit_test(spread_of_values),
 		cmocka_unit_test(quantiles_of_known_distributions),
 		cmocka_unit_test(merge_and_zero_bucket),

@@ -137,14 +137,20 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 	return 0;
 }
 
+/* The entry of a key BPF made: its origin is counted in the entry, not keyed. */
+static struct ntf_agg_entry *entry_of_bpf_key(struct ntf_agg *agg, const struct ntf_hist_key *key)
+{
+	struct ntf_hist_key k = *key;
+
+	k.origin = 0;
+	return lookup_or_insert(agg, k);
+}
+
 int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const struct ntf_hist *h,
 		     const char *comm)
 {
-	struct ntf_hist_key k = *key;
-	struct ntf_agg_entry *ent;
+	struct ntf_agg_entry *ent = entry_of_bpf_key(agg, key);
 
-	k.origin = 0;
-	ent = lookup_or_insert(agg, k);
 	if (!ent)
 		return -ENOMEM;
 	ntf_hist_merge(&ent->hist, h);
@@ -443,11 +449,8 @@ void ntf_agg_class_total(const struct ntf_agg *agg, unsigned int class, struct n
 
 int ntf_agg_add_bucket(struct ntf_agg *agg, const struct ntf_hist_key *key, __u32 bucket, __u64 n)
 {
-	struct ntf_hist_key k = *key;
-	struct ntf_agg_entry *ent;
+	struct ntf_agg_entry *ent = entry_of_bpf_key(agg, key);
 
-	k.origin = 0;
-	ent = lookup_or_insert(agg, k);
 	if (!ent)
 		return -ENOMEM;
 	return ntf_buckets_add_index(&ent->fine, bucket, n);

@@ -4,6 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "buckets.h"
+#include "hist_bucket.h"
+
+_Static_assert(NTF_BUCKET_MAX < NTF_BUCKET_ZERO, "stored indexes fit 16 bits");
+
+__u32 ntf_bucket_of(__u64 ns)
+{
+	return ntf_bucket_index(ns);
+}
 
 /* The zero bucket sorts first. */
 static __u32 sort_key(__u32 index)
@@ -91,12 +99,16 @@ void ntf_buckets_free(struct ntf_buckets *bs)
 
 double ntf_bucket_low(__u32 index)
 {
-	return index == NTF_BUCKET_ZERO ? 0 : exp2(((double)index - 1) / NTF_BUCKETS_PER_POW2);
+	if (index == NTF_BUCKET_ZERO)
+		return 0;
+	return 1e9 * exp2((double)(ntf_bucket_native(index) - 1) / NTF_BUCKETS_PER_POW2);
 }
 
 double ntf_bucket_high(__u32 index)
 {
-	return index == NTF_BUCKET_ZERO ? 0 : exp2((double)index / NTF_BUCKETS_PER_POW2);
+	if (index == NTF_BUCKET_ZERO)
+		return 0;
+	return 1e9 * exp2((double)ntf_bucket_native(index) / NTF_BUCKETS_PER_POW2);
 }
 
 double ntf_buckets_quantile(const struct ntf_buckets *bs, double p, __u64 min_ns, __u64 max_ns)
@@ -117,7 +129,8 @@ double ntf_buckets_quantile(const struct ntf_buckets *bs, double p, __u64 min_ns
 			continue;
 		if (bs->b[i].index == NTF_BUCKET_ZERO)
 			return 0;
-		v = exp2(((double)bs->b[i].index - 0.5) / NTF_BUCKETS_PER_POW2);
+		v = 1e9 *
+		    exp2(((double)ntf_bucket_native(bs->b[i].index) - 0.5) / NTF_BUCKETS_PER_POW2);
 		if (v < (double)min_ns)
 			v = (double)min_ns;
 		if (max_ns && v > (double)max_ns)

@@ -12,7 +12,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
-#include "hist_bucket.h"
+#include "notifier.h"
+
+/* bpf/hist_bucket.h's, kept out of headers so its table has one copy here */
+#define NTF_BUCKETS_PER_POW2 16 /* 2^NTF_BUCKET_SCHEMA */
+#define NTF_BUCKET_OFFSET 512
+#define NTF_BUCKET_ZERO 0xffff
+__u32 ntf_bucket_of(__u64 ns);
+/* The Prometheus native index of a stored one (schema 4, seconds). */
+static inline int ntf_bucket_native(__u32 index)
+{
+	return (int)index - NTF_BUCKET_OFFSET;
+}
 
 /* 8 bytes: a 16-bit index and a 48-bit count (2.8e14 events). */
 struct ntf_bucket {
@@ -43,7 +54,10 @@ __u64 ntf_buckets_total(const struct ntf_buckets *bs);
 void ntf_buckets_reset(struct ntf_buckets *bs);
 void ntf_buckets_free(struct ntf_buckets *bs);
 
-/* The edges of bucket index in ns: (low, high]; both 0 for the zero bucket. */
+/*
+ * The edges of bucket index in ns: (low, high]; both 0 for the zero
+ * bucket. As doubles: exact edges are irrational, the table's floors.
+ */
 double ntf_bucket_low(__u32 index);
 double ntf_bucket_high(__u32 index);
 

@@ -274,77 +274,83 @@ int tracer__buckets_fd(const struct tracer *t)
 	return bpf_map__fd(t->skel->maps.buckets);
 }
 
-int ntf_read_buckets(int buckets_fd, struct ntf_agg *agg)
+/*
+ * Walks a per-CPU hash map: fn gets each key and its values, one a
+ * possible CPU. Only a key deleted since it was listed may be missing.
+ */
+static int walk_percpu(int fd, size_t key_size, size_t value_size,
+		       int (*fn)(const void *key, const void *values, int ncpus, void *ctx),
+		       void *ctx)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct ntf_bucket_key key, next;
-	void *prev = NULL;
-	__u64 *percpu;
-	int err = 0;
+	int ncpus = libbpf_num_possible_cpus(), err = 0;
+	__u8 key[64], next[64];
+	void *prev = NULL, *values;
 
 	if (ncpus < 0)
 		return ncpus;
-	percpu = calloc(ncpus, sizeof(*percpu));
-	if (!percpu)
+	if (key_size > sizeof(key))
+		return -EINVAL;
+	values = calloc(ncpus, value_size);
+	if (!values)
 		return -ENOMEM;
-	while (!bpf_map_get_next_key(buckets_fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(buckets_fd, &next, percpu)) {
-			__u64 sum = 0;
-
-			for (int c = 0; c < ncpus; c++)
-				sum += percpu[c];
-			err = ntf_agg_add_bucket(agg, &next.key, next.bucket, sum);
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		if (!bpf_map_lookup_elem(fd, next, values)) {
+			err = fn(next, values, ncpus, ctx);
 			if (err)
 				break;
 		} else if (errno != ENOENT) {
 			err = -errno;
 			break;
 		}
-		key = next;
-		prev = &key;
+		memcpy(key, next, key_size);
+		prev = key;
 	}
 	if (!err && errno != ENOENT)
 		err = -errno;
-	free(percpu);
+	free(values);
 	return err;
+}
+
+static int add_buckets(const void *key, const void *values, int ncpus, void *agg)
+{
+	const struct ntf_bucket_key *k = key;
+	const __u64 *n = values;
+	__u64 sum = 0;
+
+	for (int c = 0; c < ncpus; c++)
+		sum += n[c];
+	return ntf_agg_add_bucket(agg, &k->key, k->bucket, sum);
+}
+
+int ntf_read_buckets(int buckets_fd, struct ntf_agg *agg)
+{
+	return walk_percpu(buckets_fd, sizeof(struct ntf_bucket_key), sizeof(__u64), add_buckets,
+			   agg);
+}
+
+struct hists_read {
+	struct ntf_agg *agg;
+	int comms_fd;
+};
+
+static int add_hist(const void *key, const void *values, int ncpus, void *ctx)
+{
+	const struct ntf_hist_key *k = key;
+	const struct ntf_hist *h = values;
+	struct hists_read *r = ctx;
+	char comm[NTF_COMM_LEN];
+	struct ntf_hist sum = {};
+
+	for (int c = 0; c < ncpus; c++)
+		ntf_hist_merge(&sum, &h[c]);
+	return ntf_agg_add_hist(r->agg, k, &sum,
+				process_comm(r->comms_fd, k->tgid, comm, sizeof(comm)));
 }
 
 int ntf_read_hists(int hists_fd, int comms_fd, struct ntf_agg *agg)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct ntf_hist_key key, next;
-	char comm[NTF_COMM_LEN];
-	struct ntf_hist *percpu;
-	void *prev = NULL;
-	int err = 0;
+	struct hists_read r = { .agg = agg, .comms_fd = comms_fd };
 
-	if (ncpus < 0)
-		return ncpus;
-	/* A per-CPU map: one value a possible CPU, summed here. */
-	percpu = calloc(ncpus, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	while (!bpf_map_get_next_key(hists_fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(hists_fd, &next, percpu)) {
-			struct ntf_hist sum = {};
-
-			for (int c = 0; c < ncpus; c++)
-				ntf_hist_merge(&sum, &percpu[c]);
-			err = ntf_agg_add_hist(
-				agg, &next, &sum,
-				process_comm(comms_fd, next.tgid, comm, sizeof(comm)));
-			if (err)
-				break;
-		} else if (errno != ENOENT) {
-			/* Only a key deleted since it was listed may be missing. */
-			err = -errno;
-			break;
-		}
-		key = next;
-		prev = &key;
-	}
-	if (!err && errno != ENOENT)
-		err = -errno;
-	free(percpu);
-	return err;
+	return walk_percpu(hists_fd, sizeof(struct ntf_hist_key), sizeof(struct ntf_hist), add_hist,
+			   &r);
 }
