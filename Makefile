@@ -20,9 +20,10 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibp
 # notifierd --metrics: libmicrohttpd serves, protobuf-c encodes the native histograms
 METRICS_LIBS := -lmicrohttpd -lprotobuf-c
 LIBS := -lbpf -lelf -lz -ljansson -lm $(METRICS_LIBS)
-# A static libmicrohttpd brings its TLS library's dependencies along.
-STATIC_METRICS_LIBS := $(shell pkg-config --static --libs libmicrohttpd libprotobuf-c 2>/dev/null || \
-	echo $(METRICS_LIBS))
+# Static binaries (the test bed's) serve no --metrics: a static libmicrohttpd
+# needs static TLS libraries Debian does not ship. metrics_http_none.c
+# stands in for the server there.
+STATIC_METRICS_LIBS := -lprotobuf-c
 
 # user/ is one pipeline in stages, lowest first (user/README.md). A folder
 # is compiled with the include paths of its own stage and those below it
@@ -36,7 +37,7 @@ upto = $(if $(filter $(1),$(firstword $(2))),$(1),$(firstword $(2)) $(call upto,
 FLAT_INC := $(if $(wildcard user/*.h),-Iuser)
 INC_ALL := -Ibpf -I$(OUT) $(foreach d,$(LAYERS) $(PROGRAMS),-Iuser/$(d)) $(FLAT_INC)
 
-SRCS := $(wildcard user/*.c user/*/*.c)
+SRCS := $(filter-out %/metrics_http_none.c,$(wildcard user/*.c user/*/*.c))
 MAINS := $(filter %/notifier.c %/notifierd.c %/notifier-top.c,$(SRCS))
 # The curses view goes into notifier-top only: the library stays free of ncurses.
 TUI_SRCS := $(filter %/top_tui.c,$(SRCS))
@@ -119,12 +120,13 @@ $(OUT)/notifier-top: $(TOP_OBJS)
 static: $(patsubst $(OUT)/%,$(OUT)/static/%,$(BINS))
 
 $(OUT)/static/notifier-top: $(TOP_OBJS) | $(OUT)/static
-	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm $(STATIC_METRICS_LIBS) -lncursesw -ltinfo -o $@
+	$(CC) $(CFLAGS) -static $(filter-out %/metrics_http.o,$^) -lbpf -lelf -lz -ljansson -lm $(STATIC_METRICS_LIBS) -lncursesw -ltinfo -o $@
 
 $(OUT)/static/notifier: $(call main_obj,notifier) $(OUT)/libnotifier.a | $(OUT)/static
 	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm $(STATIC_METRICS_LIBS) -o $@
 
-$(OUT)/static/notifierd: $(call main_obj,notifierd) $(OUT)/libnotifier.a | $(OUT)/static
+$(OUT)/static/notifierd: $(call main_obj,notifierd) $(OUT)/obj/daemon/metrics_http_none.o \
+		$(OUT)/libnotifier.a | $(OUT)/static
 	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm $(STATIC_METRICS_LIBS) -o $@
 
 # libFuzzer harnesses (clang): tests/fuzz/fuzz_*.c against the library.

@@ -84,13 +84,7 @@ int prom_render_protobuf(struct prom_exporter *x, const struct ntf_agg *agg,
 /* Whether an HTTP Accept header asks for (and does not refuse) the delimited protobuf. */
 bool prom_accepts_protobuf(const char *accept);
 
-/*
- * The native bucket (schema 4, in seconds) of fine bucket index: exact
- * once the fine buckets are aligned in seconds (NTF_BUCKET_OFFSET),
- * before that the seconds bucket that holds the fine bucket's middle.
- */
+/* The native bucket (schema 4, in seconds) of a fine bucket index: the same bucket. */
 int prom_native_index(__u32 index);
-/* Whether prom_native_index maps exactly (fine buckets aligned in seconds). */
-bool prom_native_exact(void);
 
 #endif

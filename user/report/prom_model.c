@@ -15,36 +15,10 @@ struct prom_exporter {
 	__u32 npids, pid_slots;
 };
 
-/*
- * Once the fine buckets are aligned in seconds (bpf/hist_bucket.h defines
- * NTF_BUCKET_OFFSET then), stored index i is native bucket i - offset:
- * exact. Before that, index i holds (2^((i-1)/16), 2^(i/16)] ns, which
- * straddles two seconds buckets; it goes to the one that holds its lower
- * edge (a constant shift of the index). Either choice is off by up to a
- * bucket (4.4%); this one keeps a latency just above a power of two in
- * ns (where the synthetic source puts its) in the bucket that holds it.
- */
+/* The fine buckets are Prometheus's schema 4 over seconds: exact. */
 int prom_native_index(__u32 index)
 {
-#ifdef NTF_BUCKET_OFFSET
-	return (int)index - NTF_BUCKET_OFFSET;
-#else
-	static int shift = -1;
-
-	if (shift < 0)
-		shift = 1024 -
-			(int)ceil(log2(ntf_bucket_low(1024) * 1e-9) * (1 << PROM_NATIVE_SCHEMA));
-	return (int)index - shift;
-#endif
-}
-
-bool prom_native_exact(void)
-{
-#ifdef NTF_BUCKET_OFFSET
-	return true;
-#else
-	return false;
-#endif
+	return ntf_bucket_native(index);
 }
 
 struct prom_exporter *prom_exporter_new(const struct prom_opts *opts)
