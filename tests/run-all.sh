@@ -94,7 +94,8 @@ run_cli() {
 
 run_vm() {
 	# The test bed itself (smoke, test module selftest, GPU modules), then
-	# the spine on 6.1 and, with the same binaries, on 6.12.
+	# the spine, the doctor and notifier-top on 6.1 and, with the same
+	# binaries, on 6.12.
 	run_script tests/vm/check.sh
 	run_script tests/vm/spine-test.sh "$top/build/vm/spine"
 	run_script tests/vm/drivers-test.sh "$top/build/vm/drivers" # notifier probe with i915, amdgpu, nouveau
@@ -103,6 +104,8 @@ run_vm() {
 		env NTF_VM_KERNEL=6.12 tests/vm/spine-test.sh "$top/build/vm/spine-6.12"
 	unit "NTF_VM_KERNEL=6.12 tests/vm/drivers-test.sh" \
 		env NTF_VM_KERNEL=6.12 tests/vm/drivers-test.sh "$top/build/vm/drivers-6.12" # xe, amdgpu_hmm_*
+	unit "NTF_VM_KERNEL=6.12 tests/vm/top-test.sh" \
+		env NTF_VM_KERNEL=6.12 tests/vm/top-test.sh "$top/build/vm/top-6.12"
 }
 
 results=$log/results.txt

@@ -11,9 +11,14 @@ set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
 . "$NTF_REPO/tests/lib/tap.sh"
+[ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 plan 36
 
-out=${1:-$NTF_REPO/build/vm/top}
+if [ "$NTF_VM_KERNEL" = 6.1 ]; then
+	out=${1:-$NTF_REPO/build/vm/top}
+else
+	out=${1:-$NTF_REPO/build/vm/top-$NTF_VM_KERNEL}
+fi
 rm -rf "$out"
 mkdir -p "$out"
 ensure_pkgs jq
