@@ -30,8 +30,14 @@ const volatile __u64 slot_fn[NTF_SUB_SLOTS];
  */
 static __always_inline void mark_seen(__u64 fn, void *sub, const struct mmu_notifier_range *range)
 {
-	struct ntf_pending *p = pending_of((__u64)BPF_CORE_READ(range, mm));
+	struct ntf_pending *p;
+	__u64 mm;
 
+	/* asked first: the range's mm is read only while something is watched */
+	if (!watching())
+		return;
+	mm = (__u64)BPF_CORE_READ(range, mm);
+	p = bpf_map_lookup_elem(&pending, &mm);
 	if (!p)
 		return;
 	/* a classic subscription has a slot per callback: start's, end's */

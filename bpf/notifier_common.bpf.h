@@ -120,12 +120,18 @@ static __always_inline struct ntf_watch *watch_state(void)
 	return bpf_map_lookup_elem(&watch, &zero);
 }
 
-/* The pending registrations of mm, if any; one array load when there are none. */
-static __always_inline struct ntf_pending *pending_of(__u64 mm)
+/* Whether any registration is watched: one array load, the usual answer no. */
+static __always_inline bool watching(void)
 {
 	struct ntf_watch *w = watch_state();
 
-	if (!w || !w->pending)
+	return w && w->pending;
+}
+
+/* The pending registrations of mm, if any. */
+static __always_inline struct ntf_pending *pending_of(__u64 mm)
+{
+	if (!watching())
 		return NULL;
 	return bpf_map_lookup_elem(&pending, &mm);
 }
