@@ -18,6 +18,7 @@
 #include "report.h"
 #include "open_tracer.h"
 #include "callback_attach.h"
+#include "clock.h"
 
 static const char hist_usage[] =
 	"Usage: notifier hist [OPTIONS] [INTERVAL [COUNT]]\n"
@@ -129,6 +130,7 @@ static int print_report(struct tracer *t, const struct hist_args *a, __u64 elaps
 	if (a->c.json) {
 		json_t *root = ntf_report_json(agg, tracer__probes(t), &a->c.report);
 
+		json_object_set_new(root, "ts", json_real(ntf_wall_s()));
 		json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
 		json_object_set_new(root, "counters", ntf_counters_json(counters));
 		json_object_set_new(root, "callbacks", ntf_callbacks_json(tracer__callbacks(t)));

@@ -8,5 +8,7 @@
 __u64 ntf_now_ms(void);
 /* The same clock in nanoseconds: bpf_ktime_get_ns()'s. */
 __u64 ntf_now_ns(void);
+/* Wall-clock seconds since the epoch: when a report was taken, for people. */
+double ntf_wall_s(void);
 
 #endif

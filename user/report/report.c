@@ -212,6 +212,32 @@ void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_prob
 	}
 }
 
+/*
+ * Fine buckets as [index, count] pairs: Prometheus's native index (schema
+ * 4 over seconds: bucket i holds (2^((i-1)/16), 2^(i/16)] s), so a reader
+ * needs no table; 0 ns events as "zero_count".
+ */
+static json_t *buckets_json(const struct ntf_buckets *fine)
+{
+	json_t *o = json_object(), *pairs = json_array();
+	__u64 zero = 0;
+
+	for (__u32 i = 0; i < fine->n; i++) {
+		const struct ntf_bucket *b = &fine->b[i];
+
+		if (b->index == NTF_BUCKET_ZERO)
+			zero += ntf_bucket_count(b);
+		else
+			json_array_append_new(pairs,
+					      json_pack("[iI]", ntf_bucket_native(b->index),
+							(json_int_t)ntf_bucket_count(b)));
+	}
+	json_object_set_new(o, "schema", json_integer(4));
+	json_object_set_new(o, "zero_count", json_integer((json_int_t)zero));
+	json_object_set_new(o, "counts", pairs);
+	return o;
+}
+
 json_t *ntf_hist_json(const struct ntf_hist *h, const struct ntf_buckets *fine)
 {
 	json_t *slots = json_array(), *o;
@@ -234,6 +260,8 @@ json_t *ntf_hist_json(const struct ntf_hist *h, const struct ntf_buckets *fine)
 		      "failures", (json_int_t)h->failures, "pages", (json_int_t)h->pages, "nested",
 		      (json_int_t)h->nested, "nonblock", (json_int_t)h->nonblock, "slots", slots);
 	json_object_set_new(o, "slot_count", json_integer(NTF_HIST_SLOTS));
+	if (fine && fine->n)
+		json_object_set_new(o, "buckets", buckets_json(fine));
 	/* which numbers the percentiles come from: fine buckets, or log2 slots */
 	json_object_set_new(o, "quantiles", json_string(fine && fine->n ? "fine" : "log2"));
 	return o;
