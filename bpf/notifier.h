@@ -218,15 +218,28 @@ struct ntf_watch {
 	__u64 pad;
 };
 
+/* Whether an invalidate's range may sleep, as a histogram key splits it. */
+enum ntf_blockable_key {
+	NTF_BLK_NONE = 0, /* not split, or a class without ranges */
+	NTF_BLK_YES,
+	NTF_BLK_NO, /* the OOM reaper's ranges */
+	NTF_BLK_UNKNOWN, /* a tracepoint that does not say */
+	NTF_BLK_MAX,
+};
+
 /*
  * In-kernel aggregation key. tgid is 0 when per-process keys are off;
- * origin is NTF_ORIGIN_MAX when keys carry none.
+ * origin is NTF_ORIGIN_MAX when keys carry none; cgroup_id and blockable
+ * are 0 unless `hist --by` splits by them.
  */
 struct ntf_hist_key {
 	__u32 class;
 	__u32 callback;
 	__u32 tgid;
 	__u32 origin; /* enum ntf_origin */
+	__u64 cgroup_id;
+	__u32 blockable; /* enum ntf_blockable_key */
+	__u32 pad;
 };
 
 struct ntf_hist {
@@ -268,6 +281,8 @@ struct ntf_config {
 	__u8 aggregate; /* in-kernel histograms */
 	__u8 per_process; /* histogram keys carry the tgid */
 	__u8 by_origin; /* histogram keys carry the origin (bpf/origin.h) */
+	__u8 by_cgroup; /* histogram keys carry the cgroup id */
+	__u8 by_blockable; /* histogram keys carry enum ntf_blockable_key */
 	__u8 syscall_origins[NTF_SYSCALL_ORIGINS]; /* enum ntf_origin by syscall number */
 };
 

@@ -78,7 +78,26 @@ struct ntf_file {
 	atomic64_t total_sleep_ns;
 	atomic64_t range_ends;
 	atomic64_t unlisted_calls;
+
+	/*
+	 * What each call of the listed callback and each fence wait took, by
+	 * the driver's own clock: the truth a tracer's percentiles are
+	 * checked against. The first NTF_TESTDRV_MAX_TIMES of each.
+	 */
+	atomic_t nr_callback_ns, nr_fence_ns;
+	u64 callback_ns[NTF_TESTDRV_MAX_TIMES];
+	u64 fence_ns[NTF_TESTDRV_MAX_TIMES];
 };
+
+static void ntf_log_time(u64 *log, atomic_t *nr, u64 ns)
+{
+	int i = atomic_inc_return(nr) - 1;
+
+	if (i < NTF_TESTDRV_MAX_TIMES)
+		log[i] = ns;
+	else
+		atomic_dec(nr);
+}
 
 struct ntf_fence {
 	struct dma_fence base;	/* first: the default release kfree()s it */
@@ -119,6 +138,7 @@ static void ntf_fence_wait(struct ntf_file *nf, u32 wait_us)
 {
 	struct ntf_fence *f;
 	long ret;
+	u64 t0;
 
 	f = kzalloc(sizeof(*f), GFP_NOWAIT | __GFP_NOWARN);
 	if (!f) {
@@ -134,9 +154,11 @@ static void ntf_fence_wait(struct ntf_file *nf, u32 wait_us)
 	hrtimer_start(&f->timer, ns_to_ktime((u64)wait_us * NSEC_PER_USEC),
 		      HRTIMER_MODE_REL);
 
+	t0 = ktime_get_ns();
 	ret = dma_fence_wait_timeout(&f->base, false,
 				     usecs_to_jiffies(wait_us) +
 				     msecs_to_jiffies(NTF_FENCE_SLACK_MS));
+	ntf_log_time(nf->fence_ns, &nf->nr_fence_ns, ktime_get_ns() - t0);
 	if (ret <= 0)
 		pr_warn_ratelimited("fence wait returned %ld\n", ret);
 
@@ -196,7 +218,12 @@ static bool ntf_invalidate(struct mmu_interval_notifier *mni,
 			   const struct mmu_notifier_range *range,
 			   unsigned long cur_seq)
 {
-	return ntf_range_invalidate(mni, range, cur_seq);
+	struct ntf_file *nf = container_of(mni, struct ntf_range, notifier)->file;
+	u64 t0 = ktime_get_ns();
+	bool ret = ntf_range_invalidate(mni, range, cur_seq);
+
+	ntf_log_time(nf->callback_ns, &nf->nr_callback_ns, ktime_get_ns() - t0);
+	return ret;
 }
 
 /* The same work behind a name no table lists; counted apart. */
@@ -418,6 +445,25 @@ static long ntf_ioctl_stats(struct ntf_file *nf, void __user *argp)
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+/* The logged times, as many as the caller's arrays hold. */
+static long ntf_ioctl_times(struct ntf_file *nf, void __user *argp)
+{
+	struct ntf_testdrv_times t;
+	u32 n;
+
+	if (copy_from_user(&t, argp, sizeof(t)))
+		return -EFAULT;
+	n = min_t(u32, t.max, atomic_read(&nf->nr_callback_ns));
+	if (copy_to_user(u64_to_user_ptr(t.callback_ns), nf->callback_ns, n * sizeof(u64)))
+		return -EFAULT;
+	t.callbacks = n;
+	n = min_t(u32, t.max, atomic_read(&nf->nr_fence_ns));
+	if (copy_to_user(u64_to_user_ptr(t.fence_ns), nf->fence_ns, n * sizeof(u64)))
+		return -EFAULT;
+	t.fences = n;
+	return copy_to_user(argp, &t, sizeof(t)) ? -EFAULT : 0;
+}
+
 static long ntf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct ntf_file *nf = file->private_data;
@@ -430,6 +476,8 @@ static long ntf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ntf_ioctl_config(nf, argp);
 	case NTF_TESTDRV_IOC_STATS:
 		return ntf_ioctl_stats(nf, argp);
+	case NTF_TESTDRV_IOC_TIMES:
+		return ntf_ioctl_times(nf, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -439,7 +487,7 @@ static int ntf_open(struct inode *inode, struct file *file)
 {
 	struct ntf_file *nf;
 
-	nf = kzalloc(sizeof(*nf), GFP_KERNEL);
+	nf = kvzalloc(sizeof(*nf), GFP_KERNEL); /* the time logs make it large */
 	if (!nf)
 		return -ENOMEM;
 	mutex_init(&nf->lock);
@@ -456,7 +504,7 @@ static int ntf_release(struct inode *inode, struct file *file)
 	for (i = 0; i < nf->nr_ranges; i++)
 		ntf_range_destroy(nf->ranges[i]);
 	mutex_destroy(&nf->lock);
-	kfree(nf);
+	kvfree(nf);
 	return 0;
 }
 

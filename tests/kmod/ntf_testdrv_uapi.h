@@ -96,6 +96,25 @@ struct ntf_testdrv_stats {
 	__u64 unlisted_calls; /* calls of the unlisted flavour's callback */
 };
 
+/*
+ * NTF_TESTDRV_IOC_TIMES: what each call of the listed callback
+ * (ntf_invalidate, from entry to return) and each fence wait (around
+ * dma_fence_wait_timeout()) took, by the driver's clock, in ns: the first
+ * NTF_TESTDRV_MAX_TIMES of each since the file was opened. The caller
+ * gives two arrays of max entries; callbacks and fences say how many
+ * were filled.
+ */
+#define NTF_TESTDRV_MAX_TIMES	2048
+
+struct ntf_testdrv_times {
+	__u64 callback_ns; /* user pointer to __u64[max] */
+	__u64 fence_ns; /* user pointer to __u64[max] */
+	__u32 max;
+	__u32 callbacks;
+	__u32 fences;
+	__u32 pad;
+};
+
 #define NTF_TESTDRV_IOC_MAGIC	0xB7
 
 #define NTF_TESTDRV_IOC_REGISTER \
@@ -104,5 +123,7 @@ struct ntf_testdrv_stats {
 	_IOW(NTF_TESTDRV_IOC_MAGIC, 0x02, struct ntf_testdrv_config)
 #define NTF_TESTDRV_IOC_STATS \
 	_IOR(NTF_TESTDRV_IOC_MAGIC, 0x03, struct ntf_testdrv_stats)
+#define NTF_TESTDRV_IOC_TIMES \
+	_IOWR(NTF_TESTDRV_IOC_MAGIC, 0x04, struct ntf_testdrv_times)
 
 #endif /* NTF_TESTDRV_UAPI_H */

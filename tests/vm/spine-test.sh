@@ -15,7 +15,7 @@ set -uo pipefail
 . "$NTF_REPO/tests/lib/tap.sh"
 [ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-cases=${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic first_calls first_calls_classic}
+cases=${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by hotplug discover discover_classic first_calls first_calls_classic}
 # How many checks each case makes, its "ran" check included: the plan is
 # their sum, and a case skipped or cut short skips the rest of its count.
 # A number here that no longer matches the checks below fails the run.
@@ -25,9 +25,11 @@ checks_of() {
 	kvm_cow | kvm_cow_hist) echo 6 ;;
 	kvm_exited) echo 4 ;;
 	pin) echo 4 ;;
-	fence) echo 3 ;;
+	fence) echo 4 ;;
 	testdrv | hotplug) echo 5 ;;
-	testdrv_fence | attrib | attrib_kprobe) echo 9 ;;
+	testdrv_fence) echo 10 ;;
+	attrib | attrib_kprobe) echo 11 ;;
+	testdrv_by) echo 8 ;;
 	discover) echo 12 ;;
 	discover_classic) echo 13 ;;
 	first_calls) echo 6 ;;
@@ -147,6 +149,25 @@ kvm_case() {
 		"$(proc "$c" inval_start p50_ns)" 1000 1000000000
 }
 
+# p50_of CASE FIELD: the median of the workload's array FIELD, as notifier
+# ranks it (the value of rank ceil(n/2)); empty when the array is.
+p50_of() {
+	jq -r --arg f "$2" '.[$f] | sort | if length == 0 then "" else
+		.[((length + 1) / 2 | floor) - 1] end' <"$out/$1.wl.json"
+}
+# within_pct NAME GOT WANT PCT: GOT within PCT percent of WANT.
+within_pct() {
+	local lo hi
+
+	if [ -z "$3" ] || [ -z "$2" ]; then
+		fail "$1" "no figure (got '$2', want '$3')"
+		return
+	fi
+	lo=$(($3 - $3 * $4 / 100))
+	hi=$(($3 + $3 * $4 / 100))
+	check_range "$1" "$2" "$lo" "$hi"
+}
+
 # cb CASE DRIVER FIELD: FIELD of the workload's callback entries of DRIVER.
 cb() {
 	local tgid
@@ -179,6 +200,11 @@ attrib_case() {
 		"kvm $(cb "$c" kvm p50_ns) ns, testdrv $(cb "$c" testdrv p50_ns) ns" \
 		[ "$(cb "$c" kvm p50_ns)" -lt "$(cb "$c" testdrv p50_ns)" ]
 	check_eq "$c: no callback failed" "$(( $(cb "$c" kvm failures) + $(cb "$c" testdrv failures) ))" 0
+	# The percentile against the truth: the driver timed each call itself.
+	check_eq "$c: the driver timed every call" \
+		"$(jq '.callback_ns | length' <"$out/$c.wl.json")" "$calls"
+	within_pct "$c: testdrv callback p50 within 5% of the driver's own ($(p50_of "$c" callback_ns) ns)" \
+		"$(cb "$c" testdrv p50_ns)" "$(p50_of "$c" callback_ns)" 5
 }
 
 # A driver no table lists, found through the live subscriptions of its mm:
@@ -322,6 +348,8 @@ for c in $cases; do
 		got=$(last_json "$out/$c.trace.json" | jq '.classes.fence_wait.max_ns')
 		check_range "$c: probe max within the workload's own wait ($want ns)" \
 			"$got" $((want - want / 10 - 5000000)) "$want"
+		within_pct "$c: fence wait p50 within 5% of the workload's own ($(p50_of $c measured_ns) ns)" \
+			"$(proc $c fence_wait p50_ns)" "$(p50_of $c measured_ns)" 5
 		;;
 	testdrv)
 		ran $c || continue
@@ -354,6 +382,8 @@ for c in $cases; do
 			[ "$(proc $c fence_wait sum_ns)" -le "$(proc $c inval_start sum_ns)" ]
 		check_eq "$c: fence waits carry the invalidate's origin (madvise)" \
 			"$(origin $c fence_wait madvise)" "$waits"
+		within_pct "$c: fence wait p50 within 5% of the driver's own ($(p50_of $c fence_wait_ns) ns)" \
+			"$(proc $c fence_wait p50_ns)" "$(p50_of $c fence_wait_ns)" 5
 		check_eq "$c: fence waits attributed to the testdrv callback" \
 			"$(last_json "$out/$c.trace.json" | jq --argjson t "$(wl $c pid)" \
 				'[.processes[] | select(.class == "fence_wait" and .tgid == $t and
@@ -361,6 +391,21 @@ for c in $cases; do
 		;;
 	attrib) attrib_case $c fentry ;;
 	attrib_kprobe) attrib_case $c kprobe ;;
+	testdrv_by)
+		ran $c || continue
+		calls=$(wl $c calls)
+		# the workload's callback groups: one, whatever else the filter let by
+		mine="[.groups[]? | select(.by.event == \"callback\" and .by.pid == $(wl $c pid))]"
+		check_eq "$c: -f 'driver testdrv' kept only its groups" \
+			"$(trace $c '[.groups[]?.by.driver] | unique | join(",")')" testdrv
+		check_eq "$c: one callback group for the workload" "$(trace $c "$mine | length")" 1
+		check_eq "$c: its count = $calls calls" "$(trace $c "$mine | .[0].count")" "$calls"
+		check_eq "$c: its origin is madvise" "$(trace $c "$mine | .[0].by.origin")" madvise
+		check_eq "$c: its ranges are blockable" "$(trace $c "$mine | .[0].by.blockable")" yes
+		check_eq "$c: its cgroup is the workload's" "$(trace $c "$mine | .[0].by.cgroup")" /ntf-by
+		within_pct "$c: its p50 within 5% of the driver's own ($(p50_of $c callback_ns) ns)" \
+			"$(trace $c "$mine | .[0].p50_ns")" "$(p50_of $c callback_ns)" 5
+		;;
 	discover)
 		discover_case $c fentry || continue
 		check_eq "$c: the callback discovered is the unlisted one" \

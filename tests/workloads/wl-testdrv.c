@@ -314,6 +314,8 @@ static int run_oom(size_t len)
 
 int main(int argc, char **argv)
 {
+	static uint64_t callback_ns[NTF_TESTDRV_MAX_TIMES], fence_ns[NTF_TESTDRV_MAX_TIMES];
+	struct ntf_testdrv_times times = {};
 	struct ntf_testdrv_register reg;
 	struct ntf_testdrv_stats stats;
 	unsigned long i, calls = 0;
@@ -363,10 +365,18 @@ int main(int argc, char **argv)
 	t1 = wl_now_ns();
 	if (ioctl(fd, NTF_TESTDRV_IOC_STATS, &stats))
 		wl_die_errno("NTF_TESTDRV_IOC_STATS");
+	times.callback_ns = (unsigned long)callback_ns;
+	times.fence_ns = (unsigned long)fence_ns;
+	times.max = NTF_TESTDRV_MAX_TIMES;
+	if (ioctl(fd, NTF_TESTDRV_IOC_TIMES, &times))
+		wl_die_errno("NTF_TESTDRV_IOC_TIMES");
 
 	wl_json_begin("testdrv");
 	wl_json_u64("pages", pages);
 	wl_json_u64("iterations", iterations);
+	/* the driver's own clock: what each listed callback and fence wait took */
+	wl_json_u64_array("callback_ns", callback_ns, times.callbacks);
+	wl_json_u64_array("fence_wait_ns", fence_ns, times.fences);
 	wl_json_u64("calls", calls);
 	wl_json_u64("sleep_us", config.sleep_us);
 	wl_json_u64("fence_wait_us", config.fence_wait_us);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "aggregate.h"
@@ -19,6 +20,8 @@
 #include "open_tracer.h"
 #include "callback_attach.h"
 #include "clock.h"
+#include "groups.h"
+#include "top_filter.h"
 
 static const char hist_usage[] =
 	"Usage: notifier hist [OPTIONS] [INTERVAL [COUNT]]\n"
@@ -31,6 +34,13 @@ static const char hist_usage[] =
 	"  -p, --pid PID           only this process\n"
 	"  -c, --cgroup DIR        only tasks in this cgroup v2 directory\n"
 	"  -P, --per-process       break each class down by process\n"
+	"      --by LIST           one histogram per group of these (comma separated):\n"
+	"                          driver,event,process,cgroup,origin,blockable\n"
+	"                          (event is always one: an invalidate holds its callbacks)\n"
+	"  -f, --filter EXPR       only what the filter keeps, as notifier-top's -f:\n"
+	"                          \"pid 42\", \"comm gpu\", \"driver i915\", \"class pin\",\n"
+	"                          \"cgroup /system.slice/x.service\"; terms combine\n"
+	"      --buckets KIND      graphs of log2 (default) or fine (16 per power of 2) buckets\n"
 	"  -e, --class LIST        only these classes (comma separated):\n"
 	"                          inval_start,inval_end,unmap,pin,unpin,fence_wait\n"
 	"  -u, --microseconds      histogram in usecs\n"
@@ -44,13 +54,20 @@ static const char hist_usage[] =
 	"Examples:\n"
 	"  notifier hist -d 10            # 10 seconds, then histograms\n"
 	"  notifier hist -u -P 5 3        # every 5 s, three times, per process\n"
-	"  notifier hist -e fence_wait -m # fence waits in msecs until Ctrl-C\n";
+	"  notifier hist -e fence_wait -m # fence waits in msecs until Ctrl-C\n"
+	"  notifier hist --by driver,origin -d 30   # per driver and cause, 30 s\n"
+	"  notifier hist -f 'driver amdgpu' --buckets fine -u\n";
+
+enum { OPT_BY = 0x400, OPT_BUCKETS };
 
 static const struct option hist_options[] = {
 	{ "interval", required_argument, NULL, 'i' },
 	{ "per-process", no_argument, NULL, 'P' },
 	{ "microseconds", no_argument, NULL, 'u' },
 	{ "milliseconds", no_argument, NULL, 'm' },
+	{ "by", required_argument, NULL, OPT_BY },
+	{ "filter", required_argument, NULL, 'f' },
+	{ "buckets", required_argument, NULL, OPT_BUCKETS },
 	NTF_COMMON_LONGOPTS,
 	{},
 };
@@ -58,10 +75,33 @@ static const struct option hist_options[] = {
 struct hist_args {
 	struct ntf_common_args c;
 	__u64 interval_ms, count;
+	unsigned int by; /* enum ntf_by; 0: the classic report */
+	struct top_filter filter;
+	bool filtered;
 };
+
+/* What the kernel's keys must carry for --by and -f. */
+static void apply_split(struct hist_args *a)
+{
+	struct ntf_config *cfg = &a->c.tracer.cfg;
+
+	if (a->by & NTF_BY_PROCESS || (a->filtered && top_filter_needs_process(&a->filter)))
+		cfg->per_process = 1;
+	if (a->filtered && a->filter.pid && !cfg->tgid)
+		cfg->tgid = a->filter.pid; /* judged in the kernel, too */
+	if (a->by & NTF_BY_CGROUP)
+		cfg->by_cgroup = 1;
+	if (a->by & NTF_BY_BLOCKABLE)
+		cfg->by_blockable = 1;
+	if (a->filtered && a->filter.class_mask)
+		a->c.report.class_mask = a->c.report.class_mask ?
+						 a->c.report.class_mask & a->filter.class_mask :
+						 a->filter.class_mask;
+}
 
 static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 {
+	char err[160];
 	int opt;
 
 	a->c.tracer.cfg.aggregate = true;
@@ -69,8 +109,8 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 	a->c.tracer.cfg.by_origin = true;
 	a->c.report.graphs = true;
 	opterr = 0; /* ntf_usage_error says it in one line */
-	while ((opt = getopt_long(argc, argv, NTF_COMMON_SHORTOPTS "i:Pum", hist_options, NULL)) !=
-	       -1) {
+	while ((opt = getopt_long(argc, argv, NTF_COMMON_SHORTOPTS "i:Pumf:", hist_options,
+				  NULL)) != -1) {
 		if (ntf_parse_common_opt(opt, optarg, &a->c, hist_usage))
 			continue;
 		switch (opt) {
@@ -81,6 +121,21 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 			break;
 		case 'u': a->c.report.unit = NTF_UNIT_US; break;
 		case 'm': a->c.report.unit = NTF_UNIT_MS; break;
+		case OPT_BY:
+			if (ntf_by_parse(optarg, &a->by, err, sizeof(err)))
+				ntf_usage_error("%s", err);
+			break;
+		case 'f':
+			if (top_filter_parse(optarg, &a->filter, err, sizeof(err)))
+				ntf_usage_error("-f: %s", err);
+			a->filtered = true;
+			break;
+		case OPT_BUCKETS:
+			if (!strcmp(optarg, "fine"))
+				a->c.report.fine_graphs = true;
+			else if (strcmp(optarg, "log2"))
+				ntf_usage_error("--buckets takes log2 or fine, not '%s'", optarg);
+			break;
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}
 	}
@@ -90,6 +145,7 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 		a->count = ntf_arg_u64("COUNT", argv[optind++], 1, 1ULL << 32);
 	if (optind < argc)
 		ntf_usage_error("unexpected argument '%s'", argv[optind]);
+	apply_split(a);
 }
 
 /*
@@ -108,28 +164,127 @@ static int clear_hists(int fd, size_t key_size)
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/*
+ * Where the maps' keys go: the classic aggregate or --by's groups, past
+ * -f. A filter's process terms are judged per tgid while the histograms
+ * are walked, and the buckets, which have no name to judge by, follow
+ * that verdict.
+ */
+struct hist_sink {
+	const struct hist_args *a;
+	struct ntf_agg *agg;
+	struct ntf_groups *groups;
+	__u64 now_ms;
+	__u32 *kept; /* tgids whose histograms passed, sorted after the walk */
+	size_t nkept, cap;
+};
+
+static bool key_passes(const struct hist_sink *s, const struct ntf_hist_key *k, const char *comm)
+{
+	return !s->a->filtered || top_filter_keeps(&s->a->filter, k, comm ? comm : "", s->now_ms);
+}
+
+static int sink_hist(void *ctx, const struct ntf_hist_key *key, const struct ntf_hist *h,
+		     const char *comm)
+{
+	struct hist_sink *s = ctx;
+
+	if (!key_passes(s, key, comm))
+		return 0;
+	if (s->nkept == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		__u32 *v = realloc(s->kept, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->kept = v;
+		s->cap = cap;
+	}
+	s->kept[s->nkept++] = key->tgid;
+	if (s->groups)
+		return ntf_groups_add_hist(s->groups, key, h, comm);
+	return ntf_agg_add_hist(s->agg, key, h, comm);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int sink_bucket(void *ctx, const struct ntf_hist_key *key, __u32 bucket, __u64 n)
+{
+	struct hist_sink *s = ctx;
+
+	if (s->a->filtered) {
+		/* the name was judged with the histograms; the rest is the key's own */
+		struct top_filter f = s->a->filter;
+
+		f.comm[0] = '\0';
+		f.cgroup[0] = '\0';
+		if (!top_filter_keeps(&f, key, "", s->now_ms) ||
+		    !bsearch(&key->tgid, s->kept, s->nkept, sizeof(*s->kept), cmp_u32))
+			return 0;
+	}
+	if (s->groups)
+		return ntf_groups_add_bucket(s->groups, key, bucket, n);
+	return ntf_agg_add_bucket(s->agg, key, bucket, n);
+}
+
+static int read_maps(struct tracer *t, struct hist_sink *s)
+{
+	int err = ntf_walk_hists(tracer__hists_fd(t), tracer__comms_fd(t), sink_hist, s);
+
+	qsort(s->kept, s->nkept, sizeof(*s->kept), cmp_u32);
+	if (!err)
+		err = ntf_walk_buckets(tracer__buckets_fd(t), sink_bucket, s);
+	return err;
+}
+
+/* "--- 14:02:07, 1.0 s ---": when the interval ended, and how long it was. */
+static void print_header(__u64 elapsed_ms, __u64 drops)
+{
+	time_t now = time(NULL);
+	char when[32];
+
+	strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
+	printf("\n--- %s, %.1f s", when, elapsed_ms / 1000.0);
+	if (drops)
+		printf(", %llu events not aggregated (hist map full)", (unsigned long long)drops);
+	printf(" ---\n");
+}
+
 static int print_report(struct tracer *t, const struct hist_args *a, __u64 elapsed_ms)
 {
-	struct ntf_agg *agg = ntf_agg_new(0);
+	struct hist_sink s = { .a = a, .now_ms = ntf_now_ms() };
 	__u64 counters[NTF_CNT_MAX] = {};
-	int err;
+	int err = -ENOMEM;
 
-	if (!agg)
-		return -1;
+	s.agg = ntf_agg_new(0);
+	if (a->by)
+		s.groups = ntf_groups_new(a->by);
+	if (!s.agg || (a->by && !s.groups)) {
+		ntf_err("out of memory for the report");
+		goto out;
+	}
 	tracer__sweep(t);
-	err = ntf_read_hists(tracer__hists_fd(t), tracer__comms_fd(t), agg);
-	if (!err)
-		err = ntf_read_buckets(tracer__buckets_fd(t), agg);
+	err = read_maps(t, &s);
 	if (!err)
 		err = ntf_read_counters(tracer__counters_fd(t), counters);
 	if (err) {
 		ntf_err("failed to read the BPF maps: %s", strerror(-err));
-		ntf_agg_free(agg);
-		return err;
+		goto out;
 	}
 	if (a->c.json) {
-		json_t *root = ntf_report_json(agg, tracer__probes(t), &a->c.report);
+		json_t *root = s.groups ? json_object() :
+					  ntf_report_json(s.agg, tracer__probes(t), &a->c.report);
 
+		if (s.groups) {
+			json_object_set_new(root, "groups",
+					    ntf_groups_json(s.groups, &a->c.report));
+			json_object_set_new(root, "probes", ntf_probes_json(tracer__probes(t)));
+		}
 		json_object_set_new(root, "ts", json_real(ntf_wall_s()));
 		json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
 		json_object_set_new(root, "counters", ntf_counters_json(counters));
@@ -141,18 +296,20 @@ static int print_report(struct tracer *t, const struct hist_args *a, __u64 elaps
 		fputc('\n', stdout);
 		json_decref(root);
 	} else {
-		printf("\n--- %.1f s", elapsed_ms / 1000.0);
-		if (counters[NTF_CNT_HIST_DROPS])
-			printf(", %llu events not aggregated (hist map full)",
-			       (unsigned long long)counters[NTF_CNT_HIST_DROPS]);
-		printf(" ---\n");
-		ntf_report_text(stdout, agg, tracer__probes(t), &a->c.report);
+		print_header(elapsed_ms, counters[NTF_CNT_HIST_DROPS]);
+		if (s.groups)
+			ntf_groups_text(stdout, s.groups, &a->c.report);
+		else
+			ntf_report_text(stdout, s.agg, tracer__probes(t), &a->c.report);
 		ntf_callbacks_unseen_report(stdout, tracer__callbacks(t),
 					    tracer__watch_overflow(t));
 	}
 	fflush(stdout);
-	ntf_agg_free(agg);
-	return 0;
+out:
+	ntf_groups_free(s.groups);
+	ntf_agg_free(s.agg);
+	free(s.kept);
+	return err ? -1 : 0;
 }
 
 int cmd_hist(int argc, char **argv)

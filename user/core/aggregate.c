@@ -143,6 +143,8 @@ static struct ntf_agg_entry *entry_of_bpf_key(struct ntf_agg *agg, const struct 
 	struct ntf_hist_key k = *key;
 
 	k.origin = 0;
+	k.cgroup_id = 0;
+	k.blockable = 0;
 	return lookup_or_insert(agg, k);
 }
 

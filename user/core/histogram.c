@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <string.h>
+#include "buckets.h"
 #include "histogram.h"
 
 unsigned int ntf_hist_slot(__u64 ns)
@@ -166,6 +167,39 @@ void ntf_hist_print(FILE *out, const struct ntf_hist *h, enum ntf_unit unit)
 				unit == NTF_UNIT_NS ? end - 1 : end,
 				(unsigned long long)h->slots[i]);
 		print_stars(out, h->slots[i], max);
+		fputs("|\n", out);
+	}
+}
+
+void ntf_buckets_print(FILE *out, const struct ntf_buckets *bs, enum ntf_unit unit)
+{
+	static const char *const unit_names[] = { "nsecs", "usecs", "msecs" };
+	static const double divs[] = { 1, 1000, 1000000 };
+	__u64 max = 0;
+	__u32 prev = 0;
+
+	for (__u32 i = 0; i < bs->n; i++)
+		if (ntf_bucket_count(&bs->b[i]) > max)
+			max = ntf_bucket_count(&bs->b[i]);
+	if (!max)
+		return;
+	fprintf(out, "%24s : count    distribution\n", unit_names[unit]);
+	for (__u32 i = 0; i < bs->n; i++) {
+		const struct ntf_bucket *b = &bs->b[i];
+		__u64 n = ntf_bucket_count(b);
+
+		/* Only buckets that hold something; "~" where empty ones were left out. */
+		if (i && b->index != NTF_BUCKET_ZERO && bs->b[i - 1].index != NTF_BUCKET_ZERO &&
+		    b->index != prev + 1)
+			fprintf(out, "%24s :\n", "~");
+		prev = b->index;
+		if (b->index == NTF_BUCKET_ZERO)
+			fprintf(out, "%11s    %-10s : %-8llu |", "0", "", (unsigned long long)n);
+		else
+			fprintf(out, "%11.*f -> %-10.*f : %-8llu |", unit == NTF_UNIT_NS ? 0 : 2,
+				ntf_bucket_low(b->index) / divs[unit], unit == NTF_UNIT_NS ? 0 : 2,
+				ntf_bucket_high(b->index) / divs[unit], (unsigned long long)n);
+		print_stars(out, n, max);
 		fputs("|\n", out);
 	}
 }

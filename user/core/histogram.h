@@ -27,6 +27,9 @@ enum ntf_unit { NTF_UNIT_NS, NTF_UNIT_US, NTF_UNIT_MS };
 
 /* bcc funclatency-style star graph of the non-empty slot range. */
 void ntf_hist_print(FILE *out, const struct ntf_hist *h, enum ntf_unit unit);
+struct ntf_buckets;
+/* The same graph over fine buckets (core/buckets.h): the non-empty ones, (low, high]. */
+void ntf_buckets_print(FILE *out, const struct ntf_buckets *bs, enum ntf_unit unit);
 /* "1.5ms", "230us", "812ns": three significant figures. */
 void ntf_format_ns(char *buf, size_t size, __u64 ns);
 

@@ -311,46 +311,75 @@ static int walk_percpu(int fd, size_t key_size, size_t value_size,
 	return err;
 }
 
-static int add_buckets(const void *key, const void *values, int ncpus, void *agg)
+struct bucket_walk {
+	ntf_bucket_visit_fn fn;
+	void *ctx;
+};
+
+static int sum_buckets(const void *key, const void *values, int ncpus, void *ctx)
 {
 	const struct ntf_bucket_key *k = key;
+	const struct bucket_walk *w = ctx;
 	const __u64 *n = values;
 	__u64 sum = 0;
 
 	for (int c = 0; c < ncpus; c++)
 		sum += n[c];
-	return ntf_agg_add_bucket(agg, &k->key, k->bucket, sum);
+	return w->fn(w->ctx, &k->key, k->bucket, sum);
 }
 
-int ntf_read_buckets(int buckets_fd, struct ntf_agg *agg)
+int ntf_walk_buckets(int buckets_fd, ntf_bucket_visit_fn fn, void *ctx)
 {
-	return walk_percpu(buckets_fd, sizeof(struct ntf_bucket_key), sizeof(__u64), add_buckets,
-			   agg);
+	struct bucket_walk w = { .fn = fn, .ctx = ctx };
+
+	return walk_percpu(buckets_fd, sizeof(struct ntf_bucket_key), sizeof(__u64), sum_buckets,
+			   &w);
 }
 
-struct hists_read {
-	struct ntf_agg *agg;
+struct hist_walk {
+	ntf_hist_visit_fn fn;
+	void *ctx;
 	int comms_fd;
 };
 
-static int add_hist(const void *key, const void *values, int ncpus, void *ctx)
+static int sum_hist(const void *key, const void *values, int ncpus, void *ctx)
 {
 	const struct ntf_hist_key *k = key;
 	const struct ntf_hist *h = values;
-	struct hists_read *r = ctx;
+	const struct hist_walk *w = ctx;
 	char comm[NTF_COMM_LEN];
 	struct ntf_hist sum = {};
 
 	for (int c = 0; c < ncpus; c++)
 		ntf_hist_merge(&sum, &h[c]);
-	return ntf_agg_add_hist(r->agg, k, &sum,
-				process_comm(r->comms_fd, k->tgid, comm, sizeof(comm)));
+	return w->fn(w->ctx, k, &sum, process_comm(w->comms_fd, k->tgid, comm, sizeof(comm)));
+}
+
+int ntf_walk_hists(int hists_fd, int comms_fd, ntf_hist_visit_fn fn, void *ctx)
+{
+	struct hist_walk w = { .fn = fn, .ctx = ctx, .comms_fd = comms_fd };
+
+	return walk_percpu(hists_fd, sizeof(struct ntf_hist_key), sizeof(struct ntf_hist), sum_hist,
+			   &w);
+}
+
+static int agg_bucket(void *agg, const struct ntf_hist_key *key, __u32 bucket, __u64 n)
+{
+	return ntf_agg_add_bucket(agg, key, bucket, n);
+}
+
+int ntf_read_buckets(int buckets_fd, struct ntf_agg *agg)
+{
+	return ntf_walk_buckets(buckets_fd, agg_bucket, agg);
+}
+
+static int agg_hist(void *agg, const struct ntf_hist_key *key, const struct ntf_hist *h,
+		    const char *comm)
+{
+	return ntf_agg_add_hist(agg, key, h, comm);
 }
 
 int ntf_read_hists(int hists_fd, int comms_fd, struct ntf_agg *agg)
 {
-	struct hists_read r = { .agg = agg, .comms_fd = comms_fd };
-
-	return walk_percpu(hists_fd, sizeof(struct ntf_hist_key), sizeof(struct ntf_hist), add_hist,
-			   &r);
+	return ntf_walk_hists(hists_fd, comms_fd, agg_hist, agg);
 }

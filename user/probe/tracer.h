@@ -61,6 +61,16 @@ struct ntf_agg;
  * the comms map (comms_fd; -1: from /proc only).
  */
 int ntf_read_hists(int hists_fd, int comms_fd, struct ntf_agg *agg);
+/*
+ * The same maps' keys one by one, summed over CPUs (comm: the process's
+ * name when keys carry a tgid, else NULL); a non-zero return stops the walk.
+ */
+typedef int (*ntf_hist_visit_fn)(void *ctx, const struct ntf_hist_key *key,
+				 const struct ntf_hist *h, const char *comm);
+typedef int (*ntf_bucket_visit_fn)(void *ctx, const struct ntf_hist_key *key, __u32 bucket,
+				   __u64 n);
+int ntf_walk_hists(int hists_fd, int comms_fd, ntf_hist_visit_fn fn, void *ctx);
+int ntf_walk_buckets(int buckets_fd, ntf_bucket_visit_fn fn, void *ctx);
 /* Adds every fine bucket of a buckets map fd into agg's entries. */
 int ntf_read_buckets(int buckets_fd, struct ntf_agg *agg);
 int tracer__buckets_fd(const struct tracer *t);

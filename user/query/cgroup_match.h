@@ -30,6 +30,12 @@ bool ntf_pid_in_cgroup(__u32 tgid, const char *want, __u64 now_ms);
 /* Tests read a proc tree of their own; NULL restores /proc. Drops the cache. */
 void ntf_cgroup_set_proc_root(const char *root);
 
+/*
+ * The path ("/system.slice/x.service", "/" for the root) of the cgroup v2
+ * whose id is id, into buf: 0, or -ENOENT when no cgroup has that id (any
+ * longer).
+ */
+int ntf_cgroup_path(__u64 id, char *buf, size_t len);
 /* The cgroup v2 id of a cgroup directory (its inode number), or -errno. */
 long long ntf_cgroup_id(const char *path);
 

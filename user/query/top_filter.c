@@ -149,3 +149,19 @@ void top_filter_format(const struct top_filter *f, char *buf, size_t len)
 	if (!buf[0])
 		snprintf(buf, len, "none");
 }
+
+bool top_filter_keeps(const struct top_filter *f, const struct ntf_hist_key *k, const char *comm,
+		      __u64 now_ms)
+{
+	if (f->pid && k->tgid != f->pid)
+		return false;
+	if (f->has_callback && k->callback != f->callback)
+		return false;
+	if (f->comm[0] && !strstr(comm, f->comm))
+		return false;
+	if (f->driver[0] && strcmp(ntf_driver_name(k->callback), f->driver))
+		return false;
+	if (f->cgroup[0] && !ntf_pid_in_cgroup(k->tgid, f->cgroup, now_ms))
+		return false;
+	return true;
+}

@@ -33,5 +33,17 @@ struct top_filter {
 int top_filter_parse(const char *s, struct top_filter *f, char *err, size_t errlen);
 /* The filter as top_filter_parse reads it back; "none" when empty. */
 void top_filter_format(const struct top_filter *f, char *buf, size_t len);
+/*
+ * Whether a key passes f's terms other than its classes (comm: the
+ * process's name, "" when unknown; now_ms: the clock the cgroup cache
+ * keeps time by). Terms on processes need keys that carry a tgid.
+ */
+bool top_filter_keeps(const struct top_filter *f, const struct ntf_hist_key *k, const char *comm,
+		      __u64 now_ms);
+/* Whether f has a term that only a key's process answers: pid, comm, cgroup. */
+static inline bool top_filter_needs_process(const struct top_filter *f)
+{
+	return f->pid || f->comm[0] || f->cgroup[0];
+}
 
 #endif

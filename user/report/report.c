@@ -195,9 +195,13 @@ void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_prob
 			fprintf(out, "    no events\n");
 			continue;
 		}
-		if (opts->graphs && c != NTF_CLASS_UNPIN)
-			ntf_hist_print(out, &total, opts->unit);
 		ntf_agg_fine(agg, c, NTF_AGG_ANY_CALLBACK, &fine);
+		if (opts->graphs && c != NTF_CLASS_UNPIN) {
+			if (opts->fine_graphs && fine.n)
+				ntf_buckets_print(out, &fine, opts->unit);
+			else
+				ntf_hist_print(out, &total, opts->unit);
+		}
 		ntf_hist_summary(out, &total, &fine, c);
 		ntf_buckets_free(&fine);
 		ntf_agg_origins(agg, c, NTF_AGG_ANY_CALLBACK, origins);
@@ -228,9 +232,8 @@ static json_t *buckets_json(const struct ntf_buckets *fine)
 		if (b->index == NTF_BUCKET_ZERO)
 			zero += ntf_bucket_count(b);
 		else
-			json_array_append_new(pairs,
-					      json_pack("[iI]", ntf_bucket_native(b->index),
-							(json_int_t)ntf_bucket_count(b)));
+			json_array_append_new(pairs, json_pack("[iI]", ntf_bucket_native(b->index),
+							       (json_int_t)ntf_bucket_count(b)));
 	}
 	json_object_set_new(o, "schema", json_integer(4));
 	json_object_set_new(o, "zero_count", json_integer((json_int_t)zero));

@@ -14,6 +14,7 @@ struct ntf_report_opts {
 	enum ntf_unit unit;
 	bool per_process;
 	bool graphs; /* star graphs under each class */
+	bool fine_graphs; /* the graphs over fine buckets, not log2 slots */
 	unsigned int class_mask; /* 1 << class; 0 means every class */
 	const char *source; /* text: named after each class instead of probes, e.g. "synthetic" */
 };
@@ -34,5 +35,14 @@ void ntf_hist_summary(FILE *out, const struct ntf_hist *h, const struct ntf_buck
 		      unsigned int class);
 /* The p-quantile in ns, from fine when it has buckets, else from h's log2 slots. */
 double ntf_hist_pct(const struct ntf_hist *h, const struct ntf_buckets *fine, double p);
+
+struct ntf_groups;
+/*
+ * `hist --by`: one histogram per group, named by its dimensions as
+ * "driver=i915 event=callback origin=fault" (what label() writes; the
+ * JSON's "by" object holds the same pairs).
+ */
+void ntf_groups_text(FILE *out, const struct ntf_groups *g, const struct ntf_report_opts *opts);
+json_t *ntf_groups_json(const struct ntf_groups *g, const struct ntf_report_opts *opts);
 
 #endif

@@ -244,21 +244,6 @@ static bool view_takes(enum top_view view, unsigned int class)
 	}
 }
 
-static bool entry_passes(const struct top_filter *f, const struct top_delta *d, __u64 now_ms)
-{
-	if (f->pid && d->key.tgid != f->pid)
-		return false;
-	if (f->has_callback && d->key.callback != f->callback)
-		return false;
-	if (f->comm[0] && !strstr(d->comm, f->comm))
-		return false;
-	if (f->driver[0] && strcmp(ntf_driver_name(d->key.callback), f->driver))
-		return false;
-	if (f->cgroup[0] && !ntf_pid_in_cgroup(d->key.tgid, f->cgroup, now_ms))
-		return false;
-	return true;
-}
-
 static __u64 group_key(enum top_view view, const struct ntf_hist_key *k)
 {
 	switch (view) {
@@ -483,7 +468,8 @@ int top_model_query(struct top_model *m, const struct top_query *q)
 		const struct top_delta *d = &m->deltas[i];
 		size_t row;
 
-		if (!view_takes(q->view, d->key.class) || !entry_passes(&q->filter, d, now_ms))
+		if (!view_takes(q->view, d->key.class) ||
+		    !top_filter_keeps(&q->filter, &d->key, d->comm, now_ms))
 			continue;
 		row = row_for(m, q->view, d);
 		if (row == SIZE_MAX)

@@ -9,7 +9,7 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic first_calls first_calls_classic"}
+CASES=${NTF_CASES:-"kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by hotplug discover discover_classic first_calls first_calls_classic"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
@@ -22,7 +22,7 @@ wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
 KVM_KEEPER=$!
 # Without the test module the cases that need it are not run; the host
 # half reads the reason from testdrv.unavailable.
-TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic first_calls first_calls_classic"
+TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by hotplug discover discover_classic first_calls first_calls_classic"
 if [ -f /etc/ntf-testdrv-unavailable ]; then
 	cp /etc/ntf-testdrv-unavailable "$R/testdrv.unavailable"
 elif ! modprobe ntf_testdrv 2>"$R/testdrv.modprobe.err"; then
@@ -181,7 +181,7 @@ for c in $CASES; do
 	pin)
 		traced $c "notifier hist -j -P" wl-pin --buffers 4 --pages 16 ;;
 	fence)
-		traced $c "notifierd -j --no-pin" wl-fence --count 3 --wait-ms 50 ;;
+		traced $c "notifierd -j --no-pin" wl-fence --count 5 --wait-ms 50 ;;
 	testdrv)
 		traced $c "notifier hist -j -P" wl-testdrv --sleep-us 150 --iterations 50 ;;
 	testdrv_fence)
@@ -190,6 +190,18 @@ for c in $CASES; do
 		traced $c "notifier hist -j -P" wl-testdrv --kvm --sleep-us 150 --iterations 40 ;;
 	attrib_kprobe)
 		traced $c "notifier hist -j -P -k" wl-testdrv --kvm --sleep-us 150 --iterations 40 ;;
+	testdrv_by)
+		# hist --by and -f, the workload in a cgroup of its own (this
+		# shell moves there for the workload's time, the tracer does not)
+		mkdir -p /sys/fs/cgroup/ntf-by
+		tracer_start $c notifier hist -j --by driver,origin,blockable,process,cgroup \
+			-f "driver testdrv" || continue
+		echo $$ >/sys/fs/cgroup/ntf-by/cgroup.procs
+		workload_held $c wl-testdrv --kvm --sleep-us 150 --iterations 30
+		echo $$ >/sys/fs/cgroup/cgroup.procs
+		tracer_stop $c
+		workload_release $c
+		;;
 	hotplug)
 		# The test driver leaves and comes back while the daemon runs.
 		rmmod ntf_testdrv
