@@ -117,7 +117,13 @@ TOP_OBJS := $(call main_obj,notifier-top) $(call obj_of,$(TUI_SRCS)) $(LIB_OBJS)
 $(OUT)/notifier-top: $(TOP_OBJS)
 	$(CC) $(CFLAGS) $^ $(LIBS) $(TUI_LIBS) -o $@
 
-static: $(patsubst $(OUT)/%,$(OUT)/static/%,$(BINS))
+static: $(patsubst $(OUT)/%,$(OUT)/static/%,$(BINS)) $(OUT)/static/bucket-check
+
+# The test bed's check that its kernels' BPF buckets as user space does.
+$(OUT)/static/bucket-check: tests/bpf/bucket_check_main.c tests/bpf/bucket_agree.c \
+		$(OUT)/bucket_check.skel.h $(OUT)/liblow.a | $(OUT)/static
+	$(CC) $(CFLAGS) -static -Itests/bpf -Ibpf -I$(OUT) -Iuser/core $(filter %.c,$^) \
+		$(OUT)/liblow.a -lbpf -lelf -lz -lm -o $@
 
 $(OUT)/static/notifier-top: $(TOP_OBJS) | $(OUT)/static
 	$(CC) $(CFLAGS) -static $(filter-out %/metrics_http.o,$^) -lbpf -lelf -lz -ljansson -lm $(STATIC_METRICS_LIBS) -lncursesw -ltinfo -o $@

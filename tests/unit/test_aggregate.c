@@ -384,8 +384,10 @@ static void origins_sum_by_class_and_callback(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
-		struct ntf_hist_key key = { reads[i].class, reads[i].callback, reads[i].tgid,
-					    reads[i].origin };
+		struct ntf_hist_key key = { .class = reads[i].class,
+					    .callback = reads[i].callback,
+					    .tgid = reads[i].tgid,
+					    .origin = reads[i].origin };
 		struct ntf_hist h = {};
 
 		for (__u64 n = 0; n < reads[i].count; n++)

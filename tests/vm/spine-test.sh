@@ -15,7 +15,7 @@ set -uo pipefail
 . "$NTF_REPO/tests/lib/tap.sh"
 [ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-cases=${NTF_CASES:-kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by hotplug discover discover_classic first_calls first_calls_classic}
+cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by hotplug discover discover_classic first_calls first_calls_classic}
 # How many checks each case makes, its "ran" check included: the plan is
 # their sum, and a case skipped or cut short skips the rest of its count.
 # A number here that no longer matches the checks below fails the run.
@@ -24,6 +24,7 @@ checks_of() {
 	kvm_madvise | kvm_munmap | kvm_mprotect | kvm_kprobe | stream | reclaim) echo 7 ;;
 	kvm_cow | kvm_cow_hist) echo 6 ;;
 	kvm_exited) echo 4 ;;
+	bucket_bpf) echo 2 ;;
 	pin) echo 4 ;;
 	fence) echo 4 ;;
 	testdrv | hotplug) echo 5 ;;
@@ -56,6 +57,7 @@ make -s -C "$NTF_REPO/tests/workloads" OUT="$NTF_REPO/build/workloads" >&2 ||
 
 files=()
 for f in "$NTF_REPO"/build/static/notifier "$NTF_REPO"/build/static/notifierd \
+	 "$NTF_REPO"/build/static/bucket-check \
 	 "$NTF_REPO"/build/workloads/wl-* "$NTF_REPO"/tests/workloads/setup-zram-swap.sh; do
 	case $f in *.o) continue ;; esac
 	files+=(--file "$f")
@@ -168,6 +170,21 @@ within_pct() {
 	check_range "$1" "$2" "$lo" "$hi"
 }
 
+# net_p50 CASE P50 MIN: notifier's p50 of the test driver's callback
+# against the driver's own clock (its callback_ns), within 5%. A probe
+# runs inside what it measures (fentry's trampoline, a kretprobe's): about
+# 10 us (fentry) and 35 us (kprobes) a call under TCG, under 1 us on
+# hardware. That cost is taken from the same run, as the fastest call's
+# excess over the driver's fastest, and the p50 is checked net of it.
+net_p50() {
+	local c=$1 excess want
+
+	want=$(p50_of "$c" callback_ns)
+	excess=$(( $3 - $(jq '.callback_ns | min // 0' <"$out/$c.wl.json") ))
+	within_pct "$c: testdrv callback p50 $2 ns, net of the probe's $excess ns, within 5% of the driver's own $want ns" \
+		"$(( $2 - excess ))" "$want" 5
+}
+
 # cb CASE DRIVER FIELD: FIELD of the workload's callback entries of DRIVER.
 cb() {
 	local tgid
@@ -203,8 +220,7 @@ attrib_case() {
 	# The percentile against the truth: the driver timed each call itself.
 	check_eq "$c: the driver timed every call" \
 		"$(jq '.callback_ns | length' <"$out/$c.wl.json")" "$calls"
-	within_pct "$c: testdrv callback p50 within 5% of the driver's own ($(p50_of "$c" callback_ns) ns)" \
-		"$(cb "$c" testdrv p50_ns)" "$(p50_of "$c" callback_ns)" 5
+	net_p50 "$c" "$(cb "$c" testdrv p50_ns)" "$(cb "$c" testdrv min_ns)"
 }
 
 # A driver no table lists, found through the live subscriptions of its mm:
@@ -254,7 +270,7 @@ first_calls_case() {
 for c in $cases; do
 	# The test module is part of the test bed on 6.1; on other kernels
 	# the guest may say why it could not have it (build or load).
-	case " testdrv testdrv_fence attrib attrib_kprobe hotplug discover discover_classic first_calls first_calls_classic " in
+	case " testdrv testdrv_fence attrib attrib_kprobe testdrv_by hotplug discover discover_classic first_calls first_calls_classic " in
 	*" $c "*)
 		if [ -s "$out/testdrv.unavailable" ]; then
 			if [ "$NTF_VM_KERNEL" = 6.1 ]; then
@@ -389,6 +405,12 @@ for c in $cases; do
 				'[.processes[] | select(.class == "fence_wait" and .tgid == $t and
 				  .driver == "testdrv") | .count] | add // 0')" "$waits"
 		;;
+	bucket_bpf)
+		# bpf/hist_bucket.h run by this kernel's verifier and JIT
+		check_eq "$c: bucket-check ran" "$(cat "$out/$c.rc" 2>/dev/null || echo missing)" 0
+		check "$c: BPF and user space agree on every edge" "$(cat "$out/$c.json" 2>/dev/null)" \
+			jq -e '.loaded and .error == "" and .agreed > 22000' "$out/$c.json"
+		;;
 	attrib) attrib_case $c fentry ;;
 	attrib_kprobe) attrib_case $c kprobe ;;
 	testdrv_by)
@@ -403,8 +425,7 @@ for c in $cases; do
 		check_eq "$c: its origin is madvise" "$(trace $c "$mine | .[0].by.origin")" madvise
 		check_eq "$c: its ranges are blockable" "$(trace $c "$mine | .[0].by.blockable")" yes
 		check_eq "$c: its cgroup is the workload's" "$(trace $c "$mine | .[0].by.cgroup")" /ntf-by
-		within_pct "$c: its p50 within 5% of the driver's own ($(p50_of $c callback_ns) ns)" \
-			"$(trace $c "$mine | .[0].p50_ns")" "$(p50_of $c callback_ns)" 5
+		net_p50 $c "$(trace $c "$mine | .[0].p50_ns")" "$(trace $c "$mine | .[0].min_ns")"
 		;;
 	discover)
 		discover_case $c fentry || continue

@@ -9,7 +9,7 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by hotplug discover discover_classic first_calls first_calls_classic"}
+CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by hotplug discover discover_classic first_calls first_calls_classic"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
@@ -143,6 +143,10 @@ for c in $CASES; do
 	*" $c "*) [ -f "$R/testdrv.unavailable" ] && continue ;;
 	esac
 	case $c in
+	bucket_bpf)
+		bucket-check >"$R/$c.json" 2>"$R/$c.err"
+		echo $? >"$R/$c.rc"
+		;;
 	kvm_madvise)
 		traced $c "notifier hist -j -P" wl-kvm --op madvise --iterations 200 --pages 64 ;;
 	kvm_munmap)
