@@ -460,7 +460,7 @@ int ntf_agg_add_bucket(struct ntf_agg *agg, const struct ntf_hist_key *key, __u3
 
 double ntf_agg_quantile(const struct ntf_agg_entry *ent, double p)
 {
-	if (ent->fine.n)
+	if (ntf_buckets_cover(&ent->fine, ent->hist.count))
 		return ntf_buckets_quantile(&ent->fine, p, ent->hist.min_ns, ent->hist.max_ns);
 	return (double)ntf_hist_quantile(&ent->hist, p);
 }

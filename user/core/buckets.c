@@ -139,3 +139,13 @@ double ntf_buckets_quantile(const struct ntf_buckets *bs, double p, __u64 min_ns
 	}
 	return (double)max_ns;
 }
+
+bool ntf_buckets_cover(const struct ntf_buckets *bs, __u64 count)
+{
+	__u64 total;
+
+	if (!bs->n)
+		return false;
+	total = ntf_buckets_total(bs);
+	return total <= count + count / 100 && total + count / 100 >= count;
+}

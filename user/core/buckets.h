@@ -51,6 +51,13 @@ static inline int ntf_buckets_add(struct ntf_buckets *bs, __u64 ns)
 int ntf_buckets_merge(struct ntf_buckets *dst, const struct ntf_buckets *src);
 /* Events in every bucket. */
 __u64 ntf_buckets_total(const struct ntf_buckets *bs);
+/*
+ * Whether bs holds (about) the count events a histogram says it has, so
+ * its quantiles stand for them: not when the kernel's bucket map was full
+ * and lost some (new latencies first). 1% of slack: the two maps are
+ * read a moment apart while events go on.
+ */
+bool ntf_buckets_cover(const struct ntf_buckets *bs, __u64 count);
 void ntf_buckets_reset(struct ntf_buckets *bs);
 void ntf_buckets_free(struct ntf_buckets *bs);
 

@@ -68,7 +68,7 @@ static void print_origins(FILE *out, const char *lead, const __u64 origins[NTF_O
 
 double ntf_hist_pct(const struct ntf_hist *h, const struct ntf_buckets *fine, double p)
 {
-	if (fine && fine->n)
+	if (fine && ntf_buckets_cover(fine, h->count))
 		return ntf_buckets_quantile(fine, p, h->min_ns, h->max_ns);
 	return (double)ntf_hist_quantile(h, p);
 }
@@ -266,7 +266,9 @@ json_t *ntf_hist_json(const struct ntf_hist *h, const struct ntf_buckets *fine)
 	if (fine && fine->n)
 		json_object_set_new(o, "buckets", buckets_json(fine));
 	/* which numbers the percentiles come from: fine buckets, or log2 slots */
-	json_object_set_new(o, "quantiles", json_string(fine && fine->n ? "fine" : "log2"));
+	json_object_set_new(
+		o, "quantiles",
+		json_string(fine && ntf_buckets_cover(fine, h->count) ? "fine" : "log2"));
 	return o;
 }
 
