@@ -83,6 +83,7 @@ run_script() { unit "$1" "$@"; }
 run_cli() {
 	run_script tests/cli/run.sh
 	run_script tests/cli/top.sh
+	run_script tests/cli/compare.sh # hist --compare on runs drawn from known distributions
 	run_script tests/cli/socket.sh # notifierd's client socket
 	run_script tests/fuzz/run.sh # a bounded fuzz run of its protocol
 	run_script tests/cli/synthetic-daemon.sh # notifierd --synthetic, read by notifier-top

@@ -51,12 +51,17 @@ static const char hist_usage[] =
 	"  -v, --verbose           libbpf's log\n"
 	"  -h, --help              this help\n"
 	"\n"
+	"  --compare A B           compare two saved -j outputs, group by group,\n"
+	"                          and say which percentiles moved beyond the noise\n"
+	"                          (notifier hist --compare --help)\n"
+	"\n"
 	"Examples:\n"
 	"  notifier hist -d 10            # 10 seconds, then histograms\n"
 	"  notifier hist -u -P 5 3        # every 5 s, three times, per process\n"
 	"  notifier hist -e fence_wait -m # fence waits in msecs until Ctrl-C\n"
 	"  notifier hist --by driver,origin -d 30   # per driver and cause, 30 s\n"
-	"  notifier hist -f 'driver amdgpu' --buckets fine -u\n";
+	"  notifier hist -f 'driver amdgpu' --buckets fine -u\n"
+	"  notifier hist --compare before.json after.json\n";
 
 enum { OPT_BY = 0x400, OPT_BUCKETS };
 
@@ -319,6 +324,9 @@ int cmd_hist(int argc, char **argv)
 	__u64 start, last, last_scan, printed = 0;
 	int ret = 0, err;
 
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--compare"))
+			return cmd_hist_compare(argc, argv);
 	parse_hist_args(argc, argv, &a);
 	ntf_install_signals();
 	if (ntf_open_tracer(&a.c.tracer, a.c.quiet || a.c.json, &t))
