@@ -29,7 +29,7 @@ checks_of() {
 	fence) echo 4 ;;
 	testdrv | hotplug) echo 5 ;;
 	testdrv_fence) echo 10 ;;
-	attrib | attrib_kprobe) echo 11 ;;
+	attrib | attrib_kprobe) echo 10 ;;
 	testdrv_by) echo 8 ;;
 	discover) echo 12 ;;
 	discover_classic) echo 13 ;;
@@ -170,21 +170,6 @@ within_pct() {
 	check_range "$1" "$2" "$lo" "$hi"
 }
 
-# net_p50 CASE P50 MIN: notifier's p50 of the test driver's callback
-# against the driver's own clock (its callback_ns), within 5%. A probe
-# runs inside what it measures (fentry's trampoline, a kretprobe's): about
-# 10 us (fentry) and 35 us (kprobes) a call under TCG, under 1 us on
-# hardware. That cost is taken from the same run, as the fastest call's
-# excess over the driver's fastest, and the p50 is checked net of it.
-net_p50() {
-	local c=$1 excess want
-
-	want=$(p50_of "$c" callback_ns)
-	excess=$(( $3 - $(jq '.callback_ns | min // 0' <"$out/$c.wl.json") ))
-	within_pct "$c: testdrv callback p50 $2 ns, net of the probe's $excess ns, within 5% of the driver's own $want ns" \
-		"$(( $2 - excess ))" "$want" 5
-}
-
 # cb CASE DRIVER FIELD: FIELD of the workload's callback entries of DRIVER.
 cb() {
 	local tgid
@@ -217,10 +202,9 @@ attrib_case() {
 		"kvm $(cb "$c" kvm p50_ns) ns, testdrv $(cb "$c" testdrv p50_ns) ns" \
 		[ "$(cb "$c" kvm p50_ns)" -lt "$(cb "$c" testdrv p50_ns)" ]
 	check_eq "$c: no callback failed" "$(( $(cb "$c" kvm failures) + $(cb "$c" testdrv failures) ))" 0
-	# The percentile against the truth: the driver timed each call itself.
+	# The driver timed each call itself (testdrv_by checks the p50 with it).
 	check_eq "$c: the driver timed every call" \
 		"$(jq '.callback_ns | length' <"$out/$c.wl.json")" "$calls"
-	net_p50 "$c" "$(cb "$c" testdrv p50_ns)" "$(cb "$c" testdrv min_ns)"
 }
 
 # A driver no table lists, found through the live subscriptions of its mm:
@@ -388,9 +372,9 @@ for c in $cases; do
 			"$(proc $c fence_wait count)" "$waits"
 		check_eq "$c: every fence wait nested inside an invalidate" \
 			"$(proc $c fence_wait nested)" "$waits"
-		# The driver arms a 2 ms timer and waits; the wait itself may
+		# The driver arms a 10 ms timer and waits; the wait itself may
 		# start late under emulation, but the invalidate holds it all.
-		check_eq "$c: no invalidate under 1 ms (it holds the 2 ms wait)" \
+		check_eq "$c: no invalidate under 1 ms (it holds the 10 ms wait)" \
 			"$(below $c inval_start 1048576)" 0
 		check_range "$c: fence wait p50 in 2^20..2^24 ns" \
 			"$(proc $c fence_wait p50_ns)" 1048576 16777215
@@ -398,6 +382,9 @@ for c in $cases; do
 			[ "$(proc $c fence_wait sum_ns)" -le "$(proc $c inval_start sum_ns)" ]
 		check_eq "$c: fence waits carry the invalidate's origin (madvise)" \
 			"$(origin $c fence_wait madvise)" "$waits"
+		# against the driver's own clock around dma_fence_wait_timeout():
+		# a 10 ms wait, so the probe's own work (tens of us a call under
+		# TCG, outside what it measures) stays well under the 5%
 		within_pct "$c: fence wait p50 within 5% of the driver's own ($(p50_of $c fence_wait_ns) ns)" \
 			"$(proc $c fence_wait p50_ns)" "$(p50_of $c fence_wait_ns)" 5
 		check_eq "$c: fence waits attributed to the testdrv callback" \
@@ -425,7 +412,10 @@ for c in $cases; do
 		check_eq "$c: its origin is madvise" "$(trace $c "$mine | .[0].by.origin")" madvise
 		check_eq "$c: its ranges are blockable" "$(trace $c "$mine | .[0].by.blockable")" yes
 		check_eq "$c: its cgroup is the workload's" "$(trace $c "$mine | .[0].by.cgroup")" /ntf-by
-		net_p50 $c "$(trace $c "$mine | .[0].p50_ns")" "$(trace $c "$mine | .[0].min_ns")"
+		# the driver sleeps 2 ms a call: the probe's own cost (10 to 30 us
+		# a call under TCG) stays well under the 5%
+		within_pct "$c: its p50 within 5% of the driver's own ($(p50_of $c callback_ns) ns)" \
+			"$(trace $c "$mine | .[0].p50_ns")" "$(p50_of $c callback_ns)" 5
 		;;
 	discover)
 		discover_case $c fentry || continue

@@ -185,11 +185,11 @@ for c in $CASES; do
 	pin)
 		traced $c "notifier hist -j -P" wl-pin --buffers 4 --pages 16 ;;
 	fence)
-		traced $c "notifierd -j --no-pin" wl-fence --count 5 --wait-ms 50 ;;
+		traced $c "notifierd -j --no-pin" wl-fence --count 5 --wait-ms 200 ;;
 	testdrv)
 		traced $c "notifier hist -j -P" wl-testdrv --sleep-us 150 --iterations 50 ;;
 	testdrv_fence)
-		traced $c "notifierd -j --no-pin" wl-testdrv --fence-wait-us 2000 --iterations 20 ;;
+		traced $c "notifierd -j --no-pin" wl-testdrv --fence-wait-us 10000 --iterations 20 ;;
 	attrib)
 		traced $c "notifier hist -j -P" wl-testdrv --kvm --sleep-us 150 --iterations 40 ;;
 	attrib_kprobe)
@@ -201,7 +201,7 @@ for c in $CASES; do
 		tracer_start $c notifier hist -j --by driver,origin,blockable,process,cgroup \
 			-f "driver testdrv" || continue
 		echo $$ >/sys/fs/cgroup/ntf-by/cgroup.procs
-		workload_held $c wl-testdrv --kvm --sleep-us 150 --iterations 30
+		workload_held $c wl-testdrv --kvm --sleep-us 2000 --iterations 30
 		echo $$ >/sys/fs/cgroup/cgroup.procs
 		tracer_stop $c
 		workload_release $c
