@@ -14,7 +14,7 @@ set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
-plan 54
+plan 58
 NOTIFIER=${NOTIFIER:-$top/build/notifier}
 NOTIFIERD=${NOTIFIERD:-$top/build/notifierd}
 SRC=${SRC:-$top/user}
@@ -90,6 +90,10 @@ usage_error "hist: -p abc" "'abc'" "$NOTIFIER" hist -p abc
 usage_error "hist: -p -5" "'-5'" "$NOTIFIER" hist -p -5
 usage_error "hist: bad interval" "'soon'" "$NOTIFIER" hist soon
 usage_error "hist: extra argument" "'3'" "$NOTIFIER" hist 1 2 3
+usage_error "hist: --by an unknown key" "unknown --by key 'colour'" "$NOTIFIER" hist --by driver,colour
+usage_error "hist: --by ends with a comma" "ends with ','" "$NOTIFIER" hist --by driver,
+usage_error "hist: --buckets neither log2 nor fine" "'linear'" "$NOTIFIER" hist --buckets linear
+usage_error "hist: -f an unknown term" "unknown filter 'colour'" "$NOTIFIER" hist -f "colour=red"
 usage_error "notifierd: -d abc" "'abc'" "$NOTIFIERD" -d abc
 usage_error "notifierd: -d -1" "'-1'" "$NOTIFIERD" -d -1
 usage_error "notifierd: -p 0" "-p: 0" "$NOTIFIERD" -p 0
