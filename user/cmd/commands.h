@@ -3,6 +3,7 @@
 #define NTF_COMMANDS_H
 
 int cmd_hist(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 
 #endif
