@@ -193,7 +193,10 @@ static int draw_panel(FILE *out, const struct plot *p, const struct ntf_hist_gro
 
 	fprintf(out, "<g class=\"panel\" data-label=\"");
 	ntf_xml_fputs(out, g->label);
-	fprintf(out, "\" data-count=\"%llu\">\n", (unsigned long long)g->hist.count);
+	fprintf(out, "\" data-count=\"%llu\">\n<title>", (unsigned long long)g->hist.count);
+	/* the whole label on hover, where the title had to cut it */
+	ntf_xml_fputs(out, g->label);
+	fputs("</title>\n", out);
 	ntf_svg_rect(out, pg->x, pg->y, pg->w, pg->by1 + TICKS_H - pg->y,
 		     "fill=\"none\" stroke=\"" PLOT_GRID "\"");
 	panel_title(out, g, zero, pg);
@@ -285,6 +288,7 @@ int plot_dist_section(FILE *out, const struct plot *p, double y, double *height)
 {
 	struct panel_geom pg;
 	double y0 = y, bottom = y;
+	bool log2_only = false;
 	char head[128];
 	int rows = 1;
 
@@ -295,9 +299,16 @@ int plot_dist_section(FILE *out, const struct plot *p, double y, double *height)
 		snprintf(head, sizeof(head), "Latency distribution per group");
 	ntf_svg_text(out, PLOT_MARGIN, y + 16, 14, NTF_SVG_START,
 		     "font-weight=\"bold\" fill=\"" PLOT_INK "\"", head);
+	for (size_t k = 0; k < p->npanels; k++)
+		log2_only |= !p->drawn[k]->fine.n;
 	ntf_svg_text(out, PLOT_MARGIN, y + 33, 11, NTF_SVG_START, "fill=\"" PLOT_MUTED "\"",
-		     "bars: events per bucket (16 buckets per power of two), latency on a log "
-		     "scale; red lines: p50, p90, p99, p99.9 (dashed) and max (solid)");
+		     log2_only ?
+			     "bars: events per bucket (a power of two where the file has only "
+			     "log2 slots), latency on a log scale; red lines: p50, p90, p99, "
+			     "p99.9 (dashed), max (solid)" :
+			     "bars: events per bucket (16 buckets per power of two), latency on "
+			     "a log scale; red lines: p50, p90, p99, p99.9 (dashed) and max "
+			     "(solid)");
 	y += 44;
 	if (!p->npanels) {
 		ntf_svg_text(out, PLOT_MARGIN, y + 14, 13, NTF_SVG_START,

@@ -40,13 +40,14 @@ struct grid {
 	int kmin, nrows;
 	size_t ncols;
 	double *c0, *c1; /* each column's time span */
-	__u64 *count; /* [col * nrows + row] */
-	__u64 max;
+	/* [col * nrows + row]; whole unless log2 slots were spread over rows */
+	double *count;
+	double max;
 };
 
-static void grid_add(struct grid *gr, size_t col, int k, __u64 n)
+static void grid_add(struct grid *gr, size_t col, int k, double n)
 {
-	__u64 *c;
+	double *c;
 
 	if (k < gr->kmin)
 		k = gr->kmin;
@@ -68,14 +69,24 @@ static void grid_add_group(struct grid *gr, size_t col, const struct ntf_hist_gr
 					 ntf_bucket_count(&g->fine.b[i]));
 		return;
 	}
-	/* log2 slots only: each in the row of its middle */
-	for (unsigned int s = 1; s < NTF_HIST_SLOTS; s++)
-		if (g->hist.slots[s]) {
-			double mid = (double)ntf_hist_slot_low(s) * M_SQRT2;
+	/*
+	 * Log2 slots only: each spread over the rows its octave overlaps, in
+	 * proportion (rows are quarters of powers of two of a second, slots
+	 * powers of two of a nanosecond: they do not line up).
+	 */
+	for (unsigned int s = 1; s < NTF_HIST_SLOTS; s++) {
+		double lo = log2((double)ntf_hist_slot_low(s) / 1e9) * ROWS_PER_POW2;
+		double hi = lo + ROWS_PER_POW2;
 
-			grid_add(gr, col, (int)floor(log2(mid / 1e9) * ROWS_PER_POW2),
-				 g->hist.slots[s]);
+		if (!g->hist.slots[s])
+			continue;
+		for (int k = (int)floor(lo); k < hi; k++) {
+			double a = k > lo ? k : lo, b = k + 1 < hi ? k + 1 : hi;
+
+			if (b > a)
+				grid_add(gr, col, k, g->hist.slots[s] * (b - a) / ROWS_PER_POW2);
 		}
+	}
 }
 
 /* A class's own histogram, not a breakdown of one (a driver's, a --by group). */
@@ -96,46 +107,40 @@ static bool classes_only(const struct plot *p)
 	return false;
 }
 
-/* What every column holds of label's group (NULL: of every class, or group). */
-static int grid_fill(struct grid *gr, const struct plot *p, const char *label, double width)
+/* The columns a map of width w has room for: a pixel each at least. */
+static size_t max_columns(double w)
 {
-	size_t n = p->run->n, max_cols = (size_t)(width / 2);
-	double tmin = p->t0[0], tmax = p->t1[0];
+	return (size_t)(w - AXIS_W - LEGEND_W);
+}
+
+/*
+ * What every column holds of label's group (NULL: of every class, or
+ * group): per reports a column, in order.
+ */
+static int grid_fill(struct grid *gr, const struct plot *p, const char *label, size_t per)
+{
+	size_t n = p->run->n;
 	bool classes = classes_only(p);
 
 	gr->kmin = (int)floor(log2(p->lo_ns / 1e9) * ROWS_PER_POW2 + 1e-9);
 	gr->nrows = (int)ceil(log2(p->hi_ns / 1e9) * ROWS_PER_POW2 - 1e-9) - gr->kmin;
 	if (gr->nrows < 1)
 		gr->nrows = 1;
-	for (size_t i = 0; i < n; i++) {
-		if (p->t0[i] < tmin)
-			tmin = p->t0[i];
-		if (p->t1[i] > tmax)
-			tmax = p->t1[i];
-	}
-	/* more reports than pixels for them: slices of time instead */
-	gr->ncols = n <= max_cols ? n : max_cols;
+	gr->ncols = (n + per - 1) / per;
 	gr->c0 = calloc(gr->ncols, sizeof(*gr->c0));
 	gr->c1 = calloc(gr->ncols, sizeof(*gr->c1));
 	gr->count = calloc(gr->ncols * gr->nrows, sizeof(*gr->count));
 	gr->max = 0;
 	if (!gr->c0 || !gr->c1 || !gr->count)
 		return -ENOMEM;
-	for (size_t c = 0; c < gr->ncols; c++) {
-		gr->c0[c] = n == gr->ncols ? p->t0[c] : tmin + (tmax - tmin) * c / gr->ncols;
-		gr->c1[c] = n == gr->ncols ? p->t1[c] : tmin + (tmax - tmin) * (c + 1) / gr->ncols;
-	}
 	for (size_t i = 0; i < n; i++) {
 		const struct ntf_hist_report *r = &p->run->reports[i];
-		size_t col = i;
+		size_t col = i / per;
 
-		if (n != gr->ncols) {
-			double mid = (p->t0[i] + p->t1[i]) / 2;
-
-			col = tmax > tmin ? (size_t)((mid - tmin) / (tmax - tmin) * gr->ncols) : 0;
-			if (col >= gr->ncols)
-				col = gr->ncols - 1;
-		}
+		if (i % per == 0 || p->t0[i] < gr->c0[col])
+			gr->c0[col] = p->t0[i];
+		if (i % per == 0 || p->t1[i] > gr->c1[col])
+			gr->c1[col] = p->t1[i];
 		if (label) {
 			const struct ntf_hist_group *g = ntf_hist_report_find(r, label);
 
@@ -165,7 +170,7 @@ static void fill_of(char *buf, size_t size, double level)
 }
 
 /* The colour scale: 1 at the bottom, max at the top, log in between. */
-static void legend(FILE *out, double x, double y, double h, __u64 max)
+static void legend(FILE *out, double x, double y, double h, double max)
 {
 	double step = h / LEGEND_STEPS;
 	char buf[32], fill[32];
@@ -178,11 +183,11 @@ static void legend(FILE *out, double x, double y, double h, __u64 max)
 	}
 	fprintf(out, "</g>\n");
 	ntf_svg_rect(out, x, y, 12, h, "fill=\"none\" stroke=\"" PLOT_FRAME "\"");
-	ntf_plot_format_count(buf, sizeof(buf), (double)max);
+	ntf_plot_format_count(buf, sizeof(buf), max);
 	ntf_svg_text(out, x + 16, y + 8, 10, NTF_SVG_START,
 		     "fill=\"" PLOT_MUTED "\" class=\"legend-max\"", buf);
 	if (max >= 10) {
-		ntf_plot_format_count(buf, sizeof(buf), round(sqrt((double)max)));
+		ntf_plot_format_count(buf, sizeof(buf), round(sqrt(max)));
 		ntf_svg_text(out, x + 16, y + h / 2 + 3.5, 10, NTF_SVG_START,
 			     "fill=\"" PLOT_MUTED "\"", buf);
 	}
@@ -193,12 +198,15 @@ static void legend(FILE *out, double x, double y, double h, __u64 max)
 static void time_axis(FILE *out, const struct plot *p, double x0, double x1, double y, double tmin,
 		      double tmax)
 {
+	/* reports without times: numbered from 1 at the middle of their columns */
+	bool secs = !strcmp(p->time_unit, "s");
+	double first, shift = secs ? 0 : -0.5, last_end = -1e9;
 	struct ntf_count_axis ca;
-	double last_end = -1e9;
 
 	ntf_count_axis_init(&ca, tmax - tmin);
-	for (double v = 0; v <= tmax - tmin + 1e-9; v += ca.step) {
-		double x = x0 + v / (tmax - tmin) * (x1 - x0), w;
+	first = secs ? 0 : ca.step == 1 ? 1 : ca.step;
+	for (double v = first; v + shift <= tmax - tmin + 1e-9; v += ca.step) {
+		double x = x0 + (v + shift) / (tmax - tmin) * (x1 - x0), w;
 		char buf[24];
 
 		snprintf(buf, sizeof(buf), "%g", v + tmin);
@@ -211,7 +219,7 @@ static void time_axis(FILE *out, const struct plot *p, double x0, double x1, dou
 		last_end = x + w / 2;
 	}
 	ntf_svg_text(out, (x0 + x1) / 2, y + 28, 10, NTF_SVG_MIDDLE, "fill=\"" PLOT_MUTED "\"",
-		     strcmp(p->time_unit, "s") ? "report" : "seconds from start");
+		     secs ? "seconds from start" : "report");
 }
 
 static void latency_axis(FILE *out, const struct ntf_log_axis *ax, double x0, double x1)
@@ -235,15 +243,15 @@ static void latency_axis(FILE *out, const struct ntf_log_axis *ax, double x0, do
 }
 
 /* One heat map in the box x, y, w, h, titled; label NULL: every group. */
-static int heat_map(FILE *out, const struct plot *p, const char *label, const char *title, double x,
-		    double y, double w, double h)
+static int heat_map(FILE *out, const struct plot *p, const char *label, const char *title,
+		    size_t per, double x, double y, double w, double h)
 {
 	double ax0 = x + AXIS_W, ax1 = x + w - LEGEND_W, ay0 = y + 22, ay1 = y + h - 34;
 	double tmin, tmax;
 	struct ntf_log_axis ax;
 	struct grid gr = {};
 	char fitted[256];
-	int err = grid_fill(&gr, p, label, ax1 - ax0);
+	int err = grid_fill(&gr, p, label, per);
 
 	if (err) {
 		grid_free(&gr);
@@ -264,8 +272,8 @@ static int heat_map(FILE *out, const struct plot *p, const char *label, const ch
 	fprintf(out,
 		"\" data-x0=\"%.2f\" data-x1=\"%.2f\" data-y0=\"%.2f\" data-y1=\"%.2f\" "
 		"data-t0=\"%g\" data-t1=\"%g\" data-lo-ns=\"%g\" data-hi-ns=\"%g\" "
-		"data-max=\"%llu\">\n",
-		ax0, ax1, ay0, ay1, tmin, tmax, ax.lo_ns, ax.hi_ns, (unsigned long long)gr.max);
+		"data-max=\"%.10g\">\n",
+		ax0, ax1, ay0, ay1, tmin, tmax, ax.lo_ns, ax.hi_ns, gr.max);
 	ntf_svg_fit_text(fitted, sizeof(fitted), title, 12, ax1 - x);
 	ntf_svg_text(out, x, y + 14, 12, NTF_SVG_START,
 		     "font-weight=\"bold\" fill=\"" PLOT_INK "\" class=\"heat-title\"", fitted);
@@ -275,17 +283,17 @@ static int heat_map(FILE *out, const struct plot *p, const char *label, const ch
 		double cx1 = ax0 + (gr.c1[c] - tmin) / (tmax - tmin) * (ax1 - ax0);
 
 		for (int r = 0; r < gr.nrows; r++) {
-			__u64 n = gr.count[c * gr.nrows + r];
+			double n = gr.count[c * gr.nrows + r];
 			double lo = row_low_ns(gr.kmin + r), hi = row_low_ns(gr.kmin + r + 1);
 			double cy0 = ntf_log_axis_px(&ax, hi), cy1 = ntf_log_axis_px(&ax, lo);
 			char attrs[160], fill[32];
 
 			if (!n || cy1 - cy0 <= 0)
 				continue;
-			fill_of(fill, sizeof(fill), ntf_heat_level((double)n, (double)gr.max));
+			fill_of(fill, sizeof(fill), ntf_heat_level(n, gr.max));
 			snprintf(attrs, sizeof(attrs),
-				 "%s data-count=\"%llu\" data-lo-ns=\"%.0f\" data-hi-ns=\"%.0f\"",
-				 fill, (unsigned long long)n, lo, hi);
+				 "%s data-count=\"%.10g\" data-lo-ns=\"%.0f\" data-hi-ns=\"%.0f\"",
+				 fill, n, lo, hi);
 			ntf_svg_rect(out, cx0, cy0, cx1 - cx0, cy1 - cy0, attrs);
 		}
 	}
@@ -304,7 +312,13 @@ int plot_heat_section(FILE *out, const struct plot *p, double y, double *height)
 {
 	unsigned int want = p->opts->heat_groups ? p->opts->heat_groups : 4;
 	size_t groups = p->ndrawn > 1 && want != -1u ? (p->ndrawn < want ? p->ndrawn : want) : 0;
-	double w = PLOT_WIDTH - 2 * PLOT_MARGIN, y0 = y;
+	double w = PLOT_WIDTH - 2 * PLOT_MARGIN, y0 = y, small_w = groups ? (w - GAP) / 2 : w;
+	/*
+	 * More reports than the narrowest map has pixels for: as many in each
+	 * column, the same in every map, so that columns compare.
+	 */
+	size_t per = (p->run->n + max_columns(small_w) - 1) / max_columns(small_w);
+	char sub[256];
 	int err;
 
 	*height = 0;
@@ -312,21 +326,24 @@ int plot_heat_section(FILE *out, const struct plot *p, double y, double *height)
 		return 0;
 	ntf_svg_text(out, PLOT_MARGIN, y + 16, 14, NTF_SVG_START,
 		     "font-weight=\"bold\" fill=\"" PLOT_INK "\"", "Latency over time");
-	ntf_svg_text(out, PLOT_MARGIN, y + 33, 11, NTF_SVG_START, "fill=\"" PLOT_MUTED "\"",
-		     "a column per report, a row per quarter power of two of latency; colour: "
-		     "events in the cell, on a log scale; white: none");
+	if (per > 1)
+		snprintf(sub, sizeof(sub), "a column per %zu reports", per);
+	else
+		snprintf(sub, sizeof(sub), "a column per report");
+	snprintf(sub + strlen(sub), sizeof(sub) - strlen(sub),
+		 ", a row per quarter power of two of latency; colour: events in the cell, on a "
+		 "log scale; white: none");
+	ntf_svg_text(out, PLOT_MARGIN, y + 33, 11, NTF_SVG_START, "fill=\"" PLOT_MUTED "\"", sub);
 	y += 44;
-	err = heat_map(out, p, NULL, classes_only(p) ? "every class" : "every group", PLOT_MARGIN,
-		       y, w, BIG_H);
+	err = heat_map(out, p, NULL, classes_only(p) ? "every class" : "every group", per,
+		       PLOT_MARGIN, y, w, BIG_H);
 	if (err)
 		return err;
 	y += BIG_H + GAP;
 	for (size_t i = 0; i < groups; i++) {
-		double cw = (w - GAP) / 2;
-
-		err = heat_map(out, p, p->drawn[i]->label, p->drawn[i]->label,
-			       PLOT_MARGIN + (i % 2) * (cw + GAP), y + (i / 2) * (SMALL_H + GAP),
-			       cw, SMALL_H);
+		err = heat_map(out, p, p->drawn[i]->label, p->drawn[i]->label, per,
+			       PLOT_MARGIN + (i % 2) * (small_w + GAP),
+			       y + (i / 2) * (SMALL_H + GAP), small_w, SMALL_H);
 		if (err)
 			return err;
 	}

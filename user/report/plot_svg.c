@@ -25,9 +25,16 @@ static void subtitle(const struct plot *p, char *buf, size_t size)
 		len = (size_t)snprintf(buf, size, "%zu reports", run->n);
 	else
 		len = (size_t)snprintf(buf, size, "one report");
-	if (!strcmp(p->time_unit, "s") && len < size)
-		len += (size_t)snprintf(buf + len, size - len, " over %.3g s",
-					p->t1[run->n - 1] - p->t0[0]);
+	if (!strcmp(p->time_unit, "s") && len < size) {
+		double secs = p->t1[run->n - 1] - p->t0[0];
+
+		if (secs < 120)
+			len += (size_t)snprintf(buf + len, size - len, " over %.3g s", secs);
+		else if (secs < 7200)
+			len += (size_t)snprintf(buf + len, size - len, " over %.3g min", secs / 60);
+		else
+			len += (size_t)snprintf(buf + len, size - len, " over %.3g h", secs / 3600);
+	}
 	if (p->t_wall0 > 0 && len < size) {
 		time_t t = (time_t)p->t_wall0;
 		struct tm tm;
