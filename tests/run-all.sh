@@ -88,6 +88,7 @@ run_cli() {
 	run_script tests/fuzz/run.sh # a bounded fuzz run of its protocol
 	run_script tests/cli/synthetic-daemon.sh # notifierd --synthetic, read by notifier-top
 	run_script tests/cli/metrics.sh # notifierd --metrics, scraped by promtool and a real Prometheus
+	run_script tests/cli/plot.sh # notifier plot's SVG and HTML, checked as XML and as pixels rendered by headless Chromium
 	run_script tests/cli/daemon-args.sh # notifierd's path arguments: a --pin-dir too long is refused
 	run_script tests/cli/host-kernel.sh # what this machine's kernel allows, on a real KVM process
 	run_script tests/cli/runner-selftest.sh # this runner, on scripts broken on purpose

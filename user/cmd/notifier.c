@@ -16,6 +16,7 @@ static const char main_usage[] =
 	"\n"
 	"Commands:\n"
 	"  hist      latency histograms per event class\n"
+	"  plot      draw saved hist -j output as an SVG picture or HTML page\n"
 	"  probe     what attached here, by which mechanism, or why not\n"
 	"  help      this help\n"
 	"  version   print the version\n"
@@ -49,6 +50,7 @@ static const struct {
 	/* One command a line: tests read the table. */
 	/* clang-format off */
 	{ "hist", cmd_hist, false },
+	{ "plot", cmd_plot, false },
 	{ "probe", cmd_probe, false },
 	{ "help", cmd_help, false },
 	{ "version", cmd_version, false },
