@@ -30,7 +30,7 @@ checks_of() {
 	testdrv | hotplug) echo 5 ;;
 	testdrv_fence) echo 10 ;;
 	attrib | attrib_kprobe) echo 10 ;;
-	testdrv_by) echo 8 ;;
+	testdrv_by) echo 10 ;;
 	discover) echo 12 ;;
 	discover_classic) echo 13 ;;
 	first_calls) echo 6 ;;
@@ -50,7 +50,7 @@ fi
 rm -rf "$out"
 mkdir -p "$out"
 
-ensure_pkgs jq
+ensure_pkgs jq libxml2-utils
 make -s -C "$NTF_REPO" static >&2 || die "make static failed"
 make -s -C "$NTF_REPO/tests/workloads" OUT="$NTF_REPO/build/workloads" >&2 ||
 	die "building the workloads failed"
@@ -416,6 +416,13 @@ for c in $cases; do
 		# a call under TCG) stays well under the 5%
 		within_pct "$c: its p50 within 5% of the driver's own ($(p50_of $c callback_ns) ns)" \
 			"$(trace $c "$mine | .[0].p50_ns")" "$(p50_of $c callback_ns)" 5
+		# the picture written at the end (--svg) draws that group with its p50
+		check "$c: --svg wrote a well-formed picture" "$(xmllint --noout "$out/$c.svg" 2>&1 | head -n2)" \
+			xmllint --noout "$out/$c.svg"
+		label="driver=testdrv event=callback pid=$(wl $c pid) comm=wl-testdrv cgroup=/ntf-by origin=madvise blockable=yes"
+		within_pct "$c: its panel marks the report's p50" \
+			"$(xmllint --xpath "string(//*[@class='panel' and @data-label='$label']//*[@data-mark='p50']/@data-ns)" \
+				"$out/$c.svg" 2>/dev/null)" "$(trace $c "$mine | .[0].p50_ns")" 1
 		;;
 	discover)
 		discover_case $c fentry || continue

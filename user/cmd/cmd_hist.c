@@ -21,6 +21,8 @@
 #include "callback_attach.h"
 #include "clock.h"
 #include "groups.h"
+#include "hist_from_agg.h"
+#include "plot_svg.h"
 #include "top_filter.h"
 
 static const char hist_usage[] =
@@ -41,6 +43,11 @@ static const char hist_usage[] =
 	"                          \"pid 42\", \"comm gpu\", \"driver i915\", \"class pin\",\n"
 	"                          \"cgroup /system.slice/x.service\"; terms combine\n"
 	"      --buckets KIND      graphs of log2 (default) or fine (16 per power of 2) buckets\n"
+	"      --svg FILE          at the end, a picture of the run: a distribution per\n"
+	"                          class, driver or --by group with its percentiles, and\n"
+	"                          with -i a heat map of latency over time\n"
+	"      --html FILE         the same picture in a page, with a table of the numbers\n"
+	"      --title TEXT        the picture's title\n"
 	"  -e, --class LIST        only these classes (comma separated):\n"
 	"                          inval_start,inval_end,unmap,pin,unpin,fence_wait\n"
 	"  -u, --microseconds      histogram in usecs\n"
@@ -63,7 +70,7 @@ static const char hist_usage[] =
 	"  notifier hist -f 'driver amdgpu' --buckets fine -u\n"
 	"  notifier hist --compare before.json after.json\n";
 
-enum { OPT_BY = 0x400, OPT_BUCKETS };
+enum { OPT_BY = 0x400, OPT_BUCKETS, OPT_SVG, OPT_HTML, OPT_TITLE };
 
 static const struct option hist_options[] = {
 	{ "interval", required_argument, NULL, 'i' },
@@ -73,6 +80,9 @@ static const struct option hist_options[] = {
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "filter", required_argument, NULL, 'f' },
 	{ "buckets", required_argument, NULL, OPT_BUCKETS },
+	{ "svg", required_argument, NULL, OPT_SVG },
+	{ "html", required_argument, NULL, OPT_HTML },
+	{ "title", required_argument, NULL, OPT_TITLE },
 	NTF_COMMON_LONGOPTS,
 	{},
 };
@@ -83,7 +93,27 @@ struct hist_args {
 	unsigned int by; /* enum ntf_by; 0: the classic report */
 	struct top_filter filter;
 	bool filtered;
+	const char *svg, *html, *title; /* pictures written at the end */
+	struct ntf_hist_run *run; /* each report kept for them */
 };
+
+/*
+ * A picture is written at the end of a run: a directory it cannot be
+ * written into should stop the run before it starts, not after.
+ */
+static void check_writable(const char *opt, const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (!strcmp(path, "-"))
+		return;
+	if (!*path)
+		ntf_usage_error("%s needs a file name", opt);
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+	if (access(dir, W_OK | X_OK))
+		ntf_usage_error("%s %s: cannot write in %s: %s", opt, path, dir, strerror(errno));
+}
 
 /* What the kernel's keys must carry for --by and -f. */
 static void apply_split(struct hist_args *a)
@@ -135,6 +165,12 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 				ntf_usage_error("-f: %s", err);
 			a->filtered = true;
 			break;
+		case OPT_SVG:
+		case OPT_HTML:
+			check_writable(opt == OPT_SVG ? "--svg" : "--html", optarg);
+			*(opt == OPT_SVG ? &a->svg : &a->html) = optarg;
+			break;
+		case OPT_TITLE: a->title = optarg; break;
 		case OPT_BUCKETS:
 			if (!strcmp(optarg, "fine"))
 				a->c.report.fine_graphs = true;
@@ -281,6 +317,20 @@ static int print_report(struct tracer *t, const struct hist_args *a, __u64 elaps
 		ntf_err("failed to read the BPF maps: %s", strerror(-err));
 		goto out;
 	}
+	if (a->run) {
+		struct ntf_hist_report r;
+
+		err = s.groups ? ntf_groups_report(s.groups, &a->c.report, ntf_wall_s(), elapsed_ms,
+						   &r) :
+				 ntf_hist_report_from_agg(s.agg, a->c.report.class_mask,
+							  ntf_wall_s(), elapsed_ms, &r);
+		if (!err && (err = ntf_hist_run_append(a->run, &r)))
+			ntf_hist_report_free(&r);
+		if (err) {
+			ntf_err("cannot keep the report for the picture: %s", strerror(-err));
+			goto out;
+		}
+	}
 	if (a->c.json) {
 		json_t *root = s.groups ? json_object() :
 					  ntf_report_json(s.agg, tracer__probes(t), &a->c.report);
@@ -317,9 +367,27 @@ out:
 	return err ? -1 : 0;
 }
 
+static int write_pictures(const struct hist_args *a)
+{
+	struct ntf_plot_opts po = { .title = a->title ? a->title : "notifier hist" };
+	char msg[512];
+	int ret = 0;
+
+	if (a->svg && ntf_plot_write(a->svg, false, a->run, &po, msg, sizeof(msg))) {
+		ntf_err("%s", msg);
+		ret = -1;
+	}
+	if (a->html && ntf_plot_write(a->html, true, a->run, &po, msg, sizeof(msg))) {
+		ntf_err("%s", msg);
+		ret = -1;
+	}
+	return ret;
+}
+
 int cmd_hist(int argc, char **argv)
 {
 	struct hist_args a = {};
+	struct ntf_hist_run run = {};
 	struct tracer *t;
 	__u64 start, last, last_scan, printed = 0;
 	int ret = 0, err;
@@ -328,6 +396,8 @@ int cmd_hist(int argc, char **argv)
 		if (!strcmp(argv[i], "--compare"))
 			return cmd_hist_compare(argc, argv);
 	parse_hist_args(argc, argv, &a);
+	if (a.svg || a.html)
+		a.run = &run;
 	ntf_install_signals();
 	if (ntf_open_tracer(&a.c.tracer, a.c.quiet || a.c.json, &t))
 		return NTF_EXIT_RUNTIME;
@@ -372,5 +442,8 @@ int cmd_hist(int argc, char **argv)
 		ret = NTF_EXIT_RUNTIME;
 out:
 	tracer__free(t);
+	if (!ret && write_pictures(&a))
+		ret = NTF_EXIT_RUNTIME;
+	ntf_hist_run_free(&run);
 	return ret;
 }

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `notifier hist --by`: text and JSON of grouped histograms. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "callbacks.h"
 #include "cgroup_match.h"
 #include "groups.h"
+#include "hist_from_agg.h"
+#include "hist_input.h"
 #include "names.h"
 #include "report.h"
 
@@ -120,4 +123,42 @@ json_t *ntf_groups_json(const struct ntf_groups *g, const struct ntf_report_opts
 	}
 	free(v);
 	return arr;
+}
+
+int ntf_groups_report(const struct ntf_groups *g, const struct ntf_report_opts *opts, double ts,
+		      __u64 elapsed_ms, struct ntf_hist_report *out)
+{
+	const struct ntf_group **v;
+	size_t n, cap = 0;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->ts = ts;
+	out->elapsed_ms = elapsed_ms;
+	v = ntf_groups_sorted(g, &n);
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && !err; i++) {
+		struct ntf_hist_group *hg;
+		json_t *pairs;
+
+		if (!class_wanted(opts, v[i]->key.class))
+			continue;
+		hg = ntf_hist_report_add(out, &cap);
+		if (!hg) {
+			err = -ENOMEM;
+			break;
+		}
+		pairs = by_json(ntf_groups_by(g), v[i]);
+		label(hg->label, sizeof(hg->label), pairs);
+		json_decref(pairs);
+		hg->class = v[i]->key.class;
+		hg->hist = v[i]->hist;
+		if (ntf_buckets_merge(&hg->fine, &v[i]->fine))
+			err = -ENOMEM;
+	}
+	free(v);
+	if (err)
+		ntf_hist_report_free(out);
+	return err;
 }

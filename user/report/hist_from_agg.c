@@ -21,7 +21,7 @@ static int sum_driver(const struct ntf_agg_entry *ent, void *ctx)
 	return 0;
 }
 
-static struct ntf_hist_group *add_group(struct ntf_hist_report *r, size_t *cap)
+struct ntf_hist_group *ntf_hist_report_add(struct ntf_hist_report *r, size_t *cap)
 {
 	struct ntf_hist_group *g;
 
@@ -58,7 +58,7 @@ int ntf_hist_report_from_agg(const struct ntf_agg *agg, unsigned int class_mask,
 		ntf_agg_class_total(agg, c, &total);
 		if (!total.count)
 			continue;
-		g = add_group(out, &cap);
+		g = ntf_hist_report_add(out, &cap);
 		if (!g) {
 			err = -ENOMEM;
 			break;
@@ -78,7 +78,7 @@ int ntf_hist_report_from_agg(const struct ntf_agg *agg, unsigned int class_mask,
 	for (unsigned int id = 1; ds && !err && id < NTF_CALLBACK_IDS; id++) {
 		if (!ds->h[id].count)
 			continue;
-		g = add_group(out, &cap);
+		g = ntf_hist_report_add(out, &cap);
 		if (!g) {
 			err = -ENOMEM;
 			break;

@@ -44,5 +44,13 @@ struct ntf_groups;
  */
 void ntf_groups_text(FILE *out, const struct ntf_groups *g, const struct ntf_report_opts *opts);
 json_t *ntf_groups_json(const struct ntf_groups *g, const struct ntf_report_opts *opts);
+struct ntf_hist_report;
+/*
+ * The groups as a report of a run (hist_input.h), labelled as the JSON
+ * reader labels "groups", for the pictures of a live `hist --by`. 0 or
+ * -ENOMEM (out left empty).
+ */
+int ntf_groups_report(const struct ntf_groups *g, const struct ntf_report_opts *opts, double ts,
+		      __u64 elapsed_ms, struct ntf_hist_report *out);
 
 #endif

@@ -199,7 +199,7 @@ for c in $CASES; do
 		# shell moves there for the workload's time, the tracer does not)
 		mkdir -p /sys/fs/cgroup/ntf-by
 		tracer_start $c notifier hist -j --by driver,origin,blockable,process,cgroup \
-			-f "driver testdrv" || continue
+			-f "driver testdrv" --svg "$R/$c.svg" || continue
 		echo $$ >/sys/fs/cgroup/ntf-by/cgroup.procs
 		workload_held $c wl-testdrv --kvm --sleep-us 2000 --iterations 30
 		echo $$ >/sys/fs/cgroup/cgroup.procs
