@@ -12,9 +12,11 @@
 # benchmark: nothing here passes or fails on time.
 #
 # Usage: tests/bench/metrics_bench.sh [KEYS] [SCRAPES] [ROUNDS]   (after make)
+# NOTIFIERD overrides the binary (another build's, to compare).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+NOTIFIERD=${NOTIFIERD:-$top/build/notifierd}
 keys=${1:-1430} # x 7 classes: 10,010 (class, callback, process) series
 scrapes=${2:-20}
 rounds=${3:-5}
@@ -23,7 +25,7 @@ url="http://127.0.0.1:$port/metrics"
 pb='application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3'
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ntf-mbench.XXXXXX")
 
-"$top/build/notifierd" --synthetic=3 --keys "$keys" --rate 20000 --no-socket -q \
+"$NOTIFIERD" --synthetic=3 --keys "$keys" --rate 20000 --no-socket -q \
 	--metrics "127.0.0.1:$port" --metrics-per-process=100000 >/dev/null &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT

@@ -6,18 +6,19 @@
  * their zero bucket the events of 0 ns; the classic histograms and the
  * counters are the text exposition's.
  *
- * protobuf-c packs every byte, but not as one nested MetricFamily: packing
- * a message sizes each sub-message before packing it and again inside it,
- * so the label pairs, four levels down, would be sized three times and
- * packed once for every metric that carries them; at 10,000 series that
- * is most of a scrape. A message's encoding is its fields' encodings one
- * after another (which is why concatenated messages merge), so a Metric
- * is written as the Metric of its series' labels, packed once a scrape,
- * then the Metric of its origin label if it has one, packed once, then
- * the Metric of its value (a counter or a histogram), packed for it: in
- * field order, the very bytes of the whole Metric packed at once. Its
- * family carries it as bytes (MetricFamilyPacked). The messages are on
- * the stack, their arrays in the exporter's scratch, kept across scrapes.
+ * protobuf-c packs every byte. What a scrape of 10,000 series must not
+ * do is have it pack the same label pairs again and again: a series'
+ * labels (class, driver, callback[, pid, comm]) are in each of its metrics,
+ * about seven, and each pair is a sub-message protobuf-c sizes, then packs,
+ * field by field. A message's encoding is its fields' encodings one after
+ * another (which is why concatenated messages merge), so a Metric is
+ * written as the Metric of its series' labels, packed once (a class's and
+ * a callback's once a scrape, a process's while its comm stays the same),
+ * then the Metric of its origin label if it has one, packed once, then the
+ * Metric of its value (a counter or a histogram), packed for it: in field
+ * order, the very bytes of the whole Metric packed at once. Its family
+ * carries it as bytes (MetricFamilyPacked). The messages are on the stack,
+ * their arrays in the exporter's scratch, kept across scrapes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -95,6 +96,7 @@ struct prom_pb_scratch {
 	/* origin="..." of every origin, packed */
 	__u8 origin[NTF_ORIGIN_MAX][PIECE_MAX];
 	__u8 origin_len[NTF_ORIGIN_MAX];
+	size_t counter_size; /* a Metric of a counter's, packed */
 	int err;
 };
 
@@ -146,9 +148,21 @@ static size_t pack_one_label(__u8 *dst, const char *name, const char *value)
 	return pack_piece(dst, &l, 1);
 }
 
+/* A Metric of a counter: the same size whatever the value (a double is 8 bytes on the wire). */
+static void counter_init(Metric *value, Counter *c, __u64 v)
+{
+	io__prometheus__client__counter__init(c);
+	c->has_value = true;
+	c->value = (double)v;
+	io__prometheus__client__metric__init(value);
+	value->counter = c;
+}
+
 static struct prom_pb_scratch *scratch(struct prom_exporter *x)
 {
 	struct prom_pb_scratch *p = x->pb;
+	Metric value;
+	Counter c;
 
 	if (p)
 		return p;
@@ -162,13 +176,15 @@ static struct prom_pb_scratch *scratch(struct prom_exporter *x)
 			return NULL;
 		}
 	}
+	counter_init(&value, &c, 0);
+	p->counter_size = io__prometheus__client__metric__get_packed_size(&value);
 	x->pb = p;
 	return p;
 }
 
 static int grow(struct prom_pb_scratch *p, void *arr, size_t *cap, size_t n, size_t size)
 {
-	if (prom_grow(arr, cap, n, size))
+	if (n > *cap && prom_grow(arr, cap, n, size))
 		p->err = -ENOMEM;
 	return p->err;
 }
@@ -291,12 +307,11 @@ static struct piece labels(const struct prom_pb_scratch *p, size_t i, bool with_
 
 /*
  * Adds a metric to the family being written: labels, extra (a label),
- * then value, a Metric of its counter or histogram.
+ * then value, a Metric of its counter or histogram, of packed size size.
  */
 static void add_metric(struct prom_pb_scratch *p, struct piece labels, struct piece extra,
-		       const Metric *value)
+		       const Metric *value, size_t size)
 {
-	size_t size = io__prometheus__client__metric__get_packed_size(value);
 	size_t len = labels.len + extra.len + size;
 	__u8 *dst;
 
@@ -308,7 +323,10 @@ static void add_metric(struct prom_pb_scratch *p, struct piece labels, struct pi
 		return;
 	memcpy(dst, labels.p, labels.len);
 	memcpy(dst + labels.len, extra.p, extra.len);
-	io__prometheus__client__metric__pack(value, dst + labels.len + extra.len);
+	if (io__prometheus__client__metric__pack(value, dst + labels.len + extra.len) != size) {
+		p->err = -EIO;
+		return;
+	}
 	p->metrics[p->nmetrics].len = len;
 	p->met_at[p->nmetrics++] = p->met.len - len;
 }
@@ -320,7 +338,8 @@ static void add_histogram(struct prom_pb_scratch *p, struct piece labels, Hist *
 
 	io__prometheus__client__metric__init(&value);
 	value.histogram = h;
-	add_metric(p, labels, none, &value);
+	add_metric(p, labels, none, &value,
+		   io__prometheus__client__metric__get_packed_size(&value));
 }
 
 /* Writes the family of the metrics added since the last, delimited: its length, then it. */
@@ -483,12 +502,8 @@ static void add_counter(struct prom_pb_scratch *p, struct piece labels, struct p
 	Metric value;
 	Counter c;
 
-	io__prometheus__client__counter__init(&c);
-	c.has_value = true;
-	c.value = (double)v;
-	io__prometheus__client__metric__init(&value);
-	value.counter = &c;
-	add_metric(p, labels, extra, &value);
+	counter_init(&value, &c, v);
+	add_metric(p, labels, extra, &value, p->counter_size);
 }
 
 static void counters(struct prom_buf *out, struct prom_pb_scratch *p, const struct prom_series *ss,
