@@ -81,11 +81,15 @@ static void put_double(struct prom_buf *b, double v)
  */
 static char *put_label(char *p, const char *name, size_t name_len, const char *value)
 {
+	size_t plain = strcspn(value, "\\\"\n");
+
 	memcpy(p, name, name_len);
 	p += name_len;
 	*p++ = '=';
 	*p++ = '"';
-	for (const char *v = value; *v; v++) {
+	memcpy(p, value, plain);
+	p += plain;
+	for (const char *v = value + plain; *v; v++) {
 		if (*v == '\\' || *v == '"' || *v == '\n') {
 			*p++ = '\\';
 			*p++ = *v == '\n' ? 'n' : *v;
