@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
-# notifierd --metrics: its bad input, then a synthetic daemon scraped by
-# promtool and by a real Prometheus (Debian's, on loopback, native
-# histograms on), whose histogram_quantile(0.99) of the classic and of the
-# native series must match notifierd's own p99 within 5%. No root needed.
+# notifierd --metrics: its bad input, then a synthetic daemon (three
+# processes with series of their own, the rest under pid="other") scraped
+# by promtool and by a real Prometheus (Debian's, on loopback, native
+# histograms on), which must store every process's native histograms and
+# whose histogram_quantile(0.99) of the classic and of the native series
+# (summed over the processes) must match notifierd's own p99 within 5%.
+# No root needed.
 # One line per check (tests/lib/tap.sh).
 #
 # Usage: tests/cli/metrics.sh     (after make)
@@ -17,7 +20,7 @@ NOTIFIERD=${NOTIFIERD:-$top/build/notifierd}
 PROMETHEUS=${PROMETHEUS:-prometheus}
 PROMTOOL=${PROMTOOL:-promtool}
 NTF_TAP_PREFIX="metrics: "
-plan 23
+plan 24
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ntf-metrics.XXXXXX") || exit 1
 daemon_pid= prom_pid= hold_pid=
@@ -87,7 +90,7 @@ hold_pid=
 
 port=$(free_port)
 "$NOTIFIERD" --synthetic=7 --socket "$tmp/sock" -q -j --metrics "127.0.0.1:$port" \
-	>"$tmp/d.out" 2>"$tmp/d.err" &
+	--metrics-per-process=3 >"$tmp/d.out" 2>"$tmp/d.err" &
 daemon_pid=$!
 url="http://127.0.0.1:$port/metrics"
 if ! wait_for 10 curl -sf -o "$tmp/m.txt" "$url"; then
@@ -152,6 +155,8 @@ series=$(curl -s --get --data-urlencode 'query=count(notifier_latency_native_sec
 	jq -r '.data.result[0].value[1] // empty')
 check "native series stored" "count(notifier_latency_native_seconds) is '$series'" \
 	test "${series:-0}" -gt 0 2>/dev/null
+pids=$(query 'count(count by (pid, comm) (notifier_latency_native_seconds{pid!=""}))')
+check_eq "three processes and \"other\" stored" "${pids:-none}" 4
 
 kill -TERM "$daemon_pid"
 wait "$daemon_pid"

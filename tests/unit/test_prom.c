@@ -2,7 +2,10 @@
 /*
  * The Prometheus expositions of notifierd --metrics: known entries give
  * exactly the expected text lines, and the protobuf decodes (protobuf-c)
- * to the expected classic and native histograms.
+ * to the expected classic and native histograms. An exporter keeps its
+ * memory from one scrape to the next: a scrape gives what a new exporter
+ * would, and the protobuf, written in pieces, is what protobuf-c packs
+ * for the whole messages.
  */
 #include <errno.h>
 #include <math.h>
@@ -18,24 +21,34 @@
 #include "buckets.h"
 #include "listen_addr.h"
 #include "prom.h"
+#include "prom_model.h"
 #include "prom_metrics.pb-c.h"
 
 #define KVM "driver=\"kvm\",callback=\"kvm_mmu_notifier_invalidate_range_start\""
 
-static void add(struct ntf_agg *agg, __u32 tgid, __u64 ns, bool failed)
+static void add_event(struct ntf_agg *agg, __u32 class, __u32 callback, __u32 tgid,
+		      const char *comm, __u64 ns, __u32 origin, bool failed)
 {
 	struct ntf_event e;
 
 	memset(&e, 0, sizeof(e));
-	e.class = NTF_CLASS_CALLBACK;
-	e.callback = 1; /* kvm */
+	e.class = class;
+	e.callback = callback;
 	e.mech = NTF_MECH_FENTRY;
 	e.tgid = e.pid = tgid;
 	e.latency_ns = ns;
-	e.origin = NTF_ORIGIN_MUNMAP;
+	e.origin = origin;
 	e.flags = failed ? NTF_F_FAILED : 0;
-	snprintf(e.comm, sizeof(e.comm), "proc%u", tgid);
+	snprintf(e.comm, sizeof(e.comm), "%s", comm);
 	assert_int_equal(ntf_agg_add(agg, &e), 0);
+}
+
+static void add(struct ntf_agg *agg, __u32 tgid, __u64 ns, bool failed)
+{
+	char comm[NTF_COMM_LEN];
+
+	snprintf(comm, sizeof(comm), "proc%u", tgid);
+	add_event(agg, NTF_CLASS_CALLBACK, 1 /* kvm */, tgid, comm, ns, NTF_ORIGIN_MUNMAP, failed);
 }
 
 /* kvm's callback in process 100: 0 ns once, 1000 ns three times (one failed), 2000 ns once. */
@@ -306,12 +319,205 @@ static void listen_addr(void **state)
 	}
 }
 
+/* Many processes, classes, callbacks and origins, latencies from 0 ns to seconds; seed varies them. */
+static struct ntf_agg *many(unsigned int seed, unsigned int processes)
+{
+	static const __u32 classes[] = { NTF_CLASS_INVAL_START, NTF_CLASS_PIN, NTF_CLASS_UNPIN,
+					 NTF_CLASS_CALLBACK };
+	struct ntf_agg *agg = ntf_agg_new(0);
+	__u64 r = seed * 0x9e3779b97f4a7c15ull + 1;
+
+	assert_non_null(agg);
+	for (unsigned int i = 0; i < processes * 20; i++) {
+		char comm[NTF_COMM_LEN];
+		__u32 tgid = 1000 + i % processes;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		snprintf(comm, sizeof(comm), "p%u", tgid);
+		add_event(agg, classes[r % 4], 1 + (r >> 8) % 3, tgid, comm,
+			  (r >> 16) % 7 ? (r >> 20) % (1u << (r >> 40) % 32) : 0,
+			  1 + (__u32)((r >> 45) % (NTF_ORIGIN_MAX - 1)), (r >> 50) % 5 == 0);
+	}
+	return agg;
+}
+
+static struct prom_buf render(struct prom_exporter *x, const struct ntf_agg *agg, bool protobuf)
+{
+	struct prom_counters c = { .ringbuf_drops = 3, .hist_drops = 2, .bad_records = 1 };
+	struct prom_buf b = {};
+
+	if (protobuf)
+		assert_int_equal(prom_render_protobuf(x, agg, &c, &b), 0);
+	else
+		assert_int_equal(prom_render_text(x, agg, &c, &b), 0);
+	assert_true(b.len > 0);
+	return b;
+}
+
+static void same_bytes(const struct prom_buf *a, const struct prom_buf *b)
+{
+	assert_int_equal(a->len, b->len);
+	assert_memory_equal(a->p, b->p, a->len);
+}
+
+/* A scrape of an exporter that has scraped before is the scrape of a new one. */
+static void reuse_across_scrapes(void **state)
+{
+	struct prom_opts per = { .per_process = true, .max_processes = 1000 }, plain = {};
+	const struct prom_opts *opts[] = { &per, &plain };
+
+	(void)state;
+	for (size_t o = 0; o < 2; o++) {
+		for (int protobuf = 0; protobuf < 2; protobuf++) {
+			struct ntf_agg *wide = many(1, 300), *narrow = known();
+			struct prom_exporter *x = prom_exporter_new(opts[o]);
+			struct prom_buf first, again, fresh;
+			struct prom_exporter *y;
+
+			assert_non_null(x);
+			/* the same aggregate twice: the very same bytes */
+			first = render(x, wide, protobuf);
+			again = render(x, wide, protobuf);
+			same_bytes(&first, &again);
+			/* the other exposition in between, from the same model: no change */
+			prom_buf_free(&again);
+			again = render(x, wide, !protobuf);
+			prom_buf_free(&again);
+			again = render(x, wide, protobuf);
+			same_bytes(&first, &again);
+			prom_buf_free(&again);
+			/* another, with fewer series and buckets: nothing of the last one left */
+			again = render(x, narrow, protobuf);
+			y = prom_exporter_new(opts[o]);
+			assert_non_null(y);
+			fresh = render(y, narrow, protobuf);
+			same_bytes(&again, &fresh);
+			prom_buf_free(&first);
+			prom_buf_free(&again);
+			prom_buf_free(&fresh);
+			prom_exporter_free(x);
+			prom_exporter_free(y);
+			ntf_agg_free(wide);
+			ntf_agg_free(narrow);
+		}
+	}
+}
+/*
+ * The protobuf, written in pieces (a series' label pairs packed once, each
+ * metric apart), is byte for byte what protobuf-c packs for each whole
+ * MetricFamily it decodes to.
+ */
+static void protobuf_whole_messages(void **state)
+{
+	struct prom_opts o = { .per_process = true, .max_processes = 50 };
+	struct prom_exporter *x = prom_exporter_new(&o);
+	struct ntf_agg *agg = many(2, 80);
+	struct prom_buf b;
+	Family *f[32];
+	size_t n, at = 0;
+
+	(void)state;
+	assert_non_null(x);
+	b = render(x, agg, true);
+	n = decode(&b, f, 32);
+	assert_int_equal(n, 12);
+	for (size_t i = 0; i < n; i++) {
+		size_t size = io__prometheus__client__metric_family__get_packed_size(f[i]);
+		uint8_t *whole = malloc(size);
+
+		assert_non_null(whole);
+		assert_int_equal(io__prometheus__client__metric_family__pack(f[i], whole), size);
+		while ((__u8)b.p[at++] & 0x80) /* the length before it */
+			;
+		assert_true(at + size <= b.len);
+		assert_memory_equal(b.p + at, whole, size);
+		at += size;
+		free(whole);
+		io__prometheus__client__metric_family__free_unpacked(f[i], NULL);
+	}
+	assert_int_equal(at, b.len);
+	prom_buf_free(&b);
+	prom_exporter_free(x);
+	ntf_agg_free(agg);
+}
+
+/* The value of label name in metric m, or NULL. */
+static const char *label_of(const Io__Prometheus__Client__Metric *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_label; i++)
+		if (!strcmp(m->label[i]->name, name))
+			return m->label[i]->value;
+	return NULL;
+}
+
+/* A process's comm as its labels say: escaped in text, as is in protobuf; a new one replaces it. */
+static void comm_labels(void **state)
+{
+	struct prom_opts o = { .per_process = true };
+	struct prom_exporter *x = prom_exporter_new(&o);
+	const char *comms[] = { "a\"b\\c", "renamed" };
+
+	(void)state;
+	assert_non_null(x);
+	for (size_t k = 0; k < 2; k++) {
+		struct ntf_agg *agg = ntf_agg_new(0);
+		struct prom_buf t, pb;
+		const Family *fam;
+		Family *f[32];
+		size_t n;
+
+		assert_non_null(agg);
+		add_event(agg, NTF_CLASS_CALLBACK, 1, 100, comms[k], 1000, NTF_ORIGIN_MUNMAP,
+			  false);
+		t = render(x, agg, false);
+		prom_buf_put(&t, "", 1);
+		has_line(t.p, k ? "notifier_failures_total{class=\"callback\"," KVM
+				  ",pid=\"100\",comm=\"renamed\"} 0" :
+				  "notifier_failures_total{class=\"callback\"," KVM
+				  ",pid=\"100\",comm=\"a\\\"b\\\\c\"} 0");
+		pb = render(x, agg, true);
+		n = decode(&pb, f, 32);
+		fam = find(f, n, "notifier_failures_total");
+		assert_int_equal(fam->n_metric, 1);
+		assert_string_equal(label_of(fam->metric[0], "comm"), comms[k]);
+		assert_string_equal(label_of(fam->metric[0], "pid"), "100");
+		fam = find(f, n, "notifier_refusals_total");
+		assert_null(label_of(fam->metric[0], "class"));
+		assert_string_equal(label_of(fam->metric[0], "comm"), comms[k]);
+		for (size_t i = 0; i < n; i++)
+			io__prometheus__client__metric_family__free_unpacked(f[i], NULL);
+		prom_buf_free(&t);
+		prom_buf_free(&pb);
+		ntf_agg_free(agg);
+	}
+	prom_exporter_free(x);
+}
+
+static void fmt_u64(void **state)
+{
+	const __u64 v[] = { 0, 7, 10, 99, 100, 101, 999, 1000, 65535, 4294967295u, UINT64_MAX };
+	char got[24], want[24];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		size_t n = prom_fmt_u64(got, v[i]);
+
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v[i]);
+		assert_int_equal(n, strlen(want));
+		assert_memory_equal(got, want, n);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(text_lines),	   cmocka_unit_test(text_per_process_bound),
-		cmocka_unit_test(protobuf_fields), cmocka_unit_test(native_index),
-		cmocka_unit_test(accept_header),   cmocka_unit_test(listen_addr),
+		cmocka_unit_test(text_lines),		cmocka_unit_test(text_per_process_bound),
+		cmocka_unit_test(protobuf_fields),	cmocka_unit_test(native_index),
+		cmocka_unit_test(accept_header),	cmocka_unit_test(listen_addr),
+		cmocka_unit_test(reuse_across_scrapes), cmocka_unit_test(protobuf_whole_messages),
+		cmocka_unit_test(comm_labels),		cmocka_unit_test(fmt_u64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,19 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
-#include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "buckets.h"
 #include "callbacks.h"
 #include "prom_model.h"
 #include "prom_families.h"
-
-struct prom_exporter {
-	struct prom_opts o;
-	/* the processes given series of their own: an open-addressed set of tgids */
-	__u32 *pids;
-	__u32 npids, pid_slots;
-};
 
 /* The fine buckets are Prometheus's schema 4 over seconds: exact. */
 int prom_native_index(__u32 index)
@@ -35,7 +28,10 @@ struct prom_exporter *prom_exporter_new(const struct prom_opts *opts)
 		while (x->pid_slots < 2 * x->o.max_processes)
 			x->pid_slots *= 2;
 		x->pids = calloc(x->pid_slots, sizeof(*x->pids));
-		if (!x->pids) {
+		x->pid_no = calloc(x->pid_slots, sizeof(*x->pid_no));
+		if (!x->pids || !x->pid_no) {
+			free(x->pids);
+			free(x->pid_no);
 			free(x);
 			return NULL;
 		}
@@ -47,27 +43,81 @@ void prom_exporter_free(struct prom_exporter *x)
 {
 	if (!x)
 		return;
+	for (size_t i = 0; i < x->dense_alloc; i++)
+		free(x->dense[i]);
+	free(x->dense);
+	free(x->groups);
+	free(x->m.s);
+	free(x->m.classic);
+	prom_text_scratch_free(x->text);
+	prom_pb_scratch_free(x->pb);
 	free(x->pids);
+	free(x->pid_no);
 	free(x);
 }
 
-/* Whether tgid has series of its own: yes if it had, or while there is room. */
-static bool admit(struct prom_exporter *x, __u32 tgid)
+int prom_grow(void *p, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap : 16;
+	void *old, *q;
+
+	if (n <= *cap)
+		return 0;
+	while (c < n)
+		c *= 2;
+	memcpy(&old, p, sizeof(old)); /* p is a T **, whatever T is */
+	q = realloc(old, c * size);
+	if (!q)
+		return -ENOMEM;
+	memcpy(p, &q, sizeof(q));
+	*cap = c;
+	return 0;
+}
+
+size_t prom_fmt_u64(char *dst, __u64 v)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
+	char tmp[20], *p = tmp + sizeof(tmp);
+	size_t n;
+
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, &pairs[(v % 100) * 2], 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, &pairs[v * 2], 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	n = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(dst, p, n);
+	return n;
+}
+
+/* Whether tgid has series of its own (yes if it had, or while there is room), and its number. */
+static bool admit(struct prom_exporter *x, __u32 tgid, __u32 *no)
 {
 	__u32 mask = x->pid_slots - 1, i = (tgid * 2654435761u) & mask;
 
 	if (tgid == NTF_AGG_OTHER_TGID || tgid == PROM_PID_NONE)
 		return false;
 	for (;; i = (i + 1) & mask) {
-		if (x->pids[i] == tgid)
+		if (x->pids[i] == tgid) {
+			*no = x->pid_no[i];
 			return true;
+		}
 		if (!x->pids[i])
 			break;
 	}
 	if (x->npids >= x->o.max_processes)
 		return false;
 	x->pids[i] = tgid;
-	x->npids++;
+	*no = x->pid_no[i] = x->npids++;
 	return true;
 }
 
@@ -91,21 +141,6 @@ void prom_clean_label(char *dst, const char *src, size_t size)
 		dst[i] = '\0';
 }
 
-static struct prom_series *grow(struct prom_model *m)
-{
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-		struct prom_series *s = realloc(m->s, cap * sizeof(*s));
-
-		if (!s)
-			return NULL;
-		m->s = s;
-		m->cap = cap;
-	}
-	memset(&m->s[m->n], 0, sizeof(m->s[m->n]));
-	return &m->s[m->n++];
-}
-
 static void add_totals(struct prom_totals *t, const struct ntf_agg_entry *e)
 {
 	t->count += e->hist.count;
@@ -118,186 +153,195 @@ static void add_totals(struct prom_totals *t, const struct ntf_agg_entry *e)
 		t->origins[o] += e->origins[o];
 }
 
-static void add_dense(struct prom_dense *d, const struct ntf_buckets *fine)
+/* Adds an entry's fine buckets to a group's: the events they hold. */
+static __u64 add_dense(struct prom_dense *d, const struct ntf_buckets *fine)
 {
+	__u64 sum = 0;
+
 	for (__u32 i = 0; i < fine->n; i++) {
 		__u32 index = fine->b[i].index;
 		__u64 n = ntf_bucket_count(&fine->b[i]);
 
-		if (index == NTF_BUCKET_ZERO)
+		sum += n;
+		if (index == NTF_BUCKET_ZERO) {
 			d->zero += n;
-		else if (index < PROM_DENSE)
+		} else if (index < PROM_DENSE) {
 			d->count[index] += n;
-		else
+			if ((int)index < d->lo)
+				d->lo = (int)index;
+			if ((int)index > d->hi)
+				d->hi = (int)index;
+		} else {
 			d->over += n;
+		}
 	}
+	return sum;
 }
 
-/* Dense groups by class and callback: the classic series, and the "other" processes. */
+/*
+ * Dense groups by class and callback, the classic series and the "other"
+ * processes': indexes in x->groups, or -1.
+ */
 struct groups {
-	struct prom_series *by_key[NTF_CLASS_MAX][NTF_CALLBACK_IDS];
+	int at[NTF_CLASS_MAX][NTF_CALLBACK_IDS];
 };
 
 struct build_ctx {
 	struct prom_exporter *x;
-	struct prom_model *m;
 	struct groups classic, other;
-	/* the series of groups, apart until every entry is in (m->s may move) */
-	struct prom_series *gs;
-	size_t ngs, gcap;
 	int err;
 };
+
+static void series_init(struct prom_series *s, __u32 class, __u32 callback, __u32 pid)
+{
+	memset(s, 0, offsetof(struct prom_series, pid_label));
+	s->class = class;
+	s->callback = callback;
+	s->pid = pid;
+	s->pid_label[0] = s->comm[0] = '\0';
+}
 
 static struct prom_series *group(struct build_ctx *b, struct groups *g,
 				 const struct ntf_agg_entry *e, __u32 pid)
 {
+	struct prom_exporter *x = b->x;
 	__u32 c = e->key.class, cb = e->key.callback;
 	struct prom_series *s;
+	struct prom_dense *d;
 
 	if (c >= NTF_CLASS_MAX || cb >= NTF_CALLBACK_IDS)
 		return NULL;
-	if (g->by_key[c][cb])
-		return g->by_key[c][cb];
-	s = calloc(1, sizeof(*s));
-	if (!s || !(s->dense = calloc(1, sizeof(*s->dense)))) {
-		free(s);
-		b->err = -ENOMEM;
-		return NULL;
+	if (g->at[c][cb] >= 0)
+		return &x->groups[g->at[c][cb]];
+	if (prom_grow(&x->groups, &x->groups_cap, x->ngroups + 1, sizeof(*x->groups)))
+		goto nomem;
+	if (x->ndense == x->dense_alloc) {
+		if (prom_grow(&x->dense, &x->dense_cap, x->dense_alloc + 1, sizeof(*x->dense)))
+			goto nomem;
+		d = calloc(1, sizeof(*d));
+		if (!d)
+			goto nomem;
+		d->lo = PROM_DENSE;
+		d->hi = -1;
+		x->dense[x->dense_alloc++] = d;
 	}
-	s->class = c;
-	s->callback = cb;
-	s->pid = pid;
-	s->comm = pid == PROM_PID_OTHER ? "other" : NULL;
-	g->by_key[c][cb] = s;
+	/* counts are zero but where the last scrape used it */
+	d = x->dense[x->ndense++];
+	if (d->lo <= d->hi)
+		memset(&d->count[d->lo], 0, (size_t)(d->hi - d->lo + 1) * sizeof(d->count[0]));
+	d->zero = d->over = 0;
+	d->lo = PROM_DENSE;
+	d->hi = -1;
+	s = &x->groups[x->ngroups];
+	g->at[c][cb] = (int)x->ngroups++;
+	series_init(s, c, cb, pid);
+	s->dense = d;
+	if (pid == PROM_PID_OTHER) {
+		memcpy(s->pid_label, "other", sizeof("other"));
+		memcpy(s->comm, "other", sizeof("other"));
+	}
 	return s;
+nomem:
+	b->err = -ENOMEM;
+	return NULL;
 }
 
 static int visit(const struct ntf_agg_entry *e, void *ctx)
 {
 	struct build_ctx *b = ctx;
+	struct prom_exporter *x = b->x;
+	struct prom_model *m = &x->m;
 	struct prom_series *s;
+	__u64 in_buckets;
+	__u32 no;
 
 	s = group(b, &b->classic, e, PROM_PID_NONE);
 	if (!s)
 		return b->err;
 	add_totals(&s->t, e);
-	add_dense(s->dense, &e->fine);
-	if (!b->x->o.per_process)
+	in_buckets = add_dense(s->dense, &e->fine);
+	s->in_buckets += in_buckets;
+	if (!x->o.per_process)
 		return 0;
-	if (admit(b->x, e->key.tgid)) {
-		s = grow(b->m);
-		if (!s)
+	if (admit(x, e->key.tgid, &no)) {
+		if (prom_grow(&m->s, &m->cap, m->n + 1, sizeof(*m->s)))
 			return b->err = -ENOMEM;
-		s->class = e->key.class;
-		s->callback = e->key.callback;
-		s->pid = e->key.tgid;
-		s->comm = e->comm;
+		s = &m->s[m->n++];
+		series_init(s, e->key.class, e->key.callback, e->key.tgid);
 		add_totals(&s->t, e);
+		s->in_buckets = in_buckets;
 		s->fine = &e->fine;
+		s->pid_no = no;
+		s->pid_label[prom_fmt_u64(s->pid_label, e->key.tgid)] = '\0';
+		prom_clean_label(s->comm, e->comm, sizeof(s->comm));
 		return 0;
 	}
 	s = group(b, &b->other, e, PROM_PID_OTHER);
 	if (!s)
 		return b->err;
 	add_totals(&s->t, e);
-	add_dense(s->dense, &e->fine);
+	s->in_buckets += add_dense(s->dense, &e->fine);
 	return 0;
 }
 
-/* Moves a table of groups into an array of series, in key order. */
-static int take_groups(struct groups *g, struct prom_series **out, size_t *n)
+/* Copies a table's groups to out[0..], in key order: how many. */
+static size_t take_groups(const struct prom_exporter *x, const struct groups *g,
+			  struct prom_series *out)
 {
-	size_t count = 0, k = 0;
+	size_t k = 0;
 
 	for (unsigned int c = 0; c < NTF_CLASS_MAX; c++)
 		for (unsigned int cb = 0; cb < NTF_CALLBACK_IDS; cb++)
-			count += g->by_key[c][cb] != NULL;
-	*out = count ? malloc(count * sizeof(**out)) : NULL;
-	if (count && !*out)
-		return -ENOMEM;
-	for (unsigned int c = 0; c < NTF_CLASS_MAX; c++)
-		for (unsigned int cb = 0; cb < NTF_CALLBACK_IDS; cb++)
-			if (g->by_key[c][cb]) {
-				(*out)[k++] = *g->by_key[c][cb];
-				free(g->by_key[c][cb]);
-				g->by_key[c][cb] = NULL;
-			}
-	*n = count;
-	return 0;
+			if (g->at[c][cb] >= 0)
+				out[k++] = x->groups[g->at[c][cb]];
+	return k;
 }
 
-static void free_groups(struct groups *g)
+/* Groups a table has. */
+static size_t count_groups(const struct groups *g)
 {
+	size_t n = 0;
+
 	for (unsigned int c = 0; c < NTF_CLASS_MAX; c++)
 		for (unsigned int cb = 0; cb < NTF_CALLBACK_IDS; cb++)
-			if (g->by_key[c][cb]) {
-				free(g->by_key[c][cb]->dense);
-				free(g->by_key[c][cb]);
-			}
+			n += g->at[c][cb] >= 0;
+	return n;
 }
 
-int prom_model_build(struct prom_exporter *x, const struct ntf_agg *agg, struct prom_model *m)
+int prom_model_build(struct prom_exporter *x, const struct ntf_agg *agg)
 {
-	struct build_ctx *b = calloc(1, sizeof(*b));
-	struct prom_series *other = NULL;
-	size_t nother = 0;
+	struct prom_model *m = &x->m;
+	struct build_ctx b = { .x = x };
+	size_t nclassic, nother;
 	int err;
 
-	memset(m, 0, sizeof(*m));
+	m->n = m->nclassic = 0;
 	m->lo = 1;
 	m->hi = 0;
-	if (!b)
-		return -ENOMEM;
-	b->x = x;
-	b->m = m;
-	err = ntf_agg_foreach(agg, visit, b);
-	if (!err)
-		err = take_groups(&b->classic, &m->classic, &m->nclassic);
-	if (!err)
-		err = take_groups(&b->other, &other, &nother);
-	free_groups(&b->classic);
-	free_groups(&b->other);
-	free(b);
-	for (size_t i = 0; !err && i < nother; i++) {
-		struct prom_series *s = grow(m);
-
-		if (!s) {
-			err = -ENOMEM;
-			break;
-		}
-		*s = other[i];
-		other[i].dense = NULL;
-	}
-	for (size_t i = 0; i < nother; i++)
-		free(other[i].dense);
-	free(other);
-	if (err) {
-		prom_model_free(m);
+	m->per_process = x->o.per_process;
+	x->ngroups = x->ndense = 0;
+	memset(&b.classic, 0xff, sizeof(b.classic));
+	memset(&b.other, 0xff, sizeof(b.other));
+	err = ntf_agg_foreach(agg, visit, &b);
+	if (err)
 		return err;
-	}
+	nclassic = count_groups(&b.classic);
+	nother = count_groups(&b.other);
+	if (prom_grow(&m->classic, &m->classic_cap, nclassic, sizeof(*m->classic)) ||
+	    (nother && prom_grow(&m->s, &m->cap, m->n + nother, sizeof(*m->s))))
+		return -ENOMEM;
+	m->nclassic = take_groups(x, &b.classic, m->classic);
+	m->n += take_groups(x, &b.other, m->s + m->n);
 	/* the classic buckets: every fine edge from the lowest used to the highest */
 	m->lo = PROM_DENSE;
 	m->hi = -1;
-	for (size_t i = 0; i < m->nclassic; i++)
-		for (int k = 0; k < PROM_DENSE; k++)
-			if (m->classic[i].dense->count[k]) {
-				if (k < m->lo)
-					m->lo = k;
-				if (k > m->hi)
-					m->hi = k;
-			}
+	for (size_t i = 0; i < m->nclassic; i++) {
+		if (m->classic[i].dense->lo < m->lo)
+			m->lo = m->classic[i].dense->lo;
+		if (m->classic[i].dense->hi > m->hi)
+			m->hi = m->classic[i].dense->hi;
+	}
 	return 0;
-}
-
-void prom_model_free(struct prom_model *m)
-{
-	for (size_t i = 0; i < m->n; i++)
-		free(m->s[i].dense);
-	for (size_t i = 0; i < m->nclassic; i++)
-		free(m->classic[i].dense);
-	free(m->s);
-	free(m->classic);
-	memset(m, 0, sizeof(*m));
 }
 
 void prom_series_buckets(const struct prom_series *s, prom_bucket_fn fn, void *ctx)
@@ -309,9 +353,9 @@ void prom_series_buckets(const struct prom_series *s, prom_bucket_fn fn, void *c
 	}
 	if (s->dense->zero)
 		fn(ctx, NTF_BUCKET_ZERO, s->dense->zero);
-	for (__u32 k = 0; k < PROM_DENSE; k++)
+	for (int k = s->dense->lo; k <= s->dense->hi; k++)
 		if (s->dense->count[k])
-			fn(ctx, k, s->dense->count[k]);
+			fn(ctx, (__u32)k, s->dense->count[k]);
 }
 
 void *prom_buf_reserve(struct prom_buf *b, size_t n)
@@ -430,18 +474,7 @@ __u64 prom_counter_value(const struct prom_counter_def *d, const struct prom_ser
 	return 0;
 }
 
-static void sum_bucket(void *ctx, __u32 index, __u64 count)
-{
-	(void)index;
-	*(__u64 *)ctx += count;
-}
-
 __u64 prom_inf_count(const struct prom_series *s)
 {
-	__u64 in_buckets = 0;
-
-	if (s->dense)
-		in_buckets = s->dense->over;
-	prom_series_buckets(s, sum_bucket, &in_buckets);
-	return in_buckets > s->t.count ? in_buckets : s->t.count;
+	return s->in_buckets > s->t.count ? s->in_buckets : s->t.count;
 }
