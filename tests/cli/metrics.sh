@@ -20,7 +20,7 @@ NOTIFIERD=${NOTIFIERD:-$top/build/notifierd}
 PROMETHEUS=${PROMETHEUS:-prometheus}
 PROMTOOL=${PROMTOOL:-promtool}
 NTF_TAP_PREFIX="metrics: "
-plan 24
+plan 26
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ntf-metrics.XXXXXX") || exit 1
 daemon_pid= prom_pid= hold_pid=
@@ -157,6 +157,24 @@ check "native series stored" "count(notifier_latency_native_seconds) is '$series
 	test "${series:-0}" -gt 0 2>/dev/null
 pids=$(query 'count(count by (pid, comm) (notifier_latency_native_seconds{pid!=""}))')
 check_eq "three processes and \"other\" stored" "${pids:-none}" 4
+
+# The Grafana dashboard in the repo asks this Prometheus what its panels
+# ask, variables set to "All": every query valid, every panel with data.
+dash=$top/contrib/grafana/notifier.json
+bad= empty=
+while IFS= read -r q; do
+	q=${q//\$__rate_interval/20s}
+	q=${q//\$driver/.*}
+	q=${q//\$class/.*}
+	r=$(curl -s --get --data-urlencode "query=$q" "$api")
+	if [ "$(jq -r .status <<<"$r" 2>/dev/null)" != success ]; then
+		bad+="$q: $(jq -r .error <<<"$r" 2>/dev/null); "
+	elif [ "$(jq '.data.result | length' <<<"$r")" = 0 ]; then
+		empty+="$q; "
+	fi
+done < <(jq -r '.panels[].targets[].expr' "$dash")
+check "dashboard: every query is valid PromQL" "$bad" test -z "$bad"
+check "dashboard: every query has data" "$empty" test -z "$empty"
 
 kill -TERM "$daemon_pid"
 wait "$daemon_pid"
