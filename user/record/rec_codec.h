@@ -85,7 +85,7 @@ static inline void rec_put_svarint(struct rec_buf *b, __s64 v)
 
 static inline void rec_put_bytes(struct rec_buf *b, const void *data, size_t n)
 {
-	if (!rec_buf_room(b, n))
+	if (!n || !rec_buf_room(b, n))
 		return;
 	memcpy(b->p + b->len, data, n);
 	b->len += n;
@@ -130,7 +130,8 @@ struct rec_cur {
 
 static inline struct rec_cur rec_cur_make(const void *p, size_t n)
 {
-	struct rec_cur c = { .p = p, .end = (const __u8 *)p + n };
+	/* no arithmetic on a NULL of an empty buffer */
+	struct rec_cur c = { .p = p, .end = n ? (const __u8 *)p + n : p };
 
 	return c;
 }

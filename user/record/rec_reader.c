@@ -252,7 +252,9 @@ static int read_payload(struct ntf_rec_reader *r, const struct blk *b)
 	__u8 *dst;
 	ssize_t n;
 
-	if (!grow(&r->stored, &r->stored_cap, b->stored) || !grow(&r->raw, &r->raw_cap, b->raw))
+	/* at least a byte each: an empty payload has an address too */
+	if (!grow(&r->stored, &r->stored_cap, b->stored + 1) ||
+	    !grow(&r->raw, &r->raw_cap, b->raw + 1))
 		return stop(r, NTF_REC_NOMEM, -ENOMEM, b->off, b->seq,
 			    "a block of %u bytes does not fit in memory", b->raw);
 	dst = b->codec == NTR_C_NONE ? r->raw : r->stored;
