@@ -161,6 +161,14 @@ static void print_run(const char *name, const struct run *r)
 	       filled / r->cpu / 1e6, filled / r->wall / 1e6, (double)r->bytes / filled);
 }
 
+static int by_end(const void *a, const void *b)
+{
+	const struct ntf_event *x = a, *y = b;
+	__u64 ex = x->ts_ns + x->latency_ns, ey = y->ts_ns + y->latency_ns;
+
+	return ex < ey ? -1 : ex > ey;
+}
+
 /* Times spaced irregularly, an mm and a cgroup per process: what a live system adds. */
 static void make_live(void)
 {
@@ -179,6 +187,8 @@ static void make_live(void)
 		e->mm = 0xffff888100000000ULL + (__u64)e->tgid * 0x1c40;
 		e->cgroup_id = 4000 + e->tgid % 7;
 	}
+	/* the ring buffer takes events as they end */
+	qsort(records, filled, sizeof(*records), by_end);
 }
 
 int main(int argc, char **argv)

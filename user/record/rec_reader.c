@@ -69,6 +69,7 @@ struct ntf_rec_reader {
 	struct blk cur;
 	__u32 left, done;
 	struct rec_cur s[NTR_S_MAX];
+	bool by_end; /* times in END, not TIME */
 	__u64 prev_ts, prev_addr, prev_mm, prev_seqno;
 	__u32 prev_flags[NTF_CLASS_MAX];
 	struct rec_task *tasks;
@@ -348,6 +349,10 @@ static int open_events(struct ntf_rec_reader *r, const struct blk *b)
 		/* streams of a newer minor version are skipped */
 		data += dir[i].len;
 	}
+	if (r->s[NTR_S_TIME].end && r->s[NTR_S_END].end)
+		return stop(r, NTF_REC_CORRUPT, -EBADMSG, b->off, b->seq,
+			    "both start and end times given");
+	r->by_end = r->s[NTR_S_END].end != NULL;
 	r->cur = *b;
 	r->left = b->count;
 	r->done = 0;
@@ -441,9 +446,14 @@ static int decode_event(struct ntf_rec_reader *r, struct ntf_event *e)
 	if (!class || class >= NTF_CLASS_MAX)
 		return bad_event(r, "class %llu unknown to this reader", (unsigned long long)class);
 	e->class = class;
-	e->ts_ns = r->prev_ts + rec_get_svarint(&s[NTR_S_TIME]);
-	r->prev_ts = e->ts_ns;
 	e->latency_ns = rec_get_varint(&s[NTR_S_LATENCY]);
+	if (r->by_end) {
+		r->prev_ts += rec_get_svarint(&s[NTR_S_END]);
+		e->ts_ns = r->prev_ts - e->latency_ns;
+	} else {
+		r->prev_ts += rec_get_svarint(&s[NTR_S_TIME]);
+		e->ts_ns = r->prev_ts;
+	}
 	task = rec_get_varint(&s[NTR_S_TASK]);
 	if (!s[NTR_S_TASK].bad && task == r->ntasks) {
 		err = define_task(r);

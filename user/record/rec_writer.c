@@ -59,7 +59,7 @@ struct ntf_rec_writer {
 	struct rec_buf s[NTR_S_MAX];
 	__u32 nevents;
 	__u64 ts_min, ts_max;
-	__u64 prev_ts, prev_addr, prev_mm, prev_seqno;
+	__u64 prev_ts, prev_end, prev_addr, prev_mm, prev_seqno;
 	__u32 prev_flags[NTF_CLASS_MAX];
 	struct rec_task *tasks;
 	__u32 ntasks, tasks_cap, last_task;
@@ -247,7 +247,7 @@ static void reset_block(struct ntf_rec_writer *w)
 	w->nevents = 0;
 	w->ts_min = ~0ULL;
 	w->ts_max = 0;
-	w->prev_ts = w->prev_addr = w->prev_mm = w->prev_seqno = 0;
+	w->prev_ts = w->prev_end = w->prev_addr = w->prev_mm = w->prev_seqno = 0;
 	memset(w->prev_flags, 0, sizeof(w->prev_flags));
 	w->ntasks = 0;
 	w->last_task = ~0u;
@@ -286,6 +286,11 @@ static int flush_events(struct ntf_rec_writer *w)
 		fail(w, -ENOMEM);
 		return w->err;
 	}
+	/* start times or end times, whichever takes fewer bytes */
+	if (w->s[NTR_S_END].len < w->s[NTR_S_TIME].len)
+		w->s[NTR_S_TIME].len = 0;
+	else
+		w->s[NTR_S_END].len = 0;
 	for (int i = 1; i < NTR_S_MAX; i++)
 		nstreams += w->s[i].len > 0;
 	b->len = 0;
@@ -421,8 +426,11 @@ static int encode(struct ntf_rec_writer *w, const struct ntf_event *e)
 	int err;
 
 	rec_put_varint(&s[NTR_S_CLASS], class);
+	/* both ways; the block keeps the shorter */
 	rec_put_svarint(&s[NTR_S_TIME], (__s64)(e->ts_ns - w->prev_ts));
 	w->prev_ts = e->ts_ns;
+	rec_put_svarint(&s[NTR_S_END], (__s64)(e->ts_ns + e->latency_ns - w->prev_end));
+	w->prev_end = e->ts_ns + e->latency_ns;
 	rec_put_varint(&s[NTR_S_LATENCY], e->latency_ns);
 	err = task_ref(w, e);
 	if (err)

@@ -68,7 +68,7 @@ enum ntr_codec {
 /* EVENTS payload: a directory (count, then id and length of each stream), then the streams. */
 enum ntr_stream {
 	NTR_S_CLASS = 1, /* varint class */
-	NTR_S_TIME, /* zigzag ts_ns - previous event's ts_ns */
+	NTR_S_TIME, /* zigzag ts_ns - previous event's ts_ns (or END instead) */
 	NTR_S_LATENCY, /* varint */
 	NTR_S_TASK, /* varint task id; the next new id: defined in TASKDEF */
 	NTR_S_TASKDEF, /* tgid, zigzag pid - tgid, cgroup_id, zigzag mm - previous, comm */
@@ -85,6 +85,13 @@ enum ntr_stream {
 	NTR_S_ARGS, /* varint unmap.notifier_ns; pin.gup_flags, pin.variant */
 	NTR_S_FENCE, /* varint context, zigzag seqno - previous, varint ops, zigzag timeout */
 	NTR_S_STACK, /* reserved: varint stack id (0: none) into the STACKS blocks */
+	/*
+	 * zigzag (ts_ns + latency_ns) - the previous event's: a block has
+	 * this or TIME, whichever is shorter. Events reach the ring buffer
+	 * as they end, so their end times rise steadily where start times
+	 * jump back by the latency.
+	 */
+	NTR_S_END,
 	NTR_S_MAX,
 };
 
