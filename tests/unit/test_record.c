@@ -539,6 +539,40 @@ static void names_index_and_seek(void **state)
 }
 
 /*
+ * More blocks than the index has runs: neighbours merge, and a seek still
+ * lands on the very block (here one event each) that holds the time.
+ */
+static void index_coarsens(void **state)
+{
+	struct evs v = synth(31, 70000);
+	struct ntf_rec_writer_opts o = { .block_events = 1, .uncompressed = true };
+	struct ntf_rec_writer *w;
+	struct ntf_rec_reader *r;
+	struct ntf_rec_status st;
+	struct ntf_event e;
+	char path[256];
+
+	(void)state;
+	assert_true(v.n > NTR_MAX_INDEX);
+	path_of(path, sizeof(path), "coarse.ntr");
+	assert_int_equal(ntf_rec_writer_open(&w, path, test_meta(), &o), 0);
+	for (size_t i = 0; i < v.n; i++)
+		assert_int_equal(ntf_rec_write(w, &v.e[i]), 0);
+	assert_int_equal(ntf_rec_close(w), 0);
+	assert_int_equal(ntf_rec_reader_open(&r, path, &st), 0);
+	assert_true(ntf_rec_reader_indexed(r));
+	for (int k = 0; k < 200; k++) {
+		size_t target = k < 2 ? (k ? v.n - 1 : 0) : rnd() % v.n;
+
+		assert_int_equal(ntf_rec_seek(r, v.e[target].ts_ns), 0);
+		assert_int_equal(ntf_rec_next(r, &e), 1);
+		assert_same(&v.e[target], &e, target);
+	}
+	ntf_rec_reader_close(r);
+	free(v.e);
+}
+
+/*
  * Cut at every block boundary and at thousands of bytes: exactly the
  * whole blocks before the cut, and the right words for where it stopped.
  */
@@ -1063,6 +1097,7 @@ int main(void)
 		cmocka_unit_test(compact),
 		cmocka_unit_test(invalid_events_refused),
 		cmocka_unit_test(names_index_and_seek),
+		cmocka_unit_test(index_coarsens),
 		cmocka_unit_test(truncation_everywhere),
 		cmocka_unit_test(bit_flips_detected),
 		cmocka_unit_test(every_byte_flipped),

@@ -596,7 +596,10 @@ static int start(struct ntf_rec_writer *w, const struct ntf_rec_meta *meta,
 	w->meta = malloc(sizeof(*w->meta));
 	if (!w->cctx || !w->meta)
 		return -ENOMEM;
-	*w->meta = *meta;
+	if (meta)
+		*w->meta = *meta;
+	else
+		memset(w->meta, 0, sizeof(*w->meta));
 	w->meta->event_size = sizeof(struct ntf_event);
 	if (w->uncompressed)
 		snprintf(w->meta->compression, sizeof(w->meta->compression), "none");

@@ -17,6 +17,8 @@
  * Reading: ntf_rec_reader_open, ntf_rec_read_meta, then ntf_rec_next
  * until it returns 0 or an error; ntf_rec_reader_status says how the
  * file ended or where and why it could not be read further.
+ *
+ * A writer or a reader is used by one thread at a time.
  */
 #ifndef NTF_RECORD_H
 #define NTF_RECORD_H
@@ -112,7 +114,8 @@ struct ntf_rec_writer_stats {
 };
 
 /*
- * Creates (or truncates) path and writes the preamble and META. 0 and
+ * Creates (or truncates) path and writes the preamble and META (meta
+ * may be NULL: a file that says nothing of where it was made). 0 and
  * *out, or a negative errno (nothing to free).
  */
 int ntf_rec_writer_open(struct ntf_rec_writer **out, const char *path,
