@@ -19,7 +19,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibp
 	-Wall -Wextra -Wno-unused-parameter -Wno-unused-function
 # notifierd --metrics: libmicrohttpd serves, protobuf-c encodes the native histograms
 METRICS_LIBS := -lmicrohttpd -lprotobuf-c
-LIBS := -lbpf -lelf -lz -ljansson -lm $(METRICS_LIBS)
+LIBS := -lbpf -lelf -lz -ljansson -lm -lzstd $(METRICS_LIBS)
 # Static binaries (the test bed's) serve no --metrics: a static libmicrohttpd
 # needs static TLS libraries Debian does not ship. metrics_http_none.c
 # stands in for the server there.
@@ -51,7 +51,7 @@ PB_HDRS := $(patsubst user/report/%.proto,$(OUT)/%.pb-c.h,$(PROTOS))
 PB_OBJS := $(patsubst user/report/%.proto,$(OUT)/obj/gen/%.pb-c.o,$(PROTOS))
 LIB_OBJS := $(call obj_of,$(LIB_SRCS)) $(PB_OBJS)
 # The stages that never touch BPF: unit tests link them without libbpf.
-LOW_LAYERS := core query stream wire
+LOW_LAYERS := core query stream record wire
 LOW_OBJS := $(call obj_of,$(filter $(addprefix user/,$(addsuffix /%,$(LOW_LAYERS))),$(LIB_SRCS)))
 
 main_obj = $(call obj_of,$(filter %/$(1).c,$(MAINS)))
@@ -126,14 +126,14 @@ $(OUT)/static/bucket-check: tests/bpf/bucket_check_main.c tests/bpf/bucket_agree
 		$(OUT)/liblow.a -lbpf -lelf -lz -lm -o $@
 
 $(OUT)/static/notifier-top: $(TOP_OBJS) | $(OUT)/static
-	$(CC) $(CFLAGS) -static $(filter-out %/metrics_http.o,$^) -lbpf -lelf -lz -ljansson -lm $(STATIC_METRICS_LIBS) -lncursesw -ltinfo -o $@
+	$(CC) $(CFLAGS) -static $(filter-out %/metrics_http.o,$^) -lbpf -lelf -lz -ljansson -lm -lzstd $(STATIC_METRICS_LIBS) -lncursesw -ltinfo -o $@
 
 $(OUT)/static/notifier: $(call main_obj,notifier) $(OUT)/libnotifier.a | $(OUT)/static
-	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm $(STATIC_METRICS_LIBS) -o $@
+	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm -lzstd $(STATIC_METRICS_LIBS) -o $@
 
 $(OUT)/static/notifierd: $(call main_obj,notifierd) $(OUT)/obj/daemon/metrics_http_none.o \
 		$(OUT)/libnotifier.a | $(OUT)/static
-	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm $(STATIC_METRICS_LIBS) -o $@
+	$(CC) $(CFLAGS) -static $^ -lbpf -lelf -lz -ljansson -lm -lzstd $(STATIC_METRICS_LIBS) -o $@
 
 # libFuzzer harnesses (clang): tests/fuzz/fuzz_*.c against the library.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)

@@ -7,5 +7,6 @@ int cmd_hist(int argc, char **argv);
 int cmd_hist_compare(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * notifier report: what a trace file (docs/trace-format.md) holds. Where
+ * and when it was recorded, then the same summary `notifier hist` prints
+ * (per class, per driver, per process with -P), made from the file's
+ * events; or, with --events, the events one a line. A file cut short
+ * reads up to its last whole block, and the report says so.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+#include "aggregate.h"
+#include "callbacks.h"
+#include "cli.h"
+#include "commands.h"
+#include "histogram.h"
+#include "json_log.h"
+#include "names.h"
+#include "record.h"
+#include "report.h"
+
+static const char report_usage[] =
+	"Usage: notifier report [OPTIONS] FILE\n"
+	"\n"
+	"Summarises a trace file: where and when it was recorded, then latencies\n"
+	"per event class and driver (count, percentiles, max), as `notifier hist`\n"
+	"prints them; or lists its events. A file whose writer did not close it\n"
+	"is read up to its last whole block.\n"
+	"\n"
+	"  -j, --json              JSON instead of text (--events: one object a line)\n"
+	"  -P, --per-process       per process too\n"
+	"  -e, --events            list the events instead of the summary\n"
+	"  -T, --timestamps        --events: wall-clock times, not seconds from the start\n"
+	"  -c, --class LIST        only these event classes (inval_start,fence_wait,...)\n"
+	"  -p, --pid PID           only this process (tgid)\n"
+	"  -h, --help              this help\n"
+	"\n"
+	"Exit status: 0 when the file was read to its end (closed or not), 1 when\n"
+	"it could not be read or a block of it is damaged (what came before is\n"
+	"still reported), 2 on bad options.\n"
+	"\n"
+	"Examples:\n"
+	"  notifier report run.ntr\n"
+	"  notifier report -P -c callback run.ntr\n"
+	"  notifier report --events -p 4242 run.ntr | less\n";
+
+static const struct option report_options[] = {
+	{ "json", no_argument, NULL, 'j' },	   { "per-process", no_argument, NULL, 'P' },
+	{ "events", no_argument, NULL, 'e' },	   { "timestamps", no_argument, NULL, 'T' },
+	{ "class", required_argument, NULL, 'c' }, { "pid", required_argument, NULL, 'p' },
+	{ "help", no_argument, NULL, 'h' },	   {},
+};
+
+struct report_args {
+	const char *path;
+	bool json, events, wall;
+	unsigned int class_mask; /* 0: every class */
+	__u32 tgid; /* 0: every process */
+	struct ntf_report_opts report;
+};
+
+static void parse_report_args(int argc, char **argv, struct report_args *a)
+{
+	int opt;
+
+	opterr = 0; /* ntf_usage_error says it in one line */
+	while ((opt = getopt_long(argc, argv, "jPeTc:p:h", report_options, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			a->json = true;
+			ntf_log_json();
+			break;
+		case 'P': a->report.per_process = true; break;
+		case 'e': a->events = true; break;
+		case 'T': a->wall = true; break;
+		case 'c': a->class_mask = ntf_arg_class_list("--class", optarg); break;
+		case 'p': a->tgid = ntf_arg_u64("--pid", optarg, 1, 0xffffffffu); break;
+		case 'h': fputs(report_usage, stdout); exit(0);
+		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
+		}
+	}
+	if (optind >= argc)
+		ntf_usage_error("no FILE to report on (a trace file)");
+	a->path = argv[optind++];
+	if (optind < argc)
+		ntf_usage_error("unexpected argument '%s'", argv[optind]);
+	a->report.class_mask = a->class_mask;
+	a->report.unit = NTF_UNIT_US;
+}
+
+static bool wanted(const struct report_args *a, const struct ntf_event *e)
+{
+	return (!a->class_mask || (a->class_mask & (1u << e->class))) &&
+	       (!a->tgid || e->tgid == a->tgid);
+}
+
+/*
+ * The names the file gives callback ids, for the reports that name them
+ * through this process's table: discovered ids take the file's names; a
+ * table id the file names otherwise (another notifier's table) is said.
+ */
+static void apply_names(const struct ntf_rec_meta *m)
+{
+	bool warned = false;
+
+	for (unsigned int i = 0; i < m->ncallbacks; i++) {
+		const struct ntf_rec_callback *cb = &m->callbacks[i];
+
+		if (cb->id >= ntf_callback_first_discovered()) {
+			ntf_driver_name_set(cb->id, cb->driver);
+		} else if (cb->id && strcmp(ntf_driver_name(cb->id), cb->driver) && !warned) {
+			ntf_warn("the file names callback id %u '%s', this notifier '%s': driver "
+				 "names in the report are this notifier's",
+				 cb->id, cb->driver, ntf_driver_name(cb->id));
+			warned = true;
+		}
+	}
+}
+
+/* The file's probes as this notifier's probe states: what each class was traced by. */
+static void file_probes(const struct ntf_rec_meta *m, struct ntf_probe_state *st)
+{
+	memset(st, 0, NTF_PROBE_MAX * sizeof(*st));
+	for (unsigned int i = 0; i < ntf_probe_count; i++) {
+		st[i].point = &ntf_probe_points[i];
+		for (unsigned int k = 0; k < m->nprobes; k++) {
+			if (strcmp(m->probes[k].id, ntf_probe_points[i].id))
+				continue;
+			st[i].attached = m->probes[k].attached;
+			st[i].mech = m->probes[k].mech < NTF_MECH_MAX ? m->probes[k].mech : 0;
+		}
+	}
+}
+
+static double wall_of(const struct ntf_rec_meta *m, __u64 ts_ns)
+{
+	return (m->wall_ns + (double)((__s64)(ts_ns - m->mono_ns))) / 1e9;
+}
+
+static void format_wall(char *buf, size_t len, double s, bool fraction)
+{
+	time_t t = (time_t)s;
+	struct tm tm;
+	size_t n;
+
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	n = strftime(buf, len, fraction ? "%H:%M:%S" : "%Y-%m-%d %H:%M:%S UTC", &tm);
+	if (fraction && n)
+		snprintf(buf + n, len - n, ".%06ld", (long)((s - (double)t) * 1e6));
+}
+
+/* ---- --events ---- */
+
+static void event_detail(char *buf, size_t len, const struct ntf_event *e)
+{
+	switch (e->class) {
+	case NTF_CLASS_INVAL_START:
+	case NTF_CLASS_INVAL_END:
+	case NTF_CLASS_CALLBACK:
+		snprintf(buf, len, "%s [0x%llx, +%llu KiB)%s", ntf_mmu_event_name(e->range.event),
+			 (unsigned long long)e->range.start,
+			 (unsigned long long)((e->range.end - e->range.start) >> 10),
+			 e->flags & NTF_F_BLOCKABLE ? "" : " non-blockable");
+		break;
+	case NTF_CLASS_UNMAP:
+		snprintf(buf, len, "0x%llx, %u notifier calls%s",
+			 (unsigned long long)e->unmap.address, e->unmap.notifier_calls,
+			 e->flags & NTF_F_DMA_PINNED ? ", dma-pinned" : "");
+		break;
+	case NTF_CLASS_PIN:
+	case NTF_CLASS_UNPIN:
+		snprintf(buf, len, "0x%llx, %u pages", (unsigned long long)e->pin.start,
+			 e->pin.nr_pages);
+		break;
+	case NTF_CLASS_FENCE_WAIT:
+		snprintf(buf, len, "fence %llu:%llu", (unsigned long long)e->fence.context,
+			 (unsigned long long)e->fence.seqno);
+		break;
+	default: buf[0] = '\0';
+	}
+}
+
+/*
+ * Seconds from the start of the recording; from the first event when
+ * events are older than the start (a source not on CLOCK_MONOTONIC, as
+ * the synthetic one).
+ */
+static void print_event(const struct report_args *a, const struct ntf_rec_meta *m,
+			const struct ntf_event *e, __u64 *base)
+{
+	char when[32], lat[16], detail[96];
+	const char *driver;
+
+	if (!*base)
+		*base = e->ts_ns < m->mono_ns ? e->ts_ns : m->mono_ns;
+	if (a->wall)
+		format_wall(when, sizeof(when), wall_of(m, e->ts_ns), true);
+	else
+		snprintf(when, sizeof(when), "%.6f", (double)((__s64)(e->ts_ns - *base)) / 1e9);
+	ntf_format_ns(lat, sizeof(lat), e->latency_ns);
+	event_detail(detail, sizeof(detail), e);
+	/* callback id 0 is the notifier chain as a whole: a name for invalidates only */
+	driver = e->callback || e->class == NTF_CLASS_INVAL_START ||
+				 e->class == NTF_CLASS_INVAL_END ?
+			 ntf_driver_name(e->callback) :
+			 "-";
+	printf("%-15s %-11s %-8s %7u %-15s %8s %-14s %s%s%s\n", when, ntf_class_name(e->class),
+	       driver, e->tgid, e->comm, lat, ntf_origin_name(e->origin), detail,
+	       e->flags & NTF_F_FAILED ? " failed" : "", e->flags & NTF_F_NESTED ? " nested" : "");
+}
+
+static void print_event_json(const struct ntf_rec_meta *m, const struct ntf_event *e)
+{
+	/* kernel pointers in hex: as the kernel prints them, and above 2^63 */
+	char mm[24], ops[24];
+	json_t *o;
+
+	snprintf(mm, sizeof(mm), "0x%llx", (unsigned long long)e->mm);
+	snprintf(ops, sizeof(ops), "0x%llx", (unsigned long long)e->fence.ops);
+	o = json_pack("{sI sf ss ss sI ss sI sI ss sI sI sI ss ss sI ss? si}", "ts_ns",
+		      (json_int_t)e->ts_ns, "wall", wall_of(m, e->ts_ns), "class",
+		      ntf_class_name(e->class), "mech", ntf_mech_name(e->mech), "callback_id",
+		      (json_int_t)e->callback, "driver", ntf_driver_name(e->callback), "pid",
+		      (json_int_t)e->pid, "tgid", (json_int_t)e->tgid, "comm", e->comm,
+		      "latency_ns", (json_int_t)e->latency_ns, "ret", (json_int_t)e->ret, "flags",
+		      (json_int_t)e->flags, "origin", ntf_origin_name(e->origin), "mm", mm,
+		      "cgroup_id", (json_int_t)e->cgroup_id, "syscall",
+		      ntf_syscall_name(e->syscall_nr), "syscall_nr", e->syscall_nr);
+
+	switch (e->class) {
+	case NTF_CLASS_INVAL_START:
+	case NTF_CLASS_INVAL_END:
+	case NTF_CLASS_CALLBACK:
+		json_object_set_new(o, "range",
+				    json_pack("{sI sI sI ss}", "start", (json_int_t)e->range.start,
+					      "end", (json_int_t)e->range.end, "owner",
+					      (json_int_t)e->range.owner, "event",
+					      ntf_mmu_event_name(e->range.event)));
+		break;
+	case NTF_CLASS_UNMAP:
+		json_object_set_new(o, "unmap",
+				    json_pack("{sI sI sI}", "address", (json_int_t)e->unmap.address,
+					      "notifier_ns", (json_int_t)e->unmap.notifier_ns,
+					      "notifier_calls",
+					      (json_int_t)e->unmap.notifier_calls));
+		break;
+	case NTF_CLASS_PIN:
+	case NTF_CLASS_UNPIN:
+		json_object_set_new(o, "pin",
+				    json_pack("{sI sI sI ss}", "start", (json_int_t)e->pin.start,
+					      "nr_pages", (json_int_t)e->pin.nr_pages, "gup_flags",
+					      (json_int_t)e->pin.gup_flags, "variant",
+					      ntf_pin_variant_name(e->pin.variant)));
+		break;
+	case NTF_CLASS_FENCE_WAIT:
+		json_object_set_new(o, "fence",
+				    json_pack("{sI sI ss sI}", "context",
+					      (json_int_t)e->fence.context, "seqno",
+					      (json_int_t)e->fence.seqno, "ops", ops, "timeout",
+					      (json_int_t)e->fence.timeout));
+		break;
+	}
+	json_dumpf(o, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+	json_decref(o);
+}
+
+/* ---- the summary ---- */
+
+static const char *stop_name(enum ntf_rec_stop s)
+{
+	switch (s) {
+	case NTF_REC_COMPLETE: return "complete";
+	case NTF_REC_UNFINISHED: return "unfinished";
+	case NTF_REC_TRUNCATED: return "truncated";
+	case NTF_REC_CORRUPT: return "corrupt";
+	case NTF_REC_IO: return "read error";
+	case NTF_REC_NOMEM: return "out of memory";
+	default: return "reading";
+	}
+}
+
+struct span {
+	__u64 first, last, events;
+};
+
+static void print_header(const struct report_args *a, const struct ntf_rec_meta *m,
+			 const struct span *sp, const struct ntf_rec_status *st)
+{
+	char start[48], dur[16];
+
+	printf("%s: %llu events recorded by %s on %s\n", a->path, (unsigned long long)st->events,
+	       m->writer[0] ? m->writer : "?", m->host[0] ? m->host : "?");
+	format_wall(start, sizeof(start), wall_of(m, sp->events ? sp->first : m->mono_ns), false);
+	ntf_format_ns(dur, sizeof(dur), sp->events ? sp->last - sp->first : 0);
+	printf("  kernel %s (%s), from %s, events over %s\n", m->kernel[0] ? m->kernel : "?",
+	       m->arch[0] ? m->arch : "?", start, dur);
+	if (m->nprobes) {
+		printf("  probes:");
+		for (unsigned int i = 0; i < m->nprobes; i++)
+			printf("%s %s %s", i ? "," : "", m->probes[i].id,
+			       m->probes[i].attached ? ntf_mech_name(m->probes[i].mech) :
+						       "not attached");
+		putchar('\n');
+	}
+	if (a->class_mask || a->tgid)
+		printf("  %llu of them selected (%s%s%s)\n", (unsigned long long)sp->events,
+		       a->class_mask ? "--class" : "", a->class_mask && a->tgid ? ", " : "",
+		       a->tgid ? "--pid" : "");
+	printf("  %s\n", st->why);
+}
+
+static json_t *file_json(const struct report_args *a, const struct ntf_rec_meta *m,
+			 const struct span *sp, const struct ntf_rec_status *st, bool indexed)
+{
+	json_t *o = json_pack("{ss ss ss ss ss ss ss ss sf sI sI sI sI ss ss sI}", "path", a->path,
+			      "writer", m->writer, "host", m->host, "kernel", m->kernel,
+			      "kernel_version", m->kernel_version, "arch", m->arch, "boot_id",
+			      m->boot_id, "compression", m->compression, "wall_start",
+			      m->wall_ns / 1e9, "mono_start_ns", (json_int_t)m->mono_ns, "events",
+			      (json_int_t)st->events, "selected", (json_int_t)sp->events,
+			      "first_ts_ns", (json_int_t)sp->first, "status", stop_name(st->stop),
+			      "why", st->why, "last_ts_ns", (json_int_t)sp->last);
+
+	/* whether the index the trailer points to was read */
+	json_object_set_new(o, "indexed", json_boolean(indexed));
+	return o;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct ntf_probe_state probes[NTF_PROBE_MAX];
+	struct report_args a = {};
+	struct ntf_rec_reader *r;
+	struct ntf_rec_status st;
+	const struct ntf_rec_meta *m;
+	struct span sp = { .first = ~0ULL };
+	__u64 base = 0;
+	struct ntf_agg *agg = NULL;
+	struct ntf_event e;
+	int k, ret = 0;
+
+	parse_report_args(argc, argv, &a);
+	if (ntf_rec_reader_open(&r, a.path, &st)) {
+		ntf_err("%s: %s", a.path, st.why);
+		return NTF_EXIT_RUNTIME;
+	}
+	m = ntf_rec_read_meta(r);
+	apply_names(m);
+	if (!a.events) {
+		agg = ntf_agg_new(0);
+		if (!agg) {
+			ntf_err("out of memory");
+			ntf_rec_reader_close(r);
+			return NTF_EXIT_RUNTIME;
+		}
+	}
+	while ((k = ntf_rec_next(r, &e)) > 0) {
+		if (!wanted(&a, &e))
+			continue;
+		sp.events++;
+		if (e.ts_ns < sp.first)
+			sp.first = e.ts_ns;
+		if (e.ts_ns > sp.last)
+			sp.last = e.ts_ns;
+		if (a.events && a.json)
+			print_event_json(m, &e);
+		else if (a.events)
+			print_event(&a, m, &e, &base);
+		else if (ntf_agg_add(agg, &e) == -ENOMEM)
+			k = -ENOMEM;
+		if (k < 0)
+			break;
+	}
+	/* names met on the way (NAMES blocks) */
+	apply_names(m);
+	ntf_rec_reader_status(r, &st);
+	if (!sp.events)
+		sp.first = 0;
+	if (agg) {
+		file_probes(m, probes);
+		if (!m->nprobes)
+			a.report.source = "no probes recorded";
+		if (a.json) {
+			json_t *root = ntf_report_json(agg, probes, &a.report);
+
+			json_object_set_new(root, "file",
+					    file_json(&a, m, &sp, &st, ntf_rec_reader_indexed(r)));
+			json_dumpf(root, stdout, JSON_COMPACT);
+			fputc('\n', stdout);
+			json_decref(root);
+		} else {
+			print_header(&a, m, &sp, &st);
+			ntf_report_text(stdout, agg, probes, &a.report);
+		}
+	}
+	fflush(stdout);
+	if (k < 0) {
+		ntf_err("%s: %s", a.path, k == -ENOMEM && !st.err ? strerror(ENOMEM) : st.why);
+		ret = NTF_EXIT_RUNTIME;
+	} else if (st.stop != NTF_REC_COMPLETE && a.events) {
+		/* the summary's header says it; an event list says it here */
+		ntf_warn("%s: %s", a.path, st.why);
+	}
+	ntf_agg_free(agg);
+	ntf_rec_reader_close(r);
+	return ret;
+}
