@@ -1194,6 +1194,31 @@ static void small_mirror_folds_exactly(void **state)
 	rig_free(r);
 }
 
+/*
+ * A daemon of another protocol version (v2 sends no fine buckets) is
+ * told apart from a broken one: its first frame, whatever it is, gets
+ * -EPROTONOSUPPORT from the client, not -EBADMSG.
+ */
+static void client_refuses_other_versions(void **state)
+{
+	/* a v2 WELCOME's header: version 2, type 2, 16 bytes of payload */
+	static const __u8 v2[] = "ntfp\x02\x00\x02\x00\x10\x00\x00\x00\x00\x00\x00\x00"
+				 "\x02\x00\x00\x00\xe8\x03\x00\x00\x00\x00\x01\x00\x01\x00\x00\x00";
+	struct ntf_client *c;
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	c = ntf_client_from_fd(sv[0]);
+	assert_non_null(c);
+	assert_int_equal(send(sv[1], v2, sizeof(v2) - 1, 0), (ssize_t)(sizeof(v2) - 1));
+	assert_int_equal(ntf_client_welcome(c, 1000), -EPROTONOSUPPORT);
+	assert_null(ntf_client_error(c));
+	assert_null(ntf_client_info(c));
+	ntf_client_free(c);
+	close(sv[1]);
+}
+
 /* Reads one frame (and then the end of the stream) from a raw fd. */
 static void expect_error_then_close(int fd, __u32 code)
 {
@@ -1515,6 +1540,7 @@ int main(void)
 		cmocka_unit_test(slow_client_bounded_then_resyncs),
 		cmocka_unit_test(small_mirror_folds_exactly),
 		cmocka_unit_test(hostile_clients_closed_others_served),
+		cmocka_unit_test(client_refuses_other_versions),
 		cmocka_unit_test(input_path_reports_violations),
 		cmocka_unit_test(silent_client_times_out),
 		cmocka_unit_test(bye_ends_cleanly),

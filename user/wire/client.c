@@ -236,7 +236,9 @@ static int drain(struct ntf_client *c, struct ntf_agg *into, bool until_welcome)
 			break;
 		}
 		if (err) {
-			err = -EBADMSG;
+			/* a daemon of another protocol version is told apart from a broken one */
+			if (err != -EPROTONOSUPPORT)
+				err = -EBADMSG;
 			break;
 		}
 		off += used;
