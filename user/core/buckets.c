@@ -15,11 +15,8 @@ __u32 ntf_bucket_of(__u64 ns)
 
 _Static_assert(NTF_BUCKETS_MAX == NTF_BUCKET_MAX - NTF_BUCKET_FIRST + 2,
 	       "every index from 1 ns up, and the zero bucket");
-
-bool ntf_bucket_valid(__u32 index)
-{
-	return index == NTF_BUCKET_ZERO || (index >= NTF_BUCKET_FIRST && index <= NTF_BUCKET_MAX);
-}
+_Static_assert(NTF_BUCKET_LOWEST == NTF_BUCKET_FIRST && NTF_BUCKET_HIGHEST == NTF_BUCKET_MAX,
+	       "buckets.h's copy of the index range");
 
 static __u32 sort_key(__u32 index)
 {
@@ -87,14 +84,15 @@ int ntf_buckets_merge(struct ntf_buckets *dst, const struct ntf_buckets *src)
 int ntf_buckets_copy(struct ntf_buckets *dst, const struct ntf_buckets *src)
 {
 	if (dst->cap < src->n) {
-		struct ntf_bucket *b = realloc(dst->b, src->n * sizeof(*b));
+		__u32 cap = (src->n + 3) & ~3u;
+		struct ntf_bucket *b = realloc(dst->b, cap * sizeof(*b));
 
 		if (!b) {
 			dst->n = 0;
 			return -ENOMEM;
 		}
 		dst->b = b;
-		dst->cap = src->n;
+		dst->cap = cap;
 	}
 	if (src->n)
 		memcpy(dst->b, src->b, src->n * sizeof(*dst->b));

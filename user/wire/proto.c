@@ -56,7 +56,7 @@ static inline __u64 rd_le(struct rd *r, unsigned int n)
 }
 
 /* An unsigned LEB128 of at most max_bytes bytes (7 bits each, low first). */
-static __u64 rd_varint(struct rd *r, unsigned int max_bytes)
+static __u64 rd_varint_long(struct rd *r, unsigned int max_bytes)
 {
 	__u64 v = 0;
 
@@ -69,6 +69,14 @@ static __u64 rd_varint(struct rd *r, unsigned int max_bytes)
 	}
 	r->bad = true;
 	return 0;
+}
+
+/* The same; most are one byte (a bucket next to the last, a small count): those inline. */
+static inline __u64 rd_varint(struct rd *r, unsigned int max_bytes)
+{
+	if (!r->bad && r->pos < r->len && !(r->p[r->pos] & 0x80))
+		return r->p[r->pos++];
+	return rd_varint_long(r, max_bytes);
 }
 
 /* A u16 length then bytes: shorter than size, no NUL inside; dst always terminated. */
