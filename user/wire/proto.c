@@ -356,8 +356,7 @@ static void counters_from_array(struct ntf_proto_counters *c, const __u64 *v)
 #define GAP_BYTES 2 /* orders are below 2^14 */
 #define COUNT_BYTES 7 /* 48 bits */
 #define FINE_MAX_LEN (2 + NTF_BUCKETS_MAX * (GAP_BYTES + COUNT_BYTES))
-/* the highest index is under NTF_BUCKET_OFFSET + NTF_BUCKETS_MAX */
-_Static_assert(NTF_BUCKET_OFFSET + NTF_BUCKETS_MAX < 1u << (7 * GAP_BYTES), "an order fits");
+_Static_assert(NTF_BUCKET_HIGHEST + 1 < 1u << (7 * GAP_BYTES), "an order fits GAP_BYTES");
 _Static_assert(FINE_COUNT_MAX < 1ULL << (7 * COUNT_BYTES), "a count fits COUNT_BYTES");
 
 /* Into fine (NULL: only checked); fine has room for NTF_BUCKETS_MAX (read_entry sees to it). */
