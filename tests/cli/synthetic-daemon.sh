@@ -16,7 +16,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 NOTIFIERD=${NOTIFIERD:-$top/build/notifierd}
 NOTIFIER_TOP=${NOTIFIER_TOP:-$top/build/notifier-top}
 NTF_TAP_PREFIX="synthetic daemon: "
-plan 38
+plan 43
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ntf-synth.XXXXXX") || exit 1
 daemon_pid=
@@ -114,6 +114,70 @@ check "summary: synthetic, no counters or callbacks" "$(tail -c 300 "$tmp/d.out"
 		(has("counters") or has("callbacks") or has("kernel") | not)' "$tmp/d.out"
 check "says what it runs on stderr" "$(tr '\n' '|' <"$tmp/d.err")" \
 	grep -qF "synthetic events, $keys keys at 20000/s" "$tmp/d.err"
+
+# --- notifier-top's percentiles are notifierd's ---
+# 16 pairs at 50,000 events/s: over an interval, each pair's callback
+# calls are ~400, its class ~7,000. notifier-top's P50 and P99 of an
+# interval come from the fine buckets the socket carries, so they match
+# what notifierd's summary reads from its own over the whole run (the
+# synthetic latencies do not drift). Where they are steady: the callback
+# class's median sits mid-way through the events at 2^14 ns (16.3 us),
+# where a log2 interpolation reads ~24 us (so this check is the one log2
+# fails); a pair's p99 is in its slowest group, near its max (to which a
+# log2 reading is clamped too). A pair's median sits at a jump between
+# two groups, and the class's p99 near one: those would flip between
+# runs, so they are not compared.
+sock=$tmp/f.sock
+"$NOTIFIERD" --synthetic=11 --keys 16 --rate 50000 --socket "$sock" -j \
+	>"$tmp/f.out" 2>"$tmp/f.err" &
+daemon_pid=$!
+for _ in $(seq 100); do
+	[ -S "$sock" ] || ! kill -0 "$daemon_pid" 2>/dev/null && break
+	sleep 0.1
+done
+if [ ! -S "$sock" ]; then
+	fail "fine: notifier-top -j -v class, then the default view: exit 0, 0" \
+		"no socket at $sock; $(head -n 1 "$tmp/f.err")"
+	skip_n 4 "fine: the rest" "no daemon to read"
+else
+	run 30 "$NOTIFIER_TOP" -j -v class -n 2 -d 1 --socket "$sock"
+	mv "$tmp/out" "$tmp/class.json"
+	class_rc=$rc
+	run 30 "$NOTIFIER_TOP" -j -n 2 -d 1 -r 0 --socket "$sock"
+	kill -TERM "$daemon_pid"
+	wait "$daemon_pid"
+	daemon_pid=
+	check_eq "fine: notifier-top -j -v class, then the default view: exit 0, 0" "$class_rc $rc" "0 0"
+	summary=$(tail -n 1 "$tmp/f.out")
+	# within 5%: |a - b| <= b / 20
+	top_p50=$(jq -s '.[1].rows[] | select(.class == "callback") | .p50_ns' "$tmp/class.json")
+	d_p50=$(jq '.classes.callback.p50_ns' <<<"$summary")
+	# shellcheck disable=SC2016 # jq variables
+	check "fine: the callback class's p50 is notifierd's within 5%" \
+		"notifier-top $top_p50 ns, notifierd $d_p50 ns" \
+		jq_true -n --argjson a "${top_p50:-null}" --argjson b "${d_p50:-null}" \
+		'$a != null and $b > 0 and ($a - $b | fabs) <= $b / 20'
+	# every (driver, pid) row of the second interval against notifierd's entry of that key
+	jq -c '[.processes[] | select(.class == "callback") |
+		{key: "\(.callback_id) \(.tgid)", value: .p99_ns}] | from_entries' <<<"$summary" \
+		>"$tmp/d-p99.json"
+	pairs=$(jq -s --slurpfile d "$tmp/d-p99.json" '[.[1].rows[] | select(.callback_id != 0) |
+		{key: "\(.callback_id) \(.pid)", top: .p99_ns, daemon: $d[0]["\(.callback_id) \(.pid)"]}]' \
+		"$tmp/out")
+	check_eq "fine: a row for each of the 16 pairs, each with notifierd's entry" \
+		"$(jq '[.[] | select(.top != null and .daemon != null)] | length' <<<"${pairs:-[]}")" 16
+	check "fine: each pair's p99 is notifierd's within 5%" \
+		"$(jq -c '[.[] | select(.top == null or .daemon == null or
+			((.top - .daemon) | fabs) > .daemon / 20)] | .[:3]' <<<"${pairs:-[]}")" \
+		jq_true '. != [] and all(.[]; .top != null and .daemon != null and
+			((.top - .daemon) | fabs) <= .daemon / 20)' <<<"${pairs:-[]}"
+	# a log2 slot's edges are 2^k ns and 2^k - 1 ns
+	vals=$(jq -c --argjson p "${top_p50:-0}" '[.[].top] + [$p]' <<<"${pairs:-[]}")
+	# shellcheck disable=SC2016 # jq variables
+	check "fine: none of them is a log2 slot's edge" "$vals" \
+		jq_true -n --argjson v "${vals:-[]}" '$v != [] and all($v[]; . as $x | $x != null and
+			$x > 0 and all(range(0; 64); pow(2; .) != $x and pow(2; .) - 1 != $x))'
+fi
 
 # text: a stats line without drops, a summary of synthetic events
 run 10 "$NOTIFIERD" --synthetic --no-socket --rate 1000 -S -d 1.5 -q

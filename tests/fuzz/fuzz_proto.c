@@ -9,6 +9,10 @@
  *      whatever the server queues in reply must decode cleanly;
  *   3. the client: the bytes as a daemon's stream, applied to a mirror.
  *
+ * Every entry decoded must keep the decoder's promises: a NUL-terminated
+ * name, and fine buckets in range, sorted, distinct and non-empty, in the
+ * one scratch the decoder sized once.
+ *
  * With NTF_FUZZ_SEEDS=DIR set, writes a seed corpus of valid frames to DIR
  * and exits.
  */
@@ -44,6 +48,20 @@ static void add(unsigned int key, __u64 ns)
 	ntf_agg_add(agg, &e);
 }
 
+/* What a decoded entry's fine buckets must be, whatever the bytes were. */
+static void check_fine(const struct ntf_buckets *fine)
+{
+	if (fine->n > NTF_BUCKETS_MAX || fine->cap != NTF_BUCKETS_MAX)
+		abort();
+	for (__u32 i = 0; i < fine->n; i++) {
+		const struct ntf_bucket *b = &fine->b[i];
+
+		if (!ntf_bucket_valid(b->index) || !ntf_bucket_count(b) ||
+		    (i && ntf_bucket_order(b->index) <= ntf_bucket_order(b[-1].index)))
+			abort();
+	}
+}
+
 /* Every payload decoder on the frame, as whatever type. */
 static void decode_all(struct ntf_proto_frame f)
 {
@@ -52,7 +70,7 @@ static void decode_all(struct ntf_proto_frame f)
 	struct ntf_proto_update u;
 	struct ntf_proto_hello h;
 	struct ntf_proto_error e;
-	struct ntf_agg_entry ent;
+	struct ntf_agg_entry ent = {};
 
 	for (__u16 t = NTF_PROTO_HELLO; t < NTF_PROTO_TYPE_MAX; t++) {
 		f.type = t;
@@ -63,13 +81,16 @@ static void decode_all(struct ntf_proto_frame f)
 		ntf_proto_decode_names(&f, &names);
 		if (!ntf_proto_decode_update(&f, &u)) {
 			/* decoded: every entry must now come out */
-			while (ntf_proto_update_next(&u, &ent) > 0)
+			while (ntf_proto_update_next(&u, &ent) > 0) {
 				if (ent.comm[NTF_COMM_LEN - 1])
 					abort();
+				check_fine(&ent.fine);
+			}
 			if (u.next != u.nentries)
 				abort();
 		}
 	}
+	ntf_buckets_free(&ent.fine);
 }
 
 static void fuzz_decoder(const uint8_t *data, size_t size)
@@ -217,6 +238,23 @@ static void write_seeds(const char *dir)
 	ntf_agg_free(agg);
 	agg = all;
 	write_seed(dir, "welcome-snapshot-snapshot", &b);
+	/* fine buckets at their bounds: the zero bucket, every index, 48-bit counts */
+	b.len = 0;
+	ntf_proto_put_welcome(&b, &w);
+	all = agg;
+	agg = ntf_agg_new(8);
+	add(2, 0);
+	add(2, ~0ULL);
+	for (__u32 i = 0; i <= 0xffff; i++) {
+		struct ntf_hist_key key = { .class = NTF_CLASS_CALLBACK, .tgid = 77 };
+
+		if (ntf_bucket_valid(i))
+			ntf_agg_add_bucket(agg, &key, i, i % 2 ? (1ULL << 48) - 1 : 1);
+	}
+	ntf_proto_put_update(&b, NTF_PROTO_SNAPSHOT, agg, 0, ntf_agg_gen(agg), &counters);
+	ntf_agg_free(agg);
+	agg = all;
+	write_seed(dir, "welcome-snapshot-fine-bounds", &b);
 	b.len = 0;
 	ntf_proto_put_error(&b, NTF_PERR_VERSION, "version 2");
 	write_seed(dir, "error", &b);

@@ -69,6 +69,10 @@ static int cmp_visit(const struct ntf_agg_entry *e, void *ctx)
 	assert_string_equal(o->comm, e->comm);
 	assert_memory_equal(&o->hist, &e->hist, sizeof(e->hist));
 	assert_memory_equal(o->origins, e->origins, sizeof(e->origins));
+	/* the fine buckets too: the percentiles a client reads are the sender's */
+	assert_int_equal(o->fine.n, e->fine.n);
+	if (e->fine.n)
+		assert_memory_equal(o->fine.b, e->fine.b, e->fine.n * sizeof(*e->fine.b));
 	c->n++;
 	return 0;
 }
@@ -181,7 +185,7 @@ static int apply_update(const struct ntf_proto_buf *b, struct ntf_agg *mirror, _
 	while (off < b->len) {
 		struct ntf_proto_frame f = parse_ok(b->data + off, b->len - off, &used);
 		struct ntf_proto_update u;
-		struct ntf_agg_entry e;
+		struct ntf_agg_entry e = {};
 		int r;
 
 		assert_int_equal(f.type, type);
@@ -195,6 +199,7 @@ static int apply_update(const struct ntf_proto_buf *b, struct ntf_agg *mirror, _
 			(*entries)++;
 		}
 		assert_int_equal(r, 0);
+		ntf_buckets_free(&e.fine);
 		off += used;
 		frames++;
 	}
@@ -514,6 +519,220 @@ static void bad_fields_rejected(void **state)
 	ntf_agg_free(agg);
 }
 
+/* --- fine buckets --- */
+
+/* Every bucket there can be, in key's entry: the zero bucket and each index from 1 ns up. */
+static void add_every_bucket(struct ntf_agg *agg, const struct ntf_hist_key *key, __u64 count)
+{
+	__u32 n = 0;
+
+	for (__u32 i = 0; i <= 0xffff; i++) {
+		if (!ntf_bucket_valid(i))
+			continue;
+		assert_int_equal(ntf_agg_add_bucket(agg, key, i, count ? count : i + 1), 0);
+		n++;
+	}
+	assert_int_equal(n, NTF_BUCKETS_MAX);
+}
+
+/*
+ * Fine buckets arrive as they were sent: the zero bucket, the first and
+ * last index, the widest counts, an entry without any; entries with all
+ * 1,026 buckets at the widest counts are cut into frames under the bound;
+ * and a decoder's scratch is allocated once, whatever the entries bring.
+ */
+static void fine_buckets_round_trip(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0), *mirror = ntf_agg_new(0);
+	struct ntf_hist_key key = { .class = NTF_CLASS_CALLBACK, .callback = 1, .tgid = 1 };
+	struct ntf_hist h = { .count = 4, .max_ns = 100, .min_ns = 10 };
+	struct ntf_agg_entry e = {};
+	const struct ntf_agg_entry *got;
+	struct ntf_proto_buf b = {};
+	struct ntf_bucket *scratch = NULL;
+	size_t entries, off = 0, used;
+	int frames;
+
+	(void)state;
+	touch(agg, 1, 0); /* the zero bucket */
+	touch(agg, 1, 1); /* the first index */
+	touch(agg, 1, ~0ULL); /* the last */
+	touch(agg, 1, 1000);
+	touch(agg, 1, 1000);
+	/* widest counts: 2^48 - 1 */
+	key.tgid = 5000;
+	add_every_bucket(agg, &key, (1ULL << 48) - 1);
+	/* an entry of log2 slots only */
+	key.tgid = 5001;
+	h.slots[3] = 4;
+	assert_int_equal(ntf_agg_add_hist(agg, &key, &h, "slots"), 0);
+	/* many entries of every bucket: well over a frame */
+	for (__u32 t = 0; t < 300; t++) {
+		key.tgid = 6000 + t;
+		add_every_bucket(agg, &key, t % 2 ? (1ULL << 48) - 1 : 0);
+	}
+	assert_int_equal(ntf_proto_put_update(&b, NTF_PROTO_SNAPSHOT, agg, 0, ntf_agg_gen(agg),
+					      &test_counters),
+			 0);
+	frames = apply_update(&b, mirror, NTF_PROTO_SNAPSHOT, &entries);
+	assert_true(frames > 2);
+	assert_int_equal(entries, ntf_agg_count(agg));
+	assert_mirror(agg, mirror);
+
+	key.tgid = 1001; /* touch()'s key 1 */
+	key.class = NTF_CLASS_INVAL_START + 1 % (NTF_CLASS_MAX - 1);
+	got = ntf_agg_get(mirror, &key);
+	assert_non_null(got);
+	assert_int_equal(got->fine.n, 4);
+	assert_int_equal(got->fine.b[0].index, NTF_BUCKET_ZERO);
+	assert_int_equal(got->fine.b[1].index, ntf_bucket_of(1));
+	assert_int_equal(got->fine.b[3].index, ntf_bucket_of(~0ULL));
+	assert_int_equal(ntf_bucket_count(&got->fine.b[2]), 2);
+	key = (struct ntf_hist_key){ .class = NTF_CLASS_CALLBACK, .callback = 1, .tgid = 5000 };
+	got = ntf_agg_get(mirror, &key);
+	assert_int_equal(got->fine.n, NTF_BUCKETS_MAX);
+	assert_int_equal(ntf_bucket_count(&got->fine.b[7]), (1ULL << 48) - 1);
+	key.tgid = 5001;
+	got = ntf_agg_get(mirror, &key);
+	assert_int_equal(got->fine.n, 0);
+	assert_int_equal(got->hist.slots[3], 4);
+
+	/* every frame within the bound, and one scratch for all of their entries */
+	while (off < b.len) {
+		struct ntf_proto_frame f = parse_ok(b.data + off, b.len - off, &used);
+		struct ntf_proto_update u;
+
+		assert_true(f.len <= NTF_PROTO_MAX_PAYLOAD);
+		assert_int_equal(ntf_proto_decode_update(&f, &u), 0);
+		while (ntf_proto_update_next(&u, &e) > 0) {
+			if (!scratch)
+				scratch = e.fine.b;
+			assert_ptr_equal(e.fine.b, scratch);
+			assert_int_equal(e.fine.cap, NTF_BUCKETS_MAX);
+		}
+		off += used;
+	}
+	ntf_buckets_free(&e.fine);
+	ntf_proto_buf_free(&b);
+	ntf_agg_free(agg);
+	ntf_agg_free(mirror);
+}
+
+static size_t put_varint(__u8 *p, __u64 v)
+{
+	size_t n = 0;
+
+	for (; v >= 0x80; v >>= 7)
+		p[n++] = (__u8)(v | 0x80);
+	p[n++] = (__u8)v;
+	return n;
+}
+
+/*
+ * A one-entry snapshot whose entry's fine-bucket list is list (len
+ * bytes), decoded: 0 with *out filled, or the decoder's error.
+ */
+static int decode_fine_list(const __u8 *list, size_t len, struct ntf_buckets *out)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_hist_key key = { .class = NTF_CLASS_CALLBACK, .tgid = 9 };
+	struct ntf_hist h = { .count = 1, .max_ns = 5, .min_ns = 5 };
+	struct ntf_agg_entry e = {};
+	struct ntf_proto_buf b = {};
+	struct ntf_proto_update u;
+	struct ntf_proto_frame f;
+	size_t used;
+	__u8 *p;
+	int err;
+
+	h.slots[2] = 1;
+	assert_int_equal(ntf_agg_add_hist(agg, &key, &h, "x"), 0);
+	assert_int_equal(ntf_proto_put_update(&b, NTF_PROTO_SNAPSHOT, agg, 0, ntf_agg_gen(agg),
+					      &test_counters),
+			 0);
+	/* the entry ends with its empty list, a u16 0: swapped for list */
+	assert_int_equal(b.data[b.len - 2] | b.data[b.len - 1], 0);
+	p = malloc(b.len - 2 + len + 1);
+	memcpy(p, b.data, b.len - 2);
+	memcpy(p + b.len - 2, list, len);
+	set_le32(p + 8, b.len - 2 + len - NTF_PROTO_HDR_LEN);
+	f = parse_ok(p, b.len - 2 + len, &used);
+	err = ntf_proto_decode_update(&f, &u);
+	if (!err) {
+		assert_int_equal(ntf_proto_update_next(&u, &e), 1);
+		assert_int_equal(ntf_buckets_copy(out, &e.fine), 0);
+	}
+	ntf_buckets_free(&e.fine);
+	free(p);
+	ntf_proto_buf_free(&b);
+	ntf_agg_free(agg);
+	return err;
+}
+
+/* A list of n buckets, given as (gap, count) pairs. */
+static int decode_pairs(__u32 n, const __u64 *pairs, size_t npairs, struct ntf_buckets *out)
+{
+	__u8 list[2 + 64 * 20];
+	size_t len = 2;
+
+	list[0] = n;
+	list[1] = n >> 8;
+	for (size_t i = 0; i < npairs; i++)
+		len += put_varint(list + len, pairs[i]);
+	return decode_fine_list(list, len, out);
+}
+
+/* Bucket lists out of bounds, out of range, too short or too long are refused. */
+static void fine_buckets_malformed_rejected(void **state)
+{
+	const __u64 first = ntf_bucket_order(ntf_bucket_of(1)),
+		    last = ntf_bucket_order(ntf_bucket_of(~0ULL)), max48 = (1ULL << 48) - 1;
+	struct ntf_buckets got = {};
+
+	(void)state;
+	/* accepted: empty; the zero bucket, the first and the last index at the widest count */
+	assert_int_equal(decode_pairs(0, NULL, 0, &got), 0);
+	assert_int_equal(got.n, 0);
+	assert_int_equal(
+		decode_pairs(3, (const __u64[]){ 0, 5, first - 1, 1, last - first - 1, max48 }, 6,
+			     &got),
+		0);
+	assert_int_equal(got.n, 3);
+	assert_int_equal(got.b[0].index, NTF_BUCKET_ZERO);
+	assert_int_equal(ntf_bucket_count(&got.b[0]), 5);
+	assert_int_equal(got.b[1].index, ntf_bucket_of(1));
+	assert_int_equal(got.b[2].index, ntf_bucket_of(~0ULL));
+	assert_int_equal(ntf_bucket_count(&got.b[2]), max48);
+
+	/* more buckets than there are, said or sent */
+	assert_int_equal(decode_pairs(NTF_BUCKETS_MAX + 1, NULL, 0, &got), -EBADMSG);
+	assert_int_equal(decode_pairs(2, (const __u64[]){ first, 1 }, 2, &got), -EBADMSG);
+	/* an empty bucket, a count past 48 bits */
+	assert_int_equal(decode_pairs(1, (const __u64[]){ first, 0 }, 2, &got), -EBADMSG);
+	assert_int_equal(decode_pairs(1, (const __u64[]){ first, max48 + 1 }, 2, &got), -EBADMSG);
+	assert_int_equal(decode_pairs(1, (const __u64[]){ first, ~0ULL }, 2, &got), -EBADMSG);
+	/* indexes out of range: below 1 ns, past the last, far past (sorted by construction) */
+	assert_int_equal(decode_pairs(1, (const __u64[]){ first - 1, 1 }, 2, &got), -EBADMSG);
+	assert_int_equal(decode_pairs(1, (const __u64[]){ 1, 1 }, 2, &got), -EBADMSG);
+	assert_int_equal(decode_pairs(1, (const __u64[]){ last + 1, 1 }, 2, &got), -EBADMSG);
+	assert_int_equal(decode_pairs(2, (const __u64[]){ last, 1, 0, 1 }, 4, &got), -EBADMSG);
+	assert_int_equal(decode_pairs(1, (const __u64[]){ 1u << 14, 1 }, 2, &got), -EBADMSG);
+	/* varints too long for their field, or cut off */
+	assert_int_equal(decode_fine_list((const __u8[]){ 1, 0, 0x80, 0x80, 0x00, 1 }, 6, &got),
+			 -EBADMSG);
+	assert_int_equal(decode_fine_list((const __u8[]){ 1, 0, 0x00, 0x81, 0x80, 0x80, 0x80, 0x80,
+							  0x80, 0x80, 0x00 },
+					  11, &got),
+			 -EBADMSG);
+	assert_int_equal(decode_fine_list((const __u8[]){ 1, 0, 0x00, 0x80 }, 4, &got), -EBADMSG);
+	assert_int_equal(decode_fine_list((const __u8[]){ 1, 0 }, 2, &got), -EBADMSG);
+	assert_int_equal(decode_fine_list((const __u8[]){ 0 }, 1, &got), -EBADMSG);
+	/* a byte after the list */
+	assert_int_equal(decode_fine_list((const __u8[]){ 1, 0, 0x00, 0x01, 0x00 }, 5, &got),
+			 -EBADMSG);
+	ntf_buckets_free(&got);
+}
+
 /* --- server and client in one process --- */
 
 struct rig {
@@ -687,7 +906,7 @@ static void read_updates(struct ntf_conn *obs, struct seen *s)
 	while (off < len) {
 		struct ntf_proto_frame f = parse_ok(p + off, len - off, &used);
 		struct ntf_proto_update u;
-		struct ntf_agg_entry e;
+		struct ntf_agg_entry e = {};
 
 		off += used;
 		if (f.type != NTF_PROTO_SNAPSHOT && f.type != NTF_PROTO_DELTA)
@@ -702,6 +921,7 @@ static void read_updates(struct ntf_conn *obs, struct seen *s)
 				s->keys[s->entries] = e.key.tgid;
 			s->entries++;
 		}
+		ntf_buckets_free(&e.fine);
 	}
 }
 
@@ -814,6 +1034,7 @@ static void slow_client_bounded_then_resyncs(void **state)
 struct sums {
 	struct ntf_hist hist[NTF_CLASS_MAX][3];
 	__u64 origins[NTF_CLASS_MAX][3][NTF_ORIGIN_MAX];
+	struct ntf_buckets fine[NTF_CLASS_MAX][3];
 };
 
 static int sums_visit(const struct ntf_agg_entry *e, void *ctx)
@@ -825,7 +1046,13 @@ static int sums_visit(const struct ntf_agg_entry *e, void *ctx)
 	ntf_hist_merge(&s->hist[c][sub], &e->hist);
 	for (int o = 0; o < NTF_ORIGIN_MAX; o++)
 		s->origins[c][sub][o] += e->origins[o];
+	assert_int_equal(ntf_buckets_merge(&s->fine[c][sub], &e->fine), 0);
 	return 0;
+}
+
+static bool same_buckets(const struct ntf_buckets *a, const struct ntf_buckets *b)
+{
+	return a->n == b->n && (!a->n || !memcmp(a->b, b->b, a->n * sizeof(*a->b)));
 }
 
 /* Prints how mirror's sums differ from a's; returns the number of differences. */
@@ -834,6 +1061,11 @@ static int diff_sums(const struct ntf_agg *a, const struct ntf_agg *mirror, cons
 	static struct sums sa, sm;
 	int bad = 0;
 
+	for (int c = 0; c < NTF_CLASS_MAX; c++)
+		for (int sub = 0; sub < 3; sub++) {
+			ntf_buckets_free(&sa.fine[c][sub]);
+			ntf_buckets_free(&sm.fine[c][sub]);
+		}
 	memset(&sa, 0, sizeof(sa));
 	memset(&sm, 0, sizeof(sm));
 	ntf_agg_foreach(a, sums_visit, &sa);
@@ -852,6 +1084,15 @@ static int diff_sums(const struct ntf_agg *a, const struct ntf_agg *mirror, cons
 				   sizeof(sa.origins[c][sub]))) {
 				print_message("%s: class %d sub %d: origins differ\n", when, c,
 					      sub);
+				bad++;
+			}
+			if (!same_buckets(&sa.fine[c][sub], &sm.fine[c][sub])) {
+				print_message(
+					"%s: class %d sub %d: %llu fine-bucket events, "
+					"want %llu\n",
+					when, c, sub,
+					(unsigned long long)ntf_buckets_total(&sm.fine[c][sub]),
+					(unsigned long long)ntf_buckets_total(&sa.fine[c][sub]));
 				bad++;
 			}
 		}
@@ -953,6 +1194,31 @@ static void small_mirror_folds_exactly(void **state)
 	rig_free(r);
 }
 
+/*
+ * A daemon of another protocol version (v2 sends no fine buckets) is
+ * told apart from a broken one: its first frame, whatever it is, gets
+ * -EPROTONOSUPPORT from the client, not -EBADMSG.
+ */
+static void client_refuses_other_versions(void **state)
+{
+	/* a v2 WELCOME's header: version 2, type 2, 16 bytes of payload */
+	static const __u8 v2[] = "ntfp\x02\x00\x02\x00\x10\x00\x00\x00\x00\x00\x00\x00"
+				 "\x02\x00\x00\x00\xe8\x03\x00\x00\x00\x00\x01\x00\x01\x00\x00\x00";
+	struct ntf_client *c;
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	c = ntf_client_from_fd(sv[0]);
+	assert_non_null(c);
+	assert_int_equal(send(sv[1], v2, sizeof(v2) - 1, 0), (ssize_t)(sizeof(v2) - 1));
+	assert_int_equal(ntf_client_welcome(c, 1000), -EPROTONOSUPPORT);
+	assert_null(ntf_client_error(c));
+	assert_null(ntf_client_info(c));
+	ntf_client_free(c);
+	close(sv[1]);
+}
+
 /* Reads one frame (and then the end of the stream) from a raw fd. */
 static void expect_error_then_close(int fd, __u32 code)
 {
@@ -986,6 +1252,10 @@ struct hostile {
 	int after_hello;
 };
 
+/* This build's version as a header's low byte: the frames below spell it out. */
+#define VER "\x03"
+_Static_assert(NTF_PROTO_VERSION == 3, "VER is not this build's version");
+
 static void hostile_clients_closed_others_served(void **state)
 {
 	static const struct hostile cases[] = {
@@ -993,22 +1263,28 @@ static void hostile_clients_closed_others_served(void **state)
 		{ "one byte", "\xff", 1, NTF_PERR_MAGIC, 0 },
 		{ "version 9", "ntfp\x09\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00", 16,
 		  NTF_PERR_VERSION, 0 },
-		{ "oversized", "ntfp\x02\x00\x01\x00\xff\xff\xff\x7f\x00\x00\x00\x00", 16,
+		{ "oversized", "ntfp" VER "\x00\x01\x00\xff\xff\xff\x7f\x00\x00\x00\x00", 16,
 		  NTF_PERR_LENGTH, 0 },
-		{ "unknown type", "ntfp\x02\x00\x63\x00\x00\x00\x00\x00\x00\x00\x00\x00", 16,
+		{ "unknown type", "ntfp" VER "\x00\x63\x00\x00\x00\x00\x00\x00\x00\x00\x00", 16,
 		  NTF_PERR_TYPE, 0 },
-		{ "reserved", "ntfp\x02\x00\x06\x00\x00\x00\x00\x00\x01\x00\x00\x00", 16,
+		{ "reserved", "ntfp" VER "\x00\x06\x00\x00\x00\x00\x00\x01\x00\x00\x00", 16,
 		  NTF_PERR_MALFORMED, 0 },
-		{ "short hello", "ntfp\x02\x00\x01\x00\x02\x00\x00\x00\x00\x00\x00\x00\x01\x00", 18,
-		  NTF_PERR_MALFORMED, 0 },
-		{ "hello v7",
+		{ "short hello", "ntfp" VER "\x00\x01\x00\x02\x00\x00\x00\x00\x00\x00\x00\x01\x00",
+		  18, NTF_PERR_MALFORMED, 0 },
+		/* a peer of the version before: a whole v2 HELLO */
+		{ "v2 hello",
 		  "ntfp\x02\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00"
+		  "\x02\x00\x00\x00\x64\x00\x00\x00",
+		  24, NTF_PERR_VERSION, 0 },
+		{ "hello v7",
+		  "ntfp" VER "\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00"
 		  "\x07\x00\x00\x00\x64\x00\x00\x00",
 		  24, NTF_PERR_VERSION, 0 },
-		{ "snapshot from a client", "ntfp\x02\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00",
-		  16, NTF_PERR_STATE, 0 },
+		{ "snapshot from a client",
+		  "ntfp" VER "\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00", 16, NTF_PERR_STATE,
+		  0 },
 		{ "second hello",
-		  "ntfp\x02\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00"
+		  "ntfp" VER "\x00\x01\x00\x08\x00\x00\x00\x00\x00\x00\x00"
 		  "\x01\x00\x00\x00\x64\x00\x00\x00",
 		  24, NTF_PERR_STATE, 1 },
 		{ "garbage after hello", "\x00\x01\x02\x03", 4, NTF_PERR_MAGIC, 1 },
@@ -1256,12 +1532,15 @@ int main(void)
 		cmocka_unit_test(every_truncation_rejected),
 		cmocka_unit_test(bad_headers_rejected),
 		cmocka_unit_test(bad_fields_rejected),
+		cmocka_unit_test(fine_buckets_round_trip),
+		cmocka_unit_test(fine_buckets_malformed_rejected),
 		cmocka_unit_test(snapshot_then_deltas_mirror),
 		cmocka_unit_test(discovered_names_reach_clients),
 		cmocka_unit_test(delta_sends_only_changed),
 		cmocka_unit_test(slow_client_bounded_then_resyncs),
 		cmocka_unit_test(small_mirror_folds_exactly),
 		cmocka_unit_test(hostile_clients_closed_others_served),
+		cmocka_unit_test(client_refuses_other_versions),
 		cmocka_unit_test(input_path_reports_violations),
 		cmocka_unit_test(silent_client_times_out),
 		cmocka_unit_test(bye_ends_cleanly),

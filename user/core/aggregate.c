@@ -19,6 +19,7 @@ struct folded {
 	__u64 gen; /* of its last put */
 	__u64 origins[NTF_ORIGIN_MAX];
 	struct ntf_hist hist;
+	struct ntf_buckets fine; /* owned */
 };
 
 struct ntf_agg {
@@ -63,18 +64,20 @@ struct ntf_agg *ntf_agg_new(size_t max_keys)
 	return agg;
 }
 
-static void free_fine(struct ntf_table *t)
+/* Frees the fine buckets of every entry of t, found at offset off in each. */
+static void free_fine(struct ntf_table *t, size_t off)
 {
 	for (size_t i = 0; i < t->cap; i++)
 		if (ntf_table_used(t, i))
-			ntf_buckets_free(&((struct ntf_agg_entry *)ntf_table_at(t, i))->fine);
+			ntf_buckets_free((struct ntf_buckets *)((char *)ntf_table_at(t, i) + off));
 }
 
 void ntf_agg_free(struct ntf_agg *agg)
 {
 	if (!agg)
 		return;
-	free_fine(&agg->t);
+	free_fine(&agg->t, offsetof(struct ntf_agg_entry, fine));
+	free_fine(&agg->fold, offsetof(struct folded, fine));
 	ntf_table_fini(&agg->t);
 	ntf_table_fini(&agg->fold);
 	free(agg);
@@ -228,6 +231,12 @@ static int put_folded(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 			return -ENOMEM;
 		f->key = ent->key;
 	}
+	/* out of memory, other's buckets are left part-way: the mirror is given up then */
+	if (ntf_buckets_merge(&other->fine, &ent->fine))
+		return -ENOMEM;
+	ntf_buckets_sub(&other->fine, &f->fine);
+	if (ntf_buckets_copy(&f->fine, &ent->fine))
+		return -ENOMEM;
 	hist_move(&other->hist, &f->hist, &ent->hist);
 	origins_move(other->origins, f->origins, ent->origins);
 	if (ent->key.tgid != NTF_AGG_OTHER_TGID && ent->hist.count > f->hist.count)
@@ -243,6 +252,7 @@ static int put_folded(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 
 int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 {
+	struct ntf_buckets fine;
 	struct ntf_agg_entry *slot;
 	__u64 h;
 	size_t i;
@@ -264,13 +274,12 @@ int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 		if (!slot)
 			return -ENOMEM;
 	}
-	ntf_buckets_free(&slot->fine);
+	/* the copy in the slot's own storage: a put a key at a time allocates only to grow */
+	fine = slot->fine;
 	*slot = *ent;
-	memset(&slot->fine, 0, sizeof(slot->fine));
-	if (ntf_buckets_merge(&slot->fine, &ent->fine))
-		return -ENOMEM;
+	slot->fine = fine;
 	slot->gen = agg->gen;
-	return 0;
+	return ntf_buckets_copy(&slot->fine, &ent->fine);
 }
 
 struct prune {
@@ -297,8 +306,10 @@ static bool keep_folded(void *entry, void *ctx)
 	if (other && other->gen > p->since) {
 		hist_move(&other->hist, &f->hist, &none.hist);
 		origins_move(other->origins, f->origins, none.origins);
+		ntf_buckets_sub(&other->fine, &f->fine);
 		other->gen = p->agg->gen;
 	}
+	ntf_buckets_free(&f->fine);
 	return false;
 }
 
@@ -455,6 +466,7 @@ int ntf_agg_add_bucket(struct ntf_agg *agg, const struct ntf_hist_key *key, __u3
 
 	if (!ent)
 		return -ENOMEM;
+	ent->gen = agg->gen; /* a change like any other: a walk since a generation sees it */
 	return ntf_buckets_add_index(&ent->fine, bucket, n);
 }
 
@@ -498,9 +510,11 @@ void ntf_agg_origins(const struct ntf_agg *agg, unsigned int class, __u32 callba
 
 void ntf_agg_reset(struct ntf_agg *agg)
 {
-	free_fine(&agg->t);
+	free_fine(&agg->t, offsetof(struct ntf_agg_entry, fine));
 	ntf_table_clear(&agg->t);
 	agg->folded = 0;
-	if (agg->fold.cap)
+	if (agg->fold.cap) {
+		free_fine(&agg->fold, offsetof(struct folded, fine));
 		ntf_table_clear(&agg->fold);
+	}
 }

@@ -3,8 +3,9 @@
  * User-space aggregation of streamed events, keyed by event class x
  * driver x process. Bounded: past max_keys, new processes fold into
  * one "other" key per class and callback, so memory stays flat. A
- * mirror (ntf_agg_put) also keeps what each folded process last put (520
- * bytes each): that memory is bounded by the sender's max_keys, not its own.
+ * mirror (ntf_agg_put) also keeps what each folded process last put (536
+ * bytes each, and 8 a fine bucket): that memory is bounded by the sender's
+ * max_keys, not its own.
  */
 #ifndef NTF_AGGREGATE_H
 #define NTF_AGGREGATE_H
@@ -25,8 +26,8 @@ struct ntf_agg_entry {
 	struct ntf_hist hist;
 	/*
 	 * The fine buckets (core/buckets.h) the percentiles are read from;
-	 * owned by the entry. Empty where only log2 slots came (a mirror:
-	 * the wire does not carry them yet).
+	 * owned by the entry. Empty where only log2 slots came (an in-kernel
+	 * histogram read without its buckets).
 	 */
 	struct ntf_buckets fine;
 };
@@ -50,6 +51,8 @@ int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const 
  * into the "other" key of its class and callback in place of what ent's
  * key put there before: "other" holds the sum of the current totals of
  * the processes folded into it. A process folded once stays folded.
+ * ent->fine is copied, into the storage the entry already has when it is
+ * big enough; ent keeps its own.
  */
 int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent);
 /*

@@ -13,10 +13,14 @@ __u32 ntf_bucket_of(__u64 ns)
 	return ntf_bucket_index(ns);
 }
 
-/* The zero bucket sorts first. */
+_Static_assert(NTF_BUCKETS_MAX == NTF_BUCKET_MAX - NTF_BUCKET_FIRST + 2,
+	       "every index from 1 ns up, and the zero bucket");
+_Static_assert(NTF_BUCKET_LOWEST == NTF_BUCKET_FIRST && NTF_BUCKET_HIGHEST == NTF_BUCKET_MAX,
+	       "buckets.h's copy of the index range");
+
 static __u32 sort_key(__u32 index)
 {
-	return index == NTF_BUCKET_ZERO ? 0 : index + 1;
+	return ntf_bucket_order(index);
 }
 
 /* Where index is, or would go. */
@@ -75,6 +79,46 @@ int ntf_buckets_merge(struct ntf_buckets *dst, const struct ntf_buckets *src)
 			return err;
 	}
 	return 0;
+}
+
+int ntf_buckets_copy(struct ntf_buckets *dst, const struct ntf_buckets *src)
+{
+	if (dst->cap < src->n) {
+		__u32 cap = (src->n + 3) & ~3u;
+		struct ntf_bucket *b = realloc(dst->b, cap * sizeof(*b));
+
+		if (!b) {
+			dst->n = 0;
+			return -ENOMEM;
+		}
+		dst->b = b;
+		dst->cap = cap;
+	}
+	if (src->n)
+		memcpy(dst->b, src->b, src->n * sizeof(*dst->b));
+	dst->n = src->n;
+	return 0;
+}
+
+void ntf_buckets_sub(struct ntf_buckets *dst, const struct ntf_buckets *src)
+{
+	__u32 i = 0, j = 0, out = 0;
+
+	/* both sorted: one pass, compacting dst as it goes */
+	for (; i < dst->n; i++) {
+		struct ntf_bucket b = dst->b[i];
+		__u64 have = ntf_bucket_count(&b), take = 0;
+
+		while (j < src->n && sort_key(src->b[j].index) < sort_key(b.index))
+			j++;
+		if (j < src->n && src->b[j].index == b.index)
+			take = ntf_bucket_count(&src->b[j++]);
+		if (have <= take)
+			continue;
+		set_count(&b, have - take);
+		dst->b[out++] = b;
+	}
+	dst->n = out;
 }
 
 __u64 ntf_buckets_total(const struct ntf_buckets *bs)

@@ -37,6 +37,23 @@ struct ntf_buckets {
 	__u32 n, cap;
 };
 
+/* Buckets a histogram can hold: the 1,025 from 1 ns up and the zero bucket. */
+#define NTF_BUCKETS_MAX 1026
+/* The stored indexes of 1 ns and of 2^64 - 1 ns (NTF_BUCKET_FIRST and _MAX there). */
+#define NTF_BUCKET_LOWEST 34
+#define NTF_BUCKET_HIGHEST 1058
+/* Whether index is one a bucket is stored under (a decoder's check). */
+static inline bool ntf_bucket_valid(__u32 index)
+{
+	return index == NTF_BUCKET_ZERO ||
+	       (index >= NTF_BUCKET_LOWEST && index <= NTF_BUCKET_HIGHEST);
+}
+/* The order buckets are kept in: the zero bucket first, then by index. */
+static inline __u32 ntf_bucket_order(__u32 index)
+{
+	return index == NTF_BUCKET_ZERO ? 0 : index + 1;
+}
+
 static inline __u64 ntf_bucket_count(const struct ntf_bucket *b)
 {
 	return (__u64)b->count_hi << 32 | b->count_lo;
@@ -49,6 +66,17 @@ static inline int ntf_buckets_add(struct ntf_buckets *bs, __u64 ns)
 	return ntf_buckets_add_index(bs, ntf_bucket_of(ns), 1);
 }
 int ntf_buckets_merge(struct ntf_buckets *dst, const struct ntf_buckets *src);
+/*
+ * dst := src, in dst's storage when it is big enough, else in storage of
+ * src's size rounded up to 4 buckets (little slack: a mirror holds one per
+ * key, and a key's buckets grow one at a time). -ENOMEM leaves dst empty.
+ */
+int ntf_buckets_copy(struct ntf_buckets *dst, const struct ntf_buckets *src);
+/*
+ * dst -= src, bucket by bucket, a count never below 0; the buckets left
+ * empty are dropped. For taking back what src added to dst before.
+ */
+void ntf_buckets_sub(struct ntf_buckets *dst, const struct ntf_buckets *src);
 /* Events in every bucket. */
 __u64 ntf_buckets_total(const struct ntf_buckets *bs);
 /*

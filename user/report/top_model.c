@@ -22,11 +22,12 @@ void top_query_init(struct top_query *q, enum top_view view)
 }
 
 #define NO_HIST 0xffffffffu
+#define NO_FINE 0xffffffffu
 
 /*
  * One key's change over the interval. Most keys are idle in any one
- * interval: only active ones get a histogram (in hists), so 10,000 keys
- * cost little more than the ones that moved.
+ * interval: only active ones get a histogram (in hists) and fine buckets
+ * (in fine), so 10,000 keys cost little more than the ones that moved.
  */
 struct top_delta {
 	struct ntf_hist_key key;
@@ -34,12 +35,21 @@ struct top_delta {
 	__u64 cum_pages; /* since the start: what outstanding pins are made of */
 	__u64 reclaim; /* unmaps in kswapd or direct reclaim, in the interval */
 	__u32 hist; /* index into hists; NO_HIST when idle */
+	/*
+	 * The interval's fine buckets: nfine of them from fine[fine_at], or
+	 * nfine NO_FINE when they do not hold every event of the histogram
+	 * (a feed without fine buckets): the percentiles then come from log2.
+	 */
+	__u32 fine_at, nfine;
 };
 
 /* What a row adds up before its columns are worked out. */
 struct top_acc {
 	__u64 events, rate_events, fail, invals, nonblock, nested, pinned, unpinned, reclaim, calls;
 	__s64 outstanding;
+	/* the timed deltas of the row with fine buckets, chained through fine_next */
+	__u32 fine_first, fine_deltas;
+	bool log2_only; /* a timed delta without them: the row's percentiles are log2's */
 };
 
 struct top_model {
@@ -47,6 +57,13 @@ struct top_model {
 	size_t ndeltas, cap_deltas;
 	struct ntf_hist *hists;
 	size_t nhists, cap_hists;
+	/* the fine buckets of the interval's deltas, one run per active key */
+	struct ntf_bucket *fine;
+	size_t nfine, cap_fine;
+	__u32 *fine_next; /* per delta: the next of its row's chain (query time) */
+	size_t cap_fine_next;
+	struct ntf_buckets merged; /* a row's buckets when it sums several deltas */
+	struct ntf_buckets merged_one; /* a row's one delta's, borrowed from fine */
 	struct top_row *rows;
 	struct top_acc *acc;
 	size_t nrows, cap_rows;
@@ -81,6 +98,9 @@ void top_model_free(struct top_model *m)
 		return;
 	free(m->deltas);
 	free(m->hists);
+	free(m->fine);
+	free(m->fine_next);
+	ntf_buckets_free(&m->merged);
 	free(m->rows);
 	free(m->acc);
 	free(m->order);
@@ -129,6 +149,59 @@ static void hist_delta(struct ntf_hist *d, const struct ntf_hist *cur, const str
 }
 
 /*
+ * The interval's fine buckets of d (cur - old, old NULL: all of cur), if
+ * they hold each of its count events; else d has none (NO_FINE). Both
+ * lists are sorted alike: one pass. Returns 0 or -ENOMEM.
+ */
+static int fine_delta(struct top_model *m, struct top_delta *d, const struct ntf_buckets *cur,
+		      const struct ntf_buckets *old, __u64 count)
+{
+	__u32 j = 0, at;
+	__u64 sum = 0;
+
+	d->nfine = NO_FINE;
+	if (!cur->n || !count)
+		return 0;
+	if (m->cap_fine - m->nfine < cur->n) {
+		size_t cap = m->cap_fine ? m->cap_fine : 4096;
+		struct ntf_bucket *p;
+
+		while (cap - m->nfine < cur->n)
+			cap *= 2;
+		p = realloc(m->fine, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		m->fine = p;
+		m->cap_fine = cap;
+	}
+	at = m->nfine;
+	for (__u32 i = 0; i < cur->n; i++) {
+		struct ntf_bucket b = cur->b[i];
+		__u64 n = ntf_bucket_count(&b), was = 0;
+		__u32 order = ntf_bucket_order(b.index);
+
+		while (old && j < old->n && ntf_bucket_order(old->b[j].index) < order)
+			j++;
+		if (old && j < old->n && old->b[j].index == b.index)
+			was = ntf_bucket_count(&old->b[j++]);
+		if (n <= was)
+			continue;
+		n -= was;
+		b.count_hi = n >> 32;
+		b.count_lo = (__u32)n;
+		m->fine[m->nfine++] = b;
+		sum += n;
+	}
+	if (sum != count) {
+		m->nfine = at; /* some events are not in them */
+		return 0;
+	}
+	d->fine_at = at;
+	d->nfine = m->nfine - at;
+	return 0;
+}
+
+/*
  * The delta of one entry of the aggregate: old is what the previous read
  * held for its key (NULL: nothing), unchanged when the entry is known to
  * be as it was then (old not looked up).
@@ -152,6 +225,7 @@ static int take_delta(const struct ntf_agg_entry *ent, const struct top_snap_ent
 			       ent->hist.pages :
 			       0;
 	d->hist = NO_HIST;
+	d->nfine = NO_FINE;
 	d->reclaim = 0;
 	/* most keys are idle in an interval: known so without a lookup */
 	if (unchanged)
@@ -167,6 +241,15 @@ static int take_delta(const struct ntf_agg_entry *ent, const struct top_snap_ent
 	d->hist = m->nhists;
 	h = &m->hists[m->nhists++];
 	hist_delta(h, &ent->hist, old ? &old->hist : NULL);
+	if (fine_delta(m, d, &ent->fine, old ? &old->fine : NULL, h->count))
+		return -ENOMEM;
+	/* a max from before the interval: its top fine bucket bounds it closer than its slot */
+	if (d->nfine != NO_FINE && old && ent->hist.max_ns <= old->hist.max_ns) {
+		double high = ntf_bucket_high(m->fine[d->fine_at + d->nfine - 1].index);
+
+		if (high > 0 && high < (double)h->max_ns)
+			h->max_ns = (__u64)ceil(high);
+	}
 	if (ent->key.class < NTF_CLASS_MAX) {
 		m->totals.rate[ent->key.class] += h->count;
 		m->all_ns[ent->key.class] += h->sum_ns;
@@ -196,7 +279,7 @@ static int update_one(const struct ntf_agg_entry *ent, void *ctx)
 
 static void begin_update(struct top_model *m, double elapsed_s)
 {
-	m->ndeltas = m->nhists = 0;
+	m->ndeltas = m->nhists = m->nfine = 0;
 	m->nrows = m->norder = 0;
 	memset(&m->totals, 0, sizeof(m->totals));
 	memset(m->all_ns, 0, sizeof(m->all_ns));
@@ -274,6 +357,14 @@ static bool group_is(const void *entry, const void *key)
  */
 static int reserve(struct top_model *m, size_t n)
 {
+	if (m->ndeltas > m->cap_fine_next) {
+		__u32 *next = realloc(m->fine_next, m->ndeltas * sizeof(*next));
+
+		if (!next)
+			return -ENOMEM;
+		m->fine_next = next;
+		m->cap_fine_next = m->ndeltas;
+	}
 	if (n > m->cap_rows) {
 		struct top_row *rows = realloc(m->rows, n * sizeof(*rows));
 		struct top_acc *acc;
@@ -357,9 +448,9 @@ static bool fail_class(enum top_view view, unsigned int measured, unsigned int c
 	}
 }
 
-static void add_delta(struct top_model *m, enum top_view view, size_t idx,
-		      const struct top_delta *d)
+static void add_delta(struct top_model *m, enum top_view view, size_t idx, size_t di)
 {
+	const struct top_delta *d = &m->deltas[di];
 	struct top_row *r = &m->rows[idx];
 	struct top_acc *a = &m->acc[idx];
 	unsigned int c = d->key.class, lat = row_class(view, r);
@@ -381,6 +472,13 @@ static void add_delta(struct top_model *m, enum top_view view, size_t idx,
 	if (lat == NTF_CLASS_NONE || c == lat) {
 		ntf_hist_merge(&r->lat, h);
 		a->rate_events += h->count;
+		if (d->nfine != NO_FINE) {
+			m->fine_next[di] = a->fine_first;
+			a->fine_first = di;
+			a->fine_deltas++;
+		} else if (h->count) {
+			a->log2_only = true;
+		}
 	} else if (view == TOP_VIEW_PROCESS) {
 		a->rate_events += h->count; /* a process's events of every class */
 	}
@@ -404,6 +502,34 @@ static void add_delta(struct top_model *m, enum top_view view, size_t idx,
 	}
 }
 
+/*
+ * The interval's fine buckets of a row's timed events: its one delta's as
+ * they are, several deltas' summed into m->merged. NULL when some timed
+ * event has none (the row's percentiles are then log2's) or out of memory.
+ */
+static const struct ntf_buckets *row_fine(struct top_model *m, const struct top_acc *a)
+{
+	const struct top_delta *d;
+
+	if (a->log2_only || !a->fine_deltas)
+		return NULL;
+	d = &m->deltas[a->fine_first];
+	if (a->fine_deltas == 1) {
+		/* a view of the run, not a copy: ntf_buckets_quantile only reads */
+		m->merged_one = (struct ntf_buckets){ .b = m->fine + d->fine_at, .n = d->nfine };
+		return &m->merged_one;
+	}
+	ntf_buckets_reset(&m->merged);
+	for (__u32 di = a->fine_first, k = 0; k < a->fine_deltas; di = m->fine_next[di], k++) {
+		const struct top_delta *e = &m->deltas[di];
+		struct ntf_buckets run = { .b = m->fine + e->fine_at, .n = e->nfine };
+
+		if (ntf_buckets_merge(&m->merged, &run))
+			return NULL;
+	}
+	return &m->merged;
+}
+
 static void finish_row(struct top_model *m, enum top_view view, size_t idx)
 {
 	struct top_row *r = &m->rows[idx];
@@ -418,8 +544,14 @@ static void finish_row(struct top_model *m, enum top_view view, size_t idx)
 	r->events = a->rate_events;
 	/* max 0: counted, never timed (unpin) */
 	if (r->lat.count && r->lat.max_ns) {
-		r->v[TOP_COL_P50] = ntf_hist_quantile(&r->lat, 0.50);
-		r->v[TOP_COL_P99] = ntf_hist_quantile(&r->lat, 0.99);
+		const struct ntf_buckets *fine = row_fine(m, a);
+
+		r->v[TOP_COL_P50] =
+			fine ? ntf_buckets_quantile(fine, 0.50, r->lat.min_ns, r->lat.max_ns) :
+			       ntf_hist_quantile(&r->lat, 0.50);
+		r->v[TOP_COL_P99] =
+			fine ? ntf_buckets_quantile(fine, 0.99, r->lat.min_ns, r->lat.max_ns) :
+			       ntf_hist_quantile(&r->lat, 0.99);
 		r->v[TOP_COL_LAT_MAX] = r->lat.max_ns;
 	}
 	whole = 0;
@@ -474,7 +606,7 @@ int top_model_query(struct top_model *m, const struct top_query *q)
 		row = row_for(m, q->view, d);
 		if (row == SIZE_MAX)
 			return -ENOMEM;
-		add_delta(m, q->view, row, d);
+		add_delta(m, q->view, row, i);
 	}
 	for (size_t i = 0; i < m->nrows; i++) {
 		finish_row(m, q->view, i);

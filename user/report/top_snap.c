@@ -39,6 +39,9 @@ void top_snap_free(struct top_snap *s)
 {
 	if (!s)
 		return;
+	for (size_t i = 0; i < s->t.cap; i++)
+		if (ntf_table_used(&s->t, i))
+			ntf_buckets_free(&((struct top_snap_entry *)ntf_table_at(&s->t, i))->fine);
 	ntf_table_fini(&s->t);
 	free(s);
 }
@@ -77,7 +80,7 @@ static int store(struct top_snap *s, size_t i, __u64 h, const struct ntf_agg_ent
 	}
 	e->hist = ent->hist;
 	e->reclaim = top_reclaim_unmaps(ent);
-	return 0;
+	return ntf_buckets_copy(&e->fine, &ent->fine);
 }
 
 struct walk {

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The previous read of an aggregate, for notifier-top's deltas: per key
- * only what a delta is taken of (the histogram and the reclaim-driven
- * unmaps), in a table hashed and walked in the aggregate's order.
+ * only what a delta is taken of (the histogram, its fine buckets and the
+ * reclaim-driven unmaps), in a table hashed and walked in the aggregate's
+ * order. Memory: 408 bytes a key in the table, and the key's fine buckets
+ * at 8 bytes each in storage of their size (a key's latencies spread over
+ * k powers of 2 have at most 16 k).
  */
 #ifndef NTF_TOP_SNAP_H
 #define NTF_TOP_SNAP_H
@@ -17,6 +20,7 @@ struct top_snap_entry {
 	struct ntf_hist_key key;
 	__u64 reclaim; /* unmaps in kswapd or direct reclaim */
 	struct ntf_hist hist;
+	struct ntf_buckets fine; /* a copy of the entry's, owned by the snapshot */
 };
 
 struct top_snap;

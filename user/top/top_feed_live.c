@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The live feed: notifier-top loads the probes itself and aggregates the
- * event stream, as notifierd does, when no daemon is there to ask.
+ * event stream, as notifierd does, when no daemon is there to ask. Each
+ * event lands in its key's histogram and fine buckets at once
+ * (ntf_agg_add), so the columns' percentiles need nothing else: the
+ * kernel's hists and buckets maps stay empty here (no in-kernel
+ * aggregation), and reading them as well would count events twice were
+ * it on.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -28,6 +28,12 @@ struct ntf_client {
 	__u16 cur_type;
 	__u64 cur_gen;
 	__u64 mark; /* snapshot: the mirror's generation before it */
+	/*
+	 * Entries decoded one ahead of the put; each keeps its fine buckets
+	 * in decoder scratch (ntf_proto_update_next) that lives as long as
+	 * the client, so a frame of entries allocates nothing.
+	 */
+	struct ntf_agg_entry ent[2];
 };
 
 static __u64 now_ms(void)
@@ -125,8 +131,8 @@ static int error_errno(__u32 code)
 
 static int on_update(struct ntf_client *c, struct ntf_agg *into, const struct ntf_proto_frame *f)
 {
+	struct ntf_agg_entry *e = c->ent;
 	struct ntf_proto_update u;
-	struct ntf_agg_entry e[2];
 	unsigned int k = 0;
 	int err, more;
 
@@ -230,7 +236,9 @@ static int drain(struct ntf_client *c, struct ntf_agg *into, bool until_welcome)
 			break;
 		}
 		if (err) {
-			err = -EBADMSG;
+			/* a daemon of another protocol version is told apart from a broken one */
+			if (err != -EPROTONOSUPPORT)
+				err = -EBADMSG;
 			break;
 		}
 		off += used;
@@ -403,5 +411,7 @@ void ntf_client_free(struct ntf_client *c)
 	ntf_proto_buf_free(&b);
 	close(c->fd);
 	free(c->in);
+	ntf_buckets_free(&c->ent[0].fine);
+	ntf_buckets_free(&c->ent[1].fine);
 	free(c);
 }

@@ -40,6 +40,8 @@ int ntf_client_open(const char *path, __u32 interval_ms, int timeout_ms, struct 
  * the updates completed (> 0) as soon as there is one, 0 if none in time,
  * or: -ECONNRESET (the daemon went away), -ESHUTDOWN (it said BYE),
  * -EPROTO, -EPROTONOSUPPORT or -EBUSY (it sent ERROR: ntf_client_error),
+ * -EPROTONOSUPPORT also for frames of another protocol version (an older
+ * or newer daemon, which cannot be understood; ntf_client_error NULL),
  * -EBADMSG (a frame that does not decode or breaks the sequence).
  */
 int ntf_client_poll(struct ntf_client *c, struct ntf_agg *into, int timeout_ms);

@@ -21,6 +21,10 @@ _Static_assert(NTF_ORIGIN_MAX <= 32, "origin mask is a u32");
 _Static_assert(sizeof(struct ntf_hist) == (8 + NTF_HIST_SLOTS) * sizeof(__u64),
 	       "struct ntf_hist changed: update the entry encoding");
 
+/* An entry's fine buckets: the most there can be, and the widest count (48 bits). */
+_Static_assert(NTF_BUCKETS_MAX < 0x10000, "a bucket list's length is a u16");
+#define FINE_COUNT_MAX ((1ULL << 48) - 1)
+
 #define NCOUNTERS (NTF_CNT_MAX + 7)
 #define UPDATE_FIXED_LEN (24 + NCOUNTERS * 8)
 
@@ -49,6 +53,30 @@ static inline __u64 rd_le(struct rd *r, unsigned int n)
 #endif
 	r->pos += n;
 	return v;
+}
+
+/* An unsigned LEB128 of at most max_bytes bytes (7 bits each, low first). */
+static __u64 rd_varint_long(struct rd *r, unsigned int max_bytes)
+{
+	__u64 v = 0;
+
+	for (unsigned int i = 0; i < max_bytes && !r->bad && r->pos < r->len; i++) {
+		__u8 byte = r->p[r->pos++];
+
+		v |= (__u64)(byte & 0x7f) << (7 * i);
+		if (!(byte & 0x80))
+			return v;
+	}
+	r->bad = true;
+	return 0;
+}
+
+/* The same; most are one byte (a bucket next to the last, a small count): those inline. */
+static inline __u64 rd_varint(struct rd *r, unsigned int max_bytes)
+{
+	if (!r->bad && r->pos < r->len && !(r->p[r->pos] & 0x80))
+		return r->p[r->pos++];
+	return rd_varint_long(r, max_bytes);
 }
 
 /* A u16 length then bytes: shorter than size, no NUL inside; dst always terminated. */
@@ -86,6 +114,13 @@ static void wr_le(struct ntf_proto_buf *b, __u64 v, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
 		b->data[b->len++] = v >> (8 * i);
+}
+
+static void wr_varint(struct ntf_proto_buf *b, __u64 v)
+{
+	for (; v >= 0x80; v >>= 7)
+		b->data[b->len++] = (__u8)(v | 0x80);
+	b->data[b->len++] = (__u8)v;
 }
 
 static void set_le(__u8 *p, __u64 v, unsigned int n)
@@ -310,7 +345,52 @@ static void counters_from_array(struct ntf_proto_counters *c, const __u64 *v)
 	c->uptime_ms = v[i++];
 }
 
-static int read_entry(struct rd *r, struct ntf_agg_entry *e)
+/*
+ * An entry's fine buckets (core/buckets.h): a u16 count of buckets, then
+ * per bucket, in the order they are kept (the zero bucket first, then by
+ * index), two LEB128 varints: the gap from the one before in that order
+ * (ntf_bucket_order of its index, minus the previous one's, minus 1; the
+ * first's order itself) and its count (1 to 2^48 - 1). A few bytes a
+ * bucket; the order makes them sorted and distinct by construction.
+ */
+#define GAP_BYTES 2 /* orders are below 2^14 */
+#define COUNT_BYTES 7 /* 48 bits */
+#define FINE_MAX_LEN (2 + NTF_BUCKETS_MAX * (GAP_BYTES + COUNT_BYTES))
+_Static_assert(NTF_BUCKET_HIGHEST + 1 < 1u << (7 * GAP_BYTES), "an order fits GAP_BYTES");
+_Static_assert(FINE_COUNT_MAX < 1ULL << (7 * COUNT_BYTES), "a count fits COUNT_BYTES");
+
+/* Into fine (NULL: only checked); fine has room for NTF_BUCKETS_MAX (read_entry sees to it). */
+static void read_fine(struct rd *r, struct ntf_buckets *fine)
+{
+	__u32 n = rd_le(r, 2);
+	__s64 order = -1;
+
+	if (n > NTF_BUCKETS_MAX)
+		r->bad = true;
+	for (__u32 i = 0; i < n && !r->bad; i++) {
+		__u64 gap = rd_varint(r, GAP_BYTES), count;
+		__u32 index;
+
+		order += gap + 1;
+		/* order 0 is the zero bucket, order k the index k - 1 */
+		index = order ? (__u32)(order - 1) : NTF_BUCKET_ZERO;
+		if (order > NTF_BUCKET_ZERO || !ntf_bucket_valid(index))
+			r->bad = true;
+		count = rd_varint(r, COUNT_BYTES);
+		if (!count || count > FINE_COUNT_MAX)
+			r->bad = true;
+		if (r->bad || !fine)
+			continue;
+		fine->b[i].index = index;
+		fine->b[i].count_hi = count >> 32;
+		fine->b[i].count_lo = (__u32)count;
+	}
+	if (fine)
+		fine->n = r->bad ? 0 : n;
+}
+
+/* fine: out's scratch, reused (see ntf_proto_update_next); NULL only checks. */
+static int read_entry(struct rd *r, struct ntf_agg_entry *e, struct ntf_buckets *fine)
 {
 	__u64 mask;
 
@@ -338,16 +418,43 @@ static int read_entry(struct rd *r, struct ntf_agg_entry *e)
 		r->bad = true;
 	for (; mask && !r->bad; mask &= mask - 1)
 		e->origins[__builtin_ctzll(mask)] = rd_le(r, 8);
+	read_fine(r, fine);
+	if (fine)
+		e->fine = *fine;
 	/* Consumers index tables by class: only classes this build knows. */
 	if (e->key.class == NTF_CLASS_NONE || e->key.class >= NTF_CLASS_MAX)
 		r->bad = true;
 	return r->bad ? -EBADMSG : 0;
 }
 
-/* key, comm, hist scalars, slot mask and slots, origin mask and origins */
-#define ENTRY_MAX_LEN \
-	(12 + 2 + NTF_COMM_LEN + 8 * 8 + 8 + NTF_HIST_SLOTS * 8 + 4 + NTF_ORIGIN_MAX * 8)
-#define ENTRY_MIN_LEN (12 + 2 + 8 * 8 + 8 + 4)
+/* key, comm, hist scalars, slot mask and slots, origin mask and origins, fine buckets */
+#define ENTRY_MAX_LEN                                                                      \
+	(12 + 2 + NTF_COMM_LEN + 8 * 8 + 8 + NTF_HIST_SLOTS * 8 + 4 + NTF_ORIGIN_MAX * 8 + \
+	 FINE_MAX_LEN)
+#define ENTRY_MIN_LEN (12 + 2 + 8 * 8 + 8 + 4 + 2)
+/* A frame is cut once past NTF_PROTO_CHUNK: the entry that passed it must still fit. */
+_Static_assert(UPDATE_FIXED_LEN + NTF_PROTO_CHUNK + ENTRY_MAX_LEN <= NTF_PROTO_MAX_PAYLOAD,
+	       "an update frame can exceed the payload bound");
+
+static void put_fine(struct ntf_proto_buf *b, const struct ntf_buckets *fine)
+{
+	__u32 n = 0, last = 0;
+	size_t at = b->len;
+
+	wr_le(b, 0, 2); /* the count, set below: empty buckets are left out */
+	for (__u32 i = 0; i < fine->n && n < NTF_BUCKETS_MAX; i++) {
+		const struct ntf_bucket *bk = &fine->b[i];
+		__u32 order = ntf_bucket_order(bk->index);
+
+		if (!ntf_bucket_count(bk) || !ntf_bucket_valid(bk->index) || (n && order <= last))
+			continue;
+		wr_varint(b, n ? order - last - 1 : order);
+		wr_varint(b, ntf_bucket_count(bk));
+		last = order;
+		n++;
+	}
+	set_le(b->data + at, n, 2);
+}
 
 static void put_entry(struct ntf_proto_buf *b, const struct ntf_agg_entry *e)
 {
@@ -380,6 +487,7 @@ static void put_entry(struct ntf_proto_buf *b, const struct ntf_agg_entry *e)
 	for (unsigned int i = 0; i < NTF_ORIGIN_MAX; i++)
 		if (e->origins[i])
 			wr_le(b, e->origins[i], 8);
+	put_fine(b, &e->fine);
 }
 
 int ntf_proto_decode_update(const struct ntf_proto_frame *f, struct ntf_proto_update *out)
@@ -413,7 +521,7 @@ int ntf_proto_decode_update(const struct ntf_proto_frame *f, struct ntf_proto_up
 	out->entries = r.p + r.pos;
 	out->entries_len = r.len - r.pos;
 	for (__u32 i = 0; i < out->nentries; i++)
-		if (read_entry(&r, &tmp))
+		if (read_entry(&r, &tmp, NULL))
 			return -EBADMSG;
 	return rd_end(&r);
 }
@@ -421,10 +529,20 @@ int ntf_proto_decode_update(const struct ntf_proto_frame *f, struct ntf_proto_up
 int ntf_proto_update_next(struct ntf_proto_update *u, struct ntf_agg_entry *out)
 {
 	struct rd r = { .p = u->entries, .len = u->entries_len, .pos = u->pos };
+	struct ntf_buckets fine = out->fine;
 
 	if (u->next >= u->nentries)
 		return 0;
-	if (read_entry(&r, out))
+	/* room for the most an entry can bring, once: then it is only reused */
+	if (fine.cap < NTF_BUCKETS_MAX) {
+		struct ntf_bucket *b = realloc(fine.b, NTF_BUCKETS_MAX * sizeof(*b));
+
+		if (!b)
+			return -ENOMEM;
+		fine.b = b;
+		fine.cap = NTF_BUCKETS_MAX;
+	}
+	if (read_entry(&r, out, &fine))
 		return -EBADMSG;
 	u->pos = r.pos;
 	u->next++;

@@ -16,8 +16,10 @@
  * A SNAPSHOT or DELTA spans one or more frames: the first has
  * NTF_PROTO_F_FIRST, the last NTF_PROTO_F_LAST; each carries the daemon's
  * counters. Entries are sparse: only the non-zero histogram slots and
- * origins travel. Decoders check every length against the buffer and the
- * field's bound, and fill NUL-terminated strings.
+ * origins travel, and the fine buckets that hold something (proto.c has
+ * their encoding), so a client reads the same percentiles as the daemon.
+ * Decoders check every length against the buffer and the field's bound,
+ * and fill NUL-terminated strings.
  */
 #ifndef NTF_PROTO_H
 #define NTF_PROTO_H
@@ -30,7 +32,8 @@
 #include "probe_points.h"
 
 #define NTF_PROTO_MAGIC 0x7066746eu /* "ntfp" */
-#define NTF_PROTO_VERSION 2 /* 2: min_ns in an entry */
+/* 2: min_ns in an entry; 3: an entry's fine buckets (a v2 peer gets NTF_PERR_VERSION) */
+#define NTF_PROTO_VERSION 3
 #define NTF_PROTO_HDR_LEN 16
 #define NTF_PROTO_MAX_PAYLOAD (1u << 20)
 /* Clients only send HELLO and BYE: anything longer is refused unread. */
@@ -162,7 +165,14 @@ int ntf_proto_decode_hello(const struct ntf_proto_frame *f, struct ntf_proto_hel
 int ntf_proto_decode_welcome(const struct ntf_proto_frame *f, struct ntf_proto_welcome *out);
 /* Checks every entry; afterwards ntf_proto_update_next cannot fail. */
 int ntf_proto_decode_update(const struct ntf_proto_frame *f, struct ntf_proto_update *out);
-/* Returns 1 with *out filled (gen 0), 0 after the last entry, -EBADMSG if corrupt. */
+/*
+ * Returns 1 with *out filled (gen 0), 0 after the last entry, -EBADMSG if
+ * corrupt, -ENOMEM. out->fine is the decoder's scratch, owned by the
+ * caller: zeroed before the first call, it gets room for NTF_BUCKETS_MAX
+ * buckets once and is reused by every later call on the same out, each
+ * entry's buckets overwriting the last's; ntf_buckets_free it when done.
+ * What outlives the next call is copied (ntf_agg_put deep-copies).
+ */
 int ntf_proto_update_next(struct ntf_proto_update *u, struct ntf_agg_entry *out);
 int ntf_proto_decode_error(const struct ntf_proto_frame *f, struct ntf_proto_error *out);
 int ntf_proto_decode_bye(const struct ntf_proto_frame *f);
