@@ -71,9 +71,9 @@ scenario=$out/scenario.sh
 	[ -n "${NTF_CASES:-}" ] && echo "NTF_CASES='$NTF_CASES'"
 	cat "$NTF_REPO/tests/vm/scenarios/spine.sh"
 } >"$scenario"
-# A run takes one to two minutes; a guest that hangs should cost little more.
+# A run takes four to seven minutes; a guest that hangs should cost little more.
 "$NTF_REPO/tests/vm/run-vm.sh" --kernel "$NTF_VM_KERNEL" --scenario "$scenario" \
-	--out "$out" --timeout "${NTF_VM_TIMEOUT:-600}" "${files[@]}" >&2
+	--out "$out" --timeout "${NTF_VM_TIMEOUT:-900}" "${files[@]}" >&2
 rc=$?
 if why=$(guest_ended $rc "$out"); then
 	pass "vm: scenario ran to the end"
