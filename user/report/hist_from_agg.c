@@ -21,24 +21,6 @@ static int sum_driver(const struct ntf_agg_entry *ent, void *ctx)
 	return 0;
 }
 
-struct ntf_hist_group *ntf_hist_report_add(struct ntf_hist_report *r, size_t *cap)
-{
-	struct ntf_hist_group *g;
-
-	if (r->n == *cap) {
-		size_t n = *cap ? *cap * 2 : 8;
-
-		g = realloc(r->groups, n * sizeof(*g));
-		if (!g)
-			return NULL;
-		r->groups = g;
-		*cap = n;
-	}
-	g = &r->groups[r->n++];
-	memset(g, 0, sizeof(*g));
-	return g;
-}
-
 int ntf_hist_report_from_agg(const struct ntf_agg *agg, unsigned int class_mask, double ts,
 			     __u64 elapsed_ms, struct ntf_hist_report *out)
 {

@@ -22,11 +22,6 @@
 int ntf_hist_report_from_agg(const struct ntf_agg *agg, unsigned int class_mask, double ts,
 			     __u64 elapsed_ms, struct ntf_hist_report *out);
 /*
- * A new zeroed group at the end of r, whose groups array holds *cap
- * (grown by doubling); NULL when out of memory.
- */
-struct ntf_hist_group *ntf_hist_report_add(struct ntf_hist_report *r, size_t *cap);
-/*
  * Moves r to the end of run (r is left empty, its memory run's); 0 or
  * -ENOMEM (r left as it was).
  */

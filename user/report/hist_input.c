@@ -276,8 +276,7 @@ static size_t label_find_or_add(struct label_index *li, const struct ntf_hist_gr
 	return (size_t)-1;
 }
 
-/* A new, zeroed group at the end of r, or NULL. */
-static struct ntf_hist_group *group_new(struct ntf_hist_report *r, size_t *cap)
+struct ntf_hist_group *ntf_hist_report_add(struct ntf_hist_report *r, size_t *cap)
 {
 	if (r->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
@@ -409,7 +408,7 @@ static int read_named(const struct reader *rd, const json_t *root, const char *m
 		return bad(rd, member, "not an object but %s", json_type_word(obj));
 	json_object_foreach(obj, name, v)
 	{
-		struct ntf_hist_group *g = group_new(r, cap);
+		struct ntf_hist_group *g = ntf_hist_report_add(r, cap);
 		int n;
 
 		if (!g)
@@ -448,7 +447,7 @@ static int read_groups(const struct reader *rd, const json_t *root, struct ntf_h
 		return bad(rd, "groups", "not an array but %s", json_type_word(arr));
 	json_array_foreach(arr, i, v)
 	{
-		struct ntf_hist_group *g = group_new(r, cap);
+		struct ntf_hist_group *g = ntf_hist_report_add(r, cap);
 
 		if (!g)
 			return -ENOMEM;
@@ -636,7 +635,7 @@ int ntf_hist_run_total(const struct ntf_hist_run *run, struct ntf_hist_report *o
 				break;
 			}
 			if (at == (size_t)-1) {
-				dst = group_new(out, &cap);
+				dst = ntf_hist_report_add(out, &cap);
 				if (!dst) {
 					err = -ENOMEM;
 					break;

@@ -46,6 +46,11 @@ struct ntf_hist_run {
  */
 int ntf_hist_run_read(FILE *in, const char *name, struct ntf_hist_run *run, char *err,
 		      size_t errlen);
+/*
+ * A new zeroed group at the end of r, whose groups array holds *cap
+ * (grown by doubling); NULL when out of memory.
+ */
+struct ntf_hist_group *ntf_hist_report_add(struct ntf_hist_report *r, size_t *cap);
 /* The group labelled label in report r, or NULL. */
 const struct ntf_hist_group *ntf_hist_report_find(const struct ntf_hist_report *r,
 						  const char *label);
