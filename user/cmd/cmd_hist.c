@@ -213,6 +213,7 @@ static int clear_hists(int fd, size_t key_size)
  */
 struct hist_sink {
 	const struct hist_args *a;
+	struct top_filter key_terms; /* -f less its comm and cgroup: what a bucket's key answers */
 	struct ntf_agg *agg;
 	struct ntf_groups *groups;
 	__u64 now_ms;
@@ -225,13 +226,9 @@ static bool key_passes(const struct hist_sink *s, const struct ntf_hist_key *k, 
 	return !s->a->filtered || top_filter_keeps(&s->a->filter, k, comm ? comm : "", s->now_ms);
 }
 
-static int sink_hist(void *ctx, const struct ntf_hist_key *key, const struct ntf_hist *h,
-		     const char *comm)
+/* A tgid whose histograms passed -f, for its buckets to follow; 0 or -ENOMEM. */
+static int remember_kept(struct hist_sink *s, __u32 tgid)
 {
-	struct hist_sink *s = ctx;
-
-	if (!key_passes(s, key, comm))
-		return 0;
 	if (s->nkept == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 64;
 		__u32 *v = realloc(s->kept, cap * sizeof(*v));
@@ -241,7 +238,19 @@ static int sink_hist(void *ctx, const struct ntf_hist_key *key, const struct ntf
 		s->kept = v;
 		s->cap = cap;
 	}
-	s->kept[s->nkept++] = key->tgid;
+	s->kept[s->nkept++] = tgid;
+	return 0;
+}
+
+static int sink_hist(void *ctx, const struct ntf_hist_key *key, const struct ntf_hist *h,
+		     const char *comm)
+{
+	struct hist_sink *s = ctx;
+
+	if (!key_passes(s, key, comm))
+		return 0;
+	if (s->a->filtered && remember_kept(s, key->tgid))
+		return -ENOMEM;
 	if (s->groups)
 		return ntf_groups_add_hist(s->groups, key, h, comm);
 	return ntf_agg_add_hist(s->agg, key, h, comm);
@@ -258,16 +267,10 @@ static int sink_bucket(void *ctx, const struct ntf_hist_key *key, __u32 bucket, 
 {
 	struct hist_sink *s = ctx;
 
-	if (s->a->filtered) {
-		/* the name was judged with the histograms; the rest is the key's own */
-		struct top_filter f = s->a->filter;
-
-		f.comm[0] = '\0';
-		f.cgroup[0] = '\0';
-		if (!top_filter_keeps(&f, key, "", s->now_ms) ||
-		    !bsearch(&key->tgid, s->kept, s->nkept, sizeof(*s->kept), cmp_u32))
-			return 0;
-	}
+	/* the name was judged with the histograms; the rest is the key's own */
+	if (s->a->filtered && (!top_filter_keeps(&s->key_terms, key, "", s->now_ms) ||
+			       !bsearch(&key->tgid, s->kept, s->nkept, sizeof(*s->kept), cmp_u32)))
+		return 0;
 	if (s->groups)
 		return ntf_groups_add_bucket(s->groups, key, bucket, n);
 	return ntf_agg_add_bucket(s->agg, key, bucket, n);
@@ -277,6 +280,9 @@ static int read_maps(struct tracer *t, struct hist_sink *s)
 {
 	int err = ntf_walk_hists(tracer__hists_fd(t), tracer__comms_fd(t), sink_hist, s);
 
+	s->key_terms = s->a->filter;
+	s->key_terms.comm[0] = '\0';
+	s->key_terms.cgroup[0] = '\0';
 	qsort(s->kept, s->nkept, sizeof(*s->kept), cmp_u32);
 	if (!err)
 		err = ntf_walk_buckets(tracer__buckets_fd(t), sink_bucket, s);
@@ -299,6 +305,7 @@ static void print_header(__u64 elapsed_ms, __u64 drops)
 static int print_report(struct tracer *t, const struct hist_args *a, __u64 elapsed_ms)
 {
 	struct hist_sink s = { .a = a, .now_ms = ntf_now_ms() };
+	double ts = ntf_wall_s(); /* the report's time, in its picture and its JSON alike */
 	__u64 counters[NTF_CNT_MAX] = {};
 	int err = -ENOMEM;
 
@@ -320,10 +327,9 @@ static int print_report(struct tracer *t, const struct hist_args *a, __u64 elaps
 	if (a->run) {
 		struct ntf_hist_report r;
 
-		err = s.groups ? ntf_groups_report(s.groups, &a->c.report, ntf_wall_s(), elapsed_ms,
-						   &r) :
-				 ntf_hist_report_from_agg(s.agg, a->c.report.class_mask,
-							  ntf_wall_s(), elapsed_ms, &r);
+		err = s.groups ? ntf_groups_report(s.groups, &a->c.report, ts, elapsed_ms, &r) :
+				 ntf_hist_report_from_agg(s.agg, a->c.report.class_mask, ts,
+							  elapsed_ms, &r);
 		if (!err && (err = ntf_hist_run_append(a->run, &r)))
 			ntf_hist_report_free(&r);
 		if (err) {
@@ -340,7 +346,7 @@ static int print_report(struct tracer *t, const struct hist_args *a, __u64 elaps
 					    ntf_groups_json(s.groups, &a->c.report));
 			json_object_set_new(root, "probes", ntf_probes_json(tracer__probes(t)));
 		}
-		json_object_set_new(root, "ts", json_real(ntf_wall_s()));
+		json_object_set_new(root, "ts", json_real(ts));
 		json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
 		json_object_set_new(root, "counters", ntf_counters_json(counters));
 		json_object_set_new(root, "callbacks", ntf_callbacks_json(tracer__callbacks(t)));

@@ -12,11 +12,6 @@
 #include "names.h"
 #include "report.h"
 
-static bool class_wanted(const struct ntf_report_opts *opts, unsigned int class)
-{
-	return !opts->class_mask || (opts->class_mask & (1u << class));
-}
-
 static const char *cgroup_name(__u64 id, char *buf, size_t len)
 {
 	if (ntf_cgroup_path(id, buf, len))
@@ -85,7 +80,7 @@ void ntf_groups_text(FILE *out, const struct ntf_groups *g, const struct ntf_rep
 		json_t *pairs;
 		char name[512];
 
-		if (!class_wanted(opts, grp->key.class))
+		if (!ntf_report_wants_class(opts, grp->key.class))
 			continue;
 		pairs = by_json(by, grp);
 		label(name, sizeof(name), pairs);
@@ -115,7 +110,7 @@ json_t *ntf_groups_json(const struct ntf_groups *g, const struct ntf_report_opts
 	for (size_t i = 0; i < n; i++) {
 		json_t *o;
 
-		if (!class_wanted(opts, v[i]->key.class))
+		if (!ntf_report_wants_class(opts, v[i]->key.class))
 			continue;
 		o = ntf_hist_json(&v[i]->hist, &v[i]->fine);
 		json_object_set_new(o, "by", by_json(ntf_groups_by(g), v[i]));
@@ -142,7 +137,7 @@ int ntf_groups_report(const struct ntf_groups *g, const struct ntf_report_opts *
 		struct ntf_hist_group *hg;
 		json_t *pairs;
 
-		if (!class_wanted(opts, v[i]->key.class))
+		if (!ntf_report_wants_class(opts, v[i]->key.class))
 			continue;
 		hg = ntf_hist_report_add(out, &cap);
 		if (!hg) {

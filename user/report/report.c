@@ -5,11 +5,6 @@
 #include "report.h"
 #include "callbacks.h"
 
-static bool class_wanted(const struct ntf_report_opts *opts, unsigned int class)
-{
-	return !opts->class_mask || (opts->class_mask & (1u << class));
-}
-
 /* The probe state that feeds a class, for the "via fentry" line. */
 static const char *class_mechs(const struct ntf_probe_state *probes, unsigned int class, char *buf,
 			       size_t len)
@@ -186,7 +181,7 @@ void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_prob
 		struct ntf_hist total;
 		char mechs[64];
 
-		if (!class_wanted(opts, c))
+		if (!ntf_report_wants_class(opts, c))
 			continue;
 		ntf_agg_class_total(agg, c, &total);
 		fprintf(out, "\n%s (%s)\n", ntf_class_name(c),
@@ -311,7 +306,7 @@ static int process_json(const struct ntf_agg_entry *ent, void *ctx)
 	json_t *o;
 
 	/* -e narrows the processes as it does the classes, like the text report. */
-	if (!class_wanted(pj->opts, ent->key.class))
+	if (!ntf_report_wants_class(pj->opts, ent->key.class))
 		return 0;
 	o = ntf_hist_json(&ent->hist, &ent->fine);
 	json_object_set_new(o, "class", json_string(ntf_class_name(ent->key.class)));
@@ -337,7 +332,7 @@ json_t *ntf_report_json(const struct ntf_agg *agg, const struct ntf_probe_state 
 		struct ntf_hist total;
 		json_t *cj;
 
-		if (!class_wanted(opts, c))
+		if (!ntf_report_wants_class(opts, c))
 			continue;
 		ntf_agg_class_total(agg, c, &total);
 		ntf_agg_origins(agg, c, NTF_AGG_ANY_CALLBACK, origins);
@@ -348,7 +343,7 @@ json_t *ntf_report_json(const struct ntf_agg *agg, const struct ntf_probe_state 
 		json_object_set_new(classes, ntf_class_name(c), cj);
 	}
 	json_object_set_new(root, "classes", classes);
-	if (class_wanted(opts, NTF_CLASS_CALLBACK)) {
+	if (ntf_report_wants_class(opts, NTF_CLASS_CALLBACK)) {
 		struct ntf_hist sums[NTF_CALLBACK_IDS];
 		json_t *cbs = json_object();
 

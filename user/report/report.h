@@ -19,6 +19,12 @@ struct ntf_report_opts {
 	const char *source; /* text: named after each class instead of probes, e.g. "synthetic" */
 };
 
+/* Whether opts' -e keeps class (no -e: every class). */
+static inline bool ntf_report_wants_class(const struct ntf_report_opts *opts, unsigned int class)
+{
+	return !opts->class_mask || (opts->class_mask & (1u << class));
+}
+
 void ntf_report_text(FILE *out, const struct ntf_agg *agg, const struct ntf_probe_state *probes,
 		     const struct ntf_report_opts *opts);
 json_t *ntf_report_json(const struct ntf_agg *agg, const struct ntf_probe_state *probes,
