@@ -3,7 +3,8 @@
  * The fine buckets against arithmetic done another way: every edge
  * between 1 ns and 18 minutes checked with long double powers, and
  * quantiles of known distributions against the exact ones from sorted
- * samples.
+ * samples. User space's table lookup against the function BPF runs, at
+ * every edge and next to it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 #include "buckets.h"
+#include "hist_bucket.h"
 
 /*
  * The reference: the native index n with 1e9 * 2^((n-1)/16) < v <=
@@ -91,6 +93,52 @@ static void spread_of_values(void **state)
 		assert_int_equal(ntf_bucket_of(v), reference_bucket(v));
 		assert_true(ntf_bucket_low(ntf_bucket_of(v)) < (double)v * (1 + 1e-12));
 		assert_true(ntf_bucket_high(ntf_bucket_of(v)) >= (double)v * (1 - 1e-12));
+	}
+}
+
+static void same_as_bpf(__u64 v)
+{
+	if (ntf_bucket_of(v) != ntf_bucket_index(v))
+		fail_msg("%llu ns: bucket %u, BPF's function says %u", (unsigned long long)v,
+			 ntf_bucket_of(v), ntf_bucket_index(v));
+}
+
+/*
+ * ntf_bucket_of looks up a row of the value's power of two and its next 5
+ * bits, then compares with one edge: it can only differ from the function
+ * BPF runs just above an edge (a second edge inside a row) or where a row
+ * starts. Both are checked, every value below 2^20, and a spread.
+ */
+static void table_lookup_agrees_with_bpf(void **state)
+{
+	__u64 x = 0x2545f4914f6cdd1dULL;
+
+	(void)state;
+	for (int i = 0; i < NTF_EDGES; i++) {
+		__u64 e = ntf_hist_edges[i];
+
+		same_as_bpf(e - 1);
+		same_as_bpf(e);
+		if (e != ~0ULL)
+			same_as_bpf(e + 1);
+	}
+	for (int p = 0; p < 64; p++) {
+		for (__u64 m = 0; m < 32; m++) {
+			__u64 least = p >= 5 ? (32 | m) << (p - 5) : (32 | m) >> (5 - p);
+
+			same_as_bpf(least - 1);
+			same_as_bpf(least);
+			same_as_bpf(least + 1);
+		}
+	}
+	same_as_bpf(~0ULL);
+	for (__u64 v = 0; v < 1 << 20; v++)
+		same_as_bpf(v);
+	for (int k = 0; k < 1000000; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		same_as_bpf(x >> (x % 64));
 	}
 }
 
@@ -199,6 +247,7 @@ int main(void)
 		cmocka_unit_test(zero_one_and_the_top),
 		cmocka_unit_test(every_edge),
 		cmocka_unit_test(spread_of_values),
+		cmocka_unit_test(table_lookup_agrees_with_bpf),
 		cmocka_unit_test(quantiles_of_known_distributions),
 		cmocka_unit_test(merge_and_zero_bucket),
 	};
