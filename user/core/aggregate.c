@@ -30,9 +30,10 @@ struct ntf_agg {
 	struct ntf_table fold;
 };
 
-__u64 ntf_agg_hash(const struct ntf_hist_key *k)
+/* What a key is compared and hashed by (ntf_agg_key_eq): as three scalars. */
+static inline __u64 hash_of(__u32 cls, __u32 callback, __u32 tgid)
 {
-	__u64 h = ((__u64)k->class << 56) ^ ((__u64)k->callback << 32) ^ k->tgid;
+	__u64 h = ((__u64)cls << 56) ^ ((__u64)callback << 32) ^ tgid;
 
 	/* splitmix64 finaliser: cheap and spreads sequential pids well */
 	h ^= h >> 30;
@@ -41,6 +42,11 @@ __u64 ntf_agg_hash(const struct ntf_hist_key *k)
 	h *= 0x94d049bb133111ebULL;
 	h ^= h >> 31;
 	return h;
+}
+
+__u64 ntf_agg_hash(const struct ntf_hist_key *k)
+{
+	return hash_of(k->class, k->callback, k->tgid);
 }
 
 static bool entry_is(const void *entry, const void *key)
@@ -104,12 +110,39 @@ static struct ntf_agg_entry *lookup_or_insert(struct ntf_agg *agg, struct ntf_hi
 	return ent;
 }
 
-int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
+/*
+ * ntf_agg_add's lookup, by the scalars it compares: a struct ntf_hist_key
+ * built on the stack and read back whole is written in pieces the CPU
+ * cannot forward to the wider reads, which then wait for every store
+ * before them, the last event's cache misses included.
+ */
+struct event_key {
+	__u32 class, callback, tgid;
+};
+
+static bool entry_is_event(const void *entry, const void *key)
+{
+	const struct ntf_hist_key *a = &((const struct ntf_agg_entry *)entry)->key;
+	const struct event_key *b = key;
+
+	return a->class == b->class && a->callback == b->callback && a->tgid == b->tgid;
+}
+
+static __attribute__((noinline)) struct ntf_agg_entry *insert_event(struct ntf_agg *agg,
+								    const struct ntf_event *e)
 {
 	struct ntf_hist_key key = { .class = e->class, .callback = e->callback, .tgid = e->tgid };
-	struct ntf_agg_entry *ent = lookup_or_insert(agg, key);
 
-	if (!ent)
+	return lookup_or_insert(agg, key);
+}
+
+int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
+{
+	struct event_key key = { .class = e->class, .callback = e->callback, .tgid = e->tgid };
+	struct ntf_agg_entry *ent = ntf_table_find(
+		&agg->t, hash_of(key.class, key.callback, key.tgid), &key, entry_is_event);
+
+	if (!ent && !(ent = insert_event(agg, e)))
 		return -ENOMEM;
 	ent->gen = agg->gen;
 	if (!ent->comm[0])
