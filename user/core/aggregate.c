@@ -136,6 +136,9 @@ static __attribute__((noinline)) struct ntf_agg_entry *insert_event(struct ntf_a
 	return lookup_or_insert(agg, key);
 }
 
+_Static_assert(offsetof(struct ntf_agg_entry, gen) == 64, "what a lookup reads fills one line");
+_Static_assert(sizeof(struct ntf_agg_entry) % 64 == 0, "entries start on a line");
+
 int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 {
 	struct event_key key = { .class = e->class, .callback = e->callback, .tgid = e->tgid };

@@ -17,18 +17,25 @@
 
 #define NTF_AGG_OTHER_TGID 0xffffffffu
 
+/*
+ * Laid out for ntf_agg_add, which touches a few lines of it per event: the
+ * first 64 bytes hold what it reads first (the key it compares, the name
+ * it checks, where the fine buckets are), the next the generation and
+ * the histogram's counters; then a line of log2 slots and one of origins.
+ * The hash table keeps entries on 64-byte boundaries.
+ */
 struct ntf_agg_entry {
 	struct ntf_hist_key key;
-	__u64 gen; /* the generation (ntf_agg_tick) of the last change */
 	char comm[NTF_COMM_LEN];
-	__u64 origins[NTF_ORIGIN_MAX];
-	struct ntf_hist hist;
 	/*
 	 * The fine buckets (core/buckets.h) the percentiles are read from;
 	 * owned by the entry. Empty where only log2 slots came (a mirror:
 	 * the wire does not carry them yet).
 	 */
 	struct ntf_buckets fine;
+	__u64 gen; /* the generation (ntf_agg_tick) of the last change */
+	struct ntf_hist hist;
+	__u64 origins[NTF_ORIGIN_MAX];
 };
 
 struct ntf_agg;
