@@ -59,32 +59,68 @@ __u32 ntf_bucket_of(__u64 ns)
 	return NTF_BUCKET_FIRST + below;
 }
 
+_Static_assert(NTF_BUCKET_MAX < 1 << 11, "stage_base holds any index");
+_Static_assert(NTF_STAGE_CHUNKS_MAX < 1 << 3, "stage_chunks holds the most");
+
 /* The zero bucket sorts first. */
 static __u32 sort_key(__u32 index)
 {
 	return index == NTF_BUCKET_ZERO ? 0 : index + 1;
 }
 
-/* Where index is, or would go. */
+/*
+ * Where index is, or would go: a binary search without branches on the
+ * data, whose turns the predictor could not guess.
+ */
 static __u32 find(const struct ntf_buckets *bs, __u32 index)
 {
-	__u32 lo = 0, hi = bs->n, key = sort_key(index);
+	const struct ntf_bucket *p = bs->b;
+	__u32 n = bs->n, key = sort_key(index);
 
-	while (lo < hi) {
-		__u32 mid = lo + (hi - lo) / 2;
+	if (!n)
+		return 0;
+	while (n > 1) {
+		__u32 half = n / 2;
 
-		if (sort_key(bs->b[mid].index) < key)
-			lo = mid + 1;
-		else
-			hi = mid;
+		p = sort_key(p[half].index) < key ? p + half : p;
+		n -= half;
 	}
-	return lo;
+	return (__u32)(p - bs->b) + (sort_key(p->index) < key);
 }
 
 static void set_count(struct ntf_bucket *b, __u64 count)
 {
 	b->count_hi = count >> 32;
 	b->count_lo = (__u32)count;
+}
+
+static size_t stage_size(__u32 chunks)
+{
+	return chunks * NTF_STAGE_CHUNK / 2;
+}
+
+/* The allocation: the stage, then cap buckets from b. */
+static unsigned char *stage_of(const struct ntf_buckets *bs)
+{
+	return (unsigned char *)bs->b - stage_size(bs->stage_chunks);
+}
+
+static unsigned int nibble(const unsigned char *stage, __u32 off)
+{
+	return stage[off / 2] >> (off & 1) * 4 & 15;
+}
+
+/* Room for cap buckets after the stage, which moves along. */
+static int resize(struct ntf_buckets *bs, __u32 cap)
+{
+	size_t stage = stage_size(bs->stage_chunks);
+	unsigned char *p = realloc(bs->b ? stage_of(bs) : NULL, stage + cap * sizeof(*bs->b));
+
+	if (!p)
+		return -ENOMEM;
+	bs->b = (struct ntf_bucket *)(p + stage);
+	bs->cap = cap;
+	return 0;
 }
 
 int ntf_buckets_add_index(struct ntf_buckets *bs, __u32 index, __u64 n)
@@ -96,20 +132,149 @@ int ntf_buckets_add_index(struct ntf_buckets *bs, __u32 index, __u64 n)
 		return 0;
 	}
 	if (bs->n == bs->cap) {
-		/* latencies cluster: a few buckets first, then doubling */
-		__u32 cap = bs->cap ? bs->cap * 2 : 4;
-		struct ntf_bucket *b = realloc(bs->b, cap * sizeof(*b));
+		/*
+		 * Latencies cluster: a few buckets first, then doubling. A
+		 * staged key's buckets come mostly from ntf_buckets_settle,
+		 * which makes room for all it adds at once: 4 more is enough.
+		 */
+		__u32 cap = bs->stage_chunks ? bs->cap + 4 : bs->cap ? bs->cap * 2 : 4;
 
-		if (!b)
+		if (resize(bs, cap))
 			return -ENOMEM;
-		bs->b = b;
-		bs->cap = cap;
 	}
 	memmove(&bs->b[at + 1], &bs->b[at], (bs->n - at) * sizeof(*bs->b));
 	bs->b[at].index = index;
 	set_count(&bs->b[at], n);
 	bs->n++;
 	return 0;
+}
+
+/* A stage of chunks from base, with the counts of the one before: it covers them. */
+static int move_stage(struct ntf_buckets *bs, __u32 base, __u32 chunks)
+{
+	size_t now = stage_size(chunks);
+	unsigned char *p = malloc(now + bs->cap * sizeof(*bs->b)), *old = stage_of(bs);
+
+	if (!p)
+		return -ENOMEM;
+	memset(p, 0, now);
+	for (__u32 off = 0; bs->staged && off < bs->stage_chunks * NTF_STAGE_CHUNK; off++) {
+		__u32 to = bs->stage_base + off - base;
+
+		if (nibble(old, off))
+			p[to / 2] |= nibble(old, off) << (to & 1) * 4;
+	}
+	if (bs->n)
+		memcpy(p + now, bs->b, bs->n * sizeof(*bs->b));
+	free(bs->b ? old : NULL);
+	bs->b = (struct ntf_bucket *)(p + now);
+	bs->stage_base = base;
+	bs->stage_chunks = chunks;
+	return 0;
+}
+
+/*
+ * index is outside the window: widen it, moved to cover what the key has
+ * (in b and staged) and index, when that fits NTF_STAGE_CHUNKS_MAX. Not
+ * for a key of a few buckets: they fit a line of b, as the stage would.
+ */
+static int widen(struct ntf_buckets *bs, __u32 index)
+{
+	__u32 lo = index, hi = index, z = bs->n && bs->b[0].index == NTF_BUCKET_ZERO, chunks, slack;
+	const unsigned char *st = stage_of(bs);
+
+	if (bs->n < NTF_STAGE_AFTER)
+		return -ERANGE;
+	if (bs->n > z) {
+		lo = bs->b[z].index < lo ? bs->b[z].index : lo;
+		hi = bs->b[bs->n - 1].index > hi ? bs->b[bs->n - 1].index : hi;
+	}
+	for (__u32 off = 0; bs->staged && off < bs->stage_chunks * NTF_STAGE_CHUNK; off++) {
+		if (!nibble(st, off))
+			continue;
+		lo = bs->stage_base + off < lo ? bs->stage_base + off : lo;
+		hi = bs->stage_base + off > hi ? bs->stage_base + off : hi;
+	}
+	chunks = (hi - lo) / NTF_STAGE_CHUNK + 1;
+	if (chunks > NTF_STAGE_CHUNKS_MAX)
+		return -ERANGE;
+	/* what the window has to spare, half below and half above */
+	slack = chunks * NTF_STAGE_CHUNK - (hi - lo + 1);
+	return move_stage(bs, lo > slack / 2 ? lo - slack / 2 : 0, chunks);
+}
+
+int ntf_buckets_stage_slow(struct ntf_buckets *bs, __u32 index)
+{
+	__u32 off = index - bs->stage_base;
+	int err;
+
+	if (index == NTF_BUCKET_ZERO)
+		return ntf_buckets_add_index(bs, index, 1);
+	if (off < bs->stage_chunks * NTF_STAGE_CHUNK) {
+		/* a full nibble: its 15 and this event go to b, and it starts again */
+		err = ntf_buckets_add_index(bs, index, 16);
+		if (!err)
+			stage_of(bs)[off / 2] &= (unsigned char)~(15u << (off & 1) * 4);
+		return err;
+	}
+	if (widen(bs, index))
+		return ntf_buckets_add_index(bs, index, 1);
+	return ntf_buckets_stage(bs, index);
+}
+
+int ntf_buckets_settle(struct ntf_buckets *bs)
+{
+	__u32 width = bs->stage_chunks * NTF_STAGE_CHUNK, base = bs->stage_base;
+	__u32 added = 0, z, i, w;
+	unsigned char *st;
+
+	if (!bs->staged)
+		return 0;
+	z = bs->n && bs->b[0].index == NTF_BUCKET_ZERO;
+	/* the staged indexes b has no bucket for: one pass up both */
+	st = stage_of(bs);
+	i = z;
+	for (__u32 off = 0; off < width; off++) {
+		if (!st[off / 2]) {
+			off |= 1;
+			continue;
+		}
+		if (!nibble(st, off))
+			continue;
+		while (i < bs->n && bs->b[i].index < base + off)
+			i++;
+		added += !(i < bs->n && bs->b[i].index == base + off);
+	}
+	if (bs->n + added > bs->cap && resize(bs, bs->n + added))
+		return -ENOMEM;
+	/* then down both from the top, so that each bucket moves once */
+	st = stage_of(bs);
+	i = bs->n;
+	w = bs->n + added;
+	for (__u32 off = width; off-- > 0;) {
+		__u32 index = base + off, c = nibble(st, off);
+
+		if (!c)
+			continue;
+		while (i > z && bs->b[i - 1].index > index)
+			bs->b[--w] = bs->b[--i];
+		if (i > z && bs->b[i - 1].index == index) {
+			bs->b[--w] = bs->b[--i];
+			set_count(&bs->b[w], ntf_bucket_count(&bs->b[w]) + c);
+		} else {
+			bs->b[--w].index = index;
+			set_count(&bs->b[w], c);
+		}
+	}
+	bs->n += added;
+	memset(st, 0, stage_size(bs->stage_chunks));
+	bs->staged = 0;
+	return 0;
+}
+
+size_t ntf_buckets_bytes(const struct ntf_buckets *bs)
+{
+	return bs->b ? stage_size(bs->stage_chunks) + bs->cap * sizeof(*bs->b) : 0;
 }
 
 int ntf_buckets_merge(struct ntf_buckets *dst, const struct ntf_buckets *src)
@@ -135,11 +300,14 @@ __u64 ntf_buckets_total(const struct ntf_buckets *bs)
 void ntf_buckets_reset(struct ntf_buckets *bs)
 {
 	bs->n = 0;
+	if (bs->staged)
+		memset(stage_of(bs), 0, stage_size(bs->stage_chunks));
+	bs->staged = 0;
 }
 
 void ntf_buckets_free(struct ntf_buckets *bs)
 {
-	free(bs->b);
+	free(bs->b ? stage_of(bs) : NULL);
 	memset(bs, 0, sizeof(*bs));
 }
 
