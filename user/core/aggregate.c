@@ -28,7 +28,33 @@ struct ntf_agg {
 	__u64 gen;
 	/* struct folded by key, only in a mirror that ran out of keys (cap 0 until then) */
 	struct ntf_table fold;
+	bool staged; /* entries may have staged fine buckets (settle_all) */
 };
+
+/*
+ * ntf_agg_add stages each event's fine bucket (core/buckets.h); what
+ * hands entries out settles them first. It may do so on a const
+ * aggregate: the events are in it already, in a form readers cannot see,
+ * and no aggregate is made const (ntf_agg_new allocates them).
+ */
+static void settle(struct ntf_agg_entry *ent, bool *again)
+{
+	if (ent->fine.staged && ntf_buckets_settle(&ent->fine))
+		*again = true; /* out of memory: they stay staged, for the next time */
+}
+
+static void settle_all(const struct ntf_agg *cagg)
+{
+	struct ntf_agg *agg = (struct ntf_agg *)cagg;
+	bool again = false;
+
+	if (!agg->staged)
+		return;
+	for (size_t i = 0; i < agg->t.cap; i++)
+		if (ntf_table_used(&agg->t, i))
+			settle(ntf_table_at(&agg->t, i), &again);
+	agg->staged = again;
+}
 
 /* What a key is compared and hashed by (ntf_agg_key_eq): as three scalars. */
 static inline __u64 hash_of(__u32 cls, __u32 callback, __u32 tgid)
@@ -142,18 +168,21 @@ _Static_assert(sizeof(struct ntf_agg_entry) % 64 == 0, "entries start on a line"
 int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 {
 	struct event_key key = { .class = e->class, .callback = e->callback, .tgid = e->tgid };
+	/* before the lookup, whose cache misses it then overlaps */
+	__u32 bucket = ntf_bucket_of(e->latency_ns);
 	struct ntf_agg_entry *ent = ntf_table_find(
 		&agg->t, hash_of(key.class, key.callback, key.tgid), &key, entry_is_event);
 
 	if (!ent && !(ent = insert_event(agg, e)))
 		return -ENOMEM;
-	ent->gen = agg->gen;
+	if (ntf_buckets_stage(&ent->fine, bucket))
+		return -ENOMEM;
+	agg->staged = true;
 	if (!ent->comm[0])
 		snprintf(ent->comm, sizeof(ent->comm), "%s",
 			 ent->key.tgid == e->tgid ? e->comm : "[other]");
+	ent->gen = agg->gen;
 	ntf_hist_add(&ent->hist, e->latency_ns);
-	if (ntf_buckets_add(&ent->fine, e->latency_ns))
-		return -ENOMEM;
 	if (e->flags & NTF_F_FAILED)
 		ent->hist.failures++;
 	if (e->flags & NTF_F_NESTED)
@@ -422,7 +451,12 @@ void ntf_agg_prefetch(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 
 const struct ntf_agg_entry *ntf_agg_get(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 {
-	return find(agg, key);
+	struct ntf_agg_entry *ent = find(agg, key);
+
+	/* out of memory, it stays staged, and agg->staged says so */
+	if (ent && ent->fine.staged)
+		ntf_buckets_settle(&ent->fine);
+	return ent;
 }
 
 __u64 ntf_agg_tick(struct ntf_agg *agg)
@@ -437,6 +471,7 @@ __u64 ntf_agg_gen(const struct ntf_agg *agg)
 
 int ntf_agg_foreach_since(const struct ntf_agg *agg, __u64 since, ntf_agg_visit_fn fn, void *ctx)
 {
+	settle_all(agg);
 	for (size_t i = 0; i < agg->t.cap; i++) {
 		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
 		int err;
@@ -462,6 +497,7 @@ __u64 ntf_agg_folded(const struct ntf_agg *agg)
 
 int ntf_agg_foreach(const struct ntf_agg *agg, ntf_agg_visit_fn fn, void *ctx)
 {
+	settle_all(agg);
 	for (size_t i = 0; i < agg->t.cap; i++) {
 		int err;
 
@@ -505,6 +541,7 @@ int ntf_agg_fine(const struct ntf_agg *agg, unsigned int class, __u32 callback,
 		 struct ntf_buckets *out)
 {
 	ntf_buckets_reset(out);
+	settle_all(agg);
 	for (size_t i = 0; i < agg->t.cap; i++) {
 		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
 
@@ -536,6 +573,7 @@ void ntf_agg_reset(struct ntf_agg *agg)
 {
 	free_fine(&agg->t);
 	ntf_table_clear(&agg->t);
+	agg->staged = false;
 	agg->folded = 0;
 	if (agg->fold.cap)
 		ntf_table_clear(&agg->fold);
