@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <endian.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -224,50 +225,55 @@ int ntf_buckets_stage_slow(struct ntf_buckets *bs, __u32 index)
 
 int ntf_buckets_settle(struct ntf_buckets *bs)
 {
-	__u32 width = bs->stage_chunks * NTF_STAGE_CHUNK, base = bs->stage_base;
-	__u32 added = 0, z, i, w;
+	struct {
+		__u16 index, count;
+	} got[NTF_STAGE_CHUNK * NTF_STAGE_CHUNKS_MAX];
+	__u32 words = stage_size(bs->stage_chunks) / 8, k = 0, added = 0, z, i, w;
 	unsigned char *st;
 
 	if (!bs->staged)
 		return 0;
-	z = bs->n && bs->b[0].index == NTF_BUCKET_ZERO;
-	/* the staged indexes b has no bucket for: one pass up both */
+	/* what is staged, 16 nibbles at a time: most are 0 */
 	st = stage_of(bs);
-	i = z;
-	for (__u32 off = 0; off < width; off++) {
-		if (!st[off / 2]) {
-			off |= 1;
-			continue;
+	for (__u32 word = 0; word < words; word++) {
+		__u64 v;
+
+		memcpy(&v, st + word * 8, 8);
+		v = le64toh(v); /* nibble i of the word is byte i / 2's, low half first */
+		while (v) {
+			unsigned int nib = __builtin_ctzll(v) / 4;
+
+			got[k].index = bs->stage_base + word * 16 + nib;
+			got[k++].count = v >> nib * 4 & 15;
+			v &= ~(15ULL << nib * 4);
 		}
-		if (!nibble(st, off))
-			continue;
-		while (i < bs->n && bs->b[i].index < base + off)
+	}
+	/* the indexes b has no bucket for: one pass up both */
+	z = bs->n && bs->b[0].index == NTF_BUCKET_ZERO;
+	i = z;
+	for (__u32 j = 0; j < k; j++) {
+		while (i < bs->n && bs->b[i].index < got[j].index)
 			i++;
-		added += !(i < bs->n && bs->b[i].index == base + off);
+		added += !(i < bs->n && bs->b[i].index == got[j].index);
 	}
 	if (bs->n + added > bs->cap && resize(bs, bs->n + added))
 		return -ENOMEM;
 	/* then down both from the top, so that each bucket moves once */
-	st = stage_of(bs);
 	i = bs->n;
 	w = bs->n + added;
-	for (__u32 off = width; off-- > 0;) {
-		__u32 index = base + off, c = nibble(st, off);
-
-		if (!c)
-			continue;
-		while (i > z && bs->b[i - 1].index > index)
+	for (__u32 j = k; j-- > 0;) {
+		while (i > z && bs->b[i - 1].index > got[j].index)
 			bs->b[--w] = bs->b[--i];
-		if (i > z && bs->b[i - 1].index == index) {
+		if (i > z && bs->b[i - 1].index == got[j].index) {
 			bs->b[--w] = bs->b[--i];
-			set_count(&bs->b[w], ntf_bucket_count(&bs->b[w]) + c);
+			set_count(&bs->b[w], ntf_bucket_count(&bs->b[w]) + got[j].count);
 		} else {
-			bs->b[--w].index = index;
-			set_count(&bs->b[w], c);
+			bs->b[--w].index = got[j].index;
+			set_count(&bs->b[w], got[j].count);
 		}
 	}
 	bs->n += added;
-	memset(st, 0, stage_size(bs->stage_chunks));
+	memset(stage_of(bs), 0, stage_size(bs->stage_chunks));
 	bs->staged = 0;
 	return 0;
 }
