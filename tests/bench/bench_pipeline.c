@@ -33,6 +33,16 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int aggregate(struct ntf_agg *agg)
+{
+	struct ntf_event e;
+
+	for (size_t i = 0; i < filled; i++)
+		if (ntf_decode(&records[i], sizeof(records[i]), &e) || ntf_agg_add(agg, &e))
+			return -1;
+	return 0;
+}
+
 int main(void)
 {
 	struct ntf_synth_opts opts = {
@@ -40,7 +50,7 @@ int main(void)
 	};
 	struct ntf_source *src;
 	struct ntf_agg *agg;
-	double best_copy = 1e9, best_pipe = 1e9;
+	double best_copy = 1e9, best_cold = 1e9, best_warm = 1e9;
 	volatile __u64 sink = 0;
 
 	records = calloc(EVENTS, sizeof(*records));
@@ -62,22 +72,30 @@ int main(void)
 		}
 		double t1 = now_s();
 
+		/* cold: every key made anew, as in a daemon's first seconds */
 		ntf_agg_reset(agg);
-		for (size_t i = 0; i < filled; i++) {
-			if (ntf_decode(&records[i], sizeof(records[i]), &e) || ntf_agg_add(agg, &e))
-				return 1;
-		}
+		if (aggregate(agg))
+			return 1;
 		double t2 = now_s();
+
+		/* warm: the keys and their buckets are there, as for a daemon that runs */
+		if (aggregate(agg))
+			return 1;
+		double t3 = now_s();
 
 		if (t1 - t0 < best_copy)
 			best_copy = t1 - t0;
-		if (t2 - t1 < best_pipe)
-			best_pipe = t2 - t1;
+		if (t2 - t1 < best_cold)
+			best_cold = t2 - t1;
+		if (t3 - t2 < best_warm)
+			best_warm = t3 - t2;
 	}
 	printf("events             %zu (1000 processes, every class)\n", filled);
 	printf("copy only          %8.1f ns/event  1.00\n", best_copy * 1e9 / filled);
-	printf("decode+aggregate   %8.1f ns/event  %.2f  (%.1f M events/s)\n",
-	       best_pipe * 1e9 / filled, best_pipe / best_copy, filled / best_pipe / 1e6);
+	printf("decode+aggregate   %8.1f ns/event  %.2f  (%.1f M events/s)  new keys\n",
+	       best_cold * 1e9 / filled, best_cold / best_copy, filled / best_cold / 1e6);
+	printf("decode+aggregate   %8.1f ns/event  %.2f  (%.1f M events/s)  known keys\n",
+	       best_warm * 1e9 / filled, best_warm / best_copy, filled / best_warm / 1e6);
 	ntf_agg_free(agg);
 	free(records);
 	return sink == 0;

@@ -655,6 +655,126 @@ static void put_folds_current_values_once(void **state)
 	}
 }
 
+static __u64 spread(int kind, __u64 *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	switch (kind) {
+	case 0: return 2000 + *x % 500; /* a few buckets */
+	case 1: return (1ULL << (8 + (*x >> 20) % 12)) + (*x >> 40) % 256; /* 12 powers of two */
+	default: return (*x >> 30) >> (*x % 34); /* 0 ns to hours: more than a stage */
+	}
+}
+
+static void same_buckets(const struct ntf_buckets *a, const struct ntf_buckets *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (__u32 i = 0; i < a->n; i++) {
+		assert_int_equal(a->b[i].index, b->b[i].index);
+		assert_int_equal(ntf_bucket_count(&a->b[i]), ntf_bucket_count(&b->b[i]));
+	}
+}
+
+struct fine_check {
+	const struct ntf_buckets *want;
+	size_t seen;
+};
+
+static int fine_visit(const struct ntf_agg_entry *ent, void *ctx)
+{
+	struct fine_check *c = ctx;
+
+	same_buckets(&ent->fine, &c->want[ent->key.tgid - 1]);
+	assert_int_equal(ntf_buckets_total(&ent->fine), ent->hist.count);
+	c->seen++;
+	return 0;
+}
+
+/*
+ * ntf_agg_add stages the fine buckets; whatever hands an entry out (get,
+ * foreach, fine) shows every event in its bucket, as adding each to a
+ * struct ntf_buckets does, between adds as after them.
+ */
+static void fine_buckets_hold_every_event(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_buckets want[3] = {}, all = {}, got = {};
+	struct fine_check c = { .want = want };
+	struct ntf_hist_key key = { .class = NTF_CLASS_CALLBACK, .tgid = 2 };
+	__u64 x = 0x2545f4914f6cdd1dULL;
+	const struct ntf_agg_entry *ent;
+
+	(void)state;
+	assert_non_null(agg);
+	for (int i = 0; i < 150000; i++) {
+		int k = i % 3;
+		struct ntf_event e = ev(NTF_CLASS_CALLBACK, k + 1, spread(k, &x));
+
+		assert_int_equal(ntf_agg_add(agg, &e), 0);
+		assert_int_equal(ntf_buckets_add_index(&want[k], ntf_bucket_of(e.latency_ns), 1),
+				 0);
+		if (i % 40000 == 39999) {
+			ent = ntf_agg_get(agg, &key);
+			assert_non_null(ent);
+			same_buckets(&ent->fine, &want[1]);
+		}
+	}
+	assert_int_equal(ntf_agg_foreach(agg, fine_visit, &c), 0);
+	assert_int_equal(c.seen, 3);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(ntf_buckets_merge(&all, &want[k]), 0);
+	assert_int_equal(ntf_agg_fine(agg, NTF_CLASS_CALLBACK, NTF_AGG_ANY_CALLBACK, &got), 0);
+	same_buckets(&got, &all);
+	ent = ntf_agg_get(agg, &key);
+	assert_true(ntf_agg_quantile(ent, 0.99) ==
+		    ntf_buckets_quantile(&want[1], 0.99, ent->hist.min_ns, ent->hist.max_ns));
+	/* a reset drops what was staged with the rest */
+	ntf_agg_reset(agg);
+	assert_int_equal(ntf_agg_count(agg), 0);
+	for (int k = 0; k < 3; k++)
+		ntf_buckets_free(&want[k]);
+	ntf_buckets_free(&all);
+	ntf_buckets_free(&got);
+	ntf_agg_free(agg);
+}
+
+/*
+ * An entry is no bigger than it was (576 bytes), what a lookup reads is in
+ * its first line, and a key's fine buckets with their stage take no more
+ * than the doubled array of buckets alone did.
+ */
+static void entry_lines_and_memory(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_buckets alone = {};
+	struct ntf_hist_key key = { .class = NTF_CLASS_CALLBACK, .tgid = 7 };
+	__u64 x = 88172645463325252ULL;
+	const struct ntf_agg_entry *ent;
+
+	(void)state;
+	assert_non_null(agg);
+	assert_true(sizeof(struct ntf_agg_entry) <= 576);
+	assert_int_equal(offsetof(struct ntf_agg_entry, key), 0);
+	assert_true(offsetof(struct ntf_agg_entry, fine) + sizeof(struct ntf_buckets) <= 64);
+	assert_true(offsetof(struct ntf_agg_entry, comm) + NTF_COMM_LEN <= 64);
+	for (int i = 0; i < 20000; i++) {
+		struct ntf_event e = ev(NTF_CLASS_CALLBACK, 7, spread(1, &x));
+
+		assert_int_equal(ntf_agg_add(agg, &e), 0);
+		assert_int_equal(ntf_buckets_add_index(&alone, ntf_bucket_of(e.latency_ns), 1), 0);
+	}
+	ent = ntf_agg_get(agg, &key);
+	assert_non_null(ent);
+	assert_int_equal((uintptr_t)ent % 64, 0);
+	same_buckets(&ent->fine, &alone);
+	print_message("%u buckets: %zu bytes with the stage, %zu alone\n", alone.n,
+		      ntf_buckets_bytes(&ent->fine), ntf_buckets_bytes(&alone));
+	assert_true(ntf_buckets_bytes(&ent->fine) <= ntf_buckets_bytes(&alone));
+	ntf_buckets_free(&alone);
+	ntf_agg_free(agg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +792,8 @@ int main(void)
 		cmocka_unit_test(generations_select_changed_entries),
 		cmocka_unit_test(put_replaces_and_get_finds),
 		cmocka_unit_test(put_folds_current_values_once),
+		cmocka_unit_test(fine_buckets_hold_every_event),
+		cmocka_unit_test(entry_lines_and_memory),
 	};
 
 	return cmocka_run_group_tests_name("aggregate", tests, NULL, NULL);

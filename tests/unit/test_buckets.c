@@ -3,7 +3,8 @@
  * The fine buckets against arithmetic done another way: every edge
  * between 1 ns and 18 minutes checked with long double powers, and
  * quantiles of known distributions against the exact ones from sorted
- * samples.
+ * samples. User space's table lookup against the function BPF runs, at
+ * every edge and next to it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 #include "buckets.h"
+#include "hist_bucket.h"
 
 /*
  * The reference: the native index n with 1e9 * 2^((n-1)/16) < v <=
@@ -91,6 +93,52 @@ static void spread_of_values(void **state)
 		assert_int_equal(ntf_bucket_of(v), reference_bucket(v));
 		assert_true(ntf_bucket_low(ntf_bucket_of(v)) < (double)v * (1 + 1e-12));
 		assert_true(ntf_bucket_high(ntf_bucket_of(v)) >= (double)v * (1 - 1e-12));
+	}
+}
+
+static void same_as_bpf(__u64 v)
+{
+	if (ntf_bucket_of(v) != ntf_bucket_index(v))
+		fail_msg("%llu ns: bucket %u, BPF's function says %u", (unsigned long long)v,
+			 ntf_bucket_of(v), ntf_bucket_index(v));
+}
+
+/*
+ * ntf_bucket_of looks up a row of the value's power of two and its next 5
+ * bits, then compares with one edge: it can only differ from the function
+ * BPF runs just above an edge (a second edge inside a row) or where a row
+ * starts. Both are checked, every value below 2^20, and a spread.
+ */
+static void table_lookup_agrees_with_bpf(void **state)
+{
+	__u64 x = 0x2545f4914f6cdd1dULL;
+
+	(void)state;
+	for (int i = 0; i < NTF_EDGES; i++) {
+		__u64 e = ntf_hist_edges[i];
+
+		same_as_bpf(e - 1);
+		same_as_bpf(e);
+		if (e != ~0ULL)
+			same_as_bpf(e + 1);
+	}
+	for (int p = 0; p < 64; p++) {
+		for (__u64 m = 0; m < 32; m++) {
+			__u64 least = p >= 5 ? (32 | m) << (p - 5) : (32 | m) >> (5 - p);
+
+			same_as_bpf(least - 1);
+			same_as_bpf(least);
+			same_as_bpf(least + 1);
+		}
+	}
+	same_as_bpf(~0ULL);
+	for (__u64 v = 0; v < 1 << 20; v++)
+		same_as_bpf(v);
+	for (int k = 0; k < 1000000; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		same_as_bpf(x >> (x % 64));
 	}
 }
 
@@ -193,14 +241,160 @@ static void merge_and_zero_bucket(void **state)
 	ntf_buckets_free(&b);
 }
 
+static void same_buckets(const struct ntf_buckets *a, const struct ntf_buckets *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (__u32 i = 0; i < a->n; i++) {
+		assert_int_equal(a->b[i].index, b->b[i].index);
+		assert_int_equal(ntf_bucket_count(&a->b[i]), ntf_bucket_count(&b->b[i]));
+	}
+}
+
+/*
+ * Staged events, settled, are the buckets the same events make added one
+ * by one: narrow and wide spreads (wider than a stage can be), 0 ns, one
+ * bucket often enough to fill its nibble many times, settled now and then.
+ */
+static void staged_events_settle_to_the_same_buckets(void **state)
+{
+	__u64 x = 0x9e3779b97f4a7c15ULL;
+
+	(void)state;
+	for (int round = 0; round < 8; round++) {
+		struct ntf_buckets staged = {}, direct = {};
+
+		for (int i = 0; i < 200000; i++) {
+			__u64 ns;
+			__u32 index;
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			switch (round % 4) {
+			case 0: ns = 1000 + x % 3000; break; /* a few buckets */
+			case 1: ns = (x >> 40) >> (x % 40); break; /* 1 ns to hours, and 0 */
+			case 2:
+				ns = x % 8 ? 5000 : 256 << (x >> 8) % 12;
+				break; /* one bucket, mostly */
+			default: ns = (1ULL << (8 + (x >> 20) % 12)) + (x >> 40) % 256; break;
+			}
+			index = ntf_bucket_of(ns);
+			assert_int_equal(ntf_buckets_stage(&staged, index), 0);
+			assert_int_equal(ntf_buckets_add_index(&direct, index, 1), 0);
+			if (x % 50000 == 0) {
+				assert_int_equal(ntf_buckets_settle(&staged), 0);
+				same_buckets(&staged, &direct);
+			}
+		}
+		assert_true(staged.stage_chunks <= NTF_STAGE_CHUNKS_MAX);
+		assert_int_equal(ntf_buckets_settle(&staged), 0);
+		assert_false(staged.staged);
+		same_buckets(&staged, &direct);
+		assert_int_equal(ntf_buckets_total(&staged), 200000);
+		/* settled twice is settled once */
+		assert_int_equal(ntf_buckets_settle(&staged), 0);
+		same_buckets(&staged, &direct);
+		/* reset forgets what was staged too */
+		assert_int_equal(ntf_buckets_stage(&staged, ntf_bucket_of(1234)), 0);
+		ntf_buckets_reset(&staged);
+		assert_int_equal(ntf_buckets_settle(&staged), 0);
+		assert_int_equal(staged.n, 0);
+		ntf_buckets_free(&staged);
+		ntf_buckets_free(&direct);
+	}
+}
+
+/*
+ * What a key's buckets cost: the stage and exactly the buckets it settled
+ * take no more than the doubled array of unstaged ones, for a spread that
+ * fills a stage (latencies over 12 powers of two).
+ */
+static void staged_memory_is_no_more(void **state)
+{
+	struct ntf_buckets staged = {}, direct = {};
+	__u64 x = 88172645463325252ULL;
+
+	(void)state;
+	for (int i = 0; i < 10000; i++) {
+		__u32 index;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		index = ntf_bucket_of((1ULL << (8 + (x >> 20) % 12)) + (x >> 40) % 256);
+		assert_int_equal(ntf_buckets_stage(&staged, index), 0);
+		assert_int_equal(ntf_buckets_add_index(&direct, index, 1), 0);
+	}
+	assert_int_equal(ntf_buckets_settle(&staged), 0);
+	same_buckets(&staged, &direct);
+	assert_int_equal(ntf_buckets_bytes(&direct), direct.cap * sizeof(struct ntf_bucket));
+	assert_int_equal(ntf_buckets_bytes(&staged),
+			 staged.stage_chunks * NTF_STAGE_CHUNK / 2 +
+				 staged.cap * sizeof(struct ntf_bucket));
+	print_message("%u buckets: %zu bytes staged, %zu unstaged\n", direct.n,
+		      ntf_buckets_bytes(&staged), ntf_buckets_bytes(&direct));
+	assert_true(ntf_buckets_bytes(&staged) <= ntf_buckets_bytes(&direct));
+	ntf_buckets_free(&staged);
+	ntf_buckets_free(&direct);
+	assert_int_equal(ntf_buckets_bytes(&staged), 0);
+}
+
+/*
+ * Copy and sub keep the stage's layout: a staged key copied into (its
+ * stage emptied, its allocation grown in place) or taken from (what it
+ * staged settled first) holds the buckets the same events added one by one.
+ */
+static void copy_and_sub_with_a_stage(void **state)
+{
+	struct ntf_buckets staged = {}, src = {}, direct = {};
+
+	(void)state;
+	for (int i = 0; i < 5000; i++) {
+		__u32 index = ntf_bucket_of(1000 + (__u64)i * 37);
+
+		assert_int_equal(ntf_buckets_stage(&staged, index), 0);
+		assert_int_equal(ntf_buckets_add_index(&direct, index, 1), 0);
+		if (i % 3 == 0)
+			assert_int_equal(ntf_buckets_add_index(&src, index, 1), 0);
+	}
+	assert_true(staged.stage_chunks > 0);
+	/* staged - src, the stage not yet settled, is direct - src */
+	ntf_buckets_sub(&staged, &src);
+	ntf_buckets_sub(&direct, &src);
+	assert_false(staged.staged);
+	same_buckets(&staged, &direct);
+	assert_int_equal(ntf_buckets_total(&staged), 5000 - 1667);
+	/* staged := a wider src: the stage's counts go, its allocation grows */
+	for (__u32 i = 0; i < 300; i++)
+		assert_int_equal(
+			ntf_buckets_add_index(&src, ntf_bucket_of(1ULL << (i % 40)) + i % 16, 1),
+			0);
+	assert_int_equal(ntf_buckets_stage(&staged, ntf_bucket_of(2000)), 0);
+	assert_int_equal(ntf_buckets_copy(&staged, &src), 0);
+	assert_int_equal(ntf_buckets_settle(&staged), 0);
+	same_buckets(&staged, &src);
+	/* and the stage still counts after it */
+	assert_int_equal(ntf_buckets_stage(&staged, ntf_bucket_of(2000)), 0);
+	assert_int_equal(ntf_buckets_add_index(&src, ntf_bucket_of(2000), 1), 0);
+	assert_int_equal(ntf_buckets_settle(&staged), 0);
+	same_buckets(&staged, &src);
+	ntf_buckets_free(&staged);
+	ntf_buckets_free(&src);
+	ntf_buckets_free(&direct);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(zero_one_and_the_top),
 		cmocka_unit_test(every_edge),
 		cmocka_unit_test(spread_of_values),
+		cmocka_unit_test(table_lookup_agrees_with_bpf),
 		cmocka_unit_test(quantiles_of_known_distributions),
 		cmocka_unit_test(merge_and_zero_bucket),
+		cmocka_unit_test(staged_events_settle_to_the_same_buckets),
+		cmocka_unit_test(staged_memory_is_no_more),
+		cmocka_unit_test(copy_and_sub_with_a_stage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,11 +29,38 @@ struct ntf_agg {
 	__u64 gen;
 	/* struct folded by key, only in a mirror that ran out of keys (cap 0 until then) */
 	struct ntf_table fold;
+	bool staged; /* entries may have staged fine buckets (settle_all) */
 };
 
-__u64 ntf_agg_hash(const struct ntf_hist_key *k)
+/*
+ * ntf_agg_add stages each event's fine bucket (core/buckets.h); what
+ * hands entries out settles them first. It may do so on a const
+ * aggregate: the events are in it already, in a form readers cannot see,
+ * and no aggregate is made const (ntf_agg_new allocates them).
+ */
+static void settle(struct ntf_agg_entry *ent, bool *again)
 {
-	__u64 h = ((__u64)k->class << 56) ^ ((__u64)k->callback << 32) ^ k->tgid;
+	if (ent->fine.staged && ntf_buckets_settle(&ent->fine))
+		*again = true; /* out of memory: they stay staged, for the next time */
+}
+
+static void settle_all(const struct ntf_agg *cagg)
+{
+	struct ntf_agg *agg = (struct ntf_agg *)cagg;
+	bool again = false;
+
+	if (!agg->staged)
+		return;
+	for (size_t i = 0; i < agg->t.cap; i++)
+		if (ntf_table_used(&agg->t, i))
+			settle(ntf_table_at(&agg->t, i), &again);
+	agg->staged = again;
+}
+
+/* What a key is compared and hashed by (ntf_agg_key_eq): as three scalars. */
+static inline __u64 hash_of(__u32 cls, __u32 callback, __u32 tgid)
+{
+	__u64 h = ((__u64)cls << 56) ^ ((__u64)callback << 32) ^ tgid;
 
 	/* splitmix64 finaliser: cheap and spreads sequential pids well */
 	h ^= h >> 30;
@@ -42,6 +69,11 @@ __u64 ntf_agg_hash(const struct ntf_hist_key *k)
 	h *= 0x94d049bb133111ebULL;
 	h ^= h >> 31;
 	return h;
+}
+
+__u64 ntf_agg_hash(const struct ntf_hist_key *k)
+{
+	return hash_of(k->class, k->callback, k->tgid);
 }
 
 static bool entry_is(const void *entry, const void *key)
@@ -107,20 +139,53 @@ static struct ntf_agg_entry *lookup_or_insert(struct ntf_agg *agg, struct ntf_hi
 	return ent;
 }
 
-int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
+/*
+ * ntf_agg_add's lookup, by the scalars it compares: a struct ntf_hist_key
+ * built on the stack and read back whole is written in pieces the CPU
+ * cannot forward to the wider reads, which then wait for every store
+ * before them, the last event's cache misses included.
+ */
+struct event_key {
+	__u32 class, callback, tgid;
+};
+
+static bool entry_is_event(const void *entry, const void *key)
+{
+	const struct ntf_hist_key *a = &((const struct ntf_agg_entry *)entry)->key;
+	const struct event_key *b = key;
+
+	return a->class == b->class && a->callback == b->callback && a->tgid == b->tgid;
+}
+
+static __attribute__((noinline)) struct ntf_agg_entry *insert_event(struct ntf_agg *agg,
+								    const struct ntf_event *e)
 {
 	struct ntf_hist_key key = { .class = e->class, .callback = e->callback, .tgid = e->tgid };
-	struct ntf_agg_entry *ent = lookup_or_insert(agg, key);
 
-	if (!ent)
+	return lookup_or_insert(agg, key);
+}
+
+_Static_assert(offsetof(struct ntf_agg_entry, gen) == 64, "what a lookup reads fills one line");
+_Static_assert(sizeof(struct ntf_agg_entry) % 64 == 0, "entries start on a line");
+
+int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
+{
+	struct event_key key = { .class = e->class, .callback = e->callback, .tgid = e->tgid };
+	/* before the lookup, whose cache misses it then overlaps */
+	__u32 bucket = ntf_bucket_of(e->latency_ns);
+	struct ntf_agg_entry *ent = ntf_table_find(
+		&agg->t, hash_of(key.class, key.callback, key.tgid), &key, entry_is_event);
+
+	if (!ent && !(ent = insert_event(agg, e)))
 		return -ENOMEM;
-	ent->gen = agg->gen;
+	if (ntf_buckets_stage(&ent->fine, bucket))
+		return -ENOMEM;
+	agg->staged = true;
 	if (!ent->comm[0])
 		snprintf(ent->comm, sizeof(ent->comm), "%s",
 			 ent->key.tgid == e->tgid ? e->comm : "[other]");
+	ent->gen = agg->gen;
 	ntf_hist_add(&ent->hist, e->latency_ns);
-	if (ntf_buckets_add(&ent->fine, e->latency_ns))
-		return -ENOMEM;
 	if (e->flags & NTF_F_FAILED)
 		ent->hist.failures++;
 	if (e->flags & NTF_F_NESTED)
@@ -397,7 +462,12 @@ void ntf_agg_prefetch(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 
 const struct ntf_agg_entry *ntf_agg_get(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 {
-	return find(agg, key);
+	struct ntf_agg_entry *ent = find(agg, key);
+
+	/* out of memory, it stays staged, and agg->staged says so */
+	if (ent && ent->fine.staged)
+		ntf_buckets_settle(&ent->fine);
+	return ent;
 }
 
 __u64 ntf_agg_tick(struct ntf_agg *agg)
@@ -412,6 +482,7 @@ __u64 ntf_agg_gen(const struct ntf_agg *agg)
 
 int ntf_agg_foreach_since(const struct ntf_agg *agg, __u64 since, ntf_agg_visit_fn fn, void *ctx)
 {
+	settle_all(agg);
 	for (size_t i = 0; i < agg->t.cap; i++) {
 		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
 		int err;
@@ -437,6 +508,7 @@ __u64 ntf_agg_folded(const struct ntf_agg *agg)
 
 int ntf_agg_foreach(const struct ntf_agg *agg, ntf_agg_visit_fn fn, void *ctx)
 {
+	settle_all(agg);
 	for (size_t i = 0; i < agg->t.cap; i++) {
 		int err;
 
@@ -481,6 +553,7 @@ int ntf_agg_fine(const struct ntf_agg *agg, unsigned int class, __u32 callback,
 		 struct ntf_buckets *out)
 {
 	ntf_buckets_reset(out);
+	settle_all(agg);
 	for (size_t i = 0; i < agg->t.cap; i++) {
 		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
 
@@ -512,6 +585,7 @@ void ntf_agg_reset(struct ntf_agg *agg)
 {
 	free_fine(&agg->t, offsetof(struct ntf_agg_entry, fine));
 	ntf_table_clear(&agg->t);
+	agg->staged = false;
 	agg->folded = 0;
 	if (agg->fold.cap) {
 		free_fine(&agg->fold, offsetof(struct folded, fine));

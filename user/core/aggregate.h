@@ -18,18 +18,27 @@
 
 #define NTF_AGG_OTHER_TGID 0xffffffffu
 
+/*
+ * Laid out for ntf_agg_add, which touches a few lines of it per event: the
+ * first 64 bytes hold what it reads first (the key it compares, the name
+ * it checks, where the fine buckets and their stage are), the next the
+ * generation and the histogram's counters; then a line of log2 slots and
+ * one of origins. The hash table keeps entries on 64-byte boundaries.
+ */
 struct ntf_agg_entry {
 	struct ntf_hist_key key;
-	__u64 gen; /* the generation (ntf_agg_tick) of the last change */
 	char comm[NTF_COMM_LEN];
-	__u64 origins[NTF_ORIGIN_MAX];
-	struct ntf_hist hist;
 	/*
 	 * The fine buckets (core/buckets.h) the percentiles are read from;
 	 * owned by the entry. Empty where only log2 slots came (an in-kernel
-	 * histogram read without its buckets).
+	 * histogram read without its buckets). ntf_agg_add stages events; the
+	 * functions that hand entries out settle them first, so that fine.b
+	 * holds every event of hist.count.
 	 */
 	struct ntf_buckets fine;
+	__u64 gen; /* the generation (ntf_agg_tick) of the last change */
+	struct ntf_hist hist;
+	__u64 origins[NTF_ORIGIN_MAX];
 };
 
 struct ntf_agg;
@@ -81,7 +90,11 @@ static inline bool ntf_agg_key_eq(const struct ntf_hist_key *a, const struct ntf
  * update's entries one ahead).
  */
 void ntf_agg_prefetch(const struct ntf_agg *agg, const struct ntf_hist_key *key);
-/* Looks an entry up by key; NULL when absent. */
+/*
+ * Looks an entry up by key; NULL when absent. What it (and foreach)
+ * returns is settled (struct ntf_agg_entry's fine): events added after
+ * are not in its fine buckets until it is handed out again.
+ */
 const struct ntf_agg_entry *ntf_agg_get(const struct ntf_agg *agg, const struct ntf_hist_key *key);
 /*
  * Generations: every change stamps its entry with the current generation;

@@ -15,8 +15,12 @@ static bool fits(size_t n, size_t cap)
 static int alloc(struct ntf_table *t, size_t cap)
 {
 	t->hash = calloc(cap, sizeof(*t->hash));
-	/* entries are zeroed when claimed: a new table costs only its hashes */
-	t->ent = malloc(cap * t->size);
+	/*
+	 * entries are zeroed when claimed: a new table costs only its hashes.
+	 * On a line boundary (cap is a power of two from 64, so the size is a
+	 * multiple of 64): entries whose size is one then start on a line.
+	 */
+	t->ent = aligned_alloc(64, cap * t->size);
 	if (!t->hash || !t->ent) {
 		free(t->hash);
 		free(t->ent);
