@@ -277,6 +277,8 @@ struct ntf_config {
 	__u64 cgroup_id; /* 0: every cgroup */
 	__u64 min_stream_ns; /* stream only events at least this slow */
 	__u32 tgid; /* 0: every process */
+	__u32 stream_classes; /* stream only these: 1 << enum ntf_class each; 0: every class */
+	__u32 stream_sample; /* stream one event in this many, at random; 0 or 1: all */
 	__u8 stream; /* per-event records through the ring buffer */
 	__u8 aggregate; /* in-kernel histograms */
 	__u8 per_process; /* histogram keys carry the tgid */

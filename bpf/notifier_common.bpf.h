@@ -372,6 +372,11 @@ static __always_inline void emit(struct ntf_event *e, __u64 pages)
 		aggregate_event(e, pages);
 	if (!cfg.stream || e->latency_ns < cfg.min_stream_ns)
 		return;
+	if (cfg.stream_classes && !(cfg.stream_classes & (1u << e->class)))
+		return;
+	/* random, not every Nth: a periodic pattern in the workload cannot alias with it */
+	if (cfg.stream_sample > 1 && bpf_get_prandom_u32() % cfg.stream_sample)
+		return;
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
 		count(NTF_CNT_RB_DROPS);
 }

@@ -15,7 +15,7 @@ set -uo pipefail
 . "$NTF_REPO/tests/lib/tap.sh"
 [ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by hotplug discover discover_classic first_calls first_calls_classic}
+cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill hotplug discover discover_classic first_calls first_calls_classic}
 # How many checks each case makes, its "ran" check included: the plan is
 # their sum, and a case skipped or cut short skips the rest of its count.
 # A number here that no longer matches the checks below fails the run.
@@ -31,6 +31,9 @@ checks_of() {
 	testdrv_fence) echo 10 ;;
 	attrib | attrib_kprobe) echo 10 ;;
 	testdrv_by) echo 10 ;;
+	record) echo 11 ;;
+	record_filter) echo 8 ;;
+	record_kill) echo 5 ;;
 	discover) echo 12 ;;
 	discover_classic) echo 13 ;;
 	first_calls) echo 6 ;;
@@ -229,6 +232,20 @@ discover_case() {
 	return 0
 }
 
+# report_of CASE: the case's trace file read here, on another machine than
+# the one that wrote it, into the JSON the checks read (.trace.json).
+report_of() {
+	NTF_REPORT_RC=0
+	"$NTF_REPO/build/notifier" report -j -P "$out/$1.ntr" >"$out/$1.trace.json" \
+		2>"$out/$1.report.err" || NTF_REPORT_RC=$?
+}
+# rclass CASE CLASS: events of CLASS in the file, every process.
+rclass() { trace "$1" ".classes.$2.count // 0"; }
+# rcb CASE DRIVER: callback events of DRIVER in the file, every process.
+rcb() {
+	trace "$1" "[.processes[]? | select(.class == \"callback\" and .driver == \"$2\") | .count] | add // 0"
+}
+
 # unseen CASE DRIVER FIELD: the driver's callback's FIELD (unseen_calls, unseen_maybe).
 unseen() { trace "$1" "[.callbacks[] | select(.driver == \"$2\") | .$3] | add // 0"; }
 
@@ -254,7 +271,7 @@ first_calls_case() {
 for c in $cases; do
 	# The test module is part of the test bed on 6.1; on other kernels
 	# the guest may say why it could not have it (build or load).
-	case " testdrv testdrv_fence attrib attrib_kprobe testdrv_by hotplug discover discover_classic first_calls first_calls_classic " in
+	case " testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter hotplug discover discover_classic first_calls first_calls_classic " in
 	*" $c "*)
 		if [ -s "$out/testdrv.unavailable" ]; then
 			if [ "$NTF_VM_KERNEL" = 6.1 ]; then
@@ -459,6 +476,59 @@ for c in $cases; do
 		check "$c: range_end is quick beside range_start's sleep" \
 			"end p50 $(cb $c ntf_testdrv_end p50_ns) ns, start p50 $(cb $c ntf_testdrv p50_ns) ns" \
 			[ "$(cb $c ntf_testdrv_end p50_ns)" -lt "$(cb $c ntf_testdrv p50_ns)" ]
+		;;
+	record)
+		ran $c || continue
+		calls=$(wl $c calls)
+		report_of $c
+		check_eq "$c: notifier report read the file here" \
+			"$NTF_REPORT_RC $(trace $c .file.status)" "0 complete"
+		check_eq "$c: the file says what wrote it, where" \
+			"$(trace $c '.file.writer | split(" ")[0:2] | join(" ")') $(trace $c .file.kernel)" \
+			"notifier record $(cat "$out/kernel.txt")"
+		check_eq "$c: inval_start count = the workload's $calls calls" \
+			"$(proc $c inval_start count)" "$calls"
+		check_eq "$c: inval_end count = $calls" "$(proc $c inval_end count)" "$calls"
+		check_eq "$c: kvm callbacks = $calls" "$(cb $c kvm count)" "$calls"
+		check_eq "$c: testdrv callbacks = $calls" "$(cb $c testdrv count)" "$calls"
+		check_eq "$c: fence waits = the driver's $(wl $c fence_waits)" \
+			"$(proc $c fence_wait count)" "$(wl $c fence_waits)"
+		check_eq "$c: every fence wait nested in an invalidate" \
+			"$(proc $c fence_wait nested)" "$(wl $c fence_waits)"
+		check_eq "$c: the fence waits are testdrv's" \
+			"$(last_json "$out/$c.trace.json" | jq --argjson t "$(wl $c pid)" \
+				'[.processes[] | select(.class == "fence_wait" and .tgid == $t and
+				  .driver == "testdrv") | .count] | add // 0')" "$(wl $c fence_waits)"
+		within_pct "$c: fence wait p50 within 5% of the driver's own ($(p50_of $c fence_wait_ns) ns)" \
+			"$(proc $c fence_wait p50_ns)" "$(p50_of $c fence_wait_ns)" 5
+		check "$c: its closing line says nothing was dropped" "$(tail -n2 "$out/$c.trace.err" | tr '\n' ' ')" \
+			grep -q ' 0 dropped$' "$out/$c.trace.err"
+		;;
+	record_filter)
+		ran $c || continue
+		calls=$(wl $c calls)
+		report_of $c
+		check_eq "$c: notifier report read the file" "$NTF_REPORT_RC" 0
+		check_eq "$c: inval_start (>= 10 ms) all kept: $calls" "$(proc $c inval_start count)" "$calls"
+		check_eq "$c: testdrv callbacks (>= 10 ms) all kept: $calls" "$(cb $c testdrv count)" "$calls"
+		check_eq "$c: fence waits (10 ms) all kept" "$(proc $c fence_wait count)" "$(wl $c fence_waits)"
+		check_eq "$c: kvm's quick callbacks left in the kernel" "$(rcb $c kvm)" 0
+		check_eq "$c: quick inval_ends left in the kernel" "$(rclass $c inval_end)" 0
+		least=$(trace $c '[.classes[] | select(.count > 0) | .min_ns] | min // 0')
+		check "$c: no event under 5 ms in the file" "least $least ns" [ "$least" -ge 5000000 ]
+		;;
+	record_kill)
+		# killed as the case meant to: rc 137
+		[ "$(cat "$out/$c.trace.rc" 2>/dev/null)" = 137 ] && echo 0 >"$out/$c.trace.rc"
+		ran $c || continue
+		calls=$(wl $c calls)
+		report_of $c
+		check_eq "$c: a killed recording reads, exit 0" "$NTF_REPORT_RC" 0
+		check_eq "$c: the reader says its writer did not close it" \
+			"$(trace $c .file.status)" unfinished
+		check_eq "$c: every invalidate of the workload is in it: $calls" \
+			"$(proc $c inval_start count)" "$calls"
+		check_eq "$c: and every end" "$(proc $c inval_end count)" "$calls"
 		;;
 	hotplug)
 		ran $c || continue

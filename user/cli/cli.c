@@ -62,6 +62,16 @@ __u64 ntf_arg_duration_ms(const char *opt, const char *arg)
 	return ms;
 }
 
+__u64 ntf_arg_latency_ns(const char *opt, const char *arg)
+{
+	char why[128];
+	__u64 ns;
+
+	if (ntf_parse_latency_ns(arg, &ns, why, sizeof(why)))
+		ntf_usage_error("%s: %s", opt, why);
+	return ns;
+}
+
 unsigned int ntf_arg_class_list(const char *opt, const char *arg)
 {
 	unsigned int mask;

@@ -31,6 +31,8 @@ const char *ntf_bad_option(char **argv);
 __u64 ntf_arg_u64(const char *opt, const char *arg, __u64 min, __u64 max);
 /* Seconds as "2", "0.5", "1.5s", "500ms"; returns milliseconds. */
 __u64 ntf_arg_duration_ms(const char *opt, const char *arg);
+/* A latency with its unit ("50us", "2ms"); returns nanoseconds. */
+__u64 ntf_arg_latency_ns(const char *opt, const char *arg);
 /* Event class names, comma-separated, to a mask of 1 << class. */
 unsigned int ntf_arg_class_list(const char *opt, const char *arg);
 /* A cgroup v2 directory to its id. */

@@ -18,6 +18,7 @@ static const char main_usage[] =
 	"  hist      latency histograms per event class\n"
 	"  plot      draw saved hist -j output as an SVG picture or HTML page\n"
 	"  probe     what attached here, by which mechanism, or why not\n"
+	"  record    record the events into a trace file\n"
 	"  report    summarise or list a trace file's events\n"
 	"  help      this help\n"
 	"  version   print the version\n"
@@ -53,6 +54,7 @@ static const struct {
 	{ "hist", cmd_hist, false },
 	{ "plot", cmd_plot, false },
 	{ "probe", cmd_probe, false },
+	{ "record", cmd_record, false },
 	{ "report", cmd_report, false },
 	{ "help", cmd_help, false },
 	{ "version", cmd_version, false },

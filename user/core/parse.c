@@ -49,3 +49,34 @@ int ntf_parse_duration_ms(const char *arg, __u64 *out_ms, char *why, size_t len)
 	*out_ms = (__u64)(v * scale + 0.5);
 	return 0;
 }
+
+int ntf_parse_latency_ns(const char *arg, __u64 *out_ns, char *why, size_t len)
+{
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = { { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 } };
+	double v, scale = 0;
+	char *end;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg) {
+		snprintf(why, len, "'%s' is not a latency", arg);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(end, units[i].unit))
+			scale = units[i].ns;
+	if (!scale) {
+		/* a bare number could be any unit: say which */
+		snprintf(why, len, "'%s' needs a unit: ns, us, ms or s", arg);
+		return -EINVAL;
+	}
+	if (!(v >= 0) || v * scale > 1e15) {
+		snprintf(why, len, "'%s' must be between 0 and 1e6 s", arg);
+		return -EINVAL;
+	}
+	*out_ns = (__u64)(v * scale + 0.5);
+	return 0;
+}

@@ -32,7 +32,7 @@
 #include "source.h"
 
 #define NTF_REC_STR_LEN 128
-#define NTF_REC_ID_LEN 32
+#define NTF_REC_ID_LEN 48
 #define NTF_REC_FUNC_LEN 64
 #define NTF_REC_MAX_PROBES 64
 #define NTF_REC_MAX_CALLBACKS NTF_CALLBACK_IDS

@@ -9,7 +9,7 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by hotplug discover discover_classic first_calls first_calls_classic"}
+CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill hotplug discover discover_classic first_calls first_calls_classic"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
@@ -22,7 +22,7 @@ wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
 KVM_KEEPER=$!
 # Without the test module the cases that need it are not run; the host
 # half reads the reason from testdrv.unavailable.
-TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by hotplug discover discover_classic first_calls first_calls_classic"
+TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter hotplug discover discover_classic first_calls first_calls_classic"
 if [ -f /etc/ntf-testdrv-unavailable ]; then
 	cp /etc/ntf-testdrv-unavailable "$R/testdrv.unavailable"
 elif ! modprobe ntf_testdrv 2>"$R/testdrv.modprobe.err"; then
@@ -204,6 +204,27 @@ for c in $CASES; do
 		workload_held $c wl-testdrv --kvm --sleep-us 2000 --iterations 30
 		echo $$ >/sys/fs/cgroup/cgroup.procs
 		tracer_stop $c
+		workload_release $c
+		;;
+	record)
+		# every event into a file; the host reads it (notifier report)
+		traced $c "notifier record -o $R/$c.ntr" \
+			wl-testdrv --kvm --fence-wait-us 10000 --iterations 20 ;;
+	record_filter)
+		# judged in the kernel: only what takes 5 ms or more (the testdrv
+		# callback holding its 10 ms fence wait, the wait, the invalidate
+		# around them; not KVM's callback, not the ends)
+		traced $c "notifier record -m 5ms -o $R/$c.ntr" \
+			wl-testdrv --kvm --fence-wait-us 10000 --iterations 20 ;;
+	record_kill)
+		# SIGKILL, no close: the file holds every whole block, and a block
+		# is written each second
+		tracer_start $c notifier record -o "$R/$c.ntr" || continue
+		workload_held $c wl-kvm --op madvise --iterations 200 --pages 16
+		sleep 2.5
+		kill -KILL $TPID
+		wait $TPID
+		echo $? >"$R/$c.trace.rc"
 		workload_release $c
 		;;
 	hotplug)

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * notifier record: every event the probes stream, into a trace file
+ * (docs/trace-format.md) that `notifier report` reads. The kernel judges
+ * the filters it can (process, cgroup, event class, a latency threshold,
+ * sampling) so that what is not wanted never crosses the ring buffer;
+ * -f's terms on drivers and names are judged here. A block reaches the
+ * file every second, so the file reads while it grows and a kill loses
+ * at most that second.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "commands.h"
+#include "names.h"
+#include "open_tracer.h"
+#include "record.h"
+#include "record_names.h"
+#include "source.h"
+#include "top_filter.h"
+#include "tracer.h"
+
+#define RECORD_VERSION "notifier record 0.1.0"
+
+static const char record_usage[] =
+	"Usage: notifier record [OPTIONS]\n"
+	"\n"
+	"Records the MMU-notifier events into a trace file, for `notifier report`,\n"
+	"`notifier hist --input` and `notifier-top --replay`. Runs until Ctrl-C or\n"
+	"-d; a status line on stderr (on a terminal) shows events/s, bytes written,\n"
+	"compression and drops.\n"
+	"\n"
+	"  -o, --output FILE       the trace file (default notifier.ntr)\n"
+	"  -d, --duration SECS     stop after SECS\n"
+	"Judged in the kernel (what they drop never reaches user space):\n"
+	"  -p, --pid PID           only this process\n"
+	"  -c, --cgroup DIR        only tasks in this cgroup v2 directory (not below)\n"
+	"  -e, --class LIST        only these event classes (inval_start,callback,...)\n"
+	"  -m, --min-latency LAT   only events at least this slow (\"50us\", \"2ms\")\n"
+	"      --sample N          one event in N, at random\n"
+	"Judged here:\n"
+	"  -f, --filter EXPR       notifier-top's filter: \"driver kvm\", \"comm=gpu\",\n"
+	"                          \"cgroup /gpu.slice\" (and below)\n"
+	"Other:\n"
+	"  -b, --ringbuf-size MB   ring buffer size (default 4, a power of 2)\n"
+	"  -l, --level N           zstd level (default 1; negative: faster)\n"
+	"  -k, --kprobes           skip fentry, use kprobes\n"
+	"  -q, --quiet             no probe list, no status line, no summary\n"
+	"  -v, --verbose           libbpf's log\n"
+	"  -h, --help              this help\n"
+	"\n"
+	"Exit status: 0 when the file was written whole; 1 when the probes could\n"
+	"not attach or writing failed (the file then reads up to its last whole\n"
+	"block, and the error says so); 2 on bad options.\n"
+	"\n"
+	"Examples:\n"
+	"  notifier record -o run.ntr -d 30\n"
+	"  notifier record -m 1ms -f \"driver amdgpu\" -o slow.ntr\n"
+	"  notifier report run.ntr\n";
+
+enum { OPT_SAMPLE = 256 };
+
+static const struct option record_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "cgroup", required_argument, NULL, 'c' },
+	{ "class", required_argument, NULL, 'e' },
+	{ "min-latency", required_argument, NULL, 'm' },
+	{ "sample", required_argument, NULL, OPT_SAMPLE },
+	{ "filter", required_argument, NULL, 'f' },
+	{ "ringbuf-size", required_argument, NULL, 'b' },
+	{ "level", required_argument, NULL, 'l' },
+	{ "kprobes", no_argument, NULL, 'k' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+struct record_args {
+	const char *path;
+	__u64 duration_ms;
+	struct tracer_opts tracer;
+	struct ntf_rec_writer_opts writer;
+	struct top_filter filter;
+	bool has_filter, quiet;
+};
+
+static void parse_record_args(int argc, char **argv, struct record_args *a)
+{
+	char why[160];
+	__u64 mb;
+	int opt;
+
+	a->path = "notifier.ntr";
+	a->tracer.cfg.stream = true;
+	opterr = 0; /* ntf_usage_error says it in one line */
+	while ((opt = getopt_long(argc, argv, "o:d:p:c:e:m:f:b:l:kqvh", record_options, NULL)) !=
+	       -1) {
+		switch (opt) {
+		case 'o': a->path = optarg; break;
+		case 'd': a->duration_ms = ntf_arg_duration_ms("-d", optarg); break;
+		case 'p': a->tracer.cfg.tgid = ntf_arg_u64("-p", optarg, 1, 0x7fffffff); break;
+		case 'c': a->tracer.cfg.cgroup_id = ntf_arg_cgroup(optarg); break;
+		case 'e': a->tracer.cfg.stream_classes = ntf_arg_class_list("-e", optarg); break;
+		case 'm': a->tracer.cfg.min_stream_ns = ntf_arg_latency_ns("-m", optarg); break;
+		case OPT_SAMPLE:
+			a->tracer.cfg.stream_sample = ntf_arg_u64("--sample", optarg, 1, 1u << 30);
+			break;
+		case 'f':
+			if (top_filter_parse(optarg, &a->filter, why, sizeof(why)))
+				ntf_usage_error("-f: %s", why);
+			a->has_filter = true;
+			break;
+		case 'b':
+			mb = ntf_arg_u64("-b", optarg, 1, 1024);
+			if (mb & (mb - 1))
+				ntf_usage_error("-b: %llu is not a power of 2",
+						(unsigned long long)mb);
+			a->tracer.ringbuf_bytes = mb << 20;
+			break;
+		case 'l': {
+			__u64 v = ntf_arg_u64("-l", optarg[0] == '-' ? optarg + 1 : optarg, 0,
+					      optarg[0] == '-' ? 100 : 19);
+
+			a->writer.level = optarg[0] == '-' ? -(int)v : (int)v;
+			if (!a->writer.level)
+				a->writer.uncompressed = true;
+			break;
+		}
+		case 'k': a->tracer.no_fentry = true; break;
+		case 'q': a->quiet = true; break;
+		case 'v':
+			a->tracer.verbose = true;
+			ntf_log_set_level(NTF_LOG_DEBUG);
+			break;
+		case 'h': fputs(record_usage, stdout); exit(0);
+		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
+		}
+	}
+	if (optind < argc)
+		ntf_usage_error("unexpected argument '%s'", argv[optind]);
+	/* -f's pid and classes are the kernel's to judge too */
+	if (a->filter.pid && !a->tracer.cfg.tgid)
+		a->tracer.cfg.tgid = a->filter.pid;
+	if (a->filter.class_mask && !a->tracer.cfg.stream_classes)
+		a->tracer.cfg.stream_classes = a->filter.class_mask;
+}
+
+struct recording {
+	struct ntf_rec_writer *w;
+	const struct record_args *a;
+	__u64 filtered; /* dropped by -f here */
+	int err; /* the writer's, once it failed */
+};
+
+static int on_event(void *ctx, const struct ntf_event *e)
+{
+	struct recording *rec = ctx;
+	struct ntf_hist_key key = { .class = e->class, .callback = e->callback, .tgid = e->tgid };
+	int err;
+
+	if (rec->err)
+		return 0;
+	if (rec->a->has_filter &&
+	    (!top_filter_keeps(&rec->a->filter, &key, e->comm, ntf_now_ms()) ||
+	     (rec->a->filter.class_mask && !(rec->a->filter.class_mask & (1u << e->class))))) {
+		rec->filtered++;
+		return 0;
+	}
+	err = ntf_rec_write(rec->w, e);
+	/* -EINVAL: one event the decoder would refuse, not the file's end */
+	if (err && err != -EINVAL)
+		rec->err = err;
+	return 0;
+}
+
+static void human_bytes(__u64 b, char *buf, size_t len)
+{
+	if (b >= 10ull << 20)
+		snprintf(buf, len, "%.1f MiB", b / 1048576.0);
+	else if (b >= 10ull << 10)
+		snprintf(buf, len, "%.1f KiB", b / 1024.0);
+	else
+		snprintf(buf, len, "%llu B", (unsigned long long)b);
+}
+
+static __u64 ringbuf_drops(struct tracer *t)
+{
+	__u64 c[NTF_CNT_MAX];
+
+	return ntf_read_counters(tracer__counters_fd(t), c) ? 0 : c[NTF_CNT_RB_DROPS];
+}
+
+/* One line: how fast, how much, how small, what was lost. */
+static void status_line(FILE *out, const struct ntf_rec_writer_stats *st, double rate, __u64 drops,
+			const char *end)
+{
+	char bytes[32];
+
+	human_bytes(st->bytes, bytes, sizeof(bytes));
+	fprintf(out, "%10.0f events/s  %12llu events  %s written  %.1f B/event  %llu dropped%s",
+		rate, (unsigned long long)st->events, bytes,
+		st->committed_events ? (double)st->bytes / st->committed_events : 0.0,
+		(unsigned long long)drops, end);
+	fflush(out);
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_args a = {};
+	struct recording rec = { .a = &a };
+	struct ntf_rec_writer_stats st;
+	struct ntf_source *src = NULL;
+	struct tracer *t = NULL;
+	struct ntf_rec_meta *meta = NULL;
+	__u64 start, last_flush, last_scan, last_events = 0, names_gen, drops = 0;
+	bool tty = isatty(STDERR_FILENO);
+	int n, ret = NTF_EXIT_RUNTIME, err;
+
+	parse_record_args(argc, argv, &a);
+	ntf_install_signals();
+	/* a size limit on the file should come back as -EFBIG, not kill */
+	signal(SIGXFSZ, SIG_IGN);
+	if (ntf_open_tracer(&a.tracer, a.quiet, &t))
+		goto out;
+	meta = calloc(1, sizeof(*meta));
+	if (!meta) {
+		ntf_err("out of memory");
+		goto out;
+	}
+	ntf_rec_meta_init(meta, RECORD_VERSION);
+	names_gen = ntf_driver_names_gen();
+	if (ntf_rec_meta_add_probes(meta, tracer__probes(t), ntf_probe_count))
+		ntf_warn("the file names only the first %d probe points", NTF_REC_MAX_PROBES);
+	err = ntf_rec_writer_open(&rec.w, a.path, meta, &a.writer);
+	if (err) {
+		ntf_err("cannot write %s: %s", a.path, strerror(-err));
+		goto out;
+	}
+	src = ntf_source_bpf_new(tracer__events_fd(t), on_event, &rec);
+	if (!src) {
+		ntf_err("cannot open the ring buffer: %s", strerror(errno));
+		goto out;
+	}
+	if (!a.quiet)
+		ntf_info("tracing into %s; Ctrl-C to stop.", a.path);
+	start = last_flush = last_scan = ntf_now_ms();
+	while (!ntf_exiting && !rec.err) {
+		__u64 now;
+
+		n = ntf_source_poll(src, 100);
+		if (n < 0 && n != -EINTR) {
+			ntf_err("ring buffer: %s", strerror(-n));
+			goto out;
+		}
+		now = ntf_now_ms();
+		if (a.duration_ms && now - start >= a.duration_ms)
+			break;
+		/* a driver that registers mid-run is attached, and the file names it */
+		if (now - last_scan >= 2000 || tracer__registered(t)) {
+			tracer__rescan(t, !a.quiet);
+			last_scan = now;
+			if (!rec.err)
+				rec.err = ntf_record_names_update(rec.w, &names_gen);
+		}
+		if (now - last_flush >= 1000) {
+			if (!rec.err)
+				rec.err = ntf_rec_flush(rec.w);
+			ntf_rec_writer_stats(rec.w, &st);
+			drops = ringbuf_drops(t);
+			if (tty && !a.quiet)
+				status_line(stderr, &st,
+					    (st.events - last_events) * 1000.0 / (now - last_flush),
+					    drops, "\r");
+			last_events = st.events;
+			last_flush = now;
+		}
+	}
+	/* what the kernel wrote before the stop is the recording's too */
+	while (!rec.err && ntf_source_poll(src, 0) > 0)
+		;
+	if (!rec.err)
+		rec.err = ntf_record_names_update(rec.w, &names_gen);
+	drops = ringbuf_drops(t);
+	ntf_rec_writer_stats(rec.w, &st);
+	err = ntf_rec_close(rec.w);
+	rec.w = NULL;
+	if (!rec.err)
+		rec.err = err;
+	if (rec.err) {
+		ntf_err("writing %s failed: %s; it holds the %llu events of its whole blocks",
+			a.path, strerror(-rec.err), (unsigned long long)st.committed_events);
+		goto out;
+	}
+	if (!a.quiet) {
+		double secs = (ntf_now_ms() - start) / 1000.0;
+
+		if (tty)
+			fputc('\n', stderr);
+		status_line(stderr, &st, secs > 0 ? st.events / secs : 0, drops, "\n");
+		if (rec.filtered)
+			ntf_info("%llu events left out by -f", (unsigned long long)rec.filtered);
+		if (drops)
+			ntf_warn("%llu events were lost in a full ring buffer (try -b or -m)",
+				 (unsigned long long)drops);
+	}
+	ret = 0;
+out:
+	if (rec.w)
+		ntf_rec_close(rec.w);
+	ntf_source_free(src);
+	tracer__free(t);
+	free(meta);
+	return ret;
+}
