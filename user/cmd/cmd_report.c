@@ -16,6 +16,7 @@
 #include "aggregate.h"
 #include "callbacks.h"
 #include "cli.h"
+#include "cmd_report_perfetto.h"
 #include "commands.h"
 #include "histogram.h"
 #include "json_log.h"
@@ -37,6 +38,9 @@ static const char report_usage[] =
 	"  -T, --timestamps        --events: wall-clock times, not seconds from the start\n"
 	"  -c, --class LIST        only these event classes (inval_start,fence_wait,...)\n"
 	"  -p, --pid PID           only this process (tgid)\n"
+	"      --perfetto OUT      write the events as a trace for ui.perfetto.dev (Chrome\n"
+	"                          JSON: nested slices per thread, events/s counters; OUT\n"
+	"                          - for stdout)\n"
 	"  -h, --help              this help\n"
 	"\n"
 	"Exit status: 0 when the file was read to its end (closed or not), 1 when\n"
@@ -46,13 +50,21 @@ static const char report_usage[] =
 	"Examples:\n"
 	"  notifier report run.ntr\n"
 	"  notifier report -P -c callback run.ntr\n"
-	"  notifier report --events -p 4242 run.ntr | less\n";
+	"  notifier report --events -p 4242 run.ntr | less\n"
+	"  notifier report --perfetto run.json run.ntr\n";
+
+enum { OPT_PERFETTO = 0x100 };
 
 static const struct option report_options[] = {
-	{ "json", no_argument, NULL, 'j' },	   { "per-process", no_argument, NULL, 'P' },
-	{ "events", no_argument, NULL, 'e' },	   { "timestamps", no_argument, NULL, 'T' },
-	{ "class", required_argument, NULL, 'c' }, { "pid", required_argument, NULL, 'p' },
-	{ "help", no_argument, NULL, 'h' },	   {},
+	{ "json", no_argument, NULL, 'j' },
+	{ "per-process", no_argument, NULL, 'P' },
+	{ "events", no_argument, NULL, 'e' },
+	{ "timestamps", no_argument, NULL, 'T' },
+	{ "class", required_argument, NULL, 'c' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "perfetto", required_argument, NULL, OPT_PERFETTO },
+	{},
 };
 
 struct report_args {
@@ -60,6 +72,7 @@ struct report_args {
 	bool json, events, wall;
 	unsigned int class_mask; /* 0: every class */
 	__u32 tgid; /* 0: every process */
+	const char *perfetto; /* --perfetto OUT */
 	struct ntf_report_opts report;
 };
 
@@ -79,6 +92,7 @@ static void parse_report_args(int argc, char **argv, struct report_args *a)
 		case 'T': a->wall = true; break;
 		case 'c': a->class_mask = ntf_arg_class_list("--class", optarg); break;
 		case 'p': a->tgid = ntf_arg_u64("--pid", optarg, 1, 0xffffffffu); break;
+		case OPT_PERFETTO: a->perfetto = optarg; break;
 		case 'h': fputs(report_usage, stdout); exit(0);
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}
@@ -351,6 +365,11 @@ int cmd_report(int argc, char **argv)
 	if (ntf_rec_reader_open(&r, a.path, &st)) {
 		ntf_err("%s: %s", a.path, st.why);
 		return NTF_EXIT_RUNTIME;
+	}
+	if (a.perfetto) {
+		ret = cmd_report_perfetto(r, a.path, a.perfetto, a.class_mask, a.tgid);
+		ntf_rec_reader_close(r);
+		return ret;
 	}
 	m = ntf_rec_read_meta(r);
 	apply_names(m);
