@@ -5,7 +5,7 @@
 #  1. host: decoding + aggregating events (synthetic) vs copying them;
 #     one callback-discovery pass, with this machine's processes and
 #     with 2000 more; the trace file's writer and reader (events/s on one
-#     core, bytes an event) vs write() of the raw records;
+#     core, bytes an event) vs write() of the raw records; the CTF export;
 #  2. VM: a KVM madvise loop untraced vs under notifier hist (histograms
 #     only) vs under notifierd (streaming); plus events streamed vs calls.
 # Timings in the VM are an emulator's: only the ratios mean anything.
@@ -25,6 +25,8 @@ echo "== host: one callback-discovery pass"
 "$top/build/bench-bin/bench_discovery"
 echo "== host: the trace file, written and read, against write() of the raw records"
 "$top/build/bench-bin/bench_record" 2000000 "$out"
+echo "== host: notifier report --ctf, events into a CTF trace"
+"$top/build/bench-bin/bench_ctf" 2000000 "$out"
 
 make -s -C "$top/tests/workloads" OUT="$top/build/workloads"
 "$top/tests/vm/run-vm.sh" --scenario "$top/tests/bench/vm-bench.sh" --out "$out" \

@@ -41,19 +41,22 @@ static const char report_usage[] =
 	"      --perfetto OUT      write the events as a trace for ui.perfetto.dev (Chrome\n"
 	"                          JSON: nested slices per thread, events/s counters; OUT\n"
 	"                          - for stdout)\n"
+	"      --ctf DIR           write the events as a CTF 1.8 trace into DIR (new or\n"
+	"                          empty) instead: read it with babeltrace2 DIR\n"
 	"  -h, --help              this help\n"
 	"\n"
 	"Exit status: 0 when the file was read to its end (closed or not), 1 when\n"
 	"it could not be read or a block of it is damaged (what came before is\n"
-	"still reported), 2 on bad options.\n"
+	"still reported; --ctf: or it ends inside a block), 2 on bad options.\n"
 	"\n"
 	"Examples:\n"
 	"  notifier report run.ntr\n"
 	"  notifier report -P -c callback run.ntr\n"
 	"  notifier report --events -p 4242 run.ntr | less\n"
-	"  notifier report --perfetto run.json run.ntr\n";
+	"  notifier report --perfetto run.json run.ntr\n"
+	"  notifier report --ctf run.ctf run.ntr && babeltrace2 run.ctf\n";
 
-enum { OPT_PERFETTO = 0x100 };
+enum { OPT_PERFETTO = 0x100, OPT_CTF };
 
 static const struct option report_options[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -64,11 +67,13 @@ static const struct option report_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "perfetto", required_argument, NULL, OPT_PERFETTO },
+	{ "ctf", required_argument, NULL, OPT_CTF },
 	{},
 };
 
 struct report_args {
 	const char *path;
+	const char *ctf_dir;
 	bool json, events, wall;
 	unsigned int class_mask; /* 0: every class */
 	__u32 tgid; /* 0: every process */
@@ -93,6 +98,7 @@ static void parse_report_args(int argc, char **argv, struct report_args *a)
 		case 'c': a->class_mask = ntf_arg_class_list("--class", optarg); break;
 		case 'p': a->tgid = ntf_arg_u64("--pid", optarg, 1, 0xffffffffu); break;
 		case OPT_PERFETTO: a->perfetto = optarg; break;
+		case OPT_CTF: a->ctf_dir = optarg; break;
 		case 'h': fputs(report_usage, stdout); exit(0);
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}
@@ -102,6 +108,10 @@ static void parse_report_args(int argc, char **argv, struct report_args *a)
 	a->path = argv[optind++];
 	if (optind < argc)
 		ntf_usage_error("unexpected argument '%s'", argv[optind]);
+	if (a->ctf_dir && a->perfetto)
+		ntf_usage_error("--ctf and --perfetto: one export a run");
+	if (a->ctf_dir && (a->events || a->wall || a->report.per_process))
+		ntf_usage_error("--ctf writes every event whole: --events, -T and -P do not apply");
 	a->report.class_mask = a->class_mask;
 	a->report.unit = NTF_UNIT_US;
 }
@@ -362,6 +372,8 @@ int cmd_report(int argc, char **argv)
 	int k, ret = 0;
 
 	parse_report_args(argc, argv, &a);
+	if (a.ctf_dir)
+		return cmd_report_ctf(a.path, a.ctf_dir, a.class_mask, a.tgid, a.json);
 	if (ntf_rec_reader_open(&r, a.path, &st)) {
 		ntf_err("%s: %s", a.path, st.why);
 		return NTF_EXIT_RUNTIME;
