@@ -142,8 +142,8 @@ void ntf_flight_write_names(struct ntf_flight *f, const struct ntf_rec_callback 
 
 void ntf_flight_stats(const struct ntf_flight *f, struct ntf_flight_stats *st)
 {
-	__u64 mem = f->raw.cap + f->out.cap + f->cap * sizeof(*f->blk) +
-		    f->enc.tasks_cap * sizeof(*f->enc.tasks) +
+	__u64 mem = sizeof(*f) + sizeof(*f->meta) + f->raw.cap + f->out.cap +
+		    f->cap * sizeof(*f->blk) + f->enc.tasks_cap * sizeof(*f->enc.tasks) +
 		    f->enc.nslots * sizeof(*f->enc.slots);
 
 	*st = f->st;

@@ -36,9 +36,9 @@
  * events, which depends on the rate: set max_bytes too to bound it),
  * plus the open block (at most block_bytes encoded, plus 16 KiB), two
  * buffers of about block_bytes for framing, the block's task table
- * (40 bytes a task, at most 65,536 tasks) and zstd's context
- * (ZSTD_estimateCCtxSize(level): about 1.3 MiB at level 1 for 1 MiB
- * blocks). ntf_flight_stats gives what is held now.
+ * (40 bytes a task, at most 65,536 tasks), META (17 KiB) and zstd's
+ * context (ZSTD_estimateCCtxSize(level): about 0.6 MiB at level 1, 1.3
+ * MiB at level 3). ntf_flight_stats gives what is held now.
  *
  * One thread at a time; nothing blocks but the snapshot's file.
  */
@@ -78,7 +78,7 @@ struct ntf_flight_stats {
 	__u64 kept_bytes; /* kept blocks, compressed, headers included */
 	__u32 blocks; /* kept blocks */
 	__u64 oldest_ns, newest_ns; /* kept events' ts_ns; 0 without */
-	__u64 memory; /* bytes held in all: blocks, open block, buffers (zstd's context not counted) */
+	__u64 memory; /* bytes held: blocks, open block, buffers, META (not zstd's context) */
 	__u32 snapshots; /* written */
 };
 

@@ -19,6 +19,10 @@
  * file ended or where and why it could not be read further.
  *
  * A writer or a reader is used by one thread at a time.
+ *
+ * Built on them: recorder.h, files one after another in a directory
+ * (notifierd --record), and flight.h, the last events kept in memory and
+ * written on demand (notifierd --flight).
  */
 #ifndef NTF_RECORD_H
 #define NTF_RECORD_H
