@@ -9,6 +9,12 @@
  * spaced irregularly (exponential gaps, mean 1 us), an mm and a cgroup
  * per process.
  *
+ * Then the flight recorder: what an event costs it (encoding, compressing
+ * blocks, letting the old ones go), and how fast a snapshot writes what
+ * it keeps (MB/s of file, fsync included: the daemon's loop waits that
+ * long), with a size window and with a time window (whose snapshot
+ * trims the blocks that straddle its start).
+ *
  * Each figure is the best of ROUNDS runs: the machine's other work only
  * ever slows a run down.
  *
@@ -23,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "flight.h"
 #include "record.h"
 #include "source.h"
 
@@ -136,6 +143,76 @@ static int run_read(const char *path, struct run *out)
 	out->wall = wall_s() - w0;
 	out->bytes = 0;
 	return k < 0 ? k : n == filled ? 0 : -EBADMSG;
+}
+
+struct flight_run {
+	double cpu, wall; /* appending every event */
+	double snap_wall; /* one snapshot */
+	__u64 snap_bytes, kept;
+};
+
+static int run_flight(const struct ntf_flight_opts *o, const char *path, struct flight_run *out)
+{
+	struct ntf_flight_snap snap;
+	struct ntf_flight *f;
+	double c0, w0;
+	int err = ntf_flight_new(&f, NULL, o);
+
+	if (err)
+		return err;
+	c0 = cpu_s();
+	w0 = wall_s();
+	for (size_t i = 0; i < filled && !err; i++)
+		err = ntf_flight_write(f, &records[i]);
+	out->cpu = cpu_s() - c0;
+	out->wall = wall_s() - w0;
+	w0 = wall_s();
+	if (!err)
+		err = ntf_flight_snapshot(f, path, NULL, &snap);
+	out->snap_wall = wall_s() - w0;
+	out->snap_bytes = snap.bytes;
+	out->kept = snap.events;
+	ntf_flight_free(f);
+	return err;
+}
+
+static int bench_flight(const char *path)
+{
+	__u64 span = records[filled - 1].ts_ns - records[0].ts_ns;
+	struct {
+		const char *name;
+		struct ntf_flight_opts o;
+	} cases[] = {
+		{ "flight, last 4 MiB", { .max_bytes = 4 << 20 } },
+		{ "flight, half the time span", { .window_ns = span / 2 } },
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct flight_run best = { .cpu = 1e9, .wall = 1e9, .snap_wall = 1e9 }, r;
+
+		for (int i = 0; i < ROUNDS; i++) {
+			int err = run_flight(&cases[c].o, path, &r);
+
+			if (err)
+				return err;
+			if (r.cpu < best.cpu)
+				best.cpu = r.cpu;
+			if (r.wall < best.wall)
+				best.wall = r.wall;
+			if (r.snap_wall < best.snap_wall)
+				best.snap_wall = r.snap_wall;
+			best.snap_bytes = r.snap_bytes;
+			best.kept = r.kept;
+		}
+		printf("  %-28s %6.2f M events/s (cpu)  %6.2f M/s (wall)  %5.0f ns/event\n",
+		       cases[c].name, filled / best.cpu / 1e6, filled / best.wall / 1e6,
+		       best.cpu / filled * 1e9);
+		printf("  %-28s snapshot: %llu events, %.2f MB in %.1f ms: %.0f MB/s (wall, fsync "
+		       "included)\n",
+		       "", (unsigned long long)best.kept, best.snap_bytes / 1e6,
+		       best.snap_wall * 1e3, best.snap_bytes / 1e6 / best.snap_wall);
+	}
+	return 0;
 }
 
 /* The best of ROUNDS runs of fn. */
@@ -253,6 +330,9 @@ int main(int argc, char **argv)
 		if (err)
 			goto fail;
 		print_run("reading it back", &rd);
+		err = bench_flight(rec_path);
+		if (err)
+			goto fail;
 	}
 	unlink(raw_path);
 	unlink(rec_path);

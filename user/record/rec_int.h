@@ -21,4 +21,18 @@ void ntr_names_encode(struct rec_buf *b, const struct ntf_rec_callback *cbs, uns
 int ntr_names_decode(const __u8 *p, size_t n, struct ntf_rec_meta *meta, char *why, size_t len,
 		     size_t *at);
 
+/*
+ * Writes an EVENTS block framed in memory before (rec_enc_block), under
+ * the writer's next number, and indexes it: how a flight recorder's kept
+ * blocks become a file without being encoded again. 0, -EINVAL for what
+ * is not such a block, or the sticky error.
+ */
+int ntr_writer_put_block(struct ntf_rec_writer *w, const __u8 *blk, size_t len);
+/*
+ * A reader over one framed EVENTS block in memory (which must outlive
+ * it), numbered seq: ntf_rec_next gives its events, then 0. How the
+ * flight recorder reads back a block it trims.
+ */
+int ntr_reader_block(struct ntf_rec_reader **out, const __u8 *blk, size_t len, __u32 seq);
+
 #endif

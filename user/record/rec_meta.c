@@ -166,6 +166,19 @@ static void put_callback(struct rec_buf *b, struct rec_buf *inner,
 	put_nested(b, NTR_T_CALLBACK, inner);
 }
 
+static void put_flight(struct rec_buf *b, struct rec_buf *inner, const struct ntf_rec_flight *f)
+{
+	put_tag_str(inner, NTR_TF_TRIGGER, f->trigger, sizeof(f->trigger) - 1);
+	put_tag_u64(inner, NTR_TF_WALL_NS, f->trigger_wall_ns);
+	put_tag_u64(inner, NTR_TF_MONO_NS, f->trigger_mono_ns);
+	put_tag_u64(inner, NTR_TF_WINDOW_NS, f->window_ns);
+	put_tag_u64(inner, NTR_TF_WINDOW_BYTES, f->window_bytes);
+	put_tag_u64(inner, NTR_TF_FROM_NS, f->from_ns);
+	put_tag_u64(inner, NTR_TF_TO_NS, f->to_ns);
+	put_tag_u64(inner, NTR_TF_DROPPED, f->dropped);
+	put_nested(b, NTR_T_FLIGHT, inner);
+}
+
 void ntr_names_encode(struct rec_buf *b, const struct ntf_rec_callback *cbs, unsigned int n)
 {
 	struct rec_buf inner = {};
@@ -201,6 +214,8 @@ void ntr_meta_encode(struct rec_buf *b, const struct ntf_rec_meta *m)
 	}
 	for (unsigned int i = 0; i < m->ncallbacks && i < NTF_REC_MAX_CALLBACKS; i++)
 		put_callback(b, &inner, &m->callbacks[i]);
+	if (m->flight.trigger[0])
+		put_flight(b, &inner, &m->flight);
 	rec_buf_free(&inner);
 }
 
@@ -336,6 +351,30 @@ static bool decode_callback(const struct tlv *outer, struct ntf_rec_meta *m)
 	return true;
 }
 
+static bool decode_flight(const struct tlv *outer, struct ntf_rec_flight *f)
+{
+	struct rec_cur c = outer->val;
+	struct tlv t;
+	bool ok = true;
+	int k = 0;
+
+	memset(f, 0, sizeof(*f));
+	while (ok && (k = next_tlv(&c, &t)) > 0) {
+		switch (t.tag) {
+		case NTR_TF_TRIGGER: ok = get_str(&t, f->trigger, sizeof(f->trigger)); break;
+		case NTR_TF_WALL_NS: ok = get_u64(&t, &f->trigger_wall_ns); break;
+		case NTR_TF_MONO_NS: ok = get_u64(&t, &f->trigger_mono_ns); break;
+		case NTR_TF_WINDOW_NS: ok = get_u64(&t, &f->window_ns); break;
+		case NTR_TF_WINDOW_BYTES: ok = get_u64(&t, &f->window_bytes); break;
+		case NTR_TF_FROM_NS: ok = get_u64(&t, &f->from_ns); break;
+		case NTR_TF_TO_NS: ok = get_u64(&t, &f->to_ns); break;
+		case NTR_TF_DROPPED: ok = get_u64(&t, &f->dropped); break;
+		default: break;
+		}
+	}
+	return ok && k == 0;
+}
+
 static int fail(char *why, size_t len, size_t *at, size_t off, const char *what)
 {
 	snprintf(why, len, "%s", what);
@@ -378,6 +417,7 @@ static int decode_tlvs(const __u8 *p, size_t n, struct ntf_rec_meta *m, bool met
 			case NTR_T_MONO_NS: ok = get_u64(&t, &m->mono_ns); break;
 			case NTR_T_EVENT_SIZE: ok = get_u32(&t, &m->event_size); break;
 			case NTR_T_PROBE: ok = decode_probe(&t, m); break;
+			case NTR_T_FLIGHT: ok = decode_flight(&t, &m->flight); break;
 			default: break;
 			}
 		}

@@ -807,6 +807,27 @@ int ntf_rec_reader_mem(struct ntf_rec_reader **out, const void *data, size_t len
 	return reader_new(out, r, st);
 }
 
+int ntr_reader_block(struct ntf_rec_reader **out, const __u8 *blk, size_t len, __u32 seq)
+{
+	struct ntf_rec_reader *r = calloc(1, sizeof(*r));
+
+	*out = NULL;
+	if (!r)
+		return -ENOMEM;
+	/* no preamble, no META: reading starts at the block */
+	r->fd = -1;
+	r->mem = blk;
+	r->mem_len = len;
+	r->seq = seq;
+	r->dctx = ZSTD_createDCtx();
+	if (!r->dctx) {
+		ntf_rec_reader_close(r);
+		return -ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
 int ntf_rec_reader_open(struct ntf_rec_reader **out, const char *path, struct ntf_rec_status *st)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -19,6 +19,10 @@
  * file ended or where and why it could not be read further.
  *
  * A writer or a reader is used by one thread at a time.
+ *
+ * Built on them: recorder.h, files one after another in a directory
+ * (notifierd --record), and flight.h, the last events kept in memory and
+ * written on demand (notifierd --flight).
  */
 #ifndef NTF_RECORD_H
 #define NTF_RECORD_H
@@ -51,6 +55,20 @@ struct ntf_rec_callback {
 	char func[NTF_REC_FUNC_LEN]; /* the kernel symbol; may be empty */
 };
 
+/*
+ * A flight recorder's snapshot (flight.h): what asked for it, when, and
+ * which events it keeps. trigger is empty in a file that is not one.
+ */
+struct ntf_rec_flight {
+	char trigger[NTF_REC_STR_LEN]; /* "SIGUSR1", "socket", "policy:<rule>" */
+	__u64 trigger_wall_ns; /* CLOCK_REALTIME when it fired */
+	__u64 trigger_mono_ns; /* CLOCK_MONOTONIC then: events' clock */
+	__u64 window_ns; /* kept events at most this much older than the newest; 0: no bound */
+	__u64 window_bytes; /* kept event blocks' compressed bytes at most; 0: no bound */
+	__u64 from_ns, to_ns; /* the ts_ns the file covers: the oldest kept event's, the newest's */
+	__u64 dropped; /* events the recorder saw but let go: older than its window */
+};
+
 /* What wrote a file, where and when: its META block. */
 struct ntf_rec_meta {
 	char writer[NTF_REC_STR_LEN]; /* "notifierd 0.1.0" */
@@ -67,6 +85,7 @@ struct ntf_rec_meta {
 	struct ntf_rec_probe probes[NTF_REC_MAX_PROBES];
 	unsigned int ncallbacks;
 	struct ntf_rec_callback callbacks[NTF_REC_MAX_CALLBACKS];
+	struct ntf_rec_flight flight; /* format 1.1: a flight snapshot's trigger and window */
 };
 
 /*

@@ -19,7 +19,7 @@
 #define NTR_PREAMBLE_LEN 16
 /* A reader reads every minor of its major; a new major is refused. */
 #define NTR_MAJOR 1
-#define NTR_MINOR 0
+#define NTR_MINOR 1 /* 1.1: META says what triggered a flight snapshot */
 
 #define NTR_BLOCK_MAGIC "NTRB"
 #define NTR_BLOCK_HDR_LEN 48
@@ -109,6 +109,7 @@ enum ntr_tag {
 	NTR_T_CALLBACK, /* nested: one callback id's names */
 	NTR_T_EVENT_SIZE, /* varint: sizeof(struct ntf_event) where written */
 	NTR_T_COMPRESSION, /* string: "zstd 1.5.4 level 3" */
+	NTR_T_FLIGHT, /* nested, 1.1: a flight snapshot's trigger and window */
 };
 
 /* Inside NTR_T_PROBE. */
@@ -118,6 +119,18 @@ enum ntr_probe_tag {
 	NTR_TP_CLASS, /* varint enum ntf_class */
 	NTR_TP_MECH, /* varint enum ntf_mech: the rung attached, 0 when none */
 	NTR_TP_ATTACHED, /* varint 0 or 1 */
+};
+
+/* Inside NTR_T_FLIGHT. */
+enum ntr_flight_tag {
+	NTR_TF_TRIGGER = 1, /* string: "SIGUSR1", "socket", "policy:<rule>" */
+	NTR_TF_WALL_NS, /* varint: CLOCK_REALTIME when it fired */
+	NTR_TF_MONO_NS, /* varint: CLOCK_MONOTONIC then */
+	NTR_TF_WINDOW_NS, /* varint: the time window, 0 when none */
+	NTR_TF_WINDOW_BYTES, /* varint: the size window, 0 when none */
+	NTR_TF_FROM_NS, /* varint: the oldest kept event's ts_ns */
+	NTR_TF_TO_NS, /* varint: the newest's */
+	NTR_TF_DROPPED, /* varint: events let go as older than the window */
 };
 
 /* Inside NTR_T_CALLBACK. */
