@@ -14,7 +14,7 @@ set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
-plan 58
+plan 65
 NOTIFIER=${NOTIFIER:-$top/build/notifier}
 NOTIFIERD=${NOTIFIERD:-$top/build/notifierd}
 SRC=${SRC:-$top/user}
@@ -101,6 +101,13 @@ usage_error "notifierd: -K below the minimum" "-K: 3" "$NOTIFIERD" -K 3
 usage_error "notifierd: -b not a power of 2" "-b: 3" "$NOTIFIERD" -b 3
 usage_error "notifierd: extra argument" "'foo'" "$NOTIFIERD" foo
 
+usage_error "record: -m without a unit" "needs a unit" "$NOTIFIER" record -m 5
+usage_error "record: unknown class" "'foo'" "$NOTIFIER" record -e foo
+usage_error "record: --sample 0" "--sample: 0" "$NOTIFIER" record --sample 0
+usage_error "record: -f an unknown term" "unknown filter 'colour'" "$NOTIFIER" record -f "colour=red"
+usage_error "record: -b not a power of 2" "-b: 3" "$NOTIFIER" record -b 3
+usage_error "record: extra argument" "'foo'" "$NOTIFIER" record foo
+
 usage_error "unknown command" "'bogus'" "$NOTIFIER" bogus
 run 10 "$NOTIFIER"
 if [ "$rc" = 2 ] && grep -q '^Usage: notifier' "$tmp/err" && [ ! -s "$tmp/out" ]; then
@@ -169,6 +176,7 @@ check_help() {
 check_help "hist --help" "$SRC/cmd/cmd_hist.c" "$NOTIFIER" hist --help
 check_help "hist -h" "$SRC/cmd/cmd_hist.c" "$NOTIFIER" hist -h
 check_help "notifierd --help" "$SRC/daemon/notifierd.c" "$NOTIFIERD" --help
+check_help "record --help" "$SRC/cmd/cmd_record.c" "$NOTIFIER" record --help
 
 # notifier itself has commands, not getopt: each one in the table is listed.
 for args in --help -h help; do
