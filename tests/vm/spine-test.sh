@@ -31,7 +31,7 @@ checks_of() {
 	testdrv_fence) echo 10 ;;
 	attrib | attrib_kprobe) echo 10 ;;
 	testdrv_by) echo 10 ;;
-	record) echo 11 ;;
+	record) echo 12 ;;
 	record_filter) echo 8 ;;
 	record_kill) echo 5 ;;
 	discover) echo 12 ;;
@@ -501,6 +501,12 @@ for c in $cases; do
 				  .driver == "testdrv") | .count] | add // 0')" "$(wl $c fence_waits)"
 		within_pct "$c: fence wait p50 within 5% of the driver's own ($(p50_of $c fence_wait_ns) ns)" \
 			"$(proc $c fence_wait p50_ns)" "$(p50_of $c fence_wait_ns)" 5
+		# the same file in Perfetto: each wait inside testdrv's callback inside an invalidate
+		"$NTF_REPO/build/notifier" report --perfetto "$out/$c.json" "$out/$c.ntr" \
+			2>"$out/$c.perfetto.err"
+		check_eq "$c: Perfetto: each fence wait in a testdrv callback in an invalidate" \
+			"$(python3 "$NTF_REPO/tests/vm/perfetto_nesting.py" "$out/$c.json" "$(wl $c pid)" testdrv 2>&1)" \
+			"$(wl $c fence_waits)"
 		check "$c: its closing line says nothing was dropped" "$(tail -n2 "$out/$c.trace.err" | tr '\n' ' ')" \
 			grep -q ' 0 dropped$' "$out/$c.trace.err"
 		;;

@@ -250,7 +250,7 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	if (!a.quiet)
-		ntf_info("tracing into %s; Ctrl-C to stop.", a.path);
+		ntf_info("tracing; recording to %s. Ctrl-C to stop.", a.path);
 	start = last_flush = last_scan = ntf_now_ms();
 	while (!ntf_exiting && !rec.err) {
 		__u64 now;
