@@ -118,23 +118,9 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 	if (!ent->comm[0])
 		snprintf(ent->comm, sizeof(ent->comm), "%s",
 			 ent->key.tgid == e->tgid ? e->comm : "[other]");
-	ntf_hist_add(&ent->hist, e->latency_ns);
+	ntf_hist_add_event(&ent->hist, e);
 	if (ntf_buckets_add(&ent->fine, e->latency_ns))
 		return -ENOMEM;
-	if (e->flags & NTF_F_FAILED)
-		ent->hist.failures++;
-	if (e->flags & NTF_F_NESTED)
-		ent->hist.nested++;
-	if ((e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END ||
-	     e->class == NTF_CLASS_CALLBACK) &&
-	    !(e->flags & (NTF_F_BLOCKABLE | NTF_F_BLOCKABLE_UNKNOWN)))
-		ent->hist.nonblock++;
-	if (e->class == NTF_CLASS_PIN && e->ret > 0)
-		ent->hist.pages += e->ret;
-	else if (e->class == NTF_CLASS_UNPIN)
-		ent->hist.pages += e->pin.nr_pages;
-	else if (e->class == NTF_CLASS_UNMAP)
-		ent->hist.pages += e->unmap.notifier_calls;
 	if (e->origin < NTF_ORIGIN_MAX)
 		ent->origins[e->origin]++;
 	return 0;
