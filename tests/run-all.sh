@@ -87,6 +87,7 @@ run_cli() {
 	run_script tests/cli/socket.sh # notifierd's client socket
 	run_script tests/fuzz/run.sh # a bounded fuzz run of its protocol and of the trace reader
 	run_script tests/cli/report.sh # notifier report on trace files written from the format's document
+	run_script tests/cli/replay.sh # notifier hist --input and notifier-top --replay on such a file
 	run_script tests/cli/synthetic-daemon.sh # notifierd --synthetic, read by notifier-top
 	run_script tests/cli/metrics.sh # notifierd --metrics, scraped by promtool and a real Prometheus
 	run_script tests/cli/plot.sh # notifier plot's SVG and HTML, checked as XML and as pixels rendered by headless Chromium
