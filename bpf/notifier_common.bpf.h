@@ -10,6 +10,7 @@
 #include "notifier.h"
 #include "origin.h"
 #include "hist_bucket.h"
+#include "hist_key.h"
 #include "core_fixes.bpf.h"
 
 /* Set by user space before load; the verifier prunes what it turns off. */
@@ -303,16 +304,6 @@ static __always_inline void count_bucket(const struct ntf_hist_key *hk, __u64 ns
 	(*n)++; /* this CPU's copy, as the histogram's */
 }
 
-static __always_inline __u32 blockable_key(const struct ntf_event *e)
-{
-	if (e->class != NTF_CLASS_INVAL_START && e->class != NTF_CLASS_INVAL_END &&
-	    e->class != NTF_CLASS_CALLBACK)
-		return NTF_BLK_NONE;
-	if (e->flags & NTF_F_BLOCKABLE_UNKNOWN)
-		return NTF_BLK_UNKNOWN;
-	return e->flags & NTF_F_BLOCKABLE ? NTF_BLK_YES : NTF_BLK_NO;
-}
-
 static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pages)
 {
 	struct ntf_hist_key key = {
@@ -328,7 +319,7 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 	if (cfg.by_cgroup)
 		key.cgroup_id = bpf_get_current_cgroup_id();
 	if (cfg.by_blockable)
-		key.blockable = blockable_key(e);
+		key.blockable = ntf_blockable_key(e);
 	h = bpf_map_lookup_elem(&hists, &key);
 	if (!h) {
 		if (cfg.per_process)

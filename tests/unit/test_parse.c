@@ -54,6 +54,29 @@ static void durations_in_ms(void **state)
 	assert_int_equal(ntf_parse_duration_ms("soon", &ms, why, sizeof(why)), -EINVAL);
 }
 
+static void speeds(void **state)
+{
+	double v = -1;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(ntf_parse_speed("4", &v, why, sizeof(why)), 0);
+	assert_true(v == 4);
+	assert_int_equal(ntf_parse_speed("0.25", &v, why, sizeof(why)), 0);
+	assert_true(v == 0.25);
+	assert_int_equal(ntf_parse_speed("max", &v, why, sizeof(why)), 0);
+	assert_true(v == 0);
+	assert_int_equal(ntf_parse_speed("0", &v, why, sizeof(why)), 0);
+	assert_true(v == 0);
+	assert_int_equal(ntf_parse_speed("-1", &v, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "'-1' is not a speed (a factor such as 0.5 or 4, or 0 or max)");
+	assert_int_equal(ntf_parse_speed("fast", &v, why, sizeof(why)), -EINVAL);
+	assert_int_equal(ntf_parse_speed("4x", &v, why, sizeof(why)), -EINVAL);
+	assert_int_equal(ntf_parse_speed("nan", &v, why, sizeof(why)), -EINVAL);
+	assert_int_equal(ntf_parse_speed("inf", &v, why, sizeof(why)), -EINVAL);
+	assert_int_equal(ntf_parse_speed("", &v, why, sizeof(why)), -EINVAL);
+}
+
 static char seen[4][256];
 static int nseen;
 
@@ -87,6 +110,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(u64_whole_string_in_range),
 		cmocka_unit_test(durations_in_ms),
+		cmocka_unit_test(speeds),
 		cmocka_unit_test(log_levels_and_writer),
 	};
 

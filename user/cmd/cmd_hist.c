@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * notifier hist: latency histograms per event class from the in-kernel
- * aggregation, printed after a duration, per interval, or on Ctrl-C.
+ * aggregation, printed after a duration, per interval, or on Ctrl-C; or,
+ * with --input, built from a trace file's events (cmd_hist_file.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,17 +22,21 @@
 #include "callback_attach.h"
 #include "clock.h"
 #include "groups.h"
-#include "hist_from_agg.h"
-#include "plot_svg.h"
-#include "top_filter.h"
+#include "hist.h"
 
 static const char hist_usage[] =
 	"Usage: notifier hist [OPTIONS] [INTERVAL [COUNT]]\n"
 	"\n"
 	"Latency histograms of MMU-notifier invalidations, try_to_unmap_one,\n"
-	"pin_user_pages* and dma_fence waits, aggregated in the kernel.\n"
+	"pin_user_pages* and dma_fence waits, aggregated in the kernel, or made\n"
+	"from a trace file's events (--input).\n"
 	"\n"
-	"  -d, --duration SECS     stop after SECS (default: until Ctrl-C)\n"
+	"      --input FILE        the events of a trace file (.ntr), not the kernel's:\n"
+	"                          the reports live tracing would have printed of them;\n"
+	"                          -i and -d in the recording's time, reports stamped\n"
+	"                          with its clock; -k and -c do not apply\n"
+	"  -d, --duration SECS     stop after SECS (default: until Ctrl-C; --input: the\n"
+	"                          file's first SECS)\n"
 	"  -i, --interval SECS     print and reset every SECS\n"
 	"  -p, --pid PID           only this process\n"
 	"  -c, --cgroup DIR        only tasks in this cgroup v2 directory\n"
@@ -41,7 +46,8 @@ static const char hist_usage[] =
 	"                          (event is always one: an invalidate holds its callbacks)\n"
 	"  -f, --filter EXPR       only what the filter keeps, as notifier-top's -f:\n"
 	"                          \"pid 42\", \"comm gpu\", \"driver i915\", \"class pin\",\n"
-	"                          \"cgroup /system.slice/x.service\"; terms combine\n"
+	"                          \"cgroup /system.slice/x.service\" (not with --input);\n"
+	"                          terms combine\n"
 	"      --buckets KIND      graphs of log2 (default) or fine (16 per power of 2) buckets\n"
 	"      --svg FILE          at the end, a picture of the run: a distribution per\n"
 	"                          class, driver or --by group with its percentiles, and\n"
@@ -62,15 +68,21 @@ static const char hist_usage[] =
 	"                          and say which percentiles moved beyond the noise\n"
 	"                          (notifier hist --compare --help)\n"
 	"\n"
+	"With --input, the exit status is 1 when the file could not be read or a\n"
+	"block of it is damaged (what came before is reported, then why), as\n"
+	"notifier report's; a file whose writer did not close it is read to its\n"
+	"last whole block, with a warning.\n"
+	"\n"
 	"Examples:\n"
 	"  notifier hist -d 10            # 10 seconds, then histograms\n"
 	"  notifier hist -u -P 5 3        # every 5 s, three times, per process\n"
 	"  notifier hist -e fence_wait -m # fence waits in msecs until Ctrl-C\n"
 	"  notifier hist --by driver,origin -d 30   # per driver and cause, 30 s\n"
 	"  notifier hist -f 'driver amdgpu' --buckets fine -u\n"
+	"  notifier hist --input run.ntr -i 1 -j      # a report per recorded second\n"
 	"  notifier hist --compare before.json after.json\n";
 
-enum { OPT_BY = 0x400, OPT_BUCKETS, OPT_SVG, OPT_HTML, OPT_TITLE };
+enum { OPT_BY = 0x400, OPT_BUCKETS, OPT_SVG, OPT_HTML, OPT_TITLE, OPT_INPUT };
 
 static const struct option hist_options[] = {
 	{ "interval", required_argument, NULL, 'i' },
@@ -83,18 +95,9 @@ static const struct option hist_options[] = {
 	{ "svg", required_argument, NULL, OPT_SVG },
 	{ "html", required_argument, NULL, OPT_HTML },
 	{ "title", required_argument, NULL, OPT_TITLE },
+	{ "input", required_argument, NULL, OPT_INPUT },
 	NTF_COMMON_LONGOPTS,
 	{},
-};
-
-struct hist_args {
-	struct ntf_common_args c;
-	__u64 interval_ms, count;
-	unsigned int by; /* enum ntf_by; 0: the classic report */
-	struct top_filter filter;
-	bool filtered;
-	const char *svg, *html, *title; /* pictures written at the end */
-	struct ntf_hist_run *run; /* each report kept for them */
 };
 
 /*
@@ -134,8 +137,29 @@ static void apply_split(struct hist_args *a)
 						 a->filter.class_mask;
 }
 
+/*
+ * What --input cannot honour is said, not ignored: probes (-k) are not
+ * loaded, and cgroups are named by this machine's directories (-c) or
+ * looked up in its /proc (-f cgroup), while the file's ids are the
+ * recording machine's.
+ */
+static void check_input(const struct hist_args *a, const char *cgroup, bool kprobes)
+{
+	if (kprobes)
+		ntf_usage_error(
+			"-k chooses how probes attach: --input reads a file, with no probes");
+	if (cgroup)
+		ntf_usage_error("-c names a cgroup directory of this machine: the file's cgroup "
+				"ids are the recording's (--by cgroup splits by them)");
+	if (a->filtered && a->filter.cgroup[0])
+		ntf_usage_error("-f cgroup looks processes up in this machine's /proc: the file's "
+				"processes are the recording's");
+}
+
 static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 {
+	const char *cgroup = NULL;
+	bool kprobes = false;
 	char err[160];
 	int opt;
 
@@ -146,6 +170,15 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 	opterr = 0; /* ntf_usage_error says it in one line */
 	while ((opt = getopt_long(argc, argv, NTF_COMMON_SHORTOPTS "i:Pumf:", hist_options,
 				  NULL)) != -1) {
+		/* judged once --input is known: the directory need not exist for a file */
+		if (opt == 'c') {
+			cgroup = optarg;
+			continue;
+		}
+		if (opt == 'k') {
+			kprobes = true;
+			continue;
+		}
 		if (ntf_parse_common_opt(opt, optarg, &a->c, hist_usage))
 			continue;
 		switch (opt) {
@@ -171,6 +204,11 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 			*(opt == OPT_SVG ? &a->svg : &a->html) = optarg;
 			break;
 		case OPT_TITLE: a->title = optarg; break;
+		case OPT_INPUT:
+			if (!*optarg)
+				ntf_usage_error("--input needs a file name");
+			a->input = optarg;
+			break;
 		case OPT_BUCKETS:
 			if (!strcmp(optarg, "fine"))
 				a->c.report.fine_graphs = true;
@@ -186,6 +224,13 @@ static void parse_hist_args(int argc, char **argv, struct hist_args *a)
 		a->count = ntf_arg_u64("COUNT", argv[optind++], 1, 1ULL << 32);
 	if (optind < argc)
 		ntf_usage_error("unexpected argument '%s'", argv[optind]);
+	if (a->input) {
+		check_input(a, cgroup, kprobes);
+	} else {
+		a->c.tracer.no_fentry = kprobes;
+		if (cgroup)
+			a->c.tracer.cfg.cgroup_id = ntf_arg_cgroup(cgroup);
+	}
 	apply_split(a);
 }
 
@@ -289,33 +334,20 @@ static int read_maps(struct tracer *t, struct hist_sink *s)
 	return err;
 }
 
-/* "--- 14:02:07, 1.0 s ---": when the interval ended, and how long it was. */
-static void print_header(__u64 elapsed_ms, __u64 drops)
-{
-	time_t now = time(NULL);
-	char when[32];
-
-	strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
-	printf("\n--- %s, %.1f s", when, elapsed_ms / 1000.0);
-	if (drops)
-		printf(", %llu events not aggregated (hist map full)", (unsigned long long)drops);
-	printf(" ---\n");
-}
-
 static int print_report(struct tracer *t, const struct hist_args *a, __u64 elapsed_ms)
 {
 	struct hist_sink s = { .a = a, .now_ms = ntf_now_ms() };
-	double ts = ntf_wall_s(); /* the report's time, in its picture and its JSON alike */
 	__u64 counters[NTF_CNT_MAX] = {};
-	int err = -ENOMEM;
+	struct hist_report r;
+	int err;
 
-	s.agg = ntf_agg_new(0);
-	if (a->by)
-		s.groups = ntf_groups_new(a->by);
-	if (!s.agg || (a->by && !s.groups)) {
-		ntf_err("out of memory for the report");
-		goto out;
-	}
+	if (hist_report_init(&r, a))
+		return -1;
+	r.probes = tracer__probes(t);
+	r.ts = ntf_wall_s(); /* the report's time, in its picture and its JSON alike */
+	r.elapsed_ms = elapsed_ms;
+	s.agg = r.agg;
+	s.groups = r.groups;
 	tracer__sweep(t);
 	err = read_maps(t, &s);
 	if (!err)
@@ -324,70 +356,29 @@ static int print_report(struct tracer *t, const struct hist_args *a, __u64 elaps
 		ntf_err("failed to read the BPF maps: %s", strerror(-err));
 		goto out;
 	}
-	if (a->run) {
-		struct ntf_hist_report r;
-
-		err = s.groups ? ntf_groups_report(s.groups, &a->c.report, ts, elapsed_ms, &r) :
-				 ntf_hist_report_from_agg(s.agg, a->c.report.class_mask, ts,
-							  elapsed_ms, &r);
-		if (!err && (err = ntf_hist_run_append(a->run, &r)))
-			ntf_hist_report_free(&r);
-		if (err) {
-			ntf_err("cannot keep the report for the picture: %s", strerror(-err));
-			goto out;
-		}
-	}
+	r.drops = counters[NTF_CNT_HIST_DROPS];
+	err = hist_report_keep(a, &r);
+	if (err)
+		goto out;
 	if (a->c.json) {
-		json_t *root = s.groups ? json_object() :
-					  ntf_report_json(s.agg, tracer__probes(t), &a->c.report);
+		json_t *root = hist_report_json(a, &r);
 
-		if (s.groups) {
-			json_object_set_new(root, "groups",
-					    ntf_groups_json(s.groups, &a->c.report));
-			json_object_set_new(root, "probes", ntf_probes_json(tracer__probes(t)));
-		}
-		json_object_set_new(root, "ts", json_real(ts));
-		json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
 		json_object_set_new(root, "counters", ntf_counters_json(counters));
 		json_object_set_new(root, "callbacks", ntf_callbacks_json(tracer__callbacks(t)));
 		json_object_set_new(
 			root, "watch",
 			ntf_callbacks_watch_json(tracer__callbacks(t), tracer__watch_overflow(t)));
-		json_dumpf(root, stdout, JSON_COMPACT);
-		fputc('\n', stdout);
-		json_decref(root);
+		hist_json_print(root);
 	} else {
-		print_header(elapsed_ms, counters[NTF_CNT_HIST_DROPS]);
-		if (s.groups)
-			ntf_groups_text(stdout, s.groups, &a->c.report);
-		else
-			ntf_report_text(stdout, s.agg, tracer__probes(t), &a->c.report);
+		hist_report_text(a, &r);
 		ntf_callbacks_unseen_report(stdout, tracer__callbacks(t),
 					    tracer__watch_overflow(t));
 	}
 	fflush(stdout);
 out:
-	ntf_groups_free(s.groups);
-	ntf_agg_free(s.agg);
+	hist_report_fini(&r);
 	free(s.kept);
 	return err ? -1 : 0;
-}
-
-static int write_pictures(const struct hist_args *a)
-{
-	struct ntf_plot_opts po = { .title = a->title ? a->title : "notifier hist" };
-	char msg[512];
-	int ret = 0;
-
-	if (a->svg && ntf_plot_write(a->svg, false, a->run, &po, msg, sizeof(msg))) {
-		ntf_err("%s", msg);
-		ret = -1;
-	}
-	if (a->html && ntf_plot_write(a->html, true, a->run, &po, msg, sizeof(msg))) {
-		ntf_err("%s", msg);
-		ret = -1;
-	}
-	return ret;
 }
 
 int cmd_hist(int argc, char **argv)
@@ -404,6 +395,14 @@ int cmd_hist(int argc, char **argv)
 	parse_hist_args(argc, argv, &a);
 	if (a.svg || a.html)
 		a.run = &run;
+	if (a.input) {
+		ret = hist_run_file(&a);
+		/* a damaged file's pictures too: of what it held before the damage */
+		if (run.n && hist_write_pictures(&a))
+			ret = NTF_EXIT_RUNTIME;
+		ntf_hist_run_free(&run);
+		return ret;
+	}
 	ntf_install_signals();
 	if (ntf_open_tracer(&a.c.tracer, a.c.quiet || a.c.json, &t))
 		return NTF_EXIT_RUNTIME;
@@ -448,7 +447,7 @@ int cmd_hist(int argc, char **argv)
 		ret = NTF_EXIT_RUNTIME;
 out:
 	tracer__free(t);
-	if (!ret && write_pictures(&a))
+	if (!ret && hist_write_pictures(&a))
 		ret = NTF_EXIT_RUNTIME;
 	ntf_hist_run_free(&run);
 	return ret;

@@ -124,45 +124,20 @@ static bool wanted(const struct report_args *a, const struct ntf_event *e)
 
 /*
  * The names the file gives callback ids, for the reports that name them
- * through this process's table: discovered ids take the file's names; a
- * table id the file names otherwise (another notifier's table) is said.
+ * through this process's table; a table id the file names otherwise
+ * (another notifier's table) is said once.
  */
 static void apply_names(const struct ntf_rec_meta *m)
 {
-	bool warned = false;
+	static bool warned;
+	__u32 id = ntf_rec_meta_apply_names(m);
 
-	for (unsigned int i = 0; i < m->ncallbacks; i++) {
-		const struct ntf_rec_callback *cb = &m->callbacks[i];
-
-		if (cb->id >= ntf_callback_first_discovered()) {
-			ntf_driver_name_set(cb->id, cb->driver);
-		} else if (cb->id && strcmp(ntf_driver_name(cb->id), cb->driver) && !warned) {
-			ntf_warn("the file names callback id %u '%s', this notifier '%s': driver "
-				 "names in the report are this notifier's",
-				 cb->id, cb->driver, ntf_driver_name(cb->id));
-			warned = true;
-		}
+	if (id && !warned) {
+		ntf_warn("the file names callback id %u '%s', this notifier '%s': driver "
+			 "names in the report are this notifier's",
+			 id, ntf_rec_meta_driver(m, id), ntf_driver_name(id));
+		warned = true;
 	}
-}
-
-/* The file's probes as this notifier's probe states: what each class was traced by. */
-static void file_probes(const struct ntf_rec_meta *m, struct ntf_probe_state *st)
-{
-	memset(st, 0, NTF_PROBE_MAX * sizeof(*st));
-	for (unsigned int i = 0; i < ntf_probe_count; i++) {
-		st[i].point = &ntf_probe_points[i];
-		for (unsigned int k = 0; k < m->nprobes; k++) {
-			if (strcmp(m->probes[k].id, ntf_probe_points[i].id))
-				continue;
-			st[i].attached = m->probes[k].attached;
-			st[i].mech = m->probes[k].mech < NTF_MECH_MAX ? m->probes[k].mech : 0;
-		}
-	}
-}
-
-static double wall_of(const struct ntf_rec_meta *m, __u64 ts_ns)
-{
-	return (m->wall_ns + (double)((__s64)(ts_ns - m->mono_ns))) / 1e9;
 }
 
 static void format_wall(char *buf, size_t len, double s, bool fraction)
@@ -225,7 +200,7 @@ static void print_event(const struct report_args *a, const struct ntf_rec_meta *
 	if (!*base)
 		*base = e->ts_ns < m->mono_ns ? e->ts_ns : m->mono_ns;
 	if (a->wall)
-		format_wall(when, sizeof(when), wall_of(m, e->ts_ns), true);
+		format_wall(when, sizeof(when), ntf_rec_meta_wall_s(m, e->ts_ns), true);
 	else
 		snprintf(when, sizeof(when), "%.6f", (double)((__s64)(e->ts_ns - *base)) / 1e9);
 	ntf_format_ns(lat, sizeof(lat), e->latency_ns);
@@ -249,7 +224,7 @@ static void print_event_json(const struct ntf_rec_meta *m, const struct ntf_even
 	snprintf(mm, sizeof(mm), "0x%llx", (unsigned long long)e->mm);
 	snprintf(ops, sizeof(ops), "0x%llx", (unsigned long long)e->fence.ops);
 	o = json_pack("{sI sf ss ss sI ss sI sI ss sI sI sI ss ss sI ss? si}", "ts_ns",
-		      (json_int_t)e->ts_ns, "wall", wall_of(m, e->ts_ns), "class",
+		      (json_int_t)e->ts_ns, "wall", ntf_rec_meta_wall_s(m, e->ts_ns), "class",
 		      ntf_class_name(e->class), "mech", ntf_mech_name(e->mech), "callback_id",
 		      (json_int_t)e->callback, "driver", ntf_driver_name(e->callback), "pid",
 		      (json_int_t)e->pid, "tgid", (json_int_t)e->tgid, "comm", e->comm,
@@ -322,7 +297,8 @@ static void print_header(const struct report_args *a, const struct ntf_rec_meta 
 
 	printf("%s: %llu events recorded by %s on %s\n", a->path, (unsigned long long)st->events,
 	       m->writer[0] ? m->writer : "?", m->host[0] ? m->host : "?");
-	format_wall(start, sizeof(start), wall_of(m, sp->events ? sp->first : m->mono_ns), false);
+	format_wall(start, sizeof(start),
+		    ntf_rec_meta_wall_s(m, sp->events ? sp->first : m->mono_ns), false);
 	ntf_format_ns(dur, sizeof(dur), sp->events ? sp->last - sp->first : 0);
 	printf("  kernel %s (%s), from %s, events over %s\n", m->kernel[0] ? m->kernel : "?",
 	       m->arch[0] ? m->arch : "?", start, dur);
@@ -416,7 +392,7 @@ int cmd_report(int argc, char **argv)
 	if (!sp.events)
 		sp.first = 0;
 	if (agg) {
-		file_probes(m, probes);
+		ntf_rec_meta_probe_states(m, probes);
 		if (!m->nprobes)
 			a.report.source = "no probes recorded";
 		if (a.json) {

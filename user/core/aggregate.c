@@ -185,21 +185,7 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 		snprintf(ent->comm, sizeof(ent->comm), "%s",
 			 ent->key.tgid == e->tgid ? e->comm : "[other]");
 	ent->gen = agg->gen;
-	ntf_hist_add(&ent->hist, e->latency_ns);
-	if (e->flags & NTF_F_FAILED)
-		ent->hist.failures++;
-	if (e->flags & NTF_F_NESTED)
-		ent->hist.nested++;
-	if ((e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END ||
-	     e->class == NTF_CLASS_CALLBACK) &&
-	    !(e->flags & (NTF_F_BLOCKABLE | NTF_F_BLOCKABLE_UNKNOWN)))
-		ent->hist.nonblock++;
-	if (e->class == NTF_CLASS_PIN && e->ret > 0)
-		ent->hist.pages += e->ret;
-	else if (e->class == NTF_CLASS_UNPIN)
-		ent->hist.pages += e->pin.nr_pages;
-	else if (e->class == NTF_CLASS_UNMAP)
-		ent->hist.pages += e->unmap.notifier_calls;
+	ntf_hist_add_event(&ent->hist, e);
 	if (e->origin < NTF_ORIGIN_MAX)
 		ent->origins[e->origin]++;
 	return 0;

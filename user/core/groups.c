@@ -160,6 +160,19 @@ int ntf_groups_add_hist(struct ntf_groups *g, const struct ntf_hist_key *key,
 	return 0;
 }
 
+int ntf_groups_add_event(struct ntf_groups *g, const struct ntf_hist_key *key,
+			 const struct ntf_event *e)
+{
+	struct ntf_group *grp = group_of(g, key);
+
+	if (!grp)
+		return -ENOMEM;
+	ntf_hist_add_event(&grp->hist, e);
+	if (!grp->comm[0] && (g->by & NTF_BY_PROCESS))
+		snprintf(grp->comm, sizeof(grp->comm), "%s", e->comm);
+	return ntf_buckets_add(&grp->fine, e->latency_ns);
+}
+
 int ntf_groups_add_bucket(struct ntf_groups *g, const struct ntf_hist_key *key, __u32 bucket,
 			  __u64 n)
 {

@@ -48,6 +48,9 @@ unsigned int ntf_groups_by(const struct ntf_groups *g);
 /* An in-kernel key's histogram (comm may be NULL); 0 or -ENOMEM. */
 int ntf_groups_add_hist(struct ntf_groups *g, const struct ntf_hist_key *key,
 			const struct ntf_hist *h, const char *comm);
+/* One event under key (the key the kernel would have given it: core/event_key.h); 0 or -ENOMEM. */
+int ntf_groups_add_event(struct ntf_groups *g, const struct ntf_hist_key *key,
+			 const struct ntf_event *e);
 int ntf_groups_add_bucket(struct ntf_groups *g, const struct ntf_hist_key *key, __u32 bucket,
 			  __u64 n);
 /*

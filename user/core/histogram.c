@@ -33,6 +33,26 @@ void ntf_hist_add(struct ntf_hist *h, __u64 ns)
 	h->slots[ntf_hist_slot(ns)]++;
 }
 
+void ntf_hist_add_event(struct ntf_hist *h, const struct ntf_event *e)
+{
+	ntf_hist_add(h, e->latency_ns);
+	if (e->flags & NTF_F_FAILED)
+		h->failures++;
+	if (e->flags & NTF_F_NESTED)
+		h->nested++;
+	if ((e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END ||
+	     e->class == NTF_CLASS_CALLBACK) &&
+	    !(e->flags & (NTF_F_BLOCKABLE | NTF_F_BLOCKABLE_UNKNOWN)))
+		h->nonblock++;
+	/* what the probes hand aggregate_event as its pages */
+	if (e->class == NTF_CLASS_PIN && e->ret > 0)
+		h->pages += e->ret;
+	else if (e->class == NTF_CLASS_UNPIN)
+		h->pages += e->pin.nr_pages;
+	else if (e->class == NTF_CLASS_UNMAP)
+		h->pages += e->unmap.notifier_calls;
+}
+
 void ntf_hist_merge(struct ntf_hist *dst, const struct ntf_hist *src)
 {
 	if (src->count && (!dst->count || src->min_ns < dst->min_ns))

@@ -13,6 +13,12 @@ __u64 ntf_hist_slot_low(unsigned int slot);
 __u64 ntf_hist_slot_high(unsigned int slot);
 
 void ntf_hist_add(struct ntf_hist *h, __u64 ns);
+/*
+ * One event as the kernel counts it: its latency, and its failure,
+ * nesting, non-blockable range and pages (pins: those pinned; unpins:
+ * those unpinned; unmaps: the notifier calls they caused).
+ */
+void ntf_hist_add_event(struct ntf_hist *h, const struct ntf_event *e);
 void ntf_hist_merge(struct ntf_hist *dst, const struct ntf_hist *src);
 /* dst = a - b, for deltas between two reads of growing counters. */
 void ntf_hist_sub(struct ntf_hist *dst, const struct ntf_hist *a, const struct ntf_hist *b);

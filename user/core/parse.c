@@ -80,3 +80,26 @@ int ntf_parse_latency_ns(const char *arg, __u64 *out_ns, char *why, size_t len)
 	*out_ns = (__u64)(v * scale + 0.5);
 	return 0;
 }
+
+/* Past this a replay is as fast as the machine goes: call that "max". */
+#define NTF_SPEED_MAX 1e6
+
+int ntf_parse_speed(const char *arg, double *out, char *why, size_t len)
+{
+	double v;
+	char *end;
+
+	if (!strcmp(arg, "max")) {
+		*out = 0;
+		return 0;
+	}
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= 0) || v > NTF_SPEED_MAX) {
+		snprintf(why, len, "'%s' is not a speed (a factor such as 0.5 or 4, or 0 or max)",
+			 arg);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}

@@ -22,5 +22,11 @@ int ntf_parse_u64(const char *arg, __u64 min, __u64 max, __u64 *out, char *why, 
 int ntf_parse_duration_ms(const char *arg, __u64 *out_ms, char *why, size_t len);
 /* A latency with its unit, "800ns", "50us", "2.5ms", "1s", to nanoseconds. */
 int ntf_parse_latency_ns(const char *arg, __u64 *out_ns, char *why, size_t len);
+/*
+ * A replay's speed: recording seconds per second, a number from 0 up to a
+ * million, or "max"; 0 (and max) means as fast as possible. 0, or -EINVAL
+ * with why[len] set.
+ */
+int ntf_parse_speed(const char *arg, double *out, char *why, size_t len);
 
 #endif

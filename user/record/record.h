@@ -106,6 +106,25 @@ int ntf_rec_meta_set_callback(struct ntf_rec_meta *meta, __u32 id, const char *d
 /* The driver a file names callback id by: "chain" for 0, NULL when it does not name it. */
 const char *ntf_rec_meta_driver(const struct ntf_rec_meta *meta, __u32 id);
 
+/* ---- what META means to this process (rec_apply.c) ---- */
+
+/*
+ * Gives this process's driver table (core/callbacks.h), through which
+ * every report names drivers, the file's names: discovered ids take
+ * them. A table id the file names otherwise (a file from another
+ * notifier's table) keeps this notifier's name; the first such id is
+ * returned for the caller to say so, 0 when there is none. Called again
+ * after reading, it adds names NAMES blocks gave on the way.
+ */
+__u32 ntf_rec_meta_apply_names(const struct ntf_rec_meta *meta);
+/*
+ * The file's probes as this notifier's probe states, NTF_PROBE_MAX of
+ * them (ntf_probe_count used): what each class was traced by.
+ */
+void ntf_rec_meta_probe_states(const struct ntf_rec_meta *meta, struct ntf_probe_state *st);
+/* Wall-clock seconds since the epoch when the file's clock read ts_ns. */
+double ntf_rec_meta_wall_s(const struct ntf_rec_meta *meta, __u64 ts_ns);
+
 /* ---- writing ---- */
 
 /* perf record -z's default too: level 3 saves 3-4% more for 1.5 times the time */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * notifier-top: the live view. Rows per callback, process or event type,
- * refreshed every interval from a running notifierd, probes of its own, or
- * synthetic events; full screen, or batch snapshots in text or JSON.
+ * refreshed every interval from a running notifierd, probes of its own,
+ * synthetic events or a trace file played back; full screen, or batch
+ * snapshots in text or JSON.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "json_log.h"
+#include "parse.h"
 #include "source.h"
 #include "top_app.h"
 #include "top_tui.h"
@@ -22,7 +24,8 @@ static const char usage[] =
 	"A live view of what MMU notifiers cost: invalidations, unmaps, pins and\n"
 	"dma_fence waits per driver callback and process, top style. Reads a running\n"
 	"notifierd when there is one, else loads the probes itself (root needed\n"
-	"then). Batch mode is implied when stdout is not a terminal.\n"
+	"then), or plays a trace file back (--replay). Batch mode is implied when\n"
+	"stdout is not a terminal.\n"
 	"\n"
 	"  -d, --delay SECS        refresh interval (default 1; 0.5, 500ms)\n"
 	"  -n, --iterations N      exit after N refreshes\n"
@@ -39,6 +42,12 @@ static const char usage[] =
 	"      --synthetic[=SEED]  generated events, not the kernel's (no root needed)\n"
 	"      --keys N            synthetic: N (process, driver) pairs (default 50)\n"
 	"      --rate N            synthetic: events per second (default 20000)\n"
+	"      --replay FILE       a trace file's events (.ntr), shown as they were live:\n"
+	"                          intervals, rates and the header's clock are the\n"
+	"                          recording's; space or p pauses it; at its end the\n"
+	"                          last screen stays (batch: the last snapshot is printed)\n"
+	"      --speed X           replay: recording seconds per second (default 1; 0.5,\n"
+	"                          4, ...; max or 0: as fast as it goes)\n"
 	"      --socket PATH       notifierd's socket (default " TOP_DEFAULT_SOCKET ")\n"
 	"      --no-daemon         do not ask notifierd; load the probes here\n"
 	"  -k, --kprobes           own probes: skip fentry, use kprobes\n"
@@ -77,12 +86,16 @@ static const char usage[] =
 	"  sudo notifier-top                  # full screen, 1 s refresh\n"
 	"  notifier-top --synthetic --keys 200  # a demo, no root needed\n"
 	"  sudo notifier-top -b -n 5 -v fence   # five text snapshots of fence waits\n"
-	"  sudo notifier-top -j -d 10 -s p99    # JSON every 10 s, slowest first\n";
+	"  sudo notifier-top -j -d 10 -s p99    # JSON every 10 s, slowest first\n"
+	"  notifier-top --replay run.ntr --speed 4   # a recording, four times as fast\n"
+	"  notifier-top -j --replay run.ntr --speed max  # its every second, at once\n";
 
 enum {
 	OPT_SOCKET = 256,
 	OPT_NO_DAEMON,
 	OPT_VERBOSE,
+	OPT_REPLAY,
+	OPT_SPEED,
 };
 
 static const struct option options[] = {
@@ -99,6 +112,8 @@ static const struct option options[] = {
 	{ "view", required_argument, NULL, 'v' },
 	{ "all", no_argument, NULL, 'a' },
 	NTF_SYNTH_LONGOPTS,
+	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "speed", required_argument, NULL, OPT_SPEED },
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "no-daemon", no_argument, NULL, OPT_NO_DAEMON },
 	{ "kprobes", no_argument, NULL, 'k' },
@@ -109,21 +124,47 @@ static const struct option options[] = {
 
 struct args {
 	struct top_opts top;
-	bool no_daemon, reverse, rows_set;
+	bool no_daemon, reverse, rows_set, socket_set, speed_set;
 	const char *sort, *socket, *filter;
 	struct ntf_synth_args synth;
 	struct top_live_opts live;
+	const char *replay; /* --replay: a trace file */
+	double speed; /* its recording seconds per second; 0: as fast as it goes */
 };
+
+/* A replay reads a file: what chooses or loads another source is refused, not ignored. */
+static void check_replay(const struct args *a)
+{
+	const char *other = a->synth.on	      ? "--synthetic" :
+			    a->socket_set     ? "--socket" :
+			    a->no_daemon      ? "--no-daemon" :
+			    a->live.no_fentry ? "-k" :
+			    a->live.verbose   ? "--verbose" :
+						NULL;
+
+	if (!a->replay) {
+		if (a->speed_set)
+			ntf_usage_error("--speed needs --replay");
+		return;
+	}
+	if (other)
+		ntf_usage_error("--replay plays a file: %s does not apply", other);
+	if (a->top.query.filter.cgroup[0])
+		ntf_usage_error("-f cgroup looks processes up in this machine's /proc: a "
+				"replay's processes are the recording's");
+}
 
 static void parse_args(int argc, char **argv, struct args *a)
 {
 	enum top_view view = TOP_VIEW_DEFAULT;
 	bool all = false;
+	char err[128];
 	__u32 pid = 0;
 	int opt;
 
 	a->top.interval_ms = 1000;
 	a->socket = TOP_DEFAULT_SOCKET;
+	a->speed = 1;
 	ntf_synth_args_init(&a->synth);
 	opterr = 0; /* ntf_usage_error says it in one line */
 	while ((opt = getopt_long(argc, argv, "d:n:bjCs:Rr:p:f:v:akh", options, NULL)) != -1) {
@@ -158,7 +199,20 @@ static void parse_args(int argc, char **argv, struct args *a)
 						optarg);
 			break;
 		case 'a': all = true; break;
-		case OPT_SOCKET: a->socket = optarg; break;
+		case OPT_SOCKET:
+			a->socket = optarg;
+			a->socket_set = true;
+			break;
+		case OPT_REPLAY:
+			if (!*optarg)
+				ntf_usage_error("--replay needs a file name");
+			a->replay = optarg;
+			break;
+		case OPT_SPEED:
+			if (ntf_parse_speed(optarg, &a->speed, err, sizeof(err)))
+				ntf_usage_error("--speed: %s", err);
+			a->speed_set = true;
+			break;
 		case OPT_NO_DAEMON: a->no_daemon = true; break;
 		case 'k': a->live.no_fentry = true; break;
 		case OPT_VERBOSE: a->live.verbose = true; break;
@@ -170,12 +224,9 @@ static void parse_args(int argc, char **argv, struct args *a)
 		ntf_usage_error("unexpected argument '%s'", argv[optind]);
 	ntf_synth_args_check(&a->synth);
 	top_query_init(&a->top.query, view);
-	if (a->filter) {
-		char err[128];
-
-		if (top_filter_parse(a->filter, &a->top.query.filter, err, sizeof(err)))
-			ntf_usage_error("-f: %s", err);
-	}
+	if (a->filter && top_filter_parse(a->filter, &a->top.query.filter, err, sizeof(err)))
+		ntf_usage_error("-f: %s", err);
+	check_replay(a);
 	if (pid)
 		a->top.query.filter.pid = pid;
 	a->top.query.all = all;
@@ -204,6 +255,8 @@ static struct top_feed *open_feed(struct args *a, char *note, size_t len)
 {
 	struct top_feed *f;
 
+	if (a->replay)
+		return top_feed_replay_new(a->replay, a->speed);
 	if (a->synth.on)
 		return top_feed_synth_new(&a->synth);
 	if (!a->no_daemon) {
@@ -224,11 +277,11 @@ static int run_batch(struct top_app *app)
 	int err;
 
 	while (!ntf_exiting) {
-		err = top_app_wait(app, app->last_ms + app->opts.interval_ms,
-				   app->opts.interval_ms);
+		err = top_app_wait(app, app->last_ms + app->opts.interval_ms, 0);
 		if (err)
 			return err;
-		if (ntf_exiting)
+		/* a replay's end: its last interval, however short, is the last snapshot */
+		if (ntf_exiting || top_app_over(app))
 			break;
 		err = top_app_sample(app);
 		if (err)
@@ -240,6 +293,20 @@ static int run_batch(struct top_app *app)
 		if (app->opts.count && app->samples >= app->opts.count)
 			break;
 	}
+	return 0;
+}
+
+/* How a replay's file ended, as notifier report says it: 1 when damaged. */
+static int say_end(const struct top_feed *f)
+{
+	if (!f->ended)
+		return 0;
+	if (f->end_err) {
+		ntf_err("%s", f->end_why);
+		return NTF_EXIT_RUNTIME;
+	}
+	if (f->end_short)
+		ntf_warn("%s", f->end_why);
 	return 0;
 }
 
@@ -270,6 +337,8 @@ int main(int argc, char **argv)
 		err = top_tui_run(&app);
 	if (err < 0)
 		ntf_err("%s feed: %s", feed->name, strerror(-err));
+	else if (!err)
+		err = say_end(app.feed);
 	top_app_free(&app);
 	return err ? NTF_EXIT_RUNTIME : 0;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include "cli.h"
 #include "top_app.h"
 
@@ -36,8 +37,8 @@ int top_app_init(struct top_app *app, const struct top_opts *opts, struct top_fe
 	err = copy_changed(app);
 	if (err)
 		return err;
-	app->last_ms = ntf_now_ms();
-	app->wall = time(NULL);
+	app->last_ms = top_app_now(app);
+	app->wall = (time_t)top_feed_wall_s(feed);
 	return 0;
 }
 
@@ -50,16 +51,37 @@ void top_app_free(struct top_app *app)
 	memset(app, 0, sizeof(*app));
 }
 
-int top_app_wait(struct top_app *app, __u64 deadline_ms, int slice_ms)
+static void sleep_ms(__u64 ms)
 {
-	for (;;) {
-		__u64 now = ntf_now_ms();
-		int wait, err;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
-		if (ntf_exiting || now >= deadline_ms)
+	nanosleep(&ts, NULL); /* a signal cuts it short: the caller looks at ntf_exiting */
+}
+
+/* Longest a feed with a clock of its own is left waiting: it wakes for its events itself. */
+#define OWN_CLOCK_SLICE_MS 1000
+
+int top_app_wait(struct top_app *app, __u64 deadline_ms, __u64 wall_ms)
+{
+	__u64 stop = wall_ms ? ntf_now_ms() + wall_ms : ~0ULL;
+
+	top_feed_horizon(app->feed, deadline_ms);
+	for (;;) {
+		__u64 now = top_app_now(app), wall = ntf_now_ms(), wait;
+		int err;
+
+		if (ntf_exiting || now >= deadline_ms || wall >= stop)
 			return 0;
-		wait = deadline_ms - now < (__u64)slice_ms ? (int)(deadline_ms - now) : slice_ms;
-		err = top_feed_refresh(app->feed, app->cur, wait);
+		if (app->feed->ended) {
+			if (wall_ms)
+				sleep_ms(stop - wall);
+			return 0;
+		}
+		/* a feed's own clock is not the monotonic one: its deadline says nothing of when */
+		wait = app->feed->ops->clock_ms ? OWN_CLOCK_SLICE_MS : deadline_ms - now;
+		if (wait > stop - wall)
+			wait = stop - wall;
+		err = top_feed_refresh(app->feed, app->cur, (int)wait);
 		if (err < 0 && err != -EINTR)
 			return err;
 	}
@@ -67,7 +89,7 @@ int top_app_wait(struct top_app *app, __u64 deadline_ms, int slice_ms)
 
 int top_app_sample(struct top_app *app)
 {
-	__u64 now = ntf_now_ms();
+	__u64 now = top_app_now(app);
 	int err;
 
 	/* the interval's deltas, and prev := cur, in one walk */
@@ -75,7 +97,7 @@ int top_app_sample(struct top_app *app)
 	if (err)
 		return err;
 	app->last_ms = now;
-	app->wall = time(NULL);
+	app->wall = (time_t)top_feed_wall_s(app->feed);
 	app->samples++;
 	top_feed_counters(app->feed, &app->counters);
 	return top_app_requery(app);
@@ -83,8 +105,19 @@ int top_app_sample(struct top_app *app)
 
 int top_app_rebase(struct top_app *app)
 {
-	app->last_ms = ntf_now_ms();
+	app->last_ms = top_app_now(app);
 	return copy_changed(app);
+}
+
+int top_app_pause(struct top_app *app, bool paused)
+{
+	app->paused = paused;
+	if (app->feed->ops->pause) {
+		app->feed->ops->pause(app->feed, paused);
+		return 0;
+	}
+	/* what happened while paused is not one interval */
+	return paused ? 0 : top_app_rebase(app);
 }
 
 int top_app_requery(struct top_app *app)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <string.h>
+#include "clock.h"
 #include "top_feed.h"
 
 /*
@@ -21,6 +22,22 @@ void top_feed_counters(struct top_feed *f, struct top_feed_counters *out)
 	memset(out, 0, sizeof(*out));
 	if (f->ops->counters)
 		f->ops->counters(f, out);
+}
+
+__u64 top_feed_clock_ms(struct top_feed *f)
+{
+	return f->ops->clock_ms ? f->ops->clock_ms(f) : ntf_now_ms();
+}
+
+void top_feed_horizon(struct top_feed *f, __u64 ms)
+{
+	if (f->ops->horizon)
+		f->ops->horizon(f, ms);
+}
+
+double top_feed_wall_s(struct top_feed *f)
+{
+	return f->ops->wall_s ? f->ops->wall_s(f) : ntf_wall_s();
 }
 
 void top_feed_free(struct top_feed *f)

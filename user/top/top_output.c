@@ -57,15 +57,21 @@ void top_header_line(const struct top_app *app, unsigned int i, char *buf, size_
 	const struct top_totals *t = top_model_totals(app->model);
 	const struct top_query *q = &app->opts.query;
 	size_t used = 0;
-	char when[16], num[16], filter[96];
+	char when[16], num[16], filter[96], where[48];
 
 	buf[0] = '\0';
 	switch (i) {
 	case 0:
 		strftime(when, sizeof(when), "%H:%M:%S", localtime(&app->wall));
-		APPEND(buf, len, used, "notifier-top  %s  feed %s  every %gs  keys %zu%s", when,
-		       app->feed->name, app->opts.interval_ms / 1000.0, t->keys,
-		       app->paused ? "  [paused]" : "");
+		APPEND(buf, len, used, "notifier-top  %s  feed %s  every %gs  keys %zu", when,
+		       app->feed->name, app->opts.interval_ms / 1000.0, t->keys);
+		/* a replay: where in the recording, and how fast */
+		if (app->feed->ops->describe) {
+			app->feed->ops->describe(app->feed, where, sizeof(where));
+			APPEND(buf, len, used, "  %s", where);
+		}
+		if (app->paused)
+			APPEND(buf, len, used, "  [paused]");
 		break;
 	case 1:
 		/* two spaces between classes while they fit 80 columns, then one */
@@ -203,6 +209,9 @@ void top_print_json(FILE *out, const struct top_app *app)
 			 "lost", (json_int_t)app->counters.lost, "bad",
 			 (json_int_t)app->counters.bad, "unseen", (json_int_t)app->counters.unseen,
 			 "probes", jprobes, "rows", rows);
+	/* a replay: the recording's second the snapshot ends at */
+	if (app->feed->ops->clock_ms)
+		json_object_set_new(root, "at_s", json_real(app->last_ms / 1000.0));
 	json_dumpf(root, out, JSON_COMPACT);
 	fputc('\n', out);
 	fflush(out);

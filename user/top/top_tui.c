@@ -84,7 +84,7 @@ static const char *const help_text[] = {
 	"               cgroup PATH (that cgroup and below, as in /proc/PID/cgroup);",
 	"               a bare number is a pid, a bare word a comm; empty clears",
 	"  a            show rows idle in the interval too",
-	"  p            pause / resume",
+	"  p Space      pause / resume (a replay: its clock stops too)",
 	"  + - d        longer / shorter interval, or type one in seconds",
 	"  Up Down PgUp PgDn Home End   scroll",
 	"  h ?          this help;  q  quit",
@@ -124,6 +124,9 @@ static void draw_status(struct tui *t, int y)
 		mvaddnstr(y, 0, t->status, COLS);
 	else if (t->app->note[0] && now < t->note_until)
 		mvaddnstr(y, 0, t->app->note, COLS);
+	else if (top_app_over(t->app))
+		/* the last screen stays, with how the recording ended */
+		mvaddnstr(y, 0, t->app->feed->end_why, COLS);
 	else if (!t->app->samples)
 		mvaddnstr(y, 0, "collecting the first interval...", COLS);
 	else
@@ -238,6 +241,7 @@ static void step_sort(struct tui *t, int dir)
 static void set_interval(struct tui *t, __u64 ms)
 {
 	t->app->opts.interval_ms = ms;
+	/* by the feed's clock, as every interval */
 	t->next_ms = t->app->last_ms + ms;
 	say(t, "interval %gs", ms / 1000.0);
 }
@@ -263,13 +267,11 @@ static void toggle_pause(struct tui *t)
 {
 	struct top_app *app = t->app;
 
-	app->paused = !app->paused;
-	if (!app->paused) {
-		/* what happened while paused is not one interval: start afresh */
-		if (top_app_rebase(app))
-			say(t, "out of memory");
+	if (top_app_pause(app, !app->paused))
+		say(t, "out of memory");
+	/* a stopped clock resumes its interval; a live one starts afresh */
+	if (!app->paused)
 		t->next_ms = app->last_ms + app->opts.interval_ms;
-	}
 }
 
 /* "2", "0.5", "1.5s", "300ms" to milliseconds; 0 when not a duration. */
@@ -397,7 +399,8 @@ static bool handle_key(struct tui *t, int ch)
 		requery(t);
 		say(t, q->all ? "showing idle rows too" : "hiding idle rows");
 		break;
-	case 'p': toggle_pause(t); break;
+	case 'p':
+	case ' ': toggle_pause(t); break;
 	case '+': step_interval(t, 1); break;
 	case '-': step_interval(t, -1); break;
 	case 'd': open_prompt(t, PROMPT_DELAY); break;
@@ -455,12 +458,11 @@ int top_tui_run(struct top_app *app)
 	t.next_ms = app->last_ms + app->opts.interval_ms;
 	draw(&t);
 	while (!ntf_exiting) {
-		__u64 now = ntf_now_ms();
+		__u64 now, feed_now;
 		bool dirty = false;
 		int ch;
 
-		err = top_app_wait(app, now + SLICE_MS < t.next_ms ? now + SLICE_MS : t.next_ms,
-				   SLICE_MS);
+		err = top_app_wait(app, t.next_ms, SLICE_MS);
 		if (err)
 			break;
 		while ((ch = getch()) != ERR) {
@@ -469,7 +471,9 @@ int top_tui_run(struct top_app *app)
 			dirty = true;
 		}
 		now = ntf_now_ms();
-		if (now >= t.next_ms) {
+		feed_now = top_app_now(app);
+		/* a replay's end: its last interval, however short, then that screen stays */
+		if (feed_now >= t.next_ms || (app->feed->ended && feed_now > app->last_ms)) {
 			if (!app->paused) {
 				err = top_app_sample(app);
 				if (err)
@@ -477,7 +481,7 @@ int top_tui_run(struct top_app *app)
 				if (app->opts.count && app->samples >= app->opts.count)
 					break;
 			}
-			t.next_ms = now + app->opts.interval_ms;
+			t.next_ms = feed_now + app->opts.interval_ms;
 			dirty = true;
 		}
 		/* a message that just expired */
