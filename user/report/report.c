@@ -10,11 +10,13 @@ static const char *class_mechs(const struct ntf_probe_state *probes, unsigned in
 			       size_t len)
 {
 	size_t used = 0;
+	bool has_point = false;
 
 	buf[0] = '\0';
 	for (unsigned int i = 0; probes && i < ntf_probe_count; i++) {
 		const char *m;
 
+		has_point |= probes[i].point->class == class;
 		if (probes[i].point->class != class || !probes[i].attached)
 			continue;
 		m = ntf_mech_name(probes[i].mech);
@@ -24,6 +26,9 @@ static const char *class_mechs(const struct ntf_probe_state *probes, unsigned in
 		if (used >= len)
 			break;
 	}
+	/* callbacks attach per driver: their mechanisms are in the callbacks' own report */
+	if (!buf[0] && probes && !has_point)
+		return "per driver";
 	return buf[0] ? buf : "not attached";
 }
 
