@@ -69,7 +69,7 @@ int daemon_rec_open(struct daemon_rec *dr, const struct daemon_rec_opts *o, cons
 	if (o->dir) {
 		err = ntf_recorder_open(&dr->rec, o->dir, dr->meta, &o->rec, why, sizeof(why));
 		if (err) {
-			ntf_err("--record %s: %s", o->dir, why);
+			ntf_err("--record: %s", why);
 			return -1;
 		}
 		ntf_recorder_stats(dr->rec, &dr->rst);

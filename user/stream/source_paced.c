@@ -20,7 +20,7 @@ struct paced_source {
 	struct ntf_source base;
 	struct ntf_source *synth;
 	__u32 rate;
-	__u64 start_ns, start_ms, made;
+	__u64 start_ns, made;
 };
 
 /* When event i of the stream falls due: i / rate seconds after the start, to the ns. */
@@ -33,7 +33,7 @@ static __u64 due_ns(const struct paced_source *p, __u64 i)
 static int paced_poll(struct ntf_source *src, int timeout_ms)
 {
 	struct paced_source *p = (struct paced_source *)src;
-	__u64 due;
+	__u64 due, el;
 	int n = 0;
 
 	if (timeout_ms > 0) {
@@ -42,7 +42,9 @@ static int paced_poll(struct ntf_source *src, int timeout_ms)
 		/* a signal cuts the wait short; the caller checks why */
 		nanosleep(&ts, NULL);
 	}
-	due = (ntf_now_ms() - p->start_ms) * p->rate / 1000;
+	/* on the clock that stamps them: an event is never delivered before its time */
+	el = ntf_now_ns() - p->start_ns;
+	due = el / 1000000000ULL * p->rate + el % 1000000000ULL * p->rate / 1000000000ULL;
 	while (p->made < due) {
 		/* one event a poll (batch 1): exactly as many as are due */
 		int k = ntf_source_poll(p->synth, 0);
@@ -98,6 +100,5 @@ struct ntf_source *ntf_source_paced_new(const struct ntf_synth_args *args, ntf_e
 		return NULL;
 	}
 	p->start_ns = ntf_now_ns();
-	p->start_ms = p->start_ns / 1000000;
 	return &p->base;
 }
