@@ -16,8 +16,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include "callbacks.h"
 #include "daemon_report.h"
 #include "names.h"
+#include "record.h"
 
 struct fixture {
 	struct ntf_common_args c;
@@ -204,6 +206,23 @@ static void synthetic_has_no_counters(void **state)
 	json_decref(o);
 }
 
+/* The driver a trace file names the first discovered callback id, read to its end. */
+static const char *named(const char *path)
+{
+	static char driver[NTF_DRIVER_LEN];
+	struct ntf_rec_reader *r;
+	struct ntf_event e;
+	const char *d;
+
+	assert_int_equal(ntf_rec_reader_open(&r, path, NULL), 0);
+	while (ntf_rec_next(r, &e) > 0)
+		;
+	d = ntf_rec_meta_driver(ntf_rec_read_meta(r), ntf_callback_first_discovered());
+	snprintf(driver, sizeof(driver), "%s", d ? d : "(none)");
+	ntf_rec_reader_close(r);
+	return driver;
+}
+
 /*
  * A daemon that records and keeps a flight recorder: the stats and the
  * summary say how much went where, and the snapshot taken.
@@ -230,14 +249,18 @@ static void recording_said(void **state)
 		e.ts_ns = 1000000000ULL + i * 1000ULL;
 		daemon_rec_event(&dr, &e);
 	}
+	/* a driver discovery names mid-run reaches both */
+	assert_int_equal(ntf_driver_name_set(ntf_callback_first_discovered(), "late_drv"), 0);
 	daemon_rec_tick(&dr, 1);
 	assert_int_equal(daemon_rec_snapshot(&dr, "SIGUSR1", &snap, why, sizeof(why)), 0);
 	assert_int_equal(snap.snap.events, 1000);
 	assert_non_null(strstr(snap.path, "/flight/notifier-flight-"));
+	assert_string_equal(named(snap.path), "late_drv");
 	/* a second snapshot within the same second takes the next name */
 	assert_int_equal(daemon_rec_snapshot(&dr, "socket", &snap, why, sizeof(why)), 0);
 	assert_non_null(strstr(snap.path, "-1.ntr"));
 	daemon_rec_close(&dr);
+	assert_string_equal(named(dr.rst.path), "late_drv");
 	f->st.rec = &dr;
 
 	f->c.json = true;

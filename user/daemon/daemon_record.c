@@ -141,7 +141,11 @@ void daemon_rec_tick(struct daemon_rec *dr, __u64 now_ns)
 		return;
 	if (!dr->rec_err && (err = ntf_recorder_tick(dr->rec, now_ns)))
 		dr->rec_err = err;
-	ntf_recorder_stats(dr->rec, &dr->rst);
+	/* the loop may turn thousands of times a second: stats lines want them ten times */
+	if (dr->rec_err || now_ns - dr->stats_ns >= 100000000ULL) {
+		ntf_recorder_stats(dr->rec, &dr->rst);
+		dr->stats_ns = now_ns;
+	}
 	if (dr->rec_err)
 		tell_stop(dr);
 }

@@ -38,7 +38,8 @@ struct daemon_rec {
 	int rec_err; /* what stopped recording; 0 while it goes on */
 	bool told; /* the stop was logged */
 	__u64 names_gen;
-	struct ntf_recorder_stats rst; /* as of the last tick; the last word once closed */
+	struct ntf_recorder_stats rst; /* at most 100 ms old; once closed, the last word */
+	__u64 stats_ns; /* when rst was taken */
 	char last_snapshot[PATH_MAX];
 	__u32 snapshot_errors;
 };
