@@ -18,7 +18,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 NOTIFIER=${NOTIFIER:-$top/build/notifier}
 NOTIFIERD=${NOTIFIERD:-$top/build/notifierd}
 NTF_TAP_PREFIX="daemon record: "
-plan 58
+plan 62
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ntf-drec.XXXXXX") || exit 1
 daemon_pid=
@@ -100,6 +100,10 @@ usage_error "--record with -H" "--record records the event stream, which -H does
 	--record "$tmp/bad" -H
 usage_error "--flight-dir without --flight" "--flight-dir needs --flight" \
 	--synthetic --flight-dir "$tmp"
+usage_error "--record-level 20" "--record-level: 20 is out of range [0, 19]" \
+	--synthetic --record "$tmp/bad" --record-level 20
+usage_error "--record-level without --record" "--record-level needs --record or --flight" \
+	--synthetic --record-level 3
 : >"$tmp/a-file"
 run 10 "$NOTIFIERD" --synthetic -q --no-socket --record "$tmp/a-file"
 check_eq "--record on a file: exit 1" "$rc" 1
