@@ -67,6 +67,7 @@ static void decode_all(struct ntf_proto_frame f)
 {
 	static struct ntf_proto_welcome w;
 	static struct ntf_proto_names names;
+	static struct ntf_proto_triggered triggered;
 	struct ntf_proto_update u;
 	struct ntf_proto_hello h;
 	struct ntf_proto_error e;
@@ -79,6 +80,11 @@ static void decode_all(struct ntf_proto_frame f)
 		ntf_proto_decode_error(&f, &e);
 		ntf_proto_decode_bye(&f);
 		ntf_proto_decode_names(&f, &names);
+		ntf_proto_decode_trigger(&f);
+		if (!ntf_proto_decode_triggered(&f, &triggered) &&
+		    (!triggered.path[0] ||
+		     memchr(triggered.path, 0, sizeof(triggered.path)) == NULL))
+			abort();
 		if (!ntf_proto_decode_update(&f, &u)) {
 			/* decoded: every entry must now come out */
 			while (ntf_proto_update_next(&u, &ent) > 0) {
@@ -141,6 +147,13 @@ static void check_output(struct ntf_conn *c)
 			break;
 		}
 		case NTF_PROTO_BYE: break;
+		case NTF_PROTO_TRIGGERED: {
+			static struct ntf_proto_triggered t;
+
+			if (ntf_proto_decode_triggered(&f, &t))
+				abort();
+			break;
+		}
 		default: abort();
 		}
 		p += used;
@@ -258,6 +271,18 @@ static void write_seeds(const char *dir)
 	b.len = 0;
 	ntf_proto_put_error(&b, NTF_PERR_VERSION, "version 2");
 	write_seed(dir, "error", &b);
+	/* a trigger, and its answer (a fd-less peer is refused: no credentials) */
+	b.len = 0;
+	ntf_proto_put_trigger(&b);
+	write_seed(dir, "trigger", &b);
+	b.len = 0;
+	{
+		static struct ntf_proto_triggered t = { .events = 9, .bytes = 4096 };
+
+		snprintf(t.path, sizeof(t.path), "/var/lib/notifier/notifier-flight.ntr");
+		ntf_proto_put_triggered(&b, &t);
+	}
+	write_seed(dir, "triggered", &b);
 	ntf_proto_buf_free(&b);
 	exit(0);
 }

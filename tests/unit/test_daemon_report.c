@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,8 +16,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include "callbacks.h"
 #include "daemon_report.h"
 #include "names.h"
+#include "record.h"
 
 struct fixture {
 	struct ntf_common_args c;
@@ -203,6 +206,119 @@ static void synthetic_has_no_counters(void **state)
 	json_decref(o);
 }
 
+/* The driver a trace file names the first discovered callback id, read to its end. */
+static const char *named(const char *path)
+{
+	static char driver[NTF_DRIVER_LEN];
+	struct ntf_rec_reader *r;
+	struct ntf_event e;
+	const char *d;
+
+	assert_int_equal(ntf_rec_reader_open(&r, path, NULL), 0);
+	while (ntf_rec_next(r, &e) > 0)
+		;
+	d = ntf_rec_meta_driver(ntf_rec_read_meta(r), ntf_callback_first_discovered());
+	snprintf(driver, sizeof(driver), "%s", d ? d : "(none)");
+	ntf_rec_reader_close(r);
+	return driver;
+}
+
+/*
+ * A daemon that records and keeps a flight recorder: the stats and the
+ * summary say how much went where, and the snapshot taken.
+ */
+static void recording_said(void **state)
+{
+	struct fixture *f = *state;
+	char tmp[] = "/tmp/ntf-drep.XXXXXX", dir[64], fdir[64], why[PATH_MAX + 128], cmd[96];
+	struct daemon_rec_opts o = { .flight = true, .fl = { .window_ns = 10000000000ULL } };
+	struct ntf_event e = {
+		.class = NTF_CLASS_CALLBACK, .mech = NTF_MECH_FENTRY, .tgid = 10, .latency_ns = 1000
+	};
+	struct daemon_rec_snap snap;
+	struct daemon_rec dr;
+	json_t *j, *rec, *fl;
+
+	assert_non_null(mkdtemp(tmp));
+	snprintf(dir, sizeof(dir), "%s/rec", tmp);
+	snprintf(fdir, sizeof(fdir), "%s/flight", tmp);
+	o.dir = dir;
+	o.flight_dir = fdir;
+	assert_int_equal(daemon_rec_open(&dr, &o, "test 1", NULL, 0), 0);
+	for (int i = 0; i < 1000; i++) {
+		e.ts_ns = 1000000000ULL + i * 1000ULL;
+		daemon_rec_event(&dr, &e);
+	}
+	/* a driver discovery names mid-run reaches both */
+	assert_int_equal(ntf_driver_name_set(ntf_callback_first_discovered(), "late_drv"), 0);
+	daemon_rec_tick(&dr, 1);
+	assert_int_equal(daemon_rec_snapshot(&dr, "SIGUSR1", &snap, why, sizeof(why)), 0);
+	assert_int_equal(snap.snap.events, 1000);
+	assert_non_null(strstr(snap.path, "/flight/notifier-flight-"));
+	assert_string_equal(named(snap.path), "late_drv");
+	/* a second snapshot within the same second takes the next name */
+	assert_int_equal(daemon_rec_snapshot(&dr, "socket", &snap, why, sizeof(why)), 0);
+	assert_non_null(strstr(snap.path, "-1.ntr"));
+	daemon_rec_close(&dr);
+	assert_string_equal(named(dr.rst.path), "late_drv");
+	f->st.rec = &dr;
+
+	f->c.json = true;
+	ntf_daemon_stats_print(f->out, &f->c, &f->st, NULL, f->prev, 1000);
+	j = printed_json(f);
+	rec = json_object_get(j, "record");
+	fl = json_object_get(j, "flight");
+	assert_string_equal(json_string_value(json_object_get(rec, "dir")), dir);
+	assert_int_equal(json_integer_value(json_object_get(rec, "files")), 1);
+	assert_int_equal(json_integer_value(json_object_get(rec, "events")), 1000);
+	/* closed: every event is in a whole block */
+	assert_int_equal(json_integer_value(json_object_get(rec, "committed_events")), 1000);
+	assert_true(json_is_null(json_object_get(rec, "error")));
+	assert_int_equal(json_integer_value(json_object_get(fl, "snapshots")), 2);
+	assert_int_equal(json_integer_value(json_object_get(fl, "window_ns")), 10000000000LL);
+	assert_string_equal(json_string_value(json_object_get(fl, "last_snapshot")), snap.path);
+	json_decref(j);
+
+	rewind(f->out);
+	f->c.json = false;
+	ntf_daemon_summary_print(f->out, &f->c, &f->st, NULL, 1000);
+	snprintf(why, sizeof(why), "recorded 1000 events into 1 file in %s", dir);
+	assert_non_null(strstr(printed(f), why));
+	assert_non_null(strstr(f->buf, "2 snapshots, the last "));
+	daemon_rec_free(&dr);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Recording that stopped (a full disk) is said in each, with the recorder's reason. */
+static void stopped_recording_said(void **state)
+{
+	struct fixture *f = *state;
+	struct daemon_rec dr = { .o = { .dir = "/x" }, .rec_err = -ENOSPC };
+	json_t *j;
+
+	dr.rst.files = 3;
+	dr.rst.committed_events = 500;
+	snprintf(dr.rst.error, sizeof(dr.rst.error),
+		 "recording stopped: writing /x/f.ntr: No space left on device");
+	f->st.rec = &dr;
+	ntf_daemon_stats_print(f->out, &f->c, &f->st, NULL, f->prev, 1000);
+	assert_non_null(strstr(printed(f), "  rec stopped\n"));
+	rewind(f->out);
+	ntf_daemon_summary_print(f->out, &f->c, &f->st, NULL, 1000);
+	assert_non_null(strstr(printed(f), "recording to /x stopped: writing /x/f.ntr: No space "
+					   "left on device; 500 events in 3 files before it\n"));
+	rewind(f->out);
+	f->c.json = true;
+	ntf_daemon_summary_print(f->out, &f->c, &f->st, NULL, 1000);
+	j = printed_json(f);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(j, "record"), "error")),
+		"writing /x/f.ntr: No space left on device");
+	assert_null(json_object_get(j, "flight"));
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +330,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stats_text_counters_unreadable, setup, teardown),
 		cmocka_unit_test_setup_teardown(summary_reads_that_worked, setup, teardown),
 		cmocka_unit_test_setup_teardown(synthetic_has_no_counters, setup, teardown),
+		cmocka_unit_test_setup_teardown(recording_said, setup, teardown),
+		cmocka_unit_test_setup_teardown(stopped_recording_said, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

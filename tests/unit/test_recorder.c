@@ -393,6 +393,26 @@ static void names_found_later(void **state)
  * files read back up to their last whole block, all the events that
  * made it are there in order.
  */
+/* Whether the stats of a stopped recorder name its last file and the events it kept. */
+static bool last_file_holds(const char *dir, const struct ntf_recorder_stats *st)
+{
+	struct rec_dir_file *f;
+	size_t n = own_files(dir, &f);
+	struct ntf_rec_status rs;
+	struct evs last = {};
+	char path[PATH_MAX + 64];
+	struct stat sb;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, f[n - 1].name);
+	read_events(path, &last, &rs, NULL);
+	ok = !strcmp(path, st->path) && last.n == st->file_events && !stat(path, &sb) &&
+	     (__u64)sb.st_size == st->file_bytes;
+	free(last.e);
+	free(f);
+	return ok;
+}
+
 static void child_fills(const char *dir, int report)
 {
 	struct ntf_recorder_opts o = { .max_size = 48 << 10 };
@@ -426,6 +446,11 @@ static void child_fills(const char *dir, int report)
 	}
 	for (i = 0; i < got.n; i++)
 		assert_same(&v.e[i], &got.e[i], i);
+	if (!last_file_holds(dir, &st)) {
+		dprintf(report, "the stats do not name the last file and its events: %s, %llu",
+			st.path, (unsigned long long)st.file_events);
+		_exit(1);
+	}
 	dprintf(report, "%d: %llu events in %u files; %s", err,
 		(unsigned long long)st.committed_events, st.files, st.error);
 	_exit(0);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "clock.h"
 #include "decode.h"
 #include "source.h"
 
@@ -180,12 +181,49 @@ static void handler_error_propagates(void **state)
 	free(s);
 }
 
+/*
+ * The paced source stamps each event with the CLOCK_MONOTONIC time it fell
+ * due: 1 / rate apart from the source's start, never after the poll that
+ * delivered it.
+ */
+static void paced_events_on_the_monotonic_clock(void **state)
+{
+	struct ntf_synth_args args = { .on = true, .seed = 5, .keys = 10, .rate = 1000 };
+	struct sink *s = calloc(1, sizeof(*s));
+	struct ntf_source *src;
+	__u64 before, after;
+
+	(void)state;
+	before = ntf_now_ns();
+	src = ntf_source_paced_new(&args, collect, s);
+	assert_non_null(src);
+	while (s->n < 50) {
+		size_t had = s->n;
+
+		assert_true(ntf_source_poll(src, 10) >= 0);
+		/* none delivered ahead of its time */
+		after = ntf_now_ns();
+		for (size_t i = had; i < s->n; i++)
+			assert_in_range(s->events[i].ts_ns, before, after);
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		if (i)
+			assert_int_equal(s->events[i].ts_ns - s->events[i - 1].ts_ns, 1000000);
+	}
+	assert_int_equal(s->bad, 0);
+	ntf_source_free(src);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(delivers_exactly_count),   cmocka_unit_test(endless_without_count),
-		cmocka_unit_test(same_seed_same_sequence),  cmocka_unit_test(events_are_valid),
+		cmocka_unit_test(delivers_exactly_count),
+		cmocka_unit_test(endless_without_count),
+		cmocka_unit_test(same_seed_same_sequence),
+		cmocka_unit_test(events_are_valid),
 		cmocka_unit_test(handler_error_propagates),
+		cmocka_unit_test(paced_events_on_the_monotonic_clock),
 	};
 
 	return cmocka_run_group_tests_name("source_synth", tests, NULL, NULL);

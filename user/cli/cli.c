@@ -62,6 +62,24 @@ __u64 ntf_arg_duration_ms(const char *opt, const char *arg)
 	return ms;
 }
 
+__u64 ntf_arg_size(const char *opt, const char *arg, __u64 min, __u64 max)
+{
+	char why[128];
+	__u64 v;
+
+	if (ntf_parse_size(arg, min, max, &v, why, sizeof(why)))
+		ntf_usage_error("%s: %s", opt, why);
+	return v;
+}
+
+void ntf_arg_window(const char *opt, const char *arg, __u64 min, __u64 max, __u64 *ns, __u64 *bytes)
+{
+	char why[160];
+
+	if (ntf_parse_window(arg, min, max, ns, bytes, why, sizeof(why)))
+		ntf_usage_error("%s: %s", opt, why);
+}
+
 __u64 ntf_arg_latency_ns(const char *opt, const char *arg)
 {
 	char why[128];

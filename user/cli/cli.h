@@ -31,6 +31,11 @@ const char *ntf_bad_option(char **argv);
 __u64 ntf_arg_u64(const char *opt, const char *arg, __u64 min, __u64 max);
 /* Seconds as "2", "0.5", "1.5s", "500ms"; returns milliseconds. */
 __u64 ntf_arg_duration_ms(const char *opt, const char *arg);
+/* A size: bytes, or with K, M, G or T ("512K", "100M", "1G"); returns bytes. */
+__u64 ntf_arg_size(const char *opt, const char *arg, __u64 min, __u64 max);
+/* A window of time, size or both ("30s", "64M", "30s,64M"), into *ns and *bytes. */
+void ntf_arg_window(const char *opt, const char *arg, __u64 min, __u64 max, __u64 *ns,
+		    __u64 *bytes);
 /* A latency with its unit ("50us", "2ms"); returns nanoseconds. */
 __u64 ntf_arg_latency_ns(const char *opt, const char *arg);
 /* Event class names, comma-separated, to a mask of 1 << class. */

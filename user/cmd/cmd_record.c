@@ -7,6 +7,10 @@
  * -f's terms on drivers and names are judged here. A block reaches the
  * file every second, so the file reads while it grows and a kill loses
  * at most that second.
+ *
+ * With --trigger it records nothing itself: it asks a running notifierd
+ * for a snapshot of its flight recorder (notifierd --flight) over the
+ * daemon's socket.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,11 +20,14 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "client_trigger.h"
 #include "commands.h"
 #include "names.h"
 #include "open_tracer.h"
+#include "parse.h"
 #include "record.h"
 #include "record_names.h"
+#include "server.h"
 #include "source.h"
 #include "top_filter.h"
 #include "tracer.h"
@@ -47,6 +54,11 @@ static const char record_usage[] =
 	"  -f, --filter EXPR       notifier-top's filter: \"driver kvm\", \"comm=gpu\",\n"
 	"                          \"cgroup /gpu.slice\" (and below)\n"
 	"Other:\n"
+	"      --trigger           load no probes: ask the notifierd on --socket for a\n"
+	"                          snapshot of its flight recorder (notifierd --flight;\n"
+	"                          root only) and print the file it wrote\n"
+	"      --socket PATH       --trigger: the daemon's socket (default\n"
+	"                          " NTF_SERVER_DEFAULT_PATH ")\n"
 	"  -b, --ringbuf-size MB   ring buffer size (default 4, a power of 2)\n"
 	"  -l, --level N           zstd level (default 1; negative: faster)\n"
 	"  -k, --kprobes           skip fentry, use kprobes\n"
@@ -61,9 +73,10 @@ static const char record_usage[] =
 	"Examples:\n"
 	"  notifier record -o run.ntr -d 30\n"
 	"  notifier record -m 1ms -f \"driver amdgpu\" -o slow.ntr\n"
+	"  notifier record --trigger   # what the daemon's flight recorder holds, now\n"
 	"  notifier report run.ntr\n";
 
-enum { OPT_SAMPLE = 256 };
+enum { OPT_SAMPLE = 256, OPT_TRIGGER, OPT_SOCKET };
 
 static const struct option record_options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -73,6 +86,8 @@ static const struct option record_options[] = {
 	{ "class", required_argument, NULL, 'e' },
 	{ "min-latency", required_argument, NULL, 'm' },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
+	{ "trigger", no_argument, NULL, OPT_TRIGGER },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "filter", required_argument, NULL, 'f' },
 	{ "ringbuf-size", required_argument, NULL, 'b' },
 	{ "level", required_argument, NULL, 'l' },
@@ -90,7 +105,29 @@ struct record_args {
 	struct ntf_rec_writer_opts writer;
 	struct top_filter filter;
 	bool has_filter, quiet;
+	bool trigger;
+	const char *socket; /* --socket: given only with --trigger */
+	const char *probe_opt; /* the first option that is about recording here */
 };
+
+/* The options about a recording of its own, which --trigger leaves to the daemon. */
+static const char *recording_option(int opt)
+{
+	switch (opt) {
+	case 'o': return "-o";
+	case 'd': return "-d";
+	case 'p': return "-p";
+	case 'c': return "-c";
+	case 'e': return "-e";
+	case 'm': return "-m";
+	case 'f': return "-f";
+	case 'b': return "-b";
+	case 'l': return "-l";
+	case 'k': return "-k";
+	case OPT_SAMPLE: return "--sample";
+	default: return NULL;
+	}
+}
 
 static void parse_record_args(int argc, char **argv, struct record_args *a)
 {
@@ -103,6 +140,8 @@ static void parse_record_args(int argc, char **argv, struct record_args *a)
 	opterr = 0; /* ntf_usage_error says it in one line */
 	while ((opt = getopt_long(argc, argv, "o:d:p:c:e:m:f:b:l:kqvh", record_options, NULL)) !=
 	       -1) {
+		if (!a->probe_opt)
+			a->probe_opt = recording_option(opt);
 		switch (opt) {
 		case 'o': a->path = optarg; break;
 		case 'd': a->duration_ms = ntf_arg_duration_ms("-d", optarg); break;
@@ -141,11 +180,18 @@ static void parse_record_args(int argc, char **argv, struct record_args *a)
 			ntf_log_set_level(NTF_LOG_DEBUG);
 			break;
 		case 'h': fputs(record_usage, stdout); exit(0);
+		case OPT_TRIGGER: a->trigger = true; break;
+		case OPT_SOCKET: a->socket = optarg; break;
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}
 	}
 	if (optind < argc)
 		ntf_usage_error("unexpected argument '%s'", argv[optind]);
+	if (a->trigger && a->probe_opt)
+		ntf_usage_error("%s does not apply to --trigger (the daemon records)",
+				a->probe_opt);
+	if (a->socket && !a->trigger)
+		ntf_usage_error("--socket needs --trigger");
 	/* -f's pid and classes are the kernel's to judge too */
 	if (a->filter.pid && !a->tracer.cfg.tgid)
 		a->tracer.cfg.tgid = a->filter.pid;
@@ -212,6 +258,34 @@ static void status_line(FILE *out, const struct ntf_rec_writer_stats *st, double
 	fflush(out);
 }
 
+/*
+ * --trigger: the daemon's flight recorder into a file, and where. The
+ * daemon writes it (as root, in its flight directory); this only asks.
+ */
+static int trigger(const struct record_args *a)
+{
+	const char *path = a->socket ? a->socket : NTF_SERVER_DEFAULT_PATH;
+	struct ntf_proto_triggered t;
+	char why[NTF_PROTO_MSG_LEN + 128], size[24];
+	int err;
+
+	/* a snapshot of a large window takes a while to write and fsync */
+	err = ntf_client_trigger(path, 60000, &t, why, sizeof(why));
+	if (err == -ENOENT || err == -ECONNREFUSED) {
+		ntf_err("no notifierd serves %s (%s): start it, or give its --socket", path,
+			strerror(-err));
+		return NTF_EXIT_RUNTIME;
+	}
+	if (err) {
+		ntf_err("%s", why);
+		return NTF_EXIT_RUNTIME;
+	}
+	ntf_format_size(size, sizeof(size), t.bytes);
+	printf("%s: %llu events over %.3f s, %s\n", t.path, (unsigned long long)t.events,
+	       t.to_ns > t.from_ns ? (t.to_ns - t.from_ns) / 1e9 : 0.0, size);
+	return 0;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_args a = {};
@@ -225,6 +299,8 @@ int cmd_record(int argc, char **argv)
 	int n, ret = NTF_EXIT_RUNTIME, err;
 
 	parse_record_args(argc, argv, &a);
+	if (a.trigger)
+		return trigger(&a);
 	ntf_install_signals();
 	/* a size limit on the file should come back as -EFBIG, not kill */
 	signal(SIGXFSZ, SIG_IGN);

@@ -21,6 +21,7 @@
 #include "histogram.h"
 #include "json_log.h"
 #include "names.h"
+#include "parse.h"
 #include "record.h"
 #include "report.h"
 
@@ -290,6 +291,34 @@ struct span {
 	__u64 first, last, events;
 };
 
+/* A flight recorder's snapshot: what triggered it, when, and the window it keeps. */
+static void print_flight(const struct ntf_rec_meta *m)
+{
+	const struct ntf_rec_flight *fl = &m->flight;
+	char when[48], tod[32], from[32], to[32], window[48] = "", size[24];
+	int n = 0;
+
+	/* the day, then the time to the µs as the events' below: how long before it they end */
+	format_wall(when, sizeof(when), fl->trigger_wall_ns / 1e9, false);
+	when[strcspn(when, " ")] = '\0';
+	format_wall(tod, sizeof(tod), fl->trigger_wall_ns / 1e9, true);
+	if (fl->window_ns)
+		n = snprintf(window, sizeof(window), "the last %.3g s", fl->window_ns / 1e9);
+	if (fl->window_bytes) {
+		ntf_format_size(size, sizeof(size), fl->window_bytes);
+		snprintf(window + n, sizeof(window) - n, "%s%s", n ? ", at most " : "at most ",
+			 size);
+	}
+	printf("  flight snapshot: %s at %s %s UTC, keeping %s\n", fl->trigger, when, tod,
+	       window[0] ? window : "?");
+	if (fl->to_ns) {
+		format_wall(from, sizeof(from), ntf_rec_meta_wall_s(m, fl->from_ns), true);
+		format_wall(to, sizeof(to), ntf_rec_meta_wall_s(m, fl->to_ns), true);
+		printf("  events from %s to %s; %llu older ones let go before\n", from, to,
+		       (unsigned long long)fl->dropped);
+	}
+}
+
 static void print_header(const struct report_args *a, const struct ntf_rec_meta *m,
 			 const struct span *sp, const struct ntf_rec_status *st)
 {
@@ -310,11 +339,28 @@ static void print_header(const struct report_args *a, const struct ntf_rec_meta 
 						       "not attached");
 		putchar('\n');
 	}
+	if (m->flight.trigger[0])
+		print_flight(m);
 	if (a->class_mask || a->tgid)
 		printf("  %llu of them selected (%s%s%s)\n", (unsigned long long)sp->events,
 		       a->class_mask ? "--class" : "", a->class_mask && a->tgid ? ", " : "",
 		       a->tgid ? "--pid" : "");
 	printf("  %s\n", st->why);
+}
+
+/* A flight snapshot's trigger and window (format 1.1); null in a file that is none. */
+static json_t *flight_json(const struct ntf_rec_meta *m)
+{
+	const struct ntf_rec_flight *fl = &m->flight;
+
+	if (!fl->trigger[0])
+		return json_null();
+	return json_pack("{ss sf sI sI sI sI sI sI}", "trigger", fl->trigger, "trigger_wall",
+			 fl->trigger_wall_ns / 1e9, "trigger_mono_ns",
+			 (json_int_t)fl->trigger_mono_ns, "window_ns", (json_int_t)fl->window_ns,
+			 "window_bytes", (json_int_t)fl->window_bytes, "from_ns",
+			 (json_int_t)fl->from_ns, "to_ns", (json_int_t)fl->to_ns, "dropped",
+			 (json_int_t)fl->dropped);
 }
 
 static json_t *file_json(const struct report_args *a, const struct ntf_rec_meta *m,
@@ -331,6 +377,7 @@ static json_t *file_json(const struct report_args *a, const struct ntf_rec_meta 
 
 	/* whether the index the trailer points to was read */
 	json_object_set_new(o, "indexed", json_boolean(indexed));
+	json_object_set_new(o, "flight", flight_json(m));
 	return o;
 }
 

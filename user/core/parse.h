@@ -28,5 +28,23 @@ int ntf_parse_latency_ns(const char *arg, __u64 *out_ns, char *why, size_t len);
  * with why[len] set.
  */
 int ntf_parse_speed(const char *arg, double *out, char *why, size_t len);
+/*
+ * A size in bytes within [min, max]: plain bytes ("65536"), or a number
+ * with K, M, G or T ("512K", "100M", "1.5G"), powers of 1024 as du and
+ * systemd read them; "KiB", "KB" and "k" are K too. m, g and t are
+ * refused: "100m" could as well mean 100 minutes. 0, or -EINVAL (not a
+ * size) / -ERANGE (outside the range) with why[len] set.
+ */
+int ntf_parse_size(const char *arg, __u64 min, __u64 max, __u64 *out, char *why, size_t len);
+/* A size for people: "123", "64K", "1.5M", "2G" (K, M, G, T of 1024). */
+void ntf_format_size(char *buf, size_t len, __u64 bytes);
+/*
+ * A window of time, of size or both, comma-separated: "30s", "30" (seconds
+ * too), "500ms", "64M", "30s,64M". Each at most once; a size within [min,
+ * max] bytes. 0 with *ns and *bytes (0 for the one not given), or -EINVAL
+ * with why[len] set.
+ */
+int ntf_parse_window(const char *arg, __u64 min, __u64 max, __u64 *ns, __u64 *bytes, char *why,
+		     size_t len);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <jansson.h>
+#include "daemon_rec_report.h"
 #include "daemon_report.h"
 #include "names.h"
 #include "report.h"
@@ -69,6 +70,8 @@ void ntf_daemon_stats_print(FILE *out, const struct ntf_common_args *c,
 		if (k)
 			set_or_error(o, "counters", ntf_counters_json(k->counters), k->counters_err,
 				     "counters");
+		if (st->rec)
+			ntf_daemon_rec_json(o, st->rec);
 		json_dumpf(o, out, JSON_COMPACT);
 		fputc('\n', out);
 		json_decref(o);
@@ -82,6 +85,8 @@ void ntf_daemon_stats_print(FILE *out, const struct ntf_common_args *c,
 		else if (k)
 			fprintf(out, "  drops %llu",
 				(unsigned long long)k->counters[NTF_CNT_RB_DROPS]);
+		if (st->rec)
+			ntf_daemon_rec_stats_text(out, st->rec);
 		fputc('\n', out);
 	}
 	fflush(out);
@@ -103,6 +108,8 @@ static void summary_json(FILE *out, const struct ntf_common_args *c, const struc
 	json_object_set_new(root, "stream", json_boolean(c->tracer.cfg.stream));
 	json_object_set_new(root, "events", json_integer(st->events));
 	json_object_set_new(root, "folded", json_integer(ntf_agg_folded(st->agg)));
+	if (st->rec)
+		ntf_daemon_rec_json(root, st->rec);
 	if (k) {
 		set_or_error(root, "counters", ntf_counters_json(k->counters), k->counters_err,
 			     "counters");
@@ -136,6 +143,8 @@ static void summary_text(FILE *out, const struct ntf_common_args *c, const struc
 		else
 			fprintf(out, "%llu dropped ---\n",
 				(unsigned long long)k->counters[NTF_CNT_RB_DROPS]);
+		if (st->rec)
+			ntf_daemon_rec_summary_text(out, st->rec);
 		if (c->tracer.cfg.stream)
 			ntf_report_text(out, st->agg, k->probes, &ro);
 		else if (k->hists_err)
@@ -149,6 +158,8 @@ static void summary_text(FILE *out, const struct ntf_common_args *c, const struc
 	} else {
 		fprintf(out, "\n--- notifierd: %.1f s, %llu synthetic events ---\n",
 			elapsed_ms / 1000.0, (unsigned long long)st->events);
+		if (st->rec)
+			ntf_daemon_rec_summary_text(out, st->rec);
 		ro.source = "synthetic";
 		ntf_report_text(out, st->agg, NULL, &ro);
 	}

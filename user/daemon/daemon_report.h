@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include "aggregate.h"
 #include "common_args.h"
+#include "daemon_record.h"
 #include "notifier.h"
 #include "tracer.h"
 
@@ -16,6 +17,7 @@ struct daemon_state {
 	struct tracer *t;
 	__u64 events; /* delivered by the stream */
 	__u64 per_class[NTF_CLASS_MAX];
+	struct daemon_rec *rec; /* --record, --flight; NULL: none */
 };
 
 /*

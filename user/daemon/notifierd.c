@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "aggregate.h"
 #include "cli.h"
 #include "common_args.h"
+#include "daemon_record.h"
 #include "daemon_report.h"
 #include "listen_addr.h"
 #include "metrics_http.h"
@@ -29,6 +31,8 @@
 #include "source.h"
 #include "open_tracer.h"
 #include "synth_args.h"
+
+#define NOTIFIERD_VERSION "notifierd 0.1.0"
 
 static const char usage[] =
 	"Usage: notifierd [OPTIONS]\n"
@@ -66,6 +70,21 @@ static const char usage[] =
 	"  -v, --verbose           libbpf's log\n"
 	"  -h, --help              this help\n"
 	"\n"
+	"Recording, every event of the stream (not with -H; a full disk stops it,\n"
+	"said once, and the daemon serves on):\n"
+	"      --record DIR        trace files in DIR, one after another, named\n"
+	"                          notifier-YYYYmmdd-HHMMSS.ntr (DIR is made, not its\n"
+	"                          parents); notifier report reads them\n"
+	"      --max-size SIZE     the next file at SIZE bytes (100M, 1G, 512K)\n"
+	"      --max-files N       keep the newest N files of DIR, the oldest removed\n"
+	"      --rotate-interval SECS  the next file every SECS\n"
+	"      --flight SECS|SIZE  keep the last SECS or SIZE of events in memory,\n"
+	"                          compressed (30s, 64M; 30s,64M caps a time window),\n"
+	"                          written on SIGUSR1 or `notifier record --trigger`\n"
+	"      --flight-dir DIR    where: notifier-flight-YYYYmmdd-HHMMSS.ntr files\n"
+	"                          (default " DAEMON_FLIGHT_DIR ")\n"
+	"      --record-level N    zstd level of both (default 1; <0 faster; 0 none)\n"
+	"\n"
 	"A demo and benchmark source, no probes (no root, no BPF, nothing pinned;\n"
 	"-H, -b, -p, -c, -k and --pin-dir do not apply):\n"
 	"      --synthetic[=SEED]  generated events, not the kernel's, served as usual\n"
@@ -77,7 +96,9 @@ static const char usage[] =
 	"  notifierd -D --pidfile /run/notifierd.pid\n"
 	"  notifierd -d 30 -j             # 30 s, then a JSON summary\n"
 	"  notifierd --synthetic --keys 10000 --socket /tmp/n.sock  # a load for notifier-top\n"
-	"  notifierd --metrics 127.0.0.1:9436  # for Prometheus\n";
+	"  notifierd --metrics 127.0.0.1:9436  # for Prometheus\n"
+	"  notifierd --record /var/lib/notifier/record --max-size 100M --max-files 50\n"
+	"  notifierd --flight 60s,256M    # then: notifier record --trigger\n";
 
 enum {
 	OPT_PIN_DIR = 256,
@@ -88,6 +109,13 @@ enum {
 	OPT_NO_SOCKET,
 	OPT_METRICS,
 	OPT_METRICS_PER_PROCESS,
+	OPT_RECORD,
+	OPT_MAX_SIZE,
+	OPT_MAX_FILES,
+	OPT_ROTATE_INTERVAL,
+	OPT_FLIGHT,
+	OPT_FLIGHT_DIR,
+	OPT_RECORD_LEVEL,
 };
 
 static const struct option options[] = {
@@ -105,6 +133,13 @@ static const struct option options[] = {
 	{ "no-socket", no_argument, NULL, OPT_NO_SOCKET },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "metrics-per-process", optional_argument, NULL, OPT_METRICS_PER_PROCESS },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
+	{ "rotate-interval", required_argument, NULL, OPT_ROTATE_INTERVAL },
+	{ "flight", required_argument, NULL, OPT_FLIGHT },
+	{ "flight-dir", required_argument, NULL, OPT_FLIGHT_DIR },
+	{ "record-level", required_argument, NULL, OPT_RECORD_LEVEL },
 	NTF_SYNTH_LONGOPTS,
 	NTF_COMMON_LONGOPTS,
 	{},
@@ -122,7 +157,15 @@ struct daemon_args {
 	struct sockaddr_storage metrics_addr;
 	socklen_t metrics_len;
 	struct prom_opts prom;
+	struct daemon_rec_opts rec;
+	const char *rotation_opt; /* the first of --max-size, --max-files, --rotate-interval */
+	bool level_set;
 };
+
+/* Bounds of --max-size and --flight's size: a few blocks at least, and no typo's terabytes. */
+#define MIN_REC_SIZE (64ULL << 10)
+#define MAX_REC_SIZE (1ULL << 40)
+#define MAX_FLIGHT_SIZE (64ULL << 30)
 
 /* What is pinned under --pin-dir, in the order pin_maps() pins the maps. */
 static const char *const pin_names[] = { "hists", "counters" };
@@ -160,10 +203,36 @@ static const char *probe_option(int opt)
 	}
 }
 
+/* --record-level's N: zstd's levels, negative ones faster, 0 none at all. */
+static void record_level(struct daemon_args *a, const char *arg)
+{
+	bool neg = arg[0] == '-';
+	__u64 v = ntf_arg_u64("--record-level", neg ? arg + 1 : arg, 0, neg ? 100 : 19);
+	int level = neg ? -(int)v : (int)v;
+
+	a->rec.rec.writer.level = a->rec.fl.writer.level = level;
+	a->rec.rec.writer.uncompressed = a->rec.fl.writer.uncompressed = !level;
+	a->level_set = true;
+}
+
+/* The recording options: a usage error when one asks what cannot be. */
+static void check_record_args(const struct daemon_args *a)
+{
+	if (a->rotation_opt && !a->rec.dir)
+		ntf_usage_error("%s needs --record DIR", a->rotation_opt);
+	if (a->rec.flight_dir && !a->rec.flight)
+		ntf_usage_error("--flight-dir needs --flight");
+	if (a->level_set && !a->rec.dir && !a->rec.flight)
+		ntf_usage_error("--record-level needs --record or --flight");
+	if (!a->c.tracer.cfg.stream && (a->rec.dir || a->rec.flight))
+		ntf_usage_error("%s records the event stream, which -H does not keep",
+				a->rec.dir ? "--record" : "--flight");
+}
+
 static void parse_args(int argc, char **argv, struct daemon_args *a)
 {
 	const char *probe_opt = NULL;
-	__u64 mb;
+	__u64 mb, ms;
 	int opt;
 
 	a->c.tracer.cfg.stream = true;
@@ -228,6 +297,40 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 			if (ntf_server_group(optarg, &a->socket_gid))
 				ntf_usage_error("--socket-group: no group '%s'", optarg);
 			break;
+		case OPT_RECORD:
+			if (!optarg[0])
+				ntf_usage_error("--record: an empty DIR");
+			a->rec.dir = optarg;
+			break;
+		case OPT_MAX_SIZE:
+			a->rec.rec.max_size =
+				ntf_arg_size("--max-size", optarg, MIN_REC_SIZE, MAX_REC_SIZE);
+			a->rotation_opt = a->rotation_opt ? a->rotation_opt : "--max-size";
+			break;
+		case OPT_MAX_FILES:
+			a->rec.rec.max_files = ntf_arg_u64("--max-files", optarg, 1, 1000000);
+			a->rotation_opt = a->rotation_opt ? a->rotation_opt : "--max-files";
+			break;
+		case OPT_ROTATE_INTERVAL:
+			ms = ntf_arg_duration_ms("--rotate-interval", optarg);
+			/* the loop turns every 100 ms: a shorter interval would only be rounded up */
+			if (ms < 1000)
+				ntf_usage_error("--rotate-interval: '%s' is under a second",
+						optarg);
+			a->rec.rec.rotate_ns = ms * 1000000ULL;
+			a->rotation_opt = a->rotation_opt ? a->rotation_opt : "--rotate-interval";
+			break;
+		case OPT_FLIGHT:
+			ntf_arg_window("--flight", optarg, MIN_REC_SIZE, MAX_FLIGHT_SIZE,
+				       &a->rec.fl.window_ns, &a->rec.fl.max_bytes);
+			a->rec.flight = true;
+			break;
+		case OPT_FLIGHT_DIR:
+			if (!optarg[0])
+				ntf_usage_error("--flight-dir: an empty DIR");
+			a->rec.flight_dir = optarg;
+			break;
+		case OPT_RECORD_LEVEL: record_level(a, optarg); break;
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}
 	}
@@ -238,6 +341,7 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 		ntf_usage_error("--metrics-per-process needs --metrics");
 	if (a->synth.on && probe_opt)
 		ntf_usage_error("%s does not apply to --synthetic (no probes)", probe_opt);
+	check_record_args(a);
 	if (a->synth.on)
 		a->pin_dir = NULL; /* no maps to pin */
 	if (a->stats && !a->interval_ms)
@@ -250,7 +354,27 @@ static int on_event(void *ctx, const struct ntf_event *e)
 
 	st->events++;
 	st->per_class[e->class]++;
+	if (st->rec)
+		daemon_rec_event(st->rec, e);
 	return ntf_agg_add(st->agg, e);
+}
+
+/* SIGUSR1 asks for a flight snapshot; the loop writes it, not the handler. */
+static volatile sig_atomic_t snapshot_asked;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	snapshot_asked = 1;
+}
+
+static void install_usr1(void)
+{
+	/* no SA_RESTART: the loop's wait ends at once and the snapshot is written now */
+	struct sigaction sa = { .sa_handler = on_usr1 };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
 }
 
 static int pin_maps(struct tracer *t, const char *dir)
@@ -300,7 +424,30 @@ struct serve_ctx {
 	/* The last counters read: the protocol has no "unknown", and these only grow. */
 	__u64 kernel[NTF_CNT_MAX];
 	int read_err; /* of the last read, so that a failing read is logged once */
+	struct daemon_rec *rec; /* a TRIGGER's flight recorder */
 };
+
+/* A client's TRIGGER (the server checked it is root's): the flight recorder's snapshot. */
+static int serve_trigger(void *ctx, uid_t uid, pid_t pid, struct ntf_proto_triggered *out,
+			 char *why, size_t why_len)
+{
+	struct serve_ctx *sc = ctx;
+	struct daemon_rec_snap snap;
+	int err;
+
+	ntf_info("a flight snapshot asked on the socket by pid %d (uid %u)", (int)pid,
+		 (unsigned int)uid);
+	err = daemon_rec_snapshot(sc->rec, "socket", &snap, why, why_len);
+	if (err)
+		return err;
+	snprintf(out->path, sizeof(out->path), "%s", snap.path);
+	out->events = snap.snap.events;
+	out->bytes = snap.snap.bytes;
+	out->from_ns = snap.snap.from_ns;
+	out->to_ns = snap.snap.to_ns;
+	out->wall_ns = snap.wall_ns;
+	return 0;
+}
 
 static void serve_counters(void *ctx, struct ntf_proto_counters *out)
 {
@@ -390,6 +537,7 @@ static struct ntf_server *serve(const struct daemon_args *a, struct serve_ctx *s
 		.max_keys = a->max_keys,
 		.flags = a->c.tracer.cfg.stream ? NTF_PROTO_W_STREAM : 0,
 		.counters = serve_counters,
+		.trigger = sc->rec && sc->rec->flight ? serve_trigger : NULL,
 		.ctx = sc,
 	};
 	struct ntf_server *s;
@@ -476,6 +624,7 @@ int main(int argc, char **argv)
 	struct ntf_metrics_http *metrics = NULL;
 	struct metrics_ctx mc = {};
 	struct serve_ctx sc = {};
+	struct daemon_rec dr = {};
 	int wait_fd, own_wait_fd = -1;
 	__u64 start, last, last_scan;
 	int ret = NTF_EXIT_RUNTIME, n, events_fd;
@@ -483,6 +632,9 @@ int main(int argc, char **argv)
 	ntf_prog = "notifierd";
 	parse_args(argc, argv, &a);
 	ntf_install_signals();
+	install_usr1();
+	/* a file size limit comes back as -EFBIG, which stops recording, not the daemon */
+	signal(SIGXFSZ, SIG_IGN);
 	st.agg = ntf_agg_new(a.max_keys);
 	if (!st.agg) {
 		ntf_err("out of memory");
@@ -497,7 +649,14 @@ int main(int argc, char **argv)
 	} else if (start_tracing(&a, &st, &src)) {
 		goto out;
 	}
-	sc = (struct serve_ctx){ .st = &st, .src = src, .start = ntf_now_ms() };
+	/* before -D's chdir("/"): DIR is held open from here on */
+	if (daemon_rec_open(&dr, &a.rec,
+			    a.synth.on ? NOTIFIERD_VERSION " (synthetic)" : NOTIFIERD_VERSION,
+			    st.t ? tracer__probes(st.t) : NULL, ntf_probe_count))
+		goto out;
+	if (daemon_rec_on(&dr))
+		st.rec = &dr;
+	sc = (struct serve_ctx){ .st = &st, .src = src, .start = ntf_now_ms(), .rec = &dr };
 	if (a.socket && !(srv = serve(&a, &sc)))
 		goto out;
 	mc.sc = &sc;
@@ -514,6 +673,11 @@ int main(int argc, char **argv)
 			 a.synth.keys, a.synth.rate);
 	else if (!a.c.quiet && !a.daemonize)
 		ntf_info("tracing; Ctrl-C to stop.");
+	if (!a.c.quiet && !a.daemonize && dr.o.dir)
+		ntf_info("recording into %s", dr.rst.path);
+	if (!a.c.quiet && !a.daemonize && dr.flight)
+		ntf_info("flight recorder on: snapshots into %s on SIGUSR1 (kill -USR1 %d)",
+			 dr.flight_dir, (int)getpid());
 
 	/* Only the ring buffer has an fd to wait on; the synthetic source keeps time. */
 	events_fd = src && st.t ? tracer__events_fd(st.t) : -1;
@@ -548,6 +712,15 @@ int main(int argc, char **argv)
 		}
 		if (metrics)
 			ntf_metrics_http_run(metrics);
+		if (st.rec)
+			daemon_rec_tick(st.rec, ntf_now_ns());
+		if (snapshot_asked) {
+			struct daemon_rec_snap snap;
+			char why[PATH_MAX + 128];
+
+			snapshot_asked = 0;
+			daemon_rec_snapshot(&dr, "SIGUSR1", &snap, why, sizeof(why));
+		}
 		now = ntf_now_ms();
 		if (srv)
 			ntf_server_tick(srv, now);
@@ -568,6 +741,8 @@ int main(int argc, char **argv)
 	/* Drain what the kernel already wrote before reporting. */
 	while (src && st.t && ntf_source_poll(src, 0) > 0)
 		;
+	/* the last file whole (index, trailer) before the summary counts it */
+	daemon_rec_close(&dr);
 	ntf_daemon_summary(&a.c, &st, ntf_now_ms() - start);
 	ret = 0;
 out:
@@ -581,6 +756,7 @@ out:
 		unpin_maps(a.pin_dir);
 	if (a.pidfile && ret == 0)
 		unlink(a.pidfile);
+	daemon_rec_free(&dr);
 	tracer__free(st.t);
 	ntf_agg_free(st.agg);
 	return ret;

@@ -59,8 +59,10 @@ static int end_file(struct ntf_recorder *r)
 		err = k;
 	r->st.events += ws.events;
 	r->st.committed_events += ws.committed_events;
+	r->st.file_events = ws.committed_events;
 	/* what is on disk: the whole blocks, the index and trailer when they made it */
-	r->st.bytes += fstat(r->fd, &sb) ? ws.bytes : (__u64)sb.st_size;
+	r->st.file_bytes = fstat(r->fd, &sb) ? ws.bytes : (__u64)sb.st_size;
+	r->st.bytes += r->st.file_bytes;
 	if (close(r->fd) && !err)
 		err = -errno;
 	r->fd = -1;
@@ -242,6 +244,7 @@ void ntf_recorder_stats(const struct ntf_recorder *r, struct ntf_recorder_stats 
 		st->committed_events += ws.committed_events;
 		st->bytes += ws.bytes;
 		st->file_bytes = ws.bytes;
+		st->file_events = ws.committed_events;
 	}
 	if (st->bytes)
 		st->ratio = (double)st->committed_events * sizeof(struct ntf_event) / st->bytes;

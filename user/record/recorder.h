@@ -56,7 +56,8 @@ struct ntf_recorder_stats {
 	__u64 events; /* accepted, in all files */
 	__u64 committed_events; /* in whole blocks on disk */
 	__u64 bytes; /* whole blocks written, all files (removed ones included) */
-	__u64 file_bytes; /* the current file's */
+	__u64 file_bytes; /* the current file's; once stopped, the last file's */
+	__u64 file_events; /* the events in the current file's whole blocks; once stopped, the last's */
 	__u32 files; /* files started */
 	__u32 removed; /* files removed to keep max_files */
 	double ratio; /* committed events' raw size (struct ntf_event) over bytes: 0 before any */

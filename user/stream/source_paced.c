@@ -4,6 +4,11 @@
  * due since the source started at its steady rate, so the rate holds
  * however often it is polled. notifier-top's synthetic feed and notifierd
  * --synthetic both run on it.
+ *
+ * Each event is stamped with the CLOCK_MONOTONIC time it fell due, as a
+ * probe's event carries bpf_ktime_get_ns(): a recording of a synthetic
+ * daemon then has wall times that mean something, and a flight
+ * recorder's window (event time) spans the wall time it says.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,13 +20,20 @@ struct paced_source {
 	struct ntf_source base;
 	struct ntf_source *synth;
 	__u32 rate;
-	__u64 start_ms, made;
+	__u64 start_ns, made;
 };
+
+/* When event i of the stream falls due: i / rate seconds after the start, to the ns. */
+static __u64 due_ns(const struct paced_source *p, __u64 i)
+{
+	/* in two parts: i * 1e9 alone overflows after 30 minutes at 10 M events/s */
+	return p->start_ns + i / p->rate * 1000000000ULL + i % p->rate * 1000000000ULL / p->rate;
+}
 
 static int paced_poll(struct ntf_source *src, int timeout_ms)
 {
 	struct paced_source *p = (struct paced_source *)src;
-	__u64 due;
+	__u64 due, el;
 	int n = 0;
 
 	if (timeout_ms > 0) {
@@ -30,7 +42,9 @@ static int paced_poll(struct ntf_source *src, int timeout_ms)
 		/* a signal cuts the wait short; the caller checks why */
 		nanosleep(&ts, NULL);
 	}
-	due = (ntf_now_ms() - p->start_ms) * p->rate / 1000;
+	/* on the clock that stamps them: an event is never delivered before its time */
+	el = ntf_now_ns() - p->start_ns;
+	due = el / 1000000000ULL * p->rate + el % 1000000000ULL * p->rate / 1000000000ULL;
 	while (p->made < due) {
 		/* one event a poll (batch 1): exactly as many as are due */
 		int k = ntf_source_poll(p->synth, 0);
@@ -60,8 +74,11 @@ static const struct ntf_source_ops paced_ops = {
 static int forward(void *ctx, const struct ntf_event *e)
 {
 	struct paced_source *p = ctx;
+	struct ntf_event stamped = *e;
 
-	return p->base.fn(p->base.ctx, e);
+	/* made counts the events forwarded before this one */
+	stamped.ts_ns = due_ns(p, p->made);
+	return p->base.fn(p->base.ctx, &stamped);
 }
 
 struct ntf_source *ntf_source_paced_new(const struct ntf_synth_args *args, ntf_event_fn fn,
@@ -82,6 +99,6 @@ struct ntf_source *ntf_source_paced_new(const struct ntf_synth_args *args, ntf_e
 		free(p);
 		return NULL;
 	}
-	p->start_ms = ntf_now_ms();
+	p->start_ns = ntf_now_ns();
 	return &p->base;
 }

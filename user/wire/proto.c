@@ -697,6 +697,52 @@ int ntf_proto_put_names(struct ntf_proto_buf *b, const struct ntf_proto_names *n
 	return 0;
 }
 
+int ntf_proto_decode_trigger(const struct ntf_proto_frame *f)
+{
+	return f->type == NTF_PROTO_TRIGGER && !f->len ? 0 : -EBADMSG;
+}
+
+int ntf_proto_put_trigger(struct ntf_proto_buf *b)
+{
+	long at = begin_frame(b, NTF_PROTO_TRIGGER, 0);
+
+	if (at < 0)
+		return at;
+	end_frame(b, at);
+	return 0;
+}
+
+int ntf_proto_decode_triggered(const struct ntf_proto_frame *f, struct ntf_proto_triggered *out)
+{
+	struct rd r = frame_reader(f, NTF_PROTO_TRIGGERED);
+
+	rd_str(&r, out->path, sizeof(out->path));
+	out->events = rd_le(&r, 8);
+	out->bytes = rd_le(&r, 8);
+	out->from_ns = rd_le(&r, 8);
+	out->to_ns = rd_le(&r, 8);
+	out->wall_ns = rd_le(&r, 8);
+	if (!r.bad && !out->path[0])
+		return -EBADMSG;
+	return rd_end(&r);
+}
+
+int ntf_proto_put_triggered(struct ntf_proto_buf *b, const struct ntf_proto_triggered *t)
+{
+	long at = begin_frame(b, NTF_PROTO_TRIGGERED, 2 + NTF_PROTO_PATH_LEN + 5 * 8);
+
+	if (at < 0)
+		return at;
+	wr_str(b, t->path, NTF_PROTO_PATH_LEN);
+	wr_le(b, t->events, 8);
+	wr_le(b, t->bytes, 8);
+	wr_le(b, t->from_ns, 8);
+	wr_le(b, t->to_ns, 8);
+	wr_le(b, t->wall_ns, 8);
+	end_frame(b, at);
+	return 0;
+}
+
 /* --- helpers --- */
 
 void ntf_proto_probes_from_states(struct ntf_proto_welcome *w, const struct ntf_probe_state *st,
@@ -720,10 +766,11 @@ void ntf_proto_probes_from_states(struct ntf_proto_welcome *w, const struct ntf_
 const char *ntf_proto_type_name(unsigned int type)
 {
 	static const char *const names[NTF_PROTO_TYPE_MAX] = {
-		[NTF_PROTO_HELLO] = "hello",	   [NTF_PROTO_WELCOME] = "welcome",
-		[NTF_PROTO_SNAPSHOT] = "snapshot", [NTF_PROTO_DELTA] = "delta",
-		[NTF_PROTO_ERROR] = "error",	   [NTF_PROTO_BYE] = "bye",
-		[NTF_PROTO_NAMES] = "names",
+		[NTF_PROTO_HELLO] = "hello",	     [NTF_PROTO_WELCOME] = "welcome",
+		[NTF_PROTO_SNAPSHOT] = "snapshot",   [NTF_PROTO_DELTA] = "delta",
+		[NTF_PROTO_ERROR] = "error",	     [NTF_PROTO_BYE] = "bye",
+		[NTF_PROTO_NAMES] = "names",	     [NTF_PROTO_TRIGGER] = "trigger",
+		[NTF_PROTO_TRIGGERED] = "triggered",
 	};
 
 	return type < NTF_PROTO_TYPE_MAX && names[type] ? names[type] : "unknown";
@@ -741,6 +788,9 @@ const char *ntf_proto_err_name(unsigned int code)
 		[NTF_PERR_BUSY] = "too many clients",
 		[NTF_PERR_TIMEOUT] = "no hello in time",
 		[NTF_PERR_INTERNAL] = "daemon out of memory",
+		[NTF_PERR_DENIED] = "not allowed",
+		[NTF_PERR_UNAVAILABLE] = "not available",
+		[NTF_PERR_FAILED] = "failed",
 	};
 
 	return code < sizeof(names) / sizeof(names[0]) && names[code] ? names[code] : "error";
@@ -758,6 +808,8 @@ __u32 ntf_proto_err_from_errno(int err)
 	case -EBUSY: return NTF_PERR_BUSY;
 	case -ETIMEDOUT: return NTF_PERR_TIMEOUT;
 	case -ENOMEM: return NTF_PERR_INTERNAL;
+	case -EACCES: return NTF_PERR_DENIED;
+	case -EOPNOTSUPP: return NTF_PERR_UNAVAILABLE;
 	default: return NTF_PERR_MALFORMED;
 	}
 }

@@ -13,6 +13,18 @@
  *             the first update that may use a name the client lacks
  *   either -> ERROR (code, message) and closes, or BYE
  *
+ * Or, in place of HELLO, a request that gets one answer and a close:
+ *
+ *   client -> TRIGGER: write a flight recorder snapshot (notifier record
+ *             --trigger); root's only, or the daemon's own user's
+ *   server -> TRIGGERED (the file written: path, events, bytes, span), or
+ *             ERROR (DENIED, UNAVAILABLE without --flight, FAILED)
+ *
+ * TRIGGER and TRIGGERED came after version 3 and did not change it: they
+ * are new types, which a v3 daemon that predates them refuses as an
+ * unknown type (NTF_PERR_TYPE), so a client tells an older daemon from a
+ * refusal; every v3 client keeps working with a daemon that has them.
+ *
  * A SNAPSHOT or DELTA spans one or more frames: the first has
  * NTF_PROTO_F_FIRST, the last NTF_PROTO_F_LAST; each carries the daemon's
  * counters. Entries are sparse: only the non-zero histogram slots and
@@ -46,6 +58,7 @@
 #define NTF_PROTO_MSG_LEN 256
 #define NTF_PROTO_MAX_NAMES 64
 #define NTF_PROTO_NAME_LEN 24
+#define NTF_PROTO_PATH_LEN 4096
 
 enum ntf_proto_type {
 	NTF_PROTO_HELLO = 1,
@@ -55,6 +68,8 @@ enum ntf_proto_type {
 	NTF_PROTO_ERROR,
 	NTF_PROTO_BYE,
 	NTF_PROTO_NAMES,
+	NTF_PROTO_TRIGGER, /* client, in place of HELLO: a flight recorder snapshot */
+	NTF_PROTO_TRIGGERED, /* server: the snapshot written */
 	NTF_PROTO_TYPE_MAX,
 };
 
@@ -78,6 +93,9 @@ enum ntf_proto_err {
 	NTF_PERR_BUSY, /* too many clients */
 	NTF_PERR_TIMEOUT, /* no HELLO in time */
 	NTF_PERR_INTERNAL, /* the daemon ran out of memory */
+	NTF_PERR_DENIED, /* the peer may not ask this (a TRIGGER from a user not root) */
+	NTF_PERR_UNAVAILABLE, /* the daemon does not do this (TRIGGER without --flight) */
+	NTF_PERR_FAILED, /* the daemon tried and failed (a snapshot it could not write) */
 };
 
 /* What the daemon knows besides the entries; sent with every update frame. */
@@ -150,6 +168,15 @@ struct ntf_proto_names {
 	} names[NTF_PROTO_MAX_NAMES];
 };
 
+/* What a TRIGGER wrote: a flight recorder snapshot. */
+struct ntf_proto_triggered {
+	char path[NTF_PROTO_PATH_LEN];
+	__u64 events;
+	__u64 bytes; /* the file's size */
+	__u64 from_ns, to_ns; /* its events' ts_ns, oldest and newest; 0 without events */
+	__u64 wall_ns; /* CLOCK_REALTIME when the daemon took the trigger */
+};
+
 /*
  * Splits the frame at the start of buf. Returns 0 and sets *used, -EAGAIN
  * when more bytes are needed, or: -EILSEQ (bad magic), -EBADMSG (reserved
@@ -178,6 +205,10 @@ int ntf_proto_decode_error(const struct ntf_proto_frame *f, struct ntf_proto_err
 int ntf_proto_decode_bye(const struct ntf_proto_frame *f);
 /* Also -EBADMSG for an empty name or more than NTF_PROTO_MAX_NAMES. */
 int ntf_proto_decode_names(const struct ntf_proto_frame *f, struct ntf_proto_names *out);
+/* TRIGGER has no payload. */
+int ntf_proto_decode_trigger(const struct ntf_proto_frame *f);
+/* Also -EBADMSG for an empty path. */
+int ntf_proto_decode_triggered(const struct ntf_proto_frame *f, struct ntf_proto_triggered *out);
 
 /* A growable output buffer; encoders append whole frames or nothing. */
 struct ntf_proto_buf {
@@ -197,6 +228,8 @@ int ntf_proto_put_update(struct ntf_proto_buf *b, __u16 type, const struct ntf_a
 int ntf_proto_put_error(struct ntf_proto_buf *b, __u32 code, const char *msg);
 int ntf_proto_put_bye(struct ntf_proto_buf *b);
 int ntf_proto_put_names(struct ntf_proto_buf *b, const struct ntf_proto_names *names);
+int ntf_proto_put_trigger(struct ntf_proto_buf *b);
+int ntf_proto_put_triggered(struct ntf_proto_buf *b, const struct ntf_proto_triggered *t);
 
 /* The header of a frame known to be whole (one this side encoded). */
 size_t ntf_proto_frame_size(const __u8 *frame);

@@ -46,6 +46,9 @@ struct ntf_conn {
 	__u64 deadline; /* HELLO or CLOSING: when to give up */
 	__u64 next_due;
 	bool resync; /* fell behind: a snapshot once drained */
+	bool has_peer; /* the socket named its peer (SO_PEERCRED): a TRIGGER needs one */
+	uid_t peer_uid;
+	pid_t peer_pid;
 };
 
 struct ntf_server {
@@ -198,8 +201,21 @@ static void close_conn(struct ntf_server *s, struct ntf_conn *c)
 	c->off = c->head = 0;
 }
 
-/* Queues ERROR in place of whatever was queued, and closes after writing it. */
-static int reject(struct ntf_server *s, struct ntf_conn *c, int err, const char *fmt, ...)
+/* Queues frames in place of whatever was queued, and closes after writing them. */
+static void answer_and_close(struct ntf_server *s, struct ntf_conn *c,
+			     const struct ntf_proto_buf *b)
+{
+	drop_queued(s, c);
+	if (b->len)
+		enqueue(c, b->data, b->len);
+	c->state = CONN_CLOSING;
+	c->deadline = s->now + CLOSE_GRACE_MS;
+	set_interest(s, c);
+}
+
+/* An ERROR of code, then the close. Returns err. */
+__attribute__((format(printf, 5, 6))) static int
+reject_code(struct ntf_server *s, struct ntf_conn *c, int err, __u32 code, const char *fmt, ...)
 {
 	struct ntf_proto_buf b = {};
 	char msg[NTF_PROTO_MSG_LEN];
@@ -208,16 +224,16 @@ static int reject(struct ntf_server *s, struct ntf_conn *c, int err, const char 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	drop_queued(s, c);
-	if (!ntf_proto_put_error(&b, ntf_proto_err_from_errno(err), msg))
-		enqueue(c, b.data, b.len);
+	if (ntf_proto_put_error(&b, code, msg))
+		b.len = 0;
+	answer_and_close(s, c, &b);
 	ntf_proto_buf_free(&b);
 	s->st.errors++;
-	c->state = CONN_CLOSING;
-	c->deadline = s->now + CLOSE_GRACE_MS;
-	set_interest(s, c);
 	return err;
 }
+
+/* The same, the code told by err. */
+#define reject(s, c, err, ...) reject_code(s, c, err, ntf_proto_err_from_errno(err), __VA_ARGS__)
 
 static void fill_counters(struct ntf_server *s, struct ntf_proto_counters *out)
 {
@@ -368,12 +384,51 @@ static int on_hello(struct ntf_server *s, struct ntf_conn *c, const struct ntf_p
 	return send_snapshot(s, c, ntf_agg_tick(s->agg));
 }
 
+/*
+ * A snapshot of the flight recorder, asked by a peer as privileged as the
+ * daemon: root, or the daemon's own user (who could send it SIGUSR1). The
+ * socket may be open to a group (--socket-group) that should watch, not
+ * write files as root.
+ */
+static int on_trigger(struct ntf_server *s, struct ntf_conn *c, const struct ntf_proto_frame *f)
+{
+	struct ntf_proto_triggered t = {};
+	struct ntf_proto_buf b = {};
+	char why[NTF_PROTO_MSG_LEN] = "";
+	int err;
+
+	if (ntf_proto_decode_trigger(f))
+		return reject(s, c, -EBADMSG, "malformed trigger");
+	if (!c->has_peer)
+		return reject(s, c, -EACCES,
+			      "a snapshot is root's to ask for: who asks is unknown");
+	if (c->peer_uid != 0 && c->peer_uid != geteuid())
+		return reject(s, c, -EACCES, "a snapshot is root's to ask for, not uid %u's",
+			      (unsigned int)c->peer_uid);
+	if (!s->opts.trigger)
+		return reject(s, c, -EOPNOTSUPP,
+			      "this notifierd keeps no flight recorder (start it with --flight)");
+	err = s->opts.trigger(s->opts.ctx, c->peer_uid, c->peer_pid, &t, why, sizeof(why));
+	if (err)
+		return reject_code(s, c, err,
+				   err == -EOPNOTSUPP ? NTF_PERR_UNAVAILABLE : NTF_PERR_FAILED,
+				   "%s", why[0] ? why : strerror(-err));
+	if (ntf_proto_put_triggered(&b, &t))
+		return reject(s, c, -ENOMEM, "cannot encode the answer (%s was written)", t.path);
+	answer_and_close(s, c, &b);
+	ntf_proto_buf_free(&b);
+	s->st.triggers++;
+	return 0;
+}
+
 static int on_frame(struct ntf_server *s, struct ntf_conn *c, const struct ntf_proto_frame *f)
 {
 	struct ntf_proto_buf b = {};
 
 	if (f->type == NTF_PROTO_HELLO && c->state == CONN_HELLO) {
 		return on_hello(s, c, f);
+	} else if (f->type == NTF_PROTO_TRIGGER && c->state == CONN_HELLO) {
+		return on_trigger(s, c, f);
 	} else if (f->type == NTF_PROTO_BYE) {
 		if (ntf_proto_decode_bye(f))
 			return reject(s, c, -EBADMSG, "malformed bye");
@@ -447,6 +502,8 @@ int ntf_server_input(struct ntf_server *s, struct ntf_conn *c, const void *buf, 
 struct ntf_conn *ntf_server_add(struct ntf_server *s, int fd, __u64 now_ms)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
+	struct ucred cred;
+	socklen_t cred_len = sizeof(cred);
 	struct ntf_conn *c;
 
 	if (s->nconns >= s->opts.max_clients)
@@ -458,6 +515,12 @@ struct ntf_conn *ntf_server_add(struct ntf_server *s, int fd, __u64 now_ms)
 	c->fdless = fd < 0;
 	c->deadline = now_ms + s->opts.hello_timeout_ms;
 	ev.data.ptr = c;
+	if (fd >= 0 && !getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) &&
+	    cred_len == sizeof(cred)) {
+		c->has_peer = true;
+		c->peer_uid = cred.uid;
+		c->peer_pid = cred.pid;
+	}
 	if (fd >= 0) {
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 			free(c);

@@ -30,6 +30,14 @@ struct ntf_server_opts {
 	__u32 flags; /* enum ntf_proto_welcome_flag */
 	/* Fills what the caller knows (kernel counters, events, uptime); may be NULL. */
 	void (*counters)(void *ctx, struct ntf_proto_counters *out);
+	/*
+	 * Writes a flight recorder snapshot for a TRIGGER from a peer the
+	 * server let through (uid 0, or the daemon's own: pid and uid as the
+	 * socket says); NULL: the daemon keeps none, and says so. 0 with *out
+	 * filled, or a negative errno with why (one line) for the client.
+	 */
+	int (*trigger)(void *ctx, uid_t uid, pid_t pid, struct ntf_proto_triggered *out, char *why,
+		       size_t why_len);
 	void *ctx;
 };
 
@@ -37,7 +45,8 @@ struct ntf_server_stats {
 	unsigned int clients;
 	__u64 accepted;
 	__u64 refused; /* over max_clients */
-	__u64 errors; /* ERROR frames sent to misbehaving clients */
+	__u64 errors; /* ERROR frames sent to misbehaving clients (and refused triggers) */
+	__u64 triggers; /* TRIGGERs answered with a snapshot */
 	__u64 resyncs; /* snapshots resent after a client fell behind */
 	__u64 dropped_bytes; /* queued deltas dropped for those */
 	size_t buffered; /* bytes queued for all clients now */
