@@ -15,7 +15,7 @@ set -uo pipefail
 . "$NTF_REPO/tests/lib/tap.sh"
 [ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill hotplug discover discover_classic first_calls first_calls_classic}
+cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill flight rotate hotplug discover discover_classic first_calls first_calls_classic}
 # How many checks each case makes, its "ran" check included: the plan is
 # their sum, and a case skipped or cut short skips the rest of its count.
 # A number here that no longer matches the checks below fails the run.
@@ -34,6 +34,8 @@ checks_of() {
 	record) echo 12 ;;
 	record_filter) echo 8 ;;
 	record_kill) echo 5 ;;
+	flight) echo 7 ;;
+	rotate) echo 6 ;;
 	discover) echo 12 ;;
 	discover_classic) echo 13 ;;
 	first_calls) echo 6 ;;
@@ -535,6 +537,42 @@ for c in $cases; do
 		check_eq "$c: every invalidate of the workload is in it: $calls" \
 			"$(proc $c inval_start count)" "$calls"
 		check_eq "$c: and every end" "$(proc $c inval_end count)" "$calls"
+		;;
+	flight)
+		ran $c || continue
+		snaps=("$out"/flight/*.ntr)
+		check_eq "$c: notifier record --trigger asked the daemon, exit 0" \
+			"$(cat "$out/$c.trigger.rc" 2>/dev/null) $(head -c 200 "$out/$c.trigger.txt" | tr '\n' ' ' | grep -c ntr)" "0 1"
+		check_eq "$c: one snapshot file" "${#snaps[@]}" 1
+		"$NTF_REPO/build/notifier" report -j -P "${snaps[0]}" >"$out/$c.trace.json" 2>"$out/$c.report.err"
+		check_eq "$c: it reads whole and says the socket fired it" \
+			"$(trace $c '.file.status + " " + .file.flight.trigger')" "complete socket"
+		check_eq "$c: the workload in the window: all its $(wl $c calls) invalidations" \
+			"$(proc $c inval_start count)" "$(wl $c calls)"
+		check_eq "$c: the one 5 s before it: none" \
+			"$(proc $c inval_start count "$(jq -r .pid <"$out/$c.old.json")")" 0
+		check_range "$c: the window spans at most 3 s of events" \
+			"$(trace $c '.file.last_ts_ns - .file.first_ts_ns')" 0 3000000000
+		;;
+	rotate)
+		ran $c || continue
+		files=("$out"/rotate/*.ntr)
+		check_range "$c: a file a second or so: 3 to 8 files" "${#files[@]}" 3 8
+		total=0 whole=0 prev=0 ordered=yes
+		for f in "${files[@]}"; do
+			j=$("$NTF_REPO/build/notifier" report -j -P "$f" 2>/dev/null | tail -n1)
+			[ "$(jq -r .file.status <<<"$j")" = complete ] && whole=$((whole + 1))
+			total=$((total + $(jq -r '.classes.inval_start.count' <<<"$j")))
+			first=$(jq -r .file.first_ts_ns <<<"$j")
+			[ "$first" -gt "$prev" ] || ordered="no: ${f##*/} starts at $first, before $prev"
+			prev=$first
+		done
+		check_eq "$c: every file reads whole (closed at rotation or exit)" "$whole" "${#files[@]}"
+		# each run's 100, and its exit's own invalidations (at most 2, see kvm_exited)
+		check_range "$c: the files hold the four runs' invalidations: 400" "$total" 400 408
+		check_eq "$c: in name order, each file's events start after the one before's" "$ordered" yes
+		check_eq "$c: the daemon's summary counts those files, no error" \
+			"$(trace $c '"\(.record.files) \(.record.error)"')" "${#files[@]} null"
 		;;
 	hotplug)
 		ran $c || continue

@@ -9,7 +9,7 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill hotplug discover discover_classic first_calls first_calls_classic"}
+CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill flight rotate hotplug discover discover_classic first_calls first_calls_classic"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
@@ -225,6 +225,31 @@ for c in $CASES; do
 		kill -KILL $TPID
 		wait $TPID
 		echo $? >"$R/$c.trace.rc"
+		workload_release $c
+		;;
+	flight)
+		# the daemon keeps the last 3 s: a workload 5 s before the trigger
+		# is out of the window, the one just before it is in, whole
+		mkdir -p "$R/flight"
+		tracer_start $c notifierd -j --no-pin --flight 3s --flight-dir "$R/flight" || continue
+		wl-kvm --op madvise --iterations 100 --pages 16 >"$R/$c.old.json" 2>"$R/$c.old.err"
+		sleep 5
+		workload_held $c wl-kvm --op madvise --iterations 50 --pages 16
+		notifier record --trigger >"$R/$c.trigger.txt" 2>&1
+		echo $? >"$R/$c.trigger.rc"
+		tracer_stop $c
+		workload_release $c
+		;;
+	rotate)
+		# a new file each second while four workloads run a second apart
+		mkdir -p "$R/rotate"
+		tracer_start $c notifierd -j --no-pin --record "$R/rotate" --rotate-interval 1 || continue
+		for i in 1 2 3; do
+			wl-kvm --op madvise --iterations 100 --pages 16 >"$R/$c.wl$i.json" 2>>"$R/$c.wl.err"
+			sleep 1.5
+		done
+		workload_held $c wl-kvm --op madvise --iterations 100 --pages 16
+		tracer_stop $c
 		workload_release $c
 		;;
 	hotplug)
