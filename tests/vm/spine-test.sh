@@ -293,7 +293,7 @@ record_stacks_case() {
 	check_range "$c: stacks kept once by content ($(trace "$c" .file.events_with_stack) events name them)" \
 		"$(trace "$c" .file.stacks)" 2 10
 	check "$c: none lost" "$(grep 'kernel stack' "$out/$c.trace.err" | tr '\n' ' ')" \
-		grep -q 'stack; 0 stacks lost' "$out/$c.trace.err"
+		grep -q 'kernel stack; 0 lost theirs' "$out/$c.trace.err"
 	check "$c: the Perfetto export gives the callbacks' stacks" "" \
 		sh -c "'$NTF_REPO/build/notifier' report --perfetto - '$out/$c.ntr' 2>/dev/null |
 			jq -e '[.traceEvents[] | select(.name == \"callback testdrv\" and (.args.stack[0] // \"\" | startswith(\"ntf_invalidate+\")))] | length >= $calls' >/dev/null"

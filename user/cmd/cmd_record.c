@@ -235,9 +235,9 @@ static void stacks_line(const struct ntf_record_stacks *rs)
 
 	ntf_record_stacks_stats(rs, &st);
 	if (st.kept || st.lost)
-		ntf_info(
-			"%llu events with their kernel stack; %llu stacks lost (the stack map full)",
-			(unsigned long long)st.kept, (unsigned long long)st.lost);
+		ntf_info("%llu events kept their kernel stack; %llu lost theirs (stack map or file "
+			 "full)",
+			 (unsigned long long)st.kept, (unsigned long long)st.lost);
 }
 
 int cmd_record(int argc, char **argv)

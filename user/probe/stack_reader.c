@@ -23,6 +23,18 @@ struct ntf_stack_reader {
 	bool stale;
 };
 
+/* A failed read keeps the symbols read before (better than none) and is tried again. */
+static void read_kallsyms(struct ntf_stack_reader *sr)
+{
+	struct ntf_ksyms *ks = ntf_ksyms_load(sr->kallsyms_path);
+
+	if (!ks)
+		return;
+	ntf_ksyms_free(sr->ks);
+	sr->ks = ks;
+	sr->stale = false;
+}
+
 struct ntf_stack_reader *ntf_stack_reader_new(int stacks_fd, const char *kallsyms_path)
 {
 	struct ntf_stack_reader *sr = calloc(1, sizeof(*sr));
@@ -31,7 +43,8 @@ struct ntf_stack_reader *ntf_stack_reader_new(int stacks_fd, const char *kallsym
 		return NULL;
 	sr->fd = stacks_fd;
 	sr->kallsyms_path = kallsyms_path;
-	sr->stale = true;
+	read_kallsyms(sr);
+	sr->stale = !sr->ks;
 	return sr;
 }
 
@@ -120,15 +133,7 @@ int ntf_stack_read(struct ntf_stack_reader *sr, __u32 stack_id, const char *trac
 		return -ENOENT;
 	if (bpf_map_lookup_elem(sr->fd, &key, ips))
 		return -errno;
-	if (sr->stale) {
-		/* a failed read keeps the old symbols: better than none */
-		struct ntf_ksyms *ks = ntf_ksyms_load(sr->kallsyms_path);
-
-		if (ks) {
-			ntf_ksyms_free(sr->ks);
-			sr->ks = ks;
-		}
-		sr->stale = false;
-	}
+	if (sr->stale)
+		read_kallsyms(sr);
 	return ntf_stack_symbolize(sr->ks, ips, NTF_STACK_DEPTH, traced, out);
 }

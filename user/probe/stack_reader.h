@@ -22,8 +22,9 @@ struct ntf_stack_reader;
 
 /*
  * Over the stacks map stacks_fd; kallsyms_path NULL: /proc/kallsyms,
- * read at the first stack (after the probes loaded: their programs are
- * then in it). NULL when out of memory.
+ * read now (so make it once the probes loaded: their programs are then
+ * in it; reading takes a second under emulation, better paid before
+ * tracing than at the first stack). NULL when out of memory.
  */
 struct ntf_stack_reader *ntf_stack_reader_new(int stacks_fd, const char *kallsyms_path);
 void ntf_stack_reader_free(struct ntf_stack_reader *sr);
