@@ -56,7 +56,7 @@ static __always_inline int cb_enter(__u32 slot, void *sub, const struct mmu_noti
 	return enter(NTF_CLASS_CALLBACK, (__u64)range, slot_callback[slot], slot_kind[slot], 0);
 }
 
-static __always_inline int cb_exit(__u8 mech, long ret)
+static __always_inline int cb_exit(void *ctx, __u8 mech, long ret)
 {
 	struct mmu_notifier_range *range;
 	struct ntf_inflight f;
@@ -89,7 +89,7 @@ static __always_inline int cb_exit(__u8 mech, long ret)
 	}
 	e.flags |= NTF_F_NESTED; /* a callback always runs inside an invalidate */
 	fill_task(&e);
-	emit(&e, 0);
+	emit(ctx, &e, 0);
 	return 0;
 }
 
@@ -102,7 +102,7 @@ static __always_inline int cb_exit(__u8 mech, long ret)
 	SEC("fexit")                                                                      \
 	int BPF_PROG(cb##n##_fexit)                                                       \
 	{                                                                                 \
-		return cb_exit(NTF_MECH_FENTRY, fexit_ret(ctx));                          \
+		return cb_exit(ctx, NTF_MECH_FENTRY, fexit_ret(ctx));                     \
 	}                                                                                 \
 	SEC("kprobe")                                                                     \
 	int BPF_KPROBE(cb##n##_kprobe, void *sub, const struct mmu_notifier_range *range) \
@@ -112,7 +112,7 @@ static __always_inline int cb_exit(__u8 mech, long ret)
 	SEC("kretprobe")                                                                  \
 	int BPF_KRETPROBE(cb##n##_kretprobe, long ret)                                    \
 	{                                                                                 \
-		return cb_exit(NTF_MECH_KPROBE, ret);                                     \
+		return cb_exit(ctx, NTF_MECH_KPROBE, ret);                                \
 	}
 
 /*
@@ -141,7 +141,7 @@ int BPF_PROG(kvm_unmap_tp, unsigned long start, unsigned long end)
 	e.range.end = end;
 	e.flags = NTF_F_NESTED | NTF_F_BLOCKABLE_UNKNOWN;
 	fill_task(&e);
-	emit(&e, 0);
+	emit(ctx, &e, 0);
 	return 0;
 }
 

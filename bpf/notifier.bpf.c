@@ -12,6 +12,9 @@
  * on unless disabled) and, when streaming, a fixed-size record in a ring
  * buffer. A lookup of the in-flight invalidate slot on the same thread is
  * what marks a pin, unmap or fence wait as nested inside a notifier.
+ * A streamed event that was slow or failed also takes the kernel stack
+ * that led to it, into a stack map every object shares (take_stack), so
+ * each handler passes its program's ctx down to emit().
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -62,7 +65,7 @@ static __always_inline void count_unseen(__u64 mm, __u64 start, __u64 end, __u64
 	}
 }
 
-static __always_inline int inval_exit(__u32 class, __u8 mech, long ret)
+static __always_inline int inval_exit(void *ctx, __u32 class, __u8 mech, long ret)
 {
 	struct mmu_notifier_range *range;
 	struct ntf_inflight f;
@@ -90,7 +93,7 @@ static __always_inline int inval_exit(__u32 class, __u8 mech, long ret)
 	fill_task(&e);
 	charge_unmap(e.latency_ns, class == NTF_CLASS_INVAL_START);
 	count_unseen(e.mm, e.range.start, e.range.end, f.ts, class == NTF_CLASS_INVAL_START, ret);
-	emit(&e, 0);
+	emit(ctx, &e, 0);
 	return 0;
 }
 
@@ -99,26 +102,26 @@ static __always_inline int inval_exit(__u32 class, __u8 mech, long ret)
  * return value: only _start has one (int); _end is void, and on 6.1 it has
  * a second argument (only_end) that 6.6 dropped, but only range is read.
  */
-#define INVAL_PROBES(name, fn, CLASS, FEXIT_RET, KRET_RET)              \
-	SEC("fentry/" #fn)                                              \
-	int BPF_PROG(name##_fentry, struct mmu_notifier_range *range)   \
-	{                                                               \
-		return enter(CLASS, (__u64)range, 0, 0, 0);             \
-	}                                                               \
-	SEC("fexit/" #fn)                                               \
-	int BPF_PROG(name##_fexit)                                      \
-	{                                                               \
-		return inval_exit(CLASS, NTF_MECH_FENTRY, FEXIT_RET);   \
-	}                                                               \
-	SEC("kprobe/" #fn)                                              \
-	int BPF_KPROBE(name##_kprobe, struct mmu_notifier_range *range) \
-	{                                                               \
-		return enter(CLASS, (__u64)range, 0, 0, 0);             \
-	}                                                               \
-	SEC("kretprobe/" #fn)                                           \
-	int BPF_KRETPROBE(name##_kretprobe)                             \
-	{                                                               \
-		return inval_exit(CLASS, NTF_MECH_KPROBE, KRET_RET);    \
+#define INVAL_PROBES(name, fn, CLASS, FEXIT_RET, KRET_RET)                 \
+	SEC("fentry/" #fn)                                                 \
+	int BPF_PROG(name##_fentry, struct mmu_notifier_range *range)      \
+	{                                                                  \
+		return enter(CLASS, (__u64)range, 0, 0, 0);                \
+	}                                                                  \
+	SEC("fexit/" #fn)                                                  \
+	int BPF_PROG(name##_fexit)                                         \
+	{                                                                  \
+		return inval_exit(ctx, CLASS, NTF_MECH_FENTRY, FEXIT_RET); \
+	}                                                                  \
+	SEC("kprobe/" #fn)                                                 \
+	int BPF_KPROBE(name##_kprobe, struct mmu_notifier_range *range)    \
+	{                                                                  \
+		return enter(CLASS, (__u64)range, 0, 0, 0);                \
+	}                                                                  \
+	SEC("kretprobe/" #fn)                                              \
+	int BPF_KRETPROBE(name##_kretprobe)                                \
+	{                                                                  \
+		return inval_exit(ctx, CLASS, NTF_MECH_KPROBE, KRET_RET);  \
 	}
 
 INVAL_PROBES(inval_start, __mmu_notifier_invalidate_range_start, NTF_CLASS_INVAL_START,
@@ -283,7 +286,7 @@ static __always_inline int unmap_enter(struct folio *folio, struct vm_area_struc
 	return enter(NTF_CLASS_UNMAP, (__u64)BPF_CORE_READ(vma, vm_mm), address, flags, 0);
 }
 
-static __always_inline int unmap_exit(__u8 mech, bool ret)
+static __always_inline int unmap_exit(void *ctx, __u8 mech, bool ret)
 {
 	struct ntf_inflight f;
 	struct ntf_event e = {};
@@ -307,7 +310,7 @@ static __always_inline int unmap_exit(__u8 mech, bool ret)
 		e.callback = current_callback();
 	}
 	fill_task(&e);
-	emit(&e, f.notifier_calls);
+	emit(ctx, &e, f.notifier_calls);
 	return 0;
 }
 
@@ -320,7 +323,7 @@ int BPF_PROG(unmap_fentry, struct folio *folio, struct vm_area_struct *vma, unsi
 SEC("fexit/try_to_unmap_one")
 int BPF_PROG(unmap_fexit)
 {
-	return unmap_exit(NTF_MECH_FENTRY, (bool)fexit_ret(ctx));
+	return unmap_exit(ctx, NTF_MECH_FENTRY, (bool)fexit_ret(ctx));
 }
 
 SEC("kprobe/try_to_unmap_one")
@@ -332,7 +335,7 @@ int BPF_KPROBE(unmap_kprobe, struct folio *folio, struct vm_area_struct *vma, un
 SEC("kretprobe/try_to_unmap_one")
 int BPF_KRETPROBE(unmap_kretprobe, bool ret)
 {
-	return unmap_exit(NTF_MECH_KPROBE, ret);
+	return unmap_exit(ctx, NTF_MECH_KPROBE, ret);
 }
 
 /* ---- pin_user_pages* and unpin ---- */
@@ -342,7 +345,7 @@ static __always_inline int pin_enter(__u32 variant, __u64 start, __u64 nr_pages,
 	return enter(NTF_CLASS_PIN, start, nr_pages, gup_flags, variant);
 }
 
-static __always_inline int pin_exit(__u8 mech, long ret)
+static __always_inline int pin_exit(void *ctx, __u8 mech, long ret)
 {
 	struct ntf_inflight f;
 	struct ntf_event e = {};
@@ -368,7 +371,7 @@ static __always_inline int pin_exit(__u8 mech, long ret)
 		e.callback = current_callback();
 	}
 	fill_task(&e);
-	emit(&e, ret > 0 ? ret : 0);
+	emit(ctx, &e, ret > 0 ? ret : 0);
 	return 0;
 }
 
@@ -377,26 +380,26 @@ static __always_inline int pin_exit(__u8 mech, long ret)
  * argument positions of start, nr_pages and gup_flags are the same on 6.1
  * and 6.18 for each variant.
  */
-#define PIN_PROBES(fn, variant, START, NR, FLAGS, ...)                \
-	SEC("fentry/" #fn)                                            \
-	int BPF_PROG(fn##_fentry, __VA_ARGS__)                        \
-	{                                                             \
-		return pin_enter(variant, (__u64)(START), NR, FLAGS); \
-	}                                                             \
-	SEC("fexit/" #fn)                                             \
-	int BPF_PROG(fn##_fexit)                                      \
-	{                                                             \
-		return pin_exit(NTF_MECH_FENTRY, fexit_ret(ctx));     \
-	}                                                             \
-	SEC("kprobe/" #fn)                                            \
-	int BPF_KPROBE(fn##_kprobe, __VA_ARGS__)                      \
-	{                                                             \
-		return pin_enter(variant, (__u64)(START), NR, FLAGS); \
-	}                                                             \
-	SEC("kretprobe/" #fn)                                         \
-	int BPF_KRETPROBE(fn##_kretprobe, long ret)                   \
-	{                                                             \
-		return pin_exit(NTF_MECH_KPROBE, ret);                \
+#define PIN_PROBES(fn, variant, START, NR, FLAGS, ...)                 \
+	SEC("fentry/" #fn)                                             \
+	int BPF_PROG(fn##_fentry, __VA_ARGS__)                         \
+	{                                                              \
+		return pin_enter(variant, (__u64)(START), NR, FLAGS);  \
+	}                                                              \
+	SEC("fexit/" #fn)                                              \
+	int BPF_PROG(fn##_fexit)                                       \
+	{                                                              \
+		return pin_exit(ctx, NTF_MECH_FENTRY, fexit_ret(ctx)); \
+	}                                                              \
+	SEC("kprobe/" #fn)                                             \
+	int BPF_KPROBE(fn##_kprobe, __VA_ARGS__)                       \
+	{                                                              \
+		return pin_enter(variant, (__u64)(START), NR, FLAGS);  \
+	}                                                              \
+	SEC("kretprobe/" #fn)                                          \
+	int BPF_KRETPROBE(fn##_kretprobe, long ret)                    \
+	{                                                              \
+		return pin_exit(ctx, NTF_MECH_KPROBE, ret);            \
 	}
 
 PIN_PROBES(pin_user_pages, NTF_PIN_USER_PAGES, start, nr_pages, gup_flags, unsigned long start,
@@ -411,7 +414,7 @@ PIN_PROBES(pin_user_pages_remote, NTF_PIN_USER_PAGES_REMOTE, start, nr_pages, gu
 PIN_PROBES(pin_user_pages_unlocked, NTF_PIN_USER_PAGES_UNLOCKED, start, nr_pages, gup_flags,
 	   unsigned long start, unsigned long nr_pages, struct page **pages, unsigned int gup_flags)
 
-static __always_inline int unpin(__u8 mech, __u64 npages)
+static __always_inline int unpin(void *ctx, __u8 mech, __u64 npages)
 {
 	struct ntf_event e = {};
 
@@ -429,21 +432,21 @@ static __always_inline int unpin(__u8 mech, __u64 npages)
 		e.callback = current_callback();
 	}
 	fill_task(&e);
-	emit(&e, npages);
+	emit(ctx, &e, npages);
 	return 0;
 }
 
 /* An fentry and a kprobe twin per unpin function; PAGES is what it releases. */
-#define UNPIN_PROBES(fn, PAGES, ...)                  \
-	SEC("fentry/" #fn)                            \
-	int BPF_PROG(fn##_fentry, __VA_ARGS__)        \
-	{                                             \
-		return unpin(NTF_MECH_FENTRY, PAGES); \
-	}                                             \
-	SEC("kprobe/" #fn)                            \
-	int BPF_KPROBE(fn##_kprobe, __VA_ARGS__)      \
-	{                                             \
-		return unpin(NTF_MECH_KPROBE, PAGES); \
+#define UNPIN_PROBES(fn, PAGES, ...)                       \
+	SEC("fentry/" #fn)                                 \
+	int BPF_PROG(fn##_fentry, __VA_ARGS__)             \
+	{                                                  \
+		return unpin(ctx, NTF_MECH_FENTRY, PAGES); \
+	}                                                  \
+	SEC("kprobe/" #fn)                                 \
+	int BPF_KPROBE(fn##_kprobe, __VA_ARGS__)           \
+	{                                                  \
+		return unpin(ctx, NTF_MECH_KPROBE, PAGES); \
 	}
 
 UNPIN_PROBES(unpin_user_page, 1, struct page *page)
@@ -471,7 +474,7 @@ static __always_inline int fence_enter(struct dma_fence *fence, bool intr, long 
 	return enter(NTF_CLASS_FENCE_WAIT, (__u64)fence, intr, timeout, 0);
 }
 
-static __always_inline int fence_exit(__u8 mech, long ret, bool ret_known)
+static __always_inline int fence_exit(void *ctx, __u8 mech, long ret, bool ret_known)
 {
 	struct dma_fence *fence;
 	struct ntf_inflight f;
@@ -502,7 +505,7 @@ static __always_inline int fence_exit(__u8 mech, long ret, bool ret_known)
 		e.callback = current_callback();
 	}
 	fill_task(&e);
-	emit(&e, 0);
+	emit(ctx, &e, 0);
 	return 0;
 }
 
@@ -515,7 +518,7 @@ int BPF_PROG(fence_wait_fentry, struct dma_fence *fence, bool intr, long timeout
 SEC("fexit/dma_fence_wait_timeout")
 int BPF_PROG(fence_wait_fexit)
 {
-	return fence_exit(NTF_MECH_FENTRY, fexit_ret(ctx), true);
+	return fence_exit(ctx, NTF_MECH_FENTRY, fexit_ret(ctx), true);
 }
 
 SEC("kprobe/dma_fence_wait_timeout")
@@ -527,7 +530,7 @@ int BPF_KPROBE(fence_wait_kprobe, struct dma_fence *fence, bool intr, long timeo
 SEC("kretprobe/dma_fence_wait_timeout")
 int BPF_KRETPROBE(fence_wait_kretprobe, long ret)
 {
-	return fence_exit(NTF_MECH_KPROBE, ret, true);
+	return fence_exit(ctx, NTF_MECH_KPROBE, ret, true);
 }
 
 /* The tracepoints carry neither timeout nor result: both stay 0. */
@@ -540,5 +543,5 @@ int BPF_PROG(fence_wait_start_tp, struct dma_fence *fence)
 SEC("tp_btf/dma_fence_wait_end")
 int BPF_PROG(fence_wait_end_tp, struct dma_fence *fence)
 {
-	return fence_exit(NTF_MECH_TRACEPOINT, 0, false);
+	return fence_exit(ctx, NTF_MECH_TRACEPOINT, 0, false);
 }

@@ -78,7 +78,21 @@ enum ntf_flag {
 	NTF_F_FAILED = 1u << 8, /* non-zero/negative/false result */
 	NTF_F_LARGE_FOLIO = 1u << 9,
 	NTF_F_BLOCKABLE_UNKNOWN = 1u << 10, /* a tracepoint that does not say */
+	/*
+	 * A stack was due (slow or failed, with stacks on) but the stack map
+	 * refused it: full, or its bucket taken by another stack.
+	 */
+	NTF_F_STACK_LOST = 1u << 11,
 };
+
+/*
+ * Kernel stacks (bpf_get_stackid): frames kept of each, and the stack
+ * map's entries when stacks are on (a single one when off: the map must
+ * exist for the programs to load, but need not hold anything). Ids are
+ * below the map's entries.
+ */
+#define NTF_STACK_DEPTH 32
+#define NTF_STACK_ENTRIES 8192
 
 struct ntf_range_info {
 	__u64 start;
@@ -144,6 +158,15 @@ struct ntf_event {
 		struct ntf_pin_info pin;
 		struct ntf_fence_info fence;
 	};
+	/*
+	 * The kernel stack that led here; 0: none. From BPF, the stacks map's
+	 * id + 1 (ids start at 0); read from a trace file, the file's own
+	 * stack id. After the union, whose fence member leaves no padding:
+	 * the record grows from 112 to 120 bytes (128 in the ring buffer with
+	 * its header, two cache lines).
+	 */
+	__u32 stack_id;
+	__u32 pad;
 };
 
 /* Callback slots one callback object carries (bpf/callback.bpf.c). */
@@ -276,6 +299,8 @@ struct ntf_bucket_key {
 struct ntf_config {
 	__u64 cgroup_id; /* 0: every cgroup */
 	__u64 min_stream_ns; /* stream only events at least this slow */
+	/* with stacks on: the kernel stack of streamed events this slow, and of every failed one */
+	__u64 stack_min_ns;
 	__u32 tgid; /* 0: every process */
 	__u32 stream_classes; /* stream only these: 1 << enum ntf_class each; 0: every class */
 	__u32 stream_sample; /* stream one event in this many, at random; 0 or 1: all */
@@ -285,6 +310,7 @@ struct ntf_config {
 	__u8 by_origin; /* histogram keys carry the origin (bpf/origin.h) */
 	__u8 by_cgroup; /* histogram keys carry the cgroup id */
 	__u8 by_blockable; /* histogram keys carry enum ntf_blockable_key */
+	__u8 stacks; /* streamed events carry a kernel stack (stack_min_ns, failures) */
 	__u8 syscall_origins[NTF_SYSCALL_ORIGINS]; /* enum ntf_origin by syscall number */
 };
 

@@ -82,6 +82,22 @@ struct {
 	__uint(max_entries, 4 << 20); /* resized by user space */
 } events SEC(".maps");
 
+/*
+ * Kernel stacks of slow and failed events, by id. Taken without
+ * BPF_F_REUSE_STACKID: an id, once given, keeps its stack for as long as
+ * the map lives, so user space reading it after the event (the ring
+ * buffer between them) gets the very stack the event saw. A stack whose
+ * bucket another holds is lost instead (NTF_F_STACK_LOST), and user space
+ * never deletes: a deleted id could be given to another stack while an
+ * event naming the old one still waits in the ring buffer.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, NTF_STACK_ENTRIES); /* 1 when stacks are off: set by user space */
+	__type(key, __u32);
+	__uint(value_size, NTF_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
 /* Registration watch: see struct ntf_pending in notifier.h. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -357,7 +373,27 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 	count_bucket(&key, e->latency_ns);
 }
 
-static __always_inline void emit(struct ntf_event *e, __u64 pages)
+/*
+ * The kernel stack of a streamed event that was slow or failed. Taken
+ * where the event is emitted: at exit for timed calls, so the stack is
+ * the path that called the traced function (user space puts the function
+ * itself first when the stack does not show it). ctx is the program's
+ * own: fentry/fexit, tp_btf and kprobe programs may all pass theirs.
+ */
+static __always_inline void take_stack(void *ctx, struct ntf_event *e)
+{
+	long id;
+
+	if (!cfg.stacks || (e->latency_ns < cfg.stack_min_ns && !(e->flags & NTF_F_FAILED)))
+		return;
+	id = bpf_get_stackid(ctx, &stacks, 0);
+	if (id >= 0)
+		e->stack_id = (__u32)id + 1;
+	else
+		e->flags |= NTF_F_STACK_LOST;
+}
+
+static __always_inline void emit(void *ctx, struct ntf_event *e, __u64 pages)
 {
 	if (cfg.aggregate)
 		aggregate_event(e, pages);
@@ -368,6 +404,8 @@ static __always_inline void emit(struct ntf_event *e, __u64 pages)
 	/* random, not every Nth: a periodic pattern in the workload cannot alias with it */
 	if (cfg.stream_sample > 1 && bpf_get_prandom_u32() % cfg.stream_sample)
 		return;
+	/* last: only events that will be streamed pay for a stack walk */
+	take_stack(ctx, e);
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
 		count(NTF_CNT_RB_DROPS);
 }

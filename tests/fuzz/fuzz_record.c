@@ -11,10 +11,11 @@
  *
  * Either way the reader must stop with a status that says why, hand out
  * only events a consumer can take (known class, mechanism and origin,
- * comm terminated), and seek without trouble.
+ * comm terminated, a stack the file defines), and seek without trouble.
  *
  * With NTF_FUZZ_SEEDS=DIR set, writes a seed corpus of small valid files
- * (compressed and not, closed and not, with a NAMES block) and exits.
+ * (compressed and not, closed and not, with a NAMES block, with STACKS
+ * blocks) and exits.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -28,11 +29,23 @@
 #include "source.h"
 #include "trace_format.h"
 
-static void check_event(const struct ntf_event *e)
+static void check_event(struct ntf_rec_reader *r, const struct ntf_event *e)
 {
+	struct ntf_rec_frame frames[NTF_REC_MAX_DEPTH];
+	int n;
+
 	if (!e->class || e->class >= NTF_CLASS_MAX || !e->mech || e->mech >= NTF_MECH_MAX ||
 	    e->origin >= NTF_ORIGIN_MAX || e->comm[NTF_COMM_LEN - 1])
 		abort();
+	if (!e->stack_id)
+		return;
+	n = ntf_rec_stack(r, e->stack_id, frames, NTF_REC_MAX_DEPTH);
+	if (n <= 0)
+		abort();
+	for (int i = 0; i < n; i++)
+		if (strnlen(frames[i].sym, NTF_REC_SYM_LEN) == NTF_REC_SYM_LEN ||
+		    strnlen(frames[i].module, NTF_REC_MOD_LEN) == NTF_REC_MOD_LEN)
+			abort();
 }
 
 static void read_input(const uint8_t *data, size_t size)
@@ -60,7 +73,7 @@ static void read_input(const uint8_t *data, size_t size)
 				abort();
 	}
 	while ((k = ntf_rec_next(r, &e)) > 0) {
-		check_event(&e);
+		check_event(r, &e);
 		seek_to = e.ts_ns;
 	}
 	ntf_rec_reader_status(r, &st);
@@ -69,7 +82,7 @@ static void read_input(const uint8_t *data, size_t size)
 	/* a seek into what was read, then as far as it goes again */
 	if (!ntf_rec_seek(r, seek_to))
 		while ((k = ntf_rec_next(r, &e)) > 0)
-			check_event(&e);
+			check_event(r, &e);
 	ntf_rec_reader_close(r);
 }
 
@@ -114,15 +127,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 /* ---- seeds ---- */
 
 static struct ntf_rec_writer *seed_writer;
+static bool seed_stacks;
+static unsigned int seed_n;
 
+/* Every other event names one of three stacks that share frames, when stacks are asked for. */
 static int write_one(void *ctx, const struct ntf_event *e)
 {
+	struct ntf_rec_frame f[3] = {
+		{ .addr = 0xffffffffc0a01000ULL, .sym = "ntf_invalidate", .module = "ntf_testdrv" },
+		{ .addr = 0xffffffff816638f5ULL, .offset = 0x195, .sym = "__mmu_notifier_x" },
+		{ .addr = 0xffffffff81300033ULL, .offset = 0x33, .sym = "do_madvise" },
+	};
+	struct ntf_event ev = *e;
+	unsigned int k = seed_n++;
+
 	(void)ctx;
-	return ntf_rec_write(seed_writer, e);
+	if (seed_stacks && k % 2 &&
+	    ntf_rec_stack_add(seed_writer, f + (k / 2) % 3, 3 - (k / 2) % 3, &ev.stack_id))
+		exit(1);
+	return ntf_rec_write(seed_writer, &ev);
 }
 
 static void write_seed(const char *dir, const char *name, __u64 seed, unsigned int events,
-		       const struct ntf_rec_writer_opts *o, bool names, bool close_it)
+		       const struct ntf_rec_writer_opts *o, bool names, bool close_it, bool stacks)
 {
 	struct ntf_synth_opts so = { .seed = seed, .count = events, .batch = 7, .keys = 6 };
 	struct ntf_rec_meta meta;
@@ -135,6 +162,8 @@ static void write_seed(const char *dir, const char *name, __u64 seed, unsigned i
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (ntf_rec_writer_open(&seed_writer, path, &meta, o))
 		exit(1);
+	seed_stacks = stacks;
+	seed_n = 0;
 	src = ntf_source_synth_new(&so, write_one, NULL);
 	while (src && ntf_source_poll(src, 0) > 0) {
 		if (names && ++n == 2) {
@@ -169,10 +198,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if (!dir)
 		return 0;
-	write_seed(dir, "raw-closed.ntr", 1, 24, &raw, false, true);
-	write_seed(dir, "raw-names.ntr", 2, 24, &raw, true, true);
-	write_seed(dir, "raw-unfinished.ntr", 3, 20, &raw, false, false);
-	write_seed(dir, "zstd-closed.ntr", 4, 40, &zstd, true, true);
-	write_seed(dir, "zstd-unfinished.ntr", 5, 40, &zstd, false, false);
+	write_seed(dir, "raw-closed.ntr", 1, 24, &raw, false, true, false);
+	write_seed(dir, "raw-names.ntr", 2, 24, &raw, true, true, false);
+	write_seed(dir, "raw-unfinished.ntr", 3, 20, &raw, false, false, false);
+	write_seed(dir, "zstd-closed.ntr", 4, 40, &zstd, true, true, false);
+	write_seed(dir, "zstd-unfinished.ntr", 5, 40, &zstd, false, false, false);
+	write_seed(dir, "raw-stacks.ntr", 6, 24, &raw, false, true, true);
+	write_seed(dir, "zstd-stacks-unfinished.ntr", 7, 40, &zstd, true, false, true);
 	exit(0);
 }

@@ -2,7 +2,8 @@
 """A trace file (.ntr) as docs/trace-format.md describes it, written from
 the document alone: so a test of the reader checks the document as much
 as the reader. Uncompressed blocks, start-time encoding (stream 2), META,
-EVENTS, and on a clean close an INDEX and a TRAILER.
+EVENTS, STACKS (format 1.2) when given, and on a clean close an INDEX and
+a TRAILER.
 
 An event is a dict: ts, lat, cls (1..7), tgid, pid, comm (str or bytes),
 mm, cgroup, flags, callback, mech, origin, syscall, ret, and per class
@@ -10,7 +11,11 @@ mm, cgroup, flags, callback, mech, origin, syscall, ret, and per class
   unmap (3):         addr, calls, notifier_ns
   pin, unpin (4, 5): addr, pages, gup_flags, variant
   fence_wait (6):    context, seqno, ops, timeout
+and stack, the file's id of its kernel stack (1.2; 0 or left out: none)
 (a field left out is 0).
+
+A stack is a list of frames, innermost first, each (address, offset,
+symbol, module).
 """
 import struct
 
@@ -64,7 +69,7 @@ def _comm(e):
 
 def encode(evs):
     """An EVENTS block's payload."""
-    streams = {k: bytearray() for k in range(1, 20)}
+    streams = {k: bytearray() for k in range(1, 21)}
     tasks, prev = {}, dict(ts=0, addr=0, mm=0, flags=[0] * 8)
     for e in evs:
         g = lambda k: e.get(k, 0)  # noqa: E731
@@ -88,6 +93,7 @@ def encode(evs):
         s[9] += varint(g("origin"))
         s[10] += zz(g("syscall"))
         s[11] += zz(g("ret"))
+        s[20] += varint(g("stack"))
         if cls in RANGE:
             s[12] += zz(g("start") - prev["addr"])
             prev["addr"] = g("start")
@@ -105,6 +111,8 @@ def encode(evs):
             s[16] += varint(g("gup_flags")) + varint(g("variant"))
         else:
             s[17] += varint(g("context")) + zz(g("seqno")) + varint(g("ops")) + zz(g("timeout"))
+    if not any(e.get("stack") for e in evs):
+        streams[20] = bytearray()  # a block without stacks leaves the stream out
     used = [(k, v) for k, v in streams.items() if v]
     return varint(len(used)) + b"".join(varint(k) + varint(len(v)) for k, v in used) + b"".join(
         v for _, v in used)
@@ -116,7 +124,7 @@ def meta_payload(m):
     fields = [tlv(1, m["writer"]), tlv(2, m["host"]), tlv(3, m["kernel"])]
     if "kernel_version" in m:
         fields.append(tlv(4, m["kernel_version"]))
-    fields += [tlv(5, m["arch"]), tlv(7, m["wall_ns"]), tlv(8, m["mono_ns"]), tlv(11, 112),
+    fields += [tlv(5, m["arch"]), tlv(7, m["wall_ns"]), tlv(8, m["mono_ns"]), tlv(11, 120),
                tlv(12, "none")]
     for p in m.get("probes", []):
         fields.append(tlv(9, tlv(1, p["id"]) + tlv(2, p["func"]) + tlv(3, p["cls"]) +
@@ -126,14 +134,61 @@ def meta_payload(m):
     return b"".join(fields)
 
 
-def write(path, events, meta, per_block=500, close=True):
-    """Writes the file; returns the offset where each EVENTS block ends."""
-    data = bytearray(b"\x89NTR\r\n\x1a\n" + struct.pack("<HHI", 1, 0, 0))
+class Stacks:
+    """A file's frames and stacks: ids implicit, from 1, each defined once
+    (the same frames get the same id), and what the next STACKS block
+    defines."""
+
+    def __init__(self):
+        self.frames, self.stacks = {}, {}
+        self.new_frames, self.new_stacks = [], []
+
+    def add(self, frames):
+        ids = []
+        for f in frames:
+            if f not in self.frames:
+                self.frames[f] = len(self.frames) + 1
+                self.new_frames.append(f)
+            ids.append(self.frames[f])
+        key = tuple(ids)
+        if key not in self.stacks:
+            self.stacks[key] = len(self.stacks) + 1
+            self.new_stacks.append(key)
+        return self.stacks[key]
+
+    def payload(self):
+        """A STACKS payload defining what is new, and its count."""
+        b = bytearray(varint(len(self.new_frames)))
+        for addr, offset, sym, module in self.new_frames:
+            b += varint(addr) + varint(offset) + varint(len(sym.encode())) + sym.encode()
+            b += varint(len(module.encode())) + module.encode()
+        b += varint(len(self.new_stacks))
+        for ids in self.new_stacks:
+            b += varint(len(ids)) + b"".join(varint(i) for i in ids)
+        count = len(self.new_frames) + len(self.new_stacks)
+        self.new_frames, self.new_stacks = [], []
+        return bytes(b), count
+
+
+def write(path, events, meta, per_block=500, close=True, stacks=None):
+    """Writes the file; returns the offset where each EVENTS block ends.
+    stacks: {event index: frames}; each event given one names it (format
+    1.2), defined in a STACKS block before the first block that uses it."""
+    minor = 2 if stacks else 0
+    data = bytearray(b"\x89NTR\r\n\x1a\n" + struct.pack("<HHI", 1, minor, 0))
     payload = meta_payload(meta)
     data += block(1, 0, 2, payload)
     seq, ends, runs = 1, [], []
+    table = Stacks()
     for i in range(0, len(events), per_block):
         part = events[i:i + per_block]
+        for k in range(i, i + len(part)):
+            if stacks and k in stacks:
+                events[k]["stack"] = table.add(stacks[k])
+        payload, count = table.payload()
+        if count:
+            data += block(3, seq, count, payload)
+            seq += 1
         lo, hi = min(e["ts"] for e in part), max(e["ts"] for e in part)
         runs.append((len(data), seq, len(part), lo, hi))
         data += block(2, seq, len(part), encode(part), (lo, hi))

@@ -213,6 +213,9 @@ static void discovered_names_and_collisions(void **state)
 	/* the ids are named for every report of this process */
 	assert_string_equal(ntf_driver_name(fx->set.subs[uvm2].id), "nvidia_uvm.2");
 	assert_int_equal(ntf_callback_id("nvidia_uvm_end"), fx->set.subs[uvm_end].id);
+	/* and their symbols, which a trace file keeps beside the names */
+	assert_string_equal(ntf_discovered_func(fx->set.subs[uvm2].id), "uvm_other_invalidate");
+	assert_null(ntf_discovered_func(fx->set.subs[kvm].id));
 	/* registrations counted where they point, the table's callback included */
 	assert_int_equal(fx->set.subs[uvm].registrations, 3);
 	assert_int_equal(fx->set.subs[uvm].mms, 2);

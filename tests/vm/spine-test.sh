@@ -15,7 +15,7 @@ set -uo pipefail
 . "$NTF_REPO/tests/lib/tap.sh"
 [ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill flight rotate hotplug discover discover_classic first_calls first_calls_classic}
+cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe flight rotate hotplug discover discover_classic first_calls first_calls_classic}
 # How many checks each case makes, its "ran" check included: the plan is
 # their sum, and a case skipped or cut short skips the rest of its count.
 # A number here that no longer matches the checks below fails the run.
@@ -36,6 +36,7 @@ checks_of() {
 	record_kill) echo 5 ;;
 	flight) echo 7 ;;
 	rotate) echo 6 ;;
+	record_stacks | record_stacks_kprobe) echo 13 ;;
 	discover) echo 12 ;;
 	discover_classic) echo 13 ;;
 	first_calls) echo 6 ;;
@@ -248,6 +249,58 @@ rcb() {
 	trace "$1" "[.processes[]? | select(.class == \"callback\" and .driver == \"$2\") | .count] | add // 0"
 }
 
+# evq CASE EXPR: jq's EXPR over the case's file as one array of events
+# (notifier report --events -j, read here: on another machine than the
+# one that wrote it, with that machine's symbols from the file only).
+evq() { jq -rs "$2" "$out/$1.events.json"; }
+
+# The kernel stacks of the test driver's slow callbacks, and of the
+# invalidates around them, read back from the file: each names the
+# driver's callback first, then the notifier's path up to the syscall;
+# KVM's quick callbacks take none; the same path is kept once.
+record_stacks_case() {
+	local c=$1 mech=$2 calls pid td inv
+	ran "$c" || return
+	calls=$(wl "$c" calls)
+	pid=$(wl "$c" pid)
+	report_of "$c"
+	"$NTF_REPO/build/notifier" report --events -j "$out/$c.ntr" >"$out/$c.events.json" \
+		2>"$out/$c.events.err"
+	check_eq "$c: notifier report read the file here" \
+		"$NTF_REPORT_RC $(trace "$c" .file.status)" "0 complete"
+	td='[.[] | select(.class == "callback" and .driver == "testdrv" and .tgid == '"$pid"')]'
+	inv='[.[] | select(.class == "inval_start" and .tgid == '"$pid"' and .latency_ns >= 2000000)]'
+	check_eq "$c: $calls testdrv callbacks, all via $mech" \
+		"$(evq "$c" "$td | [length, (map(.mech) | unique | join(\",\"))] | join(\" \")")" \
+		"$calls $mech"
+	check_eq "$c: each (5 ms, over --stack-min 2ms) with its kernel stack" \
+		"$(evq "$c" "$td | map(select(.stack | length > 0)) | length")" "$calls"
+	# the check the test bed asked for: the slow callbacks' stacks hold the driver's function
+	check_eq "$c: each stack holds the driver's callback, ntf_invalidate" \
+		"$(evq "$c" "$td | map(select([.stack[]?.func] | index(\"ntf_invalidate\"))) | length")" "$calls"
+	check_eq "$c: ... first, in its module" \
+		"$(evq "$c" "$td | map(select(.stack[0].func == \"ntf_invalidate\" and .stack[0].module == \"ntf_testdrv\")) | length")" \
+		"$calls"
+	check_eq "$c: ... called by the notifier (mn_itree_invalidate or __mmu_notifier_invalidate_range_start)" \
+		"$(evq "$c" "$td | map(select([.stack[]?.func] | any(. == \"mn_itree_invalidate\" or . == \"__mmu_notifier_invalidate_range_start\"))) | length")" \
+		"$calls"
+	check_eq "$c: ... from the workload's madvise" \
+		"$(evq "$c" "$td | map(select([.stack[]?.func] | any(test(\"madvise\")))) | length")" "$calls"
+	check_eq "$c: no stack for KVM's quick callbacks" \
+		"$(evq "$c" "[.[] | select(.class == \"callback\" and .driver == \"kvm\" and .latency_ns < 2000000 and .stack)] | length")" 0
+	check_eq "$c: the slow invalidates' stacks start in __mmu_notifier_invalidate_range_start" \
+		"$(evq "$c" "$inv | [length, (map(select(.stack[0].func == \"__mmu_notifier_invalidate_range_start\")) | length)] | join(\" \")")" \
+		"$calls $calls"
+	# 20 calls down one path: a few stacks in the file, not one an event
+	check_range "$c: stacks kept once by content ($(trace "$c" .file.events_with_stack) events name them)" \
+		"$(trace "$c" .file.stacks)" 2 10
+	check "$c: none lost" "$(grep 'kernel stack' "$out/$c.trace.err" | tr '\n' ' ')" \
+		grep -q 'kernel stack; 0 lost theirs' "$out/$c.trace.err"
+	check "$c: the Perfetto export gives the callbacks' stacks" "" \
+		sh -c "'$NTF_REPO/build/notifier' report --perfetto - '$out/$c.ntr' 2>/dev/null |
+			jq -e '[.traceEvents[] | select(.name == \"callback testdrv\" and (.args.stack[0] // \"\" | startswith(\"ntf_invalidate+\")))] | length >= $calls' >/dev/null"
+}
+
 # unseen CASE DRIVER FIELD: the driver's callback's FIELD (unseen_calls, unseen_maybe).
 unseen() { trace "$1" "[.callbacks[] | select(.driver == \"$2\") | .$3] | add // 0"; }
 
@@ -273,7 +326,7 @@ first_calls_case() {
 for c in $cases; do
 	# The test module is part of the test bed on 6.1; on other kernels
 	# the guest may say why it could not have it (build or load).
-	case " testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter hotplug discover discover_classic first_calls first_calls_classic " in
+	case " testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_stacks record_stacks_kprobe hotplug discover discover_classic first_calls first_calls_classic " in
 	*" $c "*)
 		if [ -s "$out/testdrv.unavailable" ]; then
 			if [ "$NTF_VM_KERNEL" = 6.1 ]; then
@@ -525,6 +578,8 @@ for c in $cases; do
 		least=$(trace $c '[.classes[] | select(.count > 0) | .min_ns] | min // 0')
 		check "$c: no event under 5 ms in the file" "least $least ns" [ "$least" -ge 5000000 ]
 		;;
+	record_stacks) record_stacks_case $c fentry ;;
+	record_stacks_kprobe) record_stacks_case $c kprobe ;;
 	record_kill)
 		# killed as the case meant to: rc 137
 		[ "$(cat "$out/$c.trace.rc" 2>/dev/null)" = 137 ] && echo 0 >"$out/$c.trace.rc"

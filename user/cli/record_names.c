@@ -14,6 +14,9 @@ unsigned int ntf_record_discovered_names(struct ntf_rec_callback *cbs, unsigned 
 			continue;
 		cbs[n] = (struct ntf_rec_callback){ .id = id };
 		snprintf(cbs[n].driver, sizeof(cbs[n].driver), "%s", driver);
+		/* the symbol too, so a file read elsewhere says which function it was */
+		if (ntf_discovered_func(id))
+			snprintf(cbs[n].func, sizeof(cbs[n].func), "%s", ntf_discovered_func(id));
 		n++;
 	}
 	return n;

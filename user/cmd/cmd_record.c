@@ -28,6 +28,7 @@
 #include "record.h"
 #include "record_names.h"
 #include "server.h"
+#include "record_stacks.h"
 #include "source.h"
 #include "top_filter.h"
 #include "tracer.h"
@@ -50,6 +51,9 @@ static const char record_usage[] =
 	"  -e, --class LIST        only these event classes (inval_start,callback,...)\n"
 	"  -m, --min-latency LAT   only events at least this slow (\"50us\", \"2ms\")\n"
 	"      --sample N          one event in N, at random\n"
+	"      --stack-min LAT     the kernel stack of events this slow (default 1ms)\n"
+	"                          and of failed ones, symbolized into the file\n"
+	"      --no-stacks         no kernel stacks\n"
 	"Judged here:\n"
 	"  -f, --filter EXPR       notifier-top's filter: \"driver kvm\", \"comm=gpu\",\n"
 	"                          \"cgroup /gpu.slice\" (and below)\n"
@@ -76,7 +80,7 @@ static const char record_usage[] =
 	"  notifier record --trigger   # what the daemon's flight recorder holds, now\n"
 	"  notifier report run.ntr\n";
 
-enum { OPT_SAMPLE = 256, OPT_TRIGGER, OPT_SOCKET };
+enum { OPT_SAMPLE = 256, OPT_TRIGGER, OPT_SOCKET, OPT_STACK_MIN, OPT_NO_STACKS };
 
 static const struct option record_options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -88,6 +92,8 @@ static const struct option record_options[] = {
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "trigger", no_argument, NULL, OPT_TRIGGER },
 	{ "socket", required_argument, NULL, OPT_SOCKET },
+	{ "stack-min", required_argument, NULL, OPT_STACK_MIN },
+	{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
 	{ "filter", required_argument, NULL, 'f' },
 	{ "ringbuf-size", required_argument, NULL, 'b' },
 	{ "level", required_argument, NULL, 'l' },
@@ -137,6 +143,9 @@ static void parse_record_args(int argc, char **argv, struct record_args *a)
 
 	a->path = "notifier.ntr";
 	a->tracer.cfg.stream = true;
+	/* a millisecond is long for a notifier: what is slower is worth its path */
+	a->tracer.cfg.stacks = true;
+	a->tracer.cfg.stack_min_ns = 1000000;
 	opterr = 0; /* ntf_usage_error says it in one line */
 	while ((opt = getopt_long(argc, argv, "o:d:p:c:e:m:f:b:l:kqvh", record_options, NULL)) !=
 	       -1) {
@@ -152,6 +161,10 @@ static void parse_record_args(int argc, char **argv, struct record_args *a)
 		case OPT_SAMPLE:
 			a->tracer.cfg.stream_sample = ntf_arg_u64("--sample", optarg, 1, 1u << 30);
 			break;
+		case OPT_STACK_MIN:
+			a->tracer.cfg.stack_min_ns = ntf_arg_latency_ns("--stack-min", optarg);
+			break;
+		case OPT_NO_STACKS: a->tracer.cfg.stacks = false; break;
 		case 'f':
 			if (top_filter_parse(optarg, &a->filter, why, sizeof(why)))
 				ntf_usage_error("-f: %s", why);
@@ -201,6 +214,7 @@ static void parse_record_args(int argc, char **argv, struct record_args *a)
 
 struct recording {
 	struct ntf_rec_writer *w;
+	struct ntf_record_stacks *stacks; /* NULL: --no-stacks */
 	const struct record_args *a;
 	__u64 filtered; /* dropped by -f here */
 	int err; /* the writer's, once it failed */
@@ -210,6 +224,7 @@ static int on_event(void *ctx, const struct ntf_event *e)
 {
 	struct recording *rec = ctx;
 	struct ntf_hist_key key = { .class = e->class, .callback = e->callback, .tgid = e->tgid };
+	struct ntf_event ev = *e;
 	int err;
 
 	if (rec->err)
@@ -220,7 +235,9 @@ static int on_event(void *ctx, const struct ntf_event *e)
 		rec->filtered++;
 		return 0;
 	}
-	err = ntf_rec_write(rec->w, e);
+	err = rec->stacks ? ntf_record_stack(rec->stacks, rec->w, &ev) : 0;
+	if (!err)
+		err = ntf_rec_write(rec->w, &ev);
 	/* -EINVAL: one event the decoder would refuse, not the file's end */
 	if (err && err != -EINVAL)
 		rec->err = err;
@@ -286,6 +303,17 @@ static int trigger(const struct record_args *a)
 	return 0;
 }
 
+static void stacks_line(const struct ntf_record_stacks *rs)
+{
+	struct ntf_record_stacks_stats st;
+
+	ntf_record_stacks_stats(rs, &st);
+	if (st.kept || st.lost)
+		ntf_info("%llu events kept their kernel stack; %llu lost theirs (stack map or file "
+			 "full)",
+			 (unsigned long long)st.kept, (unsigned long long)st.lost);
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_args a = {};
@@ -318,6 +346,10 @@ int cmd_record(int argc, char **argv)
 	err = ntf_rec_writer_open(&rec.w, a.path, meta, &a.writer);
 	if (err) {
 		ntf_err("cannot write %s: %s", a.path, strerror(-err));
+		goto out;
+	}
+	if (a.tracer.cfg.stacks && !(rec.stacks = ntf_record_stacks_new(t))) {
+		ntf_err("out of memory");
 		goto out;
 	}
 	src = ntf_source_bpf_new(tracer__events_fd(t), on_event, &rec);
@@ -386,12 +418,15 @@ int cmd_record(int argc, char **argv)
 		if (drops)
 			ntf_warn("%llu events were lost in a full ring buffer (try -b or -m)",
 				 (unsigned long long)drops);
+		if (rec.stacks)
+			stacks_line(rec.stacks);
 	}
 	ret = 0;
 out:
 	if (rec.w)
 		ntf_rec_close(rec.w);
 	ntf_source_free(src);
+	ntf_record_stacks_free(rec.stacks);
 	tracer__free(t);
 	free(meta);
 	return ret;

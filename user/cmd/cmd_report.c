@@ -3,8 +3,9 @@
  * notifier report: what a trace file (docs/trace-format.md) holds. Where
  * and when it was recorded, then the same summary `notifier hist` prints
  * (per class, per driver, per process with -P), made from the file's
- * events; or, with --events, the events one a line. A file cut short
- * reads up to its last whole block, and the report says so.
+ * events; or, with --events, the events one a line, each with the kernel
+ * stack the file kept for it under it. A file cut short reads up to its
+ * last whole block, and the report says so.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,7 +36,8 @@ static const char report_usage[] =
 	"\n"
 	"  -j, --json              JSON instead of text (--events: one object a line)\n"
 	"  -P, --per-process       per process too\n"
-	"  -e, --events            list the events instead of the summary\n"
+	"  -e, --events            list the events instead of the summary, with the\n"
+	"                          kernel stacks of those that have one\n"
 	"  -T, --timestamps        --events: wall-clock times, not seconds from the start\n"
 	"  -c, --class LIST        only these event classes (inval_start,fence_wait,...)\n"
 	"  -p, --pid PID           only this process (tgid)\n"
@@ -187,6 +189,42 @@ static void event_detail(char *buf, size_t len, const struct ntf_event *e)
 	}
 }
 
+/* The event's kernel stack under it, a frame a line, innermost first. */
+static void print_stack(struct ntf_rec_reader *r, const struct ntf_event *e)
+{
+	struct ntf_rec_frame frames[NTF_REC_MAX_DEPTH];
+	char name[NTF_REC_SYM_LEN + NTF_REC_MOD_LEN + 32];
+	int n = e->stack_id ? ntf_rec_stack(r, e->stack_id, frames, NTF_REC_MAX_DEPTH) : 0;
+
+	for (int i = 0; i < n; i++) {
+		ntf_rec_frame_name(name, sizeof(name), &frames[i]);
+		printf("  %s\n", name);
+	}
+	if (e->flags & NTF_F_STACK_LOST)
+		printf("  (kernel stack lost: the stack map was full)\n");
+}
+
+static json_t *stack_json(struct ntf_rec_reader *r, const struct ntf_event *e)
+{
+	struct ntf_rec_frame frames[NTF_REC_MAX_DEPTH];
+	int n = ntf_rec_stack(r, e->stack_id, frames, NTF_REC_MAX_DEPTH);
+	json_t *a = json_array();
+	char addr[24];
+
+	for (int i = 0; i < n; i++) {
+		const struct ntf_rec_frame *f = &frames[i];
+		json_t *o;
+
+		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)f->addr);
+		o = json_pack("{ss ss sI}", "addr", addr, "func", f->sym, "offset",
+			      (json_int_t)f->offset);
+		if (f->module[0])
+			json_object_set_new(o, "module", json_string(f->module));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 /*
  * Seconds from the start of the recording; from the first event when
  * events are older than the start (a source not on CLOCK_MONOTONIC, as
@@ -216,7 +254,8 @@ static void print_event(const struct report_args *a, const struct ntf_rec_meta *
 	       e->flags & NTF_F_FAILED ? " failed" : "", e->flags & NTF_F_NESTED ? " nested" : "");
 }
 
-static void print_event_json(const struct ntf_rec_meta *m, const struct ntf_event *e)
+static void print_event_json(struct ntf_rec_reader *r, const struct ntf_rec_meta *m,
+			     const struct ntf_event *e)
 {
 	/* kernel pointers in hex: as the kernel prints them, and above 2^63 */
 	char mm[24], ops[24];
@@ -267,6 +306,10 @@ static void print_event_json(const struct ntf_rec_meta *m, const struct ntf_even
 					      (json_int_t)e->fence.timeout));
 		break;
 	}
+	if (e->stack_id)
+		json_object_set_new(o, "stack", stack_json(r, e));
+	if (e->flags & NTF_F_STACK_LOST)
+		json_object_set_new(o, "stack_lost", json_true());
 	json_dumpf(o, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
 	json_decref(o);
@@ -289,6 +332,7 @@ static const char *stop_name(enum ntf_rec_stop s)
 
 struct span {
 	__u64 first, last, events;
+	__u64 with_stack; /* of them, naming a kernel stack */
 };
 
 /* A flight recorder's snapshot: what triggered it, when, and the window it keeps. */
@@ -320,7 +364,7 @@ static void print_flight(const struct ntf_rec_meta *m)
 }
 
 static void print_header(const struct report_args *a, const struct ntf_rec_meta *m,
-			 const struct span *sp, const struct ntf_rec_status *st)
+			 const struct span *sp, const struct ntf_rec_status *st, __u32 stacks)
 {
 	char start[48], dur[16];
 
@@ -345,6 +389,9 @@ static void print_header(const struct report_args *a, const struct ntf_rec_meta 
 		printf("  %llu of them selected (%s%s%s)\n", (unsigned long long)sp->events,
 		       a->class_mask ? "--class" : "", a->class_mask && a->tgid ? ", " : "",
 		       a->tgid ? "--pid" : "");
+	if (sp->with_stack)
+		printf("  %llu with a kernel stack (%u stacks in the file; --events shows them)\n",
+		       (unsigned long long)sp->with_stack, stacks);
 	printf("  %s\n", st->why);
 }
 
@@ -364,7 +411,8 @@ static json_t *flight_json(const struct ntf_rec_meta *m)
 }
 
 static json_t *file_json(const struct report_args *a, const struct ntf_rec_meta *m,
-			 const struct span *sp, const struct ntf_rec_status *st, bool indexed)
+			 const struct span *sp, const struct ntf_rec_status *st, bool indexed,
+			 __u32 stacks)
 {
 	json_t *o = json_pack("{ss ss ss ss ss ss ss ss sf sI sI sI sI ss ss sI}", "path", a->path,
 			      "writer", m->writer, "host", m->host, "kernel", m->kernel,
@@ -378,6 +426,9 @@ static json_t *file_json(const struct report_args *a, const struct ntf_rec_meta 
 	/* whether the index the trailer points to was read */
 	json_object_set_new(o, "indexed", json_boolean(indexed));
 	json_object_set_new(o, "flight", flight_json(m));
+	/* the file's distinct stacks, and the selected events that name one */
+	json_object_set_new(o, "stacks", json_integer(stacks));
+	json_object_set_new(o, "events_with_stack", json_integer(sp->with_stack));
 	return o;
 }
 
@@ -424,11 +475,13 @@ int cmd_report(int argc, char **argv)
 			sp.first = e.ts_ns;
 		if (e.ts_ns > sp.last)
 			sp.last = e.ts_ns;
-		if (a.events && a.json)
-			print_event_json(m, &e);
-		else if (a.events)
+		sp.with_stack += e.stack_id != 0;
+		if (a.events && a.json) {
+			print_event_json(r, m, &e);
+		} else if (a.events) {
 			print_event(&a, m, &e, &base);
-		else if (ntf_agg_add(agg, &e) == -ENOMEM)
+			print_stack(r, &e);
+		} else if (ntf_agg_add(agg, &e) == -ENOMEM)
 			k = -ENOMEM;
 		if (k < 0)
 			break;
@@ -446,12 +499,13 @@ int cmd_report(int argc, char **argv)
 			json_t *root = ntf_report_json(agg, probes, &a.report);
 
 			json_object_set_new(root, "file",
-					    file_json(&a, m, &sp, &st, ntf_rec_reader_indexed(r)));
+					    file_json(&a, m, &sp, &st, ntf_rec_reader_indexed(r),
+						      ntf_rec_stack_count(r)));
 			json_dumpf(root, stdout, JSON_COMPACT);
 			fputc('\n', stdout);
 			json_decref(root);
 		} else {
-			print_header(&a, m, &sp, &st);
+			print_header(&a, m, &sp, &st, ntf_rec_stack_count(r));
 			ntf_report_text(stdout, agg, probes, &a.report);
 		}
 	}

@@ -113,7 +113,7 @@ static int close_target(struct target *t, int err)
 static int export(struct ntf_rec_reader *r, FILE *f, const char *in, unsigned int class_mask,
 		  __u32 tgid, int *k, struct ntf_perfetto_stats *stats)
 {
-	struct ntf_perfetto_opts opts = { .source = in };
+	struct ntf_perfetto_opts opts = { .source = in, .stacks = r };
 	struct ntf_perfetto *pf = ntf_perfetto_new(f, ntf_rec_read_meta(r), &opts);
 	struct ntf_rec_status st;
 	struct ntf_event e;

@@ -11,6 +11,8 @@
  * discovery runs and where a daemon's client learns them.
  */
 static char discovered_names[NTF_MAX_DISCOVERED][NTF_DRIVER_LEN];
+/* Their callbacks' symbols (kallsyms names are at most 127 bytes on 6.1; cut beyond) */
+static char discovered_funcs[NTF_MAX_DISCOVERED][128];
 static __u64 names_gen = 1;
 
 const char *ntf_driver_name(__u32 id)
@@ -32,6 +34,22 @@ int ntf_driver_name_set(__u32 id, const char *driver)
 	snprintf(discovered_names[id - KNOWN - 1], NTF_DRIVER_LEN, "%s", driver);
 	names_gen++;
 	return 0;
+}
+
+int ntf_discovered_func_set(__u32 id, const char *func)
+{
+	if (id <= KNOWN || id >= ntf_callback_id_end())
+		return -EINVAL;
+	snprintf(discovered_funcs[id - KNOWN - 1], sizeof(discovered_funcs[0]), "%s", func);
+	names_gen++;
+	return 0;
+}
+
+const char *ntf_discovered_func(__u32 id)
+{
+	if (id <= KNOWN || id >= ntf_callback_id_end() || !discovered_funcs[id - KNOWN - 1][0])
+		return NULL;
+	return discovered_funcs[id - KNOWN - 1];
 }
 
 const char *ntf_discovered_driver_name(__u32 id)

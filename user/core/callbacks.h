@@ -53,6 +53,14 @@ __u32 ntf_callback_first_discovered(void);
 __u32 ntf_callback_id_end(void);
 /* A discovered id's name in this process, or NULL when it has none. */
 const char *ntf_discovered_driver_name(__u32 id);
+/*
+ * The kernel symbol of a discovered id's callback, where discovery ran
+ * in this process: a trace file names it, as it names the table's.
+ * -EINVAL for an id outside the discovered range.
+ */
+int ntf_discovered_func_set(__u32 id, const char *func);
+/* NULL when this process does not know it (a client of a daemon). */
+const char *ntf_discovered_func(__u32 id);
 /* Changes whenever a discovered name is set: clients are sent names again. */
 __u64 ntf_driver_names_gen(void);
 

@@ -37,6 +37,7 @@ struct ntf_callbacks {
 	 * under emulation).
 	 */
 	struct ntf_ksyms *ks;
+	unsigned int loads; /* objects loaded, ever */
 };
 
 /* Drops the links of a callback whose module left; its slot stays unused. */
@@ -140,6 +141,7 @@ static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigne
 	bpf_map__reuse_fd(obj->skel->maps.comms, o->comms_fd);
 	bpf_map__reuse_fd(obj->skel->maps.counters, o->counters_fd);
 	bpf_map__reuse_fd(obj->skel->maps.events, o->events_fd);
+	bpf_map__reuse_fd(obj->skel->maps.stacks, o->stacks_fd);
 	bpf_map__reuse_fd(obj->skel->maps.pending, o->pending_fd);
 	bpf_map__reuse_fd(obj->skel->maps.unseen, o->unseen_fd);
 	bpf_map__reuse_fd(obj->skel->maps.attached_fns, o->attached_fns_fd);
@@ -174,6 +176,7 @@ static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigne
 		free(obj);
 		return err;
 	}
+	subs->loads++;
 	*out = obj;
 	return 0;
 }
@@ -346,6 +349,11 @@ void ntf_callbacks_sweep(struct ntf_callbacks *subs)
 __u64 ntf_callbacks_unseen_unresolved(const struct ntf_callbacks *subs)
 {
 	return subs->set.unseen_unresolved;
+}
+
+unsigned int ntf_callbacks_loads(const struct ntf_callbacks *subs)
+{
+	return subs->loads;
 }
 
 unsigned int ntf_callbacks_count(const struct ntf_callbacks *subs)

@@ -46,7 +46,7 @@ struct ntf_callbacks_opts {
 	bool no_fentry, no_kprobe;
 	struct ntf_config cfg; /* the main object's, so the slots filter alike */
 	/* the main object's maps, shared */
-	int inflight_fd, hists_fd, buckets_fd, comms_fd, counters_fd, events_fd;
+	int inflight_fd, hists_fd, buckets_fd, comms_fd, counters_fd, events_fd, stacks_fd;
 	/* the registration watch's (-1: the register probes did not attach) */
 	int pending_fd, unseen_fd, attached_fns_fd, watch_fd;
 	struct ntf_watch *watch; /* watch_fd mapped */
@@ -71,6 +71,8 @@ void ntf_callbacks_sweep(struct ntf_callbacks *subs);
 /* Unseen calls of callbacks no scan could resolve (kallsyms hid them). */
 __u64 ntf_callbacks_unseen_unresolved(const struct ntf_callbacks *subs);
 unsigned int ntf_callbacks_count(const struct ntf_callbacks *subs);
+/* Callback objects loaded so far (each puts new programs into kallsyms). */
+unsigned int ntf_callbacks_loads(const struct ntf_callbacks *subs);
 const struct ntf_callback *ntf_callback_at(const struct ntf_callbacks *subs, unsigned int i);
 /* Why discovery is off here ("" when it runs), and callbacks it could not keep. */
 const char *ntf_callbacks_discovery_why(const struct ntf_callbacks *subs);

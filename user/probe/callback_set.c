@@ -177,6 +177,7 @@ static int resolve_callback(struct ntf_callback_set *set, struct ntf_ksyms **ks,
 					     .kind = f->d.kind,
 					     .needs = "a live subscription" };
 	ntf_driver_name_set(i + 1, dd->driver);
+	ntf_discovered_func_set(i + 1, dd->func);
 	s->id = i + 1;
 	s->def = &dd->def;
 	s->discovered = true;

@@ -74,6 +74,8 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 	}
 	if (opts->ringbuf_bytes)
 		bpf_map__set_max_entries(t->skel->maps.events, opts->ringbuf_bytes);
+	/* the map must exist for the programs to load; without stacks it holds nothing */
+	bpf_map__set_max_entries(t->skel->maps.stacks, opts->cfg.stacks ? NTF_STACK_ENTRIES : 1);
 
 	err = ntf_ladder_choose(t->skel->obj, t->probes, &lopts);
 	if (err)
@@ -110,6 +112,7 @@ int tracer__attach(struct tracer *t)
 		.comms_fd = bpf_map__fd(t->skel->maps.comms),
 		.counters_fd = bpf_map__fd(t->skel->maps.counters),
 		.events_fd = bpf_map__fd(t->skel->maps.events),
+		.stacks_fd = bpf_map__fd(t->skel->maps.stacks),
 		.pending_fd = bpf_map__fd(t->skel->maps.pending),
 		.unseen_fd = bpf_map__fd(t->skel->maps.unseen),
 		.attached_fns_fd = bpf_map__fd(t->skel->maps.attached_fns),
@@ -214,6 +217,16 @@ int tracer__comms_fd(const struct tracer *t)
 int tracer__counters_fd(const struct tracer *t)
 {
 	return bpf_map__fd(t->skel->maps.counters);
+}
+
+int tracer__stacks_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.stacks);
+}
+
+unsigned int tracer__loads(const struct tracer *t)
+{
+	return t->subs ? ntf_callbacks_loads(t->subs) : 0;
 }
 
 int ntf_read_counters(int counters_fd, __u64 out[NTF_CNT_MAX])

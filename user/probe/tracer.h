@@ -51,6 +51,13 @@ int tracer__events_fd(const struct tracer *t);
 int tracer__hists_fd(const struct tracer *t);
 int tracer__counters_fd(const struct tracer *t);
 int tracer__comms_fd(const struct tracer *t);
+/* The kernel stacks events name by stack_id (NTF_STACK_DEPTH frames each). */
+int tracer__stacks_fd(const struct tracer *t);
+/*
+ * BPF objects loaded for driver callbacks so far: when it changes, their
+ * programs are new to kallsyms (a stack's symbols are read again).
+ */
+unsigned int tracer__loads(const struct tracer *t);
 
 /* Sums the per-CPU counters of a counters map fd. */
 int ntf_read_counters(int counters_fd, __u64 out[NTF_CNT_MAX]);

@@ -101,10 +101,17 @@ int fl_close_block(struct ntf_flight *f)
 
 int ntf_flight_write(struct ntf_flight *f, const struct ntf_event *e)
 {
+	struct ntf_event plain;
 	int err = 0, k;
 
 	if (!rec_event_valid(e))
 		return -EINVAL;
+	/* a snapshot defines no stacks (yet): a stack id would name nothing in it */
+	if (e->stack_id) {
+		plain = *e;
+		plain.stack_id = 0;
+		e = &plain;
+	}
 	if (!f->any || e->ts_ns > f->newest)
 		f->newest = e->ts_ns;
 	f->any = true;

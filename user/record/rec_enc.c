@@ -26,6 +26,7 @@ static void reset(struct rec_enc *e)
 	e->ts_max = 0;
 	e->prev_ts = e->prev_end = e->prev_addr = e->prev_mm = e->prev_seqno = 0;
 	memset(e->prev_flags, 0, sizeof(e->prev_flags));
+	e->any_stack = false;
 	e->ntasks = 0;
 	e->last_task = ~0u;
 	if (e->slots)
@@ -180,6 +181,8 @@ int rec_enc_add(struct rec_enc *e, const struct ntf_event *ev)
 	rec_put_varint(&s[NTR_S_ORIGIN], ev->origin);
 	rec_put_svarint(&s[NTR_S_SYSCALL], ev->syscall_nr);
 	rec_put_svarint(&s[NTR_S_RET], ev->ret);
+	rec_put_varint(&s[NTR_S_STACK], ev->stack_id);
+	e->any_stack |= ev->stack_id != 0;
 	switch (class) {
 	case NTF_CLASS_INVAL_START:
 	case NTF_CLASS_INVAL_END:
@@ -237,6 +240,9 @@ static int payload(struct rec_enc *e, struct rec_buf *b)
 		e->s[NTR_S_TIME].len = 0;
 	else
 		e->s[NTR_S_END].len = 0;
+	/* zeros would cost bytes for nothing: a reader takes no stream as no stacks */
+	if (!e->any_stack)
+		e->s[NTR_S_STACK].len = 0;
 	for (int i = 1; i < NTR_S_MAX; i++)
 		nstreams += e->s[i].len > 0;
 	b->len = 0;

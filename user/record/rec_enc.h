@@ -39,6 +39,7 @@ struct rec_enc {
 	__u64 ts_min, ts_max;
 	__u64 prev_ts, prev_end, prev_addr, prev_mm, prev_seqno;
 	__u32 prev_flags[NTF_CLASS_MAX];
+	bool any_stack; /* an event names a stack: the stack stream goes into the block */
 	struct rec_task *tasks;
 	__u32 ntasks, tasks_cap, last_task;
 	__u32 *slots; /* task id + 1 by hash; 0: free */

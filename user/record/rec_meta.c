@@ -56,7 +56,8 @@ void ntf_rec_meta_init(struct ntf_rec_meta *meta, const char *writer)
 
 			ntf_rec_meta_set_callback(meta, id, d->driver, d->func);
 		} else if (ntf_discovered_driver_name(id)) {
-			ntf_rec_meta_set_callback(meta, id, ntf_discovered_driver_name(id), NULL);
+			ntf_rec_meta_set_callback(meta, id, ntf_discovered_driver_name(id),
+						  ntf_discovered_func(id));
 		}
 	}
 }

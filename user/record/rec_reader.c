@@ -20,6 +20,7 @@
 #include <zstd.h>
 #include "crc32c.h"
 #include "rec_int.h"
+#include "rec_stacks.h"
 #include "trace_format.h"
 
 struct blk {
@@ -48,7 +49,8 @@ static const char *const stream_names[NTR_S_MAX] = {
 	[NTR_S_CALLBACK] = "callback", [NTR_S_MECH] = "mech",	    [NTR_S_ORIGIN] = "origin",
 	[NTR_S_SYSCALL] = "syscall",   [NTR_S_RET] = "ret",	    [NTR_S_ADDR] = "addr",
 	[NTR_S_SIZE] = "size",	       [NTR_S_MMU] = "mmu",	    [NTR_S_PAGES] = "pages",
-	[NTR_S_ARGS] = "args",	       [NTR_S_FENCE] = "fence",	    [NTR_S_STACK] = "stack",
+	[NTR_S_ARGS] = "args",	       [NTR_S_FENCE] = "fence",	    [NTR_S_UNUSED_18] = "18",
+	[NTR_S_END] = "end",	       [NTR_S_STACK] = "stack",
 };
 
 struct ntf_rec_reader {
@@ -70,6 +72,7 @@ struct ntf_rec_reader {
 	__u32 left, done;
 	struct rec_cur s[NTR_S_MAX];
 	bool by_end; /* times in END, not TIME */
+	bool has_stacks; /* the block has the stack stream: without it, no event names a stack */
 	__u64 prev_ts, prev_addr, prev_mm, prev_seqno;
 	__u32 prev_flags[NTF_CLASS_MAX];
 	struct rec_task *tasks;
@@ -77,6 +80,15 @@ struct ntf_rec_reader {
 
 	struct idx_run *runs;
 	__u32 nruns;
+
+	struct rec_stacks stacks;
+	/*
+	 * Where the STACKS blocks have been read up to: a block before it is
+	 * never read again (its stacks would be defined twice), one after it
+	 * is read before events past it are (a seek past blocks catches up).
+	 */
+	__u64 stacks_pos;
+	__u32 stacks_seq;
 };
 
 /* ---- where and why reading stopped ---- */
@@ -353,6 +365,7 @@ static int open_events(struct ntf_rec_reader *r, const struct blk *b)
 		return stop(r, NTF_REC_CORRUPT, -EBADMSG, b->off, b->seq,
 			    "both start and end times given");
 	r->by_end = r->s[NTR_S_END].end != NULL;
+	r->has_stacks = r->s[NTR_S_STACK].end != NULL;
 	r->cur = *b;
 	r->left = b->count;
 	r->done = 0;
@@ -472,6 +485,8 @@ static int decode_event(struct ntf_rec_reader *r, struct ntf_event *e)
 	origin = rec_get_varint(&s[NTR_S_ORIGIN]);
 	sys = rec_get_svarint(&s[NTR_S_SYSCALL]);
 	e->ret = rec_get_svarint(&s[NTR_S_RET]);
+	if (r->has_stacks)
+		e->stack_id = get_u32(&s[NTR_S_STACK]);
 	switch (class) {
 	case NTF_CLASS_INVAL_START:
 	case NTF_CLASS_INVAL_END:
@@ -512,6 +527,8 @@ static int decode_event(struct ntf_rec_reader *r, struct ntf_event *e)
 				 (unsigned long long)origin);
 	if (sys < -0x80000000LL || sys > 0x7fffffffLL)
 		return bad_event(r, "syscall %lld out of range", (long long)sys);
+	if (e->stack_id > r->stacks.nstacks)
+		return bad_event(r, "stack %u is not defined before it", e->stack_id);
 	e->mech = mech;
 	e->origin = origin;
 	e->syscall_nr = sys;
@@ -529,6 +546,21 @@ static int read_names(struct ntf_rec_reader *r, const struct blk *b, const __u8 
 	size_t at = 0;
 
 	if (ntr_names_decode(p, n, &r->meta, why, sizeof(why), &at))
+		return stop(r, NTF_REC_CORRUPT, -EBADMSG, b->off, b->seq, "%s (payload byte %zu)",
+			    why, at);
+	return 1;
+}
+
+static int read_stacks(struct ntf_rec_reader *r, const struct blk *b, const __u8 *p, size_t n)
+{
+	char why[120];
+	size_t at = 0;
+	int err = rec_stacks_decode(&r->stacks, p, n, why, sizeof(why), &at);
+
+	if (err == -ENOMEM)
+		return stop(r, NTF_REC_NOMEM, -ENOMEM, b->off, b->seq,
+			    "no memory for the file's stacks");
+	if (err)
 		return stop(r, NTF_REC_CORRUPT, -EBADMSG, b->off, b->seq, "%s (payload byte %zu)",
 			    why, at);
 	return 1;
@@ -569,6 +601,7 @@ static bool fatal(const struct ntf_rec_reader *r)
 int ntf_rec_next(struct ntf_rec_reader *r, struct ntf_event *e)
 {
 	struct blk b;
+	bool fresh;
 	int k;
 
 	for (;;) {
@@ -592,14 +625,20 @@ int ntf_rec_next(struct ntf_rec_reader *r, struct ntf_event *e)
 		if (k < 0 || read_payload(r, &b) < 0)
 			return result(r);
 		passed(r, &b);
+		fresh = b.off >= r->stacks_pos;
+		if (fresh) {
+			r->stacks_pos = r->pos;
+			r->stacks_seq = r->seq;
+		}
 		switch (b.kind) {
 		case NTR_K_EVENTS: k = open_events(r, &b); break;
 		case NTR_K_NAMES: k = read_names(r, &b, r->raw, b.raw); break;
+		case NTR_K_STACKS: k = fresh ? read_stacks(r, &b, r->raw, b.raw) : 1; break;
 		case NTR_K_META:
 			k = stop(r, NTF_REC_CORRUPT, -EBADMSG, b.off, b.seq, "a second META block");
 			break;
 		case NTR_K_TRAILER: finish(r, &b); return 0;
-		default: k = 1; break; /* INDEX, STACKS, kinds of a newer minor: skipped */
+		default: k = 1; break; /* INDEX, kinds of a newer minor: skipped */
 		}
 		if (k < 0)
 			return result(r);
@@ -670,7 +709,8 @@ static int read_start(struct ntf_rec_reader *r)
 		return stop(r, NTF_REC_CORRUPT, -EBADMSG, b.off, 0, "META: %s (payload byte %zu)",
 			    why, at);
 	passed(r, &b);
-	r->first_block = r->pos;
+	r->first_block = r->stacks_pos = r->pos;
+	r->stacks_seq = r->seq;
 	return 1;
 }
 
@@ -855,6 +895,29 @@ int ntf_rec_reader_open(struct ntf_rec_reader **out, const char *path, struct nt
 
 /* ---- seeking ---- */
 
+/*
+ * Reads the STACKS blocks before pos that were not read yet (a seek goes
+ * past them), so that the events after pos find their stacks: headers
+ * only, but for those blocks. 1, 0 at the end of the data, or STOPPED.
+ */
+static int catch_up_stacks(struct ntf_rec_reader *r, __u64 pos)
+{
+	struct blk b;
+	int k;
+
+	while (r->stacks_pos < pos) {
+		k = read_header(r, r->stacks_pos, r->stacks_seq, &b);
+		if (k <= 0)
+			return k;
+		if (b.kind == NTR_K_STACKS &&
+		    (read_payload(r, &b) < 0 || read_stacks(r, &b, r->raw, b.raw) < 0))
+			return STOPPED;
+		r->stacks_pos = b.off + b.hlen + b.stored;
+		r->stacks_seq = b.seq + 1;
+	}
+	return 1;
+}
+
 int ntf_rec_seek(struct ntf_rec_reader *r, __u64 ts_ns)
 {
 	__u64 pos = r->first_block;
@@ -896,6 +959,8 @@ int ntf_rec_seek(struct ntf_rec_reader *r, __u64 ts_ns)
 		pos = b.off + b.hlen + b.stored;
 		seq = b.seq + 1;
 	}
+	if (!fatal(r))
+		catch_up_stacks(r, pos);
 	r->pos = pos;
 	r->seq = seq;
 	if (fatal(r))
@@ -921,6 +986,17 @@ void ntf_rec_reader_status(const struct ntf_rec_reader *r, struct ntf_rec_status
 	}
 }
 
+int ntf_rec_stack(const struct ntf_rec_reader *r, __u32 id, struct ntf_rec_frame *out,
+		  unsigned int max)
+{
+	return rec_stacks_get(&r->stacks, id, out, max);
+}
+
+__u32 ntf_rec_stack_count(const struct ntf_rec_reader *r)
+{
+	return r->stacks.nstacks;
+}
+
 bool ntf_rec_reader_indexed(const struct ntf_rec_reader *r)
 {
 	return r->nruns > 0;
@@ -937,5 +1013,6 @@ void ntf_rec_reader_close(struct ntf_rec_reader *r)
 	free(r->raw);
 	free(r->tasks);
 	free(r->runs);
+	rec_stacks_free(&r->stacks);
 	free(r);
 }

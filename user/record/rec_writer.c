@@ -2,7 +2,8 @@
 /*
  * The trace file's writer: the preamble and META, then event blocks as
  * rec_enc.c makes them (cut when full or flushed), NAMES when drivers
- * are found later, and at a clean close the index and the trailer. Each
+ * are found later, STACKS before the events that name a stack new to the
+ * file, and at a clean close the index and the trailer. Each
  * block goes out with its header in one write(): a block is whole on
  * disk or fails its checksum, so the file always reads back up to its
  * last whole block. docs/trace-format.md has the layout.
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include "rec_enc.h"
 #include "rec_int.h"
+#include "rec_stacks.h"
 #include "trace_format.h"
 
 /* A run of consecutive event blocks in the index (one block until the index is full). */
@@ -39,6 +41,7 @@ struct ntf_rec_writer {
 	struct idx_run *runs;
 	__u32 nruns, span;
 	struct ntf_rec_meta *meta; /* what META said, with the names added since */
+	struct rec_stacks stacks; /* every stack of the file, by content */
 	struct ntf_rec_writer_stats st;
 };
 
@@ -188,19 +191,38 @@ static int write_index(struct ntf_rec_writer *w)
 
 /* ---- the open block ---- */
 
+/* Stacks defined since the last STACKS block: before the events that name them. */
+static int flush_stacks(struct ntf_rec_writer *w)
+{
+	__u32 count = rec_stacks_pending(&w->stacks);
+
+	if (w->err || !count)
+		return w->err;
+	rec_stacks_encode(&w->stacks, &w->raw);
+	if (w->raw.oom) {
+		fail(w, -ENOMEM);
+		return w->err;
+	}
+	return write_block(w, NTR_K_STACKS, count, 0, 0, w->raw.p, w->raw.len, true);
+}
+
 /* The open block, as one block. */
 static int flush_events(struct ntf_rec_writer *w)
 {
-	struct idx_run run = { .offset = w->off,
-			       .seq = w->seq,
-			       .blocks = 1,
-			       .events = w->enc.nevents,
-			       .ts_min = w->enc.ts_min,
-			       .ts_max = w->enc.ts_max };
+	struct idx_run run;
 	int err;
 
 	if (w->err || !w->enc.nevents)
 		return w->err;
+	err = flush_stacks(w);
+	if (err)
+		return err;
+	run = (struct idx_run){ .offset = w->off,
+				.seq = w->seq,
+				.blocks = 1,
+				.events = w->enc.nevents,
+				.ts_min = w->enc.ts_min,
+				.ts_max = w->enc.ts_max };
 	err = rec_enc_block(&w->enc, &w->zip, w->seq, &w->raw, &w->out);
 	if (err) {
 		fail(w, err);
@@ -259,8 +281,8 @@ int ntf_rec_write(struct ntf_rec_writer *w, const struct ntf_event *e)
 
 	if (w->err)
 		return w->err;
-	/* what ntf_decode refuses, the reader would too */
-	if (!rec_event_valid(e))
+	/* what ntf_decode refuses, the reader would too; and a stack the file lacks */
+	if (!rec_event_valid(e) || e->stack_id > w->stacks.nstacks)
 		return -EINVAL;
 	err = rec_enc_add(&w->enc, e);
 	if (err) {
@@ -273,9 +295,30 @@ int ntf_rec_write(struct ntf_rec_writer *w, const struct ntf_event *e)
 		return flush_events(w);
 	return 0;
 }
+
 int ntf_rec_flush(struct ntf_rec_writer *w)
 {
 	return flush_events(w);
+}
+
+int ntf_rec_stack_add(struct ntf_rec_writer *w, const struct ntf_rec_frame *frames, unsigned int n,
+		      __u32 *id)
+{
+	int err;
+
+	if (w->err)
+		return w->err;
+	err = rec_stacks_add(&w->stacks, frames, n, id);
+	if (err)
+		return err;
+	/*
+	 * A STACKS block may come anywhere before the events naming its
+	 * stacks: written now, it stays far below what a reader takes in a
+	 * block (an entry is at most about 200 bytes).
+	 */
+	if (rec_stacks_pending(&w->stacks) >= REC_STACKS_BLOCK_ENTRIES)
+		return flush_stacks(w);
+	return 0;
 }
 
 int ntf_rec_write_names(struct ntf_rec_writer *w, const struct ntf_rec_callback *cbs,
@@ -313,6 +356,7 @@ static void writer_free(struct ntf_rec_writer *w)
 	rec_buf_free(&w->raw);
 	rec_buf_free(&w->out);
 	rec_zip_free(&w->zip);
+	rec_stacks_free(&w->stacks);
 	free(w->runs);
 	free(w->meta);
 	if (w->own_fd)

@@ -125,6 +125,22 @@ void ntf_rec_meta_probe_states(const struct ntf_rec_meta *meta, struct ntf_probe
 /* Wall-clock seconds since the epoch when the file's clock read ts_ns. */
 double ntf_rec_meta_wall_s(const struct ntf_rec_meta *meta, __u64 ts_ns);
 
+/*
+ * A frame of a kernel stack as a file keeps it (format 1.2): enough to
+ * read the stack on a machine without this kernel's symbols.
+ */
+#define NTF_REC_SYM_LEN 128
+#define NTF_REC_MOD_LEN 64 /* the kernel's MODULE_NAME_LEN is 56 */
+/* Frames a stack keeps at most: BPF's NTF_STACK_DEPTH and the traced function put first. */
+#define NTF_REC_MAX_DEPTH 64
+
+struct ntf_rec_frame {
+	__u64 addr; /* a return address; the traced function's entry when put first */
+	__u64 offset; /* addr - the symbol's address; 0 without a symbol */
+	char sym[NTF_REC_SYM_LEN]; /* the function; "" when kallsyms did not say */
+	char module[NTF_REC_MOD_LEN]; /* "" for the kernel itself */
+};
+
 /* ---- writing ---- */
 
 /* perf record -z's default too: level 3 saves 3-4% more for 1.5 times the time */
@@ -174,6 +190,18 @@ int ntf_rec_flush(struct ntf_rec_writer *w);
 /* Flushes, then records callback ids named since META (a driver found later). */
 int ntf_rec_write_names(struct ntf_rec_writer *w, const struct ntf_rec_callback *cbs,
 			unsigned int n);
+/*
+ * The file's id for a kernel stack (frames innermost first), for an
+ * event's stack_id: the same frames always get the same id (stacks are
+ * told apart by content, never by the kernel's ids, which collisions
+ * reuse), and a new one is defined in a STACKS block written before the
+ * next block of events. 0 and *id; -EINVAL for no frames or more than
+ * NTF_REC_MAX_DEPTH; -ENOSPC when the file holds as many stacks or
+ * frames as readers take (NTR_MAX_STACKS, NTR_MAX_FRAMES); -ENOMEM
+ * (none of these sticky); or the sticky error.
+ */
+int ntf_rec_stack_add(struct ntf_rec_writer *w, const struct ntf_rec_frame *frames, unsigned int n,
+		      __u32 *id);
 void ntf_rec_writer_stats(const struct ntf_rec_writer *w, struct ntf_rec_writer_stats *st);
 /*
  * Flushes, writes the index and the trailer, closes what open opened and
@@ -230,6 +258,20 @@ const struct ntf_rec_meta *ntf_rec_read_meta(const struct ntf_rec_reader *r);
  * good.
  */
 int ntf_rec_next(struct ntf_rec_reader *r, struct ntf_event *e);
+/*
+ * The frames of stack id (an event's stack_id), innermost first: at most
+ * max into out, and their number; -ENOENT when the file defines no such
+ * stack. Every stack an event read so far names is defined.
+ */
+int ntf_rec_stack(const struct ntf_rec_reader *r, __u32 id, struct ntf_rec_frame *out,
+		  unsigned int max);
+/* The stacks the file defined up to where it was read (ids 1..this). */
+__u32 ntf_rec_stack_count(const struct ntf_rec_reader *r);
+/*
+ * A frame as reports print it: "func+0x1c [module]", "func+0x1c" in the
+ * kernel itself, the address alone when no symbol was known.
+ */
+void ntf_rec_frame_name(char *buf, size_t len, const struct ntf_rec_frame *f);
 /*
  * Moves to the first block that holds events at or after ts_ns in the
  * order they were written (every such event is in it or after it),

@@ -6,7 +6,7 @@
  *
  *   preamble (16 bytes): magic, major, minor, reserved
  *   block 0: META                   what wrote it, where, when, with what
- *   blocks:  EVENTS | NAMES | ...   each committed by its checksums
+ *   blocks:  EVENTS | NAMES | STACKS | ...   each committed by its checksums
  *   INDEX block, TRAILER block       written by a clean close only
  */
 #ifndef NTF_TRACE_FORMAT_H
@@ -19,7 +19,8 @@
 #define NTR_PREAMBLE_LEN 16
 /* A reader reads every minor of its major; a new major is refused. */
 #define NTR_MAJOR 1
-#define NTR_MINOR 1 /* 1.1: META says what triggered a flight snapshot */
+/* 1.1: META says what triggered a flight snapshot; 1.2: kernel stacks (STACKS, stream stack) */
+#define NTR_MINOR 2
 
 #define NTR_BLOCK_MAGIC "NTRB"
 #define NTR_BLOCK_HDR_LEN 48
@@ -43,7 +44,7 @@
 enum ntr_kind {
 	NTR_K_META = 1, /* TLV: writer, host, kernel, clocks, probes, callbacks */
 	NTR_K_EVENTS = 2, /* events in columns (streams) */
-	NTR_K_STACKS = 3, /* reserved: frame addresses and names, stacks as frame ids */
+	NTR_K_STACKS = 3, /* 1.2: frames (address, symbol, module), stacks as frame ids */
 	NTR_K_NAMES = 4, /* TLV: callback ids named after META (drivers found later) */
 	NTR_K_INDEX = 5, /* runs of blocks by offset and time, and every name */
 	NTR_K_TRAILER = 6, /* where the index is; the last block of a closed file */
@@ -64,6 +65,9 @@ enum ntr_codec {
 #define NTR_MAX_TASKS 65536 /* task contexts per EVENTS block */
 #define NTR_MAX_INDEX 65536 /* entries of the INDEX (runs of blocks) */
 #define NTR_TRAILER_LEN 24 /* payload: index offset, events, blocks */
+/* Frames and stacks a file defines at most (its STACKS blocks together). */
+#define NTR_MAX_FRAMES 65536
+#define NTR_MAX_STACKS 65536
 
 /* EVENTS payload: a directory (count, then id and length of each stream), then the streams. */
 enum ntr_stream {
@@ -84,7 +88,12 @@ enum ntr_stream {
 	NTR_S_PAGES, /* varint pin.nr_pages, unmap.notifier_calls */
 	NTR_S_ARGS, /* varint unmap.notifier_ns; pin.gup_flags, pin.variant */
 	NTR_S_FENCE, /* varint context, zigzag seqno - previous, varint ops, zigzag timeout */
-	NTR_S_STACK, /* reserved: varint stack id (0: none) into the STACKS blocks */
+	/*
+	 * Reserved for stack ids by 1.0, yet 1.0 and 1.1 readers take it for
+	 * one of their own and refuse a block whose events leave it unread:
+	 * never written, so that they skip stack ids (NTR_S_STACK) instead.
+	 */
+	NTR_S_UNUSED_18,
 	/*
 	 * zigzag (ts_ns + latency_ns) - the previous event's: a block has
 	 * this or TIME, whichever is shorter. Events reach the ring buffer
@@ -92,6 +101,11 @@ enum ntr_stream {
 	 * jump back by the latency.
 	 */
 	NTR_S_END,
+	/*
+	 * 1.2: varint stack id, 0 for none, defined by a STACKS block before
+	 * this block; left out of blocks whose events have none.
+	 */
+	NTR_S_STACK,
 	NTR_S_MAX,
 };
 

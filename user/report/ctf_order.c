@@ -2,7 +2,7 @@
 /*
  * The window that puts events in time order: a binary min-heap of the
  * held events' timestamps. The heap moves (timestamp, slot) pairs, the
- * events stay in their slots: a sift moves 16 bytes, not 112.
+ * events stay in their slots: a sift moves 16 bytes, not 120.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -29,6 +29,7 @@ struct ntf_perfetto {
 	struct ntf_pf_out o;
 	const struct ntf_rec_meta *meta;
 	const char *source;
+	const struct ntf_rec_reader *stacks;
 	size_t max; /* events held at most */
 	struct ntf_event *buf;
 	size_t n, cap;
@@ -64,6 +65,7 @@ struct ntf_perfetto *ntf_perfetto_new(FILE *out, const struct ntf_rec_meta *meta
 	p->o.f = out;
 	p->meta = meta;
 	p->source = opts ? opts->source : NULL;
+	p->stacks = opts ? opts->stacks : NULL;
 	p->max = opts && opts->max_buffered ? opts->max_buffered : NTF_PERFETTO_DEFAULT_BUFFER;
 	/* half is written when full: a buffer of one would never keep anything back */
 	if (p->max < 2)
@@ -135,7 +137,7 @@ static void put_slice(struct ntf_perfetto *p, const struct ntf_event *e, __u64 e
 	put_ts(p, "ts", e->ts_ns);
 	ntf_json_us(dur, (__s64)(end - e->ts_ns));
 	fprintf(p->o.f, ",\"dur\":%s,\"args\":", dur);
-	ntf_pf_event_args(p->o.f, p->meta, e, e->ts_ns + e->latency_ns - end, NULL);
+	ntf_pf_event_args(p->o.f, p->meta, p->stacks, e, e->ts_ns + e->latency_ns - end, NULL);
 	fputc('}', p->o.f);
 	p->st.slices++;
 }
@@ -152,7 +154,7 @@ static void put_unnested(struct ntf_perfetto *p, const struct ntf_event *e, __u6
 	put_head(p, "b", e, id);
 	put_ts(p, "ts", e->ts_ns);
 	fputs(",\"args\":", p->o.f);
-	ntf_pf_event_args(p->o.f, p->meta, e, 0, why);
+	ntf_pf_event_args(p->o.f, p->meta, p->stacks, e, 0, why);
 	fputc('}', p->o.f);
 	put_head(p, "e", e, id);
 	put_ts(p, "ts", end);

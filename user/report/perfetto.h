@@ -11,7 +11,7 @@
  * ntf_perfetto_finish. Slices must be written in start order per thread
  * to be nested (slice_nest.h), and a recording gives events as they end,
  * so events are held and sorted before they are written: at most
- * max_buffered of them (112 bytes each). When that many are held, the
+ * max_buffered of them (120 bytes each). When that many are held, the
  * earlier half (by start) is written. An event that starts before one
  * already written on its thread (it lasted longer than the half written
  * spans) can no longer be nested: it goes to an async track of its
@@ -27,12 +27,18 @@
 #include "notifier.h"
 #include "record.h"
 
-/* 28 MiB of events: a trace of this many loads in a browser's tab */
+/* 30 MiB of events: a trace of this many loads in a browser's tab */
 #define NTF_PERFETTO_DEFAULT_BUFFER (1u << 18)
 
 struct ntf_perfetto_opts {
 	size_t max_buffered; /* events held for sorting; 0: NTF_PERFETTO_DEFAULT_BUFFER */
 	const char *source; /* the file the events come from, for the metadata; may be NULL */
+	/*
+	 * The reader the events come from, for their kernel stacks (a slice's
+	 * args.stack); may be NULL. Its stacks only grow as it reads, so an
+	 * event held back still finds its own.
+	 */
+	const struct ntf_rec_reader *stacks;
 };
 
 struct ntf_perfetto_stats {

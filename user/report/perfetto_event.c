@@ -42,7 +42,7 @@ void ntf_pf_event_name(char *buf, size_t len, const struct ntf_rec_meta *m,
 
 static const char *const flag_names[] = {
 	"blockable", "nested", "dma_pinned", "kthread",	    "memalloc",		 "kswapd",
-	"exiting",   "intr",   "failed",     "large_folio", "blockable_unknown",
+	"exiting",   "intr",   "failed",     "large_folio", "blockable_unknown", "stack_lost",
 };
 
 static void flags(FILE *f, __u32 flags)
@@ -112,8 +112,30 @@ static void class_args(FILE *f, const struct ntf_event *e)
 	}
 }
 
-void ntf_pf_event_args(FILE *f, const struct ntf_rec_meta *m, const struct ntf_event *e,
-		       __u64 clamped_ns, const char *unnested)
+/* The kernel stack as the UI shows an array: one string a frame, innermost first. */
+static void stack_arg(FILE *f, const struct ntf_rec_reader *stacks, const struct ntf_event *e)
+{
+	struct ntf_rec_frame frames[NTF_REC_MAX_DEPTH];
+	char name[NTF_REC_SYM_LEN + NTF_REC_MOD_LEN + 32];
+	int n;
+
+	if (!stacks || !e->stack_id)
+		return;
+	n = ntf_rec_stack(stacks, e->stack_id, frames, NTF_REC_MAX_DEPTH);
+	if (n <= 0)
+		return;
+	fputs(",\"stack\":[", f);
+	for (int i = 0; i < n; i++) {
+		ntf_rec_frame_name(name, sizeof(name), &frames[i]);
+		if (i)
+			fputc(',', f);
+		ntf_json_str(f, name);
+	}
+	fputc(']', f);
+}
+
+void ntf_pf_event_args(FILE *f, const struct ntf_rec_meta *m, const struct ntf_rec_reader *stacks,
+		       const struct ntf_event *e, __u64 clamped_ns, const char *unnested)
 {
 	const char *syscall = ntf_syscall_name(e->syscall_nr);
 	char id[16];
@@ -141,5 +163,6 @@ void ntf_pf_event_args(FILE *f, const struct ntf_rec_meta *m, const struct ntf_e
 	hex(f, "mm", e->mm);
 	u64(f, "cgroup_id", e->cgroup_id);
 	class_args(f, e);
+	stack_arg(f, stacks, e);
 	fputc('}', f);
 }

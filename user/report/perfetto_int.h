@@ -36,11 +36,12 @@ void ntf_pf_event_name(char *buf, size_t len, const struct ntf_rec_meta *m,
 		       const struct ntf_event *e);
 /*
  * The "args" object of a slice: every field the event's class carries,
- * how much its end was clamped by, and why it is not on its thread's
- * track (unnested: NULL when it is).
+ * its kernel stack when stacks (may be NULL) has it, how much its end was
+ * clamped by, and why it is not on its thread's track (unnested: NULL
+ * when it is).
  */
-void ntf_pf_event_args(FILE *f, const struct ntf_rec_meta *m, const struct ntf_event *e,
-		       __u64 clamped_ns, const char *unnested);
+void ntf_pf_event_args(FILE *f, const struct ntf_rec_meta *m, const struct ntf_rec_reader *stacks,
+		       const struct ntf_event *e, __u64 clamped_ns, const char *unnested);
 
 /* Events per class per second of the trace, as counter samples at the end. */
 struct ntf_pf_rate {

@@ -9,7 +9,7 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill flight rotate hotplug discover discover_classic first_calls first_calls_classic"}
+CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe flight rotate hotplug discover discover_classic first_calls first_calls_classic"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
@@ -22,7 +22,7 @@ wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
 KVM_KEEPER=$!
 # Without the test module the cases that need it are not run; the host
 # half reads the reason from testdrv.unavailable.
-TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter hotplug discover discover_classic first_calls first_calls_classic"
+TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_stacks record_stacks_kprobe hotplug discover discover_classic first_calls first_calls_classic"
 if [ -f /etc/ntf-testdrv-unavailable ]; then
 	cp /etc/ntf-testdrv-unavailable "$R/testdrv.unavailable"
 elif ! modprobe ntf_testdrv 2>"$R/testdrv.modprobe.err"; then
@@ -216,6 +216,14 @@ for c in $CASES; do
 		# around them; not KVM's callback, not the ends)
 		traced $c "notifier record -m 5ms -o $R/$c.ntr" \
 			wl-testdrv --kvm --fence-wait-us 10000 --iterations 20 ;;
+	record_stacks | record_stacks_kprobe)
+		# the kernel stacks of what takes 2 ms or more: the driver's
+		# callback sleeping 5 ms and the invalidates around it, not KVM's
+		# quick callback; fexit's stacks, then kretprobes' (-k)
+		k=
+		[ $c = record_stacks_kprobe ] && k=-k
+		traced $c "notifier record $k --stack-min 2ms -o $R/$c.ntr" \
+			wl-testdrv --kvm --sleep-us 5000 --iterations 20 ;;
 	record_kill)
 		# SIGKILL, no close: the file holds every whole block, and a block
 		# is written each second
