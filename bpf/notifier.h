@@ -296,6 +296,12 @@ struct ntf_bucket_key {
  * struct set in one place (tracer.c), copied as is into each object, so a
  * new filter is a field here, its check in BPF and its option.
  */
+/*
+ * Callback ids a stream filter can keep (the stream_callbacks map):
+ * user/core/callbacks.h's NTF_CALLBACK_IDS fit.
+ */
+#define NTF_STREAM_CALLBACK_SLOTS 128
+
 struct ntf_config {
 	__u64 cgroup_id; /* 0: every cgroup */
 	__u64 min_stream_ns; /* stream only events at least this slow */
@@ -311,6 +317,7 @@ struct ntf_config {
 	__u8 by_cgroup; /* histogram keys carry the cgroup id */
 	__u8 by_blockable; /* histogram keys carry enum ntf_blockable_key */
 	__u8 stacks; /* streamed events carry a kernel stack (stack_min_ns, failures) */
+	__u8 stream_by_callback; /* stream only the callback ids stream_callbacks keeps */
 	__u8 syscall_origins[NTF_SYSCALL_ORIGINS]; /* enum ntf_origin by syscall number */
 };
 

@@ -98,6 +98,18 @@ struct {
 	__uint(value_size, NTF_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
+/*
+ * The callback ids a driver filter streams (cfg.stream_by_callback): 1
+ * kept. An array user space updates as discovery names drivers, so a
+ * driver found mid-run is judged here too.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NTF_STREAM_CALLBACK_SLOTS);
+	__type(key, __u32);
+	__type(value, __u8);
+} stream_callbacks SEC(".maps");
+
 /* Registration watch: see struct ntf_pending in notifier.h. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -401,6 +413,13 @@ static __always_inline void emit(void *ctx, struct ntf_event *e, __u64 pages)
 		return;
 	if (cfg.stream_classes && !(cfg.stream_classes & (1u << e->class)))
 		return;
+	if (cfg.stream_by_callback) {
+		__u32 id = e->callback;
+		__u8 *keep = bpf_map_lookup_elem(&stream_callbacks, &id);
+
+		if (!keep || !*keep)
+			return;
+	}
 	/* random, not every Nth: a periodic pattern in the workload cannot alias with it */
 	if (cfg.stream_sample > 1 && bpf_get_prandom_u32() % cfg.stream_sample)
 		return;

@@ -15,7 +15,7 @@ set -uo pipefail
 . "$NTF_REPO/tests/lib/tap.sh"
 [ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe flight rotate hotplug discover discover_classic first_calls first_calls_classic}
+cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate hotplug discover discover_classic first_calls first_calls_classic}
 # How many checks each case makes, its "ran" check included: the plan is
 # their sum, and a case skipped or cut short skips the rest of its count.
 # A number here that no longer matches the checks below fails the run.
@@ -34,6 +34,8 @@ checks_of() {
 	record) echo 12 ;;
 	record_filter) echo 8 ;;
 	record_kill) echo 5 ;;
+	record_driver) echo 6 ;;
+	record_pin) echo 5 ;;
 	flight) echo 7 ;;
 	rotate) echo 6 ;;
 	record_stacks | record_stacks_kprobe) echo 13 ;;
@@ -326,7 +328,7 @@ first_calls_case() {
 for c in $cases; do
 	# The test module is part of the test bed on 6.1; on other kernels
 	# the guest may say why it could not have it (build or load).
-	case " testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_stacks record_stacks_kprobe hotplug discover discover_classic first_calls first_calls_classic " in
+	case " testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe hotplug discover discover_classic first_calls first_calls_classic " in
 	*" $c "*)
 		if [ -s "$out/testdrv.unavailable" ]; then
 			if [ "$NTF_VM_KERNEL" = 6.1 ]; then
@@ -592,6 +594,28 @@ for c in $cases; do
 		check_eq "$c: every invalidate of the workload is in it: $calls" \
 			"$(proc $c inval_start count)" "$calls"
 		check_eq "$c: and every end" "$(proc $c inval_end count)" "$calls"
+		;;
+	record_driver)
+		ran $c || continue
+		calls=$(wl $c calls)
+		report_of $c
+		check_eq "$c: notifier report read the file" "$NTF_REPORT_RC" 0
+		check_eq "$c: testdrv's callbacks, all $calls" "$(cb $c testdrv count)" "$calls"
+		check_eq "$c: kvm's, none" "$(rcb $c kvm)" 0
+		check_eq "$c: the chain's own invalidates, none" "$(rclass $c inval_start)" 0
+		check "$c: the kernel left out the rest: none reached user space to be" \
+			"$(grep 'left out here' "$out/$c.trace.err")" \
+			grep -q '^notifier record: 0 events left out here' "$out/$c.trace.err"
+		;;
+	record_pin)
+		ran $c || continue
+		pages=$(wl $c pages_pinned)
+		report_of $c
+		check_eq "$c: pinned pages in the file = the workload's $pages" "$(proc $c pin pages)" "$pages"
+		check_eq "$c: one pin call per buffer" "$(proc $c pin count)" "$(wl $c buffers)"
+		check_eq "$c: unpinned pages = pinned pages" "$(proc $c unpin pages)" "$pages"
+		check_eq "$c: notifier report read the file whole" \
+			"$NTF_REPORT_RC $(trace $c .file.status)" "0 complete"
 		;;
 	flight)
 		ran $c || continue

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "callbacks.h"
 #include "cli.h"
 #include "client_trigger.h"
 #include "commands.h"
@@ -54,9 +55,11 @@ static const char record_usage[] =
 	"      --stack-min LAT     the kernel stack of events this slow (default 1ms)\n"
 	"                          and of failed ones, symbolized into the file\n"
 	"      --no-stacks         no kernel stacks\n"
-	"Judged here:\n"
-	"  -f, --filter EXPR       notifier-top's filter: \"driver kvm\", \"comm=gpu\",\n"
-	"                          \"cgroup /gpu.slice\" (and below)\n"
+	"  -f, --filter EXPR       notifier-top's filter: \"driver kvm\", \"pid 42\" and\n"
+	"                          \"class pin\" in the kernel; \"comm=gpu\", \"cgroup\n"
+	"                          /gpu.slice\" (and below) here. A driver's events are\n"
+	"                          its callbacks and what they wait on; the chain's own\n"
+	"                          invalidates (driver \"all\") are none of them\n"
 	"Other:\n"
 	"      --trigger           load no probes: ask the notifierd on --socket for a\n"
 	"                          snapshot of its flight recorder (notifierd --flight;\n"
@@ -210,6 +213,8 @@ static void parse_record_args(int argc, char **argv, struct record_args *a)
 		a->tracer.cfg.tgid = a->filter.pid;
 	if (a->filter.class_mask && !a->tracer.cfg.stream_classes)
 		a->tracer.cfg.stream_classes = a->filter.class_mask;
+	/* and its driver, through a map: drivers discovery names later are judged there too */
+	a->tracer.cfg.stream_by_callback = a->filter.has_callback || a->filter.driver[0];
 }
 
 struct recording {
@@ -244,6 +249,22 @@ static int on_event(void *ctx, const struct ntf_event *e)
 	return 0;
 }
 
+_Static_assert(NTF_CALLBACK_IDS <= NTF_STREAM_CALLBACK_SLOTS, "the kernel's filter holds every id");
+
+/* -f's driver, as the kernel judges it: which callback ids go through the ring buffer. */
+static void keep_callbacks(struct tracer *t, const struct top_filter *f)
+{
+	for (__u32 id = 0; id < ntf_callback_id_end(); id++) {
+		bool keep = f->has_callback ? id == f->callback :
+					      id && !strcmp(ntf_driver_name(id), f->driver);
+		int err = tracer__stream_callback_keep(t, id, keep);
+
+		if (err)
+			ntf_warn("cannot set the driver filter for callback %u: %s", id,
+				 strerror(-err));
+	}
+}
+
 static void human_bytes(__u64 b, char *buf, size_t len)
 {
 	if (b >= 10ull << 20)
@@ -265,13 +286,17 @@ static __u64 ringbuf_drops(struct tracer *t)
 static void status_line(FILE *out, const struct ntf_rec_writer_stats *st, double rate, __u64 drops,
 			const char *end)
 {
+	double per_event = st->committed_events ? (double)st->bytes / st->committed_events : 0.0;
 	char bytes[32];
 
 	human_bytes(st->bytes, bytes, sizeof(bytes));
-	fprintf(out, "%10.0f events/s  %12llu events  %s written  %.1f B/event  %llu dropped%s",
-		rate, (unsigned long long)st->events, bytes,
-		st->committed_events ? (double)st->bytes / st->committed_events : 0.0,
-		(unsigned long long)drops, end);
+	/* the ratio against the records the ring buffer carries, as perf record -z reports it */
+	fprintf(out,
+		"%10.0f events/s  %12llu events  %s written  %.1f B/event (%.0fx smaller)  "
+		"%llu dropped%s",
+		rate, (unsigned long long)st->events, bytes, per_event,
+		per_event ? sizeof(struct ntf_event) / per_event : 0.0, (unsigned long long)drops,
+		end);
 	fflush(out);
 }
 
@@ -334,6 +359,8 @@ int cmd_record(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);
 	if (ntf_open_tracer(&a.tracer, a.quiet, &t))
 		goto out;
+	if (a.tracer.cfg.stream_by_callback)
+		keep_callbacks(t, &a.filter);
 	meta = calloc(1, sizeof(*meta));
 	if (!meta) {
 		ntf_err("out of memory");
@@ -375,6 +402,8 @@ int cmd_record(int argc, char **argv)
 		if (now - last_scan >= 2000 || tracer__registered(t)) {
 			tracer__rescan(t, !a.quiet);
 			last_scan = now;
+			if (a.tracer.cfg.stream_by_callback)
+				keep_callbacks(t, &a.filter);
 			if (!rec.err)
 				rec.err = ntf_record_names_update(rec.w, &names_gen);
 		}
@@ -413,8 +442,10 @@ int cmd_record(int argc, char **argv)
 		if (tty)
 			fputc('\n', stderr);
 		status_line(stderr, &st, secs > 0 ? st.events / secs : 0, drops, "\n");
-		if (rec.filtered)
-			ntf_info("%llu events left out by -f", (unsigned long long)rec.filtered);
+		if (a.has_filter)
+			ntf_info(
+				"%llu events left out here by -f (comm, cgroup); the kernel judged the rest",
+				(unsigned long long)rec.filtered);
 		if (drops)
 			ntf_warn("%llu events were lost in a full ring buffer (try -b or -m)",
 				 (unsigned long long)drops);

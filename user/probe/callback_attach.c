@@ -142,6 +142,7 @@ static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigne
 	bpf_map__reuse_fd(obj->skel->maps.counters, o->counters_fd);
 	bpf_map__reuse_fd(obj->skel->maps.events, o->events_fd);
 	bpf_map__reuse_fd(obj->skel->maps.stacks, o->stacks_fd);
+	bpf_map__reuse_fd(obj->skel->maps.stream_callbacks, o->stream_callbacks_fd);
 	bpf_map__reuse_fd(obj->skel->maps.pending, o->pending_fd);
 	bpf_map__reuse_fd(obj->skel->maps.unseen, o->unseen_fd);
 	bpf_map__reuse_fd(obj->skel->maps.attached_fns, o->attached_fns_fd);

@@ -113,6 +113,7 @@ int tracer__attach(struct tracer *t)
 		.counters_fd = bpf_map__fd(t->skel->maps.counters),
 		.events_fd = bpf_map__fd(t->skel->maps.events),
 		.stacks_fd = bpf_map__fd(t->skel->maps.stacks),
+		.stream_callbacks_fd = bpf_map__fd(t->skel->maps.stream_callbacks),
 		.pending_fd = bpf_map__fd(t->skel->maps.pending),
 		.unseen_fd = bpf_map__fd(t->skel->maps.unseen),
 		.attached_fns_fd = bpf_map__fd(t->skel->maps.attached_fns),
@@ -217,6 +218,17 @@ int tracer__comms_fd(const struct tracer *t)
 int tracer__counters_fd(const struct tracer *t)
 {
 	return bpf_map__fd(t->skel->maps.counters);
+}
+
+int tracer__stream_callback_keep(struct tracer *t, __u32 id, bool keep)
+{
+	__u8 v = keep;
+
+	if (id >= NTF_STREAM_CALLBACK_SLOTS)
+		return -ERANGE;
+	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.stream_callbacks), &id, &v, BPF_ANY) ?
+		       -errno :
+		       0;
 }
 
 int tracer__stacks_fd(const struct tracer *t)

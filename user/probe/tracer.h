@@ -54,6 +54,11 @@ int tracer__comms_fd(const struct tracer *t);
 /* The kernel stacks events name by stack_id (NTF_STACK_DEPTH frames each). */
 int tracer__stacks_fd(const struct tracer *t);
 /*
+ * With cfg.stream_by_callback: whether events of callback id (0: the
+ * chain as a whole) are streamed. 0, -ERANGE past the map, or -errno.
+ */
+int tracer__stream_callback_keep(struct tracer *t, __u32 id, bool keep);
+/*
  * BPF objects loaded for driver callbacks so far: when it changes, their
  * programs are new to kallsyms (a stack's symbols are read again).
  */

@@ -9,7 +9,7 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe flight rotate hotplug discover discover_classic first_calls first_calls_classic"}
+CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate hotplug discover discover_classic first_calls first_calls_classic"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
@@ -22,7 +22,7 @@ wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
 KVM_KEEPER=$!
 # Without the test module the cases that need it are not run; the host
 # half reads the reason from testdrv.unavailable.
-TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_stacks record_stacks_kprobe hotplug discover discover_classic first_calls first_calls_classic"
+TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe hotplug discover discover_classic first_calls first_calls_classic"
 if [ -f /etc/ntf-testdrv-unavailable ]; then
 	cp /etc/ntf-testdrv-unavailable "$R/testdrv.unavailable"
 elif ! modprobe ntf_testdrv 2>"$R/testdrv.modprobe.err"; then
@@ -235,6 +235,15 @@ for c in $CASES; do
 		echo $? >"$R/$c.trace.rc"
 		workload_release $c
 		;;
+	record_driver)
+		# -f "driver testdrv": the kernel streams its callbacks only
+		tracer_start $c notifier record -f "driver testdrv" -o "$R/$c.ntr" || continue
+		workload_held $c wl-testdrv --kvm --sleep-us 150 --iterations 20
+		tracer_stop $c
+		workload_release $c
+		;;
+	record_pin)
+		traced $c "notifier record -o $R/$c.ntr" wl-pin --buffers 4 --pages 16 ;;
 	flight)
 		# the daemon keeps the last 3 s: a workload 5 s before the trigger
 		# is out of the window, the one just before it is in, whole
