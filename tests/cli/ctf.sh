@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
-# notifier report --ctf: trace files written here by a writer of its own
-# in Python (report.sh's, from docs/trace-format.md), exported as CTF and
-# read back by babeltrace2, a reader that is not ours: it must read the
+# notifier report --ctf: trace files written here by a writer in Python
+# made from docs/trace-format.md (tests/lib/ntr_writer.py), exported as
+# CTF and read back by babeltrace2, a reader that is not ours: it must read the
 # trace without a word, and give every event, with its fields and its
 # wall-clock time, as written. The events are written in the order a
 # ring buffer gives them (as they end), so the export has to sort them;
@@ -39,61 +39,15 @@ first_err() { head -c 300 "$tmp/err"; }
 lines() { wc -l <"$1"; }
 
 cat >"$tmp/ntr.py" <<'EOF'
-# A trace file as docs/trace-format.md describes it (tests/cli/report.sh's
-# writer, its CRC by table), and the facts of the events it holds.
+# A trace file (tests/lib/ntr_writer.py), and the facts of the events it holds.
 #   ntr.py FILE FACTS          3000 events of every class, in the order they ended
 #   ntr.py FILE FACTS long N   N events in order, then one wait that began before them all
-import json, struct, sys
+import json, sys
+from ntr_writer import CLASSES, write
 
 out, facts_path = sys.argv[1], sys.argv[2]
-PER_BLOCK = 500
-CLASSES = ["none", "inval_start", "inval_end", "unmap", "pin", "unpin", "fence_wait", "callback"]
 DRIVER_ID, DRIVER = 40, "testdrv"  # an id past the table's: named by the file
 WALL, MONO = 1_700_000_000 * 10**9, 9_000_000_000
-
-TABLE = []
-for n in range(256):
-    c = n
-    for _ in range(8):
-        c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
-    TABLE.append(c)
-
-
-def crc32c(data):
-    crc = 0xFFFFFFFF
-    for b in data:
-        crc = TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
-
-
-def varint(v):
-    assert v >= 0
-    b = bytearray()
-    while v >= 0x80:
-        b.append(v & 0x7F | 0x80)
-        v >>= 7
-    b.append(v)
-    return bytes(b)
-
-
-def zz(v):
-    """zigzag of v as a 64-bit two's complement value (differences wrap)"""
-    v = (v + 2**63) % 2**64 - 2**63
-    return varint(((v << 1) ^ (v >> 63)) % 2**64)
-
-
-def tlv(tag, value):
-    if isinstance(value, str):
-        value = value.encode()
-    elif isinstance(value, int):
-        value = varint(value)
-    return varint(tag) + varint(len(value)) + value
-
-
-def block(kind, seq, count, payload, ts=(0, 0)):
-    h = b"NTRB" + struct.pack("<BBHIIIIQQI", kind, 0, 48, seq, count, len(payload), len(payload),
-                              ts[0], ts[1], crc32c(payload))
-    return h + struct.pack("<I", crc32c(h)) + payload
 
 
 def event(i, cls, ts, lat):
@@ -103,14 +57,13 @@ def event(i, cls, ts, lat):
              callback=DRIVER_ID if cls == 7 else 0, mech=1, origin=3, syscall=28, ret=0)
     if cls in (1, 2, 7):
         e["start"] = 0x7F0000000000 + tgid * 0x10000 + (i % 16) * 0x1000
-        e["end"] = e["start"] + 0x4000 * (1 + i % 4)
+        e.update(size=0x4000 * (1 + i % 4), event=1)
     elif cls == 3:
-        e["address"] = 0x7F0000001000 + i * 0x1000
+        e.update(addr=0x7F0000001000 + i * 0x1000, calls=2, notifier_ns=lat // 2)
     elif cls in (4, 5):
-        e["address"] = 0x7F0000002000
-        e["pages"] = 1 + i % 64
+        e.update(addr=0x7F0000002000, pages=1 + i % 64)
     else:
-        e["seqno"] = i
+        e.update(context=5, seqno=i, ops=0xFFFFFFFF81000000, timeout=-1)
     if i % 50 == 0:
         e["flags"] |= 1 << 8  # failed
         e["ret"] = -11
@@ -130,78 +83,9 @@ else:
         events.append(event(i, 1 + i % 7, 10_000_000_000 + i * 2000, 1000 * (1 + (i * 37) % 500)))
     events.sort(key=lambda e: e["ts"] + e["lat"])
 
-
-def encode(evs):
-    streams = {k: bytearray() for k in range(1, 20)}
-    tasks, prev = {}, dict(ts=0, addr=0, mm=0, flags=[0] * 8, seqno=0)
-    for e in evs:
-        s = streams
-        s[1] += varint(e["cls"])
-        s[2] += zz(e["ts"] - prev["ts"])
-        prev["ts"] = e["ts"]
-        s[3] += varint(e["lat"])
-        key = (e["pid"], e["tgid"], e["mm"], e["cgroup"], e["comm"])
-        if key not in tasks:
-            tasks[key] = len(tasks)
-            s[5] += varint(e["tgid"]) + zz(e["pid"] - e["tgid"]) + varint(e["cgroup"])
-            s[5] += zz(e["mm"] - prev["mm"]) + varint(len(e["comm"])) + e["comm"].encode()
-            prev["mm"] = e["mm"]
-        s[4] += varint(tasks[key])
-        s[6] += varint(e["flags"] ^ prev["flags"][e["cls"]])
-        prev["flags"][e["cls"]] = e["flags"]
-        s[7] += varint(e["callback"])
-        s[8] += varint(e["mech"])
-        s[9] += varint(e["origin"])
-        s[10] += zz(e["syscall"])
-        s[11] += zz(e["ret"])
-        if e["cls"] in (1, 2, 7):  # a range
-            s[12] += zz(e["start"] - prev["addr"])
-            prev["addr"] = e["start"]
-            s[13] += varint(e["end"] - e["start"])
-            s[14] += varint(1) + varint(0)
-        elif e["cls"] == 3:
-            s[12] += zz(e["address"] - prev["addr"])
-            prev["addr"] = e["address"]
-            s[15] += varint(2)
-            s[16] += varint(e["lat"] // 2)
-        elif e["cls"] in (4, 5):
-            s[12] += zz(e["address"] - prev["addr"])
-            prev["addr"] = e["address"]
-            s[15] += varint(e["pages"])
-            s[16] += varint(0) + varint(0)
-        else:
-            s[17] += varint(5) + zz(e["seqno"] - prev["seqno"]) + varint(0xFFFFFFFF81000000) + zz(-1)
-            prev["seqno"] = e["seqno"]
-    used = [(k, v) for k, v in streams.items() if v]
-    return varint(len(used)) + b"".join(varint(k) + varint(len(v)) for k, v in used) + b"".join(
-        v for _, v in used)
-
-
-meta = b"".join([
-    tlv(1, "ntr-test 1"), tlv(2, "testhost"), tlv(3, "6.1.0-test"), tlv(5, "x86_64"),
-    tlv(7, WALL), tlv(8, MONO), tlv(11, 112), tlv(12, "none"),
-    tlv(10, tlv(1, DRIVER_ID) + tlv(2, DRIVER) + tlv(3, "testdrv_invalidate")),
-])
-data = bytearray(b"\x89NTR\r\n\x1a\n" + struct.pack("<HHI", 1, 0, 0))
-data += block(1, 0, 1, meta)
-seq, ends, runs = 1, [], []
-for i in range(0, len(events), PER_BLOCK):
-    part = events[i:i + PER_BLOCK]
-    lo, hi = min(e["ts"] for e in part), max(e["ts"] for e in part)
-    runs.append((len(data), seq, len(part), lo, hi))
-    data += block(2, seq, len(part), encode(part), (lo, hi))
-    ends.append(len(data))
-    seq += 1
-index = bytearray(varint(len(runs)))
-po = ps = pt = 0
-for off, s, n, lo, hi in runs:
-    index += varint(off - po) + varint(s - ps) + varint(1) + varint(n) + zz(lo - pt) + varint(hi - lo)
-    po, ps, pt = off, s, lo
-index += tlv(10, tlv(1, DRIVER_ID) + tlv(2, DRIVER))
-index_off = len(data)
-data += block(5, seq, len(runs), bytes(index))
-data += block(6, seq + 1, 0, struct.pack("<QQQ", index_off, len(events), seq + 2))
-open(out, "wb").write(data)
+meta = dict(writer="ntr-test 1", host="testhost", kernel="6.1.0-test", arch="x86_64",
+            wall_ns=WALL, mono_ns=MONO, callbacks=[(DRIVER_ID, DRIVER, "testdrv_invalidate")])
+ends = write(out, events, meta, seqno_delta=True)
 
 
 def facts_of(evs):
@@ -212,16 +96,15 @@ def facts_of(evs):
                  pid=e["pid"], tgid=e["tgid"], comm=e["comm"], ret=e["ret"],
                  driver=DRIVER if e["cls"] == 7 else "chain" if e["cls"] in (1, 2) else "")
         if e["cls"] in (1, 2, 7):
-            r.update(range_start=e["start"], range_end=e["end"])
+            r.update(range_start=e["start"], range_end=e["start"] + e["size"])
         elif e["cls"] == 3:
-            r.update(unmap_address=e["address"])
+            r.update(unmap_address=e["addr"])
         elif e["cls"] in (4, 5):
-            r.update(pin_start=e["address"], nr_pages=e["pages"])
+            r.update(pin_start=e["addr"], nr_pages=e["pages"])
         else:
             r.update(fence_seqno=e["seqno"])
         rows.append(r)
     return rows
-
 
 rows = facts_of(events)
 facts = {"events": len(events), "block_ends": ends, "rows": rows,
@@ -255,7 +138,7 @@ json.dump(rows, open(sys.argv[2], "w"))
 EOF
 
 f=$tmp/run.ntr
-if ! python3 "$tmp/ntr.py" "$f" "$tmp/facts.json" 2>"$tmp/err"; then
+if ! PYTHONPATH="$top/tests/lib" python3 "$tmp/ntr.py" "$f" "$tmp/facts.json" 2>"$tmp/err"; then
 	fail "writing a file" "$(first_err)"
 	skip_rest "the rest" "no file"
 fi
@@ -359,7 +242,7 @@ fi
 
 # --- a wait longer than the export can sort: a second stream file ---
 n=70000
-if ! python3 "$tmp/ntr.py" "$tmp/long.ntr" "$tmp/long.json" long $n 2>"$tmp/err"; then
+if ! PYTHONPATH="$top/tests/lib" python3 "$tmp/ntr.py" "$tmp/long.ntr" "$tmp/long.json" long $n 2>"$tmp/err"; then
 	fail "a wait longer than the window: two stream files" "writing the file: $(first_err)"
 	skip "babeltrace2 merges the two in time order" "no file"
 else

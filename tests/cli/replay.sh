@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # A trace file replayed: `notifier hist --input` and `notifier-top
-# --replay` on a file written here by a writer of its own in Python, from
-# docs/trace-format.md alone (as tests/cli/report.sh does), whose events
+# --replay` on a file written here by a writer in Python made from
+# docs/trace-format.md alone (tests/lib/ntr_writer.py), whose events
 # are known: classes, three drivers (one named by a NAMES block midway),
 # three processes, latencies, failures, and times spread over 1.95 s of
 # the recording. hist must print what the file holds, the same numbers as
@@ -50,62 +50,18 @@ first_err() { head -c 300 "$tmp/err"; }
 lines() { wc -l <"$1"; }
 
 cat >"$tmp/ntr.py" <<'PYEOF'
-# A trace file as docs/trace-format.md describes it, and what it holds.
-import json, math, struct, sys
+# A trace file (tests/lib/ntr_writer.py), and what it holds.
+import json, math, sys
+from ntr_writer import CLASSES, write
 
 out, facts_path = sys.argv[1], sys.argv[2]
 PER_BLOCK = 500
-CLASSES = ["none", "inval_start", "inval_end", "unmap", "pin", "unpin", "fence_wait", "callback"]
 RANGE = (1, 2, 7)
 WALL, MONO = 1_700_000_000 * 10**9, 5_000_000_000
 STEP = 650_000  # ns between events: 3000 of them span 1.95 s of the recording
 # ids past the table's, named by the file: two in META, one in a NAMES block
 DRIVERS = {40: "testdrv", 41: "otherdrv", 42: "latedrv"}
 LATE_FROM = 1000  # the first event that may name the late one, after the NAMES block
-
-
-def crc32c(data, crc=0):
-    crc ^= 0xFFFFFFFF
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc ^ 0xFFFFFFFF
-
-
-def varint(v):
-    assert v >= 0
-    b = bytearray()
-    while v >= 0x80:
-        b.append(v & 0x7F | 0x80)
-        v >>= 7
-    b.append(v)
-    return bytes(b)
-
-
-def zz(v):
-    """zigzag of v as a 64-bit two's complement value (differences wrap)"""
-    v = (v + 2**63) % 2**64 - 2**63
-    return varint(((v << 1) ^ (v >> 63)) % 2**64)
-
-
-def tlv(tag, value):
-    if isinstance(value, str):
-        value = value.encode()
-    elif isinstance(value, int):
-        value = varint(value)
-    return varint(tag) + varint(len(value)) + value
-
-
-def block(kind, seq, count, payload, ts=(0, 0)):
-    h = b"NTRB" + struct.pack("<BBHIIIIQQI", kind, 0, 48, seq, count, len(payload), len(payload),
-                              ts[0], ts[1], crc32c(payload))
-    return h + struct.pack("<I", crc32c(h)) + payload
-
-
-def callback_tlv(cid):
-    return tlv(10, tlv(1, cid) + tlv(2, DRIVERS[cid]))
-
 
 events = []
 for i in range(3000):
@@ -120,88 +76,27 @@ for i in range(3000):
     e = dict(ts=MONO + 500_000 + i * STEP, lat=1000 * (1 + (i * 37) % 500), cls=cls, tgid=tgid,
              pid=tgid + i % 2, comm="app%d" % tgid, mm=0xFFFF888000000000 + tgid * 4096,
              cgroup=7, flags=flags, callback=cb, mech=1, origin=3, syscall=28, ret=0)
+    if cls in RANGE:
+        e.update(start=0x7F0000000000 + tgid * 0x10000, size=0x4000, event=1)
+    elif cls == 3:
+        e.update(addr=0x7F0000001000, calls=2, notifier_ns=e["lat"] // 2)
+    elif cls in (4, 5):
+        e.update(addr=0x7F0000002000, pages=16)
+    else:
+        e.update(context=5, seqno=42, ops=0xFFFFFFFF81000000, timeout=-1)
     if i % 50 == 0:
         e["flags"] |= 1 << 8  # failed
         e["ret"] = -11
     events.append(e)
 
-
-def encode(evs):
-    streams = {k: bytearray() for k in range(1, 20)}
-    tasks, prev = {}, dict(ts=0, addr=0, mm=0, flags=[0] * 8)
-    for e in evs:
-        s = streams
-        s[1] += varint(e["cls"])
-        s[2] += zz(e["ts"] - prev["ts"])
-        prev["ts"] = e["ts"]
-        s[3] += varint(e["lat"])
-        key = (e["pid"], e["tgid"], e["mm"], e["cgroup"], e["comm"])
-        if key not in tasks:
-            tasks[key] = len(tasks)
-            s[5] += varint(e["tgid"]) + zz(e["pid"] - e["tgid"]) + varint(e["cgroup"])
-            s[5] += zz(e["mm"] - prev["mm"]) + varint(len(e["comm"])) + e["comm"].encode()
-            prev["mm"] = e["mm"]
-        s[4] += varint(tasks[key])
-        s[6] += varint(e["flags"] ^ prev["flags"][e["cls"]])
-        prev["flags"][e["cls"]] = e["flags"]
-        s[7] += varint(e["callback"])
-        s[8] += varint(e["mech"])
-        s[9] += varint(e["origin"])
-        s[10] += zz(e["syscall"])
-        s[11] += zz(e["ret"])
-        if e["cls"] in RANGE:
-            start = 0x7F0000000000 + e["tgid"] * 0x10000
-            s[12] += zz(start - prev["addr"])
-            prev["addr"] = start
-            s[13] += varint(0x4000)
-            s[14] += varint(1) + varint(0)
-        elif e["cls"] == 3:
-            s[12] += zz(0x7F0000001000 - prev["addr"])
-            prev["addr"] = 0x7F0000001000
-            s[15] += varint(2)
-            s[16] += varint(e["lat"] // 2)
-        elif e["cls"] in (4, 5):
-            s[12] += zz(0x7F0000002000 - prev["addr"])
-            prev["addr"] = 0x7F0000002000
-            s[15] += varint(16)
-            s[16] += varint(0) + varint(0)
-        else:
-            s[17] += varint(5) + zz(42) + varint(0xFFFFFFFF81000000) + zz(-1)
-    used = [(k, v) for k, v in streams.items() if v]
-    return varint(len(used)) + b"".join(varint(k) + varint(len(v)) for k, v in used) + b"".join(
-        v for _, v in used)
-
-
-meta = b"".join([
-    tlv(1, "ntr-test 1"), tlv(2, "testhost"), tlv(3, "6.1.0-test"), tlv(5, "x86_64"),
-    tlv(7, WALL), tlv(8, MONO), tlv(11, 112), tlv(12, "none"),
-    tlv(9, tlv(1, "inval_start") + tlv(2, "__mmu_notifier_invalidate_range_start") + tlv(3, 1) +
-        tlv(4, 1) + tlv(5, 1)),
-    callback_tlv(40), callback_tlv(41),
-])
-data = bytearray(b"\x89NTR\r\n\x1a\n" + struct.pack("<HHI", 1, 0, 0))
-data += block(1, 0, 3, meta)
-seq, starts, runs = 1, [], []
-for i in range(0, len(events), PER_BLOCK):
-    if i == LATE_FROM:
-        data += block(4, seq, 1, callback_tlv(42))
-        seq += 1
-    part = events[i:i + PER_BLOCK]
-    lo, hi = min(e["ts"] for e in part), max(e["ts"] for e in part)
-    runs.append((len(data), seq, len(part), lo, hi))
-    starts.append(len(data))
-    data += block(2, seq, len(part), encode(part), (lo, hi))
-    seq += 1
-index = bytearray(varint(len(runs)))
-po = ps = pt = 0
-for off, s, n, lo, hi in runs:
-    index += varint(off - po) + varint(s - ps) + varint(1) + varint(n) + zz(lo - pt) + varint(hi - lo)
-    po, ps, pt = off, s, lo
-index += b"".join(callback_tlv(c) for c in DRIVERS)
-index_off = len(data)
-data += block(5, seq, len(runs), bytes(index))
-data += block(6, seq + 1, 0, struct.pack("<QQQ", index_off, len(events), seq + 2))
-open(out, "wb").write(data)
+meta = dict(writer="ntr-test 1", host="testhost", kernel="6.1.0-test", arch="x86_64",
+            wall_ns=WALL, mono_ns=MONO,
+            probes=[dict(id="inval_start", func="__mmu_notifier_invalidate_range_start", cls=1,
+                         mech=1, attached=1)],
+            callbacks=[(c, DRIVERS[c], None) for c in (40, 41)])
+starts = []
+write(out, events, meta, per_block=PER_BLOCK, names={LATE_FROM: [(42, DRIVERS[42])]},
+      starts=starts)
 
 
 def pct(lats, p):
@@ -234,7 +129,7 @@ json.dump(facts, open(facts_path, "w"))
 PYEOF
 
 f=$tmp/run.ntr
-if ! python3 "$tmp/ntr.py" "$f" "$tmp/facts.json" 2>"$tmp/err"; then
+if ! PYTHONPATH="$top/tests/lib" python3 "$tmp/ntr.py" "$f" "$tmp/facts.json" 2>"$tmp/err"; then
 	fail "writing a file" "$(first_err)"
 	skip_rest "the rest" "no file"
 fi

@@ -12,7 +12,9 @@ mm, cgroup, flags, callback, mech, origin, syscall, ret, and per class
   pin, unpin (4, 5): addr, pages, gup_flags, variant
   fence_wait (6):    context, seqno, ops, timeout
 and stack, the file's id of its kernel stack (1.2; 0 or left out: none)
-(a field left out is 0).
+(a field left out is 0). A fence wait's seqno goes into the file as it is,
+unless seqno_delta is asked for: then as the difference from the block's
+previous one, as the document says (stream 17).
 
 A stack is a list of frames, innermost first, each (address, offset,
 symbol, module).
@@ -67,10 +69,10 @@ def _comm(e):
     return c.encode() if isinstance(c, str) else c
 
 
-def encode(evs):
+def encode(evs, seqno_delta=False):
     """An EVENTS block's payload."""
     streams = {k: bytearray() for k in range(1, 21)}
-    tasks, prev = {}, dict(ts=0, addr=0, mm=0, flags=[0] * 8)
+    tasks, prev = {}, dict(ts=0, addr=0, mm=0, flags=[0] * 8, seqno=0)
     for e in evs:
         g = lambda k: e.get(k, 0)  # noqa: E731
         s, cls = streams, e["cls"]
@@ -110,7 +112,9 @@ def encode(evs):
             s[15] += varint(g("pages"))
             s[16] += varint(g("gup_flags")) + varint(g("variant"))
         else:
-            s[17] += varint(g("context")) + zz(g("seqno")) + varint(g("ops")) + zz(g("timeout"))
+            seqno = g("seqno") - prev["seqno"] if seqno_delta else g("seqno")
+            prev["seqno"] = g("seqno")
+            s[17] += varint(g("context")) + zz(seqno) + varint(g("ops")) + zz(g("timeout"))
     if not any(e.get("stack") for e in evs):
         streams[20] = bytearray()  # a block without stacks leaves the stream out
     used = [(k, v) for k, v in streams.items() if v]
@@ -170,10 +174,22 @@ class Stacks:
         return bytes(b), count
 
 
-def write(path, events, meta, per_block=500, close=True, stacks=None):
+def callback_tlv(cid, driver):
+    return tlv(10, tlv(1, cid) + tlv(2, driver))
+
+
+def write(path, events, meta, per_block=500, close=True, stacks=None, names=None,
+          seqno_delta=False, starts=None):
     """Writes the file; returns the offset where each EVENTS block ends.
     stacks: {event index: frames}; each event given one names it (format
-    1.2), defined in a STACKS block before the first block that uses it."""
+    1.2), defined in a STACKS block before the first block that uses it.
+    names: {event index (a block's first): [(id, driver)]}, callback ids
+    named after META, in a NAMES block before that EVENTS block (and in
+    the INDEX). seqno_delta: fence seqnos as the document encodes them
+    (see above). starts: a list given gets the offset where each EVENTS
+    block begins."""
+    names = names or {}
+    assert all(k % per_block == 0 for k in names), "NAMES go before a block"
     minor = 2 if stacks else 0
     data = bytearray(b"\x89NTR\r\n\x1a\n" + struct.pack("<HHI", 1, minor, 0))
     payload = meta_payload(meta)
@@ -189,9 +205,14 @@ def write(path, events, meta, per_block=500, close=True, stacks=None):
         if count:
             data += block(3, seq, count, payload)
             seq += 1
+        if i in names:
+            data += block(4, seq, len(names[i]), b"".join(callback_tlv(*n) for n in names[i]))
+            seq += 1
+        if starts is not None:
+            starts.append(len(data))
         lo, hi = min(e["ts"] for e in part), max(e["ts"] for e in part)
         runs.append((len(data), seq, len(part), lo, hi))
-        data += block(2, seq, len(part), encode(part), (lo, hi))
+        data += block(2, seq, len(part), encode(part, seqno_delta), (lo, hi))
         ends.append(len(data))
         seq += 1
     if close:
@@ -202,7 +223,9 @@ def write(path, events, meta, per_block=500, close=True, stacks=None):
                 varint(hi - lo)
             po, ps, pt = off, s, lo
         for cid, driver, _ in meta.get("callbacks", []):
-            index += tlv(10, tlv(1, cid) + tlv(2, driver))
+            index += callback_tlv(cid, driver)
+        for k in sorted(names):
+            index += b"".join(callback_tlv(*n) for n in names[k])
         index_off = len(data)
         data += block(5, seq, len(runs), bytes(index))
         data += block(6, seq + 1, 0, struct.pack("<QQQ", index_off, len(events), seq + 2))

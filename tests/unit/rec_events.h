@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * What the recorder's and the flight recorder's tests share: streams of
- * events to write, what a trace file keeps of an event, and reading a
- * file back whole. Static: each test program includes it once.
+ * What the tests of the trace file, the recorder and the flight recorder
+ * share: streams of events to write, what a trace file keeps of an event,
+ * and reading a file back whole. Static: each test program includes it
+ * once.
  */
 #ifndef NTF_TEST_REC_EVENTS_H
 #define NTF_TEST_REC_EVENTS_H
@@ -107,10 +108,12 @@ static void assert_same(const struct ntf_event *want, const struct ntf_event *go
 
 /*
  * Every event of the file at path, appended to *into; how it ended in
- * *st, its META in *meta (both may be NULL). The count read.
+ * *st, its META in *meta (both may be NULL). The count read. Not every
+ * program that includes this reads a file whole.
  */
-static size_t read_events(const char *path, struct evs *into, struct ntf_rec_status *st,
-			  struct ntf_rec_meta *meta)
+__attribute__((unused)) static size_t read_events(const char *path, struct evs *into,
+						  struct ntf_rec_status *st,
+						  struct ntf_rec_meta *meta)
 {
 	struct ntf_rec_status s;
 	struct ntf_rec_reader *r;

@@ -29,41 +29,9 @@
 #include "record.h"
 #include "source.h"
 #include "trace_format.h"
+#include "rec_events.h"
 
 /* ---- events ---- */
-
-struct evs {
-	struct ntf_event *e;
-	size_t n, cap;
-};
-
-static int collect(void *ctx, const struct ntf_event *e)
-{
-	struct evs *v = ctx;
-
-	if (v->n == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 1024;
-		v->e = realloc(v->e, v->cap * sizeof(*v->e));
-		assert_non_null(v->e);
-	}
-	v->e[v->n++] = *e;
-	return 0;
-}
-
-/* The synthetic source's mix over keys, as a live system spreads events. */
-static struct evs synth(__u64 seed, size_t n)
-{
-	struct ntf_synth_opts o = { .seed = seed, .count = n, .batch = 1024, .keys = 50 };
-	struct evs v = {};
-	struct ntf_source *src = ntf_source_synth_new(&o, collect, &v);
-
-	assert_non_null(src);
-	while (ntf_source_poll(src, 0) > 0)
-		;
-	ntf_source_free(src);
-	assert_int_equal(v.n, n);
-	return v;
-}
 
 static __u64 rnd_state = 88172645463325252ULL;
 
@@ -119,65 +87,6 @@ static struct evs wild_events(size_t n)
 		collect(&v, &e);
 	}
 	return v;
-}
-
-/* What the file keeps of an event: every field, the union member of its class, comm to its NUL. */
-static struct ntf_event norm(const struct ntf_event *e)
-{
-	struct ntf_event o;
-	size_t n = strnlen(e->comm, NTF_COMM_LEN - 1);
-
-	memset(&o, 0, sizeof(o));
-	o.ts_ns = e->ts_ns;
-	o.latency_ns = e->latency_ns;
-	o.cgroup_id = e->cgroup_id;
-	o.mm = e->mm;
-	o.ret = e->ret;
-	o.pid = e->pid;
-	o.tgid = e->tgid;
-	o.flags = e->flags;
-	o.callback = e->callback;
-	o.syscall_nr = e->syscall_nr;
-	o.class = e->class;
-	o.mech = e->mech;
-	o.origin = e->origin;
-	memcpy(o.comm, e->comm, n);
-	switch (e->class) {
-	case NTF_CLASS_INVAL_START:
-	case NTF_CLASS_INVAL_END:
-	case NTF_CLASS_CALLBACK:
-		o.range.start = e->range.start;
-		o.range.end = e->range.end;
-		o.range.owner = e->range.owner;
-		o.range.event = e->range.event;
-		break;
-	case NTF_CLASS_UNMAP:
-		o.unmap.address = e->unmap.address;
-		o.unmap.notifier_ns = e->unmap.notifier_ns;
-		o.unmap.notifier_calls = e->unmap.notifier_calls;
-		break;
-	case NTF_CLASS_PIN:
-	case NTF_CLASS_UNPIN:
-		o.pin.start = e->pin.start;
-		o.pin.nr_pages = e->pin.nr_pages;
-		o.pin.gup_flags = e->pin.gup_flags;
-		o.pin.variant = e->pin.variant;
-		break;
-	case NTF_CLASS_FENCE_WAIT: o.fence = e->fence; break;
-	}
-	return o;
-}
-
-static void assert_same(const struct ntf_event *want, const struct ntf_event *got, size_t i)
-{
-	struct ntf_event a = norm(want);
-
-	if (memcmp(&a, got, sizeof(a))) {
-		print_error("event %zu differs: ts %llu/%llu class %u/%u pid %u/%u comm %s/%s\n", i,
-			    (unsigned long long)a.ts_ns, (unsigned long long)got->ts_ns, a.class,
-			    got->class, a.pid, got->pid, a.comm, got->comm);
-		fail();
-	}
 }
 
 /* ---- files ---- */
