@@ -18,7 +18,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 NOTIFIER=${NOTIFIER:-$top/build/notifier}
 NOTIFIERD=${NOTIFIERD:-$top/build/notifierd}
 NTF_TAP_PREFIX="daemon record: "
-plan 62
+plan 68
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ntf-drec.XXXXXX") || exit 1
 daemon_pid=
@@ -104,6 +104,11 @@ usage_error "--record-level 20" "--record-level: 20 is out of range [0, 19]" \
 	--synthetic --record "$tmp/bad" --record-level 20
 usage_error "--record-level without --record" "--record-level needs --record or --flight" \
 	--synthetic --record-level 3
+usage_error "--stack-min without --record" "--stack-min needs --record or --flight" \
+	--synthetic --stack-min 2ms
+usage_error "--no-stacks without --record" "--no-stacks needs --record or --flight" \
+	--synthetic --no-stacks
+usage_error "--stack-min 2 parsecs" "--stack-min" --synthetic --flight 10s --stack-min 2pc
 : >"$tmp/a-file"
 run 10 "$NOTIFIERD" --synthetic -q --no-socket --record "$tmp/a-file"
 check_eq "--record on a file: exit 1" "$rc" 1

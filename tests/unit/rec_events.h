@@ -139,4 +139,87 @@ __attribute__((unused)) static size_t read_events(const char *path, struct evs *
 	return n;
 }
 
+/*
+ * A made-up kernel stack for event e, chosen by its content (so that a
+ * reader can tell what it should be): kind 0 of TEST_STACK_KINDS has
+ * none, the others 2 to 10 frames, frames shared between kinds as the
+ * syscall paths of real stacks are. Into f (NTF_REC_MAX_DEPTH); the
+ * number of frames.
+ */
+#define TEST_STACK_KINDS 9
+
+static unsigned int test_stack_kind(const struct ntf_event *e)
+{
+	return (e->pid + e->ts_ns / 1000) % TEST_STACK_KINDS;
+}
+
+__attribute__((unused)) static unsigned int test_stack(const struct ntf_event *e,
+						       struct ntf_rec_frame *f)
+{
+	unsigned int kind = test_stack_kind(e), n = kind ? kind + 1 : 0;
+
+	memset(f, 0, n * sizeof(*f));
+	for (unsigned int d = 0; d < n; d++) {
+		/* the innermost frame is the kind's own; those below are shared */
+		unsigned int k = d ? 0 : kind;
+
+		f[d].addr = 0xffffffff81000000ULL + k * 0x10000 + d * 0x40;
+		f[d].offset = d * 4;
+		snprintf(f[d].sym, sizeof(f[d].sym), "func_%u_%u", k, d);
+		if (d == 0 && kind % 2)
+			snprintf(f[d].module, sizeof(f[d].module), "mod%u", kind);
+	}
+	return n;
+}
+
+/* The kernel's id for e's stack (any non-zero value: a file must not keep it). */
+__attribute__((unused)) static __u32 test_kernel_stack_id(const struct ntf_event *e)
+{
+	return test_stack_kind(e) ? 7000 + test_stack_kind(e) : 0;
+}
+
+/*
+ * Every event of the file at path has the stack test_stack gives it, or
+ * none when its kind has none. The count of events with a stack.
+ */
+__attribute__((unused)) static size_t assert_file_stacks(const char *path)
+{
+	struct ntf_rec_frame want[NTF_REC_MAX_DEPTH], got[NTF_REC_MAX_DEPTH];
+	struct ntf_rec_status s;
+	struct ntf_rec_reader *r;
+	struct ntf_event e;
+	size_t with = 0;
+	int k, n;
+
+	if (ntf_rec_reader_open(&r, path, &s)) {
+		print_error("%s: %s\n", path, s.why);
+		fail();
+	}
+	while ((k = ntf_rec_next(r, &e)) > 0) {
+		unsigned int m = test_stack(&e, want);
+
+		if (!m) {
+			assert_int_equal(e.stack_id, 0);
+			continue;
+		}
+		if (!e.stack_id) {
+			print_error("%s: an event of kind %u has no stack\n", path,
+				    test_stack_kind(&e));
+			fail();
+		}
+		n = ntf_rec_stack(r, e.stack_id, got, NTF_REC_MAX_DEPTH);
+		assert_int_equal(n, m);
+		for (unsigned int d = 0; d < m; d++) {
+			assert_int_equal(got[d].addr, want[d].addr);
+			assert_int_equal(got[d].offset, want[d].offset);
+			assert_string_equal(got[d].sym, want[d].sym);
+			assert_string_equal(got[d].module, want[d].module);
+		}
+		with++;
+	}
+	assert_int_equal(k, 0);
+	ntf_rec_reader_close(r);
+	return with;
+}
+
 #endif

@@ -178,6 +178,78 @@ static void time_window_exact(void **state)
 	free(m);
 }
 
+/*
+ * Events with kernel stacks: a snapshot defines the stacks its events
+ * name, also in blocks trimmed to the window, twice as well as once; the
+ * kernel's ids never reach a file; a stack due but not given is lost.
+ */
+static void stacks(void **state)
+{
+	struct ntf_flight_opts o = { .window_ns = 5 * SEC };
+	struct ntf_rec_frame frames[NTF_REC_MAX_DEPTH];
+	struct evs v = timed(4, 20000, 1000 * SEC), want, got = {};
+	struct ntf_flight_stats st;
+	struct ntf_flight *f;
+	struct ntf_event plain, lost;
+	size_t want_with = 0, all_with = 0;
+	char path[300];
+
+	(void)state;
+	assert_int_equal(ntf_flight_new(&f, test_meta(), &o), 0);
+	for (size_t i = 0; i < v.n; i++) {
+		unsigned int m = test_stack(&v.e[i], frames);
+
+		all_with += m > 0;
+		v.e[i].stack_id = test_kernel_stack_id(&v.e[i]);
+		assert_int_equal(ntf_flight_write_stack(f, &v.e[i], frames, m), 0);
+	}
+	want = in_window(&v, v.n, o.window_ns);
+	for (size_t i = 0; i < want.n; i++)
+		want_with += test_stack_kind(&want.e[i]) > 0;
+	for (int snap = 0; snap < 2; snap++) {
+		path_of(path, sizeof(path), snap ? "stacks-2.ntr" : "stacks-1.ntr");
+		assert_int_equal(ntf_flight_snapshot(f, path, NULL, NULL), 0);
+		assert_int_equal(assert_file_stacks(path), want_with);
+	}
+	ntf_flight_stats(f, &st);
+	assert_int_equal(st.stacks, all_with);
+	assert_int_equal(st.stacks_lost, 0);
+	/* every other field as written, the window exact */
+	read_events(path, &got, NULL, NULL);
+	for (size_t i = 0; i < got.n; i++)
+		got.e[i].stack_id = 0;
+	for (size_t i = 0; i < want.n; i++)
+		want.e[i].stack_id = 0;
+	assert_events(&want, &got);
+	print_message("    %zu of %zu events in the window with stacks; %llu bytes held\n",
+		      want_with, want.n, (unsigned long long)st.memory);
+	ntf_flight_free(f);
+
+	assert_int_equal(ntf_flight_new(&f, test_meta(), &o), 0);
+	plain = v.e[0];
+	plain.stack_id = 7001;
+	lost = v.e[1];
+	lost.stack_id = 7002;
+	assert_int_equal(ntf_flight_write(f, &plain), 0);
+	assert_int_equal(ntf_flight_write_stack(f, &lost, frames, 0), 0);
+	ntf_flight_stats(f, &st);
+	assert_int_equal(st.stacks, 0);
+	assert_int_equal(st.stacks_lost, 1);
+	path_of(path, sizeof(path), "stacks-lost.ntr");
+	assert_int_equal(ntf_flight_snapshot(f, path, NULL, NULL), 0);
+	free(got.e);
+	got = (struct evs){};
+	assert_int_equal(read_events(path, &got, NULL, NULL), 2);
+	assert_int_equal(got.e[0].stack_id, 0);
+	assert_false(got.e[0].flags & NTF_F_STACK_LOST);
+	assert_int_equal(got.e[1].stack_id, 0);
+	assert_true(got.e[1].flags & NTF_F_STACK_LOST);
+	ntf_flight_free(f);
+	free(got.e);
+	free(want.e);
+	free(v.e);
+}
+
 /* A size window: the newest blocks that fit in it, no fewer, and their events whole. */
 static void size_window(void **state)
 {
@@ -415,7 +487,7 @@ int main(void)
 		cmocka_unit_test(time_window_exact),	 cmocka_unit_test(size_window),
 		cmocka_unit_test(time_and_size),	 cmocka_unit_test(snapshot_twice),
 		cmocka_unit_test(empty_snapshot),	 cmocka_unit_test(errors),
-		cmocka_unit_test(files_without_trigger),
+		cmocka_unit_test(files_without_trigger), cmocka_unit_test(stacks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

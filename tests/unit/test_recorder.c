@@ -211,6 +211,81 @@ static void rotation_by_size(void **state)
 	free(v.e);
 }
 
+/*
+ * Events with kernel stacks across rotations: each file defines the
+ * stacks its own events name and reads alone; the kernel's ids never
+ * reach a file; a stack due but not given is marked lost.
+ */
+static void stacks_in_every_file(void **state)
+{
+	struct ntf_recorder_opts o = { .max_size = 64 << 10 };
+	struct ntf_rec_frame frames[NTF_REC_MAX_DEPTH];
+	struct evs v = synth(3, 60000), got;
+	struct ntf_recorder_stats st;
+	struct ntf_recorder *r;
+	struct rec_dir_file *f;
+	char dir[PATH_MAX], why[256];
+	size_t n, nfiles, with = 0, want_with = 0;
+	struct ntf_event plain, lost;
+
+	(void)state;
+	fresh_dir(dir, sizeof(dir), "stacks");
+	assert_int_equal(ntf_recorder_open(&r, dir, test_meta(), &o, why, sizeof(why)), 0);
+	for (size_t i = 0; i < v.n; i++) {
+		unsigned int m = test_stack(&v.e[i], frames);
+
+		v.e[i].stack_id = test_kernel_stack_id(&v.e[i]);
+		want_with += m > 0;
+		assert_int_equal(ntf_recorder_write_stack(r, &v.e[i], frames, m), 0);
+	}
+	ntf_recorder_stats(r, &st);
+	assert_int_equal(st.stacks, want_with);
+	assert_int_equal(st.stacks_lost, 0);
+	assert_true(st.files > 3);
+	assert_int_equal(ntf_recorder_close(r), 0);
+
+	n = own_files(dir, &f);
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_MAX + 64];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, f[i].name);
+		with += assert_file_stacks(path);
+	}
+	assert_int_equal(with, want_with);
+	print_message("    %zu events with stacks over %zu files, each file alone\n", with, n);
+	free(f);
+	/* every other field as written */
+	for (size_t i = 0; i < v.n; i++)
+		v.e[i].stack_id = 0;
+	got = read_dir(dir, &nfiles, false);
+	for (size_t i = 0; i < got.n; i++)
+		got.e[i].stack_id = 0;
+	assert_events(&v, 0, &got);
+	free(got.e);
+
+	/* a plain write drops the kernel's id; a stack due but not read is marked lost */
+	fresh_dir(dir, sizeof(dir), "stacks-lost");
+	assert_int_equal(ntf_recorder_open(&r, dir, test_meta(), NULL, why, sizeof(why)), 0);
+	plain = v.e[0];
+	plain.stack_id = 7001;
+	lost = v.e[1];
+	lost.stack_id = 7002;
+	assert_int_equal(ntf_recorder_write(r, &plain), 0);
+	assert_int_equal(ntf_recorder_write_stack(r, &lost, frames, 0), 0);
+	ntf_recorder_stats(r, &st);
+	assert_int_equal(st.stacks, 0);
+	assert_int_equal(st.stacks_lost, 1);
+	assert_int_equal(ntf_recorder_close(r), 0);
+	got = read_dir(dir, &nfiles, false);
+	assert_int_equal(got.n, 2);
+	assert_int_equal(got.e[0].stack_id, 0);
+	assert_false(got.e[0].flags & NTF_F_STACK_LOST);
+	assert_int_equal(got.e[1].stack_id, 0);
+	assert_true(got.e[1].flags & NTF_F_STACK_LOST);
+	free(got.e);
+	free(v.e);
+}
+
 /* Only files named as the recorder names them go, oldest first; earlier runs' count too. */
 static void max_files_removes_oldest_own(void **state)
 {
@@ -598,6 +673,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(names_and_order),
 		cmocka_unit_test(rotation_by_size),
+		cmocka_unit_test(stacks_in_every_file),
 		cmocka_unit_test(max_files_removes_oldest_own),
 		cmocka_unit_test(rotation_by_time),
 		cmocka_unit_test(names_found_later),

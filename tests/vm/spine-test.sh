@@ -15,7 +15,7 @@ set -uo pipefail
 . "$NTF_REPO/tests/lib/tap.sh"
 [ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate hotplug discover discover_classic first_calls first_calls_classic}
+cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks hotplug discover discover_classic first_calls first_calls_classic}
 # How many checks each case makes, its "ran" check included: the plan is
 # their sum, and a case skipped or cut short skips the rest of its count.
 # A number here that no longer matches the checks below fails the run.
@@ -38,6 +38,7 @@ checks_of() {
 	record_pin) echo 5 ;;
 	flight) echo 7 ;;
 	rotate) echo 6 ;;
+	daemon_stacks) echo 10 ;;
 	record_stacks | record_stacks_kprobe) echo 13 ;;
 	discover) echo 12 ;;
 	discover_classic) echo 13 ;;
@@ -303,6 +304,37 @@ record_stacks_case() {
 			jq -e '[.traceEvents[] | select(.name == \"callback testdrv\" and (.args.stack[0] // \"\" | startswith(\"ntf_invalidate+\")))] | length >= $calls' >/dev/null"
 }
 
+# The daemon's two recordings of the test driver's slow callbacks: the
+# rotating file and the flight snapshot each keep every callback's stack,
+# its function first, read here from the file alone.
+daemon_stacks_case() {
+	local c=$1 calls pid td f what
+	ran "$c" || return
+	calls=$(wl "$c" calls)
+	pid=$(wl "$c" pid)
+	td='[.[] | select(.class == "callback" and .driver == "testdrv" and .tgid == '"$pid"')]'
+	check_eq "$c: notifier record --trigger asked the daemon, exit 0" \
+		"$(cat "$out/$c.trigger.rc" 2>/dev/null)" 0
+	for what in rec flight; do
+		f=$(ls "$out/$c.$what"/*.ntr 2>/dev/null | head -n1)
+		"$NTF_REPO/build/notifier" report --events -j "${f:-$out/$c.$what/none}" \
+			>"$out/$c.$what.events.json" 2>"$out/$c.$what.events.err"
+		check_eq "$c: $what: $calls testdrv callbacks, each with its kernel stack" \
+			"$(evq "$c.$what" "$td | [length, (map(select(.stack | length > 0)) | length)] | join(\" \")")" \
+			"$calls $calls"
+		check_eq "$c: $what: ... ntf_invalidate [ntf_testdrv] first" \
+			"$(evq "$c.$what" "$td | map(select(.stack[0].func == \"ntf_invalidate\" and .stack[0].module == \"ntf_testdrv\")) | length")" \
+			"$calls"
+		check_eq "$c: $what: ... from the workload's madvise" \
+			"$(evq "$c.$what" "$td | map(select([.stack[]?.func] | any(test(\"madvise\")))) | length")" "$calls"
+	done
+	check_eq "$c: no stack for KVM's quick callbacks" \
+		"$(evq "$c.rec" "[.[] | select(.class == \"callback\" and .driver == \"kvm\" and .latency_ns < 2000000 and .stack)] | length")" 0
+	check_eq "$c: the daemon's summary: stacks kept in both, none lost" \
+		"$(trace "$c" '"\(.record.stacks >= '"$calls"') \(.record.stacks_lost) \(.flight.stacks >= '"$calls"') \(.flight.stacks_lost)"')" \
+		"true 0 true 0"
+}
+
 # unseen CASE DRIVER FIELD: the driver's callback's FIELD (unseen_calls, unseen_maybe).
 unseen() { trace "$1" "[.callbacks[] | select(.driver == \"$2\") | .$3] | add // 0"; }
 
@@ -328,7 +360,7 @@ first_calls_case() {
 for c in $cases; do
 	# The test module is part of the test bed on 6.1; on other kernels
 	# the guest may say why it could not have it (build or load).
-	case " testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe hotplug discover discover_classic first_calls first_calls_classic " in
+	case " testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe daemon_stacks hotplug discover discover_classic first_calls first_calls_classic " in
 	*" $c "*)
 		if [ -s "$out/testdrv.unavailable" ]; then
 			if [ "$NTF_VM_KERNEL" = 6.1 ]; then
@@ -637,6 +669,7 @@ for c in $cases; do
 		check_range "$c: the window spans at most 3 s of events" \
 			"$(trace $c '.file.last_ts_ns - .file.first_ts_ns')" 0 3000000000
 		;;
+	daemon_stacks) daemon_stacks_case $c ;;
 	rotate)
 		ran $c || continue
 		files=("$out"/rotate/*.ntr)

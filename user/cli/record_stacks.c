@@ -44,9 +44,34 @@ static void lose(struct ntf_record_stacks *rs, struct ntf_event *e, int err)
 {
 	e->stack_id = 0;
 	e->flags |= NTF_F_STACK_LOST;
-	if (err && err != rs->last_err)
+	if (!err)
+		return;
+	if (err != rs->last_err)
 		ntf_debug("a kernel stack was not kept: %s", strerror(-err));
 	rs->last_err = err;
+}
+
+int ntf_record_stack_read(struct ntf_record_stacks *rs, const struct ntf_event *e,
+			  struct ntf_rec_frame *frames)
+{
+	int n;
+
+	if (!e->stack_id)
+		return 0;
+	/* callback programs loaded since: their frames are new to kallsyms */
+	if (tracer__loads(rs->t) != rs->loads) {
+		rs->loads = tracer__loads(rs->t);
+		ntf_stack_reader_stale(rs->sr);
+	}
+	n = ntf_stack_read(rs->sr, e->stack_id, ntf_traced_func(tracer__callbacks(rs->t), e),
+			   frames);
+	if (n > 0)
+		return n;
+	n = n ? n : -ENOENT;
+	if (n != rs->last_err)
+		ntf_debug("a kernel stack was not read: %s", strerror(-n));
+	rs->last_err = n;
+	return n;
 }
 
 int ntf_record_stack(struct ntf_record_stacks *rs, struct ntf_rec_writer *w, struct ntf_event *e)
@@ -59,15 +84,9 @@ int ntf_record_stack(struct ntf_record_stacks *rs, struct ntf_rec_writer *w, str
 		rs->st.lost += !!(e->flags & NTF_F_STACK_LOST);
 		return 0;
 	}
-	/* callback programs loaded since: their frames are new to kallsyms */
-	if (tracer__loads(rs->t) != rs->loads) {
-		rs->loads = tracer__loads(rs->t);
-		ntf_stack_reader_stale(rs->sr);
-	}
-	n = ntf_stack_read(rs->sr, e->stack_id, ntf_traced_func(tracer__callbacks(rs->t), e),
-			   frames);
+	n = ntf_record_stack_read(rs, e, frames);
 	if (n <= 0) {
-		lose(rs, e, n ? n : -ENOENT);
+		lose(rs, e, 0);
 		rs->st.lost++;
 		return 0;
 	}

@@ -20,6 +20,15 @@ struct ntf_record_stacks_stats {
 	__u64 lost; /* events whose stack was due but is not in the file (NTF_F_STACK_LOST) */
 };
 
+/*
+ * e's kernel stack (e->stack_id the stack map's) as a file keeps it, into
+ * frames (NTF_REC_MAX_DEPTH of them): the traced function first, then
+ * the return addresses, symbolized. Their number; 0 when e has none; or
+ * a negative errno when it was due but cannot be read (gone from the
+ * map): the caller marks e NTF_F_STACK_LOST.
+ */
+int ntf_record_stack_read(struct ntf_record_stacks *rs, const struct ntf_event *e,
+			  struct ntf_rec_frame *frames);
 /* Over the tracer's stack map; NULL when out of memory. */
 struct ntf_record_stacks *ntf_record_stacks_new(const struct tracer *t);
 void ntf_record_stacks_free(struct ntf_record_stacks *rs);

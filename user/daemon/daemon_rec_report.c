@@ -21,6 +21,8 @@ static json_t *record_json(const struct daemon_rec *dr)
 			      "file_events", (json_int_t)s->file_events);
 
 	json_object_set_new(o, "error", dr->rec_err ? json_string(stop_line(dr)) : json_null());
+	json_object_set_new(o, "stacks", json_integer(s->stacks));
+	json_object_set_new(o, "stacks_lost", json_integer(s->stacks_lost));
 	return o;
 }
 
@@ -39,6 +41,8 @@ static json_t *flight_json(const struct daemon_rec *dr)
 		      (json_int_t)dr->snapshot_errors);
 	json_object_set_new(o, "last_snapshot",
 			    dr->last_snapshot[0] ? json_string(dr->last_snapshot) : json_null());
+	json_object_set_new(o, "stacks", json_integer(s.stacks));
+	json_object_set_new(o, "stacks_lost", json_integer(s.stacks_lost));
 	return o;
 }
 
@@ -83,6 +87,10 @@ void ntf_daemon_rec_summary_text(FILE *out, const struct daemon_rec *dr)
 		fprintf(out, "recorded %llu events into %u file%s in %s (%s, %u removed)\n",
 			(unsigned long long)dr->rst.committed_events, dr->rst.files,
 			dr->rst.files == 1 ? "" : "s", dr->o.dir, size, dr->rst.removed);
+	if (dr->o.dir && (dr->rst.stacks || dr->rst.stacks_lost))
+		fprintf(out, "  %llu kept their kernel stack, %llu lost theirs\n",
+			(unsigned long long)dr->rst.stacks,
+			(unsigned long long)dr->rst.stacks_lost);
 	if (!dr->flight)
 		return;
 	ntf_flight_stats(dr->flight, &fs);
@@ -92,4 +100,7 @@ void ntf_daemon_rec_summary_text(FILE *out, const struct daemon_rec *dr)
 		(unsigned long long)fs.kept_events, size, mem, fs.snapshots,
 		fs.snapshots == 1 ? "" : "s", dr->last_snapshot[0] ? ", the last " : "",
 		dr->last_snapshot);
+	if (fs.stacks || fs.stacks_lost)
+		fprintf(out, "  %llu kept their kernel stack, %llu lost theirs\n",
+			(unsigned long long)fs.stacks, (unsigned long long)fs.stacks_lost);
 }

@@ -77,19 +77,41 @@ int daemon_rec_open(struct daemon_rec *dr, const struct daemon_rec_opts *o, cons
 	return 0;
 }
 
+int daemon_rec_take_stacks(struct daemon_rec *dr, struct ntf_record_stacks *rs)
+{
+	dr->frames = malloc(NTF_REC_MAX_DEPTH * sizeof(*dr->frames));
+	if (!dr->frames) {
+		ntf_record_stacks_free(rs);
+		return -ENOMEM;
+	}
+	dr->stacks = rs;
+	return 0;
+}
+
 void daemon_rec_event(struct daemon_rec *dr, const struct ntf_event *e)
 {
-	int err;
+	bool rec = dr->rec && !dr->rec_err;
+	int err = 0, n = 0;
 
-	if (dr->rec && !dr->rec_err) {
-		err = ntf_recorder_write(dr->rec, e);
-		/* -EINVAL: one event a reader would refuse, skipped; anything else ends recording */
+	if (e->stack_id && dr->stacks && (rec || dr->flight)) {
+		n = ntf_record_stack_read(dr->stacks, e, dr->frames);
+		if (n < 0)
+			n = 0; /* gone from the map: both mark it lost */
+	}
+	/* -EINVAL: one event a reader would refuse, skipped; anything else ends recording */
+	if (rec) {
+		err = dr->stacks ? ntf_recorder_write_stack(dr->rec, e, dr->frames, n) :
+				   ntf_recorder_write(dr->rec, e);
 		if (err && err != -EINVAL)
 			dr->rec_err = err;
 	}
 	/* -ENOMEM is counted lost by the flight recorder, which goes on */
-	if (dr->flight)
-		ntf_flight_write(dr->flight, e);
+	if (dr->flight) {
+		if (dr->stacks)
+			ntf_flight_write_stack(dr->flight, e, dr->frames, n);
+		else
+			ntf_flight_write(dr->flight, e);
+	}
 }
 
 /* One line, once: where recording stopped, and what the last file keeps. */
@@ -253,4 +275,8 @@ void daemon_rec_free(struct daemon_rec *dr)
 	dr->flight = NULL;
 	free(dr->meta);
 	dr->meta = NULL;
+	ntf_record_stacks_free(dr->stacks);
+	dr->stacks = NULL;
+	free(dr->frames);
+	dr->frames = NULL;
 }

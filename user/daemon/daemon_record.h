@@ -15,6 +15,7 @@
 #include <linux/types.h>
 #include "flight.h"
 #include "probe_points.h"
+#include "record_stacks.h"
 #include "recorder.h"
 
 /* Where snapshots go without --flight-dir: systemd's StateDirectory=notifier. */
@@ -42,6 +43,8 @@ struct daemon_rec {
 	__u64 stats_ns; /* when rst was taken */
 	char last_snapshot[PATH_MAX];
 	__u32 snapshot_errors;
+	struct ntf_record_stacks *stacks; /* the tracer's stack map; NULL: events keep none */
+	struct ntf_rec_frame *frames; /* an event's stack, read once for both recorders */
 };
 
 /*
@@ -56,7 +59,13 @@ static inline bool daemon_rec_on(const struct daemon_rec *dr)
 {
 	return dr->o.dir || dr->o.flight;
 }
-/* One event of the stream, to both. */
+/*
+ * Events' kernel stacks (--stack-min) read from rs, which dr owns from
+ * here on (freed by daemon_rec_free, also when this fails): written with
+ * the events into both recorders. 0 or -ENOMEM (rs freed).
+ */
+int daemon_rec_take_stacks(struct daemon_rec *dr, struct ntf_record_stacks *rs);
+/* One event of the stream, to both, with its stack. */
 void daemon_rec_event(struct daemon_rec *dr, const struct ntf_event *e);
 /*
  * A turn of the loop (now_ns: CLOCK_MONOTONIC): the recorder flushes and

@@ -84,6 +84,9 @@ static const char usage[] =
 	"      --flight-dir DIR    where: notifier-flight-YYYYmmdd-HHMMSS.ntr files\n"
 	"                          (default " DAEMON_FLIGHT_DIR ")\n"
 	"      --record-level N    zstd level of both (default 1; <0 faster; 0 none)\n"
+	"      --stack-min LAT     both keep the kernel stack of events this slow, and\n"
+	"                          of failed ones (default 1ms)\n"
+	"      --no-stacks         no kernel stacks\n"
 	"\n"
 	"A demo and benchmark source, no probes (no root, no BPF, nothing pinned;\n"
 	"-H, -b, -p, -c, -k and --pin-dir do not apply):\n"
@@ -116,6 +119,8 @@ enum {
 	OPT_FLIGHT,
 	OPT_FLIGHT_DIR,
 	OPT_RECORD_LEVEL,
+	OPT_STACK_MIN,
+	OPT_NO_STACKS,
 };
 
 static const struct option options[] = {
@@ -140,6 +145,8 @@ static const struct option options[] = {
 	{ "flight", required_argument, NULL, OPT_FLIGHT },
 	{ "flight-dir", required_argument, NULL, OPT_FLIGHT_DIR },
 	{ "record-level", required_argument, NULL, OPT_RECORD_LEVEL },
+	{ "stack-min", required_argument, NULL, OPT_STACK_MIN },
+	{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
 	NTF_SYNTH_LONGOPTS,
 	NTF_COMMON_LONGOPTS,
 	{},
@@ -159,6 +166,8 @@ struct daemon_args {
 	struct prom_opts prom;
 	struct daemon_rec_opts rec;
 	const char *rotation_opt; /* the first of --max-size, --max-files, --rotate-interval */
+	const char *stacks_opt; /* --stack-min or --no-stacks, when given */
+	bool no_stacks;
 	bool level_set;
 };
 
@@ -227,6 +236,8 @@ static void check_record_args(const struct daemon_args *a)
 	if (!a->c.tracer.cfg.stream && (a->rec.dir || a->rec.flight))
 		ntf_usage_error("%s records the event stream, which -H does not keep",
 				a->rec.dir ? "--record" : "--flight");
+	if (a->stacks_opt && !a->rec.dir && !a->rec.flight)
+		ntf_usage_error("%s needs --record or --flight", a->stacks_opt);
 }
 
 static void parse_args(int argc, char **argv, struct daemon_args *a)
@@ -331,6 +342,15 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 			a->rec.flight_dir = optarg;
 			break;
 		case OPT_RECORD_LEVEL: record_level(a, optarg); break;
+		case OPT_STACK_MIN:
+			a->c.tracer.cfg.stack_min_ns = ntf_arg_latency_ns("--stack-min", optarg);
+			a->c.tracer.cfg.stacks = true;
+			a->stacks_opt = "--stack-min";
+			break;
+		case OPT_NO_STACKS:
+			a->no_stacks = true;
+			a->stacks_opt = "--no-stacks";
+			break;
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}
 	}
@@ -342,6 +362,10 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 	if (a->synth.on && probe_opt)
 		ntf_usage_error("%s does not apply to --synthetic (no probes)", probe_opt);
 	check_record_args(a);
+	/* recordings keep the stacks of slow and failed events unless told not to */
+	a->c.tracer.cfg.stacks = (a->rec.dir || a->rec.flight) && !a->no_stacks && !a->synth.on;
+	if (a->c.tracer.cfg.stacks && !a->c.tracer.cfg.stack_min_ns)
+		a->c.tracer.cfg.stack_min_ns = 1000000;
 	if (a->synth.on)
 		a->pin_dir = NULL; /* no maps to pin */
 	if (a->stats && !a->interval_ms)
@@ -656,6 +680,14 @@ int main(int argc, char **argv)
 		goto out;
 	if (daemon_rec_on(&dr))
 		st.rec = &dr;
+	if (st.t && a.c.tracer.cfg.stacks) {
+		struct ntf_record_stacks *rs = ntf_record_stacks_new(st.t);
+
+		if (!rs || daemon_rec_take_stacks(&dr, rs)) {
+			ntf_err("out of memory");
+			goto out;
+		}
+	}
 	sc = (struct serve_ctx){ .st = &st, .src = src, .start = ntf_now_ms(), .rec = &dr };
 	if (a.socket && !(srv = serve(&a, &sc)))
 		goto out;

@@ -99,19 +99,11 @@ int fl_close_block(struct ntf_flight *f)
 	return 0;
 }
 
-int ntf_flight_write(struct ntf_flight *f, const struct ntf_event *e)
+/* e as it is, its stack_id the flight recorder's. */
+static int put(struct ntf_flight *f, const struct ntf_event *e)
 {
-	struct ntf_event plain;
 	int err = 0, k;
 
-	if (!rec_event_valid(e))
-		return -EINVAL;
-	/* a snapshot defines no stacks (yet): a stack id would name nothing in it */
-	if (e->stack_id) {
-		plain = *e;
-		plain.stack_id = 0;
-		e = &plain;
-	}
 	if (!f->any || e->ts_ns > f->newest)
 		f->newest = e->ts_ns;
 	f->any = true;
@@ -137,6 +129,46 @@ int ntf_flight_write(struct ntf_flight *f, const struct ntf_event *e)
 	else
 		fl_drop_old(f);
 	return err ? err : k;
+}
+
+int ntf_flight_write(struct ntf_flight *f, const struct ntf_event *e)
+{
+	struct ntf_event plain;
+
+	if (!rec_event_valid(e))
+		return -EINVAL;
+	/* the kernel's stack id would name another stack of a snapshot, or none */
+	if (e->stack_id) {
+		plain = *e;
+		plain.stack_id = 0;
+		e = &plain;
+	}
+	return put(f, e);
+}
+
+int ntf_flight_write_stack(struct ntf_flight *f, const struct ntf_event *e,
+			   const struct ntf_rec_frame *frames, unsigned int n)
+{
+	struct ntf_event ev;
+	__u32 id = 0;
+
+	if (!rec_event_valid(e))
+		return -EINVAL;
+	if (!e->stack_id) {
+		/* the kernel could not take it (its stack map full) */
+		f->st.stacks_lost += !!(e->flags & NTF_F_STACK_LOST);
+		return put(f, e);
+	}
+	ev = *e;
+	if (n && !rec_stacks_add(&f->stacks, frames, n, &id)) {
+		f->st.stacks++;
+	} else {
+		ev.flags |= NTF_F_STACK_LOST;
+		id = 0;
+		f->st.stacks_lost++;
+	}
+	ev.stack_id = id;
+	return put(f, &ev);
 }
 
 void ntf_flight_write_names(struct ntf_flight *f, const struct ntf_rec_callback *cbs,
@@ -165,6 +197,10 @@ void ntf_flight_stats(const struct ntf_flight *f, struct ntf_flight_stats *st)
 	}
 	for (int i = 0; i < NTR_S_MAX; i++)
 		mem += f->enc.s[i].cap;
+	mem += (__u64)f->stacks.frames_cap * sizeof(*f->stacks.frames) +
+	       ((__u64)f->stacks.levels_cap + f->stacks.stacks_cap + f->stacks.nframe_slots +
+		f->stacks.nstack_slots) *
+		       sizeof(__u32);
 	if (f->enc.nevents && (!st->oldest_ns || f->enc.ts_min < st->oldest_ns))
 		st->oldest_ns = f->enc.ts_min;
 	if (st->kept_events)
@@ -180,6 +216,7 @@ void ntf_flight_free(struct ntf_flight *f)
 		fl_block_free(&f->blk[i]);
 	free(f->blk);
 	rec_enc_free(&f->enc);
+	rec_stacks_free(&f->stacks);
 	rec_buf_free(&f->raw);
 	rec_buf_free(&f->out);
 	rec_zip_free(&f->zip);

@@ -78,7 +78,9 @@ struct ntf_flight_stats {
 	__u64 kept_bytes; /* kept blocks, compressed, headers included */
 	__u32 blocks; /* kept blocks */
 	__u64 oldest_ns, newest_ns; /* kept events' ts_ns; 0 without */
-	__u64 memory; /* bytes held: blocks, open block, buffers, META (not zstd's context) */
+	__u64 stacks; /* events kept with their kernel stack */
+	__u64 stacks_lost; /* events whose stack was due but could not be kept (NTF_F_STACK_LOST) */
+	__u64 memory; /* bytes held: blocks, open block, buffers, META, stacks (not zstd's context) */
 	__u32 snapshots; /* written */
 };
 
@@ -104,6 +106,17 @@ int ntf_flight_new(struct ntf_flight **out, const struct ntf_rec_meta *meta,
  * lost; recording goes on).
  */
 int ntf_flight_write(struct ntf_flight *f, const struct ntf_event *e);
+/*
+ * The same for an event with its kernel stack, frames innermost first
+ * (n of them; 0: e has none), e's stack_id the kernel's. The flight
+ * recorder keeps every distinct stack once, for all its life (a
+ * snapshot names them all): up to NTR_MAX_STACKS stacks and
+ * NTR_MAX_FRAMES frames, about 210 bytes a frame. Past that, or when n
+ * is 0 with a stack_id, the event is kept without one, marked
+ * NTF_F_STACK_LOST. Returns as ntf_flight_write.
+ */
+int ntf_flight_write_stack(struct ntf_flight *f, const struct ntf_event *e,
+			   const struct ntf_rec_frame *frames, unsigned int n);
 /* Callback ids named since (drivers discovered later): in every snapshot's META from now on. */
 void ntf_flight_write_names(struct ntf_flight *f, const struct ntf_rec_callback *cbs,
 			    unsigned int n);

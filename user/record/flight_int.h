@@ -5,6 +5,7 @@
 
 #include "flight.h"
 #include "rec_enc.h"
+#include "rec_stacks.h"
 
 /* A kept block: framed as the writer frames it, numbered 0 until a snapshot renumbers a copy. */
 struct fl_block {
@@ -26,6 +27,11 @@ struct ntf_flight {
 	size_t first, end, cap;
 	__u64 newest; /* the largest ts_ns seen */
 	bool any; /* an event was seen */
+	/*
+	 * Every stack an event named since the start: ids in kept blocks
+	 * are these, and a snapshot defines them all, in order, first.
+	 */
+	struct rec_stacks stacks;
 	struct ntf_flight_stats st;
 };
 

@@ -27,7 +27,7 @@ static int trim(struct ntf_flight *f, struct fl_block *b, __u64 cutoff)
 	int err, k;
 	__u8 *p;
 
-	err = ntr_reader_block(&r, b->p, b->len, 0);
+	err = ntr_reader_block(&r, b->p, b->len, 0, f->stacks.nstacks);
 	if (err)
 		return err;
 	while ((k = ntf_rec_next(r, &e)) > 0)
@@ -119,6 +119,28 @@ static void describe(const struct ntf_flight *f, const struct ntf_flight_trigger
 	}
 }
 
+/*
+ * Every stack the flight recorder knows, defined in the file in its
+ * order: the file's ids are then those the kept blocks name.
+ */
+static int define_stacks(const struct ntf_flight *f, struct ntf_rec_writer *w)
+{
+	struct ntf_rec_frame *frames = malloc(NTF_REC_MAX_DEPTH * sizeof(*frames));
+	__u32 id;
+	int n, err = 0;
+
+	if (!frames)
+		return -ENOMEM;
+	for (__u32 i = 1; i <= f->stacks.nstacks && !err; i++) {
+		n = rec_stacks_get(&f->stacks, i, frames, NTF_REC_MAX_DEPTH);
+		err = n < 0 ? n : ntf_rec_stack_add(w, frames, n, &id);
+		if (!err && id != i)
+			err = -EIO; /* a table out of step with itself: no file naming wrong stacks */
+	}
+	free(frames);
+	return err;
+}
+
 /* The kept blocks as a trace file on fd. */
 static int write_file(struct ntf_flight *f, int fd, const struct ntf_rec_meta *m)
 {
@@ -127,6 +149,7 @@ static int write_file(struct ntf_flight *f, int fd, const struct ntf_rec_meta *m
 
 	if (err)
 		return err;
+	err = define_stacks(f, w);
 	for (size_t i = f->first; i < f->end && !err; i++)
 		err = ntr_writer_put_block(w, f->blk[i].p, f->blk[i].len);
 	k = ntf_rec_close(w);

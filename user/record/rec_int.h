@@ -30,9 +30,11 @@ int ntr_names_decode(const __u8 *p, size_t n, struct ntf_rec_meta *meta, char *w
 int ntr_writer_put_block(struct ntf_rec_writer *w, const __u8 *blk, size_t len);
 /*
  * A reader over one framed EVENTS block in memory (which must outlive
- * it), numbered seq: ntf_rec_next gives its events, then 0. How the
- * flight recorder reads back a block it trims.
+ * it), numbered seq: ntf_rec_next gives its events, then 0. Stack ids up
+ * to nstacks are taken as defined elsewhere. How the flight recorder
+ * reads back a block it trims.
  */
-int ntr_reader_block(struct ntf_rec_reader **out, const __u8 *blk, size_t len, __u32 seq);
+int ntr_reader_block(struct ntf_rec_reader **out, const __u8 *blk, size_t len, __u32 seq,
+		     __u32 nstacks);
 
 #endif

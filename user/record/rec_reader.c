@@ -55,6 +55,7 @@ static const char *const stream_names[NTR_S_MAX] = {
 
 struct ntf_rec_reader {
 	int fd;
+	__u32 outside_stacks; /* a lone block's: stack ids its owner defines */
 	bool own_fd;
 	const __u8 *mem;
 	size_t mem_len;
@@ -527,7 +528,7 @@ static int decode_event(struct ntf_rec_reader *r, struct ntf_event *e)
 				 (unsigned long long)origin);
 	if (sys < -0x80000000LL || sys > 0x7fffffffLL)
 		return bad_event(r, "syscall %lld out of range", (long long)sys);
-	if (e->stack_id > r->stacks.nstacks)
+	if (e->stack_id > r->stacks.nstacks && e->stack_id > r->outside_stacks)
 		return bad_event(r, "stack %u is not defined before it", e->stack_id);
 	e->mech = mech;
 	e->origin = origin;
@@ -847,7 +848,8 @@ int ntf_rec_reader_mem(struct ntf_rec_reader **out, const void *data, size_t len
 	return reader_new(out, r, st);
 }
 
-int ntr_reader_block(struct ntf_rec_reader **out, const __u8 *blk, size_t len, __u32 seq)
+int ntr_reader_block(struct ntf_rec_reader **out, const __u8 *blk, size_t len, __u32 seq,
+		     __u32 nstacks)
 {
 	struct ntf_rec_reader *r = calloc(1, sizeof(*r));
 
@@ -859,6 +861,7 @@ int ntr_reader_block(struct ntf_rec_reader **out, const __u8 *blk, size_t len, _
 	r->mem = blk;
 	r->mem_len = len;
 	r->seq = seq;
+	r->outside_stacks = nstacks;
 	r->dctx = ZSTD_createDCtx();
 	if (!r->dctx) {
 		ntf_rec_reader_close(r);

@@ -246,6 +246,9 @@ int ntr_writer_put_block(struct ntf_rec_writer *w, const __u8 *blk, size_t len)
 	__u32 stored;
 	int err = flush_events(w);
 
+	/* stacks defined before the block that may name them, as for the writer's own */
+	if (!err)
+		err = flush_stacks(w);
 	if (err)
 		return err;
 	ntr_block_peek(blk, &bi, &stored);

@@ -173,19 +173,64 @@ static int check_size(struct ntf_recorder *r)
 	return rotate(r);
 }
 
+/* e as it is, its stack_id the file's. */
+static int put(struct ntf_recorder *r, const struct ntf_event *e)
+{
+	int err = ntf_rec_write(r->w, e);
+
+	if (err)
+		return stop(r, err, "writing %s", r->st.path);
+	r->file_events++;
+	return check_size(r);
+}
+
 int ntf_recorder_write(struct ntf_recorder *r, const struct ntf_event *e)
 {
+	struct ntf_event plain;
+
+	if (r->err)
+		return r->err;
+	if (!rec_event_valid(e))
+		return -EINVAL;
+	/* the kernel's stack id would name another stack of the file, or none */
+	if (e->stack_id) {
+		plain = *e;
+		plain.stack_id = 0;
+		e = &plain;
+	}
+	return put(r, e);
+}
+
+int ntf_recorder_write_stack(struct ntf_recorder *r, const struct ntf_event *e,
+			     const struct ntf_rec_frame *frames, unsigned int n)
+{
+	struct ntf_event ev;
+	__u32 id = 0;
 	int err;
 
 	if (r->err)
 		return r->err;
 	if (!rec_event_valid(e))
 		return -EINVAL;
-	err = ntf_rec_write(r->w, e);
-	if (err)
+	if (!e->stack_id) {
+		/* the kernel could not take it (its stack map full) */
+		r->st.stacks_lost += !!(e->flags & NTF_F_STACK_LOST);
+		return put(r, e);
+	}
+	ev = *e;
+	/* added to the file that will hold the event: a rotation comes only after it */
+	err = n ? ntf_rec_stack_add(r->w, frames, n, &id) : -ENOENT;
+	if (err == -ENOSPC || err == -ENOMEM || err == -EINVAL || err == -ENOENT) {
+		ev.flags |= NTF_F_STACK_LOST;
+		id = 0;
+		r->st.stacks_lost++;
+	} else if (err) {
 		return stop(r, err, "writing %s", r->st.path);
-	r->file_events++;
-	return check_size(r);
+	} else {
+		r->st.stacks++;
+	}
+	ev.stack_id = id;
+	return put(r, &ev);
 }
 
 int ntf_recorder_tick(struct ntf_recorder *r, __u64 now_ns)

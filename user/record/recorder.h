@@ -61,6 +61,8 @@ struct ntf_recorder_stats {
 	__u32 files; /* files started */
 	__u32 removed; /* files removed to keep max_files */
 	double ratio; /* committed events' raw size (struct ntf_event) over bytes: 0 before any */
+	__u64 stacks; /* events written with their kernel stack */
+	__u64 stacks_lost; /* events whose stack was due but is not in the file (NTF_F_STACK_LOST) */
 	int err; /* 0 while recording; the error that stopped it */
 	char path[PATH_MAX]; /* the current file, or the last one */
 	char error[PATH_MAX + 128]; /* one line when err: what failed, on which file */
@@ -82,6 +84,17 @@ int ntf_recorder_open(struct ntf_recorder **out, const char *dir, const struct n
  * is skipped, recording goes on), or the error that stopped recording.
  */
 int ntf_recorder_write(struct ntf_recorder *r, const struct ntf_event *e);
+/*
+ * The same for an event with its kernel stack, frames innermost first
+ * (n of them; 0: e has none). e's stack_id is the kernel's; the file's
+ * own id for these frames replaces it (each file defines the stacks its
+ * events name, so any file reads alone). A stack the file cannot keep
+ * (it holds as many as readers take) leaves the event without one,
+ * marked NTF_F_STACK_LOST, as does n 0 with a stack_id. Returns as
+ * ntf_recorder_write.
+ */
+int ntf_recorder_write_stack(struct ntf_recorder *r, const struct ntf_event *e,
+			     const struct ntf_rec_frame *frames, unsigned int n);
 /*
  * Time passes: now_ns is the caller's CLOCK_MONOTONIC (the recorder
  * reads no clock of its own for when to flush and rotate, so a test or a

@@ -9,7 +9,7 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate hotplug discover discover_classic first_calls first_calls_classic"}
+CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks hotplug discover discover_classic first_calls first_calls_classic"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
@@ -22,7 +22,7 @@ wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
 KVM_KEEPER=$!
 # Without the test module the cases that need it are not run; the host
 # half reads the reason from testdrv.unavailable.
-TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe hotplug discover discover_classic first_calls first_calls_classic"
+TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe daemon_stacks hotplug discover discover_classic first_calls first_calls_classic"
 if [ -f /etc/ntf-testdrv-unavailable ]; then
 	cp /etc/ntf-testdrv-unavailable "$R/testdrv.unavailable"
 elif ! modprobe ntf_testdrv 2>"$R/testdrv.modprobe.err"; then
@@ -266,6 +266,19 @@ for c in $CASES; do
 			sleep 1.5
 		done
 		workload_held $c wl-kvm --op madvise --iterations 100 --pages 16
+		tracer_stop $c
+		workload_release $c
+		;;
+	daemon_stacks)
+		# the daemon's recordings keep the stacks of what takes 2 ms or
+		# more: the driver's callback sleeping 5 ms, in its rotating file
+		# and in a flight snapshot alike
+		mkdir -p "$R/$c.rec" "$R/$c.flight"
+		tracer_start $c notifierd -j --no-pin --record "$R/$c.rec" --flight 60s \
+			--flight-dir "$R/$c.flight" --stack-min 2ms || continue
+		workload_held $c wl-testdrv --kvm --sleep-us 5000 --iterations 20
+		notifier record --trigger >"$R/$c.trigger.txt" 2>&1
+		echo $? >"$R/$c.trigger.rc"
 		tracer_stop $c
 		workload_release $c
 		;;
