@@ -111,6 +111,14 @@ const char *ntf_origin_name(unsigned int origin)
 	return NAME_OR(origin_names, origin, "unknown");
 }
 
+unsigned int ntf_origin_from_name(const char *name)
+{
+	for (unsigned int i = 0; i < NTF_ORIGIN_MAX; i++)
+		if (origin_names[i] && !strcmp(origin_names[i], name))
+			return i;
+	return NTF_ORIGIN_MAX;
+}
+
 const char *ntf_mmu_event_name(unsigned int event)
 {
 	return NAME_OR(mmu_event_names, event, "unknown");

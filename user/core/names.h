@@ -17,6 +17,8 @@ unsigned int ntf_class_from_name(const char *name);
 int ntf_parse_class_list(const char *arg, unsigned int *mask, char *why, size_t len);
 const char *ntf_mech_name(unsigned int mech);
 const char *ntf_origin_name(unsigned int origin);
+/* Returns the origin for a name, or NTF_ORIGIN_MAX when unknown ("unknown" is one). */
+unsigned int ntf_origin_from_name(const char *name);
 const char *ntf_mmu_event_name(unsigned int event);
 const char *ntf_pin_variant_name(unsigned int variant);
 /*
