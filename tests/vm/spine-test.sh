@@ -15,7 +15,7 @@ set -uo pipefail
 . "$NTF_REPO/tests/lib/tap.sh"
 [ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks hotplug discover discover_classic first_calls first_calls_classic}
+cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks policy hotplug discover discover_classic first_calls first_calls_classic}
 # How many checks each case makes, its "ran" check included: the plan is
 # their sum, and a case skipped or cut short skips the rest of its count.
 # A number here that no longer matches the checks below fails the run.
@@ -39,6 +39,7 @@ checks_of() {
 	flight) echo 7 ;;
 	rotate) echo 6 ;;
 	daemon_stacks) echo 10 ;;
+	policy) echo 11 ;;
 	record_stacks | record_stacks_kprobe) echo 13 ;;
 	discover) echo 12 ;;
 	discover_classic) echo 13 ;;
@@ -335,6 +336,36 @@ daemon_stacks_case() {
 		"true 0 true 0"
 }
 
+# notifierd's rules on real events, each workload in a cgroup of its own.
+policy_case() {
+	local c=$1 calls snaps alerts
+	ran "$c" || return
+	calls=$(wl "$c" calls)
+	alerts() { jq -c "select(.type == \"alert\" and .rule == \"$1\")" "$out/$c.trace.json"; }
+	rule() { trace "$c" ".policy[] | select(.rule == \"$1\") | $2"; }
+	check_eq "$c: burst: 5 alerts of $calls matches" "$(alerts burst | wc -l)" 5
+	check_eq "$c: burst: fired once per invalidation the workload made" "$(rule burst .fired)" "$calls"
+	check_eq "$c: burst: the end said what the limit held back, exactly" \
+		"$(jq -r 'select(.type == "policy_limit" and .rule == "burst") | "\(.fired) \(.shown) \(.suppressed)"' "$out/$c.trace.json")" \
+		"$calls 5 $((calls - 5))"
+	snaps=("$out/$c.flight"/*.ntr)
+	check_eq "$c: snap: one snapshot, its trigger the rule" \
+		"${#snaps[@]} $("$NTF_REPO/build/notifier" report -j "${snaps[0]}" 2>/dev/null | jq -r .file.flight.trigger)" \
+		"1 policy:snap"
+	check "$c: snap: it holds the snap workload's slow testdrv callbacks" "" \
+		sh -c "'$NTF_REPO/build/notifier' report --events -j '${snaps[0]}' 2>/dev/null |
+			jq -se '[.[] | select(.class == \"callback\" and .driver == \"testdrv\" and .tgid == $(jq -r .pid <"$out/$c.snap.json" 2>/dev/null || echo 0))] | length >= 1' >/dev/null"
+	check_eq "$c: freeze: the cgroup froze with the workload in it" \
+		"$(cat "$out/$c.freeze.txt" 2>/dev/null)" "frozen 1 alive "
+	check_eq "$c: freeze: thawed, the workload ran to its end" \
+		"$(cat "$out/$c.freeze.rc" 2>/dev/null) $(jq -r .calls <"$out/$c.freeze.json" 2>/dev/null)" "0 100"
+	check_eq "$c: kill: the workload died of SIGKILL (137)" "$(cat "$out/$c.kill.rc" 2>/dev/null)" 137
+	check_eq "$c: kill: the alert says SIGKILL was sent" \
+		"$(alerts kill | jq -r '.signal.sent // .signal.error')" KILL
+	check_eq "$c: snap, freeze, kill: each acted once (limit 1)" \
+		"$(rule snap .acted) $(rule freeze .acted) $(rule kill .acted)" "1 1 1"
+}
+
 # unseen CASE DRIVER FIELD: the driver's callback's FIELD (unseen_calls, unseen_maybe).
 unseen() { trace "$1" "[.callbacks[] | select(.driver == \"$2\") | .$3] | add // 0"; }
 
@@ -360,7 +391,7 @@ first_calls_case() {
 for c in $cases; do
 	# The test module is part of the test bed on 6.1; on other kernels
 	# the guest may say why it could not have it (build or load).
-	case " testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe daemon_stacks hotplug discover discover_classic first_calls first_calls_classic " in
+	case " testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe daemon_stacks policy hotplug discover discover_classic first_calls first_calls_classic " in
 	*" $c "*)
 		if [ -s "$out/testdrv.unavailable" ]; then
 			if [ "$NTF_VM_KERNEL" = 6.1 ]; then
@@ -670,6 +701,7 @@ for c in $cases; do
 			"$(trace $c '.file.last_ts_ns - .file.first_ts_ns')" 0 3000000000
 		;;
 	daemon_stacks) daemon_stacks_case $c ;;
+	policy) policy_case $c ;;
 	rotate)
 		ran $c || continue
 		files=("$out"/rotate/*.ntr)

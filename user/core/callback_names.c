@@ -52,6 +52,15 @@ const char *ntf_discovered_func(__u32 id)
 	return discovered_funcs[id - KNOWN - 1];
 }
 
+const char *ntf_callback_func(__u32 id)
+{
+	if (!id)
+		return NULL;
+	if (id <= KNOWN)
+		return ntf_known_callbacks[id - 1].func;
+	return ntf_discovered_func(id);
+}
+
 const char *ntf_discovered_driver_name(__u32 id)
 {
 	if (id <= KNOWN || id >= ntf_callback_id_end() || !discovered_names[id - KNOWN - 1][0])

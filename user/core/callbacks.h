@@ -61,6 +61,8 @@ const char *ntf_discovered_driver_name(__u32 id);
 int ntf_discovered_func_set(__u32 id, const char *func);
 /* NULL when this process does not know it (a client of a daemon). */
 const char *ntf_discovered_func(__u32 id);
+/* The kernel symbol of any callback id (the table's or discovered), or NULL: the chain, unknown. */
+const char *ntf_callback_func(__u32 id);
 /* Changes whenever a discovered name is set: clients are sent names again. */
 __u64 ntf_driver_names_gen(void);
 

@@ -110,6 +110,8 @@ static void summary_json(FILE *out, const struct ntf_common_args *c, const struc
 	json_object_set_new(root, "folded", json_integer(ntf_agg_folded(st->agg)));
 	if (st->rec)
 		ntf_daemon_rec_json(root, st->rec);
+	if (st->policy && st->policy->p)
+		json_object_set_new(root, "policy", daemon_policy_json(st->policy));
 	if (k) {
 		set_or_error(root, "counters", ntf_counters_json(k->counters), k->counters_err,
 			     "counters");
@@ -145,6 +147,8 @@ static void summary_text(FILE *out, const struct ntf_common_args *c, const struc
 				(unsigned long long)k->counters[NTF_CNT_RB_DROPS]);
 		if (st->rec)
 			ntf_daemon_rec_summary_text(out, st->rec);
+		if (st->policy)
+			daemon_policy_summary_text(out, st->policy);
 		if (c->tracer.cfg.stream)
 			ntf_report_text(out, st->agg, k->probes, &ro);
 		else if (k->hists_err)
@@ -160,6 +164,8 @@ static void summary_text(FILE *out, const struct ntf_common_args *c, const struc
 			elapsed_ms / 1000.0, (unsigned long long)st->events);
 		if (st->rec)
 			ntf_daemon_rec_summary_text(out, st->rec);
+		if (st->policy)
+			daemon_policy_summary_text(out, st->policy);
 		ro.source = "synthetic";
 		ntf_report_text(out, st->agg, NULL, &ro);
 	}

@@ -88,6 +88,12 @@ static const char usage[] =
 	"                          of failed ones (default 1ms)\n"
 	"      --no-stacks         no kernel stacks\n"
 	"\n"
+	"Policy (docs/rules.md):\n"
+	"      --rules FILE        rules judged on every event, with their actions\n"
+	"                          (default " DAEMON_RULES_FILE " when it exists);\n"
+	"                          SIGHUP reads FILE again\n"
+	"      --no-rules          no rules, whatever " DAEMON_RULES_FILE " says\n"
+	"\n"
 	"A demo and benchmark source, no probes (no root, no BPF, nothing pinned;\n"
 	"-H, -b, -p, -c, -k and --pin-dir do not apply):\n"
 	"      --synthetic[=SEED]  generated events, not the kernel's, served as usual\n"
@@ -121,6 +127,8 @@ enum {
 	OPT_RECORD_LEVEL,
 	OPT_STACK_MIN,
 	OPT_NO_STACKS,
+	OPT_RULES,
+	OPT_NO_RULES,
 };
 
 static const struct option options[] = {
@@ -147,6 +155,8 @@ static const struct option options[] = {
 	{ "record-level", required_argument, NULL, OPT_RECORD_LEVEL },
 	{ "stack-min", required_argument, NULL, OPT_STACK_MIN },
 	{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "no-rules", no_argument, NULL, OPT_NO_RULES },
 	NTF_SYNTH_LONGOPTS,
 	NTF_COMMON_LONGOPTS,
 	{},
@@ -169,6 +179,8 @@ struct daemon_args {
 	const char *stacks_opt; /* --stack-min or --no-stacks, when given */
 	bool no_stacks;
 	bool level_set;
+	const char *rules; /* --rules FILE, or DAEMON_RULES_FILE; NULL: none */
+	bool no_rules;
 };
 
 /* Bounds of --max-size and --flight's size: a few blocks at least, and no typo's terabytes. */
@@ -351,6 +363,12 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 			a->no_stacks = true;
 			a->stacks_opt = "--no-stacks";
 			break;
+		case OPT_RULES:
+			if (!optarg[0])
+				ntf_usage_error("--rules: an empty FILE");
+			a->rules = optarg;
+			break;
+		case OPT_NO_RULES: a->no_rules = true; break;
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}
 	}
@@ -366,6 +384,13 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 	a->c.tracer.cfg.stacks = (a->rec.dir || a->rec.flight) && !a->no_stacks && !a->synth.on;
 	if (a->c.tracer.cfg.stacks && !a->c.tracer.cfg.stack_min_ns)
 		a->c.tracer.cfg.stack_min_ns = 1000000;
+	if (a->rules && a->no_rules)
+		ntf_usage_error("--rules and --no-rules: one or the other");
+	if (!a->rules && !a->no_rules && !access(DAEMON_RULES_FILE, F_OK))
+		a->rules = DAEMON_RULES_FILE;
+	if (a->rules && !a->c.tracer.cfg.stream)
+		ntf_usage_error(
+			"rules judge the event stream, which -H does not keep (--no-rules)");
 	if (a->synth.on)
 		a->pin_dir = NULL; /* no maps to pin */
 	if (a->stats && !a->interval_ms)
@@ -380,6 +405,8 @@ static int on_event(void *ctx, const struct ntf_event *e)
 	st->per_class[e->class]++;
 	if (st->rec)
 		daemon_rec_event(st->rec, e);
+	if (st->policy)
+		daemon_policy_event(st->policy, e, st->now_ns);
 	return ntf_agg_add(st->agg, e);
 }
 
@@ -392,6 +419,15 @@ static void on_usr1(int sig)
 	snapshot_asked = 1;
 }
 
+/* SIGHUP reads the rules again; the loop does, not the handler. */
+static volatile sig_atomic_t reload_asked;
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_asked = 1;
+}
+
 static void install_usr1(void)
 {
 	/* no SA_RESTART: the loop's wait ends at once and the snapshot is written now */
@@ -399,6 +435,8 @@ static void install_usr1(void)
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 static int pin_maps(struct tracer *t, const char *dir)
@@ -649,6 +687,7 @@ int main(int argc, char **argv)
 	struct metrics_ctx mc = {};
 	struct serve_ctx sc = {};
 	struct daemon_rec dr = {};
+	struct daemon_policy dp = {};
 	int wait_fd, own_wait_fd = -1;
 	__u64 start, last, last_scan;
 	int ret = NTF_EXIT_RUNTIME, n, events_fd;
@@ -659,6 +698,19 @@ int main(int argc, char **argv)
 	install_usr1();
 	/* a file size limit comes back as -EFBIG, which stops recording, not the daemon */
 	signal(SIGXFSZ, SIG_IGN);
+	/* before the tracer: a rule with the stack action has it take stacks */
+	if (a.rules) {
+		bool stacks = false;
+		__u64 min = 0;
+
+		if (daemon_policy_check(a.rules, a.rec.flight, &stacks, &min))
+			goto out;
+		if (stacks && !a.synth.on) {
+			if (!a.c.tracer.cfg.stacks || min < a.c.tracer.cfg.stack_min_ns)
+				a.c.tracer.cfg.stack_min_ns = min;
+			a.c.tracer.cfg.stacks = true;
+		}
+	}
 	st.agg = ntf_agg_new(a.max_keys);
 	if (!st.agg) {
 		ntf_err("out of memory");
@@ -688,6 +740,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (a.rules) {
+		if (daemon_policy_open(&dp, a.rules, &dr, a.c.json ? stdout : NULL,
+				       a.c.tracer.cfg.stacks, a.c.tracer.cfg.stack_min_ns))
+			goto out;
+		st.policy = &dp;
+	}
+	st.now_ns = ntf_now_ns();
 	sc = (struct serve_ctx){ .st = &st, .src = src, .start = ntf_now_ms(), .rec = &dr };
 	if (a.socket && !(srv = serve(&a, &sc)))
 		goto out;
@@ -744,8 +803,15 @@ int main(int argc, char **argv)
 		}
 		if (metrics)
 			ntf_metrics_http_run(metrics);
+		st.now_ns = ntf_now_ns();
 		if (st.rec)
-			daemon_rec_tick(st.rec, ntf_now_ns());
+			daemon_rec_tick(st.rec, st.now_ns);
+		if (st.policy)
+			daemon_policy_tick(st.policy, st.now_ns);
+		if (reload_asked) {
+			reload_asked = 0;
+			daemon_policy_reload(&dp, st.now_ns);
+		}
 		if (snapshot_asked) {
 			struct daemon_rec_snap snap;
 			char why[PATH_MAX + 128];
@@ -775,6 +841,7 @@ int main(int argc, char **argv)
 		;
 	/* the last file whole (index, trailer) before the summary counts it */
 	daemon_rec_close(&dr);
+	daemon_policy_close(&dp, ntf_now_ns());
 	ntf_daemon_summary(&a.c, &st, ntf_now_ms() - start);
 	ret = 0;
 out:
@@ -788,6 +855,7 @@ out:
 		unpin_maps(a.pin_dir);
 	if (a.pidfile && ret == 0)
 		unlink(a.pidfile);
+	daemon_policy_free(&dp);
 	daemon_rec_free(&dr);
 	tracer__free(st.t);
 	ntf_agg_free(st.agg);

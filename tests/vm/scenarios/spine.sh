@@ -9,7 +9,7 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks hotplug discover discover_classic first_calls first_calls_classic"}
+CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks policy hotplug discover discover_classic first_calls first_calls_classic"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
@@ -22,7 +22,7 @@ wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
 KVM_KEEPER=$!
 # Without the test module the cases that need it are not run; the host
 # half reads the reason from testdrv.unavailable.
-TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe daemon_stacks hotplug discover discover_classic first_calls first_calls_classic"
+TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe daemon_stacks policy hotplug discover discover_classic first_calls first_calls_classic"
 if [ -f /etc/ntf-testdrv-unavailable ]; then
 	cp /etc/ntf-testdrv-unavailable "$R/testdrv.unavailable"
 elif ! modprobe ntf_testdrv 2>"$R/testdrv.modprobe.err"; then
@@ -92,6 +92,13 @@ workload_release() {
 	kill -TERM $WPID
 	wait $WPID
 	echo $? >"$R/$1.wl.rc"
+}
+
+# in_cgroup NAME CMD...: CMD as a process of cgroup /NAME (made), in
+# place of the caller: run it in a subshell or in the background.
+in_cgroup() {
+	mkdir -p "/sys/fs/cgroup/$1"
+	exec sh -c 'echo $$ >"/sys/fs/cgroup/$0/cgroup.procs" && exec "$@"' "$@"
 }
 
 # One tracer around one workload.
@@ -281,6 +288,46 @@ for c in $CASES; do
 		echo $? >"$R/$c.trigger.rc"
 		tracer_stop $c
 		workload_release $c
+		;;
+	policy)
+		# notifierd's rules, one workload each, told apart by cgroup: a
+		# burst of 10,000 invalidations held to 5 alerts, a snapshot, a
+		# frozen cgroup, a killed task
+		mkdir -p "$R/$c.flight"
+		cat >"$R/$c.rules" <<-'RULES'
+		rule burst when class inval_start and cgroup /ntf-burst do alert limit 5 per 60s
+		rule snap when driver testdrv and latency >= 2ms and cgroup /ntf-snap
+		    do snapshot, alert limit 1 per 60s
+		rule freeze when driver testdrv and latency >= 2ms and cgroup /ntf-freeze
+		    do freeze, alert limit 1 per 60s
+		rule kill when driver testdrv and latency >= 2ms and cgroup /ntf-kill
+		    do signal KILL, alert limit 1 per 60s
+		RULES
+		tracer_start $c notifierd -j --no-pin --flight 60s --flight-dir "$R/$c.flight" \
+			--rules "$R/$c.rules" || continue
+		workload_held $c in_cgroup ntf-burst wl-kvm --op madvise --iterations 10000 --pages 1
+		workload_release $c
+		(in_cgroup ntf-snap wl-testdrv --sleep-us 5000 --iterations 10) \
+			>"$R/$c.snap.json" 2>"$R/$c.snap.err"
+		echo $? >"$R/$c.snap.rc"
+		(in_cgroup ntf-freeze wl-testdrv --sleep-us 5000 --iterations 100) \
+			>"$R/$c.freeze.json" 2>"$R/$c.freeze.err" &
+		FPID=$!
+		i=0
+		while ! grep -q '^frozen 1' /sys/fs/cgroup/ntf-freeze/cgroup.events && [ $i -lt 200 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		# frozen, the workload still there; then thawed, it ends on its own
+		{ grep '^frozen' /sys/fs/cgroup/ntf-freeze/cgroup.events
+		  kill -0 $FPID 2>/dev/null && echo alive; } | tr '\n' ' ' >"$R/$c.freeze.txt"
+		echo 0 >/sys/fs/cgroup/ntf-freeze/cgroup.freeze
+		wait $FPID
+		echo $? >"$R/$c.freeze.rc"
+		(in_cgroup ntf-kill wl-testdrv --sleep-us 5000 --iterations 400) \
+			>"$R/$c.kill.json" 2>"$R/$c.kill.err"
+		echo $? >"$R/$c.kill.rc"
+		tracer_stop $c
 		;;
 	hotplug)
 		# The test driver leaves and comes back while the daemon runs.

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include "daemon_policy.h"
+#include "log.h"
+
+static void say_error(const char *path, const struct ntf_rules_error *err, const char *then)
+{
+	if (err->line)
+		ntf_err("%s:%u:%u: %s%s", path, err->line, err->column, err->reason, then);
+	else
+		ntf_err("%s%s", err->reason, then);
+}
+
+static int snapshot_hook(void *ctx, const char *trigger, char *path, size_t path_len, char *why,
+			 size_t why_len)
+{
+	struct daemon_rec_snap snap;
+	int err = daemon_rec_snapshot(ctx, trigger, &snap, why, why_len);
+
+	if (!err)
+		snprintf(path, path_len, "%s", snap.path);
+	return err;
+}
+
+static int stack_hook(void *ctx, const struct ntf_event *e, struct ntf_rec_frame *frames)
+{
+	struct daemon_rec *dr = ctx;
+	int n = dr->stacks ? ntf_record_stack_read(dr->stacks, e, frames) : 0;
+
+	return n > 0 ? n : 0;
+}
+
+/* A checking engine: hooks that say what the daemon will have. */
+static int fake_snapshot(void *ctx, const char *trigger, char *path, size_t path_len, char *why,
+			 size_t why_len)
+{
+	(void)ctx, (void)trigger, (void)path, (void)path_len, (void)why, (void)why_len;
+	return -ENOSYS;
+}
+
+static int engine(const char *path, const struct ntf_policy_hooks *h, struct ntf_policy **out,
+		  const char *then)
+{
+	struct ntf_rules_error perr = {};
+	struct ntf_rules rules = {};
+	char why[sizeof(perr.reason) + 64];
+	int err = ntf_rules_load(path, &rules, &perr);
+
+	if (err) {
+		say_error(path, &perr, then);
+		return -1;
+	}
+	err = ntf_policy_new(out, &rules, h, why, sizeof(why));
+	if (err) {
+		ntf_rules_free(&rules);
+		ntf_err("%s: %s%s", path, why, then);
+		return -1;
+	}
+	return 0;
+}
+
+int daemon_policy_check(const char *path, bool flight, bool *stacks, __u64 *min_ns)
+{
+	struct ntf_policy_hooks h = { .snapshot = flight ? fake_snapshot : NULL };
+	struct ntf_policy *p;
+
+	if (engine(path, &h, &p, ""))
+		return -1;
+	*stacks = ntf_policy_wants_stacks(p, min_ns);
+	ntf_policy_free(p);
+	return 0;
+}
+
+static struct ntf_policy_hooks hooks_of(const struct daemon_policy *dp)
+{
+	return (struct ntf_policy_hooks){
+		.snapshot = dp->dr && dp->dr->flight ? snapshot_hook : NULL,
+		.stack = dp->stacks ? stack_hook : NULL,
+		.ctx = dp->dr,
+		.json = dp->json,
+	};
+}
+
+/* Rules that want stacks the tracer does not take get alerts without them: said once. */
+static void check_stacks(const struct daemon_policy *dp)
+{
+	__u64 min = 0;
+
+	if (!ntf_policy_wants_stacks(dp->p, &min))
+		return;
+	if (!dp->stacks)
+		ntf_warn("%s: a rule asks for kernel stacks, which this run does not take (restart "
+			 "notifierd to take them)",
+			 dp->path);
+	else if (min < dp->stack_min_ns)
+		ntf_warn("%s: a rule asks for stacks of events over %llu ns; this run takes them "
+			 "over %llu ns (restart notifierd to lower it)",
+			 dp->path, (unsigned long long)min, (unsigned long long)dp->stack_min_ns);
+}
+
+int daemon_policy_open(struct daemon_policy *dp, const char *path, struct daemon_rec *dr,
+		       FILE *json, bool stacks, __u64 stack_min_ns)
+{
+	struct ntf_policy_hooks h;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->path = path;
+	dp->dr = dr;
+	dp->json = json;
+	dp->stacks = stacks;
+	dp->stack_min_ns = stack_min_ns;
+	if (!path)
+		return 0;
+	h = hooks_of(dp);
+	if (engine(path, &h, &dp->p, ""))
+		return -1;
+	ntf_info("policy: %u rule%s from %s", ntf_policy_count(dp->p),
+		 ntf_policy_count(dp->p) == 1 ? "" : "s", path);
+	return 0;
+}
+
+void daemon_policy_tick(struct daemon_policy *dp, __u64 now_ns)
+{
+	if (dp->p)
+		ntf_policy_tick(dp->p, now_ns);
+}
+
+void daemon_policy_reload(struct daemon_policy *dp, __u64 now_ns)
+{
+	struct ntf_policy_hooks h = hooks_of(dp);
+	struct ntf_policy *p;
+
+	if (!dp->path) {
+		ntf_info("SIGHUP: no rules file to read again (--rules FILE)");
+		return;
+	}
+	if (engine(dp->path, &h, &p, "; the running rules stay")) {
+		dp->reload_errors++;
+		return;
+	}
+	if (dp->p)
+		ntf_policy_flush(dp->p, now_ns);
+	ntf_policy_free(dp->p);
+	dp->p = p;
+	dp->reloads++;
+	ntf_info("policy: %u rule%s from %s (read again on SIGHUP)", ntf_policy_count(p),
+		 ntf_policy_count(p) == 1 ? "" : "s", dp->path);
+	check_stacks(dp);
+}
+
+json_t *daemon_policy_json(const struct daemon_policy *dp)
+{
+	json_t *a = json_array();
+
+	for (unsigned int i = 0; dp->p && i < ntf_policy_count(dp->p); i++) {
+		struct ntf_rule_stats st;
+
+		ntf_policy_stats(dp->p, i, &st);
+		json_array_append_new(
+			a, json_pack("{ss sI sI sI sI sI}", "rule", ntf_policy_rule(dp->p, i)->name,
+				     "matched", (json_int_t)st.matched, "fired",
+				     (json_int_t)st.fired, "acted", (json_int_t)st.acted,
+				     "suppressed", (json_int_t)st.suppressed, "failed_actions",
+				     (json_int_t)st.failed_actions));
+	}
+	return a;
+}
+
+void daemon_policy_summary_text(FILE *out, const struct daemon_policy *dp)
+{
+	for (unsigned int i = 0; dp->p && i < ntf_policy_count(dp->p); i++) {
+		struct ntf_rule_stats st;
+
+		ntf_policy_stats(dp->p, i, &st);
+		fprintf(out,
+			"rule %s: %llu matched, fired %llu times, %llu acted on, %llu held back by "
+			"its limit%s\n",
+			ntf_policy_rule(dp->p, i)->name, (unsigned long long)st.matched,
+			(unsigned long long)st.fired, (unsigned long long)st.acted,
+			(unsigned long long)st.suppressed,
+			st.failed_actions ? ", actions failed" : "");
+	}
+}
+
+void daemon_policy_close(struct daemon_policy *dp, __u64 now_ns)
+{
+	if (dp->p)
+		ntf_policy_flush(dp->p, now_ns);
+}
+
+void daemon_policy_free(struct daemon_policy *dp)
+{
+	ntf_policy_free(dp->p);
+	dp->p = NULL;
+}

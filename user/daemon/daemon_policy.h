@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * notifierd's rules (--rules FILE, docs/rules.md): loaded at start, where
+ * an error stops the daemon; loaded again on SIGHUP, where an error is
+ * said and the running rules stay. The engine's hooks are the daemon's
+ * flight recorder and stack reader.
+ */
+#ifndef NTF_DAEMON_POLICY_H
+#define NTF_DAEMON_POLICY_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <jansson.h>
+#include "daemon_record.h"
+#include "policy.h"
+
+/* Read when it exists and no --rules says otherwise. */
+#define DAEMON_RULES_FILE "/etc/notifier/rules"
+
+struct daemon_policy {
+	const char *path; /* NULL: no rules */
+	struct ntf_policy *p;
+	struct daemon_rec *dr; /* the snapshot's and the stacks' */
+	FILE *json; /* -j: alerts as JSON lines */
+	bool stacks; /* the tracer takes stacks */
+	__u64 stack_min_ns; /* ... of events at least this slow */
+	unsigned int reloads, reload_errors;
+};
+
+/*
+ * The rules of path, parsed and checked for what the daemon will have
+ * (flight: --flight given), before the tracer is made: whether a rule
+ * wants kernel stacks (*min_ns the lowest latency one asks of). 0, or -1
+ * with the error said (FILE:LINE:COLUMN: reason).
+ */
+int daemon_policy_check(const char *path, bool flight, bool *stacks, __u64 *min_ns);
+/* The engine over path's rules. 0, or -1 with the error said. */
+int daemon_policy_open(struct daemon_policy *dp, const char *path, struct daemon_rec *dr,
+		       FILE *json, bool stacks, __u64 stack_min_ns);
+static inline void daemon_policy_event(struct daemon_policy *dp, const struct ntf_event *e,
+				       __u64 now_ns)
+{
+	if (dp->p)
+		ntf_policy_event(dp->p, e, now_ns);
+}
+void daemon_policy_tick(struct daemon_policy *dp, __u64 now_ns);
+/* SIGHUP: the file again; on an error the running rules stay. */
+void daemon_policy_reload(struct daemon_policy *dp, __u64 now_ns);
+/* The rules' counts, for the summary: "policy": [{"rule", "matched", ...}]. */
+json_t *daemon_policy_json(const struct daemon_policy *dp);
+void daemon_policy_summary_text(FILE *out, const struct daemon_policy *dp);
+/* The end: open windows say what they held back (before the summary counts them). */
+void daemon_policy_close(struct daemon_policy *dp, __u64 now_ns);
+void daemon_policy_free(struct daemon_policy *dp);
+
+#endif
