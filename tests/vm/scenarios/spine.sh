@@ -295,7 +295,8 @@ for c in $CASES; do
 		# frozen cgroup, a killed task
 		mkdir -p "$R/$c.flight"
 		cat >"$R/$c.rules" <<-'RULES'
-		rule burst when class inval_start and cgroup /ntf-burst do alert limit 5 per 60s
+		rule burst when class inval_start and origin madvise and cgroup /ntf-burst
+		    do alert limit 5 per 60s
 		rule snap when driver testdrv and latency >= 2ms and cgroup /ntf-snap
 		    do snapshot, alert limit 1 per 60s
 		rule freeze when driver testdrv and latency >= 2ms and cgroup /ntf-freeze
