@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # A bounded run of each libFuzzer harness (make fuzz): seeds its corpus,
-# fuzzes for NTF_FUZZ_SECS seconds (default 60; 30 for fuzz_record) and prints one line per
+# fuzzes for NTF_FUZZ_SECS seconds (default 60; 30 for fuzz_record, 20
+# for fuzz_rules) and prints one line per
 # harness, "ok - fuzz_NAME: ..." when it found nothing, or "not ok" with
 # the reproducer it saved (tests/lib/tap.sh). The corpus stays under
 # build/fuzz, so coverage grows from one run to the next.
@@ -38,6 +39,7 @@ for src in "${srcs[@]}"; do
 	# the trace file's reader is small: half the time is enough
 	case $name in
 	fuzz_record) secs=${NTF_FUZZ_SECS:-30} ;;
+	fuzz_rules) secs=${NTF_FUZZ_SECS:-20} ;;
 	*) secs=${NTF_FUZZ_SECS:-60} ;;
 	esac
 	mkdir -p "$corpus"
