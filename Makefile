@@ -4,7 +4,8 @@
 # make static     the same, statically linked, for the VM test bed
 # make test       every test: host unit tests and the QEMU test bed
 # make unit       host unit tests only
-# make bench      benchmarks (host decode/aggregate, VM probe overhead)
+# make bench      benchmarks: host decode/aggregate, trace file; VM probe overhead
+#                 against bpftrace and funclatency on the same functions
 # make bench-top  notifier-top's own cost at 10,000 keys (SECONDS=600 for the daemon run)
 
 CC ?= gcc

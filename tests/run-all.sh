@@ -115,6 +115,9 @@ run_vm() {
 		env NTF_VM_KERNEL=6.12 tests/vm/drivers-test.sh "$top/build/vm/drivers-6.12" # xe, amdgpu_hmm_*
 	unit "NTF_VM_KERNEL=6.12 tests/vm/top-test.sh" \
 		env NTF_VM_KERNEL=6.12 tests/vm/top-test.sh "$top/build/vm/top-6.12"
+	# make bench's harness, one short round: every mode (bpftrace and
+	# funclatency too) must give a figure; the figures are not judged
+	run_script tests/bench/harness-test.sh "$top/build/bench-short"
 }
 
 results=$log/results.txt

@@ -6,62 +6,137 @@
 #     one callback-discovery pass, with this machine's processes and
 #     with 2000 more; the trace file's writer and reader (events/s on one
 #     core, bytes an event) vs write() of the raw records; the CTF export;
-#  2. VM: a KVM madvise loop untraced vs under notifier hist (histograms
-#     only) vs under notifierd (streaming); plus events streamed vs calls.
+#  2. VM: a KVM madvise loop untraced, and under each tracer a user might
+#     run on the same functions (tests/bench/vm-bench.sh): notifier hist
+#     by fentry and by kprobes, notifierd streaming, bpftrace by kfunc and
+#     by kprobe, libbpf-tools' funclatency; one table of ratios against
+#     the untraced runs of the same rounds, with min, median and max.
 # Timings in the VM are an emulator's: only the ratios mean anything.
+#
+# Usage: tests/bench/run.sh [OUT] [--short]
+#   --short  one round of 200 calls and small host counts: the harness
+#            checked (every mode gives a figure), the figures not worth
+#            quoting. The results go to OUT/results.txt either way.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/vm/lib.sh"
-out=${1:-$top/build/bench}
+short=0
+out=
+for a in "$@"; do
+	case $a in
+	--short) short=1 ;;
+	-*) die "unknown option '$a'" ;;
+	*) out=$a ;;
+	esac
+done
+out=${out:-$top/build/bench}
 rm -rf "$out"
 mkdir -p "$out"
+results=$out/results.txt
 
+if [ $short = 1 ]; then
+	rounds=1 calls=200 host_events=200000
+else
+	rounds=${ROUNDS:-5} calls=${CALLS:-20000} host_events=2000000
+fi
+
+# bpftrace and funclatency: what users run today, from Debian
+ensure_pkgs bpftrace libbpf-tools jq
 make -s -C "$top" all static
 make -s -C "$top/tests/bench" OUT="$top/build/bench-bin"
-echo "== host: decode + aggregate"
-"$top/build/bench-bin/bench_pipeline"
-echo "== host: one callback-discovery pass"
-"$top/build/bench-bin/bench_discovery"
-echo "== host: the trace file, written and read, against write() of the raw records"
-"$top/build/bench-bin/bench_record" 2000000 "$out"
-echo "== host: notifier report --ctf, events into a CTF trace"
-"$top/build/bench-bin/bench_ctf" 2000000 "$out"
+{
+	echo "notifier benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ)$([ $short = 1 ] && echo ', short mode')"
+	echo "host: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r)"
+} | tee "$results"
+echo "== host: decode + aggregate" | tee -a "$results"
+"$top/build/bench-bin/bench_pipeline" | tee -a "$results"
+echo "== host: one callback-discovery pass" | tee -a "$results"
+"$top/build/bench-bin/bench_discovery" | tee -a "$results"
+echo "== host: the trace file, written and read, against write() of the raw records" | tee -a "$results"
+"$top/build/bench-bin/bench_record" $host_events "$out" | tee -a "$results"
+echo "== host: notifier report --ctf, events into a CTF trace" | tee -a "$results"
+"$top/build/bench-bin/bench_ctf" $host_events "$out" | tee -a "$results"
 
 make -s -C "$top/tests/workloads" OUT="$top/build/workloads"
 "$top/tests/vm/run-vm.sh" --scenario "$top/tests/bench/vm-bench.sh" --out "$out" \
-	--timeout 1500 --file "$top/build/static/notifier" --file "$top/build/static/notifierd" \
-	--file "$top/build/workloads/wl-kvm" >"$out/run-vm.log" 2>&1 ||
+	--timeout $((900 + rounds * calls / 100)) --append "ROUNDS=$rounds CALLS=$calls SHORT=$short" \
+	--file "$top/build/static/notifier" --file "$top/build/static/notifierd" \
+	--file "$top/build/workloads/wl-kvm" \
+	--dyn "$(command -v bpftrace)" --dyn /usr/sbin/funclatency >"$out/run-vm.log" 2>&1 ||
 	die "VM benchmark failed; see $out/run-vm.log"
 
-echo "== VM: KVM madvise loop, 2000 calls a run, median of the rounds"
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-for mode in none hist stream; do
-	for f in "$out"/bench-$mode-*.json; do
-		case $f in *.trace.json) continue ;; esac
-		jq -r .elapsed_ns "$f"
-	done | median >"$out/$mode.median"
-done
-none=$(cat "$out/none.median")
-hist=$(cat "$out/hist.median")
-stream=$(cat "$out/stream.median")
-for v in "$none" "$hist" "$stream"; do
-	[[ $v =~ ^[0-9]+$ ]] && [ "$v" -gt 0 ] || die "a run reported no time; see $out"
-done
-awk -v n="$none" -v h="$hist" -v s="$stream" 'BEGIN {
-	printf "untraced          %12d ns  1.000\n", n
-	printf "notifier hist     %12d ns  %.3f  (+%.1f%%)\n", h, h / n, (h / n - 1) * 100
-	printf "notifierd stream  %12d ns  %.3f  (+%.1f%%)\n", s, s / n, (s / n - 1) * 100
-}'
-drops=0
-for f in "$out"/bench-stream-*.trace.json; do
-	d=$(grep '^{' "$f" | tail -n1 | jq '.counters.ringbuf_drops')
-	drops=$((drops + d))
-done
-echo "ring buffer drops over all streaming rounds: $drops"
-streamed=0
-for f in "$out"/bench-stream-*.trace.json; do
-	n=$(grep '^{' "$f" | tail -n1 | jq '.classes.inval_start.count')
-	streamed=$((streamed + n))
-done
-echo "inval_start events streamed: $streamed for $(ls "$out"/bench-stream-*.trace.json | wc -l) runs of 2000 calls (+1 each: the exit's own)"
+modes="none hist hist_k stream bt_kfunc bt_kprobe funclat"
+# stats MODE: "min median max" of its runs' elapsed_ns, or nothing
+stats() {
+	local f
+
+	for f in "$out"/bench-"$1"-*.json; do
+		[ -f "$f" ] && jq -r '.elapsed_ns // empty' "$f"
+	done | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[1], v[int((NR + 1) / 2)], v[NR] }'
+}
+# seen MODE: did its tracer see the loop (a non-empty histogram of it)?
+seen() {
+	local f n=0
+
+	for f in "$out"/bench-"$1"-*.trace; do
+		[ -f "$f" ] || continue
+		case $1 in
+		hist | hist_k) grep '^{' "$f" | tail -n1 | jq -e '.classes.inval_start.count > 0' >/dev/null ;;
+		stream) grep '^{' "$f" | tail -n1 | jq -e '.classes.inval_start.count > 0' >/dev/null ;;
+		bt_*) grep -q '^@h\[inval_start' "$f" ;;
+		funclat) grep -q '[1-9][0-9]* *|\*' "$f" ;;
+		esac && n=$((n + 1))
+	done
+	echo $n
+}
+
+read -r nmin nmed nmax <<<"$(stats none)"
+[ -n "${nmed:-}" ] || die "the untraced runs gave no figure; see $out"
+kernel=$(cat "$out/kernel.txt" 2>/dev/null || echo unknown)
+missing=()
+{
+	echo "== VM (kernel $kernel, emulated): KVM madvise loop of $calls calls, $rounds round(s), ratios to untraced"
+	printf '%-34s %-8s %8s %8s %8s %8s\n' mode probes min median max added
+	for m in $modes; do
+		read -r lo med hi <<<"$(stats $m)"
+		if [ -z "${med:-}" ] || { [ $m != none ] && [ "$(seen $m)" = 0 ]; }; then
+			missing+=("$m")
+			printf '%-34s no figure: see %s\n' "$m" "$out/bench-$m-1.err"
+			continue
+		fi
+		case $m in
+		none) label="untraced" probes=- ;;
+		hist) label="notifier hist" probes=fentry ;;
+		hist_k) label="notifier hist -k" probes=kprobe ;;
+		stream) label="notifierd (every event streamed)" probes=fentry ;;
+		bt_kfunc) label="bpftrace, same histograms" probes=fentry ;;
+		bt_kprobe) label="bpftrace, same histograms" probes=kprobe ;;
+		funclat) label="funclatency (one function)" probes=kprobe ;;
+		esac
+		awk -v l="$label" -v p="$probes" -v lo="$lo" -v med="$med" -v hi="$hi" -v n="$nmed" 'BEGIN {
+			printf "%-34s %-8s %8.3f %8.3f %8.3f %+7.1f%%\n", l, p, lo / n, med / n, hi / n, (med / n - 1) * 100 }'
+	done
+} | tee -a "$results"
+
+# notifier's added cost against each baseline of the same mechanism
+ratio() { # ADDED_OF BASE: median added cost of mode over base's
+	local a b
+	read -r _ a _ <<<"$(stats "$1")"
+	read -r _ b _ <<<"$(stats "$2")"
+	[ -n "${a:-}" ] && [ -n "${b:-}" ] && awk -v a="$a" -v b="$b" -v n="$nmed" \
+		'BEGIN { if (b > n) printf "%.2f", (a - n) / (b - n); else print "n/a (baseline within noise)" }'
+}
+{
+	echo "notifier hist's added time over bpftrace's, fentry: $(ratio hist bt_kfunc) (target <= 0.5)"
+	echo "notifier hist -k's added time over bpftrace's, kprobe: $(ratio hist_k bt_kprobe) (target <= 0.5)"
+	echo "notifier hist -k's added time over funclatency's (kprobe; it times 1 function, notifier 4): $(ratio hist_k funclat) (target < 1)"
+	drops=0
+	for f in "$out"/bench-stream-*.trace; do
+		d=$(grep '^{' "$f" | tail -n1 | jq '.counters.ringbuf_drops // 0')
+		drops=$((drops + d))
+	done
+	echo "ring buffer drops over all streaming rounds: $drops"
+} | tee -a "$results"
+echo "results in $results"
+[ ${#missing[@]} -eq 0 ] || die "no figure for: ${missing[*]}"

@@ -2,59 +2,120 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # Guest half of the probe-overhead benchmark: the same KVM madvise loop
-# untraced, under notifier hist (in-kernel histograms only) and under
-# notifierd (every event streamed), interleaved over ROUNDS rounds so drift
-# in the emulator hits all three alike. Results: bench-MODE-N.json.
+# untraced and under each tracer a user might run on these functions,
+# interleaved over ROUNDS rounds so drift in the emulator hits all alike.
+# Results: bench-MODE-N.json (the workload's), bench-MODE-N.trace (the
+# tracer's output), bench-MODE-N.err.
+#
+# Modes, like with like: fentry/fexit (notifier hist, bpftrace kfunc),
+# kprobes (notifier hist -k, bpftrace kprobe, funclatency), and notifierd
+# streaming every event (fentry). bpftrace's scripts keep what notifier
+# hist keeps for this loop: a latency histogram per class and process, of
+# the notifier chain's start and end and KVM's two callbacks (eight
+# programs); funclatency times one function, the chain's start.
 
 R=$NTF_RESULTS
 ROUNDS=${ROUNDS:-5}
-WL="wl-kvm --op madvise --iterations 2000 --pages 16"
+CALLS=${CALLS:-20000}
+WL="wl-kvm --op madvise --iterations $CALLS --pages 16"
+MODES=${MODES:-none hist hist_k stream bt_kfunc bt_kprobe funclat}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 # One VM held for the run: no run toggles KVM's static key in __schedule
 # (text patching that has crashed the emulated guest).
 wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
 KVM_KEEPER=$!
+uname -r >"$R/kernel.txt"
 
-wait_ready() {
+# bt_script fentry|kprobe: the bpftrace program of that mechanism.
+bt_script() {
+	if [ "$1" = fentry ]; then
+		in=kfunc out=kretfunc
+	else
+		in=kprobe out=kretprobe
+	fi
+	n=0
+	for f in __mmu_notifier_invalidate_range_start:inval_start \
+		__mmu_notifier_invalidate_range_end:inval_end \
+		kvm_mmu_notifier_invalidate_range_start:callback \
+		kvm_mmu_notifier_invalidate_range_end:callback; do
+		fn=${f%%:*} class=${f#*:}
+		echo "$in:$fn { @s$n[tid] = nsecs; }"
+		echo "$out:$fn /@s$n[tid]/ { @h[\"$class\", pid, comm] = hist(nsecs - @s$n[tid]); delete(@s$n[tid]); }"
+		n=$((n + 1))
+	done
+}
+bt_script fentry >/tmp/bt-fentry.bt
+bt_script kprobe >/tmp/bt-kprobe.bt
+
+# start MODE ROUND: the mode's tracer in the background, once it is live
+# (0), or 1 when it died or never said so (its .err says why).
+start() {
+	out=$R/bench-$1-$2
+	case $1 in
+	hist) notifier hist -j >"$out.trace" 2>"$out.err" & ;;
+	hist_k) notifier hist -j -k >"$out.trace" 2>"$out.err" & ;;
+	stream) notifierd -j --no-pin --no-socket >"$out.trace" 2>"$out.err" & ;;
+	bt_kfunc) bpftrace /tmp/bt-fentry.bt >"$out.trace" 2>"$out.err" & ;;
+	bt_kprobe) bpftrace /tmp/bt-kprobe.bt >"$out.trace" 2>"$out.err" & ;;
+	funclat) funclatency __mmu_notifier_invalidate_range_start >"$out.trace" 2>"$out.err" & ;;
+	esac
+	T=$!
 	i=0
-	while ! grep -q -e '^Tracing' -e 'tracing;' "$1" 2>/dev/null; do
-		[ $i -ge 1200 ] && return 1
+	# notifier hist's "Tracing MMU-notifier", notifierd's "tracing;",
+	# bpftrace's "Attaching N probes"; funclatency's "Tracing" waits in a
+	# full stdout buffer, so its kprobe is looked for
+	while ! grep -q -e '^Tracing MMU' -e 'tracing;' -e '^Attaching' "$out.trace" "$out.err" \
+		2>/dev/null &&
+		! { [ $1 = funclat ] &&
+			grep -q __mmu_notifier_invalidate_range_start /sys/kernel/debug/kprobes/list; }; do
+		if ! kill -0 $T 2>/dev/null || [ $i -ge 1800 ]; then
+			kill -9 $T 2>/dev/null
+			wait $T
+			return 1
+		fi
 		sleep 0.1
 		i=$((i + 1))
 	done
+	# bpftrace says it before the last probe is in: give it the moment
+	sleep 1
 }
 
-# shellcheck disable=SC2086 # WL is a word list
+stop() {
+	kill -INT $T
+	wait $T
+	echo $? >"$R/bench-$1-$2.rc"
+}
+
 # A warm-up run, not counted: the first run of a fresh guest is slower.
 $WL >/dev/null
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	$WL >"$R/bench-none-$r.json"
-
-	notifier hist -j >"$R/bench-hist-$r.trace.json" 2>"$R/bench-hist-$r.err" &
-	t=$!
-	wait_ready "$R/bench-hist-$r.err"
-	$WL >"$R/bench-hist-$r.json"
-	kill -INT $t
-	wait $t
-
-	notifierd -j --no-pin >"$R/bench-stream-$r.trace.json" 2>"$R/bench-stream-$r.err" &
-	t=$!
-	wait_ready "$R/bench-stream-$r.err"
-	$WL >"$R/bench-stream-$r.json"
-	kill -INT $t
-	wait $t
+	for m in $MODES; do
+		if [ $m = none ]; then
+			$WL >"$R/bench-none-$r.json"
+			continue
+		fi
+		start $m $r || continue
+		$WL >"$R/bench-$m-$r.json"
+		stop $m $r
+	done
 	r=$((r + 1))
 done
 
 # A text report for people to read, from the same kernel.
-notifier hist -u >"$R/hist-example.txt" 2>&1 &
-t=$!
-wait_ready "$R/hist-example.txt"
-wl-kvm --op munmap --iterations 200 --pages 64 >/dev/null
-kill -INT $t
-wait $t
+if [ "${SHORT:-0}" = 0 ]; then
+	notifier hist -u >"$R/hist-example.txt" 2>&1 &
+	t=$!
+	i=0
+	while ! grep -q '^Tracing MMU' "$R/hist-example.txt" && [ $i -lt 1200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wl-kvm --op munmap --iterations 200 --pages 64 >/dev/null
+	kill -INT $t
+	wait $t
+fi
 kill -TERM $KVM_KEEPER 2>/dev/null
 wait $KVM_KEEPER
 exit 0

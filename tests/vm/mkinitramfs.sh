@@ -6,11 +6,14 @@
 # dumps /results over the console and powers off.
 #
 # Usage: tests/vm/mkinitramfs.sh --out FILE --scenario FILE
-#            [--file SRC[:DEST]]... [--module NAME]... [--kmod FILE.ko]...
-#            [--kernel 6.1|6.12]
+#            [--file SRC[:DEST]]... [--dyn BINARY]... [--module NAME]...
+#            [--kmod FILE.ko]... [--kernel 6.1|6.12]
 #
 #   --file SRC[:DEST]  copy SRC to DEST (default /bin/<name>; a DEST ending
 #                      in / is a directory to put <name> in)
+#   --dyn BINARY       a dynamically linked program of this machine (bpftrace,
+#                      funclatency) as /usr/bin/<name>, with the shared
+#                      libraries and loader ldd names at their paths
 #   --module NAME      also include this module and its dependencies
 #   --kmod FILE.ko     out-of-tree module, installed under extra/
 #   --kernel K         which fetched kernel (default: $NTF_VM_KERNEL, else 6.1)
@@ -28,6 +31,7 @@ usage() {
 out=
 scenario=
 files=()
+dyns=()
 kmods=()
 # What the tests load: KVM (a real MMU-notifier user), zram (swap for
 # reclaim), vgem (dma_fence waits). Dependencies come from modules.dep.
@@ -38,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?}; shift 2 ;;
 	--scenario) scenario=${2:?}; shift 2 ;;
 	--file) files+=("${2:?}"); shift 2 ;;
+	--dyn) dyns+=("${2:?}"); shift 2 ;;
 	--module) modules+=("${2:?}"); shift 2 ;;
 	--kmod) kmods+=("${2:?}"); shift 2 ;;
 	--kernel) select_vm_kernel "${2:?}"; shift 2 ;;
@@ -89,6 +94,18 @@ for spec in "${files[@]}"; do
 	mkdir -p "$stage$(dirname "$dest")"
 	cp -a "$src" "$stage$dest"
 	log "added $dest"
+done
+
+for bin in ${dyns[@]+"${dyns[@]}"}; do
+	[ -x "$bin" ] || die "--dyn: '$bin' is not an executable"
+	cp -L "$bin" "$stage/usr/bin/"
+	# the libraries (=> PATH) and the loader (a bare absolute path)
+	while read -r lib; do
+		[ -e "$stage$lib" ] && continue
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done < <(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+	log "added /usr/bin/$(basename "$bin") and its libraries"
 done
 
 cp "$scenario" "$stage/scenario"

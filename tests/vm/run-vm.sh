@@ -6,12 +6,13 @@
 # wrote to /results.
 #
 # Usage: tests/vm/run-vm.sh --scenario FILE --out DIR [--file SRC[:DEST]]...
-#            [--module NAME]... [--timeout SEC] [--mem MB] [--smp N]
+#            [--dyn BINARY]... [--module NAME]... [--timeout SEC] [--mem MB] [--smp N]
 #            [--append ARGS] [--verbose] [--kernel 6.1|6.12]
 #
 #   --scenario FILE    shell script run by the guest's /init (busybox sh)
 #   --out DIR          gets console.log and the files of the guest's /results
 #   --file SRC[:DEST]  extra file for the guest (default DEST: /bin/<name>)
+#   --dyn BINARY       a dynamically linked program, with its libraries
 #   --module NAME      extra kernel module (with dependencies) to include
 #   --timeout SEC      hard limit for the whole boot-run-poweroff (300)
 #   --mem MB           guest memory (2048)
@@ -48,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--scenario) scenario=${2:?}; shift 2 ;;
 	--out) outdir=${2:?}; shift 2 ;;
 	--file) files+=(--file "${2:?}"); shift 2 ;;
+	--dyn) files+=(--dyn "${2:?}"); shift 2 ;;
 	--module) modules+=(--module "${2:?}"); shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--mem) mem=${2:?}; shift 2 ;;

@@ -201,12 +201,18 @@ void policy_reap(struct ntf_policy *p)
 	}
 }
 
-static double wall_now(void)
+static double clock_s(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(id, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* When e started, on the wall clock: its ts_ns is CLOCK_MONOTONIC's. */
+static double event_wall(const struct ntf_event *e)
+{
+	return clock_s(CLOCK_REALTIME) - (clock_s(CLOCK_MONOTONIC) - e->ts_ns / 1e9);
 }
 
 /* "callback testdrv (ntf_invalidate) 5.01ms, task 1235 of 1234 (wl-testdrv), madvise" */
@@ -235,8 +241,8 @@ static void alert(struct ntf_policy *p, struct rule_state *s, const struct ntf_e
 	if (p->h.json) {
 		json_object_set_new(out->o, "type", json_string("alert"));
 		json_object_set_new(out->o, "rule", json_string(s->r.name));
-		json_object_set_new(out->o, "wall", json_real(wall_now()));
-		json_object_set_new(out->o, "event", ntf_event_json(e, wall_now()));
+		json_object_set_new(out->o, "wall", json_real(clock_s(CLOCK_REALTIME)));
+		json_object_set_new(out->o, "event", ntf_event_json(e, event_wall(e)));
 		if (stack)
 			json_object_set_new(out->o, "stack", ntf_frames_json(p->frames, n));
 		json_dumpf(out->o, p->h.json, JSON_COMPACT);

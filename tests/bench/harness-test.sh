@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# make bench's harness in its short mode (tests/bench/run.sh --short),
+# so that it cannot rot: every host benchmark prints its figures and
+# every VM mode (notifier's, bpftrace's, funclatency's) times the loop
+# with its tracer having seen it. The figures themselves are not judged:
+# one short round on an emulator says nothing worth asserting.
+#
+# Usage: tests/bench/harness-test.sh [OUT]
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+NTF_TAP_PREFIX="bench: "
+out=${1:-$top/build/bench-short}
+plan 12
+
+"$top/tests/bench/run.sh" "$out" --short >"$out.log" 2>&1
+rc=$?
+check_eq "run.sh --short ran to its end (log: $out.log)" "$rc" 0
+r=$out/results.txt
+has() { grep -q -- "$1" "$r" 2>/dev/null; }
+check "host: the pipeline's events/s" "$(grep -m1 'events/s' "$r" 2>/dev/null)" has 'events/s'
+check "host: a discovery pass" "" has '== host: one callback-discovery pass'
+check "host: the trace file's writer" "" grep -q 'B/event\|bytes an event\|bytes/event' "$r"
+check "host: the CTF export" "" has '== host: notifier report --ctf'
+# each mode's row, by its label and mechanism (regular expressions)
+for m in "untraced" "notifier hist +fentry" "notifier hist -k +kprobe" \
+	"notifierd \(every event streamed\) +fentry" "bpftrace, same histograms +fentry" \
+	"bpftrace, same histograms +kprobe" "funclatency \(one function\) +kprobe"; do
+	line=$(grep -E "^$m" "$r" 2>/dev/null | head -n1)
+	check "VM: ${m//\\/} gave a figure" "${line:-no row}" test -n "$line"
+done
+tap_done
