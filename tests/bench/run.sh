@@ -6,6 +6,9 @@
 #     one callback-discovery pass, with this machine's processes and
 #     with 2000 more; the trace file's writer and reader (events/s on one
 #     core, bytes an event) vs write() of the raw records; the CTF export;
+#     the probes' handlers in ns per call, run by BPF_PROG_TEST_RUN on this
+#     kernel (which attaches neither fentry nor kprobes), against what a
+#     bpftrace script of the same histogram does (tests/bench/bench_handler.c);
 #  2. VM: a KVM madvise loop untraced, and under each tracer a user might
 #     run on the same functions (tests/bench/vm-bench.sh): notifier hist
 #     by fentry and by kprobes, notifierd streaming, bpftrace by kfunc and
@@ -57,6 +60,8 @@ echo "== host: the trace file, written and read, against write() of the raw reco
 "$top/build/bench-bin/bench_record" $host_events "$out" | tee -a "$results"
 echo "== host: notifier report --ctf, events into a CTF trace" | tee -a "$results"
 "$top/build/bench-bin/bench_ctf" $host_events "$out" | tee -a "$results"
+echo "== host: the probes' handlers, run by BPF_PROG_TEST_RUN on this kernel" | tee -a "$results"
+"$top/build/bench-bin/bench_handler" $((host_events / 10)) | tee -a "$results"
 
 make -s -C "$top/tests/workloads" OUT="$top/build/workloads"
 "$top/tests/vm/run-vm.sh" --scenario "$top/tests/bench/vm-bench.sh" --out "$out" \
@@ -67,12 +72,18 @@ make -s -C "$top/tests/workloads" OUT="$top/build/workloads"
 	die "VM benchmark failed; see $out/run-vm.log"
 
 modes="none hist hist_k stream bt_kfunc bt_kprobe funclat"
-# stats MODE: "min median max" of its runs' elapsed_ns, or nothing
-stats() {
-	local f
+elapsed() { jq -r '.elapsed_ns // empty' "$1" 2>/dev/null; }
+# ratios MODE: per round, its time over the mean of that round's two
+# untraced runs; "min median max" of them, or nothing
+ratios() {
+	local r a b m
 
-	for f in "$out"/bench-"$1"-*.json; do
-		[ -f "$f" ] && jq -r '.elapsed_ns // empty' "$f"
+	for ((r = 1; r <= rounds; r++)); do
+		a=$(elapsed "$out/bench-none-$r.json")
+		b=$(elapsed "$out/bench-none_end-$r.json")
+		m=$(elapsed "$out/bench-$1-$r.json")
+		[ -n "$a" ] && [ -n "$b" ] && [ -n "$m" ] || continue
+		awk -v a="$a" -v b="$b" -v m="$m" 'BEGIN { printf "%.6f\n", 2 * m / (a + b) }'
 	done | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[1], v[int((NR + 1) / 2)], v[NR] }'
 }
 # seen MODE: did its tracer see the loop (a non-empty histogram of it)?
@@ -82,8 +93,7 @@ seen() {
 	for f in "$out"/bench-"$1"-*.trace; do
 		[ -f "$f" ] || continue
 		case $1 in
-		hist | hist_k) grep '^{' "$f" | tail -n1 | jq -e '.classes.inval_start.count > 0' >/dev/null ;;
-		stream) grep '^{' "$f" | tail -n1 | jq -e '.classes.inval_start.count > 0' >/dev/null ;;
+		hist | hist_k | stream) grep '^{' "$f" | tail -n1 | jq -e '.classes.inval_start.count > 0' >/dev/null ;;
 		bt_*) grep -q '^@h\[inval_start' "$f" ;;
 		funclat) grep -q '[1-9][0-9]* *|\*' "$f" ;;
 		esac && n=$((n + 1))
@@ -91,46 +101,46 @@ seen() {
 	echo $n
 }
 
-read -r nmin nmed nmax <<<"$(stats none)"
-[ -n "${nmed:-}" ] || die "the untraced runs gave no figure; see $out"
+[ -n "$(ratios none)" ] || die "the untraced runs gave no figure; see $out"
 kernel=$(cat "$out/kernel.txt" 2>/dev/null || echo unknown)
 missing=()
 {
-	echo "== VM (kernel $kernel, emulated): KVM madvise loop of $calls calls, $rounds round(s), ratios to untraced"
+	echo "== VM (kernel $kernel, emulated): KVM madvise loop of $calls calls, $rounds round(s);"
+	echo "   per round, the time over the mean of its two untraced runs (first and last)"
 	printf '%-34s %-8s %8s %8s %8s %8s\n' mode probes min median max added
 	for m in $modes; do
-		read -r lo med hi <<<"$(stats $m)"
+		read -r lo med hi <<<"$(ratios $m)"
 		if [ -z "${med:-}" ] || { [ $m != none ] && [ "$(seen $m)" = 0 ]; }; then
 			missing+=("$m")
 			printf '%-34s no figure: see %s\n' "$m" "$out/bench-$m-1.err"
 			continue
 		fi
 		case $m in
-		none) label="untraced" probes=- ;;
-		hist) label="notifier hist" probes=fentry ;;
-		hist_k) label="notifier hist -k" probes=kprobe ;;
+		none) label="untraced (first of the round)" probes=- ;;
+		hist) label="notifier hist -P" probes=fentry ;;
+		hist_k) label="notifier hist -P -k" probes=kprobe ;;
 		stream) label="notifierd (every event streamed)" probes=fentry ;;
 		bt_kfunc) label="bpftrace, same histograms" probes=fentry ;;
 		bt_kprobe) label="bpftrace, same histograms" probes=kprobe ;;
 		funclat) label="funclatency (one function)" probes=kprobe ;;
 		esac
-		awk -v l="$label" -v p="$probes" -v lo="$lo" -v med="$med" -v hi="$hi" -v n="$nmed" 'BEGIN {
-			printf "%-34s %-8s %8.3f %8.3f %8.3f %+7.1f%%\n", l, p, lo / n, med / n, hi / n, (med / n - 1) * 100 }'
+		awk -v l="$label" -v p="$probes" -v lo="$lo" -v med="$med" -v hi="$hi" 'BEGIN {
+			printf "%-34s %-8s %8.3f %8.3f %8.3f %+7.1f%%\n", l, p, lo, med, hi, (med - 1) * 100 }'
 	done
 } | tee -a "$results"
 
 # notifier's added cost against each baseline of the same mechanism
-ratio() { # ADDED_OF BASE: median added cost of mode over base's
+ratio() { # MODE BASE: median added time of mode over base's
 	local a b
-	read -r _ a _ <<<"$(stats "$1")"
-	read -r _ b _ <<<"$(stats "$2")"
-	[ -n "${a:-}" ] && [ -n "${b:-}" ] && awk -v a="$a" -v b="$b" -v n="$nmed" \
-		'BEGIN { if (b > n) printf "%.2f", (a - n) / (b - n); else print "n/a (baseline within noise)" }'
+	read -r _ a _ <<<"$(ratios "$1")"
+	read -r _ b _ <<<"$(ratios "$2")"
+	[ -n "${a:-}" ] && [ -n "${b:-}" ] && awk -v a="$a" -v b="$b" \
+		'BEGIN { if (b > 1.005) printf "%.2f", (a - 1) / (b - 1); else print "n/a (the baseline adds under 0.5%)" }'
 }
 {
-	echo "notifier hist's added time over bpftrace's, fentry: $(ratio hist bt_kfunc) (target <= 0.5)"
-	echo "notifier hist -k's added time over bpftrace's, kprobe: $(ratio hist_k bt_kprobe) (target <= 0.5)"
-	echo "notifier hist -k's added time over funclatency's (kprobe; it times 1 function, notifier 4): $(ratio hist_k funclat) (target < 1)"
+	echo "notifier hist -P's added time over bpftrace's, fentry: $(ratio hist bt_kfunc) (target <= 0.5)"
+	echo "notifier hist -P -k's added time over bpftrace's, kprobe: $(ratio hist_k bt_kprobe) (target <= 0.5)"
+	echo "notifier hist -P -k's added time over funclatency's (kprobe; it times 1 function, notifier 4): $(ratio hist_k funclat) (target < 1)"
 	drops=0
 	for f in "$out"/bench-stream-*.trace; do
 		d=$(grep '^{' "$f" | tail -n1 | jq '.counters.ringbuf_drops // 0')

@@ -10,9 +10,11 @@
 # Modes, like with like: fentry/fexit (notifier hist, bpftrace kfunc),
 # kprobes (notifier hist -k, bpftrace kprobe, funclatency), and notifierd
 # streaming every event (fentry). bpftrace's scripts keep what notifier
-# hist keeps for this loop: a latency histogram per class and process, of
-# the notifier chain's start and end and KVM's two callbacks (eight
-# programs); funclatency times one function, the chain's start.
+# hist -P keeps for this loop: a latency histogram per class and process,
+# of the notifier chain's start and end and KVM's two callbacks (eight
+# programs); funclatency times one function, the chain's start. Each
+# round runs the loop untraced first and last: a mode's ratio is to the
+# mean of the two, which takes out the emulator's drift within a round.
 
 R=$NTF_RESULTS
 ROUNDS=${ROUNDS:-5}
@@ -53,8 +55,8 @@ bt_script kprobe >/tmp/bt-kprobe.bt
 start() {
 	out=$R/bench-$1-$2
 	case $1 in
-	hist) notifier hist -j >"$out.trace" 2>"$out.err" & ;;
-	hist_k) notifier hist -j -k >"$out.trace" 2>"$out.err" & ;;
+	hist) notifier hist -j -P >"$out.trace" 2>"$out.err" & ;;
+	hist_k) notifier hist -j -P -k >"$out.trace" 2>"$out.err" & ;;
 	stream) notifierd -j --no-pin --no-socket >"$out.trace" 2>"$out.err" & ;;
 	bt_kfunc) bpftrace /tmp/bt-fentry.bt >"$out.trace" 2>"$out.err" & ;;
 	bt_kprobe) bpftrace /tmp/bt-kprobe.bt >"$out.trace" 2>"$out.err" & ;;
@@ -91,11 +93,14 @@ stop() {
 $WL >/dev/null
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	for m in $MODES; do
-		if [ $m = none ]; then
-			$WL >"$R/bench-none-$r.json"
+	# untraced at both ends of the round: its baseline is their mean
+	for m in $MODES none_end; do
+		case $m in
+		none | none_end)
+			$WL >"$R/bench-$m-$r.json"
 			continue
-		fi
+			;;
+		esac
 		start $m $r || continue
 		$WL >"$R/bench-$m-$r.json"
 		stop $m $r

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The probes' own handler code, timed where fentry and kprobes are
+ * refused: raw_tp programs run by BPF_PROG_TEST_RUN loop (bpf_loop) over
+ * an invalidate's entry and exit as bpf/notifier.bpf.c handles them
+ * (enter(), then inval_exit() with its probe reads, filters, origin and
+ * aggregation, and the ring buffer when streaming), against an empty
+ * loop, and against the handlers a bpftrace script of the same
+ * histograms compiles to. tests/bench/bench_handler.c turns the loops'
+ * times into nanoseconds per pair.
+ *
+ * The whole of notifier.bpf.c is included, so what is timed is its code,
+ * not a copy; user space loads only the programs below.
+ */
+#include "notifier.bpf.c"
+
+/* A range for inval_exit() to read: room for this kernel's struct, filled by the program. */
+char range_mem[256] __attribute__((aligned(8)));
+__u32 loops;
+
+/* bpftrace's @start[tid] = nsecs; @h[class, pid, comm] = hist(nsecs - @start[tid]) */
+struct bt_key {
+	__u64 class;
+	__u64 pid;
+	char comm[NTF_COMM_LEN];
+	__u64 slot;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} bt_start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct bt_key);
+	__type(value, __u64);
+} bt_hist SEC(".maps");
+
+static long empty_once(__u64 i, void *c)
+{
+	return 0;
+}
+
+static long notifier_once(__u64 i, void *c)
+{
+	enter(NTF_CLASS_INVAL_START, (__u64)range_mem, 0, 0, 0);
+	inval_exit(NULL, NTF_CLASS_INVAL_START, NTF_MECH_FENTRY, 0);
+	return 0;
+}
+
+static long bpftrace_once(__u64 i, void *c)
+{
+	__u64 tid = (__u32)bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), *t, *n, one = 1;
+	struct bt_key k = { .class = NTF_CLASS_INVAL_START };
+
+	bpf_map_update_elem(&bt_start, &tid, &now, BPF_ANY);
+	/* the exit */
+	t = bpf_map_lookup_elem(&bt_start, &tid);
+	if (!t)
+		return 0;
+	k.pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(k.comm, sizeof(k.comm));
+	k.slot = log2_u64(bpf_ktime_get_ns() - *t);
+	n = bpf_map_lookup_elem(&bt_hist, &k);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&bt_hist, &k, &one, BPF_ANY);
+	bpf_map_delete_elem(&bt_start, &tid);
+	return 0;
+}
+
+SEC("raw_tp")
+int loop_empty(void *ctx)
+{
+	bpf_loop(loops, empty_once, NULL, 0);
+	return 0;
+}
+
+SEC("raw_tp")
+int loop_notifier(void *ctx)
+{
+	struct mmu_notifier_range *r = (void *)range_mem;
+
+	/* a blockable range of 16 pages, at this kernel's offsets (CO-RE) */
+	if (bpf_core_type_size(struct mmu_notifier_range) > sizeof(range_mem))
+		return 1;
+	r->start = 0x7f0000000000ULL;
+	r->end = 0x7f0000010000ULL;
+	r->flags = NTF_MMU_NOTIFIER_RANGE_BLOCKABLE;
+	bpf_loop(loops, notifier_once, NULL, 0);
+	return 0;
+}
+
+SEC("raw_tp")
+int loop_bpftrace(void *ctx)
+{
+	bpf_loop(loops, bpftrace_once, NULL, 0);
+	return 0;
+}
