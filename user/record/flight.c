@@ -137,13 +137,7 @@ int ntf_flight_write(struct ntf_flight *f, const struct ntf_event *e)
 
 	if (!rec_event_valid(e))
 		return -EINVAL;
-	/* the kernel's stack id would name another stack of a snapshot, or none */
-	if (e->stack_id) {
-		plain = *e;
-		plain.stack_id = 0;
-		e = &plain;
-	}
-	return put(f, e);
+	return put(f, rec_event_unstacked(e, &plain));
 }
 
 int ntf_flight_write_stack(struct ntf_flight *f, const struct ntf_event *e,

@@ -48,6 +48,19 @@ struct rec_enc {
 
 /* Whether an event is one ntf_decode would take (and so a reader will). */
 bool rec_event_valid(const struct ntf_event *e);
+/*
+ * e without the kernel's stack id, which would name another stack of a
+ * file, or none: e itself when it has none, else a copy in *scratch.
+ */
+static inline const struct ntf_event *rec_event_unstacked(const struct ntf_event *e,
+							  struct ntf_event *scratch)
+{
+	if (!e->stack_id)
+		return e;
+	*scratch = *e;
+	scratch->stack_id = 0;
+	return scratch;
+}
 
 /* An empty block (e zeroed before, or freed). */
 void rec_enc_init(struct rec_enc *e);

@@ -192,13 +192,7 @@ int ntf_recorder_write(struct ntf_recorder *r, const struct ntf_event *e)
 		return r->err;
 	if (!rec_event_valid(e))
 		return -EINVAL;
-	/* the kernel's stack id would name another stack of the file, or none */
-	if (e->stack_id) {
-		plain = *e;
-		plain.stack_id = 0;
-		e = &plain;
-	}
-	return put(r, e);
+	return put(r, rec_event_unstacked(e, &plain));
 }
 
 int ntf_recorder_write_stack(struct ntf_recorder *r, const struct ntf_event *e,
