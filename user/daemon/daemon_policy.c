@@ -141,8 +141,10 @@ void daemon_policy_reload(struct daemon_policy *dp, __u64 now_ns)
 		dp->reload_errors++;
 		return;
 	}
-	if (dp->p)
+	if (dp->p) {
 		ntf_policy_flush(dp->p, now_ns);
+		ntf_policy_adopt(p, dp->p);
+	}
 	ntf_policy_free(dp->p);
 	dp->p = p;
 	dp->reloads++;

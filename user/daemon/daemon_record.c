@@ -77,8 +77,11 @@ int daemon_rec_open(struct daemon_rec *dr, const struct daemon_rec_opts *o, cons
 	return 0;
 }
 
-int daemon_rec_take_stacks(struct daemon_rec *dr, struct ntf_record_stacks *rs)
+int daemon_rec_take_stacks(struct daemon_rec *dr, struct ntf_record_stacks *rs, bool record,
+			   __u64 min_ns)
 {
+	dr->rec_stacks = record;
+	dr->rec_stack_min_ns = min_ns;
 	dr->frames = malloc(NTF_REC_MAX_DEPTH * sizeof(*dr->frames));
 	if (!dr->frames) {
 		ntf_record_stacks_free(rs);
@@ -91,23 +94,26 @@ int daemon_rec_take_stacks(struct daemon_rec *dr, struct ntf_record_stacks *rs)
 void daemon_rec_event(struct daemon_rec *dr, const struct ntf_event *e)
 {
 	bool rec = dr->rec && !dr->rec_err;
+	/* a stack the kernel took for a rule, under what recordings keep, is not written */
+	bool stacked = dr->stacks && dr->rec_stacks &&
+		       (e->latency_ns >= dr->rec_stack_min_ns || (e->flags & NTF_F_FAILED));
 	int err = 0, n = 0;
 
-	if (e->stack_id && dr->stacks && (rec || dr->flight)) {
+	if (e->stack_id && stacked && (rec || dr->flight)) {
 		n = ntf_record_stack_read(dr->stacks, e, dr->frames);
 		if (n < 0)
 			n = 0; /* gone from the map: both mark it lost */
 	}
 	/* -EINVAL: one event a reader would refuse, skipped; anything else ends recording */
 	if (rec) {
-		err = dr->stacks ? ntf_recorder_write_stack(dr->rec, e, dr->frames, n) :
-				   ntf_recorder_write(dr->rec, e);
+		err = stacked ? ntf_recorder_write_stack(dr->rec, e, dr->frames, n) :
+				ntf_recorder_write(dr->rec, e);
 		if (err && err != -EINVAL)
 			dr->rec_err = err;
 	}
 	/* -ENOMEM is counted lost by the flight recorder, which goes on */
 	if (dr->flight) {
-		if (dr->stacks)
+		if (stacked)
 			ntf_flight_write_stack(dr->flight, e, dr->frames, n);
 		else
 			ntf_flight_write(dr->flight, e);

@@ -44,6 +44,8 @@ struct daemon_rec {
 	char last_snapshot[PATH_MAX];
 	__u32 snapshot_errors;
 	struct ntf_record_stacks *stacks; /* the tracer's stack map; NULL: events keep none */
+	bool rec_stacks; /* the recorders keep stacks (--no-stacks: not) */
+	__u64 rec_stack_min_ns; /* ... of events this slow, and failed ones */
 	struct ntf_rec_frame *frames; /* an event's stack, read once for both recorders */
 };
 
@@ -60,11 +62,13 @@ static inline bool daemon_rec_on(const struct daemon_rec *dr)
 	return dr->o.dir || dr->o.flight;
 }
 /*
- * Events' kernel stacks (--stack-min) read from rs, which dr owns from
- * here on (freed by daemon_rec_free, also when this fails): written with
- * the events into both recorders. 0 or -ENOMEM (rs freed).
+ * Events' kernel stacks read from rs, which dr owns from here on (freed
+ * by daemon_rec_free, also when this fails). With record, both recorders
+ * keep those of events at least min_ns slow and of failed ones (the
+ * kernel may take more for the rules' alerts). 0 or -ENOMEM (rs freed).
  */
-int daemon_rec_take_stacks(struct daemon_rec *dr, struct ntf_record_stacks *rs);
+int daemon_rec_take_stacks(struct daemon_rec *dr, struct ntf_record_stacks *rs, bool record,
+			   __u64 min_ns);
 /* One event of the stream, to both, with its stack. */
 void daemon_rec_event(struct daemon_rec *dr, const struct ntf_event *e);
 /*

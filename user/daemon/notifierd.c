@@ -688,6 +688,8 @@ int main(int argc, char **argv)
 	struct serve_ctx sc = {};
 	struct daemon_rec dr = {};
 	struct daemon_policy dp = {};
+	__u64 rec_stack_min;
+	bool rec_stacks;
 	int wait_fd, own_wait_fd = -1;
 	__u64 start, last, last_scan;
 	int ret = NTF_EXIT_RUNTIME, n, events_fd;
@@ -698,6 +700,9 @@ int main(int argc, char **argv)
 	install_usr1();
 	/* a file size limit comes back as -EFBIG, which stops recording, not the daemon */
 	signal(SIGXFSZ, SIG_IGN);
+	/* what the recordings keep, whatever rules ask the kernel for */
+	rec_stacks = a.c.tracer.cfg.stacks;
+	rec_stack_min = a.c.tracer.cfg.stack_min_ns;
 	/* before the tracer: a rule with the stack action has it take stacks */
 	if (a.rules) {
 		bool stacks = false;
@@ -705,6 +710,11 @@ int main(int argc, char **argv)
 
 		if (daemon_policy_check(a.rules, a.rec.flight, &stacks, &min))
 			goto out;
+		if (stacks && !min)
+			ntf_warn(
+				"%s: a rule with the stack action and no 'latency >' bound takes the "
+				"kernel stack of every event it may match",
+				a.rules);
 		if (stacks && !a.synth.on) {
 			if (!a.c.tracer.cfg.stacks || min < a.c.tracer.cfg.stack_min_ns)
 				a.c.tracer.cfg.stack_min_ns = min;
@@ -735,7 +745,7 @@ int main(int argc, char **argv)
 	if (st.t && a.c.tracer.cfg.stacks) {
 		struct ntf_record_stacks *rs = ntf_record_stacks_new(st.t);
 
-		if (!rs || daemon_rec_take_stacks(&dr, rs)) {
+		if (!rs || daemon_rec_take_stacks(&dr, rs, rec_stacks, rec_stack_min)) {
 			ntf_err("out of memory");
 			goto out;
 		}

@@ -73,9 +73,9 @@ static bool count_reached(struct rule_state *s, const struct ntf_event *e)
 		s->ntimes++;
 	if (s->ntimes < cap)
 		return false;
-	/* full: head is the oldest of the last cap matches */
+	/* full: head is the oldest of the last cap matches (or, out of order, the newest) */
 	oldest = s->times[s->head];
-	if (t >= oldest && t - oldest > s->r.count_window_ns)
+	if ((t >= oldest ? t - oldest : oldest - t) > s->r.count_window_ns)
 		return false;
 	/* fired: the next firing needs as many new matches */
 	s->ntimes = s->head = 0;
@@ -102,7 +102,7 @@ static void say_held_back(struct ntf_policy *p, struct rule_state *s, __u64 now_
 		fflush(p->h.json);
 		json_decref(o);
 	} else {
-		ntf_warn("policy: rule '%s' fired %llu times in %.0f s, %llu shown", s->r.name,
+		ntf_warn("policy: rule '%s' fired %llu times in %.3g s, %llu shown", s->r.name,
 			 (unsigned long long)s->win_fired, secs, (unsigned long long)s->win_shown);
 	}
 }
@@ -190,13 +190,21 @@ bool ntf_policy_wants_stacks(const struct ntf_policy *p, __u64 *min_ns)
 	for (unsigned int i = 0; i < p->n; i++) {
 		const struct ntf_rule *r = &p->rs[i].r;
 
-		if (!(r->actions & NTF_ACT_STACK))
+		/* failed events carry their stack whatever the threshold */
+		if (!(r->actions & NTF_ACT_STACK) || (r->failed == NTF_RULE_YES && !r->lat_min_ns))
 			continue;
 		if (!any || r->lat_min_ns < *min_ns)
 			*min_ns = r->lat_min_ns;
 		any = true;
 	}
 	return any;
+}
+
+void ntf_policy_adopt(struct ntf_policy *to, struct ntf_policy *from)
+{
+	policy_reap(from);
+	while (from->nchildren && to->nchildren < NTF_POLICY_MAX_CHILDREN)
+		to->children[to->nchildren++] = from->children[--from->nchildren];
 }
 
 void ntf_policy_free(struct ntf_policy *p)

@@ -73,6 +73,8 @@ const struct ntf_rule *ntf_policy_rule(const struct ntf_policy *p, unsigned int 
 void ntf_policy_stats(const struct ntf_policy *p, unsigned int i, struct ntf_rule_stats *st);
 /* Whether a rule has the stack action; *min_ns the lowest latency such a rule asks of. */
 bool ntf_policy_wants_stacks(const struct ntf_policy *p, __u64 *min_ns);
+/* to reaps the commands from started (a reload): as many as to has room for. */
+void ntf_policy_adopt(struct ntf_policy *to, struct ntf_policy *from);
 /* Frees p; commands it started run on, unreaped by it. */
 void ntf_policy_free(struct ntf_policy *p);
 

@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -76,6 +78,12 @@ static void do_signal(struct rule_state *s, const struct ntf_event *e, struct ou
 	const char *name = sigabbrev_np(s->r.signal);
 	char why[128];
 
+	/* reclaim runs in whoever allocates: the daemon itself among them */
+	if (e->tgid == (__u32)getpid()) {
+		failed(s, out, "signal",
+		       "the event ran in notifierd itself, which is not signalled");
+		return;
+	}
 	/* kswapd, the OOM reaper, a kworker: no signal stops them */
 	if (e->flags & NTF_F_KTHREAD) {
 		snprintf(why, sizeof(why),
@@ -97,6 +105,29 @@ static void do_signal(struct rule_state *s, const struct ntf_event *e, struct ou
 		json_pack("{ss sI}", "sent", name ? name : "?", "tid", (json_int_t)e->pid));
 }
 
+/* Whether notifierd's own cgroup is cg or below it. */
+static bool own_cgroup_under(const char *cg)
+{
+	static char own[NTF_CGROUP_PATH_LEN];
+	static bool known;
+
+	if (!known) {
+		FILE *f = fopen("/proc/self/cgroup", "r");
+		char line[NTF_CGROUP_PATH_LEN + 3];
+
+		/* cgroup v2's line: "0::/path" */
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "0::", 3)) {
+				line[strcspn(line, "\n")] = '\0';
+				snprintf(own, sizeof(own), "%s", line + 3);
+			}
+		if (f)
+			fclose(f);
+		known = true;
+	}
+	return own[0] && ntf_cgroup_under(own, cg);
+}
+
 static void do_freeze(struct rule_state *s, const struct ntf_event *e, struct outcome *out)
 {
 	char cg[NTF_CGROUP_PATH_LEN], file[PATH_MAX], why[PATH_MAX + 64];
@@ -111,6 +142,11 @@ static void do_freeze(struct rule_state *s, const struct ntf_event *e, struct ou
 	/* the root holds the system itself, and has no cgroup.freeze */
 	if (!strcmp(cg, "/")) {
 		failed(s, out, "freeze", "the task is in the root cgroup, which cannot be frozen");
+		return;
+	}
+	/* a frozen daemon would stop reading events, thawing nothing */
+	if (e->tgid == (__u32)getpid() || own_cgroup_under(cg)) {
+		failed(s, out, "freeze", "the cgroup holds notifierd itself, which is not frozen");
 		return;
 	}
 	snprintf(file, sizeof(file), CGROUP_ROOT "%s/cgroup.freeze", cg);
@@ -154,6 +190,10 @@ static void exec_child(const struct rule_state *s, const struct ntf_event *e)
 	set_env("NTF_CALLBACK", "%s", func ? func : "");
 	set_env("NTF_LATENCY_NS", "%llu", (unsigned long long)e->latency_ns);
 	set_env("NTF_CGROUP", "%s", cg);
+	/* the daemon's stdout may be its JSON stream: a command's words go to stderr */
+	dup2(STDERR_FILENO, STDOUT_FILENO);
+	signal(SIGXFSZ, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 	execl("/bin/sh", "sh", "-c", s->r.cmd, (char *)NULL);
 	_exit(127);
 }
@@ -197,6 +237,9 @@ void policy_reap(struct ntf_policy *p)
 		if (r > 0 && WIFEXITED(status) && WEXITSTATUS(status))
 			ntf_warn("policy: a rule's command (pid %d) exited %d", (int)r,
 				 WEXITSTATUS(status));
+		else if (r > 0 && WIFSIGNALED(status))
+			ntf_warn("policy: a rule's command (pid %d) was killed by SIG%s", (int)r,
+				 sigabbrev_np(WTERMSIG(status)) ?: "?");
 		p->children[i] = p->children[--p->nchildren];
 	}
 }
@@ -265,6 +308,7 @@ void policy_act(struct ntf_policy *p, struct rule_state *s, const struct ntf_eve
 {
 	struct outcome out = { .o = json_object() };
 	unsigned int a = s->r.actions;
+	__u64 failures = s->st.failed_actions;
 
 	if (a & NTF_ACT_SNAPSHOT)
 		do_snapshot(p, s, &out);
@@ -276,7 +320,7 @@ void policy_act(struct ntf_policy *p, struct rule_state *s, const struct ntf_eve
 		do_exec(p, s, e, &out);
 	if (a & NTF_ACT_ALERT)
 		alert(p, s, e, &out);
-	else if (out.len && s->st.failed_actions)
+	else if (s->st.failed_actions > failures)
 		ntf_warn("policy: rule '%s'%s", s->r.name, out.text);
 	json_decref(out.o);
 }

@@ -10,7 +10,8 @@ static bool tri_holds(int want, bool has)
 
 bool ntf_rule_matches(const struct ntf_rule *r, const struct ntf_event *e, __u64 now_ms)
 {
-	char comm[NTF_COMM_LEN];
+	(void)now_ms;
+	char comm[NTF_COMM_LEN], cg[NTF_CGROUP_PATH_LEN];
 	const char *func;
 
 	if (r->class_mask && !(e->class < 32 && (r->class_mask & (1u << e->class))))
@@ -41,7 +42,9 @@ bool ntf_rule_matches(const struct ntf_rule *r, const struct ntf_event *e, __u64
 		if (fnmatch(r->comm, comm, 0))
 			return false;
 	}
-	if (r->cgroup[0] && !ntf_pid_in_cgroup(e->tgid, r->cgroup, now_ms))
+	/* the cgroup the event ran in, as freeze acts on: not where the process is now */
+	if (r->cgroup[0] && (!e->cgroup_id || ntf_cgroup_path(e->cgroup_id, cg, sizeof(cg)) ||
+			     !ntf_cgroup_under(cg, r->cgroup)))
 		return false;
 	return true;
 }

@@ -9,9 +9,11 @@
 #include "rules.h"
 
 /*
- * Every condition of r but its count holds for e. now_ms: the clock the
- * cgroup cache keeps time by (a process's cgroup is read at most every
- * few seconds). The cheap conditions are judged first, the cgroup last.
+ * Every condition of r but its count holds for e. The cheap conditions
+ * are judged first, the cgroup last: by the cgroup id the event carries
+ * (the cgroup the task ran in then), whose path is looked up in a cache
+ * of the cgroup tree. now_ms is unused, kept for conditions that will
+ * need a clock.
  */
 bool ntf_rule_matches(const struct ntf_rule *r, const struct ntf_event *e, __u64 now_ms);
 
