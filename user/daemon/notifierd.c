@@ -90,7 +90,8 @@ static const char usage[] =
 	"\n"
 	"Policy (docs/rules.md):\n"
 	"      --rules FILE        rules judged on every event, with their actions\n"
-	"                          (default " DAEMON_RULES_FILE " when it exists);\n"
+	"                          (default " DAEMON_RULES_FILE " when it exists,\n"
+	"                          but not with -H or --synthetic);\n"
 	"                          SIGHUP reads FILE again\n"
 	"      --no-rules          no rules, whatever " DAEMON_RULES_FILE " says\n"
 	"\n"
@@ -386,11 +387,12 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 		a->c.tracer.cfg.stack_min_ns = 1000000;
 	if (a->rules && a->no_rules)
 		ntf_usage_error("--rules and --no-rules: one or the other");
-	if (!a->rules && !a->no_rules && !access(DAEMON_RULES_FILE, F_OK))
-		a->rules = DAEMON_RULES_FILE;
 	if (a->rules && !a->c.tracer.cfg.stream)
-		ntf_usage_error(
-			"rules judge the event stream, which -H does not keep (--no-rules)");
+		ntf_usage_error("--rules judges the event stream, which -H does not keep");
+	/* the default file is for the daemon as a service: -H and --synthetic runs go without */
+	if (!a->rules && !a->no_rules && a->c.tracer.cfg.stream && !a->synth.on &&
+	    !access(DAEMON_RULES_FILE, F_OK))
+		a->rules = DAEMON_RULES_FILE;
 	if (a->synth.on)
 		a->pin_dir = NULL; /* no maps to pin */
 	if (a->stats && !a->interval_ms)
