@@ -47,23 +47,28 @@ static __always_inline void mark_seen(__u64 fn, void *sub, const struct mmu_noti
 }
 
 /* Both callback shapes take the range second: (mn|interval_sub, range, ...). */
-static __always_inline int cb_enter(__u32 slot, void *sub, const struct mmu_notifier_range *range)
+static __always_inline int cb_enter(__u8 mech, __u32 slot, void *sub,
+				    const struct mmu_notifier_range *range)
 {
 	if (slot >= NTF_SUB_SLOTS)
 		return 0;
 	/* before the filters: whoever invalidates, the subscription is seen */
 	mark_seen(slot_fn[slot], sub, range);
-	return enter(NTF_CLASS_CALLBACK, (__u64)range, slot_callback[slot], slot_kind[slot], 0);
+	return enter(mech, NTF_CLASS_CALLBACK, (__u64)range, slot_callback[slot], slot_kind[slot],
+		     0);
 }
 
-static __always_inline int cb_exit(void *ctx, __u8 mech, long ret)
+/* typed: fexit's own argument (NULL for kretprobes, which have none) */
+static __always_inline int cb_exit(void *ctx, __u8 mech, long ret,
+				   const struct mmu_notifier_range *typed)
 {
 	struct mmu_notifier_range *range;
 	struct ntf_inflight f;
+	struct ntf_thread *t;
 	struct ntf_event e = {};
 	__u32 kind;
 
-	if (!take_inflight(NTF_CLASS_CALLBACK, &f))
+	if (!take_inflight(mech, NTF_CLASS_CALLBACK, &f, &t))
 		return 0;
 	range = (struct mmu_notifier_range *)f.arg[0];
 	kind = (__u32)f.arg[2];
@@ -72,11 +77,14 @@ static __always_inline int cb_exit(void *ctx, __u8 mech, long ret)
 	e.callback = (__u32)f.arg[1];
 	e.ts_ns = f.ts;
 	e.latency_ns = bpf_ktime_get_ns() - f.ts;
-	e.mm = (__u64)BPF_CORE_READ(range, mm);
-	e.range.start = BPF_CORE_READ(range, start);
-	e.range.end = BPF_CORE_READ(range, end);
-	e.range.event = BPF_CORE_READ(range, event);
-	if (BPF_CORE_READ(range, flags) & NTF_MMU_NOTIFIER_RANGE_BLOCKABLE)
+	/* a histogram's key needs only blockable: a kprobe pays a helper call a field */
+	if (cfg.stream) {
+		e.mm = (__u64)ARG_FIELD(mech, typed, range, mm);
+		e.range.start = ARG_FIELD(mech, typed, range, start);
+		e.range.end = ARG_FIELD(mech, typed, range, end);
+		e.range.event = ARG_FIELD(mech, typed, range, event);
+	}
+	if (ARG_FIELD(mech, typed, range, flags) & NTF_MMU_NOTIFIER_RANGE_BLOCKABLE)
 		e.flags |= NTF_F_BLOCKABLE;
 	if (kind == NTF_CB_BOOL) {
 		e.ret = (bool)ret;
@@ -97,22 +105,22 @@ static __always_inline int cb_exit(void *ctx, __u8 mech, long ret)
 	SEC("fentry")                                                                     \
 	int BPF_PROG(cb##n##_fentry, void *sub, const struct mmu_notifier_range *range)   \
 	{                                                                                 \
-		return cb_enter(n, sub, range);                                           \
+		return cb_enter(NTF_MECH_FENTRY, n, sub, range);                          \
 	}                                                                                 \
 	SEC("fexit")                                                                      \
-	int BPF_PROG(cb##n##_fexit)                                                       \
+	int BPF_PROG(cb##n##_fexit, void *sub, const struct mmu_notifier_range *range)    \
 	{                                                                                 \
-		return cb_exit(ctx, NTF_MECH_FENTRY, fexit_ret(ctx));                     \
+		return cb_exit(ctx, NTF_MECH_FENTRY, fexit_ret(ctx), range);              \
 	}                                                                                 \
 	SEC("kprobe")                                                                     \
 	int BPF_KPROBE(cb##n##_kprobe, void *sub, const struct mmu_notifier_range *range) \
 	{                                                                                 \
-		return cb_enter(n, sub, range);                                           \
+		return cb_enter(NTF_MECH_KPROBE, n, sub, range);                          \
 	}                                                                                 \
 	SEC("kretprobe")                                                                  \
 	int BPF_KRETPROBE(cb##n##_kretprobe, long ret)                                    \
 	{                                                                                 \
-		return cb_exit(ctx, NTF_MECH_KPROBE, ret);                                \
+		return cb_exit(ctx, NTF_MECH_KPROBE, ret, NULL);                          \
 	}
 
 /*

@@ -15,7 +15,7 @@
 #include "notifier.h"
 #include "hist_edges.h"
 
-_Static_assert(NTF_EDGES == 1025, "the steps below are for 1,025 edges");
+_Static_assert(NTF_EDGES == 1025, "ntf_edge_at's mask is for 1,025 edges");
 
 #define NTF_BUCKET_SCHEMA 4
 #define NTF_BUCKETS_PER_POW2 16 /* 2^NTF_BUCKET_SCHEMA */
@@ -30,47 +30,66 @@ static inline __u64 ntf_below(__u64 a, __u64 b)
 	return ((~a & b) | ((~a | b) & (a - b))) >> 63;
 }
 
+/* floor(log2(v)) for v > 0, without branches; 64-bit all through for 6.1's verifier. */
+static inline __u64 ntf_log2(__u64 v)
+{
+	__u64 r = 0, shift;
+
+	shift = (v > 0xffffffffULL) << 5;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xffff) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
 /*
- * One step of a branch-free lower bound: the verifier then walks one path
- * through it, not one per outcome of each of ten comparisons (which blew
- * 6.1's limit of a million instructions in the probes that inline it).
+ * Table reads with indexes the verifier can bound: the masks change
+ * nothing, but they give 6.1's verifier the bound the compiler's
+ * arithmetic hides from it (it adds with an OR, whose bounds 6.1 loses).
+ * The empty asm keeps the compiler from proving a mask useless.
  */
-/*
- * Edge i, for i at most 1,023 (512 + 256 + ... + 1, the most a step
- * reads): the mask changes nothing, but it gives 6.1's verifier the bound
- * the compiler's arithmetic hides from it (it adds with an OR, whose
- * bounds 6.1 loses). The empty asm keeps the compiler from proving the
- * mask useless and dropping it.
- */
-#define NTF_EDGE_MASK 1023
 static inline __u64 ntf_edge_at(__u64 i)
 {
 	asm volatile("" : "+r"(i));
-	return ntf_hist_edges[i & NTF_EDGE_MASK];
+	return ntf_hist_edges[i & 1023];
 }
 
-#define NTF_BUCKET_STEP(half) base += (half)*ntf_below(ntf_edge_at(base + (half)), ns)
+static inline __u64 ntf_row_at(__u64 row)
+{
+	asm volatile("" : "+r"(row));
+	return ntf_hist_rows[row & (NTF_ROWS - 1)];
+}
 
-/* The stored index of ns: the first edge not below it. */
+/*
+ * The stored index of ns: the first edge not below it. Its row (its power
+ * of two and the 5 bits after the leading one) says how many edges are
+ * below the row; one comparison settles the one edge a row may hold.
+ */
 static inline __u32 ntf_bucket_index(__u64 ns)
 {
-	__u64 base = 0;
+	__u64 p, below;
 
 	if (!ns)
 		return NTF_BUCKET_ZERO;
-	/* NTF_EDGES is 1,025: halves of 1025, 513, 257, ... down to 2 */
-	NTF_BUCKET_STEP(512);
-	NTF_BUCKET_STEP(256);
-	NTF_BUCKET_STEP(128);
-	NTF_BUCKET_STEP(64);
-	NTF_BUCKET_STEP(32);
-	NTF_BUCKET_STEP(16);
-	NTF_BUCKET_STEP(8);
-	NTF_BUCKET_STEP(4);
-	NTF_BUCKET_STEP(2);
-	NTF_BUCKET_STEP(1);
-	base += ntf_below(ntf_edge_at(base), ns);
-	return NTF_BUCKET_FIRST + (__u32)base;
+	p = ntf_log2(ns);
+	below = ntf_row_at(p << NTF_ROW_BITS |
+			   ((ns << (63 - p)) >> (63 - NTF_ROW_BITS) & ((1u << NTF_ROW_BITS) - 1)));
+	/* the last edge (2^64 - 1 ns) is above every value */
+	if (below >= NTF_EDGES - 1)
+		return NTF_BUCKET_MAX;
+	return NTF_BUCKET_FIRST + (__u32)(below + ntf_below(ntf_edge_at(below), ns));
 }
 
 #endif /* NTF_HIST_BUCKET_H */

@@ -36,7 +36,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 static __always_inline void count_unseen(__u64 mm, __u64 start, __u64 end, __u64 began,
 					 bool is_start, long ret)
 {
-	struct ntf_pending *p = pending_of(mm);
+	struct ntf_pending *p = bpf_map_lookup_elem(&pending, &mm);
 
 	if (!p)
 		return;
@@ -65,14 +65,18 @@ static __always_inline void count_unseen(__u64 mm, __u64 start, __u64 end, __u64
 	}
 }
 
-static __always_inline int inval_exit(void *ctx, __u32 class, __u8 mech, long ret)
+/* typed: fexit's own argument (NULL for kretprobes, which have none) */
+static __always_inline int inval_exit(void *ctx, __u32 class, __u8 mech, long ret,
+				      const struct mmu_notifier_range *typed)
 {
 	struct mmu_notifier_range *range;
 	struct ntf_inflight f;
+	struct ntf_thread *t;
 	struct ntf_event e = {};
 	__u64 now = bpf_ktime_get_ns();
+	bool watched;
 
-	if (!take_inflight(class, &f))
+	if (!take_inflight(mech, class, &f, &t))
 		return 0;
 	range = (struct mmu_notifier_range *)f.arg[0];
 	e.class = class;
@@ -80,19 +84,29 @@ static __always_inline int inval_exit(void *ctx, __u32 class, __u8 mech, long re
 	e.ts_ns = f.ts;
 	e.latency_ns = now - f.ts;
 	e.ret = ret;
-	e.mm = (__u64)BPF_CORE_READ(range, mm);
-	e.range.start = BPF_CORE_READ(range, start);
-	e.range.end = BPF_CORE_READ(range, end);
-	e.range.event = BPF_CORE_READ(range, event);
-	if (bpf_core_field_exists(range->owner))
-		e.range.owner = (__u64)BPF_CORE_READ(range, owner);
-	if (BPF_CORE_READ(range, flags) & NTF_MMU_NOTIFIER_RANGE_BLOCKABLE)
+	/*
+	 * A kprobe pays a helper call a field: a histogram reads only what its
+	 * key needs (blockable, the event for the origin), the watch the range.
+	 */
+	watched = watching();
+	if (cfg.stream || watched) {
+		e.mm = (__u64)ARG_FIELD(mech, typed, range, mm);
+		e.range.start = ARG_FIELD(mech, typed, range, start);
+		e.range.end = ARG_FIELD(mech, typed, range, end);
+	}
+	if (cfg.stream || cfg.by_origin)
+		e.range.event = ARG_FIELD(mech, typed, range, event);
+	if (cfg.stream && bpf_core_field_exists(range->owner))
+		e.range.owner = (__u64)ARG_FIELD(mech, typed, range, owner);
+	if (ARG_FIELD(mech, typed, range, flags) & NTF_MMU_NOTIFIER_RANGE_BLOCKABLE)
 		e.flags |= NTF_F_BLOCKABLE;
 	if (ret)
 		e.flags |= NTF_F_FAILED;
 	fill_task(&e);
-	charge_unmap(e.latency_ns, class == NTF_CLASS_INVAL_START);
-	count_unseen(e.mm, e.range.start, e.range.end, f.ts, class == NTF_CLASS_INVAL_START, ret);
+	charge_unmap(mech, t, e.latency_ns, class == NTF_CLASS_INVAL_START);
+	if (watched)
+		count_unseen(e.mm, e.range.start, e.range.end, f.ts, class == NTF_CLASS_INVAL_START,
+			     ret);
 	emit(ctx, &e, 0);
 	return 0;
 }
@@ -102,26 +116,26 @@ static __always_inline int inval_exit(void *ctx, __u32 class, __u8 mech, long re
  * return value: only _start has one (int); _end is void, and on 6.1 it has
  * a second argument (only_end) that 6.6 dropped, but only range is read.
  */
-#define INVAL_PROBES(name, fn, CLASS, FEXIT_RET, KRET_RET)                 \
-	SEC("fentry/" #fn)                                                 \
-	int BPF_PROG(name##_fentry, struct mmu_notifier_range *range)      \
-	{                                                                  \
-		return enter(CLASS, (__u64)range, 0, 0, 0);                \
-	}                                                                  \
-	SEC("fexit/" #fn)                                                  \
-	int BPF_PROG(name##_fexit)                                         \
-	{                                                                  \
-		return inval_exit(ctx, CLASS, NTF_MECH_FENTRY, FEXIT_RET); \
-	}                                                                  \
-	SEC("kprobe/" #fn)                                                 \
-	int BPF_KPROBE(name##_kprobe, struct mmu_notifier_range *range)    \
-	{                                                                  \
-		return enter(CLASS, (__u64)range, 0, 0, 0);                \
-	}                                                                  \
-	SEC("kretprobe/" #fn)                                              \
-	int BPF_KRETPROBE(name##_kretprobe)                                \
-	{                                                                  \
-		return inval_exit(ctx, CLASS, NTF_MECH_KPROBE, KRET_RET);  \
+#define INVAL_PROBES(name, fn, CLASS, FEXIT_RET, KRET_RET)                        \
+	SEC("fentry/" #fn)                                                        \
+	int BPF_PROG(name##_fentry, struct mmu_notifier_range *range)             \
+	{                                                                         \
+		return enter(NTF_MECH_FENTRY, CLASS, (__u64)range, 0, 0, 0);      \
+	}                                                                         \
+	SEC("fexit/" #fn)                                                         \
+	int BPF_PROG(name##_fexit, struct mmu_notifier_range *range)              \
+	{                                                                         \
+		return inval_exit(ctx, CLASS, NTF_MECH_FENTRY, FEXIT_RET, range); \
+	}                                                                         \
+	SEC("kprobe/" #fn)                                                        \
+	int BPF_KPROBE(name##_kprobe, struct mmu_notifier_range *range)           \
+	{                                                                         \
+		return enter(NTF_MECH_KPROBE, CLASS, (__u64)range, 0, 0, 0);      \
+	}                                                                         \
+	SEC("kretprobe/" #fn)                                                     \
+	int BPF_KRETPROBE(name##_kretprobe)                                       \
+	{                                                                         \
+		return inval_exit(ctx, CLASS, NTF_MECH_KPROBE, KRET_RET, NULL);   \
 	}
 
 INVAL_PROBES(inval_start, __mmu_notifier_invalidate_range_start, NTF_CLASS_INVAL_START,
@@ -129,14 +143,6 @@ INVAL_PROBES(inval_start, __mmu_notifier_invalidate_range_start, NTF_CLASS_INVAL
 INVAL_PROBES(inval_end, __mmu_notifier_invalidate_range_end, NTF_CLASS_INVAL_END, 0, 0)
 
 /* ---- __mmu_notifier_register, mmu_interval_notifier_insert(_locked) ---- */
-
-/*
- * In-flight slots of registrations, not event classes: two, because
- * insert calls __mmu_notifier_register (with no subscription) when the mm
- * has none yet, and the inner call must not take the outer's slot.
- */
-#define NTF_INFLIGHT_REGISTER (NTF_CLASS_MAX + 1)
-#define NTF_INFLIGHT_INSERT (NTF_CLASS_MAX + 2)
 
 /* Watches one new subscription of mm until its callback's probe sees it. */
 static __always_inline void watch_sub(struct ntf_watch *w, __u64 mm, __u64 sub, __u64 fn,
@@ -178,23 +184,24 @@ static __always_inline void watch_sub(struct ntf_watch *w, __u64 mm, __u64 sub, 
  * the subscription if registering succeeded. Not filtered by -p or -c:
  * whoever registers, the callback must be attached for everyone.
  */
-static __always_inline int register_enter(__u64 sub, __u64 mm, bool interval)
+static __always_inline int register_enter(__u8 mech, __u64 sub, __u64 mm, bool interval)
 {
-	struct ntf_inflight_key key =
-		inflight_key(interval ? NTF_INFLIGHT_INSERT : NTF_INFLIGHT_REGISTER);
-	struct ntf_inflight f = { .arg = { sub, mm, interval } };
+	/* ts marks a task-storage slot live: any non-zero time will do */
+	struct ntf_inflight f = { .ts = 1, .arg = { sub, mm, interval } };
 
-	bpf_map_update_elem(&inflight, &key, &f, BPF_ANY);
+	put_slot(mech, interval ? NTF_SLOT_INSERT : NTF_SLOT_REGISTER, &f);
 	return 0;
 }
 
-static __always_inline int register_exit(bool interval, long ret)
+static __always_inline int register_exit(__u8 mech, bool interval, long ret)
 {
 	struct ntf_watch *w = watch_state();
 	struct ntf_inflight f;
+	struct ntf_thread *t;
 	__u64 sub, mm;
 
-	if (!take_inflight(interval ? NTF_INFLIGHT_INSERT : NTF_INFLIGHT_REGISTER, &f) || !w || ret)
+	if (!take_inflight(mech, interval ? NTF_SLOT_INSERT : NTF_SLOT_REGISTER, &f, &t) || !w ||
+	    ret)
 		return 0;
 	sub = f.arg[0];
 	mm = f.arg[1];
@@ -224,47 +231,47 @@ static __always_inline int register_exit(bool interval, long ret)
 SEC("fentry/__mmu_notifier_register")
 int BPF_PROG(register_fentry, struct mmu_notifier *sub, struct mm_struct *mm)
 {
-	return register_enter((__u64)sub, (__u64)mm, 0);
+	return register_enter(NTF_MECH_FENTRY, (__u64)sub, (__u64)mm, 0);
 }
 
 SEC("fexit/__mmu_notifier_register")
 int BPF_PROG(register_fexit)
 {
-	return register_exit(false, (int)fexit_ret(ctx));
+	return register_exit(NTF_MECH_FENTRY, false, (int)fexit_ret(ctx));
 }
 
 SEC("kprobe/__mmu_notifier_register")
 int BPF_KPROBE(register_kprobe, struct mmu_notifier *sub, struct mm_struct *mm)
 {
-	return register_enter((__u64)sub, (__u64)mm, 0);
+	return register_enter(NTF_MECH_KPROBE, (__u64)sub, (__u64)mm, 0);
 }
 
 SEC("kretprobe/__mmu_notifier_register")
 int BPF_KRETPROBE(register_kretprobe, int ret)
 {
-	return register_exit(false, ret);
+	return register_exit(NTF_MECH_KPROBE, false, ret);
 }
 
 #define INSERT_PROBES(name, fn)                                                                \
 	SEC("fentry/" #fn)                                                                     \
 	int BPF_PROG(name##_fentry, struct mmu_interval_notifier *sub, struct mm_struct *mm)   \
 	{                                                                                      \
-		return register_enter((__u64)sub, (__u64)mm, 1);                               \
+		return register_enter(NTF_MECH_FENTRY, (__u64)sub, (__u64)mm, 1);              \
 	}                                                                                      \
 	SEC("fexit/" #fn)                                                                      \
 	int BPF_PROG(name##_fexit)                                                             \
 	{                                                                                      \
-		return register_exit(true, (int)fexit_ret(ctx));                               \
+		return register_exit(NTF_MECH_FENTRY, true, (int)fexit_ret(ctx));              \
 	}                                                                                      \
 	SEC("kprobe/" #fn)                                                                     \
 	int BPF_KPROBE(name##_kprobe, struct mmu_interval_notifier *sub, struct mm_struct *mm) \
 	{                                                                                      \
-		return register_enter((__u64)sub, (__u64)mm, 1);                               \
+		return register_enter(NTF_MECH_KPROBE, (__u64)sub, (__u64)mm, 1);              \
 	}                                                                                      \
 	SEC("kretprobe/" #fn)                                                                  \
 	int BPF_KRETPROBE(name##_kretprobe, int ret)                                           \
 	{                                                                                      \
-		return register_exit(true, ret);                                               \
+		return register_exit(NTF_MECH_KPROBE, true, ret);                              \
 	}
 
 INSERT_PROBES(insert, mmu_interval_notifier_insert)
@@ -272,7 +279,7 @@ INSERT_PROBES(insert_locked, mmu_interval_notifier_insert_locked)
 
 /* ---- try_to_unmap_one ---- */
 
-static __always_inline int unmap_enter(struct folio *folio, struct vm_area_struct *vma,
+static __always_inline int unmap_enter(__u8 mech, struct folio *folio, struct vm_area_struct *vma,
 				       unsigned long address)
 {
 	bool large = false;
@@ -283,15 +290,16 @@ static __always_inline int unmap_enter(struct folio *folio, struct vm_area_struc
 		flags |= NTF_F_DMA_PINNED;
 	if (large)
 		flags |= NTF_F_LARGE_FOLIO;
-	return enter(NTF_CLASS_UNMAP, (__u64)BPF_CORE_READ(vma, vm_mm), address, flags, 0);
+	return enter(mech, NTF_CLASS_UNMAP, (__u64)BPF_CORE_READ(vma, vm_mm), address, flags, 0);
 }
 
 static __always_inline int unmap_exit(void *ctx, __u8 mech, bool ret)
 {
 	struct ntf_inflight f;
+	struct ntf_thread *t;
 	struct ntf_event e = {};
 
-	if (!take_inflight(NTF_CLASS_UNMAP, &f))
+	if (!take_inflight(mech, NTF_CLASS_UNMAP, &f, &t))
 		return 0;
 	e.class = NTF_CLASS_UNMAP;
 	e.mech = mech;
@@ -305,9 +313,9 @@ static __always_inline int unmap_exit(void *ctx, __u8 mech, bool ret)
 	e.unmap.notifier_calls = f.notifier_calls;
 	if (!ret)
 		e.flags |= NTF_F_FAILED;
-	if (inside_invalidate()) {
+	if (inside_invalidate(mech, t)) {
 		e.flags |= NTF_F_NESTED;
-		e.callback = current_callback();
+		e.callback = current_callback(mech, t);
 	}
 	fill_task(&e);
 	emit(ctx, &e, f.notifier_calls);
@@ -317,7 +325,7 @@ static __always_inline int unmap_exit(void *ctx, __u8 mech, bool ret)
 SEC("fentry/try_to_unmap_one")
 int BPF_PROG(unmap_fentry, struct folio *folio, struct vm_area_struct *vma, unsigned long address)
 {
-	return unmap_enter(folio, vma, address);
+	return unmap_enter(NTF_MECH_FENTRY, folio, vma, address);
 }
 
 SEC("fexit/try_to_unmap_one")
@@ -329,7 +337,7 @@ int BPF_PROG(unmap_fexit)
 SEC("kprobe/try_to_unmap_one")
 int BPF_KPROBE(unmap_kprobe, struct folio *folio, struct vm_area_struct *vma, unsigned long address)
 {
-	return unmap_enter(folio, vma, address);
+	return unmap_enter(NTF_MECH_KPROBE, folio, vma, address);
 }
 
 SEC("kretprobe/try_to_unmap_one")
@@ -340,18 +348,20 @@ int BPF_KRETPROBE(unmap_kretprobe, bool ret)
 
 /* ---- pin_user_pages* and unpin ---- */
 
-static __always_inline int pin_enter(__u32 variant, __u64 start, __u64 nr_pages, __u64 gup_flags)
+static __always_inline int pin_enter(__u8 mech, __u32 variant, __u64 start, __u64 nr_pages,
+				     __u64 gup_flags)
 {
-	return enter(NTF_CLASS_PIN, start, nr_pages, gup_flags, variant);
+	return enter(mech, NTF_CLASS_PIN, start, nr_pages, gup_flags, variant);
 }
 
 static __always_inline int pin_exit(void *ctx, __u8 mech, long ret)
 {
 	struct ntf_inflight f;
+	struct ntf_thread *t;
 	struct ntf_event e = {};
 	struct task_struct *task;
 
-	if (!take_inflight(NTF_CLASS_PIN, &f))
+	if (!take_inflight(mech, NTF_CLASS_PIN, &f, &t))
 		return 0;
 	e.class = NTF_CLASS_PIN;
 	e.mech = mech;
@@ -366,9 +376,9 @@ static __always_inline int pin_exit(void *ctx, __u8 mech, long ret)
 	e.pin.variant = (__u32)f.arg[3];
 	if (ret < 0)
 		e.flags |= NTF_F_FAILED;
-	if (inside_invalidate()) {
+	if (inside_invalidate(mech, t)) {
 		e.flags |= NTF_F_NESTED;
-		e.callback = current_callback();
+		e.callback = current_callback(mech, t);
 	}
 	fill_task(&e);
 	emit(ctx, &e, ret > 0 ? ret : 0);
@@ -380,26 +390,26 @@ static __always_inline int pin_exit(void *ctx, __u8 mech, long ret)
  * argument positions of start, nr_pages and gup_flags are the same on 6.1
  * and 6.18 for each variant.
  */
-#define PIN_PROBES(fn, variant, START, NR, FLAGS, ...)                 \
-	SEC("fentry/" #fn)                                             \
-	int BPF_PROG(fn##_fentry, __VA_ARGS__)                         \
-	{                                                              \
-		return pin_enter(variant, (__u64)(START), NR, FLAGS);  \
-	}                                                              \
-	SEC("fexit/" #fn)                                              \
-	int BPF_PROG(fn##_fexit)                                       \
-	{                                                              \
-		return pin_exit(ctx, NTF_MECH_FENTRY, fexit_ret(ctx)); \
-	}                                                              \
-	SEC("kprobe/" #fn)                                             \
-	int BPF_KPROBE(fn##_kprobe, __VA_ARGS__)                       \
-	{                                                              \
-		return pin_enter(variant, (__u64)(START), NR, FLAGS);  \
-	}                                                              \
-	SEC("kretprobe/" #fn)                                          \
-	int BPF_KRETPROBE(fn##_kretprobe, long ret)                    \
-	{                                                              \
-		return pin_exit(ctx, NTF_MECH_KPROBE, ret);            \
+#define PIN_PROBES(fn, variant, START, NR, FLAGS, ...)                                 \
+	SEC("fentry/" #fn)                                                             \
+	int BPF_PROG(fn##_fentry, __VA_ARGS__)                                         \
+	{                                                                              \
+		return pin_enter(NTF_MECH_FENTRY, variant, (__u64)(START), NR, FLAGS); \
+	}                                                                              \
+	SEC("fexit/" #fn)                                                              \
+	int BPF_PROG(fn##_fexit)                                                       \
+	{                                                                              \
+		return pin_exit(ctx, NTF_MECH_FENTRY, fexit_ret(ctx));                 \
+	}                                                                              \
+	SEC("kprobe/" #fn)                                                             \
+	int BPF_KPROBE(fn##_kprobe, __VA_ARGS__)                                       \
+	{                                                                              \
+		return pin_enter(NTF_MECH_KPROBE, variant, (__u64)(START), NR, FLAGS); \
+	}                                                                              \
+	SEC("kretprobe/" #fn)                                                          \
+	int BPF_KRETPROBE(fn##_kretprobe, long ret)                                    \
+	{                                                                              \
+		return pin_exit(ctx, NTF_MECH_KPROBE, ret);                            \
 	}
 
 PIN_PROBES(pin_user_pages, NTF_PIN_USER_PAGES, start, nr_pages, gup_flags, unsigned long start,
@@ -416,6 +426,7 @@ PIN_PROBES(pin_user_pages_unlocked, NTF_PIN_USER_PAGES_UNLOCKED, start, nr_pages
 
 static __always_inline int unpin(void *ctx, __u8 mech, __u64 npages)
 {
+	struct ntf_thread *t = task_slots(mech) ? this_thread(false) : NULL;
 	struct ntf_event e = {};
 
 	if (!npages)
@@ -427,9 +438,9 @@ static __always_inline int unpin(void *ctx, __u8 mech, __u64 npages)
 	e.mech = mech;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.pin.nr_pages = npages;
-	if (inside_invalidate()) {
+	if (inside_invalidate(mech, t)) {
 		e.flags |= NTF_F_NESTED;
-		e.callback = current_callback();
+		e.callback = current_callback(mech, t);
 	}
 	fill_task(&e);
 	emit(ctx, &e, npages);
@@ -469,19 +480,20 @@ UNPIN_PROBES(unpin_folios, nfolios, struct folio **folios, unsigned long nfolios
 
 /* ---- dma_fence_wait_timeout, or the dma_fence wait tracepoints ---- */
 
-static __always_inline int fence_enter(struct dma_fence *fence, bool intr, long timeout)
+static __always_inline int fence_enter(__u8 mech, struct dma_fence *fence, bool intr, long timeout)
 {
-	return enter(NTF_CLASS_FENCE_WAIT, (__u64)fence, intr, timeout, 0);
+	return enter(mech, NTF_CLASS_FENCE_WAIT, (__u64)fence, intr, timeout, 0);
 }
 
 static __always_inline int fence_exit(void *ctx, __u8 mech, long ret, bool ret_known)
 {
 	struct dma_fence *fence;
 	struct ntf_inflight f;
+	struct ntf_thread *t;
 	struct ntf_event e = {};
 	struct task_struct *task;
 
-	if (!take_inflight(NTF_CLASS_FENCE_WAIT, &f))
+	if (!take_inflight(mech, NTF_CLASS_FENCE_WAIT, &f, &t))
 		return 0;
 	fence = (struct dma_fence *)f.arg[0];
 	e.class = NTF_CLASS_FENCE_WAIT;
@@ -500,9 +512,9 @@ static __always_inline int fence_exit(void *ctx, __u8 mech, long ret, bool ret_k
 	/* ret: remaining jiffies, 0 on timeout, -errno (e.g. -ERESTARTSYS). */
 	if (ret_known && (ret < 0 || (ret == 0 && e.fence.timeout > 0)))
 		e.flags |= NTF_F_FAILED;
-	if (inside_invalidate()) {
+	if (inside_invalidate(mech, t)) {
 		e.flags |= NTF_F_NESTED;
-		e.callback = current_callback();
+		e.callback = current_callback(mech, t);
 	}
 	fill_task(&e);
 	emit(ctx, &e, 0);
@@ -512,7 +524,7 @@ static __always_inline int fence_exit(void *ctx, __u8 mech, long ret, bool ret_k
 SEC("fentry/dma_fence_wait_timeout")
 int BPF_PROG(fence_wait_fentry, struct dma_fence *fence, bool intr, long timeout)
 {
-	return fence_enter(fence, intr, timeout);
+	return fence_enter(NTF_MECH_FENTRY, fence, intr, timeout);
 }
 
 SEC("fexit/dma_fence_wait_timeout")
@@ -524,7 +536,7 @@ int BPF_PROG(fence_wait_fexit)
 SEC("kprobe/dma_fence_wait_timeout")
 int BPF_KPROBE(fence_wait_kprobe, struct dma_fence *fence, bool intr, long timeout)
 {
-	return fence_enter(fence, intr, timeout);
+	return fence_enter(NTF_MECH_KPROBE, fence, intr, timeout);
 }
 
 SEC("kretprobe/dma_fence_wait_timeout")
@@ -537,7 +549,7 @@ int BPF_KRETPROBE(fence_wait_kretprobe, long ret)
 SEC("tp_btf/dma_fence_wait_start")
 int BPF_PROG(fence_wait_start_tp, struct dma_fence *fence)
 {
-	return fence_enter(fence, false, 0);
+	return fence_enter(NTF_MECH_TRACEPOINT, fence, false, 0);
 }
 
 SEC("tp_btf/dma_fence_wait_end")

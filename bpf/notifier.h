@@ -241,6 +241,26 @@ struct ntf_watch {
 	__u64 pad;
 };
 
+/*
+ * A thread's calls in flight: one slot per class, and two for the
+ * registrations the watch follows (insert may call register inside it).
+ */
+#define NTF_SLOT_REGISTER NTF_CLASS_MAX
+#define NTF_SLOT_INSERT (NTF_CLASS_MAX + 1)
+#define NTF_SLOTS (NTF_CLASS_MAX + 2)
+
+/*
+ * Where in-flight slots live, for the programs that read another
+ * class's slot (is this pin inside an invalidate, which callback runs).
+ * fentry/fexit and tp_btf programs keep theirs in task-local storage;
+ * kprobes cannot use it before 6.2, so a kprobe's entry keeps its slot in
+ * the inflight hash. User space sets this after each attach.
+ */
+struct ntf_slot_places {
+	__u32 hash_slots; /* 1 << slot: some entry of that slot is a kprobe */
+	__u32 mirror; /* a kprobe reads other slots: task-storage slots are copied to the hash */
+};
+
 /* Whether an invalidate's range may sleep, as a histogram key splits it. */
 enum ntf_blockable_key {
 	NTF_BLK_NONE = 0, /* not split, or a class without ranges */

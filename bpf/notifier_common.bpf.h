@@ -29,12 +29,36 @@ struct ntf_inflight {
 	__u32 flags;
 };
 
+/* The slots of kprobe entries (struct ntf_slot_places), by thread and slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct ntf_inflight_key);
 	__type(value, struct ntf_inflight);
 } inflight SEC(".maps");
+
+/*
+ * Everyone else's: one storage get per program, then plain loads and
+ * stores of the thread's own slots, where the hash took a locked update,
+ * a lookup and a locked delete per call. Freed with the thread.
+ */
+struct ntf_thread {
+	struct ntf_inflight slot[NTF_SLOTS]; /* live while ts is not 0 */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ntf_thread);
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ntf_slot_places);
+} slot_places SEC(".maps");
 
 /*
  * Per-CPU, so the hot path updates its own copy with plain stores: no
@@ -157,14 +181,6 @@ static __always_inline bool watching(void)
 	return w && w->pending;
 }
 
-/* The pending registrations of mm, if any. */
-static __always_inline struct ntf_pending *pending_of(__u64 mm)
-{
-	if (!watching())
-		return NULL;
-	return bpf_map_lookup_elem(&pending, &mm);
-}
-
 static const struct ntf_hist zero_hist;
 
 static __always_inline void count(__u32 idx)
@@ -173,30 +189,6 @@ static __always_inline void count(__u32 idx)
 
 	if (v)
 		(*v)++;
-}
-
-/* 64-bit all through: 6.1's verifier loses the bound of a 32-bit index. */
-static __always_inline __u64 log2_u64(__u64 v)
-{
-	__u64 r = 0, shift;
-
-	shift = (v > 0xffffffffULL) << 5;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xffff) << 4;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xff) << 3;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xf) << 2;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0x3) << 1;
-	v >>= shift;
-	r |= shift;
-	r |= (v >> 1);
-	return r;
 }
 
 static __always_inline bool task_filtered_out(void)
@@ -208,65 +200,156 @@ static __always_inline bool task_filtered_out(void)
 	return false;
 }
 
-static __always_inline struct ntf_inflight_key inflight_key(__u32 class)
+static __always_inline struct ntf_inflight_key inflight_key(__u32 slot)
 {
 	struct ntf_inflight_key key = {
 		.tid = (__u32)bpf_get_current_pid_tgid(),
-		.class = class,
+		.class = slot,
 	};
 	return key;
 }
 
-/* The callback whose callback runs on this thread now; 0 if none. */
-static __always_inline __u32 current_callback(void)
+/* Whether a program of rung mech keeps its slots in task storage. */
+static __always_inline bool task_slots(__u8 mech)
 {
-	struct ntf_inflight_key key = inflight_key(NTF_CLASS_CALLBACK);
-	struct ntf_inflight *f = bpf_map_lookup_elem(&inflight, &key);
+	return mech != NTF_MECH_KPROBE;
+}
+
+static __always_inline const struct ntf_slot_places *slot_places_now(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&slot_places, &zero);
+}
+
+/* This thread's slots; NULL when it has none yet and create is false. */
+static __always_inline struct ntf_thread *this_thread(bool create)
+{
+	return bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+/* The thread's live slot in task storage, for a program that may look there. */
+static __always_inline struct ntf_inflight *task_slot(__u8 mech, struct ntf_thread *t, __u32 slot)
+{
+	if (!task_slots(mech) || !t || slot >= NTF_SLOTS || !t->slot[slot].ts)
+		return NULL;
+	return &t->slot[slot];
+}
+
+/* The thread's slot in the hash, where a kprobe entry may have put it. */
+static __always_inline struct ntf_inflight *hash_slot(__u8 mech, __u32 slot)
+{
+	struct ntf_inflight_key key;
+
+	if (task_slots(mech)) {
+		const struct ntf_slot_places *p = slot_places_now();
+
+		if (!p || !(p->hash_slots & (1u << slot)))
+			return NULL;
+	}
+	key = inflight_key(slot);
+	return bpf_map_lookup_elem(&inflight, &key);
+}
+
+/*
+ * Another class's live slot on this thread, wherever its entry put it.
+ * t: this thread's storage, or NULL when the program has none at hand.
+ */
+static __always_inline struct ntf_inflight *find_slot(__u8 mech, struct ntf_thread *t, __u32 slot)
+{
+	struct ntf_inflight *f;
+
+	if (task_slots(mech) && !t)
+		t = this_thread(false);
+	f = task_slot(mech, t, slot);
+	return f ? f : hash_slot(mech, slot);
+}
+
+/* The callback whose callback runs on this thread now; 0 if none. */
+static __always_inline __u32 current_callback(__u8 mech, struct ntf_thread *t)
+{
+	struct ntf_inflight *f = find_slot(mech, t, NTF_CLASS_CALLBACK);
 
 	return f ? (__u32)f->arg[1] : 0;
 }
 
-static __always_inline bool inside_invalidate(void)
+static __always_inline bool inside_invalidate(__u8 mech, struct ntf_thread *t)
 {
-	struct ntf_inflight_key key = inflight_key(NTF_CLASS_INVAL_START);
-
-	if (bpf_map_lookup_elem(&inflight, &key))
-		return true;
-	key.class = NTF_CLASS_INVAL_END;
-	return bpf_map_lookup_elem(&inflight, &key) != NULL;
+	return find_slot(mech, t, NTF_CLASS_INVAL_START) || find_slot(mech, t, NTF_CLASS_INVAL_END);
 }
 
-static __always_inline int enter(__u32 class, __u64 a0, __u64 a1, __u64 a2, __u64 a3)
+/* Opens slot for this call on this thread; false when there is no room. */
+static __always_inline bool put_slot(__u8 mech, __u32 slot, const struct ntf_inflight *f)
 {
-	struct ntf_inflight_key key;
+	struct ntf_inflight_key key = inflight_key(slot);
+
+	if (task_slots(mech)) {
+		struct ntf_thread *t = this_thread(true);
+		const struct ntf_slot_places *p;
+
+		if (!t || slot >= NTF_SLOTS)
+			return false;
+		__builtin_memcpy(&t->slot[slot], f, sizeof(*f));
+		p = slot_places_now();
+		if (!p || !p->mirror)
+			return true;
+	}
+	/* BPF_ANY: a stale slot left by a thread that died mid-probe is reused. */
+	return !bpf_map_update_elem(&inflight, &key, f, BPF_ANY);
+}
+
+static __always_inline int enter(__u8 mech, __u32 class, __u64 a0, __u64 a1, __u64 a2, __u64 a3)
+{
 	struct ntf_inflight f = {};
 
 	count(NTF_CNT_EVENTS);
 	if (task_filtered_out())
 		return 0;
-	key = inflight_key(class);
 	f.arg[0] = a0;
 	f.arg[1] = a1;
 	f.arg[2] = a2;
 	f.arg[3] = a3;
 	f.ts = bpf_ktime_get_ns();
-	/* BPF_ANY: a stale slot left by a thread that died mid-probe is reused. */
-	if (bpf_map_update_elem(&inflight, &key, &f, BPF_ANY))
+	if (!put_slot(mech, class, &f))
 		count(NTF_CNT_INFLIGHT_DROPS);
 	return 0;
 }
 
-/* Takes the in-flight slot out of the map into *f; false when there was none. */
-static __always_inline bool take_inflight(__u32 class, struct ntf_inflight *f)
+/*
+ * Takes this call's slot out into *f; false when there was none (the
+ * entry was filtered out, or attached after the call began). *tp gets the
+ * thread's storage for the caller's other lookups (NULL for kprobes).
+ */
+static __always_inline bool take_inflight(__u8 mech, __u32 slot, struct ntf_inflight *f,
+					  struct ntf_thread **tp)
 {
-	struct ntf_inflight_key key = inflight_key(class);
-	struct ntf_inflight *slot = bpf_map_lookup_elem(&inflight, &key);
+	struct ntf_inflight_key key;
+	struct ntf_inflight *found;
 
-	if (!slot) {
-		/* The entry was filtered out, or attached after the call began. */
-		return false;
+	*tp = NULL;
+	if (task_slots(mech)) {
+		const struct ntf_slot_places *p;
+		struct ntf_thread *t = this_thread(false);
+
+		found = task_slot(mech, t, slot);
+		if (!found)
+			return false;
+		__builtin_memcpy(f, found, sizeof(*f));
+		found->ts = 0;
+		*tp = t;
+		p = slot_places_now();
+		if (!p || !p->mirror)
+			return true;
+		key = inflight_key(slot);
+		bpf_map_delete_elem(&inflight, &key);
+		return true;
 	}
-	__builtin_memcpy(f, slot, sizeof(*f));
+	key = inflight_key(slot);
+	found = bpf_map_lookup_elem(&inflight, &key);
+	if (!found)
+		return false;
+	__builtin_memcpy(f, found, sizeof(*f));
 	bpf_map_delete_elem(&inflight, &key);
 	return true;
 }
@@ -376,7 +459,7 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 	    !(e->flags & (NTF_F_BLOCKABLE | NTF_F_BLOCKABLE_UNKNOWN)))
 		h->nonblock++;
 	h->pages += pages;
-	slot = log2_u64(e->latency_ns);
+	slot = ntf_log2(e->latency_ns);
 	if (slot >= NTF_HIST_SLOTS)
 		slot = NTF_HIST_SLOTS - 1;
 	h->slots[slot]++;
@@ -433,10 +516,9 @@ static __always_inline void emit(void *ctx, struct ntf_event *e, __u64 pages)
  * Time spent in invalidates is charged to an unmap in flight on this
  * thread; a start/end pair counts as one call.
  */
-static __always_inline void charge_unmap(__u64 ns, bool is_start)
+static __always_inline void charge_unmap(__u8 mech, struct ntf_thread *t, __u64 ns, bool is_start)
 {
-	struct ntf_inflight_key key = inflight_key(NTF_CLASS_UNMAP);
-	struct ntf_inflight *u = bpf_map_lookup_elem(&inflight, &key);
+	struct ntf_inflight *u = find_slot(mech, t, NTF_CLASS_UNMAP);
 
 	if (!u)
 		return;
@@ -445,6 +527,14 @@ static __always_inline void charge_unmap(__u64 ns, bool is_start)
 	if (is_start)
 		u->notifier_calls++;
 }
+
+/*
+ * A field of the probed function's argument: typed (BTF) in fentry/fexit
+ * programs, where it is a plain load the JIT guards, where a kprobe needs
+ * a helper call (raw: the pointer the entry kept).
+ */
+#define ARG_FIELD(mech, typed, raw, field) \
+	((mech) == NTF_MECH_KPROBE ? BPF_CORE_READ(raw, field) : (typed)->field)
 
 /*
  * The fexit return value sits after the arguments, whose number changed

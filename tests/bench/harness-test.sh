@@ -14,7 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
 NTF_TAP_PREFIX="bench: "
 out=${1:-$top/build/bench-short}
-plan 13
+plan 16
 
 "$top/tests/bench/run.sh" "$out" --short >"$out.log" 2>&1
 rc=$?
@@ -27,8 +27,11 @@ check "host: the trace file's writer" "" grep -q 'B/event\|bytes an event\|bytes
 check "host: the CTF export" "" has '== host: notifier report --ctf'
 check "host: the handlers' cost by BPF_PROG_TEST_RUN" "$(grep -m1 'bpftrace-like' "$r" 2>/dev/null)" \
 	grep -qE '^  notifier hist +[0-9.]+ ns a pair' "$r"
+check "host: memory of notifierd and notifier-top" "$(grep -m1 '^notifierd ' "$r" 2>/dev/null)" \
+	grep -qE '^notifier-top +[0-9]+ +[0-9]+ +[0-9.]+' "$r"
 # each mode's row, by its label and mechanism (regular expressions)
-for m in "untraced" "notifier hist -P +fentry" "notifier hist -P -k +kprobe" \
+for m in "untraced" "notifier hist -P +fentry" "notifier hist -P, its process stopped +fentry" \
+	"notifier hist -P -k +kprobe" "bpftrace, empty bodies +fentry" \
 	"notifierd \(every event streamed\) +fentry" "bpftrace, same histograms +fentry" \
 	"bpftrace, same histograms +kprobe" "funclatency \(one function\) +kprobe"; do
 	line=$(grep -E "^$m" "$r" 2>/dev/null | head -n1)

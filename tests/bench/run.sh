@@ -9,11 +9,15 @@
 #     the probes' handlers in ns per call, run by BPF_PROG_TEST_RUN on this
 #     kernel (which attaches neither fentry nor kprobes), against what a
 #     bpftrace script of the same histogram does (tests/bench/bench_handler.c);
+#     notifierd's and notifier-top's resident memory at 10,000 and 100,000
+#     keys (tests/bench/bench_memory.sh);
 #  2. VM: a KVM madvise loop untraced, and under each tracer a user might
 #     run on the same functions (tests/bench/vm-bench.sh): notifier hist
 #     by fentry and by kprobes, notifierd streaming, bpftrace by kfunc and
-#     by kprobe, libbpf-tools' funclatency; one table of ratios against
-#     the untraced runs of the same rounds, with min, median and max.
+#     by kprobe, libbpf-tools' funclatency; and, to split notifier's cost,
+#     notifier hist with its process stopped and bpftrace with empty
+#     bodies (the trampolines alone); one table of ratios against the
+#     untraced runs of the same rounds, with min, median and max.
 # Timings in the VM are an emulator's: only the ratios mean anything.
 #
 # Usage: tests/bench/run.sh [OUT] [--short]
@@ -62,6 +66,9 @@ echo "== host: notifier report --ctf, events into a CTF trace" | tee -a "$result
 "$top/build/bench-bin/bench_ctf" $host_events "$out" | tee -a "$results"
 echo "== host: the probes' handlers, run by BPF_PROG_TEST_RUN on this kernel" | tee -a "$results"
 "$top/build/bench-bin/bench_handler" $((host_events / 10)) | tee -a "$results"
+echo "== host: memory, fed synthetic events at 400,000/s" | tee -a "$results"
+"$top/tests/bench/bench_memory.sh" "$top/build" $([ $short = 1 ] && echo 3 || echo 20) |
+	tee -a "$results"
 
 make -s -C "$top/tests/workloads" OUT="$top/build/workloads"
 "$top/tests/vm/run-vm.sh" --scenario "$top/tests/bench/vm-bench.sh" --out "$out" \
@@ -71,7 +78,7 @@ make -s -C "$top/tests/workloads" OUT="$top/build/workloads"
 	--dyn "$(command -v bpftrace)" --dyn /usr/sbin/funclatency >"$out/run-vm.log" 2>&1 ||
 	die "VM benchmark failed; see $out/run-vm.log"
 
-modes="none hist hist_k stream bt_kfunc bt_kprobe funclat"
+modes="none hist hist_idle hist_k stream bt_kfunc bt_kprobe bt_empty funclat"
 elapsed() { jq -r '.elapsed_ns // empty' "$1" 2>/dev/null; }
 # ratios MODE: per round, its time over the mean of that round's two
 # untraced runs; "min median max" of them, or nothing
@@ -93,7 +100,8 @@ seen() {
 	for f in "$out"/bench-"$1"-*.trace; do
 		[ -f "$f" ] || continue
 		case $1 in
-		hist | hist_k | stream) grep '^{' "$f" | tail -n1 | jq -e '.classes.inval_start.count > 0' >/dev/null ;;
+		hist | hist_idle | hist_k | stream) grep '^{' "$f" | tail -n1 | jq -e '.classes.inval_start.count > 0' >/dev/null ;;
+		bt_empty) grep -q '^Attaching 8 probes' "$f" ;;
 		bt_*) grep -q '^@h\[inval_start' "$f" ;;
 		funclat) grep -q '[1-9][0-9]* *|\*' "$f" ;;
 		esac && n=$((n + 1))
@@ -118,10 +126,12 @@ missing=()
 		case $m in
 		none) label="untraced (first of the round)" probes=- ;;
 		hist) label="notifier hist -P" probes=fentry ;;
+		hist_idle) label="notifier hist -P, its process stopped" probes=fentry ;;
 		hist_k) label="notifier hist -P -k" probes=kprobe ;;
 		stream) label="notifierd (every event streamed)" probes=fentry ;;
 		bt_kfunc) label="bpftrace, same histograms" probes=fentry ;;
 		bt_kprobe) label="bpftrace, same histograms" probes=kprobe ;;
+		bt_empty) label="bpftrace, empty bodies" probes=fentry ;;
 		funclat) label="funclatency (one function)" probes=kprobe ;;
 		esac
 		awk -v l="$label" -v p="$probes" -v lo="$lo" -v med="$med" -v hi="$hi" 'BEGIN {
@@ -137,9 +147,19 @@ ratio() { # MODE BASE: median added time of mode over base's
 	[ -n "${a:-}" ] && [ -n "${b:-}" ] && awk -v a="$a" -v b="$b" \
 		'BEGIN { if (b > 1.005) printf "%.2f", (a - 1) / (b - 1); else print "n/a (the baseline adds under 0.5%)" }'
 }
+handlers_ratio() { # MODE BASE FLOOR: (mode - floor) over (base - floor), medians
+	local a b f
+	read -r _ a _ <<<"$(ratios "$1")"
+	read -r _ b _ <<<"$(ratios "$2")"
+	read -r _ f _ <<<"$(ratios "$3")"
+	[ -n "${a:-}" ] && [ -n "${b:-}" ] && [ -n "${f:-}" ] && awk -v a="$a" -v b="$b" -v f="$f" \
+		'BEGIN { if (b - f > 0.005) printf "%.2f", (a - f) / (b - f); else print "n/a (bpftrace adds under 0.5% above the floor)" }'
+}
 {
 	echo "notifier hist -P's added time over bpftrace's, fentry: $(ratio hist bt_kfunc) (target <= 0.5)"
 	echo "notifier hist -P -k's added time over bpftrace's, kprobe: $(ratio hist_k bt_kprobe) (target <= 0.5)"
+	echo "the same, fentry, above the trampolines' floor (bpftrace's empty bodies): $(handlers_ratio hist bt_kfunc bt_empty)"
+	echo "notifier hist -P's added time with its process stopped over running: $(ratio hist_idle hist)"
 	echo "notifier hist -P -k's added time over funclatency's (kprobe; it times 1 function, notifier 4): $(ratio hist_k funclat) (target < 1)"
 	drops=0
 	for f in "$out"/bench-stream-*.trace; do

@@ -15,12 +15,16 @@
 # programs); funclatency times one function, the chain's start. Each
 # round runs the loop untraced first and last: a mode's ratio is to the
 # mean of the two, which takes out the emulator's drift within a round.
+# Two more split notifier's cost: hist_idle is notifier hist -P with its
+# process stopped for the loop (the probes alone, without the tool's own
+# user-space work), bt_empty is bpftrace with empty bodies on the same
+# eight functions (the trampolines alone: the floor under any handler).
 
 R=$NTF_RESULTS
 ROUNDS=${ROUNDS:-5}
 CALLS=${CALLS:-20000}
 WL="wl-kvm --op madvise --iterations $CALLS --pages 16"
-MODES=${MODES:-none hist hist_k stream bt_kfunc bt_kprobe funclat}
+MODES=${MODES:-none hist hist_idle hist_k stream bt_kfunc bt_kprobe bt_empty funclat}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 # One VM held for the run: no run toggles KVM's static key in __schedule
@@ -29,12 +33,13 @@ wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
 KVM_KEEPER=$!
 uname -r >"$R/kernel.txt"
 
-# bt_script fentry|kprobe: the bpftrace program of that mechanism.
+# bt_script fentry|kprobe|empty: the bpftrace program of that mechanism;
+# empty: kfunc probes that do nothing.
 bt_script() {
-	if [ "$1" = fentry ]; then
-		in=kfunc out=kretfunc
-	else
+	if [ "$1" = kprobe ]; then
 		in=kprobe out=kretprobe
+	else
+		in=kfunc out=kretfunc
 	fi
 	n=0
 	for f in __mmu_notifier_invalidate_range_start:inval_start \
@@ -42,24 +47,31 @@ bt_script() {
 		kvm_mmu_notifier_invalidate_range_start:callback \
 		kvm_mmu_notifier_invalidate_range_end:callback; do
 		fn=${f%%:*} class=${f#*:}
-		echo "$in:$fn { @s$n[tid] = nsecs; }"
-		echo "$out:$fn /@s$n[tid]/ { @h[\"$class\", pid, comm] = hist(nsecs - @s$n[tid]); delete(@s$n[tid]); }"
+		if [ "$1" = empty ]; then
+			echo "$in:$fn { }"
+			echo "$out:$fn { }"
+		else
+			echo "$in:$fn { @s$n[tid] = nsecs; }"
+			echo "$out:$fn /@s$n[tid]/ { @h[\"$class\", pid, comm] = hist(nsecs - @s$n[tid]); delete(@s$n[tid]); }"
+		fi
 		n=$((n + 1))
 	done
 }
 bt_script fentry >/tmp/bt-fentry.bt
 bt_script kprobe >/tmp/bt-kprobe.bt
+bt_script empty >/tmp/bt-empty.bt
 
 # start MODE ROUND: the mode's tracer in the background, once it is live
 # (0), or 1 when it died or never said so (its .err says why).
 start() {
 	out=$R/bench-$1-$2
 	case $1 in
-	hist) notifier hist -j -P >"$out.trace" 2>"$out.err" & ;;
+	hist | hist_idle) notifier hist -j -P >"$out.trace" 2>"$out.err" & ;;
 	hist_k) notifier hist -j -P -k >"$out.trace" 2>"$out.err" & ;;
 	stream) notifierd -j --no-pin --no-socket >"$out.trace" 2>"$out.err" & ;;
 	bt_kfunc) bpftrace /tmp/bt-fentry.bt >"$out.trace" 2>"$out.err" & ;;
 	bt_kprobe) bpftrace /tmp/bt-kprobe.bt >"$out.trace" 2>"$out.err" & ;;
+	bt_empty) bpftrace /tmp/bt-empty.bt >"$out.trace" 2>"$out.err" & ;;
 	funclat) funclatency __mmu_notifier_invalidate_range_start >"$out.trace" 2>"$out.err" & ;;
 	esac
 	T=$!
@@ -84,6 +96,7 @@ start() {
 }
 
 stop() {
+	kill -CONT $T
 	kill -INT $T
 	wait $T
 	echo $? >"$R/bench-$1-$2.rc"
@@ -102,6 +115,7 @@ while [ $r -le "$ROUNDS" ]; do
 			;;
 		esac
 		start $m $r || continue
+		[ $m = hist_idle ] && kill -STOP $T
 		$WL >"$R/bench-$m-$r.json"
 		stop $m $r
 	done

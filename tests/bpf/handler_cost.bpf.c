@@ -47,8 +47,9 @@ static long empty_once(__u64 i, void *c)
 
 static long notifier_once(__u64 i, void *c)
 {
-	enter(NTF_CLASS_INVAL_START, (__u64)range_mem, 0, 0, 0);
-	inval_exit(NULL, NTF_CLASS_INVAL_START, NTF_MECH_FENTRY, 0);
+	enter(NTF_MECH_FENTRY, NTF_CLASS_INVAL_START, (__u64)range_mem, 0, 0, 0);
+	inval_exit(NULL, NTF_CLASS_INVAL_START, NTF_MECH_FENTRY, 0,
+		   (const struct mmu_notifier_range *)range_mem);
 	return 0;
 }
 
@@ -64,7 +65,7 @@ static long bpftrace_once(__u64 i, void *c)
 		return 0;
 	k.pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(k.comm, sizeof(k.comm));
-	k.slot = log2_u64(bpf_ktime_get_ns() - *t);
+	k.slot = ntf_log2(bpf_ktime_get_ns() - *t);
 	n = bpf_map_lookup_elem(&bt_hist, &k);
 	if (n)
 		__sync_fetch_and_add(n, 1);

@@ -10,42 +10,16 @@
 _Static_assert(NTF_BUCKET_MAX < NTF_BUCKET_ZERO, "stored indexes fit 16 bits");
 
 /*
- * User space need not keep to what the verifier walks: a value's power of
- * two and the 5 bits after its leading one name a row of (at most) 3.1% of
- * its value, narrower than a bucket (4.4%), so at most one edge is inside
- * a row and one comparison finishes the lookup the table starts. Each row
- * holds how many edges are below its least value: ntf_bucket_index of it,
- * less NTF_BUCKET_FIRST, so the table is that function's answers.
- * tests/unit/test_buckets.c checks the two agree at every edge and next to
- * it, which is where they could differ.
+ * The rows BPF's ntf_bucket_index reads (bpf/hist_edges.h), found with the
+ * CPU's count of leading zeros where BPF shifts; tests/unit/test_buckets.c
+ * checks the two agree at every edge, next to it and where rows start.
  */
-#define ROW_BITS 5
-static __u16 edges_below[64 << ROW_BITS];
-
 static __u32 row_of(__u64 ns)
 {
 	int lz = __builtin_clzll(ns);
 
-	return (__u32)(63 - lz) << ROW_BITS |
-	       ((__u32)(ns << lz >> (63 - ROW_BITS)) & ((1u << ROW_BITS) - 1));
-}
-
-__attribute__((constructor)) static void fill_rows(void)
-{
-	for (__u32 p = 0; p < 64; p++) {
-		for (__u32 m = 0; m < 1u << ROW_BITS; m++) {
-			__u64 top = (1ULL << ROW_BITS) | m, least;
-
-			/* the least value of row (p, m); none when p has too few bits */
-			if (p >= ROW_BITS)
-				least = top << (p - ROW_BITS);
-			else if (m & ((1u << (ROW_BITS - p)) - 1))
-				continue;
-			else
-				least = top >> (ROW_BITS - p);
-			edges_below[row_of(least)] = ntf_bucket_index(least) - NTF_BUCKET_FIRST;
-		}
-	}
+	return (__u32)(63 - lz) << NTF_ROW_BITS |
+	       ((__u32)(ns << lz >> (63 - NTF_ROW_BITS)) & ((1u << NTF_ROW_BITS) - 1));
 }
 
 __u32 ntf_bucket_of(__u64 ns)
@@ -54,7 +28,7 @@ __u32 ntf_bucket_of(__u64 ns)
 
 	if (!ns)
 		return NTF_BUCKET_ZERO;
-	below = edges_below[row_of(ns)];
+	below = ntf_hist_rows[row_of(ns)];
 	/* below is at most NTF_EDGES - 1, whose edge (2^64 - 1) no value passes */
 	below += ntf_hist_edges[below] < ns;
 	return NTF_BUCKET_FIRST + below;

@@ -14,6 +14,7 @@
 #include "names.h"
 #include "callback.skel.h"
 #include "callback_attach.h"
+#include "slot_places.h"
 
 #define MAX_SUBS NTF_CALLBACK_SET_MAX
 
@@ -136,6 +137,8 @@ static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigne
 	}
 	obj->skel->rodata->cfg = o->cfg;
 	bpf_map__reuse_fd(obj->skel->maps.inflight, o->inflight_fd);
+	bpf_map__reuse_fd(obj->skel->maps.threads, o->threads_fd);
+	bpf_map__reuse_fd(obj->skel->maps.slot_places, o->slot_places_fd);
 	bpf_map__reuse_fd(obj->skel->maps.hists, o->hists_fd);
 	bpf_map__reuse_fd(obj->skel->maps.buckets, o->buckets_fd);
 	bpf_map__reuse_fd(obj->skel->maps.comms, o->comms_fd);
@@ -185,6 +188,14 @@ static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigne
 /* Attaches each slot, exit first; failures are per callback. */
 static void attach_obj(struct ntf_callbacks *subs, struct sub_obj *obj, unsigned int mech)
 {
+	/*
+	 * Before the first call: a kprobe's entry keeps its slot in the hash,
+	 * where the pins and fence waits inside the callback must look.
+	 */
+	if (mech == NTF_MECH_KPROBE &&
+	    ntf_slot_places_add(subs->opts.slot_places_fd, 1u << NTF_CLASS_CALLBACK, false))
+		fprintf(stderr, "notifier: cannot mark kprobe callbacks' slots: %s\n",
+			strerror(errno));
 	for (unsigned int slot = 0; slot < obj->nslots; slot++) {
 		struct ntf_callback *s = &subs->set.subs[obj->sub_index[slot]];
 		struct bpf_program *entry = slot_prog(obj->skel, slot, suffixes[mech][0]);

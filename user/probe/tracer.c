@@ -13,6 +13,7 @@
 #include "ksyms.h"
 #include "notifier.skel.h"
 #include "callback_attach.h"
+#include "slot_places.h"
 #include "tracer.h"
 
 struct tracer {
@@ -107,6 +108,8 @@ int tracer__attach(struct tracer *t)
 		.no_kprobe = t->opts.no_kprobe,
 		.cfg = t->opts.cfg,
 		.inflight_fd = bpf_map__fd(t->skel->maps.inflight),
+		.threads_fd = bpf_map__fd(t->skel->maps.threads),
+		.slot_places_fd = bpf_map__fd(t->skel->maps.slot_places),
 		.hists_fd = bpf_map__fd(t->skel->maps.hists),
 		.buckets_fd = bpf_map__fd(t->skel->maps.buckets),
 		.comms_fd = bpf_map__fd(t->skel->maps.comms),
@@ -121,7 +124,13 @@ int tracer__attach(struct tracer *t)
 		.watch = t->watch,
 	};
 	int live = ntf_ladder_attach(t->skel->obj, t->probes), err;
+	__u32 hash_slots;
+	bool mirror;
 
+	ntf_slot_places_of_points(t->probes, &hash_slots, &mirror);
+	err = ntf_slot_places_add(so.slot_places_fd, hash_slots, mirror);
+	if (err)
+		return err;
 	/* Subscriber callbacks are extra detail: their failures are reported, not fatal. */
 	err = ntf_callbacks_new(&so, &t->subs);
 	if (!err)
