@@ -80,7 +80,7 @@ static __always_inline int ntf_task_syscall_nr(struct task_struct *task)
 #if defined(__TARGET_ARCH_x86)
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 
-	return (int)BPF_CORE_READ(regs, orig_ax);
+	return (int)regs->orig_ax; /* a BTF pointer: a plain load */
 #else
 	return NTF_ENTRY_UNKNOWN;
 #endif

@@ -253,8 +253,9 @@ struct ntf_watch {
  * Where in-flight slots live, for the programs that read another
  * class's slot (is this pin inside an invalidate, which callback runs).
  * fentry/fexit and tp_btf programs keep theirs in task-local storage;
- * kprobes cannot use it before 6.2, so a kprobe's entry keeps its slot in
- * the inflight hash. User space sets this after each attach.
+ * kprobes cannot use it before 6.2 (cfg.kprobe_task_slots says whether
+ * they can), so there a kprobe's entry keeps its slot in the inflight
+ * hash. User space sets this after each attach.
  */
 struct ntf_slot_places {
 	__u32 hash_slots; /* 1 << slot: some entry of that slot is a kprobe */
@@ -338,6 +339,7 @@ struct ntf_config {
 	__u8 by_blockable; /* histogram keys carry enum ntf_blockable_key */
 	__u8 stacks; /* streamed events carry a kernel stack (stack_min_ns, failures) */
 	__u8 stream_by_callback; /* stream only the callback ids stream_callbacks keeps */
+	__u8 kprobe_task_slots; /* kprobes may use task storage (6.2 on): their slots go there too */
 	__u8 syscall_origins[NTF_SYSCALL_ORIGINS]; /* enum ntf_origin by syscall number */
 };
 

@@ -209,10 +209,14 @@ static __always_inline struct ntf_inflight_key inflight_key(__u32 slot)
 	return key;
 }
 
-/* Whether a program of rung mech keeps its slots in task storage. */
+/*
+ * Whether a program of rung mech keeps its slots in task storage. Where
+ * kprobes may not, the verifier never sees their storage calls: the
+ * branch on read-only config is dead for it.
+ */
 static __always_inline bool task_slots(__u8 mech)
 {
-	return mech != NTF_MECH_KPROBE;
+	return mech != NTF_MECH_KPROBE || cfg.kprobe_task_slots;
 }
 
 static __always_inline const struct ntf_slot_places *slot_places_now(void)
@@ -365,8 +369,9 @@ static __always_inline void fill_task(struct ntf_event *e)
 	/* Histograms keep none of the rest but what the origin needs. */
 	if (!cfg.stream && !cfg.by_origin)
 		return;
+	/* a trusted pointer: plain loads, not helper calls */
 	task = bpf_get_current_task_btf();
-	pf = BPF_CORE_READ(task, flags);
+	pf = task->flags;
 	if (pf & NTF_PF_KTHREAD) {
 		e->flags |= NTF_F_KTHREAD;
 		e->syscall_nr = NTF_ENTRY_UNKNOWN;

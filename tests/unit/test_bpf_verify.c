@@ -7,7 +7,9 @@
  * attach; this is how the build machine, which refuses fentry and has no
  * kprobes, checks the code every rung shares (the tracepoint rung is
  * loaded by every notifier record there). fentry programs need a
- * kernel that allows them, and each its target: the test bed's.
+ * kernel that allows them, and each its target: the test bed's. Where
+ * this kernel lets kprobes use task storage (6.2 on), they are verified
+ * both ways: their in-flight slots in the hash, and in task storage.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -41,7 +43,7 @@ static bool kprobe_rung(const char *sec)
  * stacks on or off. 0, or the load's negative errno.
  */
 static int load_kprobes(struct bpf_object *obj, struct ntf_config *cfg, bool stacks,
-			unsigned int *n)
+			bool task_slots, unsigned int *n)
 {
 	struct bpf_program *p;
 
@@ -58,11 +60,13 @@ static int load_kprobes(struct bpf_object *obj, struct ntf_config *cfg, bool sta
 	cfg->by_origin = 1;
 	cfg->stacks = stacks;
 	cfg->stack_min_ns = 1000000;
+	cfg->kprobe_task_slots = task_slots;
 	return bpf_object__load(obj);
 }
 
-static void verify(bool stacks, bool callbacks)
+static void verify(bool stacks, bool callbacks, bool task_slots)
 {
+	const char *what = callbacks ? "callback.bpf.o" : "notifier.bpf.o";
 	struct notifier_bpf *main_skel = NULL;
 	struct callback_bpf *cb_skel = NULL;
 	unsigned int n;
@@ -75,36 +79,49 @@ static void verify(bool stacks, bool callbacks)
 		assert_non_null(cb_skel);
 		if (!stacks)
 			bpf_map__set_max_entries(cb_skel->maps.stacks, 1);
-		err = load_kprobes(cb_skel->obj, &cb_skel->rodata->cfg, stacks, &n);
+		err = load_kprobes(cb_skel->obj, &cb_skel->rodata->cfg, stacks, task_slots, &n);
 	} else {
 		main_skel = notifier_bpf__open();
 		assert_non_null(main_skel);
 		if (!stacks)
 			bpf_map__set_max_entries(main_skel->maps.stacks, 1);
-		err = load_kprobes(main_skel->obj, &main_skel->rodata->cfg, stacks, &n);
+		err = load_kprobes(main_skel->obj, &main_skel->rodata->cfg, stacks, task_slots, &n);
 	}
 	callback_bpf__destroy(cb_skel);
 	notifier_bpf__destroy(main_skel);
 	if (err)
-		fail_msg("%u kprobe programs of %s, stacks %s: %s", n,
-			 callbacks ? "callback.bpf.o" : "notifier.bpf.o", stacks ? "on" : "off",
+		fail_msg("%u kprobe programs of %s, stacks %s, slots in %s: %s", n, what,
+			 stacks ? "on" : "off", task_slots ? "task storage" : "the hash",
 			 strerror(-err));
-	print_message("%u kprobe programs of %s, stacks %s: verified\n", n,
-		      callbacks ? "callback.bpf.o" : "notifier.bpf.o", stacks ? "on" : "off");
+	print_message("%u kprobe programs of %s, stacks %s, slots in %s: verified\n", n, what,
+		      stacks ? "on" : "off", task_slots ? "task storage" : "the hash");
+}
+
+static void verify_all(bool callbacks)
+{
+	bool task_storage =
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_task_storage_get, NULL) == 1;
+
+	verify(false, callbacks, false);
+	verify(true, callbacks, false);
+	if (task_storage) {
+		verify(false, callbacks, true);
+		verify(true, callbacks, true);
+	} else {
+		print_message("kprobes here cannot use task storage: that way not verified\n");
+	}
 }
 
 static void main_object(void **state)
 {
 	(void)state;
-	verify(false, false);
-	verify(true, false);
+	verify_all(false);
 }
 
 static void callback_slots(void **state)
 {
 	(void)state;
-	verify(false, true);
-	verify(true, true);
+	verify_all(true);
 }
 
 static int quiet(void **state)

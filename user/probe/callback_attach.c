@@ -192,7 +192,7 @@ static void attach_obj(struct ntf_callbacks *subs, struct sub_obj *obj, unsigned
 	 * Before the first call: a kprobe's entry keeps its slot in the hash,
 	 * where the pins and fence waits inside the callback must look.
 	 */
-	if (mech == NTF_MECH_KPROBE &&
+	if (mech == NTF_MECH_KPROBE && !subs->opts.cfg.kprobe_task_slots &&
 	    ntf_slot_places_add(subs->opts.slot_places_fd, 1u << NTF_CLASS_CALLBACK, false))
 		fprintf(stderr, "notifier: cannot mark kprobe callbacks' slots: %s\n",
 			strerror(errno));

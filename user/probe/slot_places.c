@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "notifier.h"
 #include "probe_points.h"
 #include "slot_places.h"
@@ -34,11 +35,13 @@ static bool reads_other_slots(unsigned int class)
 	}
 }
 
-void ntf_slot_places_of_points(const struct ntf_probe_state *states, __u32 *hash_slots,
-			       bool *mirror)
+void ntf_slot_places_of_points(const struct ntf_probe_state *states, bool kprobe_task_slots,
+			       __u32 *hash_slots, bool *mirror)
 {
 	*hash_slots = 0;
 	*mirror = false;
+	if (kprobe_task_slots)
+		return;
 	for (unsigned int i = 0; i < ntf_probe_count; i++) {
 		const struct ntf_probe_state *st = &states[i];
 
@@ -51,4 +54,9 @@ void ntf_slot_places_of_points(const struct ntf_probe_state *states, __u32 *hash
 		if (reads_other_slots(st->point->class))
 			*mirror = true;
 	}
+}
+
+bool ntf_kprobes_have_task_storage(void)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_task_storage_get, NULL) == 1;
 }

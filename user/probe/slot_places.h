@@ -18,8 +18,14 @@ struct ntf_probe_state;
  */
 int ntf_slot_places_add(int fd, __u32 hash_slots, bool mirror);
 
-/* What the attached probe points need of the places map (ntf_slot_places_add). */
-void ntf_slot_places_of_points(const struct ntf_probe_state *states, __u32 *hash_slots,
-			       bool *mirror);
+/*
+ * What the attached probe points need of the places map
+ * (ntf_slot_places_add); nothing when kprobes use task storage too.
+ */
+void ntf_slot_places_of_points(const struct ntf_probe_state *states, bool kprobe_task_slots,
+			       __u32 *hash_slots, bool *mirror);
+
+/* Whether this kernel lets kprobe programs use task storage (6.2 on). */
+bool ntf_kprobes_have_task_storage(void);
 
 #endif

@@ -64,6 +64,8 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 		err = -errno;
 		goto fail;
 	}
+	/* callback objects get this cfg too: their kprobes keep slots alike */
+	t->opts.cfg.kprobe_task_slots = ntf_kprobes_have_task_storage();
 	/* Every object classifies origins by the same table as decode.c. */
 	memcpy(t->opts.cfg.syscall_origins, ntf_syscall_origins(),
 	       sizeof(t->opts.cfg.syscall_origins));
@@ -127,7 +129,7 @@ int tracer__attach(struct tracer *t)
 	__u32 hash_slots;
 	bool mirror;
 
-	ntf_slot_places_of_points(t->probes, &hash_slots, &mirror);
+	ntf_slot_places_of_points(t->probes, t->opts.cfg.kprobe_task_slots, &hash_slots, &mirror);
 	err = ntf_slot_places_add(so.slot_places_fd, hash_slots, mirror);
 	if (err)
 		return err;
