@@ -17,7 +17,11 @@
 #     by kprobe, libbpf-tools' funclatency; and, to split notifier's cost,
 #     notifier hist with its process stopped and bpftrace with empty
 #     bodies (the trampolines alone); one table of ratios against the
-#     untraced runs of the same rounds, with min, median and max.
+#     untraced runs of the same rounds, with min, median and max;
+#  3. VM: other notifier-heavy workloads (KVM madvise and munmap loops,
+#     io_uring pins, each at 1x, 4x and 16x event rates; reclaim by
+#     MADV_PAGEOUT) untraced, under notifier hist -P and under bpftrace's
+#     histograms of the same functions.
 # Timings in the VM are an emulator's: only the ratios mean anything.
 #
 # Usage: tests/bench/run.sh [OUT] [--short]
@@ -43,9 +47,9 @@ mkdir -p "$out"
 results=$out/results.txt
 
 if [ $short = 1 ]; then
-	rounds=1 calls=200 host_events=200000
+	rounds=1 wrounds=1 calls=200 host_events=200000
 else
-	rounds=${ROUNDS:-5} calls=${CALLS:-20000} host_events=2000000
+	rounds=${ROUNDS:-5} wrounds=${WROUNDS:-3} calls=${CALLS:-20000} host_events=2000000
 fi
 
 # bpftrace and funclatency: what users run today, from Debian
@@ -72,23 +76,27 @@ echo "== host: memory, fed synthetic events at 400,000/s" | tee -a "$results"
 
 make -s -C "$top/tests/workloads" OUT="$top/build/workloads"
 "$top/tests/vm/run-vm.sh" --scenario "$top/tests/bench/vm-bench.sh" --out "$out" \
-	--timeout $((900 + rounds * calls / 100)) --append "ROUNDS=$rounds CALLS=$calls SHORT=$short" \
+	--timeout $((1200 + (rounds + 2 * wrounds) * calls / 50)) \
+	--append "ROUNDS=$rounds WROUNDS=$wrounds CALLS=$calls SHORT=$short" \
 	--file "$top/build/static/notifier" --file "$top/build/static/notifierd" \
-	--file "$top/build/workloads/wl-kvm" \
+	--file "$top/build/workloads/wl-kvm" --file "$top/build/workloads/wl-pin" \
+	--file "$top/build/workloads/wl-reclaim" --file "$top/tests/workloads/setup-zram-swap.sh" \
 	--dyn "$(command -v bpftrace)" --dyn /usr/sbin/funclatency >"$out/run-vm.log" 2>&1 ||
 	die "VM benchmark failed; see $out/run-vm.log"
 
 modes="none hist hist_idle hist_k stream bt_kfunc bt_kprobe bt_empty funclat"
-elapsed() { jq -r '.elapsed_ns // empty' "$1" 2>/dev/null; }
-# ratios MODE: per round, its time over the mean of that round's two
-# untraced runs; "min median max" of them, or nothing
+# the workload's time: reclaim's is its MADV_PAGEOUT call
+elapsed() { jq -r '.elapsed_ns // .pageout_ns // empty' "$1" 2>/dev/null; }
+# ratios MODE [PREFIX]: per round, its time over the mean of that round's
+# two untraced runs; "min median max" of them, or nothing. PREFIX names
+# a workload of the second part (w-NAME-RATE-).
 ratios() {
-	local r a b m
+	local r a b m p=${2:-}
 
-	for ((r = 1; r <= rounds; r++)); do
-		a=$(elapsed "$out/bench-none-$r.json")
-		b=$(elapsed "$out/bench-none_end-$r.json")
-		m=$(elapsed "$out/bench-$1-$r.json")
+	for ((r = 1; r <= rounds || r <= wrounds; r++)); do
+		a=$(elapsed "$out/bench-${p}none-$r.json")
+		b=$(elapsed "$out/bench-${p}none_end-$r.json")
+		m=$(elapsed "$out/bench-${p}$1-$r.json")
 		[ -n "$a" ] && [ -n "$b" ] && [ -n "$m" ] || continue
 		awk -v a="$a" -v b="$b" -v m="$m" 'BEGIN { printf "%.6f\n", 2 * m / (a + b) }'
 	done | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[1], v[int((NR + 1) / 2)], v[NR] }'
@@ -100,8 +108,9 @@ seen() {
 	for f in "$out"/bench-"$1"-*.trace; do
 		[ -f "$f" ] || continue
 		case $1 in
-		hist | hist_idle | hist_k | stream) grep '^{' "$f" | tail -n1 | jq -e '.classes.inval_start.count > 0' >/dev/null ;;
+		hist | hist_idle | hist_k | stream | w-*-hist) grep '^{' "$f" | tail -n1 | jq -e '.classes.inval_start.count > 0' >/dev/null ;;
 		bt_empty) grep -q '^Attaching 8 probes' "$f" ;;
+		w-*-bt_all) grep -q '^@h\[' "$f" ;;
 		bt_*) grep -q '^@h\[inval_start' "$f" ;;
 		funclat) grep -q '[1-9][0-9]* *|\*' "$f" ;;
 		esac && n=$((n + 1))
@@ -137,7 +146,8 @@ missing=()
 		awk -v l="$label" -v p="$probes" -v lo="$lo" -v med="$med" -v hi="$hi" 'BEGIN {
 			printf "%-34s %-8s %8.3f %8.3f %8.3f %+7.1f%%\n", l, p, lo, med, hi, (med - 1) * 100 }'
 	done
-} | tee -a "$results"
+} >"$out/table-modes.txt" # not a pipe: missing must outlive the block
+tee -a "$results" <"$out/table-modes.txt"
 
 # notifier's added cost against each baseline of the same mechanism
 ratio() { # MODE BASE: median added time of mode over base's
@@ -168,5 +178,44 @@ handlers_ratio() { # MODE BASE FLOOR: (mode - floor) over (base - floor), median
 	done
 	echo "ring buffer drops over all streaming rounds: $drops"
 } | tee -a "$results"
+# the second part: other workloads, notifier hist -P and bpftrace side by side
+wl_label() {
+	case $1 in
+	madvise) echo "KVM madvise loop" ;;
+	munmap) echo "KVM munmap loop" ;;
+	pin) echo "io_uring buffer pins" ;;
+	reclaim) echo "reclaim (MADV_PAGEOUT)" ;;
+	esac
+}
+# events W R: the events notifier hist counted in its last run of it
+events() {
+	local f
+	f=$(ls "$out"/bench-w-$1-$2-hist-*.trace 2>/dev/null | tail -n1)
+	[ -n "$f" ] && grep '^{' "$f" | tail -n1 | jq '[.classes[].count] | add // 0'
+}
+{
+	echo "== VM: other workloads, $wrounds round(s); rate: the same pages in calls of 64, 16, 4;"
+	echo "   added time (median of the rounds) under notifier hist -P and bpftrace's"
+	echo "   histograms of the same functions (kfunc), and notifier's over bpftrace's"
+	printf '%-24s %5s %9s %10s %10s %8s\n' workload rate events notifier bpftrace ratio
+	for d in "$out"/bench-w-*-hist-1.json; do
+		[ -f "$d" ] || continue
+		w=${d#"$out"/bench-w-}
+		w=${w%-hist-1.json}
+		name=${w%-*} rate=${w##*-}
+		read -r _ n _ <<<"$(ratios hist "w-$w-")"
+		read -r _ b _ <<<"$(ratios bt_all "w-$w-")"
+		if [ -z "${n:-}" ] || [ -z "${b:-}" ] || [ "$(seen "w-$w-hist")" = 0 ] ||
+			[ "$(seen "w-$w-bt_all")" = 0 ]; then
+			missing+=("w-$w")
+			printf '%-24s %4sx no figure: see %s\n' "$(wl_label $name)" $rate "$out/bench-w-$w-hist-1.err"
+			continue
+		fi
+		awk -v l="$(wl_label $name)" -v r=$rate -v e="$(events $name $rate)" -v n="$n" -v b="$b" 'BEGIN {
+			printf "%-24s %4sx %9s %+9.1f%% %+9.1f%% %8s\n", l, r, e, (n - 1) * 100, (b - 1) * 100,
+				b - 1 > 0.005 ? sprintf("%.2f", (n - 1) / (b - 1)) : "n/a" }'
+	done
+} >"$out/table-workloads.txt"
+tee -a "$results" <"$out/table-workloads.txt"
 echo "results in $results"
 [ ${#missing[@]} -eq 0 ] || die "no figure for: ${missing[*]}"

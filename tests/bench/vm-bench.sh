@@ -19,12 +19,22 @@
 # process stopped for the loop (the probes alone, without the tool's own
 # user-space work), bt_empty is bpftrace with empty bodies on the same
 # eight functions (the trampolines alone: the floor under any handler).
+#
+# Then other notifier-heavy workloads, WROUNDS rounds of untraced,
+# notifier hist -P and bpftrace (kfunc) histograms of every function
+# notifier probes that this kernel has, untraced again: KVM madvise and
+# munmap loops and io_uring pins, each at 1x, 4x and 16x event rates (the
+# same pages in calls of 64, 16 and 4 pages), and reclaim by MADV_PAGEOUT
+# (one unmap and one invalidate a page: one rate). Results:
+# bench-w-WORKLOAD-RATE-MODE-N.json.
 
 R=$NTF_RESULTS
 ROUNDS=${ROUNDS:-5}
 CALLS=${CALLS:-20000}
 WL="wl-kvm --op madvise --iterations $CALLS --pages 16"
 MODES=${MODES:-none hist hist_idle hist_k stream bt_kfunc bt_kprobe bt_empty funclat}
+# WORKLOAD:RATE pairs of the second part; empty: none
+WORKLOADS=${WORKLOADS-madvise:1 madvise:4 madvise:16 munmap:1 munmap:4 munmap:16 pin:1 pin:4 pin:16 reclaim:1}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 # One VM held for the run: no run toggles KVM's static key in __schedule
@@ -61,17 +71,43 @@ bt_script fentry >/tmp/bt-fentry.bt
 bt_script kprobe >/tmp/bt-kprobe.bt
 bt_script empty >/tmp/bt-empty.bt
 
+# Every function notifier hist probes, as bpftrace kfunc histograms of the
+# same keys: the timed ones by class, the unpins counted.
+bt_all() {
+	n=0
+	for f in __mmu_notifier_invalidate_range_start:inval_start \
+		__mmu_notifier_invalidate_range_end:inval_end \
+		kvm_mmu_notifier_invalidate_range_start:callback \
+		kvm_mmu_notifier_invalidate_range_end:callback try_to_unmap_one:unmap \
+		pin_user_pages:pin pin_user_pages_fast:pin pin_user_pages_fast_only:pin \
+		pin_user_pages_remote:pin pin_user_pages_unlocked:pin \
+		dma_fence_wait_timeout:fence_wait; do
+		fn=${f%%:*} class=${f#*:}
+		grep -qw -- "$fn" /proc/kallsyms || continue
+		echo "kfunc:$fn { @s$n[tid] = nsecs; }"
+		echo "kretfunc:$fn /@s$n[tid]/ { @h[\"$class\", pid, comm] = hist(nsecs - @s$n[tid]); delete(@s$n[tid]); }"
+		n=$((n + 1))
+	done
+	for fn in unpin_user_page unpin_user_pages unpin_user_pages_dirty_lock \
+		unpin_user_page_range_dirty_lock unpin_user_folio unpin_folios; do
+		grep -qw -- "$fn" /proc/kallsyms || continue
+		echo "kfunc:$fn { @unpin[pid, comm] = count(); }"
+	done
+}
+bt_all >/tmp/bt-all.bt
+
 # start MODE ROUND: the mode's tracer in the background, once it is live
 # (0), or 1 when it died or never said so (its .err says why).
 start() {
 	out=$R/bench-$1-$2
 	case $1 in
-	hist | hist_idle) notifier hist -j -P >"$out.trace" 2>"$out.err" & ;;
+	hist | hist_idle | w-*-hist) notifier hist -j -P >"$out.trace" 2>"$out.err" & ;;
 	hist_k) notifier hist -j -P -k >"$out.trace" 2>"$out.err" & ;;
 	stream) notifierd -j --no-pin --no-socket >"$out.trace" 2>"$out.err" & ;;
 	bt_kfunc) bpftrace /tmp/bt-fentry.bt >"$out.trace" 2>"$out.err" & ;;
 	bt_kprobe) bpftrace /tmp/bt-kprobe.bt >"$out.trace" 2>"$out.err" & ;;
 	bt_empty) bpftrace /tmp/bt-empty.bt >"$out.trace" 2>"$out.err" & ;;
+	w-*-bt_all) bpftrace /tmp/bt-all.bt >"$out.trace" 2>"$out.err" & ;;
 	funclat) funclatency __mmu_notifier_invalidate_range_start >"$out.trace" 2>"$out.err" & ;;
 	esac
 	T=$!
@@ -121,6 +157,41 @@ while [ $r -le "$ROUNDS" ]; do
 	done
 	r=$((r + 1))
 done
+
+# wl_cmd WORKLOAD RATE: the workload's command at that event rate
+UNIT=$((CALLS / 16)) # calls of 64 pages at 1x
+[ $UNIT -ge 4 ] || UNIT=4
+wl_cmd() {
+	case $1 in
+	madvise | munmap) echo "wl-kvm --op $1 --iterations $((UNIT * $2)) --pages $((64 / $2))" ;;
+	pin) echo "wl-pin --rounds $UNIT --buffers $((4 * $2)) --pages $((64 / $2))" ;;
+	reclaim) echo "wl-reclaim --pages $((UNIT * 4))" ;;
+	esac
+}
+if [ -n "$WORKLOADS" ]; then
+	setup-zram-swap.sh 256M >"$R/swap.txt" 2>&1
+	r=1
+	while [ $r -le "${WROUNDS:-3}" ]; do
+		for w in $WORKLOADS; do
+			name=${w%%:*} rate=${w#*:}
+			cmd=$(wl_cmd $name $rate)
+			for m in none hist bt_all none_end; do
+				id=w-$name-$rate-$m
+				case $m in
+				none | none_end)
+					$cmd >"$R/bench-$id-$r.json" 2>"$R/bench-$id-$r.err"
+					continue
+					;;
+				esac
+				start $id $r || continue
+				$cmd >"$R/bench-$id-$r.json" 2>>"$R/bench-$id-$r.err"
+				stop $id $r
+			done
+		done
+		r=$((r + 1))
+	done
+	setup-zram-swap.sh --off >/dev/null 2>&1
+fi
 
 # A text report for people to read, from the same kernel.
 if [ "${SHORT:-0}" = 0 ]; then

@@ -34,17 +34,20 @@
 static unsigned long buffers = 4;
 static unsigned long pages = 16;
 static unsigned long hold_ms;
+static unsigned long rounds = 1;
 
 enum {
 	OPT_BUFFERS = WL_OPT_FIRST_PRIVATE,
 	OPT_PAGES,
 	OPT_HOLD,
+	OPT_ROUNDS,
 };
 
 static const struct option longopts[] = {
 	{ "buffers", required_argument, NULL, OPT_BUFFERS },
 	{ "pages", required_argument, NULL, OPT_PAGES },
 	{ "hold-ms", required_argument, NULL, OPT_HOLD },
+	{ "rounds", required_argument, NULL, OPT_ROUNDS },
 	WL_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -54,7 +57,9 @@ static const char usage[] = "usage: wl-pin [options]\n"
 			    "pages), hold them, unregister; print one JSON line.\n"
 			    "  --buffers B           buffers to register (default 4)\n"
 			    "  --pages P             pages per buffer (default 16)\n"
-			    "  --hold-ms MS          keep them pinned MS ms (default 0)\n";
+			    "  --hold-ms MS          keep them pinned MS ms (default 0)\n"
+			    "  --rounds N            register and unregister N times (default 1):\n"
+			    "                        counts are of all rounds, elapsed_ns their time\n";
 
 static void handle(int opt, const char *arg)
 {
@@ -68,6 +73,7 @@ static void handle(int opt, const char *arg)
 		pages = wl_parse_ulong("pages", arg, 1, 262144);
 		break;
 	case OPT_HOLD: hold_ms = wl_parse_ulong("hold-ms", arg, 0, 3600000); break;
+	case OPT_ROUNDS: rounds = wl_parse_ulong("rounds", arg, 1, 1000000); break;
 	}
 }
 
@@ -112,7 +118,7 @@ int main(int argc, char **argv)
 {
 	int64_t acq0, acq1, rel0, rel1;
 	struct io_uring_params params;
-	uint64_t t0, t1, t2, t3;
+	uint64_t t0, t1, t2, t3, start, register_ns = 0, unregister_ns = 0;
 	struct iovec *iov;
 	size_t blen, i;
 	char *mem;
@@ -139,31 +145,38 @@ int main(int argc, char **argv)
 	wl_pause_before();
 
 	acq0 = vmstat("nr_foll_pin_acquired");
-	t0 = wl_now_ns();
-	if (syscall(SYS_io_uring_register, ring, IORING_REGISTER_BUFFERS, iov, buffers))
-		wl_die_errno("io_uring_register(IORING_REGISTER_BUFFERS, %lu x %zu bytes)", buffers,
-			     blen);
-	t1 = wl_now_ns();
-	acq1 = vmstat("nr_foll_pin_acquired");
-
-	wl_sleep_ms(hold_ms);
-
 	rel0 = vmstat("nr_foll_pin_released");
-	t2 = wl_now_ns();
-	if (syscall(SYS_io_uring_register, ring, IORING_UNREGISTER_BUFFERS, NULL, 0))
-		wl_die_errno("io_uring_register(IORING_UNREGISTER_BUFFERS)");
+	start = wl_now_ns();
+	for (unsigned long r = 0; r < rounds; r++) {
+		t0 = wl_now_ns();
+		if (syscall(SYS_io_uring_register, ring, IORING_REGISTER_BUFFERS, iov, buffers))
+			wl_die_errno("io_uring_register(IORING_REGISTER_BUFFERS, %lu x %zu bytes)",
+				     buffers, blen);
+		t1 = wl_now_ns();
+		if (hold_ms) /* even a sleep of 0 costs a timer's slack */
+			wl_sleep_ms(hold_ms);
+		t2 = wl_now_ns();
+		if (syscall(SYS_io_uring_register, ring, IORING_UNREGISTER_BUFFERS, NULL, 0))
+			wl_die_errno("io_uring_register(IORING_UNREGISTER_BUFFERS)");
+		t3 = wl_now_ns();
+		register_ns += t1 - t0;
+		unregister_ns += t3 - t2;
+	}
 	t3 = wl_now_ns();
+	acq1 = vmstat("nr_foll_pin_acquired");
 	rel1 = vmstat("nr_foll_pin_released");
 
 	wl_json_begin("pin");
 	wl_json_u64("buffers", buffers);
 	wl_json_u64("pages_per_buffer", pages);
-	wl_json_u64("pages_pinned", buffers * pages);
-	wl_json_u64("pin_calls", buffers);
+	wl_json_u64("rounds", rounds);
+	wl_json_u64("pages_pinned", buffers * pages * rounds);
+	wl_json_u64("pin_calls", buffers * rounds);
 	wl_json_u64("addr", (unsigned long)mem);
 	wl_json_u64("hold_ms", hold_ms);
-	wl_json_u64("register_ns", t1 - t0);
-	wl_json_u64("unregister_ns", t3 - t2);
+	wl_json_u64("register_ns", register_ns);
+	wl_json_u64("unregister_ns", unregister_ns);
+	wl_json_u64("elapsed_ns", t3 - start);
 	wl_json_i64("foll_pin_acquired_delta", delta(acq0, acq1));
 	wl_json_i64("foll_pin_released_delta", delta(rel0, rel1));
 	wl_json_end();
