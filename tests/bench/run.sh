@@ -24,26 +24,29 @@
 #     histograms of the same functions.
 # Timings in the VM are an emulator's: only the ratios mean anything.
 #
-# Usage: tests/bench/run.sh [OUT] [--short]
-#   --short  one round of 200 calls and small host counts: the harness
-#            checked (every mode gives a figure), the figures not worth
-#            quoting. The results go to OUT/results.txt either way.
+# Usage: tests/bench/run.sh [OUT] [--short] [--tables]
+#   --short   one round of 200 calls and small host counts: the harness
+#             checked (every mode gives a figure), the figures not worth
+#             quoting. The results go to OUT/results.txt either way.
+#   --tables  nothing run: the VM tables again from an earlier run's OUT
+#             (its results.txt keeps the host part; ROUNDS, WROUNDS and
+#             CALLS must be the run's own)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/vm/lib.sh"
 short=0
+tables=0
 out=
 for a in "$@"; do
 	case $a in
 	--short) short=1 ;;
+	--tables) tables=1 ;;
 	-*) die "unknown option '$a'" ;;
 	*) out=$a ;;
 	esac
 done
 out=${out:-$top/build/bench}
-rm -rf "$out"
-mkdir -p "$out"
 results=$out/results.txt
 
 if [ $short = 1 ]; then
@@ -52,37 +55,45 @@ else
 	rounds=${ROUNDS:-5} wrounds=${WROUNDS:-3} calls=${CALLS:-20000} host_events=2000000
 fi
 
-# bpftrace and funclatency: what users run today, from Debian
-ensure_pkgs bpftrace libbpf-tools jq
-make -s -C "$top" all static
-make -s -C "$top/tests/bench" OUT="$top/build/bench-bin"
-{
-	echo "notifier benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ)$([ $short = 1 ] && echo ', short mode')"
-	echo "host: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r)"
-} | tee "$results"
-echo "== host: decode + aggregate" | tee -a "$results"
-"$top/build/bench-bin/bench_pipeline" | tee -a "$results"
-echo "== host: one callback-discovery pass" | tee -a "$results"
-"$top/build/bench-bin/bench_discovery" | tee -a "$results"
-echo "== host: the trace file, written and read, against write() of the raw records" | tee -a "$results"
-"$top/build/bench-bin/bench_record" $host_events "$out" | tee -a "$results"
-echo "== host: notifier report --ctf, events into a CTF trace" | tee -a "$results"
-"$top/build/bench-bin/bench_ctf" $host_events "$out" | tee -a "$results"
-echo "== host: the probes' handlers, run by BPF_PROG_TEST_RUN on this kernel" | tee -a "$results"
-"$top/build/bench-bin/bench_handler" $((host_events / 10)) | tee -a "$results"
-echo "== host: memory, fed synthetic events at 400,000/s" | tee -a "$results"
-"$top/tests/bench/bench_memory.sh" "$top/build" $([ $short = 1 ] && echo 3 || echo 20) |
-	tee -a "$results"
+if [ $tables = 1 ]; then
+	[ -f "$results" ] || die "$out has no results.txt of an earlier run"
+	# the host part stays; the VM tables are made again below
+	sed -i '/^== VM/,$d' "$results"
+else
+	rm -rf "$out"
+	mkdir -p "$out"
+	# bpftrace and funclatency: what users run today, from Debian
+	ensure_pkgs bpftrace libbpf-tools jq
+	make -s -C "$top" all static
+	make -s -C "$top/tests/bench" OUT="$top/build/bench-bin"
+	{
+		echo "notifier benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ)$([ $short = 1 ] && echo ', short mode')"
+		echo "host: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r)"
+	} | tee "$results"
+	echo "== host: decode + aggregate" | tee -a "$results"
+	"$top/build/bench-bin/bench_pipeline" | tee -a "$results"
+	echo "== host: one callback-discovery pass" | tee -a "$results"
+	"$top/build/bench-bin/bench_discovery" | tee -a "$results"
+	echo "== host: the trace file, written and read, against write() of the raw records" | tee -a "$results"
+	"$top/build/bench-bin/bench_record" $host_events "$out" | tee -a "$results"
+	echo "== host: notifier report --ctf, events into a CTF trace" | tee -a "$results"
+	"$top/build/bench-bin/bench_ctf" $host_events "$out" | tee -a "$results"
+	echo "== host: the probes' handlers, run by BPF_PROG_TEST_RUN on this kernel" | tee -a "$results"
+	"$top/build/bench-bin/bench_handler" $((host_events / 10)) | tee -a "$results"
+	echo "== host: memory, fed synthetic events at 400,000/s" | tee -a "$results"
+	"$top/tests/bench/bench_memory.sh" "$top/build" $([ $short = 1 ] && echo 3 || echo 20) |
+		tee -a "$results"
 
-make -s -C "$top/tests/workloads" OUT="$top/build/workloads"
-"$top/tests/vm/run-vm.sh" --scenario "$top/tests/bench/vm-bench.sh" --out "$out" \
-	--timeout $((1200 + (rounds + 2 * wrounds) * calls / 50)) \
-	--append "ROUNDS=$rounds WROUNDS=$wrounds CALLS=$calls SHORT=$short" \
-	--file "$top/build/static/notifier" --file "$top/build/static/notifierd" \
-	--file "$top/build/workloads/wl-kvm" --file "$top/build/workloads/wl-pin" \
-	--file "$top/build/workloads/wl-reclaim" --file "$top/tests/workloads/setup-zram-swap.sh" \
-	--dyn "$(command -v bpftrace)" --dyn /usr/sbin/funclatency >"$out/run-vm.log" 2>&1 ||
-	die "VM benchmark failed; see $out/run-vm.log"
+	make -s -C "$top/tests/workloads" OUT="$top/build/workloads"
+	"$top/tests/vm/run-vm.sh" --scenario "$top/tests/bench/vm-bench.sh" --out "$out" \
+		--timeout $((1200 + (rounds + 2 * wrounds) * calls / 50)) \
+		--append "ROUNDS=$rounds WROUNDS=$wrounds CALLS=$calls SHORT=$short" \
+		--file "$top/build/static/notifier" --file "$top/build/static/notifierd" \
+		--file "$top/build/workloads/wl-kvm" --file "$top/build/workloads/wl-pin" \
+		--file "$top/build/workloads/wl-reclaim" --file "$top/tests/workloads/setup-zram-swap.sh" \
+		--dyn "$(command -v bpftrace)" --dyn /usr/sbin/funclatency >"$out/run-vm.log" 2>&1 ||
+		die "VM benchmark failed; see $out/run-vm.log"
+fi
 
 modes="none hist hist_idle hist_k stream bt_kfunc bt_kprobe bt_empty funclat"
 # the workload's time: reclaim's is its MADV_PAGEOUT call
@@ -108,7 +119,8 @@ seen() {
 	for f in "$out"/bench-"$1"-*.trace; do
 		[ -f "$f" ] || continue
 		case $1 in
-		hist | hist_idle | hist_k | stream | w-*-hist) grep '^{' "$f" | tail -n1 | jq -e '.classes.inval_start.count > 0' >/dev/null ;;
+		hist | hist_idle | hist_k | stream) grep '^{' "$f" | tail -n1 | jq -e '.classes.inval_start.count > 0' >/dev/null ;;
+		w-*-hist) grep '^{' "$f" | tail -n1 | jq -e '[.classes[].count] | add > 0' >/dev/null ;;
 		bt_empty) grep -q '^Attaching 8 probes' "$f" ;;
 		w-*-bt_all) grep -q '^@h\[' "$f" ;;
 		bt_*) grep -q '^@h\[inval_start' "$f" ;;
