@@ -30,7 +30,7 @@ check "host: the handlers' cost by BPF_PROG_TEST_RUN" "$(grep -m1 'bpftrace-like
 check "host: memory of notifierd and notifier-top" "$(grep -m1 '^notifierd ' "$r" 2>/dev/null)" \
 	grep -qE '^notifier-top +[0-9]+ +[0-9]+ +[0-9.]+' "$r"
 # each mode's row, by its label and mechanism (regular expressions)
-for m in "untraced" "notifier hist -P +fentry" "notifier hist -P, its process stopped +fentry" \
+for m in "untraced" "notifier hist -P +fentry" "notifier hist -P, process stopped +fentry" \
 	"notifier hist -P -k +kprobe" "bpftrace, empty bodies +fentry" \
 	"notifierd \(every event streamed\) +fentry" "bpftrace, same histograms +fentry" \
 	"bpftrace, same histograms +kprobe" "funclatency \(one function\) +kprobe"; do

@@ -147,7 +147,7 @@ missing=()
 		case $m in
 		none) label="untraced (first of the round)" probes=- ;;
 		hist) label="notifier hist -P" probes=fentry ;;
-		hist_idle) label="notifier hist -P, its process stopped" probes=fentry ;;
+		hist_idle) label="notifier hist -P, process stopped" probes=fentry ;;
 		hist_k) label="notifier hist -P -k" probes=kprobe ;;
 		stream) label="notifierd (every event streamed)" probes=fentry ;;
 		bt_kfunc) label="bpftrace, same histograms" probes=fentry ;;

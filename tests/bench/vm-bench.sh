@@ -72,7 +72,9 @@ bt_script kprobe >/tmp/bt-kprobe.bt
 bt_script empty >/tmp/bt-empty.bt
 
 # Every function notifier hist probes, as bpftrace kfunc histograms of the
-# same keys: the timed ones by class, the unpins counted.
+# same keys: the timed ones by class, the unpins counted. Not
+# pin_user_pages_remote: 6.1's trampolines take at most 6 arguments, and
+# it has 7 there (notifier takes it by kprobe; bpftrace's kfunc fails).
 bt_all() {
 	n=0
 	for f in __mmu_notifier_invalidate_range_start:inval_start \
@@ -80,7 +82,7 @@ bt_all() {
 		kvm_mmu_notifier_invalidate_range_start:callback \
 		kvm_mmu_notifier_invalidate_range_end:callback try_to_unmap_one:unmap \
 		pin_user_pages:pin pin_user_pages_fast:pin pin_user_pages_fast_only:pin \
-		pin_user_pages_remote:pin pin_user_pages_unlocked:pin \
+		pin_user_pages_unlocked:pin \
 		dma_fence_wait_timeout:fence_wait; do
 		fn=${f%%:*} class=${f#*:}
 		grep -qw -- "$fn" /proc/kallsyms || continue
@@ -144,6 +146,7 @@ r=1
 while [ $r -le "$ROUNDS" ]; do
 	# untraced at both ends of the round: its baseline is their mean
 	for m in $MODES none_end; do
+		echo "== $m, round $r" # progress, on the console
 		case $m in
 		none | none_end)
 			$WL >"$R/bench-$m-$r.json"
@@ -177,6 +180,7 @@ if [ -n "$WORKLOADS" ]; then
 			cmd=$(wl_cmd $name $rate)
 			for m in none hist bt_all none_end; do
 				id=w-$name-$rate-$m
+				echo "== $id, round $r"
 				case $m in
 				none | none_end)
 					$cmd >"$R/bench-$id-$r.json" 2>"$R/bench-$id-$r.err"
