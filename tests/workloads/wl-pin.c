@@ -52,14 +52,15 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char usage[] = "usage: wl-pin [options]\n"
-			    "Register anonymous buffers with io_uring (long-term pinning their\n"
-			    "pages), hold them, unregister; print one JSON line.\n"
-			    "  --buffers B           buffers to register (default 4)\n"
-			    "  --pages P             pages per buffer (default 16)\n"
-			    "  --hold-ms MS          keep them pinned MS ms (default 0)\n"
-			    "  --rounds N            register and unregister N times (default 1):\n"
-			    "                        counts are of all rounds, elapsed_ns their time\n";
+static const char usage[] =
+	"usage: wl-pin [options]\n"
+	"Register anonymous buffers with io_uring (long-term pinning their\n"
+	"pages), hold them, unregister; print one JSON line.\n"
+	"  --buffers B           buffers to register (default 4)\n"
+	"  --pages P             pages per buffer (default 16)\n"
+	"  --hold-ms MS          keep them pinned MS ms (default 0)\n"
+	"  --rounds N            register and unregister N times (default 1):\n"
+	"                        counts are of all rounds, elapsed_ns their time\n";
 
 static void handle(int opt, const char *arg)
 {
