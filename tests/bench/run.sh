@@ -121,7 +121,7 @@ seen() {
 		case $1 in
 		hist | hist_idle | hist_k | stream) grep '^{' "$f" | tail -n1 | jq -e '.classes.inval_start.count > 0' >/dev/null ;;
 		w-*-hist) grep '^{' "$f" | tail -n1 | jq -e '[.classes[].count] | add > 0' >/dev/null ;;
-		bt_empty) grep -q '^Attaching 8 probes' "$f" ;;
+		bt_empty) grep -q '^Attaching 9 probes' "$f" ;; # eight and BEGIN
 		w-*-bt_all) grep -q '^@h\[' "$f" ;;
 		bt_*) grep -q '^@h\[inval_start' "$f" ;;
 		funclat) grep -q '[1-9][0-9]* *|\*' "$f" ;;

@@ -51,6 +51,10 @@ bt_script() {
 	else
 		in=kfunc out=kretfunc
 	fi
+	# BEGIN runs once every probe is attached: the loop must not run
+	# while trampolines are still being patched in (the emulated guest
+	# has hung on that)
+	echo 'BEGIN { printf("ready\n"); }'
 	n=0
 	for f in __mmu_notifier_invalidate_range_start:inval_start \
 		__mmu_notifier_invalidate_range_end:inval_end \
@@ -76,6 +80,7 @@ bt_script empty >/tmp/bt-empty.bt
 # pin_user_pages_remote: 6.1's trampolines take at most 6 arguments, and
 # it has 7 there (notifier takes it by kprobe; bpftrace's kfunc fails).
 bt_all() {
+	echo 'BEGIN { printf("ready\n"); }'
 	n=0
 	for f in __mmu_notifier_invalidate_range_start:inval_start \
 		__mmu_notifier_invalidate_range_end:inval_end \
@@ -115,9 +120,9 @@ start() {
 	T=$!
 	i=0
 	# notifier hist's "Tracing MMU-notifier", notifierd's "tracing;",
-	# bpftrace's "Attaching N probes"; funclatency's "Tracing" waits in a
+	# bpftrace's BEGIN "ready"; funclatency's "Tracing" waits in a
 	# full stdout buffer, so its kprobe is looked for
-	while ! grep -q -e '^Tracing MMU' -e 'tracing;' -e '^Attaching' "$out.trace" "$out.err" \
+	while ! grep -q -e '^Tracing MMU' -e 'tracing;' -e '^ready' "$out.trace" "$out.err" \
 		2>/dev/null &&
 		! { [ $1 = funclat ] &&
 			grep -q __mmu_notifier_invalidate_range_start /sys/kernel/debug/kprobes/list; }; do
@@ -129,7 +134,7 @@ start() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	# bpftrace says it before the last probe is in: give it the moment
+	# a moment for the tracer's last output to settle
 	sleep 1
 }
 
