@@ -225,7 +225,7 @@ events() {
 		fi
 		awk -v l="$(wl_label $name)" -v r=$rate -v e="$(events $name $rate)" -v n="$n" -v b="$b" 'BEGIN {
 			printf "%-24s %4sx %9s %+9.1f%% %+9.1f%% %8s\n", l, r, e, (n - 1) * 100, (b - 1) * 100,
-				b - 1 > 0.005 ? sprintf("%.2f", (n - 1) / (b - 1)) : "n/a" }'
+				(b - 1 > 0.005 ? sprintf("%.2f", (n - 1) / (b - 1)) : "n/a") }'
 	done
 } >"$out/table-workloads.txt"
 tee -a "$results" <"$out/table-workloads.txt"
