@@ -426,14 +426,16 @@ PIN_PROBES(pin_user_pages_unlocked, NTF_PIN_USER_PAGES_UNLOCKED, start, nr_pages
 
 static __always_inline int unpin(void *ctx, __u8 mech, __u64 npages)
 {
-	struct ntf_thread *t = task_slots(mech) ? this_thread(false) : NULL;
 	struct ntf_event e = {};
+	struct ntf_thread *t;
 
 	if (!npages)
 		return 0;
 	count(NTF_CNT_EVENTS);
 	if (task_filtered_out())
 		return 0;
+	/* one storage get for both lookups below */
+	t = task_slots(mech) ? this_thread(false) : NULL;
 	e.class = NTF_CLASS_UNPIN;
 	e.mech = mech;
 	e.ts_ns = bpf_ktime_get_ns();

@@ -286,7 +286,7 @@ static __always_inline bool inside_invalidate(__u8 mech, struct ntf_thread *t)
 /* Opens slot for this call on this thread; false when there is no room. */
 static __always_inline bool put_slot(__u8 mech, __u32 slot, const struct ntf_inflight *f)
 {
-	struct ntf_inflight_key key = inflight_key(slot);
+	struct ntf_inflight_key key;
 
 	if (task_slots(mech)) {
 		struct ntf_thread *t = this_thread(true);
@@ -300,6 +300,7 @@ static __always_inline bool put_slot(__u8 mech, __u32 slot, const struct ntf_inf
 			return true;
 	}
 	/* BPF_ANY: a stale slot left by a thread that died mid-probe is reused. */
+	key = inflight_key(slot);
 	return !bpf_map_update_elem(&inflight, &key, f, BPF_ANY);
 }
 

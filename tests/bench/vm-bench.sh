@@ -45,6 +45,13 @@ uname -r >"$R/kernel.txt"
 
 # bt_script fentry|kprobe|empty: the bpftrace program of that mechanism;
 # empty: kfunc probes that do nothing.
+# bt_timed IN OUT N FN CLASS: FN's latency into the histogram of CLASS,
+# its start kept in @sN by thread, as bpftrace's probes IN and OUT see it.
+bt_timed() {
+	echo "$1:$4 { @s$3[tid] = nsecs; }"
+	echo "$2:$4 /@s$3[tid]/ { @h[\"$5\", pid, comm] = hist(nsecs - @s$3[tid]); delete(@s$3[tid]); }"
+}
+
 bt_script() {
 	if [ "$1" = kprobe ]; then
 		in=kprobe out=kretprobe
@@ -54,7 +61,7 @@ bt_script() {
 	# BEGIN runs once every probe is attached: the loop must not run
 	# while trampolines are still being patched in (the emulated guest
 	# has hung on that)
-	echo 'BEGIN { printf("ready\n"); }'
+	printf '%s\n' 'BEGIN { printf("ready\n"); }' # echo may expand the \n
 	n=0
 	for f in __mmu_notifier_invalidate_range_start:inval_start \
 		__mmu_notifier_invalidate_range_end:inval_end \
@@ -65,8 +72,7 @@ bt_script() {
 			echo "$in:$fn { }"
 			echo "$out:$fn { }"
 		else
-			echo "$in:$fn { @s$n[tid] = nsecs; }"
-			echo "$out:$fn /@s$n[tid]/ { @h[\"$class\", pid, comm] = hist(nsecs - @s$n[tid]); delete(@s$n[tid]); }"
+			bt_timed $in $out $n $fn $class
 		fi
 		n=$((n + 1))
 	done
@@ -80,7 +86,7 @@ bt_script empty >/tmp/bt-empty.bt
 # pin_user_pages_remote: 6.1's trampolines take at most 6 arguments, and
 # it has 7 there (notifier takes it by kprobe; bpftrace's kfunc fails).
 bt_all() {
-	echo 'BEGIN { printf("ready\n"); }'
+	printf '%s\n' 'BEGIN { printf("ready\n"); }' # echo may expand the \n
 	n=0
 	for f in __mmu_notifier_invalidate_range_start:inval_start \
 		__mmu_notifier_invalidate_range_end:inval_end \
@@ -91,8 +97,7 @@ bt_all() {
 		dma_fence_wait_timeout:fence_wait; do
 		fn=${f%%:*} class=${f#*:}
 		grep -qw -- "$fn" /proc/kallsyms || continue
-		echo "kfunc:$fn { @s$n[tid] = nsecs; }"
-		echo "kretfunc:$fn /@s$n[tid]/ { @h[\"$class\", pid, comm] = hist(nsecs - @s$n[tid]); delete(@s$n[tid]); }"
+		bt_timed kfunc kretfunc $n $fn $class
 		n=$((n + 1))
 	done
 	for fn in unpin_user_page unpin_user_pages unpin_user_pages_dirty_lock \

@@ -192,10 +192,14 @@ static void attach_obj(struct ntf_callbacks *subs, struct sub_obj *obj, unsigned
 	 * Before the first call: a kprobe's entry keeps its slot in the hash,
 	 * where the pins and fence waits inside the callback must look.
 	 */
-	if (mech == NTF_MECH_KPROBE && !subs->opts.cfg.kprobe_task_slots &&
-	    ntf_slot_places_add(subs->opts.slot_places_fd, 1u << NTF_CLASS_CALLBACK, false))
-		fprintf(stderr, "notifier: cannot mark kprobe callbacks' slots: %s\n",
-			strerror(errno));
+	if (mech == NTF_MECH_KPROBE && !subs->opts.cfg.kprobe_task_slots) {
+		int err = ntf_slot_places_add(subs->opts.slot_places_fd, 1u << NTF_CLASS_CALLBACK,
+					      false);
+
+		if (err)
+			fprintf(stderr, "notifier: cannot mark kprobe callbacks' slots: %s\n",
+				strerror(-err));
+	}
 	for (unsigned int slot = 0; slot < obj->nslots; slot++) {
 		struct ntf_callback *s = &subs->set.subs[obj->sub_index[slot]];
 		struct bpf_program *entry = slot_prog(obj->skel, slot, suffixes[mech][0]);
