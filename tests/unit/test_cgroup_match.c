@@ -84,12 +84,56 @@ static void processes_by_proc(void **state)
 	ntf_cgroup_set_proc_root(NULL);
 }
 
+static __u64 dir_id(const char *dir, const char *name)
+{
+	char path[160];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+/*
+ * A cgroup made right after another must be found at its first event: the
+ * policy's rules on it matched nothing for up to a second when a walk had
+ * just run for the one before.
+ */
+static void paths_by_id(void **state)
+{
+	char tree[96], name[16], path[NTF_CGROUP_PATH_LEN];
+	__u64 a, b;
+	int i;
+
+	(void)state;
+	snprintf(tree, sizeof(tree), "%s/tree", root);
+	assert_int_equal(mkdir(tree, 0755), 0);
+	ntf_cgroup_set_root(tree);
+	a = dir_id(tree, "a");
+	assert_int_equal(ntf_cgroup_path(a, path, sizeof(path)), 0);
+	assert_string_equal(path, "/a");
+	/* an id no walk saw and below the highest one: not there */
+	assert_int_equal(ntf_cgroup_path(1, path, sizeof(path)), -ENOENT);
+	/* the kernel numbers new cgroups upwards; a directory here may not */
+	b = dir_id(tree, "b");
+	for (i = 0; b <= a && i < 64; i++) {
+		snprintf(name, sizeof(name), "b%d", i);
+		b = dir_id(tree, name);
+	}
+	assert_true(b > a);
+	assert_int_equal(ntf_cgroup_path(b, path, sizeof(path)), 0);
+	assert_string_equal(path + 1, i ? name : "b");
+	ntf_cgroup_set_root(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(normalize_forms),
 		cmocka_unit_test(under_by_whole_components),
 		cmocka_unit_test(processes_by_proc),
+		cmocka_unit_test(paths_by_id),
 	};
 	char rm[96];
 	int rc;

@@ -36,6 +36,8 @@ void ntf_cgroup_set_proc_root(const char *root);
  * longer).
  */
 int ntf_cgroup_path(__u64 id, char *buf, size_t len);
+/* Tests walk a tree of their own; NULL restores /sys/fs/cgroup. Drops what was walked. */
+void ntf_cgroup_set_root(const char *root);
 /* The cgroup v2 id of a cgroup directory (its inode number), or -errno. */
 long long ntf_cgroup_id(const char *path);
 
