@@ -72,6 +72,8 @@ else
 	} | tee "$results"
 	echo "== host: decode + aggregate" | tee -a "$results"
 	"$top/build/bench-bin/bench_pipeline" | tee -a "$results"
+	# the same with few keys, all in the CPU's caches
+	"$top/build/bench-bin/bench_pipeline" 10 | tee -a "$results"
 	echo "== host: one callback-discovery pass" | tee -a "$results"
 	"$top/build/bench-bin/bench_discovery" | tee -a "$results"
 	echo "== host: the trace file, written and read, against write() of the raw records" | tee -a "$results"
