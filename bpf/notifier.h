@@ -340,7 +340,38 @@ struct ntf_config {
 	__u8 stacks; /* streamed events carry a kernel stack (stack_min_ns, failures) */
 	__u8 stream_by_callback; /* stream only the callback ids stream_callbacks keeps */
 	__u8 kprobe_task_slots; /* kprobes may use task storage (6.2 on): their slots go there too */
+	__u8 rule_gated; /* no full stream: stream what passes a gate of rule_gates (notifierd -H --rules) */
 	__u8 syscall_origins[NTF_SYSCALL_ORIGINS]; /* enum ntf_origin by syscall number */
+};
+
+/*
+ * What the kernel judges of a rule (query/rules.h) when notifierd keeps no
+ * full stream (-H): an event streams when it passes one gate. A gate holds
+ * the rule's conditions the kernel can judge; the daemon judges all of them
+ * again, and those left out here (origin, comm, cgroup, a count), on what
+ * passes. Gates are a superset of the rules, never less.
+ */
+#define NTF_RULE_GATES 16
+
+enum ntf_gate_tri { NTF_GATE_ANY = 0, NTF_GATE_YES, NTF_GATE_NO };
+
+struct ntf_rule_gate {
+	__u64 lat_min_ns;
+	__u64 lat_max_ns; /* 0: no bound */
+	__u32 class_mask; /* 1 << enum ntf_class each; 0: any */
+	__u32 tgid; /* 0: any */
+	__u8 failed; /* enum ntf_gate_tri */
+	__u8 blockable; /* enum ntf_gate_tri; a tracepoint's unknown is neither */
+	/* a driver or callback condition: gate_callbacks' bit 1 << gate, by callback id */
+	__u8 by_callback;
+	__u8 pad[5];
+};
+
+/* The rule_gates map's one value: n gates in use (reloads rewrite it whole). */
+struct ntf_rule_gates {
+	__u32 n;
+	__u32 pad;
+	struct ntf_rule_gate gate[NTF_RULE_GATES];
 };
 
 /* Indexes of the per-CPU counters array. */

@@ -134,6 +134,25 @@ struct {
 	__type(value, __u8);
 } stream_callbacks SEC(".maps");
 
+/* The gates of cfg.rule_gated (struct ntf_rule_gates): one value, rewritten whole. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ntf_rule_gates);
+} rule_gates SEC(".maps");
+
+/*
+ * By callback id, the gates whose driver or callback condition it meets
+ * (bit 1 << gate): user space updates it as discovery names callbacks.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NTF_STREAM_CALLBACK_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} gate_callbacks SEC(".maps");
+
 /* Registration watch: see struct ntf_pending in notifier.h. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -494,24 +513,78 @@ static __always_inline void take_stack(void *ctx, struct ntf_event *e)
 		e->flags |= NTF_F_STACK_LOST;
 }
 
-static __always_inline void emit(void *ctx, struct ntf_event *e, __u64 pages)
+static __always_inline bool gate_tri_holds(__u8 want, bool has)
 {
-	if (cfg.aggregate)
-		aggregate_event(e, pages);
-	if (!cfg.stream || e->latency_ns < cfg.min_stream_ns)
-		return;
+	return want == NTF_GATE_ANY || (want == NTF_GATE_YES) == has;
+}
+
+/* Whether e passes a gate of rule_gates: a rule may match it (see struct ntf_rule_gate). */
+static __always_inline bool gates_pass(const struct ntf_event *e)
+{
+	__u32 zero = 0, id = e->callback, *cb_gates = NULL;
+	struct ntf_rule_gates *g = bpf_map_lookup_elem(&rule_gates, &zero);
+
+	if (!g)
+		return false;
+	/* a callback id past the map: its driver is judged in user space */
+	if (id < NTF_STREAM_CALLBACK_SLOTS)
+		cb_gates = bpf_map_lookup_elem(&gate_callbacks, &id);
+	for (__u32 i = 0; i < NTF_RULE_GATES; i++) {
+		const struct ntf_rule_gate *r = &g->gate[i];
+
+		if (i >= g->n)
+			break;
+		if (r->class_mask && !(r->class_mask & (1u << e->class)))
+			continue;
+		if (e->latency_ns < r->lat_min_ns ||
+		    (r->lat_max_ns && e->latency_ns > r->lat_max_ns))
+			continue;
+		if (r->tgid && e->tgid != r->tgid)
+			continue;
+		if (!gate_tri_holds(r->failed, e->flags & NTF_F_FAILED))
+			continue;
+		if (r->blockable != NTF_GATE_ANY &&
+		    ((e->flags & NTF_F_BLOCKABLE_UNKNOWN) ||
+		     !gate_tri_holds(r->blockable, e->flags & NTF_F_BLOCKABLE)))
+			continue;
+		if (r->by_callback && id < NTF_STREAM_CALLBACK_SLOTS &&
+		    !(cb_gates && (*cb_gates & (1u << i))))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* Whether the full stream's filters keep e. */
+static __always_inline bool stream_keeps(const struct ntf_event *e)
+{
+	if (e->latency_ns < cfg.min_stream_ns)
+		return false;
 	if (cfg.stream_classes && !(cfg.stream_classes & (1u << e->class)))
-		return;
+		return false;
 	if (cfg.stream_by_callback) {
 		__u32 id = e->callback;
 		__u8 *keep = bpf_map_lookup_elem(&stream_callbacks, &id);
 
 		if (!keep || !*keep)
-			return;
+			return false;
 	}
 	/* random, not every Nth: a periodic pattern in the workload cannot alias with it */
-	if (cfg.stream_sample > 1 && bpf_get_prandom_u32() % cfg.stream_sample)
+	return cfg.stream_sample <= 1 || !(bpf_get_prandom_u32() % cfg.stream_sample);
+}
+
+static __always_inline void emit(void *ctx, struct ntf_event *e, __u64 pages)
+{
+	if (cfg.aggregate)
+		aggregate_event(e, pages);
+	if (cfg.stream ? !stream_keeps(e) : !(cfg.rule_gated && gates_pass(e)))
 		return;
+	/* what a histogram's event left out (fill_task) and a rule may ask of */
+	if (!cfg.stream) {
+		e->cgroup_id = bpf_get_current_cgroup_id();
+		if (!(e->flags & NTF_F_KTHREAD))
+			bpf_get_current_comm(e->comm, sizeof(e->comm));
+	}
 	/* last: only events that will be streamed pay for a stack walk */
 	take_stack(ctx, e);
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))

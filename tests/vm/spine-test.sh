@@ -15,7 +15,7 @@ set -uo pipefail
 . "$NTF_REPO/tests/lib/tap.sh"
 [ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks policy hotplug discover discover_classic first_calls first_calls_classic}
+cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks policy policy_gated hotplug discover discover_classic first_calls first_calls_classic}
 # How many checks each case makes, its "ran" check included: the plan is
 # their sum, and a case skipped or cut short skips the rest of its count.
 # A number here that no longer matches the checks below fails the run.
@@ -40,6 +40,7 @@ checks_of() {
 	rotate) echo 6 ;;
 	daemon_stacks) echo 10 ;;
 	policy) echo 11 ;;
+	policy_gated) echo 6 ;;
 	record_stacks | record_stacks_kprobe) echo 13 ;;
 	discover) echo 12 ;;
 	discover_classic) echo 13 ;;
@@ -366,6 +367,25 @@ policy_case() {
 		"$(rule snap .acted) $(rule freeze .acted) $(rule kill .acted)" "1 1 1"
 }
 
+# notifierd -H with rules: only what a rule may match leaves the kernel.
+policy_gated_case() {
+	local c=$1
+
+	ran "$c" || return
+	check_eq "$c: the summary says the rules' gates were the stream" "$(trace "$c" .rule_gated)" true
+	check_eq "$c: streamed: the 10 slow testdrv callbacks, then after SIGHUP the 30 quick ones" \
+		"$(trace "$c" .events)" "$(($(jq -r .calls <"$out/$c.slow.wl.json" 2>/dev/null) + $(wl "$c" calls)))"
+	check_eq "$c: rule slow alerted each slow callback" \
+		"$(jq -c 'select(.type == "alert" and .rule == "slow")' "$out/$c.trace.json" | wc -l)" \
+		"$(jq -r .calls <"$out/$c.slow.wl.json" 2>/dev/null)"
+	check_eq "$c: rule quick (after SIGHUP): fired 30 times, 1 shown, 29 held back" \
+		"$(jq -r 'select(.type == "policy_limit" and .rule == "quick") | "\(.fired) \(.shown) \(.suppressed)"' "$out/$c.trace.json")" \
+		"30 1 29"
+	# the quick runs' exits may add a callback each
+	check_range "$c: the kernel's histograms still count every testdrv callback" \
+		"$(trace "$c" '.kernel.drivers.testdrv.count // 0')" 70 72
+}
+
 # unseen CASE DRIVER FIELD: the driver's callback's FIELD (unseen_calls, unseen_maybe).
 unseen() { trace "$1" "[.callbacks[] | select(.driver == \"$2\") | .$3] | add // 0"; }
 
@@ -391,7 +411,7 @@ first_calls_case() {
 for c in $cases; do
 	# The test module is part of the test bed on 6.1; on other kernels
 	# the guest may say why it could not have it (build or load).
-	case " testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe daemon_stacks policy hotplug discover discover_classic first_calls first_calls_classic " in
+	case " testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe daemon_stacks policy policy_gated hotplug discover discover_classic first_calls first_calls_classic " in
 	*" $c "*)
 		if [ -s "$out/testdrv.unavailable" ]; then
 			if [ "$NTF_VM_KERNEL" = 6.1 ]; then
@@ -702,6 +722,7 @@ for c in $cases; do
 		;;
 	daemon_stacks) daemon_stacks_case $c ;;
 	policy) policy_case $c ;;
+	policy_gated) policy_gated_case $c ;;
 	rotate)
 		ran $c || continue
 		files=("$out"/rotate/*.ntr)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "daemon_policy.h"
+#include "callbacks.h"
 #include "log.h"
 
 static void say_error(const char *path, const struct ntf_rules_error *err, const char *then)
@@ -101,8 +102,59 @@ static void check_stacks(const struct daemon_policy *dp)
 			 dp->path, (unsigned long long)min, (unsigned long long)dp->stack_min_ns);
 }
 
+void daemon_policy_callbacks(struct daemon_policy *dp)
+{
+	__u32 end = ntf_callback_id_end();
+
+	if (!dp->gated || !dp->p)
+		return;
+	for (__u32 id = 0; id < NTF_STREAM_CALLBACK_SLOTS; id++) {
+		__u32 bits = id < end ? ntf_policy_gate_callbacks(dp->p, id) : 0;
+		int err;
+
+		if (bits == dp->gate_callbacks[id])
+			continue;
+		err = tracer__set_gate_callbacks(dp->gated, id, bits);
+		if (err) {
+			ntf_warn("cannot set the rules' gates for callback %u: %s", id,
+				 strerror(-err));
+			continue;
+		}
+		dp->gate_callbacks[id] = bits;
+	}
+}
+
+/*
+ * The kernel's gates for the running rules: the callbacks' bits first, so
+ * that a new gate's driver condition is met as soon as the gate is there.
+ */
+static int set_gates(struct daemon_policy *dp)
+{
+	struct ntf_rule_gates g;
+	unsigned int open;
+	int err;
+
+	if (!dp->gated)
+		return 0;
+	daemon_policy_callbacks(dp);
+	ntf_policy_gates(dp->p, &g);
+	err = tracer__set_rule_gates(dp->gated, &g);
+	if (err) {
+		ntf_err("%s: cannot give the kernel the rules' gates: %s", dp->path,
+			strerror(-err));
+		return -1;
+	}
+	open = ntf_policy_gates_open(dp->p);
+	if (open)
+		ntf_warn(
+			"%s: %u rule%s nothing the kernel can judge (class, latency, pid, "
+			"failed, blockable, driver, callback): every event is streamed to judge %s",
+			dp->path, open, open == 1 ? " has" : "s have", open == 1 ? "it" : "them");
+	return 0;
+}
+
 int daemon_policy_open(struct daemon_policy *dp, const char *path, struct daemon_rec *dr,
-		       FILE *json, bool stacks, __u64 stack_min_ns)
+		       FILE *json, bool stacks, __u64 stack_min_ns, struct tracer *gated)
 {
 	struct ntf_policy_hooks h;
 
@@ -112,14 +164,16 @@ int daemon_policy_open(struct daemon_policy *dp, const char *path, struct daemon
 	dp->json = json;
 	dp->stacks = stacks;
 	dp->stack_min_ns = stack_min_ns;
+	dp->gated = gated;
 	if (!path)
 		return 0;
 	h = hooks_of(dp);
 	if (engine(path, &h, &dp->p, ""))
 		return -1;
-	ntf_info("policy: %u rule%s from %s", ntf_policy_count(dp->p),
-		 ntf_policy_count(dp->p) == 1 ? "" : "s", path);
-	return 0;
+	ntf_info("policy: %u rule%s from %s%s", ntf_policy_count(dp->p),
+		 ntf_policy_count(dp->p) == 1 ? "" : "s", path,
+		 gated ? "; the kernel streams what they may match" : "");
+	return set_gates(dp);
 }
 
 void daemon_policy_tick(struct daemon_policy *dp, __u64 now_ns)
@@ -148,6 +202,8 @@ void daemon_policy_reload(struct daemon_policy *dp, __u64 now_ns)
 	ntf_policy_free(dp->p);
 	dp->p = p;
 	dp->reloads++;
+	if (set_gates(dp))
+		dp->reload_errors++;
 	ntf_info("policy: %u rule%s from %s (read again on SIGHUP)", ntf_policy_count(p),
 		 ntf_policy_count(p) == 1 ? "" : "s", dp->path);
 	check_stacks(dp);

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include "daemon_record.h"
 #include "policy.h"
+#include "tracer.h"
 
 /* Read when it exists and no --rules says otherwise. */
 #define DAEMON_RULES_FILE "/etc/notifier/rules"
@@ -22,6 +23,9 @@ struct daemon_policy {
 	struct ntf_policy *p;
 	struct daemon_rec *dr; /* the snapshot's and the stacks' */
 	FILE *json; /* -j: alerts as JSON lines */
+	/* -H: the tracer whose gates pass what the rules may match (NULL: a full stream) */
+	struct tracer *gated;
+	__u32 gate_callbacks[NTF_STREAM_CALLBACK_SLOTS]; /* as last written */
 	bool stacks; /* the tracer takes stacks */
 	__u64 stack_min_ns; /* ... of events at least this slow */
 	unsigned int reloads, reload_errors;
@@ -34,9 +38,14 @@ struct daemon_policy {
  * with the error said (FILE:LINE:COLUMN: reason).
  */
 int daemon_policy_check(const char *path, bool flight, bool *stacks, __u64 *min_ns);
-/* The engine over path's rules. 0, or -1 with the error said. */
+/*
+ * The engine over path's rules, and with gated (-H) their gates in its
+ * kernel. 0, or -1 with the error said.
+ */
 int daemon_policy_open(struct daemon_policy *dp, const char *path, struct daemon_rec *dr,
-		       FILE *json, bool stacks, __u64 stack_min_ns);
+		       FILE *json, bool stacks, __u64 stack_min_ns, struct tracer *gated);
+/* Callbacks were found: the gates' driver and callback conditions judged of them too. */
+void daemon_policy_callbacks(struct daemon_policy *dp);
 static inline void daemon_policy_event(struct daemon_policy *dp, const struct ntf_event *e,
 				       __u64 now_ns)
 {

@@ -107,6 +107,8 @@ static void summary_json(FILE *out, const struct ntf_common_args *c, const struc
 	json_object_set_new(root, "elapsed_ms", json_integer(elapsed_ms));
 	json_object_set_new(root, "stream", json_boolean(c->tracer.cfg.stream));
 	json_object_set_new(root, "events", json_integer(st->events));
+	/* -H with rules: events holds what the rules' gates let through, nothing else */
+	json_object_set_new(root, "rule_gated", json_boolean(c->tracer.cfg.rule_gated));
 	json_object_set_new(root, "folded", json_integer(ntf_agg_folded(st->agg)));
 	if (st->rec)
 		ntf_daemon_rec_json(root, st->rec);

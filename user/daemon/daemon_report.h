@@ -17,6 +17,7 @@ struct daemon_state {
 	/* NULL with --synthetic: no probes, and no BPF maps to read counters from */
 	struct tracer *t;
 	__u64 events; /* delivered by the stream */
+	bool full_stream; /* every event; else (-H) what passed the rules' gates, or none */
 	__u64 per_class[NTF_CLASS_MAX];
 	struct daemon_rec *rec; /* --record, --flight; NULL: none */
 	struct daemon_policy *policy; /* --rules; NULL: none */

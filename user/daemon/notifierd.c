@@ -46,7 +46,8 @@ static const char usage[] =
 	"  -p, --pid PID           only this process\n"
 	"  -c, --cgroup DIR        only tasks in this cgroup v2 directory\n"
 	"  -e, --class LIST        classes in the final report (see notifier hist)\n"
-	"  -H, --hist-only         no event stream: in-kernel histograms only\n"
+	"  -H, --hist-only         no full event stream: in-kernel histograms, and\n"
+	"                          for --rules only what a rule may match\n"
 	"  -b, --ringbuf-size MB   ring buffer size (default 4, a power of 2)\n"
 	"  -K, --max-keys N        bound on (class, driver callback, process) keys (default 131072)\n"
 	"      --pin-dir DIR       pin the maps under DIR (default /sys/fs/bpf/notifier)\n"
@@ -91,7 +92,8 @@ static const char usage[] =
 	"Policy (docs/rules.md):\n"
 	"      --rules FILE        rules judged on every event, with their actions\n"
 	"                          (default " DAEMON_RULES_FILE " when it exists,\n"
-	"                          but not with -H or --synthetic);\n"
+	"                          but not with --synthetic); with -H the kernel\n"
+	"                          streams only the events a rule may match;\n"
 	"                          SIGHUP reads FILE again\n"
 	"      --no-rules          no rules, whatever " DAEMON_RULES_FILE " says\n"
 	"\n"
@@ -387,12 +389,11 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 		a->c.tracer.cfg.stack_min_ns = 1000000;
 	if (a->rules && a->no_rules)
 		ntf_usage_error("--rules and --no-rules: one or the other");
-	if (a->rules && !a->c.tracer.cfg.stream)
-		ntf_usage_error("--rules judges the event stream, which -H does not keep");
-	/* the default file is for the daemon as a service: -H and --synthetic runs go without */
-	if (!a->rules && !a->no_rules && a->c.tracer.cfg.stream && !a->synth.on &&
-	    !access(DAEMON_RULES_FILE, F_OK))
+	/* the default file is for the daemon as a service: --synthetic runs go without */
+	if (!a->rules && !a->no_rules && !a->synth.on && !access(DAEMON_RULES_FILE, F_OK))
 		a->rules = DAEMON_RULES_FILE;
+	/* -H keeps no full stream: the events a rule may match come through the kernel's gates */
+	a->c.tracer.cfg.rule_gated = a->rules && !a->c.tracer.cfg.stream;
 	if (a->synth.on)
 		a->pin_dir = NULL; /* no maps to pin */
 	if (a->stats && !a->interval_ms)
@@ -409,6 +410,9 @@ static int on_event(void *ctx, const struct ntf_event *e)
 		daemon_rec_event(st->rec, e);
 	if (st->policy)
 		daemon_policy_event(st->policy, e, st->now_ns);
+	/* through the rules' gates (-H): the kernel's histograms have them already */
+	if (!st->full_stream)
+		return 0;
 	return ntf_agg_add(st->agg, e);
 }
 
@@ -668,7 +672,7 @@ static int start_tracing(const struct daemon_args *a, struct daemon_state *st,
 		return -1;
 	if (a->pin_dir && pin_maps(st->t, a->pin_dir))
 		return -1;
-	if (a->c.tracer.cfg.stream) {
+	if (a->c.tracer.cfg.stream || a->c.tracer.cfg.rule_gated) {
 		*src = ntf_source_bpf_new(tracer__events_fd(st->t), on_event, st);
 		if (!*src) {
 			ntf_err("cannot open the ring buffer: %s", strerror(errno));
@@ -723,6 +727,7 @@ int main(int argc, char **argv)
 			a.c.tracer.cfg.stacks = true;
 		}
 	}
+	st.full_stream = a.c.tracer.cfg.stream;
 	st.agg = ntf_agg_new(a.max_keys);
 	if (!st.agg) {
 		ntf_err("out of memory");
@@ -754,7 +759,8 @@ int main(int argc, char **argv)
 	}
 	if (a.rules) {
 		if (daemon_policy_open(&dp, a.rules, &dr, a.c.json ? stdout : NULL,
-				       a.c.tracer.cfg.stacks, a.c.tracer.cfg.stack_min_ns))
+				       a.c.tracer.cfg.stacks, a.c.tracer.cfg.stack_min_ns,
+				       a.c.tracer.cfg.rule_gated ? st.t : NULL))
 			goto out;
 		st.policy = &dp;
 	}
@@ -841,6 +847,8 @@ int main(int argc, char **argv)
 		if (st.t && (now - last_scan >= 2000 || tracer__registered(st.t))) {
 			tracer__rescan(st.t, true);
 			last_scan = now;
+			/* a callback found since may meet a rule's driver condition */
+			daemon_policy_callbacks(&dp);
 		}
 		if (a.stats && now - last >= a.interval_ms) {
 			ntf_daemon_stats(&a.c, &st, prev_class, now - last);

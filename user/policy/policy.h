@@ -75,6 +75,18 @@ void ntf_policy_stats(const struct ntf_policy *p, unsigned int i, struct ntf_rul
 bool ntf_policy_wants_stacks(const struct ntf_policy *p, __u64 *min_ns);
 /* to reaps the commands from started (a reload): as many as to has room for. */
 void ntf_policy_adopt(struct ntf_policy *to, struct ntf_policy *from);
+/*
+ * The kernel's gates for p's rules (policy_gates.c): each rule's
+ * conditions the kernel can judge (class, latency, process, failure,
+ * blockable, driver and callback by gate_callbacks); the others (origin,
+ * comm, cgroup, a count) pass. More rules than NTF_RULE_GATES: the last
+ * gate passes every event.
+ */
+void ntf_policy_gates(const struct ntf_policy *p, struct ntf_rule_gates *g);
+/* The gates callback id meets the driver and callback conditions of: bit 1 << gate. */
+__u32 ntf_policy_gate_callbacks(const struct ntf_policy *p, __u32 id);
+/* Rules whose gate passes every event (nothing in them the kernel judges). */
+unsigned int ntf_policy_gates_open(const struct ntf_policy *p);
 /* Frees p; commands it started run on, unreaped by it. */
 void ntf_policy_free(struct ntf_policy *p);
 

@@ -119,6 +119,8 @@ int tracer__attach(struct tracer *t)
 		.events_fd = bpf_map__fd(t->skel->maps.events),
 		.stacks_fd = bpf_map__fd(t->skel->maps.stacks),
 		.stream_callbacks_fd = bpf_map__fd(t->skel->maps.stream_callbacks),
+		.rule_gates_fd = bpf_map__fd(t->skel->maps.rule_gates),
+		.gate_callbacks_fd = bpf_map__fd(t->skel->maps.gate_callbacks),
 		.pending_fd = bpf_map__fd(t->skel->maps.pending),
 		.unseen_fd = bpf_map__fd(t->skel->maps.unseen),
 		.attached_fns_fd = bpf_map__fd(t->skel->maps.attached_fns),
@@ -238,6 +240,25 @@ int tracer__stream_callback_keep(struct tracer *t, __u32 id, bool keep)
 	if (id >= NTF_STREAM_CALLBACK_SLOTS)
 		return -ERANGE;
 	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.stream_callbacks), &id, &v, BPF_ANY) ?
+		       -errno :
+		       0;
+}
+
+int tracer__set_rule_gates(struct tracer *t, const struct ntf_rule_gates *g)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.rule_gates), &zero, g, BPF_ANY) ?
+		       -errno :
+		       0;
+}
+
+int tracer__set_gate_callbacks(struct tracer *t, __u32 id, __u32 gates)
+{
+	if (id >= NTF_STREAM_CALLBACK_SLOTS)
+		return -ERANGE;
+	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.gate_callbacks), &id, &gates,
+				   BPF_ANY) ?
 		       -errno :
 		       0;
 }

@@ -9,7 +9,7 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks policy hotplug discover discover_classic first_calls first_calls_classic"}
+CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks policy policy_gated hotplug discover discover_classic first_calls first_calls_classic"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
@@ -22,7 +22,7 @@ wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
 KVM_KEEPER=$!
 # Without the test module the cases that need it are not run; the host
 # half reads the reason from testdrv.unavailable.
-TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe daemon_stacks policy hotplug discover discover_classic first_calls first_calls_classic"
+TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe daemon_stacks policy policy_gated hotplug discover discover_classic first_calls first_calls_classic"
 if [ -f /etc/ntf-testdrv-unavailable ]; then
 	cp /etc/ntf-testdrv-unavailable "$R/testdrv.unavailable"
 elif ! modprobe ntf_testdrv 2>"$R/testdrv.modprobe.err"; then
@@ -329,6 +329,26 @@ for c in $CASES; do
 			>"$R/$c.kill.json" 2>"$R/$c.kill.err"
 		echo $? >"$R/$c.kill.rc"
 		tracer_stop $c
+		;;
+	policy_gated)
+		# -H with rules: the kernel streams only what a rule may match (the
+		# test driver's slow callbacks, not its quick ones nor KVM's); after
+		# SIGHUP, the new rule's gate (its quick ones) at once
+		printf 'rule slow when driver testdrv and latency >= 2ms do alert limit 100 per 60s\n' \
+			>"$R/$c.rules"
+		tracer_start $c notifierd -H -j --no-pin --rules "$R/$c.rules" || continue
+		wl-testdrv --sleep-us 100 --iterations 30 >"$R/$c.quick1.json" 2>>"$R/$c.wl.err"
+		wl-kvm --op madvise --iterations 50 --pages 16 >"$R/$c.kvm.json" 2>>"$R/$c.wl.err"
+		workload_held $c.slow wl-testdrv --sleep-us 5000 --iterations 10
+		printf 'rule quick when driver testdrv and latency <= 1ms do alert limit 1 per 60s\n' \
+			>"$R/$c.rules"
+		kill -HUP $TPID
+		wait_line "$R/$c.trace.err" 'read again on SIGHUP' $TPID
+		# its exit's callbacks sleep 5 ms: the new gate keeps them out
+		workload_release $c.slow
+		workload_held $c wl-testdrv --sleep-us 100 --iterations 30
+		tracer_stop $c
+		workload_release $c
 		;;
 	hotplug)
 		# The test driver leaves and comes back while the daemon runs.
