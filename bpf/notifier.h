@@ -83,6 +83,15 @@ enum ntf_flag {
 	 * refused it: full, or its bucket taken by another stack.
 	 */
 	NTF_F_STACK_LOST = 1u << 11,
+	/*
+	 * A rule's gate with the signal action matched (the first such gate:
+	 * one signal an event at most), and the kernel judged its signal:
+	 * sent to the thread, or held back by the rule's limit, or refused
+	 * (a kernel thread; the helper's error).
+	 */
+	NTF_F_KSIGNAL = 1u << 12,
+	NTF_F_KSIGNAL_SENT = 1u << 13,
+	NTF_F_KSIGNAL_FAILED = 1u << 14,
 };
 
 /*
@@ -340,6 +349,7 @@ struct ntf_config {
 	__u8 stacks; /* streamed events carry a kernel stack (stack_min_ns, failures) */
 	__u8 stream_by_callback; /* stream only the callback ids stream_callbacks keeps */
 	__u8 kprobe_task_slots; /* kprobes may use task storage (6.2 on): their slots go there too */
+	__u8 rules_in_kernel; /* rule_gates judged on every event: for rule_gated, for signals */
 	__u8 rule_gated; /* no full stream: stream what passes a gate of rule_gates (notifierd -H --rules) */
 	__u8 syscall_origins[NTF_SYSCALL_ORIGINS]; /* enum ntf_origin by syscall number */
 };
@@ -358,20 +368,37 @@ enum ntf_gate_tri { NTF_GATE_ANY = 0, NTF_GATE_YES, NTF_GATE_NO };
 struct ntf_rule_gate {
 	__u64 lat_min_ns;
 	__u64 lat_max_ns; /* 0: no bound */
+	__u64 limit_ns; /* signal's: at most limit signals per limit_ns */
 	__u32 class_mask; /* 1 << enum ntf_class each; 0: any */
 	__u32 tgid; /* 0: any */
+	__u32 limit;
 	__u8 failed; /* enum ntf_gate_tri */
 	__u8 blockable; /* enum ntf_gate_tri; a tracepoint's unknown is neither */
 	/* a driver or callback condition: gate_callbacks' bit 1 << gate, by callback id */
 	__u8 by_callback;
-	__u8 pad[5];
+	/* a cgroup condition: the task under gate_cgroups' cgroup at the gate's index */
+	__u8 by_cgroup;
+	/*
+	 * The rule's signal action, sent here, to the thread the event runs in,
+	 * as the event happens: only for a rule the kernel judges whole.
+	 */
+	__u8 signal;
+	__u8 pad[3];
 };
 
 /* The rule_gates map's one value: n gates in use (reloads rewrite it whole). */
 struct ntf_rule_gates {
 	__u32 n;
+	__u32 signal_gates; /* gates with a signal */
+	__u32 self_tgid; /* the daemon's: never signalled */
 	__u32 pad;
 	struct ntf_rule_gate gate[NTF_RULE_GATES];
+};
+
+/* A signal gate's limit window (the gate_state map, by gate; zeroed with new gates). */
+struct ntf_gate_state {
+	__u64 window_start; /* CLOCK_MONOTONIC of its first signal; 0: none yet */
+	__u64 used; /* signals the window took (sent or refused) */
 };
 
 /* Indexes of the per-CPU counters array. */

@@ -153,6 +153,22 @@ struct {
 	__type(value, __u32);
 } gate_callbacks SEC(".maps");
 
+/* Signal gates' limit windows, by gate (struct ntf_gate_state). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NTF_RULE_GATES);
+	__type(key, __u32);
+	__type(value, struct ntf_gate_state);
+} gate_state SEC(".maps");
+
+/* A gate's cgroup (its by_cgroup), by gate: a cgroup v2 directory's fd, from user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, NTF_RULE_GATES);
+	__type(key, __u32);
+	__type(value, __u32);
+} gate_cgroups SEC(".maps");
+
 /* Registration watch: see struct ntf_pending in notifier.h. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -518,15 +534,73 @@ static __always_inline bool gate_tri_holds(__u8 want, bool has)
 	return want == NTF_GATE_ANY || (want == NTF_GATE_YES) == has;
 }
 
-/* Whether e passes a gate of rule_gates: a rule may match it (see struct ntf_rule_gate). */
-static __always_inline bool gates_pass(const struct ntf_event *e)
+static __always_inline bool gate_holds(const struct ntf_rule_gate *r, __u32 i,
+				       const struct ntf_event *e, const __u32 *cb_gates)
+{
+	if (r->class_mask && !(r->class_mask & (1u << e->class)))
+		return false;
+	if (e->latency_ns < r->lat_min_ns || (r->lat_max_ns && e->latency_ns > r->lat_max_ns))
+		return false;
+	if (r->tgid && e->tgid != r->tgid)
+		return false;
+	if (!gate_tri_holds(r->failed, e->flags & NTF_F_FAILED))
+		return false;
+	if (r->blockable != NTF_GATE_ANY &&
+	    ((e->flags & NTF_F_BLOCKABLE_UNKNOWN) ||
+	     !gate_tri_holds(r->blockable, e->flags & NTF_F_BLOCKABLE)))
+		return false;
+	/* a callback id past the map: its driver is judged in user space */
+	if (r->by_callback && e->callback < NTF_STREAM_CALLBACK_SLOTS &&
+	    !(cb_gates && (*cb_gates & (1u << i))))
+		return false;
+	/* the task the event runs in, now: the cgroup the event carries */
+	if (r->by_cgroup && bpf_current_task_under_cgroup(&gate_cgroups, i) != 1)
+		return false;
+	return true;
+}
+
+/*
+ * Gate i's signal for e, within its limit: to the thread the event runs
+ * in, as it runs (pending, it is taken on the way back to user space, so
+ * the task makes no further call). A kernel thread is refused, as the
+ * daemon would be, but counted: a limit counts tries, not successes.
+ */
+static __always_inline void gate_signal(const struct ntf_rule_gates *g,
+					const struct ntf_rule_gate *r, __u32 i, struct ntf_event *e)
+{
+	struct ntf_gate_state *s = bpf_map_lookup_elem(&gate_state, &i);
+	__u64 now = bpf_ktime_get_ns(), start;
+
+	/* the daemon's own reclaim: never itself */
+	if (!s || e->tgid == g->self_tgid)
+		return;
+	e->flags |= NTF_F_KSIGNAL;
+	start = s->window_start;
+	/* one CPU opens the next window; a racing one may count into either */
+	if ((!start || now - start >= r->limit_ns) &&
+	    __sync_val_compare_and_swap(&s->window_start, start, now) == start)
+		s->used = 0;
+	if (__sync_fetch_and_add(&s->used, 1) >= r->limit)
+		return;
+	if ((bpf_get_current_task_btf()->flags & NTF_PF_KTHREAD) ||
+	    bpf_send_signal_thread(r->signal))
+		e->flags |= NTF_F_KSIGNAL_FAILED;
+	else
+		e->flags |= NTF_F_KSIGNAL_SENT;
+}
+
+/*
+ * Whether e passes a gate of rule_gates (a rule may match it: see struct
+ * ntf_rule_gate); the first signal gate it passes signals.
+ */
+static __always_inline bool gates_pass(struct ntf_event *e)
 {
 	__u32 zero = 0, id = e->callback, *cb_gates = NULL;
 	struct ntf_rule_gates *g = bpf_map_lookup_elem(&rule_gates, &zero);
+	bool passed = false;
 
 	if (!g)
 		return false;
-	/* a callback id past the map: its driver is judged in user space */
 	if (id < NTF_STREAM_CALLBACK_SLOTS)
 		cb_gates = bpf_map_lookup_elem(&gate_callbacks, &id);
 	for (__u32 i = 0; i < NTF_RULE_GATES; i++) {
@@ -534,25 +608,16 @@ static __always_inline bool gates_pass(const struct ntf_event *e)
 
 		if (i >= g->n)
 			break;
-		if (r->class_mask && !(r->class_mask & (1u << e->class)))
+		if (!gate_holds(r, i, e, cb_gates))
 			continue;
-		if (e->latency_ns < r->lat_min_ns ||
-		    (r->lat_max_ns && e->latency_ns > r->lat_max_ns))
-			continue;
-		if (r->tgid && e->tgid != r->tgid)
-			continue;
-		if (!gate_tri_holds(r->failed, e->flags & NTF_F_FAILED))
-			continue;
-		if (r->blockable != NTF_GATE_ANY &&
-		    ((e->flags & NTF_F_BLOCKABLE_UNKNOWN) ||
-		     !gate_tri_holds(r->blockable, e->flags & NTF_F_BLOCKABLE)))
-			continue;
-		if (r->by_callback && id < NTF_STREAM_CALLBACK_SLOTS &&
-		    !(cb_gates && (*cb_gates & (1u << i))))
-			continue;
-		return true;
+		passed = true;
+		if (r->signal && !(e->flags & NTF_F_KSIGNAL))
+			gate_signal(g, r, i, e);
+		/* on for a signal gate only while one may be left */
+		if (!g->signal_gates || (e->flags & NTF_F_KSIGNAL))
+			break;
 	}
-	return false;
+	return passed;
 }
 
 /* Whether the full stream's filters keep e. */
@@ -575,9 +640,13 @@ static __always_inline bool stream_keeps(const struct ntf_event *e)
 
 static __always_inline void emit(void *ctx, struct ntf_event *e, __u64 pages)
 {
+	bool gated = false;
+
 	if (cfg.aggregate)
 		aggregate_event(e, pages);
-	if (cfg.stream ? !stream_keeps(e) : !(cfg.rule_gated && gates_pass(e)))
+	if (cfg.rules_in_kernel)
+		gated = gates_pass(e);
+	if (cfg.stream ? !stream_keeps(e) : !(cfg.rule_gated && gated))
 		return;
 	/* what a histogram's event left out (fill_task) and a rule may ask of */
 	if (!cfg.stream) {

@@ -8,6 +8,8 @@
  * only those do. Skipped, with the reason, where the kernel loads no BPF.
  */
 #include <errno.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -117,21 +119,27 @@ static struct ntf_event random_event(void)
 	return e;
 }
 
-static bool bpf_passes(const struct ntf_event *e)
+static bool bpf_passes(struct ntf_event *e)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 
 	skel->bss->event = *e;
 	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.gate), &opts), 0);
+	*e = skel->bss->event;
 	return skel->bss->passed;
 }
 
-static void set_gates(const struct ntf_policy *p)
+static void set_gates(struct ntf_policy *p)
 {
+	struct ntf_gate_state fresh = {};
 	struct ntf_rule_gates g;
 	__u32 zero = 0;
 
-	ntf_policy_gates(p, &g);
+	ntf_policy_gates(p, NULL, &g);
+	ntf_policy_kernel_signals(p, &g);
+	for (__u32 i = 0; i < NTF_RULE_GATES; i++)
+		assert_int_equal(
+			bpf_map_update_elem(bpf_map__fd(skel->maps.gate_state), &i, &fresh, 0), 0);
 	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.rule_gates), &zero, &g, 0), 0);
 	for (__u32 id = 0; id < NTF_STREAM_CALLBACK_SLOTS; id++) {
 		__u32 bits = id < ntf_callback_id_end() ? ntf_policy_gate_callbacks(p, id) : 0;
@@ -191,10 +199,89 @@ static void gates_pass_what_rules_match(void **state)
 	assert_true(matched > 0 && passed < events);
 }
 
+static volatile sig_atomic_t usr1s;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1s++;
+}
+
+/*
+ * A rule the kernel judges whole has its signal sent by its gate, to the
+ * thread the event runs in (here this one, which runs the program), at
+ * most its limit a window; the events say which got it. One of comm:
+ * judged by the daemon alone, so its signal is the daemon's.
+ */
+static void signal_gate_sends_within_its_limit(void **state)
+{
+	struct ntf_rule r[2] = {
+		{ .name = "stop-slow",
+		  .class_mask = 1u << NTF_CLASS_CALLBACK,
+		  .lat_min_ns = 2000000,
+		  .blockable = NTF_RULE_ANY,
+		  .failed = NTF_RULE_ANY,
+		  .actions = NTF_ACT_SIGNAL,
+		  .signal = SIGUSR1,
+		  .limit = 3,
+		  .limit_ns = 60000000000ULL },
+		{ .name = "by-name",
+		  .comm = "wl-*",
+		  .blockable = NTF_RULE_ANY,
+		  .failed = NTF_RULE_ANY,
+		  .actions = NTF_ACT_SIGNAL,
+		  .signal = SIGUSR1,
+		  .limit = 100,
+		  .limit_ns = 60000000000ULL },
+	};
+	struct ntf_rules rs = { .rule = calloc(2, sizeof(r[0])), .n = 2 };
+	struct ntf_policy_hooks none = {};
+	struct ntf_rule_gates g;
+	struct ntf_policy *p;
+	unsigned int sent = 0, flagged = 0;
+	char err[256];
+
+	(void)state;
+	if (!skel)
+		skip();
+	memcpy(rs.rule, r, sizeof(r));
+	assert_int_equal(ntf_policy_new(&p, &rs, &none, err, sizeof(err)), 0);
+	ntf_policy_gates(p, NULL, &g);
+	assert_int_equal(g.signal_gates, 1);
+	assert_int_equal(g.gate[0].signal, SIGUSR1);
+	assert_int_equal(g.gate[1].signal, 0);
+	set_gates(p);
+	signal(SIGUSR1, on_usr1);
+	usr1s = 0;
+	for (int i = 0; i < 10; i++) {
+		struct ntf_event e = { .class = NTF_CLASS_CALLBACK,
+				       .latency_ns = 5000000,
+				       .tgid = (__u32)getpid(),
+				       .comm = "wl-test" };
+
+		assert_true(bpf_passes(&e));
+		flagged += !!(e.flags & NTF_F_KSIGNAL);
+		sent += !!(e.flags & NTF_F_KSIGNAL_SENT);
+	}
+	/* a quick one matches no signal gate */
+	{
+		struct ntf_event e = { .class = NTF_CLASS_CALLBACK, .latency_ns = 1000 };
+
+		bpf_passes(&e);
+		assert_false(e.flags & NTF_F_KSIGNAL);
+	}
+	signal(SIGUSR1, SIG_DFL);
+	assert_int_equal(flagged, 10);
+	assert_int_equal(sent, 3);
+	assert_int_equal(usr1s, 3);
+	ntf_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(gates_pass_what_rules_match),
+		cmocka_unit_test(signal_gate_sends_within_its_limit),
 	};
 	int rc = cmocka_run_group_tests(tests, load, unload);
 

@@ -259,6 +259,76 @@ static void signal_action(void **state)
 	ntf_policy_free(p);
 }
 
+/*
+ * A rule the kernel judges whole has its signal sent by its gate: the
+ * engine sends none itself and reports what the event says the kernel did
+ * (sent; held back by the limit, so the firing is too; refused for a
+ * kernel thread); an event the gates did not judge is the daemon's to
+ * signal (here a child's, which it kills).
+ */
+static void kernel_signal_reported(void **state)
+{
+	struct ntf_rule r[2] = { rule("kill-slow", NTF_ACT_SIGNAL | NTF_ACT_ALERT),
+				 rule("kill-too", NTF_ACT_SIGNAL | NTF_ACT_ALERT) };
+	struct ntf_rule_gates g;
+	struct ntf_rule_stats st;
+	struct ntf_policy *p;
+	struct ntf_event e;
+	pid_t child;
+	int status;
+
+	(void)state;
+	r[0].signal = SIGKILL;
+	r[0].limit = 5;
+	p = engine(r, 1, NULL);
+	ntf_policy_gates(p, NULL, &g);
+	assert_int_equal(g.signal_gates, 1);
+	ntf_policy_kernel_signals(p, &g);
+	reset_said();
+	/* the kernel sent it: the thread 4242 of 4241 is never signalled from here */
+	e = event(NTF_CLASS_CALLBACK, SEC, MS);
+	e.flags |= NTF_F_KSIGNAL | NTF_F_KSIGNAL_SENT;
+	ntf_policy_event(p, &e, SEC);
+	assert_int_equal(lines_with("SIGKILL sent to 4242 by the kernel"), 1);
+	/* held back by the kernel's limit: the firing too */
+	e = event(NTF_CLASS_CALLBACK, 2 * SEC, MS);
+	e.flags |= NTF_F_KSIGNAL;
+	e.pid = e.tgid = 2;
+	ntf_policy_event(p, &e, 2 * SEC);
+	/* refused: a kernel thread */
+	e = event(NTF_CLASS_CALLBACK, 3 * SEC, MS);
+	e.flags |= NTF_F_KSIGNAL | NTF_F_KSIGNAL_FAILED | NTF_F_KTHREAD;
+	e.pid = e.tgid = 2;
+	snprintf(e.comm, sizeof(e.comm), "kswapd0");
+	ntf_policy_event(p, &e, 3 * SEC);
+	ntf_policy_stats(p, 0, &st);
+	assert_int_equal(st.fired, 3);
+	assert_int_equal(st.acted, 2);
+	assert_int_equal(st.suppressed, 1);
+	assert_int_equal(st.failed_actions, 1);
+	assert_int_equal(lines_with("kswapd0 (pid 2) is a kernel thread"), 1);
+	ntf_policy_free(p);
+
+	/* an event no gate judged (gates written after it): the daemon signals */
+	child = fork();
+	if (!child) {
+		pause();
+		_exit(0);
+	}
+	r[1].signal = SIGTERM;
+	p = engine(&r[1], 1, NULL);
+	ntf_policy_gates(p, NULL, &g);
+	ntf_policy_kernel_signals(p, &g);
+	e = event(NTF_CLASS_CALLBACK, SEC, MS);
+	e.pid = e.tgid = child;
+	ntf_policy_event(p, &e, SEC);
+	alarm(10);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	alarm(0);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	ntf_policy_free(p);
+}
+
 struct snap_calls {
 	unsigned int n;
 	char trigger[128];
@@ -342,9 +412,13 @@ static void exec_action(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(conditions),	   cmocka_unit_test(burst_held_to_limit),
-		cmocka_unit_test(count_window),	   cmocka_unit_test(signal_action),
-		cmocka_unit_test(snapshot_action), cmocka_unit_test(exec_action),
+		cmocka_unit_test(conditions),
+		cmocka_unit_test(burst_held_to_limit),
+		cmocka_unit_test(count_window),
+		cmocka_unit_test(signal_action),
+		cmocka_unit_test(kernel_signal_reported),
+		cmocka_unit_test(snapshot_action),
+		cmocka_unit_test(exec_action),
 	};
 
 	ntf_log_set_writer(capture);

@@ -39,7 +39,7 @@ checks_of() {
 	flight) echo 7 ;;
 	rotate) echo 6 ;;
 	daemon_stacks) echo 10 ;;
-	policy) echo 11 ;;
+	policy) echo 14 ;;
 	policy_gated) echo 6 ;;
 	record_stacks | record_stacks_kprobe) echo 13 ;;
 	discover) echo 12 ;;
@@ -363,8 +363,15 @@ policy_case() {
 	check_eq "$c: kill: the workload died of SIGKILL (137)" "$(cat "$out/$c.kill.rc" 2>/dev/null)" 137
 	check_eq "$c: kill: the alert says SIGKILL was sent" \
 		"$(alerts kill | jq -r '.signal.sent // .signal.error')" KILL
-	check_eq "$c: snap, freeze, kill: each acted once (limit 1)" \
-		"$(rule snap .acted) $(rule freeze .acted) $(rule kill .acted)" "1 1 1"
+	check_eq "$c: kill: ... by the kernel, the rule judged whole there" \
+		"$(alerts kill | jq -r '.signal.by // "notifierd"')" kernel
+	check_eq "$c: stop: stopped inside its first slow invalidation (State T, 0 calls returned)" \
+		"$(cat "$out/$c.stop.txt" 2>/dev/null)" "T 0"
+	check_eq "$c: stop: the alert says the kernel sent SIGSTOP" \
+		"$(alerts stop | jq -r '"\(.signal.by // "notifierd") \(.signal.sent // .signal.error)"')" \
+		"kernel STOP"
+	check_eq "$c: snap, freeze, kill, stop: each acted once (limit 1)" \
+		"$(rule snap .acted) $(rule freeze .acted) $(rule kill .acted) $(rule stop .acted)" "1 1 1 1"
 }
 
 # notifierd -H with rules: only what a rule may match leaves the kernel.

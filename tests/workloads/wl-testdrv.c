@@ -36,7 +36,7 @@
 static unsigned long pages = 64;
 static unsigned long iterations = 50;
 static struct ntf_testdrv_config config;
-static bool with_kvm, fence_given;
+static bool with_kvm, fence_given, progress;
 static const char *oom_cgroup;
 static unsigned long oom_limit_mb = 32;
 
@@ -58,6 +58,7 @@ enum {
 	OPT_FLAVOUR,
 	OPT_OOM_CGROUP,
 	OPT_OOM_LIMIT_MB,
+	OPT_PROGRESS,
 };
 
 static const char *const flavours[] = {
@@ -76,6 +77,7 @@ static const struct option longopts[] = {
 	{ "flavour", required_argument, NULL, OPT_FLAVOUR },
 	{ "oom-cgroup", required_argument, NULL, OPT_OOM_CGROUP },
 	{ "oom-limit-mb", required_argument, NULL, OPT_OOM_LIMIT_MB },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	WL_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -100,7 +102,9 @@ static const char usage[] =
 	"                        default 6 s) and exceeds the limit; the OOM reaper's\n"
 	"                        non-blockable invalidations are refused\n"
 	"                        (refuse_nonblock). Reports the driver's counts\n"
-	"  --oom-limit-mb MB     memory.max of DIR (default 32)\n";
+	"  --oom-limit-mb MB     memory.max of DIR (default 32)\n"
+	"  --progress            a line on stderr as each invalidation returns\n"
+	"                        (what a signal sent during one lets through)\n";
 
 static void handle(int opt, const char *arg)
 {
@@ -126,6 +130,7 @@ static void handle(int opt, const char *arg)
 		break;
 	case OPT_OOM_CGROUP: oom_cgroup = arg; break;
 	case OPT_OOM_LIMIT_MB: oom_limit_mb = wl_parse_ulong("oom-limit-mb", arg, 4, 1024); break;
+	case OPT_PROGRESS: progress = true; break;
 	}
 }
 
@@ -361,6 +366,8 @@ int main(int argc, char **argv)
 		if (madvise(buf, len, MADV_DONTNEED))
 			wl_die_errno("madvise(MADV_DONTNEED)");
 		calls++;
+		if (progress)
+			fprintf(stderr, "call %lu returned\n", calls);
 	}
 	t1 = wl_now_ns();
 	if (ioctl(fd, NTF_TESTDRV_IOC_STATS, &stats))

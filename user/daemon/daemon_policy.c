@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "daemon_policy.h"
 #include "callbacks.h"
 #include "log.h"
@@ -102,19 +104,17 @@ static void check_stacks(const struct daemon_policy *dp)
 			 dp->path, (unsigned long long)min, (unsigned long long)dp->stack_min_ns);
 }
 
-void daemon_policy_callbacks(struct daemon_policy *dp)
+static void set_callbacks(struct daemon_policy *dp)
 {
 	__u32 end = ntf_callback_id_end();
 
-	if (!dp->gated || !dp->p)
-		return;
 	for (__u32 id = 0; id < NTF_STREAM_CALLBACK_SLOTS; id++) {
 		__u32 bits = id < end ? ntf_policy_gate_callbacks(dp->p, id) : 0;
 		int err;
 
 		if (bits == dp->gate_callbacks[id])
 			continue;
-		err = tracer__set_gate_callbacks(dp->gated, id, bits);
+		err = tracer__set_gate_callbacks(dp->t, id, bits);
 		if (err) {
 			ntf_warn("cannot set the rules' gates for callback %u: %s", id,
 				 strerror(-err));
@@ -124,37 +124,84 @@ void daemon_policy_callbacks(struct daemon_policy *dp)
 	}
 }
 
+/* Rule i's cgroup into gate i: whether it is there (a cgroup v2 directory). */
+static bool set_cgroup(struct daemon_policy *dp, unsigned int i)
+{
+	static const char *const mounts[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	const struct ntf_rule *r = ntf_policy_rule(dp->p, i);
+	char dir[PATH_MAX];
+	int fd = -1, err;
+
+	for (unsigned int m = 0; r->cgroup[0] && fd < 0 && m < 2; m++) {
+		snprintf(dir, sizeof(dir), "%s%s", mounts[m], r->cgroup);
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	err = tracer__set_gate_cgroup(dp->t, i, fd);
+	if (fd >= 0)
+		close(fd);
+	/* a v1 directory or no cgroup: the daemon judges it */
+	return r->cgroup[0] && fd >= 0 && !err;
+}
+
 /*
- * The kernel's gates for the running rules: the callbacks' bits first, so
- * that a new gate's driver condition is met as soon as the gate is there.
+ * The kernel's gates for the running rules: the callbacks' bits and the
+ * cgroups first, so that a new gate's conditions can be met as soon as
+ * it is there.
  */
 static int set_gates(struct daemon_policy *dp)
 {
+	bool cgroup_open[NTF_RULE_GATES] = {};
 	struct ntf_rule_gates g;
 	unsigned int open;
 	int err;
 
-	if (!dp->gated)
+	if (!dp->t)
 		return 0;
-	daemon_policy_callbacks(dp);
-	ntf_policy_gates(dp->p, &g);
-	err = tracer__set_rule_gates(dp->gated, &g);
+	set_callbacks(dp);
+	dp->cgroup_missing = false;
+	for (unsigned int i = 0; i < NTF_RULE_GATES; i++) {
+		bool has = i < ntf_policy_count(dp->p) && ntf_policy_rule(dp->p, i)->cgroup[0];
+
+		cgroup_open[i] = i < ntf_policy_count(dp->p) && set_cgroup(dp, i);
+		dp->cgroup_missing |= has && !cgroup_open[i];
+	}
+	ntf_policy_gates(dp->p, cgroup_open, &g);
+	g.self_tgid = (__u32)getpid();
+	err = tracer__set_rule_gates(dp->t, &g);
 	if (err) {
 		ntf_err("%s: cannot give the kernel the rules' gates: %s", dp->path,
 			strerror(-err));
+		ntf_policy_kernel_signals(dp->p, NULL);
 		return -1;
 	}
+	ntf_policy_kernel_signals(dp->p, &g);
 	open = ntf_policy_gates_open(dp->p);
-	if (open)
-		ntf_warn(
-			"%s: %u rule%s nothing the kernel can judge (class, latency, pid, "
-			"failed, blockable, driver, callback): every event is streamed to judge %s",
-			dp->path, open, open == 1 ? " has" : "s have", open == 1 ? "it" : "them");
+	if (dp->gated && open)
+		ntf_warn("%s: %u rule%s nothing the kernel can judge (class, latency, pid, "
+			 "failed, blockable, driver, callback, cgroup): every event is streamed "
+			 "to judge %s",
+			 dp->path, open, open == 1 ? " has" : "s have", open == 1 ? "it" : "them");
 	return 0;
 }
 
+void daemon_policy_rescan(struct daemon_policy *dp)
+{
+	if (!dp->t || !dp->p)
+		return;
+	if (dp->cgroup_missing)
+		set_gates(dp);
+	else
+		set_callbacks(dp);
+}
+
+void daemon_policy_new_pid(struct daemon_policy *dp)
+{
+	if (dp->t && dp->p)
+		set_gates(dp);
+}
+
 int daemon_policy_open(struct daemon_policy *dp, const char *path, struct daemon_rec *dr,
-		       FILE *json, bool stacks, __u64 stack_min_ns, struct tracer *gated)
+		       FILE *json, bool stacks, __u64 stack_min_ns, struct tracer *t, bool gated)
 {
 	struct ntf_policy_hooks h;
 
@@ -164,6 +211,7 @@ int daemon_policy_open(struct daemon_policy *dp, const char *path, struct daemon
 	dp->json = json;
 	dp->stacks = stacks;
 	dp->stack_min_ns = stack_min_ns;
+	dp->t = t;
 	dp->gated = gated;
 	if (!path)
 		return 0;

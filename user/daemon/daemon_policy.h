@@ -23,9 +23,14 @@ struct daemon_policy {
 	struct ntf_policy *p;
 	struct daemon_rec *dr; /* the snapshot's and the stacks' */
 	FILE *json; /* -j: alerts as JSON lines */
-	/* -H: the tracer whose gates pass what the rules may match (NULL: a full stream) */
-	struct tracer *gated;
+	/*
+	 * The tracer whose gates judge the rules in the kernel (NULL: none):
+	 * what -H streams, and the signals of rules it judges whole.
+	 */
+	struct tracer *t;
+	bool gated; /* -H: the gates are the stream */
 	__u32 gate_callbacks[NTF_STREAM_CALLBACK_SLOTS]; /* as last written */
+	bool cgroup_missing; /* a rule's cgroup was not there: tried again on rescans */
 	bool stacks; /* the tracer takes stacks */
 	__u64 stack_min_ns; /* ... of events at least this slow */
 	unsigned int reloads, reload_errors;
@@ -39,13 +44,18 @@ struct daemon_policy {
  */
 int daemon_policy_check(const char *path, bool flight, bool *stacks, __u64 *min_ns);
 /*
- * The engine over path's rules, and with gated (-H) their gates in its
- * kernel. 0, or -1 with the error said.
+ * The engine over path's rules, and with t their gates in its kernel
+ * (gated: -H, they are the stream). 0, or -1 with the error said.
  */
 int daemon_policy_open(struct daemon_policy *dp, const char *path, struct daemon_rec *dr,
-		       FILE *json, bool stacks, __u64 stack_min_ns, struct tracer *gated);
-/* Callbacks were found: the gates' driver and callback conditions judged of them too. */
-void daemon_policy_callbacks(struct daemon_policy *dp);
+		       FILE *json, bool stacks, __u64 stack_min_ns, struct tracer *t, bool gated);
+/*
+ * After a rescan: callbacks found since judged by the gates' driver and
+ * callback conditions, and a rule's cgroup made since put in its gate.
+ */
+void daemon_policy_rescan(struct daemon_policy *dp);
+/* The daemon's pid changed (-D): its gates never signal it, under the new one. */
+void daemon_policy_new_pid(struct daemon_policy *dp);
 static inline void daemon_policy_event(struct daemon_policy *dp, const struct ntf_event *e,
 				       __u64 now_ns)
 {

@@ -392,6 +392,8 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 	/* the default file is for the daemon as a service: --synthetic runs go without */
 	if (!a->rules && !a->no_rules && !a->synth.on && !access(DAEMON_RULES_FILE, F_OK))
 		a->rules = DAEMON_RULES_FILE;
+	/* the kernel judges what it can of the rules: their signals, and -H's stream */
+	a->c.tracer.cfg.rules_in_kernel = a->rules && !a->synth.on;
 	/* -H keeps no full stream: the events a rule may match come through the kernel's gates */
 	a->c.tracer.cfg.rule_gated = a->rules && !a->c.tracer.cfg.stream;
 	if (a->synth.on)
@@ -760,7 +762,8 @@ int main(int argc, char **argv)
 	if (a.rules) {
 		if (daemon_policy_open(&dp, a.rules, &dr, a.c.json ? stdout : NULL,
 				       a.c.tracer.cfg.stacks, a.c.tracer.cfg.stack_min_ns,
-				       a.c.tracer.cfg.rule_gated ? st.t : NULL))
+				       a.c.tracer.cfg.rules_in_kernel ? st.t : NULL,
+				       a.c.tracer.cfg.rule_gated))
 			goto out;
 		st.policy = &dp;
 	}
@@ -775,6 +778,8 @@ int main(int argc, char **argv)
 		ntf_err("cannot daemonize: %s", strerror(errno));
 		goto out;
 	}
+	if (a.daemonize)
+		daemon_policy_new_pid(&dp);
 	if (a.pidfile && write_pidfile(a.pidfile))
 		goto out;
 	if (!a.c.quiet && !a.daemonize && a.synth.on)
@@ -847,8 +852,8 @@ int main(int argc, char **argv)
 		if (st.t && (now - last_scan >= 2000 || tracer__registered(st.t))) {
 			tracer__rescan(st.t, true);
 			last_scan = now;
-			/* a callback found since may meet a rule's driver condition */
-			daemon_policy_callbacks(&dp);
+			/* a callback or cgroup found since may meet a rule's condition */
+			daemon_policy_rescan(&dp);
 		}
 		if (a.stats && now - last >= a.interval_ms) {
 			ntf_daemon_stats(&a.c, &st, prev_class, now - last);

@@ -115,9 +115,24 @@ static void close_window(struct ntf_policy *p, struct rule_state *s, __u64 now_n
 	s->open = false;
 }
 
+/*
+ * Whether the kernel's gate judged s's signal for e: the first such rule
+ * an event matches has it, as the kernel signals for its first such gate.
+ */
+static bool kernel_signalled(struct ntf_policy *p, const struct rule_state *s,
+			     const struct ntf_event *e)
+{
+	if (!s->kernel_signal || !(e->flags & NTF_F_KSIGNAL) || p->ksignal_claimed)
+		return false;
+	p->ksignal_claimed = true;
+	return true;
+}
+
 static void fire(struct ntf_policy *p, struct rule_state *s, const struct ntf_event *e,
 		 __u64 now_ns)
 {
+	bool kernel = kernel_signalled(p, s, e), held;
+
 	if (s->open && now_ns - s->win_start >= s->r.limit_ns)
 		close_window(p, s, now_ns);
 	if (!s->open) {
@@ -127,17 +142,23 @@ static void fire(struct ntf_policy *p, struct rule_state *s, const struct ntf_ev
 	}
 	s->st.fired++;
 	s->win_fired++;
-	if (s->win_shown >= s->r.limit) {
+	/* the kernel's limit, which held its signal back or not, is the rule's */
+	held = kernel ? !(e->flags & (NTF_F_KSIGNAL_SENT | NTF_F_KSIGNAL_FAILED)) :
+			s->win_shown >= s->r.limit;
+	if (held) {
 		s->st.suppressed++;
 		return;
 	}
 	s->win_shown++;
 	s->st.acted++;
+	p->ksignal_rule = kernel ? s : NULL;
 	policy_act(p, s, e);
+	p->ksignal_rule = NULL;
 }
 
 void ntf_policy_event(struct ntf_policy *p, const struct ntf_event *e, __u64 now_ns)
 {
+	p->ksignal_claimed = false;
 	for (unsigned int i = 0; i < p->n; i++) {
 		struct rule_state *s = &p->rs[i];
 
@@ -166,6 +187,12 @@ void ntf_policy_flush(struct ntf_policy *p, __u64 now_ns)
 	for (unsigned int i = 0; i < p->n; i++)
 		close_window(p, &p->rs[i], now_ns);
 	policy_reap(p);
+}
+
+void ntf_policy_kernel_signals(struct ntf_policy *p, const struct ntf_rule_gates *g)
+{
+	for (unsigned int i = 0; i < p->n; i++)
+		p->rs[i].kernel_signal = g && i < g->n && i < NTF_RULE_GATES && g->gate[i].signal;
 }
 
 unsigned int ntf_policy_count(const struct ntf_policy *p)

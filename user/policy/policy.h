@@ -78,11 +78,21 @@ void ntf_policy_adopt(struct ntf_policy *to, struct ntf_policy *from);
 /*
  * The kernel's gates for p's rules (policy_gates.c): each rule's
  * conditions the kernel can judge (class, latency, process, failure,
- * blockable, driver and callback by gate_callbacks); the others (origin,
- * comm, cgroup, a count) pass. More rules than NTF_RULE_GATES: the last
- * gate passes every event.
+ * blockable, driver and callback by gate_callbacks, cgroup where
+ * cgroup_open[i] says gate_cgroups holds rule i's); the others (origin,
+ * comm, a count) pass. A rule the kernel judges whole has its signal
+ * action done by its gate. More rules than NTF_RULE_GATES: the last gate
+ * passes every event, and signals nothing. cgroup_open may be NULL.
  */
-void ntf_policy_gates(const struct ntf_policy *p, struct ntf_rule_gates *g);
+void ntf_policy_gates(const struct ntf_policy *p, const bool *cgroup_open,
+		      struct ntf_rule_gates *g);
+/*
+ * The rules whose signal the kernel sends, as gates g (a ntf_policy_gates
+ * now in the kernel) say: their firings then report the kernel's signal
+ * (the event's NTF_F_KSIGNAL flags) and take none from the daemon. NULL:
+ * none.
+ */
+void ntf_policy_kernel_signals(struct ntf_policy *p, const struct ntf_rule_gates *g);
 /* The gates callback id meets the driver and callback conditions of: bit 1 << gate. */
 __u32 ntf_policy_gate_callbacks(const struct ntf_policy *p, __u32 id);
 /* Rules whose gate passes every event (nothing in them the kernel judges). */

@@ -73,10 +73,40 @@ static void do_snapshot(struct ntf_policy *p, struct rule_state *s, struct outco
 	json_object_set_new(out->o, "snapshot", json_pack("{ss}", "file", path));
 }
 
-static void do_signal(struct rule_state *s, const struct ntf_event *e, struct outcome *out)
+/* What the kernel's gate did with the signal, as the event says. */
+static void kernel_signal(struct rule_state *s, const struct ntf_event *e, struct outcome *out)
 {
 	const char *name = sigabbrev_np(s->r.signal);
 	char why[128];
+
+	if (e->flags & NTF_F_KSIGNAL_SENT) {
+		note(out, "; SIG%s sent to %u by the kernel, as the event ran", name ? name : "?",
+		     e->pid);
+		json_object_set_new(out->o, "signal",
+				    json_pack("{ss sI ss}", "sent", name ? name : "?", "tid",
+					      (json_int_t)e->pid, "by", "kernel"));
+		return;
+	}
+	if (e->flags & NTF_F_KTHREAD)
+		snprintf(why, sizeof(why),
+			 "%.16s (pid %u) is a kernel thread, which no signal stops", e->comm,
+			 e->pid);
+	else
+		snprintf(why, sizeof(why), "the kernel could not send SIG%s to %u",
+			 name ? name : "?", e->pid);
+	failed(s, out, "signal", why);
+}
+
+static void do_signal(const struct ntf_policy *p, struct rule_state *s, const struct ntf_event *e,
+		      struct outcome *out)
+{
+	const char *name = sigabbrev_np(s->r.signal);
+	char why[128];
+
+	if (p->ksignal_rule == s) {
+		kernel_signal(s, e, out);
+		return;
+	}
 
 	/* reclaim runs in whoever allocates: the daemon itself among them */
 	if (e->tgid == (__u32)getpid()) {
@@ -313,7 +343,7 @@ void policy_act(struct ntf_policy *p, struct rule_state *s, const struct ntf_eve
 	if (a & NTF_ACT_SNAPSHOT)
 		do_snapshot(p, s, &out);
 	if (a & NTF_ACT_SIGNAL)
-		do_signal(s, e, &out);
+		do_signal(p, s, e, &out);
 	if (a & NTF_ACT_FREEZE)
 		do_freeze(s, e, &out);
 	if (a & NTF_ACT_EXEC)

@@ -23,7 +23,19 @@ static bool has_own_gate(const struct ntf_policy *p, unsigned int i)
 	return ntf_policy_count(p) <= NTF_RULE_GATES || i < NTF_RULE_GATES - 1;
 }
 
-void ntf_policy_gates(const struct ntf_policy *p, struct ntf_rule_gates *g)
+/*
+ * Whether the kernel judges all of rule i (its cgroup through gate i's
+ * cgroup, when the caller could give it one) and so may act for it.
+ */
+static bool judged_whole(const struct ntf_policy *p, unsigned int i, const bool *cgroup_open)
+{
+	const struct ntf_rule *r = ntf_policy_rule(p, i);
+
+	return has_own_gate(p, i) && !r->count_min && !r->origin_mask && !r->comm[0] &&
+	       (!r->cgroup[0] || (cgroup_open && cgroup_open[i]));
+}
+
+void ntf_policy_gates(const struct ntf_policy *p, const bool *cgroup_open, struct ntf_rule_gates *g)
 {
 	unsigned int n = ntf_policy_count(p);
 
@@ -39,6 +51,13 @@ void ntf_policy_gates(const struct ntf_policy *p, struct ntf_rule_gates *g)
 		gate->failed = gate_tri(r->failed);
 		gate->blockable = gate_tri(r->blockable);
 		gate->by_callback = r->driver[0] || r->callback[0];
+		gate->by_cgroup = r->cgroup[0] && cgroup_open && cgroup_open[i];
+		if ((r->actions & NTF_ACT_SIGNAL) && judged_whole(p, i, cgroup_open)) {
+			gate->signal = (__u8)r->signal;
+			gate->limit = r->limit;
+			gate->limit_ns = r->limit_ns;
+			g->signal_gates++;
+		}
 	}
 	if (g->n < n)
 		g->n++; /* the last, all zero: any event */

@@ -16,6 +16,7 @@ struct rule_state {
 	__u64 win_start;
 	__u64 win_fired, win_shown;
 	struct ntf_rule_stats st;
+	bool kernel_signal; /* its gate sends its signal (ntf_policy_kernel_signals) */
 };
 
 struct ntf_policy {
@@ -25,6 +26,9 @@ struct ntf_policy {
 	pid_t children[NTF_POLICY_MAX_CHILDREN];
 	unsigned int nchildren;
 	struct ntf_rec_frame *frames; /* an alert's stack */
+	/* the event being judged: its kernel signal taken by a rule; that rule, while it acts */
+	bool ksignal_claimed;
+	const struct rule_state *ksignal_rule;
 };
 
 /* The actions of rule s for e: each done, or said why not. */

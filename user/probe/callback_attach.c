@@ -148,6 +148,8 @@ static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigne
 	bpf_map__reuse_fd(obj->skel->maps.stream_callbacks, o->stream_callbacks_fd);
 	bpf_map__reuse_fd(obj->skel->maps.rule_gates, o->rule_gates_fd);
 	bpf_map__reuse_fd(obj->skel->maps.gate_callbacks, o->gate_callbacks_fd);
+	bpf_map__reuse_fd(obj->skel->maps.gate_state, o->gate_state_fd);
+	bpf_map__reuse_fd(obj->skel->maps.gate_cgroups, o->gate_cgroups_fd);
 	bpf_map__reuse_fd(obj->skel->maps.pending, o->pending_fd);
 	bpf_map__reuse_fd(obj->skel->maps.unseen, o->unseen_fd);
 	bpf_map__reuse_fd(obj->skel->maps.attached_fns, o->attached_fns_fd);

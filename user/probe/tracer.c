@@ -121,6 +121,8 @@ int tracer__attach(struct tracer *t)
 		.stream_callbacks_fd = bpf_map__fd(t->skel->maps.stream_callbacks),
 		.rule_gates_fd = bpf_map__fd(t->skel->maps.rule_gates),
 		.gate_callbacks_fd = bpf_map__fd(t->skel->maps.gate_callbacks),
+		.gate_state_fd = bpf_map__fd(t->skel->maps.gate_state),
+		.gate_cgroups_fd = bpf_map__fd(t->skel->maps.gate_cgroups),
 		.pending_fd = bpf_map__fd(t->skel->maps.pending),
 		.unseen_fd = bpf_map__fd(t->skel->maps.unseen),
 		.attached_fns_fd = bpf_map__fd(t->skel->maps.attached_fns),
@@ -246,11 +248,27 @@ int tracer__stream_callback_keep(struct tracer *t, __u32 id, bool keep)
 
 int tracer__set_rule_gates(struct tracer *t, const struct ntf_rule_gates *g)
 {
+	struct ntf_gate_state fresh = {};
 	__u32 zero = 0;
 
+	/* new gates' signal limits start afresh */
+	for (__u32 i = 0; i < NTF_RULE_GATES; i++)
+		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.gate_state), &i, &fresh, BPF_ANY))
+			return -errno;
 	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.rule_gates), &zero, g, BPF_ANY) ?
 		       -errno :
 		       0;
+}
+
+int tracer__set_gate_cgroup(struct tracer *t, __u32 gate, int cgroup_fd)
+{
+	int fd = bpf_map__fd(t->skel->maps.gate_cgroups), err;
+
+	if (cgroup_fd >= 0)
+		err = bpf_map_update_elem(fd, &gate, &cgroup_fd, BPF_ANY);
+	else
+		err = bpf_map_delete_elem(fd, &gate) && errno != ENOENT;
+	return err ? -errno : 0;
 }
 
 int tracer__set_gate_callbacks(struct tracer *t, __u32 id, __u32 gates)

@@ -59,13 +59,19 @@ int tracer__stacks_fd(const struct tracer *t);
  */
 int tracer__stream_callback_keep(struct tracer *t, __u32 id, bool keep);
 /*
- * With cfg.rule_gated: the gates an event must pass one of to stream
- * (struct ntf_rule_gates, written whole: a reload swaps them at once), and
+ * With cfg.rules_in_kernel: the gates rules are judged by in the kernel
+ * (struct ntf_rule_gates, written whole, their signal limits started
+ * afresh; an event judged meanwhile may see part of each), and
  * by callback id those whose driver or callback condition it meets (bit
  * 1 << gate). 0, -ERANGE past the map, or -errno.
  */
 int tracer__set_rule_gates(struct tracer *t, const struct ntf_rule_gates *g);
 int tracer__set_gate_callbacks(struct tracer *t, __u32 id, __u32 gates);
+/*
+ * Gate gate's cgroup (its by_cgroup): an fd of a cgroup v2 directory, or
+ * -1 for none. The map holds the cgroup itself; cgroup_fd may be closed.
+ */
+int tracer__set_gate_cgroup(struct tracer *t, __u32 gate, int cgroup_fd);
 /*
  * BPF objects loaded for driver callbacks so far: when it changes, their
  * programs are new to kallsyms (a stack's symbols are read again).

@@ -292,8 +292,13 @@ for c in $CASES; do
 	policy)
 		# notifierd's rules, one workload each, told apart by cgroup: a
 		# burst of 10,000 invalidations held to 5 alerts, a snapshot, a
-		# frozen cgroup, a killed task
+		# frozen cgroup, a killed task and a stopped one. The cgroups are
+		# made first: the kernel then judges the signal rules whole and
+		# sends their signals itself, as the slow callback returns
 		mkdir -p "$R/$c.flight"
+		for g in ntf-burst ntf-snap ntf-freeze ntf-kill ntf-stop; do
+			mkdir -p /sys/fs/cgroup/$g
+		done
 		cat >"$R/$c.rules" <<-'RULES'
 		rule burst when class inval_start and origin madvise and cgroup /ntf-burst
 		    do alert limit 5 per 60s
@@ -303,6 +308,8 @@ for c in $CASES; do
 		    do freeze, alert limit 1 per 60s
 		rule kill when driver testdrv and latency >= 2ms and cgroup /ntf-kill
 		    do signal KILL, alert limit 1 per 60s
+		rule stop when driver testdrv and latency >= 2ms and cgroup /ntf-stop
+		    do signal STOP, alert limit 1 per 60s
 		RULES
 		tracer_start $c notifierd -j --no-pin --flight 60s --flight-dir "$R/$c.flight" \
 			--rules "$R/$c.rules" || continue
@@ -328,6 +335,20 @@ for c in $CASES; do
 		(in_cgroup ntf-kill wl-testdrv --sleep-us 5000 --iterations 400) \
 			>"$R/$c.kill.json" 2>"$R/$c.kill.err"
 		echo $? >"$R/$c.kill.rc"
+		# stopped by the kernel inside its first slow invalidation: no call
+		# returned to say so (a daemon's signal comes a call or more late)
+		(in_cgroup ntf-stop wl-testdrv --sleep-us 5000 --iterations 100 --progress) \
+			>"$R/$c.stop.json" 2>"$R/$c.stop.err" &
+		SPID=$!
+		i=0
+		while ! grep -q '^State:.*T' /proc/$SPID/status 2>/dev/null && [ $i -lt 200 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		echo "$(awk '/^State:/ { print $2 }' /proc/$SPID/status 2>/dev/null) $(grep -c returned "$R/$c.stop.err")" \
+			>"$R/$c.stop.txt"
+		kill -KILL $SPID
+		wait $SPID
 		tracer_stop $c
 		;;
 	policy_gated)
