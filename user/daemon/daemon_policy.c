@@ -124,18 +124,27 @@ static void set_callbacks(struct daemon_policy *dp)
 	}
 }
 
-/* Rule i's cgroup into gate i: whether it is there (a cgroup v2 directory). */
-static bool set_cgroup(struct daemon_policy *dp, unsigned int i)
+/* Rule i's cgroup v2 directory, open; -1 when it has none or it is not there. */
+static int cgroup_dir(const struct daemon_policy *dp, unsigned int i)
 {
 	static const char *const mounts[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
 	const struct ntf_rule *r = ntf_policy_rule(dp->p, i);
 	char dir[PATH_MAX];
-	int fd = -1, err;
+	int fd = -1;
 
 	for (unsigned int m = 0; r->cgroup[0] && fd < 0 && m < 2; m++) {
 		snprintf(dir, sizeof(dir), "%s%s", mounts[m], r->cgroup);
 		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
+	return fd;
+}
+
+/* Rule i's cgroup into gate i: whether it is there (a cgroup v2 directory). */
+static bool set_cgroup(struct daemon_policy *dp, unsigned int i)
+{
+	const struct ntf_rule *r = ntf_policy_rule(dp->p, i);
+	int fd = cgroup_dir(dp, i), err;
+
 	err = tracer__set_gate_cgroup(dp->t, i, fd);
 	if (fd >= 0)
 		close(fd);
@@ -150,7 +159,7 @@ static bool set_cgroup(struct daemon_policy *dp, unsigned int i)
  */
 static int set_gates(struct daemon_policy *dp)
 {
-	bool cgroup_open[NTF_RULE_GATES] = {};
+	bool *cgroup_open = dp->cgroup_open;
 	struct ntf_rule_gates g;
 	unsigned int open;
 	int err;
@@ -175,7 +184,7 @@ static int set_gates(struct daemon_policy *dp)
 		return -1;
 	}
 	ntf_policy_kernel_signals(dp->p, &g);
-	open = ntf_policy_gates_open(dp->p);
+	open = ntf_policy_gates_open(dp->p, cgroup_open);
 	if (dp->gated && open)
 		ntf_warn("%s: %u rule%s nothing the kernel can judge (class, latency, pid, "
 			 "failed, blockable, driver, callback, cgroup): every event is streamed "
@@ -184,11 +193,29 @@ static int set_gates(struct daemon_policy *dp)
 	return 0;
 }
 
+/* Whether a rule's cgroup that was not there is now. */
+static bool cgroup_appeared(const struct daemon_policy *dp)
+{
+	for (unsigned int i = 0; i < NTF_RULE_GATES && i < ntf_policy_count(dp->p); i++) {
+		int fd;
+
+		if (dp->cgroup_open[i] || !ntf_policy_rule(dp->p, i)->cgroup[0])
+			continue;
+		fd = cgroup_dir(dp, i);
+		if (fd >= 0) {
+			close(fd);
+			return true;
+		}
+	}
+	return false;
+}
+
 void daemon_policy_rescan(struct daemon_policy *dp)
 {
 	if (!dp->t || !dp->p)
 		return;
-	if (dp->cgroup_missing)
+	/* new gates start their signal limits afresh: only when one gains its cgroup */
+	if (dp->cgroup_missing && cgroup_appeared(dp))
 		set_gates(dp);
 	else
 		set_callbacks(dp);

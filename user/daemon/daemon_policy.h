@@ -30,7 +30,9 @@ struct daemon_policy {
 	struct tracer *t;
 	bool gated; /* -H: the gates are the stream */
 	__u32 gate_callbacks[NTF_STREAM_CALLBACK_SLOTS]; /* as last written */
-	bool cgroup_missing; /* a rule's cgroup was not there: tried again on rescans */
+	/* rule i's cgroup is in gate i; one that was not there is looked for on rescans */
+	bool cgroup_open[NTF_RULE_GATES];
+	bool cgroup_missing;
 	bool stacks; /* the tracer takes stacks */
 	__u64 stack_min_ns; /* ... of events at least this slow */
 	unsigned int reloads, reload_errors;

@@ -96,7 +96,7 @@ void ntf_policy_kernel_signals(struct ntf_policy *p, const struct ntf_rule_gates
 /* The gates callback id meets the driver and callback conditions of: bit 1 << gate. */
 __u32 ntf_policy_gate_callbacks(const struct ntf_policy *p, __u32 id);
 /* Rules whose gate passes every event (nothing in them the kernel judges). */
-unsigned int ntf_policy_gates_open(const struct ntf_policy *p);
+unsigned int ntf_policy_gates_open(const struct ntf_policy *p, const bool *cgroup_open);
 /* Frees p; commands it started run on, unreaped by it. */
 void ntf_policy_free(struct ntf_policy *p);
 

@@ -81,7 +81,7 @@ __u32 ntf_policy_gate_callbacks(const struct ntf_policy *p, __u32 id)
 	return bits;
 }
 
-unsigned int ntf_policy_gates_open(const struct ntf_policy *p)
+unsigned int ntf_policy_gates_open(const struct ntf_policy *p, const bool *cgroup_open)
 {
 	unsigned int open = 0;
 
@@ -91,7 +91,7 @@ unsigned int ntf_policy_gates_open(const struct ntf_policy *p)
 		if (!has_own_gate(p, i) ||
 		    (!r->class_mask && !r->lat_min_ns && !r->lat_max_ns && !r->pid &&
 		     r->failed == NTF_RULE_ANY && r->blockable == NTF_RULE_ANY && !r->driver[0] &&
-		     !r->callback[0]))
+		     !r->callback[0] && !(r->cgroup[0] && cgroup_open && cgroup_open[i])))
 			open++;
 	}
 	return open;
