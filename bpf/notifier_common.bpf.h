@@ -589,35 +589,48 @@ static __always_inline void gate_signal(const struct ntf_rule_gates *g,
 		e->flags |= NTF_F_KSIGNAL_SENT;
 }
 
+struct gates_walk {
+	struct ntf_event *e;
+	const struct ntf_rule_gates *g;
+	const __u32 *cb_gates;
+	bool passed;
+};
+
+/* One gate: bpf_loop's callback, verified once whatever the number of gates. */
+static int gate_step(__u32 i, void *data)
+{
+	struct gates_walk *w = data;
+	const struct ntf_rule_gate *r;
+
+	if (i >= NTF_RULE_GATES)
+		return 1;
+	r = &w->g->gate[i];
+	if (!gate_holds(r, i, w->e, w->cb_gates))
+		return 0;
+	w->passed = true;
+	if (r->signal && !(w->e->flags & NTF_F_KSIGNAL))
+		gate_signal(w->g, r, i, w->e);
+	/* on for a signal gate only while one may be left */
+	return !w->g->signal_gates || (w->e->flags & NTF_F_KSIGNAL);
+}
+
 /*
  * Whether e passes a gate of rule_gates (a rule may match it: see struct
- * ntf_rule_gate); the first signal gate it passes signals.
+ * ntf_rule_gate); the first signal gate it passes signals. A loop of
+ * gates unrolled by the verifier would explore every path through each.
  */
 static __always_inline bool gates_pass(struct ntf_event *e)
 {
-	__u32 zero = 0, id = e->callback, *cb_gates = NULL;
-	struct ntf_rule_gates *g = bpf_map_lookup_elem(&rule_gates, &zero);
-	bool passed = false;
+	__u32 zero = 0, id = e->callback;
+	struct gates_walk w = { .e = e };
 
-	if (!g)
+	w.g = bpf_map_lookup_elem(&rule_gates, &zero);
+	if (!w.g || !w.g->n)
 		return false;
 	if (id < NTF_STREAM_CALLBACK_SLOTS)
-		cb_gates = bpf_map_lookup_elem(&gate_callbacks, &id);
-	for (__u32 i = 0; i < NTF_RULE_GATES; i++) {
-		const struct ntf_rule_gate *r = &g->gate[i];
-
-		if (i >= g->n)
-			break;
-		if (!gate_holds(r, i, e, cb_gates))
-			continue;
-		passed = true;
-		if (r->signal && !(e->flags & NTF_F_KSIGNAL))
-			gate_signal(g, r, i, e);
-		/* on for a signal gate only while one may be left */
-		if (!g->signal_gates || (e->flags & NTF_F_KSIGNAL))
-			break;
-	}
-	return passed;
+		w.cb_gates = bpf_map_lookup_elem(&gate_callbacks, &id);
+	bpf_loop(w.g->n < NTF_RULE_GATES ? w.g->n : NTF_RULE_GATES, gate_step, &w, 0);
+	return w.passed;
 }
 
 /* Whether the full stream's filters keep e. */

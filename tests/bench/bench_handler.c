@@ -9,6 +9,9 @@
  *   notifier hist         histograms only, as `notifier hist` loads them
  *   notifier hist -P      the same, keyed by process too
  *   notifierd             every event also into the ring buffer
+ *   ... + 4 rules         the same with four rules none of which matches
+ *                         (their gates judged on every event)
+ *   notifierd -H, 4 rules histograms, and the rules' gates as the stream
  *   bpftrace-like         what a bpftrace script of the same histogram
  *                         does per call: a hash of tid -> start, a hash
  *                         of (class, pid, comm, slot) -> count
@@ -32,13 +35,30 @@
 
 #define ROUNDS 7
 
-enum variant { EMPTY, HIST, HIST_P, STREAM, BPFTRACE, VARIANTS };
+enum variant { EMPTY, HIST, HIST_P, STREAM, STREAM_RULES, HIST_RULES, BPFTRACE, VARIANTS };
 
 static const char *const names[VARIANTS] = {
-	[EMPTY] = "empty loop",	       [HIST] = "notifier hist",
-	[HIST_P] = "notifier hist -P", [STREAM] = "notifierd (streaming)",
+	[EMPTY] = "empty loop",
+	[HIST] = "notifier hist",
+	[HIST_P] = "notifier hist -P",
+	[STREAM] = "notifierd (streaming)",
+	[STREAM_RULES] = "... + 4 rules, no match",
+	[HIST_RULES] = "notifierd -H, 4 rules",
 	[BPFTRACE] = "bpftrace-like",
 };
+
+/* Four rules on invalidates, slower than any: each gate judged to its latency, none passed. */
+static int set_idle_rules(struct handler_cost_bpf *s)
+{
+	struct ntf_rule_gates g = { .n = 4 };
+	__u32 zero = 0;
+
+	for (int i = 0; i < 4; i++) {
+		g.gate[i].class_mask = 1u << NTF_CLASS_INVAL_START | 1u << NTF_CLASS_INVAL_END;
+		g.gate[i].lat_min_ns = 1000000000ULL * (i + 1);
+	}
+	return bpf_map_update_elem(bpf_map__fd(s->maps.rule_gates), &zero, &g, BPF_ANY);
+}
 
 static double now_s(void)
 {
@@ -70,11 +90,13 @@ static struct handler_cost_bpf *open_variant(enum variant v, __u32 loops, struct
 	bpf_program__set_autoload(*prog, true);
 	s->rodata->cfg.aggregate = 1;
 	s->rodata->cfg.by_origin = 1;
-	s->rodata->cfg.per_process = v == HIST_P || v == STREAM;
-	s->rodata->cfg.stream = v == STREAM;
+	s->rodata->cfg.per_process = v == HIST_P || v == STREAM || v == STREAM_RULES;
+	s->rodata->cfg.stream = v == STREAM || v == STREAM_RULES;
+	s->rodata->cfg.rules_in_kernel = v == STREAM_RULES || v == HIST_RULES;
+	s->rodata->cfg.rule_gated = v == HIST_RULES;
 	/* a loop's events fit: the ring is drained between runs */
 	bpf_map__set_max_entries(s->maps.events, 64u << 20);
-	if (handler_cost_bpf__load(s)) {
+	if (handler_cost_bpf__load(s) || set_idle_rules(s)) {
 		handler_cost_bpf__destroy(s);
 		return NULL;
 	}
@@ -94,7 +116,7 @@ static double best_run(enum variant v, __u32 loops)
 		fprintf(stderr, "bench_handler: %s: cannot load: %s\n", names[v], strerror(errno));
 		exit(1);
 	}
-	if (v == STREAM &&
+	if ((v == STREAM || v == STREAM_RULES) &&
 	    !(rb = ring_buffer__new(bpf_map__fd(s->maps.events), drain, NULL, NULL))) {
 		fprintf(stderr, "bench_handler: ring buffer: %s\n", strerror(errno));
 		exit(1);
