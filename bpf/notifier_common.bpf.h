@@ -589,48 +589,42 @@ static __always_inline void gate_signal(const struct ntf_rule_gates *g,
 		e->flags |= NTF_F_KSIGNAL_SENT;
 }
 
-struct gates_walk {
-	struct ntf_event *e;
-	const struct ntf_rule_gates *g;
-	const __u32 *cb_gates;
-	bool passed;
-};
-
-/* One gate: bpf_loop's callback, verified once whatever the number of gates. */
-static int gate_step(__u32 i, void *data)
-{
-	struct gates_walk *w = data;
-	const struct ntf_rule_gate *r;
-
-	if (i >= NTF_RULE_GATES)
-		return 1;
-	r = &w->g->gate[i];
-	if (!gate_holds(r, i, w->e, w->cb_gates))
-		return 0;
-	w->passed = true;
-	if (r->signal && !(w->e->flags & NTF_F_KSIGNAL))
-		gate_signal(w->g, r, i, w->e);
-	/* on for a signal gate only while one may be left */
-	return !w->g->signal_gates || (w->e->flags & NTF_F_KSIGNAL);
-}
-
 /*
  * Whether e passes a gate of rule_gates (a rule may match it: see struct
- * ntf_rule_gate); the first signal gate it passes signals. A loop of
- * gates unrolled by the verifier would explore every path through each.
+ * ntf_rule_gate); the first signal gate it passes signals. A global
+ * function, which the verifier checks once on its own: inlined into each
+ * handler, its walk of the gates multiplied the handler's paths past the
+ * verifier's limit (6.12, an invalidate's exit with -H).
  */
-static __always_inline bool gates_pass(struct ntf_event *e)
+__noinline int ntf_gates_pass(struct ntf_event *e)
 {
-	__u32 zero = 0, id = e->callback;
-	struct gates_walk w = { .e = e };
+	__u32 zero = 0, id, *cb_gates = NULL;
+	struct ntf_rule_gates *g;
+	bool passed = false;
 
-	w.g = bpf_map_lookup_elem(&rule_gates, &zero);
-	if (!w.g || !w.g->n)
-		return false;
+	if (!e)
+		return 0;
+	g = bpf_map_lookup_elem(&rule_gates, &zero);
+	if (!g)
+		return 0;
+	id = e->callback;
 	if (id < NTF_STREAM_CALLBACK_SLOTS)
-		w.cb_gates = bpf_map_lookup_elem(&gate_callbacks, &id);
-	bpf_loop(w.g->n < NTF_RULE_GATES ? w.g->n : NTF_RULE_GATES, gate_step, &w, 0);
-	return w.passed;
+		cb_gates = bpf_map_lookup_elem(&gate_callbacks, &id);
+	for (__u32 i = 0; i < NTF_RULE_GATES; i++) {
+		const struct ntf_rule_gate *r = &g->gate[i];
+
+		if (i >= g->n)
+			break;
+		if (!gate_holds(r, i, e, cb_gates))
+			continue;
+		passed = true;
+		if (r->signal && !(e->flags & NTF_F_KSIGNAL))
+			gate_signal(g, r, i, e);
+		/* on for a signal gate only while one may be left */
+		if (!g->signal_gates || (e->flags & NTF_F_KSIGNAL))
+			break;
+	}
+	return passed;
 }
 
 /* Whether the full stream's filters keep e. */
@@ -658,7 +652,7 @@ static __always_inline void emit(void *ctx, struct ntf_event *e, __u64 pages)
 	if (cfg.aggregate)
 		aggregate_event(e, pages);
 	if (cfg.rules_in_kernel)
-		gated = gates_pass(e);
+		gated = ntf_gates_pass(e);
 	if (cfg.stream ? !stream_keeps(e) : !(cfg.rule_gated && gated))
 		return;
 	/* what a histogram's event left out (fill_task) and a rule may ask of */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * gates_pass() (bpf/notifier_common.bpf.h) as this kernel runs it: the
+ * ntf_gates_pass() (bpf/notifier_common.bpf.h) as this kernel runs it: the
  * event in a global, the verdict out, by BPF_PROG_TEST_RUN of a raw_tp
  * program. tests/unit/test_gates_bpf.c checks it passes every event a
  * rule matches, and for rules the kernel judges whole, only those.
@@ -20,6 +20,6 @@ SEC("raw_tp")
 int gate(struct bpf_raw_tracepoint_args *ctx)
 {
 	(void)ctx;
-	passed = gates_pass(&event);
+	passed = ntf_gates_pass(&event);
 	return 0;
 }

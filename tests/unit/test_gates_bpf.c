@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The kernel's gates for rules (policy/policy_gates.c into
- * bpf/notifier_common.bpf.h's gates_pass, run by this kernel's BPF
+ * bpf/notifier_common.bpf.h's ntf_gates_pass, run by this kernel's BPF
  * through BPF_PROG_TEST_RUN) against the daemon's own judgement
  * (query/rule_match.h), over random rules and events: every event a rule
  * matches passes a gate; where every rule is one the kernel judges whole,
