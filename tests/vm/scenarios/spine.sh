@@ -145,7 +145,8 @@ discovered_run() {
 }
 
 for c in $CASES; do
-	echo "== case $c"
+	# the guest's uptime: where a run that times out spent its time
+	echo "== case $c at $(cut -d' ' -f1 /proc/uptime)s"
 	case " $TESTDRV_CASES " in
 	*" $c "*) [ -f "$R/testdrv.unavailable" ] && continue ;;
 	esac
