@@ -142,14 +142,13 @@ static int cgroup_dir(const struct daemon_policy *dp, unsigned int i)
 /* Rule i's cgroup into gate i: whether it is there (a cgroup v2 directory). */
 static bool set_cgroup(struct daemon_policy *dp, unsigned int i)
 {
-	const struct ntf_rule *r = ntf_policy_rule(dp->p, i);
 	int fd = cgroup_dir(dp, i), err;
 
 	err = tracer__set_gate_cgroup(dp->t, i, fd);
 	if (fd >= 0)
 		close(fd);
 	/* a v1 directory or no cgroup: the daemon judges it */
-	return r->cgroup[0] && fd >= 0 && !err;
+	return fd >= 0 && !err;
 }
 
 /*

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The part of each rule the kernel can judge, as the gates of a daemon
- * that keeps no full stream (bpf/notifier.h's struct ntf_rule_gate): an
- * event no gate passes cannot match a rule, so it never leaves the
- * kernel. Gates only ever pass more than the rules: the engine judges
- * every condition again on what comes through.
+ * The part of each rule the kernel can judge, as gates (bpf/notifier.h's
+ * struct ntf_rule_gate): with -H an event no gate passes cannot match a
+ * rule, so it never leaves the kernel; a rule judged whole has its signal
+ * sent by its gate. Gates only ever pass more than the rules: the engine
+ * judges every condition again on what comes through.
  */
 #include <string.h>
 #include "callbacks.h"
