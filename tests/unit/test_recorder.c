@@ -393,23 +393,28 @@ static void rotation_by_time(void **state)
 
 	assert_int_equal(ntf_recorder_tick(r, t0 + 9 * SEC), 0);
 	assert_int_equal(count_own(dir), 1);
+	/* the file ends; the next starts with the next event */
 	assert_int_equal(ntf_recorder_tick(r, t0 + 10 * SEC), 0);
+	assert_int_equal(count_own(dir), 1);
+	assert_int_equal(ntf_recorder_write(r, &v.e[at++]), 0);
 	assert_int_equal(count_own(dir), 2);
+	/* its clock runs from that event's tick on */
+	assert_int_equal(ntf_recorder_tick(r, t0 + 11 * SEC), 0);
 	for (; at < 2000; at++)
 		assert_int_equal(ntf_recorder_write(r, &v.e[at]), 0);
-	assert_int_equal(ntf_recorder_tick(r, t0 + 19 * SEC), 0);
-	assert_int_equal(count_own(dir), 2);
 	assert_int_equal(ntf_recorder_tick(r, t0 + 20 * SEC), 0);
-	assert_int_equal(count_own(dir), 3);
-	/* idle: no file of nothing, the clock of the one there starts over */
+	assert_int_equal(count_own(dir), 2);
+	assert_int_equal(ntf_recorder_tick(r, t0 + 21 * SEC), 0);
+	assert_int_equal(count_own(dir), 2);
+	/* idle after a rotation: no file of nothing */
 	assert_int_equal(ntf_recorder_tick(r, t0 + 35 * SEC), 0);
-	assert_int_equal(count_own(dir), 3);
+	assert_int_equal(count_own(dir), 2);
 	for (; at < 3000; at++)
 		assert_int_equal(ntf_recorder_write(r, &v.e[at]), 0);
-	assert_int_equal(ntf_recorder_tick(r, t0 + 44 * SEC), 0);
 	assert_int_equal(count_own(dir), 3);
+	assert_int_equal(ntf_recorder_tick(r, t0 + 44 * SEC), 0);
 	assert_int_equal(ntf_recorder_tick(r, t0 + 45 * SEC), 0);
-	assert_int_equal(count_own(dir), 4);
+	assert_int_equal(count_own(dir), 3);
 	for (; at < v.n; at++)
 		assert_int_equal(ntf_recorder_write(r, &v.e[at]), 0);
 	ntf_recorder_stats(r, &st);
@@ -446,9 +451,10 @@ static void names_found_later(void **state)
 		assert_int_equal(ntf_recorder_write(r, &v.e[i]), 0);
 		assert_int_equal(ntf_recorder_tick(r, i * SEC), 0);
 	}
+	/* the last tick ended the third file: none after it */
 	assert_int_equal(ntf_recorder_close(r), 0);
 	n = own_files(dir, &f);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 3);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, f[i].name);
 		read_events(path, &got, NULL, m);

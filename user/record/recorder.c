@@ -27,7 +27,7 @@ struct ntf_recorder {
 	char dir[PATH_MAX];
 	struct ntf_recorder_opts o;
 	struct ntf_rec_meta *meta; /* every file's: the caller's, with the names found since */
-	struct ntf_rec_writer *w; /* NULL once stopped */
+	struct ntf_rec_writer *w; /* NULL once stopped, and between a rotation and the next event */
 	int fd; /* the current file's */
 	struct rec_dir_file *files; /* with max_files: the recorder's files, oldest first */
 	size_t nfiles, cap;
@@ -151,13 +151,23 @@ static int start_file(struct ntf_recorder *r)
 	return 0;
 }
 
+/*
+ * Ends the file; the next starts with the next event, so a recorder gone
+ * idle leaves no file of nothing behind (nor removes an old one for it).
+ */
 static int rotate(struct ntf_recorder *r)
 {
 	int err = end_file(r);
 
 	if (err)
 		return stop(r, err, "ending %s", r->st.path);
-	return start_file(r);
+	return 0;
+}
+
+/* The file the next event goes to, started when a rotation left none. */
+static int ensure_file(struct ntf_recorder *r)
+{
+	return r->w ? 0 : start_file(r);
 }
 
 /* A new file once this one's whole blocks reach max_size (and it holds some). */
@@ -176,8 +186,11 @@ static int check_size(struct ntf_recorder *r)
 /* e as it is, its stack_id the file's. */
 static int put(struct ntf_recorder *r, const struct ntf_event *e)
 {
-	int err = ntf_rec_write(r->w, e);
+	int err = ensure_file(r);
 
+	if (err)
+		return err;
+	err = ntf_rec_write(r->w, e);
 	if (err)
 		return stop(r, err, "writing %s", r->st.path);
 	r->file_events++;
@@ -212,6 +225,9 @@ int ntf_recorder_write_stack(struct ntf_recorder *r, const struct ntf_event *e,
 		return put(r, e);
 	}
 	ev = *e;
+	err = ensure_file(r);
+	if (err)
+		return err;
 	/* added to the file that will hold the event: a rotation comes only after it */
 	err = n ? ntf_rec_stack_add(r->w, frames, n, &id) : -ENOENT;
 	if (err == -ENOSPC || err == -ENOMEM || err == -EINVAL || err == -ENOENT) {
@@ -240,6 +256,8 @@ int ntf_recorder_tick(struct ntf_recorder *r, __u64 now_ns)
 		r->last_flush = now_ns;
 	r->clock = true;
 	r->now = now_ns;
+	if (!r->w)
+		return 0;
 	if (r->o.rotate_ns && now_ns - r->file_start >= r->o.rotate_ns) {
 		if (r->file_events)
 			return rotate(r);
@@ -265,6 +283,9 @@ int ntf_recorder_write_names(struct ntf_recorder *r, const struct ntf_rec_callba
 	for (unsigned int i = 0; i < n; i++)
 		ntf_rec_meta_set_callback(r->meta, cbs[i].id, cbs[i].driver,
 					  cbs[i].func[0] ? cbs[i].func : NULL);
+	/* between files, the next one's META has them */
+	if (!r->w)
+		return 0;
 	err = ntf_rec_write_names(r->w, cbs, n);
 	if (err)
 		return stop(r, err, "writing %s", r->st.path);

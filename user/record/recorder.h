@@ -10,10 +10,11 @@
  * are ever removed, and one recorder holds DIR at a time (a lock on it:
  * two would remove each other's files).
  *
- * A new file starts when the current one reaches max_size bytes on disk
- * (it ends up at most a block over), when rotate_ns passed since it
- * started (by the caller's clock, given to tick) and it holds events, and
- * at open. Before a file starts, the oldest files of DIR are removed
+ * A file ends when it reaches max_size bytes on disk (it ends up at most
+ * a block over), or when rotate_ns passed since it started (by the
+ * caller's clock, given to tick) and it holds events. The first file
+ * starts at open, each next one with the first event after the one before
+ * ended: an idle recorder leaves no empty file. Before a file starts, the oldest files of DIR are removed
  * until max_files - 1 remain, those of earlier runs included.
  *
  * DIR is created when missing (its parent is not: a missing parent is
@@ -99,8 +100,7 @@ int ntf_recorder_write_stack(struct ntf_recorder *r, const struct ntf_event *e,
  * Time passes: now_ns is the caller's CLOCK_MONOTONIC (the recorder
  * reads no clock of its own for when to flush and rotate, so a test or a
  * replay can drive it). Writes the open block when flush_ns passed since
- * the last time, starts a new file when rotate_ns passed since this one
- * started. The first tick starts the clocks of a file begun before it.
+ * the last time, ends the file when rotate_ns passed since it started. The first tick starts the clocks of a file begun before it.
  * 0 or the error that stopped recording.
  */
 int ntf_recorder_tick(struct ntf_recorder *r, __u64 now_ns);
