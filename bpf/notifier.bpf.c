@@ -32,14 +32,28 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * ->invalidate, end calls ->invalidate_range_end. A pending one whose
  * probe did not mark it live during the call was called unseen. When the
  * chain failed (a refusal stops an interval walk), it may not have been.
+ * e is the chain's call: its mm, range, start time and result. A global
+ * function, checked once on its own: its walk of the subscriptions,
+ * inlined, multiplied the exit handler's paths.
  */
-static __always_inline void count_unseen(__u64 mm, __u64 start, __u64 end, __u64 began,
-					 bool is_start, long ret)
+__noinline int ntf_count_unseen(const struct ntf_event *e)
 {
-	struct ntf_pending *p = bpf_map_lookup_elem(&pending, &mm);
+	struct ntf_pending *p;
+	__u64 mm, start, end, began;
+	bool is_start;
+	long ret;
 
+	if (!e)
+		return 0;
+	mm = e->mm;
+	start = e->range.start;
+	end = e->range.end;
+	began = e->ts_ns;
+	is_start = e->class == NTF_CLASS_INVAL_START;
+	ret = e->ret;
+	p = bpf_map_lookup_elem(&pending, &mm);
 	if (!p)
-		return;
+		return 0;
 	for (int i = 0; i < NTF_PENDING_SUBS; i++) {
 		struct ntf_pending_sub *s = &p->subs[i];
 		struct ntf_unseen *u, init = {};
@@ -63,6 +77,7 @@ static __always_inline void count_unseen(__u64 mm, __u64 start, __u64 end, __u64
 		else
 			__sync_fetch_and_add(&u->calls, 1);
 	}
+	return 0;
 }
 
 /* typed: fexit's own argument (NULL for kretprobes, which have none) */
@@ -105,8 +120,7 @@ static __always_inline int inval_exit(void *ctx, __u32 class, __u8 mech, long re
 	fill_task(&e);
 	charge_unmap(mech, t, e.latency_ns, class == NTF_CLASS_INVAL_START);
 	if (watched)
-		count_unseen(e.mm, e.range.start, e.range.end, f.ts, class == NTF_CLASS_INVAL_START,
-			     ret);
+		ntf_count_unseen(&e);
 	emit(ctx, &e, 0);
 	return 0;
 }

@@ -456,17 +456,25 @@ static __always_inline void count_bucket(const struct ntf_hist_key *hk, __u64 ns
 	(*n)++; /* this CPU's copy, as the histogram's */
 }
 
-static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pages)
+/*
+ * e into its histogram. A global function, checked by the verifier once
+ * on its own: inlined, its branches were walked again on every path of
+ * every handler, most of the cost of loading the object.
+ */
+__noinline int ntf_aggregate(const struct ntf_event *e, __u64 pages)
 {
-	struct ntf_hist_key key = {
-		.class = e->class,
-		.callback = e->callback,
-		.tgid = cfg.per_process ? e->tgid : 0,
-		.origin = cfg.by_origin ? ntf_origin_of(e, (const __u8 *)cfg.syscall_origins) :
-					  NTF_ORIGIN_MAX,
-	};
+	struct ntf_hist_key key = {};
 	struct ntf_hist *h;
 	__u64 slot;
+
+	/* the verifier's rule for a global function's pointer */
+	if (!e)
+		return 0;
+	key.class = e->class;
+	key.callback = e->callback;
+	key.tgid = cfg.per_process ? e->tgid : 0;
+	key.origin = cfg.by_origin ? ntf_origin_of(e, (const __u8 *)cfg.syscall_origins) :
+				     NTF_ORIGIN_MAX;
 
 	if (cfg.by_cgroup)
 		key.cgroup_id = bpf_get_current_cgroup_id();
@@ -480,7 +488,7 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 		h = bpf_map_lookup_elem(&hists, &key);
 		if (!h) {
 			count(NTF_CNT_HIST_DROPS);
-			return;
+			return 0;
 		}
 	}
 	/*
@@ -507,6 +515,7 @@ static __always_inline void aggregate_event(const struct ntf_event *e, __u64 pag
 	if (e->latency_ns > h->max_ns)
 		h->max_ns = e->latency_ns;
 	count_bucket(&key, e->latency_ns);
+	return 0;
 }
 
 /*
@@ -650,7 +659,7 @@ static __always_inline void emit(void *ctx, struct ntf_event *e, __u64 pages)
 	bool gated = false;
 
 	if (cfg.aggregate)
-		aggregate_event(e, pages);
+		ntf_aggregate(e, pages);
 	if (cfg.rules_in_kernel)
 		gated = ntf_gates_pass(e);
 	if (cfg.stream ? !stream_keeps(e) : !(cfg.rule_gated && gated))

@@ -414,7 +414,7 @@ first_calls_case() {
 	check_eq "$c: seen $seen + unseen $(unseen "$c" $drv unseen_calls) = the driver's $want" \
 		"$((seen + $(unseen "$c" $drv unseen_calls)))" "$want"
 	check_eq "$c: no chain failed around an unseen call" "$(unseen "$c" $drv unseen_maybe)" 0
-	# 150 calls of 10 ms each: a probe attached on the registration, not
+	# 400 calls of 10 ms each: a probe attached on the registration, not
 	# on a later scan, sees most of them
 	check_range "$c: its probe saw calls while the workload ran" "$seen" 1 "$want"
 	check_eq "$c: every registration watched" "$(trace "$c" .watch.registrations_unwatched)" 0

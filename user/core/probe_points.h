@@ -32,6 +32,7 @@ struct ntf_probe_point {
 struct ntf_probe_state {
 	const struct ntf_probe_point *point;
 	unsigned int loadable; /* 1 << mech for each rung loaded */
+	unsigned int fallback; /* rungs allowed but loaded only if the loaded one fails to attach */
 	unsigned int mech; /* rung attached; NONE if none */
 	bool attached;
 	char why[NTF_MECH_MAX][NTF_REASON_LEN]; /* why a rung was not used */

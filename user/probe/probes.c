@@ -107,8 +107,12 @@ int ntf_ladder_choose(struct bpf_object *obj, struct ntf_probe_state *states,
 		if (ntf_rung_allowed(NTF_MECH_FENTRY, p->func, opts, st->why[NTF_MECH_FENTRY]) &&
 		    try_fentry(st, btf))
 			st->loadable |= 1u << NTF_MECH_FENTRY;
-		if (ntf_rung_allowed(NTF_MECH_KPROBE, p->func, opts, st->why[NTF_MECH_KPROBE]))
-			st->loadable |= 1u << NTF_MECH_KPROBE;
+		if (ntf_rung_allowed(NTF_MECH_KPROBE, p->func, opts, st->why[NTF_MECH_KPROBE])) {
+			if (st->loadable)
+				st->fallback |= 1u << NTF_MECH_KPROBE;
+			else
+				st->loadable |= 1u << NTF_MECH_KPROBE;
+		}
 		/* The tracepoint carries less: only when neither probe can load. */
 		if (!st->loadable && try_tracepoint(st, btf))
 			st->loadable |= 1u << NTF_MECH_TRACEPOINT;
@@ -137,6 +141,51 @@ int ntf_ladder_attach(struct bpf_object *obj, struct ntf_probe_state *states)
 			    ntf_rung_attach(prog_of(obj, names[0]), prog_of(obj, names[1]), m,
 					    st->point->func, NULL, st->links, st->why[m]))
 				continue;
+			st->mech = m;
+			st->attached = true;
+			live++;
+			break;
+		}
+	}
+	return live;
+}
+
+bool ntf_ladder_wants_fallback(const struct ntf_probe_state *states)
+{
+	for (unsigned int i = 0; i < ntf_probe_count; i++)
+		if (!states[i].attached && states[i].fallback)
+			return true;
+	return false;
+}
+
+void ntf_ladder_load_fallback(struct bpf_object *obj, const struct ntf_probe_state *states)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program (prog, obj)
+		bpf_program__set_autoload(prog, false);
+	for (unsigned int i = 0; i < ntf_probe_count; i++)
+		if (!states[i].attached && states[i].fallback)
+			set_autoload(obj, states[i].point, states[i].fallback);
+}
+
+int ntf_ladder_attach_fallback(struct bpf_object *obj, struct ntf_probe_state *states)
+{
+	int live = 0;
+
+	for (unsigned int i = 0; i < ntf_probe_count; i++) {
+		struct ntf_probe_state *st = &states[i];
+
+		if (st->attached || !st->fallback)
+			continue;
+		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
+			const char *const *names = st->point->progs[m];
+
+			if (!(st->fallback & (1u << m)) ||
+			    ntf_rung_attach(prog_of(obj, names[0]), prog_of(obj, names[1]), m,
+					    st->point->func, NULL, st->links, st->why[m]))
+				continue;
+			st->loadable |= 1u << m;
 			st->mech = m;
 			st->attached = true;
 			live++;

@@ -18,6 +18,7 @@
 
 struct tracer {
 	struct notifier_bpf *skel;
+	struct notifier_bpf *fallback; /* the fallback rungs of points whose first did not attach */
 	struct tracer_opts opts;
 	struct ntf_callbacks *subs;
 	struct ntf_probe_state probes[NTF_PROBE_MAX];
@@ -103,6 +104,57 @@ fail:
 	return err;
 }
 
+/*
+ * The same object again, its maps the first's, with only the fallback
+ * programs the ladder asks for: fentry that loaded but would not attach
+ * then costs a few programs' verification, not the whole object's again.
+ */
+static int load_fallback(struct tracer *t)
+{
+	struct bpf_map *map;
+	int err;
+
+	t->fallback = notifier_bpf__open();
+	if (!t->fallback)
+		return -errno;
+	t->fallback->rodata->cfg = t->opts.cfg;
+	bpf_object__for_each_map (map, t->fallback->obj) {
+		const struct bpf_map *mine =
+			bpf_object__find_map_by_name(t->skel->obj, bpf_map__name(map));
+
+		if (!mine)
+			return -ENOENT;
+		err = bpf_map__reuse_fd(map, bpf_map__fd(mine));
+		if (err)
+			return err;
+	}
+	ntf_ladder_load_fallback(t->fallback->obj, t->probes);
+	return notifier_bpf__load(t->fallback);
+}
+
+/* The probe points' own rungs, then the fallbacks of those that did not attach. */
+static int attach_points(struct tracer *t)
+{
+	int live = ntf_ladder_attach(t->skel->obj, t->probes), err;
+
+	if (!ntf_ladder_wants_fallback(t->probes))
+		return live;
+	err = load_fallback(t);
+	if (err) {
+		for (unsigned int i = 0; i < ntf_probe_count; i++) {
+			struct ntf_probe_state *st = &t->probes[i];
+
+			for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++)
+				if (!st->attached && (st->fallback & (1u << m)))
+					ntf_rung_why(st->why[m], m, true, err, NULL);
+		}
+		notifier_bpf__destroy(t->fallback);
+		t->fallback = NULL;
+		return live;
+	}
+	return live + ntf_ladder_attach_fallback(t->fallback->obj, t->probes);
+}
+
 int tracer__attach(struct tracer *t)
 {
 	struct ntf_callbacks_opts so = {
@@ -129,7 +181,7 @@ int tracer__attach(struct tracer *t)
 		.watch_fd = bpf_map__fd(t->skel->maps.watch),
 		.watch = t->watch,
 	};
-	int live = ntf_ladder_attach(t->skel->obj, t->probes), err;
+	int live = attach_points(t), err;
 	__u32 hash_slots;
 	bool mirror;
 
@@ -197,6 +249,7 @@ void tracer__free(struct tracer *t)
 	ntf_ladder_detach(t->probes);
 	if (t->watch)
 		munmap(t->watch, sysconf(_SC_PAGESIZE));
+	notifier_bpf__destroy(t->fallback);
 	notifier_bpf__destroy(t->skel);
 	ntf_ksyms_free(t->ksyms);
 	free(t);
