@@ -141,10 +141,23 @@ $(OUT)/static/notifierd: $(call main_obj,notifierd) $(OUT)/obj/daemon/metrics_ht
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz: $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 
-$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(SKELS) $(PB_HDRS)
-	mkdir -p $(OUT)/fuzz
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(INC_ALL) $< \
-		$(LIB_SRCS) $(PB_HDRS:.h=.c) $(LIBS) -o $@
+# The library is compiled once for all of them, instrumented; each harness links it.
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_OBJS := $(patsubst user/%.c,$(OUT)/fuzz-obj/%.o,$(LIB_SRCS)) \
+	$(patsubst user/report/%.proto,$(OUT)/fuzz-obj/gen/%.pb-c.o,$(PROTOS))
+
+$(OUT)/fuzz-obj/%.o: user/%.c $(SKELS) $(PB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $(INC_ALL) -c $< -o $@
+
+$(OUT)/fuzz-obj/gen/%.pb-c.o: $(OUT)/%.pb-c.c $(PB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $(INC_ALL) -c $< -o $@
+
+$(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	@mkdir -p $(OUT)/fuzz
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(INC_ALL) $< $(FUZZ_OBJS) \
+		$(LIBS) -o $@
 
 unit: all $(OUT)/liblow.a
 	$(MAKE) -C tests/unit OUT=$(abspath $(OUT))/unit run

@@ -30,24 +30,28 @@ static inline __u64 ntf_below(__u64 a, __u64 b)
 	return ((~a & b) | ((~a | b) & (a - b))) >> 63;
 }
 
-/* floor(log2(v)) for v > 0, without branches; 64-bit all through for 6.1's verifier. */
+/*
+ * floor(log2(v)) for v > 0, by arithmetic alone: a comparison is a branch
+ * in BPF, and the verifier walked each of the 32 paths five of them made
+ * (through all the histogram update after them). 64-bit all through for
+ * 6.1's verifier.
+ */
 static inline __u64 ntf_log2(__u64 v)
 {
-	__u64 r = 0, shift;
+	__u64 r, shift;
 
-	shift = (v > 0xffffffffULL) << 5;
+	r = ntf_below(0xffffffffULL, v) << 5;
+	v >>= r;
+	shift = ntf_below(0xffff, v) << 4;
 	v >>= shift;
 	r |= shift;
-	shift = (v > 0xffff) << 4;
+	shift = ntf_below(0xff, v) << 3;
 	v >>= shift;
 	r |= shift;
-	shift = (v > 0xff) << 3;
+	shift = ntf_below(0xf, v) << 2;
 	v >>= shift;
 	r |= shift;
-	shift = (v > 0xf) << 2;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0x3) << 1;
+	shift = ntf_below(0x3, v) << 1;
 	v >>= shift;
 	r |= shift;
 	r |= (v >> 1);

@@ -25,9 +25,9 @@
 # Timings in the VM are an emulator's: only the ratios mean anything.
 #
 # Usage: tests/bench/run.sh [OUT] [--short] [--tables]
-#   --short   one round of 200 calls and small host counts: the harness
-#             checked (every mode gives a figure), the figures not worth
-#             quoting. The results go to OUT/results.txt either way.
+#   --short   one round of 200 calls, each other workload at one rate,
+#             and small host counts: the harness checked (every mode
+#             gives a figure), the figures not worth quoting. The results go to OUT/results.txt either way.
 #   --tables  nothing run: the VM tables again from an earlier run's OUT
 #             (its results.txt keeps the host part; ROUNDS, WROUNDS and
 #             CALLS must be the run's own)
@@ -88,7 +88,7 @@ else
 
 	make -s -C "$top/tests/workloads" OUT="$top/build/workloads"
 	"$top/tests/vm/run-vm.sh" --scenario "$top/tests/bench/vm-bench.sh" --out "$out" \
-		--timeout $((1200 + (rounds + 2 * wrounds) * calls / 50)) \
+		--timeout $((1800 + (rounds + 2 * wrounds) * calls / 50)) \
 		--append "ROUNDS=$rounds WROUNDS=$wrounds CALLS=$calls SHORT=$short" \
 		--file "$top/build/static/notifier" --file "$top/build/static/notifierd" \
 		--file "$top/build/workloads/wl-kvm" --file "$top/build/workloads/wl-pin" \

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # A bounded run of each libFuzzer harness (make fuzz): seeds its corpus,
-# fuzzes for NTF_FUZZ_SECS seconds (default 60; 30 for fuzz_record, 20
-# for fuzz_rules) and prints one line per
+# fuzzes for NTF_FUZZ_SECS seconds (default 30; 15 for fuzz_record, 10
+# for fuzz_rules: a smoke run in the suite, longer ones by hand) and
+# prints one line per
 # harness, "ok - fuzz_NAME: ..." when it found nothing, or "not ok" with
 # the reproducer it saved (tests/lib/tap.sh). The corpus stays under
 # build/fuzz, so coverage grows from one run to the next.
@@ -12,7 +13,7 @@ set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
-secs=${NTF_FUZZ_SECS:-60}
+secs=${NTF_FUZZ_SECS:-30}
 out=$top/build/fuzz
 
 # One check per harness make fuzz builds: one per tests/fuzz/fuzz_*.c.
@@ -22,7 +23,7 @@ plan ${#srcs[@]}
 
 command -v "${CLANG:-clang}" >/dev/null 2>&1 || skip_rest "fuzz" "clang not installed"
 mkdir -p "$out"
-if ! make -s -C "$top" fuzz >"$out/build.log" 2>&1; then
+if ! make -s -j"$(nproc)" -C "$top" fuzz >"$out/build.log" 2>&1; then
 	fail "fuzz" "make fuzz failed: $(grep -m1 -E 'error|undefined' "$out/build.log")"
 	skip_rest "fuzz" "no harnesses built"
 fi
@@ -38,9 +39,9 @@ for src in "${srcs[@]}"; do
 	log=$out/$name.log
 	# the trace file's reader is small: half the time is enough
 	case $name in
-	fuzz_record) secs=${NTF_FUZZ_SECS:-30} ;;
-	fuzz_rules) secs=${NTF_FUZZ_SECS:-20} ;;
-	*) secs=${NTF_FUZZ_SECS:-60} ;;
+	fuzz_record) secs=${NTF_FUZZ_SECS:-15} ;;
+	fuzz_rules) secs=${NTF_FUZZ_SECS:-10} ;;
+	*) secs=${NTF_FUZZ_SECS:-30} ;;
 	esac
 	mkdir -p "$corpus"
 	# Harnesses that can write seeds do it with NTF_FUZZ_SEEDS set, then exit.

@@ -109,6 +109,28 @@ static void same_as_bpf(__u64 v)
  * BPF runs just above an edge (a second edge inside a row) or where a row
  * starts. Both are checked, every value below 2^20, and a spread.
  */
+/* The log2 the probes slot latencies by, without branches: each power of two and its neighbours. */
+static void log2_by_arithmetic(void **state)
+{
+	(void)state;
+	assert_int_equal(ntf_log2(1), 0);
+	for (unsigned int p = 1; p < 64; p++) {
+		__u64 v = 1ULL << p;
+
+		assert_int_equal(ntf_log2(v), p);
+		assert_int_equal(ntf_log2(v - 1), p - 1);
+		assert_int_equal(ntf_log2(v | (v - 1)), p);
+		assert_int_equal(ntf_log2(v + (v >> 1)), p);
+	}
+	for (int i = 0; i < 100000; i++) {
+		__u64 v = ((__u64)random() << 33) ^ ((__u64)random() << 11) ^ (__u64)random();
+
+		v >>= random() % 64;
+		if (v)
+			assert_int_equal(ntf_log2(v), 63 - __builtin_clzll(v));
+	}
+}
+
 static void table_lookup_agrees_with_bpf(void **state)
 {
 	__u64 x = 0x2545f4914f6cdd1dULL;
@@ -389,6 +411,7 @@ int main(void)
 		cmocka_unit_test(zero_one_and_the_top),
 		cmocka_unit_test(every_edge),
 		cmocka_unit_test(spread_of_values),
+		cmocka_unit_test(log2_by_arithmetic),
 		cmocka_unit_test(table_lookup_agrees_with_bpf),
 		cmocka_unit_test(quantiles_of_known_distributions),
 		cmocka_unit_test(merge_and_zero_bucket),

@@ -25,7 +25,7 @@ checks_of() {
 	kvm_cow | kvm_cow_hist) echo 6 ;;
 	kvm_exited) echo 4 ;;
 	bucket_bpf) echo 2 ;;
-	pin) echo 4 ;;
+	pin) echo 5 ;;
 	fence) echo 4 ;;
 	testdrv | hotplug) echo 5 ;;
 	testdrv_fence) echo 10 ;;
@@ -506,6 +506,12 @@ for c in $cases; do
 		# 6.12's with unpin_user_folio(folio, 1) per page (io_uring/rsrc.c,
 		# io_buffer_unmap()): both are probed.
 		check_eq "$c: unpinned pages = pinned pages" "$(proc $c unpin pages)" "$pages"
+		# 6.1's pin_user_pages_remote has 7 arguments, past its fentry
+		# trampoline's 6: it loads, does not attach, and its kprobe is
+		# loaded then (6.5 dropped vmas: 6 arguments)
+		want=fentry
+		[ "$NTF_VM_KERNEL" = 6.1 ] && want=kprobe
+		check_eq "$c: pin_user_pages_remote's rung" "$(mech $c pin_user_pages_remote)" $want
 		;;
 	fence)
 		ran $c || continue
