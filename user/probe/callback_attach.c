@@ -38,6 +38,9 @@ struct ntf_callbacks {
 	 * under emulation).
 	 */
 	struct ntf_ksyms *ks;
+	/* opts' ksyms and ksyms_modules, until the first scan takes them */
+	struct ntf_ksyms *first_ks;
+	char *first_modules;
 	unsigned int loads; /* objects loaded, ever */
 };
 
@@ -67,6 +70,15 @@ int ntf_callbacks_new(const struct ntf_callbacks_opts *opts, struct ntf_callback
 	if (!subs)
 		return -ENOMEM;
 	subs->opts = *opts;
+	if (opts->ksyms && opts->ksyms_modules) {
+		subs->first_ks = opts->ksyms;
+		subs->first_modules = opts->ksyms_modules;
+	} else {
+		ntf_ksyms_free(opts->ksyms);
+		free(opts->ksyms_modules);
+	}
+	subs->opts.ksyms = NULL;
+	subs->opts.ksyms_modules = NULL;
 	ntf_callback_set_init(&subs->set);
 	subs->set.kallsyms_path = opts->kallsyms_path;
 	subs->set.detach = detach_sub;
@@ -100,6 +112,8 @@ void ntf_callbacks_free(struct ntf_callbacks *subs)
 	}
 	ntf_discovery_free(subs->disc);
 	ntf_ksyms_free(subs->ks);
+	ntf_ksyms_free(subs->first_ks);
+	free(subs->first_modules);
 	ntf_callback_set_release(&subs->set);
 	free(subs);
 }
@@ -325,14 +339,22 @@ static void discover(struct ntf_callbacks *subs, struct ntf_ksyms **ks, unsigned
 int ntf_callbacks_rescan(struct ntf_callbacks *subs, bool tell)
 {
 	unsigned int pending[MAX_SUBS], npending = 0, live = 0;
-	char *modules = ntf_modules_read(subs->opts.modules_path);
+	/* the first scan's: older than /proc/modules now, so a module since counts as new next time */
+	char *modules = subs->first_modules ? subs->first_modules :
+					      ntf_modules_read(subs->opts.modules_path);
+	struct ntf_ksyms *first_ks = subs->first_ks;
 	__u64 t0 = ntf_now_ns(), t1, t2;
 
-	if (!modules)
+	subs->first_modules = NULL;
+	subs->first_ks = NULL;
+	if (!modules) {
+		ntf_ksyms_free(first_ks);
 		return -ENOMEM;
+	}
 	if (ntf_callback_set_modules_changed(&subs->set, modules)) {
 		/* read first: after a failed read the modules still count as new */
-		struct ntf_ksyms *ks = ntf_ksyms_load(subs->opts.kallsyms_path);
+		struct ntf_ksyms *ks =
+			first_ks ? first_ks : ntf_ksyms_load(subs->opts.kallsyms_path);
 
 		if (!ks) {
 			int err = errno ? -errno : -ENOENT;
@@ -345,6 +367,7 @@ int ntf_callbacks_rescan(struct ntf_callbacks *subs, bool tell)
 		ntf_callback_set_scan(&subs->set, ks, modules, tell, pending, &npending);
 	} else {
 		free(modules);
+		ntf_ksyms_free(first_ks);
 	}
 	discover(subs, &subs->ks, pending, &npending);
 	t1 = ntf_now_ns();

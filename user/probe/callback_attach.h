@@ -53,6 +53,14 @@ struct ntf_callbacks_opts {
 	int pending_fd, unseen_fd, attached_fns_fd, watch_fd;
 	struct ntf_watch *watch; /* watch_fd mapped */
 	const char *kallsyms_path; /* NULL: /proc/kallsyms */
+	/*
+	 * kallsyms read already (the ladder's), and the modules list read just
+	 * before it: the first scan takes both over rather than reading them
+	 * again (a second under emulation). NULL: it reads its own. Owned by
+	 * the set once ntf_callbacks_new succeeds.
+	 */
+	struct ntf_ksyms *ksyms;
+	char *ksyms_modules;
 	const char *modules_path; /* NULL: /proc/modules */
 	bool no_discovery; /* the table only: no walking of live registrations */
 };

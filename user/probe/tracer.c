@@ -11,6 +11,7 @@
 #include "decode.h"
 #include "histogram.h"
 #include "ksyms.h"
+#include "modules.h"
 #include "notifier.skel.h"
 #include "callback_attach.h"
 #include "slot_places.h"
@@ -22,7 +23,8 @@ struct tracer {
 	struct tracer_opts opts;
 	struct ntf_callbacks *subs;
 	struct ntf_probe_state probes[NTF_PROBE_MAX];
-	struct ntf_ksyms *ksyms;
+	struct ntf_ksyms *ksyms; /* the ladder's, then the callbacks' first scan's */
+	char *modules; /* /proc/modules, read just before ksyms */
 	struct ntf_watch *watch; /* the watch map, mapped */
 	__u64 registrations; /* watch->registrations at the last rescan */
 };
@@ -57,6 +59,7 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 	if (!t)
 		return -ENOMEM;
 	t->opts = *opts;
+	t->modules = ntf_modules_read(NULL);
 	t->ksyms = ntf_ksyms_load(NULL);
 	lopts.ksyms = t->ksyms;
 
@@ -87,9 +90,6 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 	err = notifier_bpf__load(t->skel);
 	if (err)
 		goto fail;
-	/* only the ladder's choice needed them; the callbacks keep their own */
-	ntf_ksyms_free(t->ksyms);
-	t->ksyms = NULL;
 	t->watch = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
 			bpf_map__fd(t->skel->maps.watch), 0);
 	if (t->watch == MAP_FAILED) {
@@ -189,10 +189,18 @@ int tracer__attach(struct tracer *t)
 	err = ntf_slot_places_add(so.slot_places_fd, hash_slots, mirror);
 	if (err)
 		return err;
-	/* Subscriber callbacks are extra detail: their failures are reported, not fatal. */
+	/*
+	 * Subscriber callbacks are extra detail: their failures are reported,
+	 * not fatal. Their first scan takes the ladder's kallsyms over.
+	 */
+	so.ksyms = t->ksyms;
+	so.ksyms_modules = t->modules;
 	err = ntf_callbacks_new(&so, &t->subs);
-	if (!err)
+	if (!err) {
+		t->ksyms = NULL;
+		t->modules = NULL;
 		ntf_callbacks_rescan(t->subs, false);
+	}
 	return live;
 }
 
@@ -252,6 +260,7 @@ void tracer__free(struct tracer *t)
 	notifier_bpf__destroy(t->fallback);
 	notifier_bpf__destroy(t->skel);
 	ntf_ksyms_free(t->ksyms);
+	free(t->modules);
 	free(t);
 }
 
