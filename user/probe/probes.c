@@ -127,26 +127,29 @@ static struct bpf_program *prog_of(struct bpf_object *obj, const char *name)
 	return name ? bpf_object__find_program_by_name(obj, name) : NULL;
 }
 
+/* The first rung of mask that attaches for st: whether one did. */
+static bool attach_first(struct bpf_object *obj, struct ntf_probe_state *st, unsigned int mask)
+{
+	for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
+		const char *const *names = st->point->progs[m];
+
+		if (!(mask & (1u << m)) ||
+		    ntf_rung_attach(prog_of(obj, names[0]), prog_of(obj, names[1]), m,
+				    st->point->func, NULL, st->links, st->why[m]))
+			continue;
+		st->mech = m;
+		st->attached = true;
+		return true;
+	}
+	return false;
+}
+
 int ntf_ladder_attach(struct bpf_object *obj, struct ntf_probe_state *states)
 {
 	int live = 0;
 
-	for (unsigned int i = 0; i < ntf_probe_count; i++) {
-		struct ntf_probe_state *st = &states[i];
-
-		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
-			const char *const *names = st->point->progs[m];
-
-			if (!(st->loadable & (1u << m)) ||
-			    ntf_rung_attach(prog_of(obj, names[0]), prog_of(obj, names[1]), m,
-					    st->point->func, NULL, st->links, st->why[m]))
-				continue;
-			st->mech = m;
-			st->attached = true;
-			live++;
-			break;
-		}
-	}
+	for (unsigned int i = 0; i < ntf_probe_count; i++)
+		live += attach_first(obj, &states[i], states[i].loadable);
 	return live;
 }
 
@@ -176,21 +179,10 @@ int ntf_ladder_attach_fallback(struct bpf_object *obj, struct ntf_probe_state *s
 	for (unsigned int i = 0; i < ntf_probe_count; i++) {
 		struct ntf_probe_state *st = &states[i];
 
-		if (st->attached || !st->fallback)
+		if (st->attached || !st->fallback || !attach_first(obj, st, st->fallback))
 			continue;
-		for (unsigned int m = NTF_MECH_FENTRY; m < NTF_MECH_MAX; m++) {
-			const char *const *names = st->point->progs[m];
-
-			if (!(st->fallback & (1u << m)) ||
-			    ntf_rung_attach(prog_of(obj, names[0]), prog_of(obj, names[1]), m,
-					    st->point->func, NULL, st->links, st->why[m]))
-				continue;
-			st->loadable |= 1u << m;
-			st->mech = m;
-			st->attached = true;
-			live++;
-			break;
-		}
+		st->loadable |= 1u << st->mech;
+		live++;
 	}
 	return live;
 }
