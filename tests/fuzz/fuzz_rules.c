@@ -69,22 +69,29 @@ static void check_rule(const struct ntf_rule *r, const struct ntf_rules *all, un
 			abort();
 }
 
+/*
+ * Seeds before any input: an exit from inside a run is a crash to
+ * libFuzzer, which leaves a crash file of the empty input behind.
+ */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *dir = getenv("NTF_FUZZ_SEEDS");
+
+	(void)argc;
+	(void)argv;
+	if (dir) {
+		write_seeds(dir);
+		exit(0);
+	}
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ntf_rules rules = {};
 	struct ntf_rules_error err = {};
 	unsigned int lines = 1;
-	static bool seeded;
 
-	if (!seeded) {
-		const char *dir = getenv("NTF_FUZZ_SEEDS");
-
-		seeded = true;
-		if (dir) {
-			write_seeds(dir);
-			exit(0);
-		}
-	}
 	for (size_t i = 0; i < size; i++)
 		lines += data[i] == '\n';
 	if (ntf_rules_parse((const char *)data, size, &rules, &err)) {
