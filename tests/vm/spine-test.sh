@@ -660,6 +660,17 @@ for c in $cases; do
 				  .driver == "testdrv") | .count] | add // 0')" "$(wl $c fence_waits)"
 		within_pct "$c: fence wait p50 within 5% of the driver's own ($(p50_of $c fence_wait_ns) ns)" \
 			"$(proc $c fence_wait p50_ns)" "$(p50_of $c fence_wait_ns)" 5
+		# fence seqno n is the driver's n-th wait: the probe's window lies
+		# inside the driver's clock of that same wait
+		"$NTF_REPO/build/notifier" report --events -j -c fence_wait "$out/$c.ntr" \
+			>"$out/$c.events.json" 2>"$out/$c.events.err"
+		check_eq "$c: each recorded wait inside the driver's clock of it, and no shorter than the wait chosen" \
+			"$(jq -rs --slurpfile w "$out/$c.wl.json" '
+				[.[] | select(.comm == "wl-testdrv") | . as $e |
+				 $w[0].fence_wait_ns[$e.fence.seqno - 1] as $d |
+				 select($d != null and $e.latency_ns <= $d and
+					$e.latency_ns >= $w[0].fence_wait_us * 990)] | length' \
+				"$out/$c.events.json")" "$(wl $c fence_waits)"
 		# the same file in Perfetto: each wait inside testdrv's callback inside an invalidate
 		"$NTF_REPO/build/notifier" report --perfetto "$out/$c.json" "$out/$c.ntr" \
 			2>"$out/$c.perfetto.err"
