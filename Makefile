@@ -58,7 +58,14 @@ LOW_OBJS := $(call obj_of,$(filter $(addprefix user/,$(addsuffix /%,$(LOW_LAYERS
 main_obj = $(call obj_of,$(filter %/$(1).c,$(MAINS)))
 BINS := $(OUT)/notifier $(OUT)/notifierd $(OUT)/notifier-top
 
-all: $(BINS) $(OUT)/liblow.a
+# The example policies (examples/policies): built as a user builds one
+POLICIES := $(patsubst examples/policies/%.bpf.c,$(OUT)/policies/%.bpf.o,$(wildcard examples/policies/*.bpf.c))
+
+all: $(BINS) $(OUT)/liblow.a $(POLICIES)
+
+$(OUT)/policies/%.bpf.o: examples/policies/%.bpf.c bpf/notifier_policy.h bpf/notifier.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(OUT) $(OUT)/static:
 	mkdir -p $@

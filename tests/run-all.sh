@@ -93,6 +93,7 @@ run_cli() {
 	run_script tests/cli/synthetic-daemon.sh # notifierd --synthetic, read by notifier-top
 	run_script tests/cli/daemon-record.sh # notifierd --record and --flight: rotation, triggers, a full disk
 	run_script tests/cli/policy.sh # notifierd --rules: limits and their exact counts, actions, SIGHUP, bad files
+	run_script tests/cli/policy-ops.sh # BPF policy ops on a trace file (notifier policy test): verdicts as computed, the verifier's refusals
 	run_script tests/cli/systemd.sh # contrib/systemd's unit: systemd-analyze verify, its options, its sandbox
 	run_script tests/cli/metrics.sh # notifierd --metrics, scraped by promtool and a real Prometheus
 	run_script tests/cli/plot.sh # notifier plot's SVG and HTML, checked as XML and as pixels rendered by headless Chromium

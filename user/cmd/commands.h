@@ -9,6 +9,7 @@ int cmd_hist(int argc, char **argv);
 /* notifier hist --compare A B (cmd_hist_compare.c) */
 int cmd_hist_compare(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);

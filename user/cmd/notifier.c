@@ -17,6 +17,7 @@ static const char main_usage[] =
 	"Commands:\n"
 	"  hist      latency histograms per event class\n"
 	"  plot      draw saved hist -j output as an SVG picture or HTML page\n"
+	"  policy    try a BPF policy on a trace file\n"
 	"  probe     what attached here, by which mechanism, or why not\n"
 	"  record    record the events into a trace file\n"
 	"  report    summarise or list a trace file's events\n"
@@ -53,6 +54,7 @@ static const struct {
 	/* clang-format off */
 	{ "hist", cmd_hist, false },
 	{ "plot", cmd_plot, false },
+	{ "policy", cmd_policy, false },
 	{ "probe", cmd_probe, false },
 	{ "record", cmd_record, false },
 	{ "report", cmd_report, false },

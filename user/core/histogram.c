@@ -44,13 +44,19 @@ void ntf_hist_add_event(struct ntf_hist *h, const struct ntf_event *e)
 	     e->class == NTF_CLASS_CALLBACK) &&
 	    !(e->flags & (NTF_F_BLOCKABLE | NTF_F_BLOCKABLE_UNKNOWN)))
 		h->nonblock++;
+	h->pages += ntf_event_pages(e);
+}
+
+__u64 ntf_event_pages(const struct ntf_event *e)
+{
 	/* what the probes hand aggregate_event as its pages */
 	if (e->class == NTF_CLASS_PIN && e->ret > 0)
-		h->pages += e->ret;
-	else if (e->class == NTF_CLASS_UNPIN)
-		h->pages += e->pin.nr_pages;
-	else if (e->class == NTF_CLASS_UNMAP)
-		h->pages += e->unmap.notifier_calls;
+		return e->ret;
+	if (e->class == NTF_CLASS_UNPIN)
+		return e->pin.nr_pages;
+	if (e->class == NTF_CLASS_UNMAP)
+		return e->unmap.notifier_calls;
+	return 0;
 }
 
 void ntf_hist_merge(struct ntf_hist *dst, const struct ntf_hist *src)

@@ -1,0 +1,355 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# BPF policy ops by the portable backend (notifier policy test): policies
+# built here against bpf/notifier_policy.h, run by this kernel on every
+# event of a trace file written from the format's document
+# (tests/lib/ntr_writer.py) with random events from a fixed seed. What
+# each policy must answer is computed here from the same events, by the
+# policy's own rule written again in Python: every row's verdicts and
+# actions must match it exactly. Then the shipped example, a policy with
+# state in a map, and the bad input: files that are no policy, a policy
+# the verifier refuses, a bad trace file, bad options. Root (BPF).
+# One line per check (tests/lib/tap.sh).
+#
+# Usage: tests/cli/policy-ops.sh     (after make)
+# NOTIFIER overrides the binary.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+NOTIFIER=${NOTIFIER:-$top/build/notifier}
+CLANG=${CLANG:-clang}
+NTF_TAP_PREFIX="policy ops: "
+plan 24
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ntf-policy-ops.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+[ -x "$NOTIFIER" ] || { fail "binary" "$NOTIFIER not built (run make)"; skip_rest "the rest" "no binary"; }
+[ "$(id -u)" = 0 ] || skip_rest "all" "loading BPF needs root"
+command -v python3 >/dev/null 2>&1 || skip_rest "all" "python3 not installed"
+command -v "$CLANG" >/dev/null 2>&1 || skip_rest "all" "clang not installed"
+
+# run CMD...: sets rc, $tmp/out and $tmp/err.
+run() {
+	timeout -k 5 60 "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+first_err() { head -c 400 "$tmp/err" | tr '\n' ' '; }
+# build NAME: $tmp/NAME.bpf.c into $tmp/NAME.bpf.o, as a user builds a policy.
+build() {
+	"$CLANG" -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -I"$top/vmlinux" -I"$top/bpf" \
+		-c "$tmp/$1.bpf.c" -o "$tmp/$1.bpf.o" 2>"$tmp/$1.cc.err"
+}
+
+# The events: every class, three drivers' callbacks (fence waits inside
+# them carry the callback's id too), latencies spread over 1 us..10 ms,
+# flags and pages at random.
+cat >"$tmp/gen.py" <<'EOF'
+import json, random, sys
+from ntr_writer import write
+
+out = sys.argv[1]
+rng = random.Random(20261129)
+DRIVERS = {40: "ntf_testdrv", 41: "otherdrv", 42: "amdgpu"}
+MONO = 5_000_000_000
+events = []
+for i in range(6000):
+    cls = rng.randint(1, 7)
+    cb = rng.choice((40, 41, 42)) if cls == 7 or (cls == 6 and rng.random() < 0.7) else 0
+    lat = int(10 ** rng.uniform(3, 7))
+    flags = (1 if rng.random() < 0.8 else 0) if cls in (1, 2, 7) else 0
+    ret = 0
+    if rng.random() < 0.05:
+        flags |= 1 << 8
+        ret = -11
+    tgid = rng.choice((200, 201, 202))
+    e = dict(ts=MONO + 1000 + i * 100_000, lat=lat, cls=cls, tgid=tgid, pid=tgid, comm="app%d" % tgid,
+             mm=0xFFFF888000000000 + tgid * 4096, cgroup=7, flags=flags, callback=cb, mech=1,
+             origin=3, syscall=28, ret=ret)
+    if cls in (1, 2, 7):
+        e.update(start=0x7F0000000000, size=0x4000, event=1)
+    elif cls == 3:
+        e.update(addr=0x7F0000001000, calls=rng.randint(0, 3), notifier_ns=lat // 2)
+    elif cls in (4, 5):
+        e.update(addr=0x7F0000002000, pages=rng.choice((1, 8, 16, 64)))
+        if cls == 4 and ret == 0:
+            e["ret"] = e["pages"]  # pins return what they pinned
+    else:
+        e.update(context=5, seqno=i, ops=0xFFFFFFFF81000000, timeout=-1)
+    events.append(e)
+meta = dict(writer="ntr-test 1", host="testhost", kernel="6.1.0-test", arch="x86_64",
+            wall_ns=1_700_000_000 * 10**9, mono_ns=MONO, probes=[],
+            callbacks=[(c, d, None) for c, d in DRIVERS.items()])
+write(out, events, meta, per_block=700)
+json.dump(dict(events=events, drivers={str(k): v for k, v in DRIVERS.items()}),
+          open(out + ".json", "w"))
+EOF
+if ! PYTHONPATH="$top/tests/lib" python3 "$tmp/gen.py" "$tmp/run.ntr" 2>"$tmp/gen.err"; then
+	fail "the trace file written" "$(head -c 300 "$tmp/gen.err")"
+	skip_rest "the rest" "no trace file"
+fi
+
+# expect.py POLICY: the rows `policy test -j` must print, from the events,
+# by the policy's rule written again here.
+cat >"$tmp/expect.py" <<'EOF'
+import json, sys
+
+CLASSES = ["none", "inval_start", "inval_end", "unmap", "pin", "unpin", "fence_wait", "callback"]
+IGNORE, COUNT, RECORD, ESCALATE = 0, 1, 2, 3
+STACK, SNAPSHOT, SIGNAL = 1 << 8, 1 << 9, 1 << 10
+FAILED, BLOCKABLE = 1 << 8, 1
+
+
+def mixed(e, state):
+    c = CLASSES[e["cls"]]
+    if c == "callback":
+        if e["drv"] == "ntf_testdrv" and e["lat"] >= 300_000:
+            return ESCALATE | STACK
+        if e["flags"] & FAILED:
+            return RECORD | SNAPSHOT
+        return IGNORE if e["tgid"] == 201 else COUNT
+    if c == "fence_wait":
+        return ESCALATE | SIGNAL if e["lat"] > 1_000_000 else IGNORE
+    if c == "pin":
+        return RECORD if e["ret"] >= 16 else 7  # 7: no verdict notifier knows
+    return None  # no program: counted
+
+
+def example(e, state):
+    c = CLASSES[e["cls"]]
+    if c == "callback":
+        return ESCALATE | STACK if e["drv"] == "ntf_testdrv" and e["lat"] >= 5_000_000 else IGNORE
+    return IGNORE
+
+
+def nonblocking(e, state):
+    if CLASSES[e["cls"]] != "callback":
+        return None
+    if e["flags"] & FAILED and not e["flags"] & BLOCKABLE:
+        return ESCALATE | SNAPSHOT
+    return COUNT
+
+
+def every100(e, state):
+    if CLASSES[e["cls"]] != "unmap":
+        return None
+    state["n"] = state.get("n", 0) + 1
+    return ESCALATE if state["n"] % 100 == 0 else COUNT
+
+
+d = json.load(open(sys.argv[2]))
+rule = globals()[sys.argv[1]]
+rows, state = {}, {}
+for e in d["events"]:
+    e["drv"] = d["drivers"].get(str(e["callback"]), "chain" if e["callback"] == 0 else "?")
+    a = rule(e, state)
+    key = (CLASSES[e["cls"]], e["drv"])
+    r = rows.setdefault(key, dict(events=0, ignore=0, count=0, record=0, escalate=0, stack=0,
+                                  snapshot=0, signal=0, invalid=0))
+    r["events"] += 1
+    if a is None:
+        a = COUNT
+    v = a & 0xFF
+    if v > ESCALATE or a & ~0x7FF:
+        r["invalid"] += 1
+        v = COUNT
+    r[["ignore", "count", "record", "escalate"][v]] += 1
+    r["stack"] += bool(a & STACK)
+    r["snapshot"] += bool(a & SNAPSHOT)
+    r["signal"] += bool(a & SIGNAL)
+out = {}
+for (c, drv), r in sorted(rows.items()):
+    out["%s/%s" % (c, drv)] = [r[k] for k in ("events", "ignore", "count", "record", "escalate",
+                                              "stack", "snapshot", "signal")]
+print(json.dumps(dict(rows=out, invalid=sum(r["invalid"] for r in rows.values()))))
+EOF
+# got: the same shape from notifier's JSON
+got_rows() {
+	jq -c '{rows: (.rows | map({key: "\(.class)/\(.driver)", value: [.events, .verdicts.ignore,
+		.verdicts.count, .verdicts.record, .verdicts.escalate, .actions.stack,
+		.actions.snapshot, .actions.signal]}) | from_entries), invalid: .invalid}' "$tmp/out"
+}
+expect_rows() { python3 "$tmp/expect.py" "$1" "$tmp/run.ntr.json" | jq -cS .; }
+
+# 1. A policy of three classes: drivers, latencies, flags, processes, actions.
+cat >"$tmp/mixed.bpf.c" <<'EOF'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "notifier_policy.h"
+
+NOTIFIER_POLICY(callback, ev)
+{
+	if (notifier_policy_driver_is(ev, "ntf_testdrv") && ev->latency_ns >= 300000)
+		return NOTIFIER_ESCALATE | NOTIFIER_ACT_STACK;
+	if (ev->flags & NTF_F_FAILED)
+		return NOTIFIER_RECORD | NOTIFIER_ACT_SNAPSHOT;
+	return ev->tgid == 201 ? NOTIFIER_IGNORE : NOTIFIER_COUNT;
+}
+
+NOTIFIER_POLICY(fence_wait, ev)
+{
+	return ev->latency_ns > 1000000 ? NOTIFIER_ESCALATE | NOTIFIER_ACT_SIGNAL : NOTIFIER_IGNORE;
+}
+
+NOTIFIER_POLICY(pin, ev)
+{
+	return ev->pages >= 16 ? NOTIFIER_RECORD : 7;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+EOF
+if build mixed; then
+	run "$NOTIFIER" policy test -j "$tmp/mixed.bpf.o" "$tmp/run.ntr"
+	check_eq "mixed: exit 0" "$rc $(first_err)" "0 "
+	check_eq "mixed: every event of the file judged" "$(jq .events "$tmp/out")" 6000
+	check_eq "mixed: each class and driver's verdicts and actions, as the rule says" \
+		"$(got_rows | jq -cS .)" "$(expect_rows mixed)"
+	check_eq "mixed: some of every verdict and action, so the rows say something" \
+		"$(got_rows | jq -c '[.rows[]] | transpose | map(add) | .[1:] | map(. > 0) | all')" true
+	check_eq "mixed: runs are the events of the three classes it has programs for" \
+		"$(jq .runs "$tmp/out")" \
+		"$(jq '[.events[] | select(.cls == 7 or .cls == 6 or .cls == 4)] | length' "$tmp/run.ntr.json")"
+	check_eq "mixed: classes without a program marked so" \
+		"$(jq -c '[.rows[] | select(.judged | not) | .class] | unique' "$tmp/out")" \
+		'["inval_end","inval_start","unmap","unpin"]'
+	run "$NOTIFIER" policy test "$tmp/mixed.bpf.o" "$tmp/run.ntr"
+	check "mixed: the text output's callback row for ntf_testdrv" "$(head -c 300 "$tmp/out")" \
+		grep -Eq '^callback +ntf_testdrv +[0-9]+' "$tmp/out"
+	check "mixed: the text output says what an unknown verdict became" "$(tail -n3 "$tmp/out")" \
+		grep -q 'answers were no verdict notifier knows: counted' "$tmp/out"
+else
+	fail "mixed: built" "$(head -c 300 "$tmp/mixed.cc.err")"
+	skip_n 7 "mixed" "not built"
+fi
+
+# 2. The shipped example, as built by make.
+ex=$top/build/policies/slow_callbacks.bpf.o
+if [ -f "$ex" ]; then
+	run "$NOTIFIER" policy test -j "$ex" "$tmp/run.ntr"
+	check_eq "example slow_callbacks: exit 0" "$rc $(first_err)" "0 "
+	check_eq "example slow_callbacks: escalates exactly ntf_testdrv's callbacks of 5 ms or more" \
+		"$(got_rows | jq -cS .)" "$(expect_rows example)"
+else
+	fail "example slow_callbacks" "$ex not built (make)"
+	skip "example slow_callbacks: verdicts" "not built"
+fi
+
+ex=$top/build/policies/failed_nonblocking.bpf.o
+if [ -f "$ex" ]; then
+	run "$NOTIFIER" policy test -j "$ex" "$tmp/run.ntr"
+	check_eq "example failed_nonblocking: exit 0" "$rc $(first_err)" "0 "
+	check_eq "example failed_nonblocking: escalates exactly the failed non-blockable callbacks" \
+		"$(got_rows | jq -cS .)" "$(expect_rows nonblocking)"
+else
+	fail "example failed_nonblocking" "$ex not built (make)"
+	skip "example failed_nonblocking: verdicts" "not built"
+fi
+
+# 3. State in a map: every 100th unmap, in the file's order.
+cat >"$tmp/every100.bpf.c" <<'EOF'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "notifier_policy.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} seen SEC(".maps");
+
+NOTIFIER_POLICY(unmap, ev)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&seen, &zero);
+
+	if (!n)
+		return NOTIFIER_COUNT;
+	*n += 1;
+	return *n % 100 == 0 ? NOTIFIER_ESCALATE : NOTIFIER_COUNT;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+EOF
+if build every100; then
+	run "$NOTIFIER" policy test -j "$tmp/every100.bpf.o" "$tmp/run.ntr"
+	check_eq "every100: exit 0" "$rc $(first_err)" "0 "
+	check_eq "every100: a map's count kept from event to event, in order" \
+		"$(got_rows | jq -cS .)" "$(expect_rows every100)"
+else
+	fail "every100: built" "$(head -c 300 "$tmp/every100.cc.err")"
+	skip "every100: verdicts" "not built"
+fi
+
+# 4. Bad input: one clear line (or the verifier's words), exit 1, nothing on stdout.
+refused() {
+	local name=$1 want=$2
+
+	shift 2
+	run "$@"
+	if [ "$rc" = 1 ] && grep -q -- "$want" "$tmp/err" && [ ! -s "$tmp/out" ]; then
+		pass "$name"
+	else
+		fail "$name" "rc $rc, stdout $(head -c 100 "$tmp/out"), stderr $(first_err) (want '$want')"
+	fi
+}
+refused "a missing policy" "nope.bpf.o: No such file or directory" \
+	"$NOTIFIER" policy test "$tmp/nope.bpf.o" "$tmp/run.ntr"
+echo "not an object" >"$tmp/text.o"
+refused "a text file" "text.o: not a BPF object" "$NOTIFIER" policy test "$tmp/text.o" "$tmp/run.ntr"
+
+cat >"$tmp/other.bpf.c" <<'EOF'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+SEC("tp/sched/sched_switch") int on_switch(void *ctx) { return 0; }
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+EOF
+build other
+refused "an object of other programs" \
+	"program on_switch is in section 'tp/sched/sched_switch': a policy has only notifier_policy/<class> programs" \
+	"$NOTIFIER" policy test "$tmp/other.bpf.o" "$tmp/run.ntr"
+
+cat >"$tmp/unknown.bpf.c" <<'EOF'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "notifier_policy.h"
+NOTIFIER_POLICY(frobnicate, ev) { return NOTIFIER_COUNT; }
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+EOF
+build unknown
+refused "an unknown class" "section 'notifier_policy/frobnicate': no event class 'frobnicate'" \
+	"$NOTIFIER" policy test "$tmp/unknown.bpf.o" "$tmp/run.ntr"
+
+# the event's time taken for a pointer: the verifier says no, in its words
+cat >"$tmp/refused.bpf.c" <<'EOF'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "notifier_policy.h"
+NOTIFIER_POLICY(callback, ev) { return *(const __u32 *)ev->ts_ns; }
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+EOF
+build refused
+refused "a policy the verifier refuses: its message" "invalid mem access" \
+	"$NOTIFIER" policy test "$tmp/refused.bpf.o" "$tmp/run.ntr"
+check "a policy the verifier refuses: said as the kernel's refusal" "$(first_err)" \
+	grep -q "the kernel refused it" "$tmp/err"
+
+echo "no trace" >"$tmp/bad.ntr"
+refused "a file that is no trace file" "bad.ntr:" \
+	"$NOTIFIER" policy test "$tmp/mixed.bpf.o" "$tmp/bad.ntr"
+
+usage() {
+	run "$NOTIFIER" policy "$@"
+	if [ "$rc" = 2 ] && [ "$(wc -l <"$tmp/err")" -le 2 ] && grep -q "$want" "$tmp/err"; then
+		pass "usage: policy $*"
+	else
+		fail "usage: policy $*" "rc $rc, $(first_err) (want '$want')"
+	fi
+}
+want="what to do: test" usage
+want="no policy command 'frob'" usage frob
+want="test takes a policy object and a trace file" usage test "$tmp/mixed.bpf.o"
+
+tap_done

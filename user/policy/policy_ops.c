@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "histogram.h"
+#include "names.h"
+#include "policy_ops.h"
+
+#define SECTION_PREFIX "notifier_policy/"
+/* Per program: a policy is small, and the log is all a user gets when it is refused. */
+#define LOG_SIZE (256 * 1024)
+
+struct ntf_policy_ops {
+	struct bpf_object *obj;
+	int fd[NTF_CLASS_MAX]; /* -1: no program, the class is counted */
+	char name[64];
+};
+
+static void say(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+}
+
+/* libbpf's own lines say less than why does, and twice: kept quiet while a policy loads. */
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	(void)fmt;
+	(void)args;
+	return 0;
+}
+
+/* The last lines of a verifier log that fit in len, on one line each. */
+static void log_tail(char *out, size_t len, const char *log)
+{
+	size_t n = strlen(log);
+	const char *from;
+
+	while (n && log[n - 1] == '\n')
+		n--;
+	from = log + (n > len - 1 ? n - (len - 1) : 0);
+	if (from > log) {
+		const char *nl = memchr(from, '\n', log + n - from);
+
+		if (nl)
+			from = nl + 1;
+	}
+	snprintf(out, len, "%.*s", (int)(log + n - from), from);
+}
+
+/* Checks each program's section and readies it as a syscall program. */
+static int claim_programs(struct ntf_policy_ops *p, char *why, size_t len)
+{
+	struct bpf_program *prog;
+	int n = 0;
+
+	bpf_object__for_each_program (prog, p->obj) {
+		const char *sec = bpf_program__section_name(prog);
+		unsigned int class;
+
+		if (strncmp(sec, SECTION_PREFIX, strlen(SECTION_PREFIX))) {
+			say(why, len,
+			    "program %s is in section '%s': a policy has only notifier_policy/<class> "
+			    "programs (NOTIFIER_POLICY)",
+			    bpf_program__name(prog), sec);
+			return -EINVAL;
+		}
+		class = ntf_class_from_name(sec + strlen(SECTION_PREFIX));
+		if (class == NTF_CLASS_NONE) {
+			say(why, len,
+			    "section '%s': no event class '%s' (inval_start, inval_end, callback, "
+			    "unmap, pin, unpin, fence_wait)",
+			    sec, sec + strlen(SECTION_PREFIX));
+			return -EINVAL;
+		}
+		if (p->fd[class] != -1) {
+			say(why, len, "two programs for class %s", ntf_class_name(class));
+			return -EINVAL;
+		}
+		p->fd[class] = -2; /* claimed; the fd comes with the load */
+		bpf_program__set_type(prog, BPF_PROG_TYPE_SYSCALL);
+		/* the kernel runs syscall programs only as sleepable ones */
+		bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_SLEEPABLE);
+		n++;
+	}
+	if (!n) {
+		say(why, len, "no program in a notifier_policy/<class> section (NOTIFIER_POLICY)");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int load(struct ntf_policy_ops *p, char *why, size_t len)
+{
+	struct bpf_program *prog;
+	char *log = calloc(1, LOG_SIZE);
+	int err;
+
+	if (!log)
+		return -ENOMEM;
+	bpf_object__for_each_program (prog, p->obj) {
+		bpf_program__set_log_buf(prog, log, LOG_SIZE);
+		bpf_program__set_log_level(prog, 1);
+	}
+	err = bpf_object__load(p->obj);
+	if (err) {
+		char tail[768];
+
+		/* the log holds the refused program's attempt: the ones before loaded */
+		log_tail(tail, sizeof(tail), log);
+		say(why, len, "the kernel refused it: %s%s%s", strerror(-err), *tail ? "\n" : "",
+		    tail);
+	} else {
+		bpf_object__for_each_program (prog, p->obj) {
+			const char *sec = bpf_program__section_name(prog);
+
+			p->fd[ntf_class_from_name(sec + strlen(SECTION_PREFIX))] =
+				bpf_program__fd(prog);
+		}
+	}
+	free(log);
+	return err;
+}
+
+int ntf_policy_ops_open(struct ntf_policy_ops **out, const char *path, char *why, size_t why_len)
+{
+	libbpf_print_fn_t was = libbpf_set_print(quiet);
+	struct ntf_policy_ops *p = calloc(1, sizeof(*p));
+	const char *base = strrchr(path, '/');
+	int err;
+
+	*out = NULL;
+	if (!p) {
+		libbpf_set_print(was);
+		return -ENOMEM;
+	}
+	for (int c = 0; c < NTF_CLASS_MAX; c++)
+		p->fd[c] = -1;
+	snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : path);
+	p->obj = bpf_object__open_file(path, NULL);
+	err = libbpf_get_error(p->obj);
+	if (err) {
+		p->obj = NULL;
+		say(why, why_len, "%s",
+		    err == -ENOENT ? strerror(ENOENT) : "not a BPF object (clang -target bpf -g)");
+	} else {
+		err = claim_programs(p, why, why_len);
+		if (!err)
+			err = load(p, why, why_len);
+	}
+	libbpf_set_print(was);
+	if (err) {
+		ntf_policy_ops_free(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+void ntf_policy_ops_free(struct ntf_policy_ops *p)
+{
+	if (!p)
+		return;
+	bpf_object__close(p->obj);
+	free(p);
+}
+
+bool ntf_policy_ops_has(const struct ntf_policy_ops *p, unsigned int class)
+{
+	return class < NTF_CLASS_MAX && p->fd[class] >= 0;
+}
+
+const char *ntf_policy_ops_name(const struct ntf_policy_ops *p)
+{
+	return p->name;
+}
+
+void ntf_policy_event_of(struct notifier_policy_event *pe, const struct ntf_event *e,
+			 const char *driver)
+{
+	memset(pe, 0, sizeof(*pe));
+	pe->ts_ns = e->ts_ns;
+	pe->latency_ns = e->latency_ns;
+	pe->cgroup_id = e->cgroup_id;
+	pe->ret = e->ret;
+	pe->pid = e->pid;
+	pe->tgid = e->tgid;
+	pe->flags = e->flags;
+	pe->callback = e->callback;
+	pe->syscall_nr = e->syscall_nr;
+	pe->class = e->class;
+	pe->origin = e->origin;
+	pe->mech = e->mech;
+	memcpy(pe->comm, e->comm, sizeof(pe->comm));
+	pe->comm[sizeof(pe->comm) - 1] = '\0';
+	if (driver)
+		snprintf(pe->driver, sizeof(pe->driver), "%s", driver);
+	pe->pages = ntf_event_pages(e);
+}
+
+long ntf_policy_ops_run(const struct ntf_policy_ops *p, const struct notifier_policy_event *pe)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = pe, .ctx_size_in = sizeof(*pe));
+
+	if (!ntf_policy_ops_has(p, pe->class))
+		return NOTIFIER_COUNT;
+	if (bpf_prog_test_run_opts(p->fd[pe->class], &run))
+		return -errno;
+	return run.retval;
+}

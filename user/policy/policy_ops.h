@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * BPF policy ops (bpf/notifier_policy.h): a policy object loaded, and
+ * events judged by it. This is the portable backend: each program is
+ * loaded as a syscall program and run on an event with
+ * BPF_PROG_TEST_RUN, which every kernel since 5.14 allows, locked down
+ * or not; what it costs is a system call an event (ntf_policy_ops_run).
+ */
+#ifndef NTF_POLICY_OPS_H
+#define NTF_POLICY_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "notifier_policy.h"
+
+struct ntf_policy_ops;
+
+/*
+ * Opens and loads the policy object at path. 0, or a negative errno with
+ * why naming the problem: not a BPF object, no notifier_policy/<class>
+ * program, an unknown class, a program of another kind, or the
+ * verifier's refusal (the end of its log in why).
+ */
+int ntf_policy_ops_open(struct ntf_policy_ops **out, const char *path, char *why, size_t why_len);
+void ntf_policy_ops_free(struct ntf_policy_ops *p);
+/* Whether the policy has a program for class (enum ntf_class). */
+bool ntf_policy_ops_has(const struct ntf_policy_ops *p, unsigned int class);
+/* The object's file name, without its directory. */
+const char *ntf_policy_ops_name(const struct ntf_policy_ops *p);
+
+/* An event as policies see it; driver: the callback's driver name, or NULL. */
+void ntf_policy_event_of(struct notifier_policy_event *pe, const struct ntf_event *e,
+			 const char *driver);
+/*
+ * The policy's answer for pe (verdict and actions, as its program
+ * returned it); NOTIFIER_COUNT for a class it has no program for. A
+ * negative errno when the run failed.
+ */
+long ntf_policy_ops_run(const struct ntf_policy_ops *p, const struct notifier_policy_event *pe);
+
+#endif
