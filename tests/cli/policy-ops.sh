@@ -21,7 +21,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 NOTIFIER=${NOTIFIER:-$top/build/notifier}
 CLANG=${CLANG:-clang}
 NTF_TAP_PREFIX="policy ops: "
-plan 24
+plan 39
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ntf-policy-ops.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -339,6 +339,103 @@ check "a policy the verifier refuses: said as the kernel's refusal" "$(first_err
 echo "no trace" >"$tmp/bad.ntr"
 refused "a file that is no trace file" "bad.ntr:" \
 	"$NOTIFIER" policy test "$tmp/mixed.bpf.o" "$tmp/bad.ntr"
+
+# 5. In notifierd (--policy), on its synthetic source: what each verdict
+# does to the histograms, the recording and the alerts, a swap on SIGHUP,
+# and a reload that fails.
+NOTIFIERD=${NOTIFIERD:-$top/build/notifierd}
+cat >"$tmp/daemon.bpf.c" <<'EOF2'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "notifier_policy.h"
+NOTIFIER_POLICY(fence_wait, ev) { return NOTIFIER_IGNORE; }
+NOTIFIER_POLICY(pin, ev) { return NOTIFIER_RECORD; }
+NOTIFIER_POLICY(callback, ev)
+{
+	return ev->latency_ns >= 100000 ? NOTIFIER_ESCALATE | NOTIFIER_ACT_STACK : NOTIFIER_COUNT;
+}
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+EOF2
+for v in RECORD COUNT; do
+	{
+		echo '#include "vmlinux.h"'
+		echo '#include <bpf/bpf_helpers.h>'
+		echo '#include "notifier_policy.h"'
+		for c in inval_start inval_end callback unmap pin unpin fence_wait; do
+			echo "NOTIFIER_POLICY($c, ev) { return NOTIFIER_$v; }"
+		done
+		echo 'char LICENSE[] SEC("license") = "Dual BSD/GPL";'
+	} >"$tmp/all_$v.bpf.c"
+done
+# recorded FILE...: the events in these trace files, by notifier report
+recorded() {
+	local f n=0
+
+	for f in "$@"; do
+		n=$((n + $("$NOTIFIER" report -j "$f" | jq '[.classes[].count] | add // 0')))
+	done
+	echo $n
+}
+summary() { grep '"type":"summary"' "$tmp/d.out" | jq -c "$1"; }
+
+if build daemon && build all_RECORD && build all_COUNT; then
+	run "$NOTIFIERD" --synthetic=3 -q -j -d 3 --policy "$tmp/daemon.bpf.o" --record "$tmp/rec"
+	mv "$tmp/out" "$tmp/d.out"
+	check_eq "notifierd --policy: exit 0, saying what it judges" \
+		"$rc $(first_err)" "0 notifierd: policy daemon.bpf.o judges pin,fence_wait,callback (portable backend) "
+	check_eq "notifierd --policy: ignored fence waits are in no histogram, and were some" \
+		"$(summary '[.classes.fence_wait.count, .policy_ops.verdicts.ignore > 0]')" '[0,true]'
+	check_eq "notifierd --policy: the histograms hold every event not ignored" \
+		"$(summary '[.classes[].count] | add')" \
+		"$(summary '.events - .policy_ops.verdicts.ignore')"
+	# the classes it has no program for are recorded as without a policy
+	check_eq "notifierd --policy: the recording holds all but the ignored and the only counted" \
+		"$(recorded "$tmp"/rec/*.ntr)" \
+		"$(summary '.events - .policy_ops.verdicts.ignore - .policy_ops.verdicts.count')"
+	check_eq "notifierd --policy: alerts raised are the limit's 10, the rest held back and counted" \
+		"$(summary '.policy_ops | [.alerts.raised, .alerts.raised + .alerts.held_back == .verdicts.escalate]')" \
+		'[10,true]'
+	check_eq "notifierd --policy: 10 alert lines, each of the policy's rule" \
+		"$(grep -c '"type":"alert","rule":"policy.daemon"' "$tmp/d.out")" 10
+	check_eq "notifierd --policy: the line of what the limit held back has its count" \
+		"$(grep '"type":"policy_limit"' "$tmp/d.out" | jq -s '[.[].suppressed] | add')" \
+		"$(summary .policy_ops.alerts.held_back)"
+
+	# a swap: every event recorded, then (SIGHUP) every event counted, then a
+	# file that does not load (SIGHUP): the running policy stays
+	cp "$tmp/all_RECORD.bpf.o" "$tmp/live.bpf.o"
+	"$NOTIFIERD" --synthetic=3 -q -j -d 6 --policy "$tmp/live.bpf.o" --record "$tmp/rec2" \
+		>"$tmp/d.out" 2>"$tmp/err" &
+	pid=$!
+	sleep 2
+	cp "$tmp/all_COUNT.bpf.o" "$tmp/live.new" && mv "$tmp/live.new" "$tmp/live.bpf.o"
+	kill -HUP $pid
+	sleep 2
+	cp "$tmp/refused.bpf.o" "$tmp/live.new" && mv "$tmp/live.new" "$tmp/live.bpf.o"
+	kill -HUP $pid
+	wait $pid
+	rc=$?
+	check_eq "swap: exit 0" "$rc" 0
+	check_eq "swap: one reload, one refused" "$(summary '.policy_ops | [.reloads, .reload_errors]')" \
+		'[1,1]'
+	check "swap: the refused file said so, and that the running policy stays" "$(first_err)" \
+		grep -q "the kernel refused it.*\|the running policy stays" "$tmp/err"
+	check_eq "swap: every event judged once, by one policy or the other, both judging" \
+		"$(summary '.policy_ops.verdicts | [.record > 0, .count > 0, .record + .count]')" \
+		"$(summary '[true, true, .events]')"
+	check_eq "swap: the histograms lost nothing across it" "$(summary '[.classes[].count] | add')" \
+		"$(summary .events)"
+	check_eq "swap: the recording holds exactly what the first policy judged" \
+		"$(recorded "$tmp"/rec2/*.ntr)" "$(summary .policy_ops.verdicts.record)"
+else
+	fail "daemon policies built" "$(cat "$tmp"/daemon.cc.err "$tmp"/all_*.cc.err | head -c 300)"
+	skip_n 12 "notifierd --policy" "not built"
+fi
+run "$NOTIFIERD" --synthetic=3 -q -d 1 --policy "$tmp/refused.bpf.o"
+check_eq "notifierd --policy: a refused policy stops the start, in the verifier's words" \
+	"$rc $(grep -c 'invalid mem access' "$tmp/err")" "1 1"
+run "$NOTIFIERD" -H --policy "$tmp/mixed.bpf.o"
+check_eq "notifierd --policy -H: a usage error" "$rc $(grep -c 'which -H turns off' "$tmp/err")" "2 1"
 
 usage() {
 	run "$NOTIFIER" policy "$@"

@@ -77,14 +77,19 @@ int daemon_policy_check(const char *path, bool flight, bool *stacks, __u64 *min_
 	return 0;
 }
 
-static struct ntf_policy_hooks hooks_of(const struct daemon_policy *dp)
+struct ntf_policy_hooks daemon_policy_hooks(struct daemon_rec *dr, bool stacks, FILE *json)
 {
 	return (struct ntf_policy_hooks){
-		.snapshot = dp->dr && dp->dr->flight ? snapshot_hook : NULL,
-		.stack = dp->stacks ? stack_hook : NULL,
-		.ctx = dp->dr,
-		.json = dp->json,
+		.snapshot = dr && dr->flight ? snapshot_hook : NULL,
+		.stack = stacks ? stack_hook : NULL,
+		.ctx = dr,
+		.json = json,
 	};
+}
+
+static struct ntf_policy_hooks hooks_of(const struct daemon_policy *dp)
+{
+	return daemon_policy_hooks(dp->dr, dp->stacks, dp->json);
 }
 
 /* Rules that want stacks the tracer does not take get alerts without them: said once. */

@@ -38,6 +38,8 @@ struct daemon_policy {
 	unsigned int reloads, reload_errors;
 };
 
+/* The engine's hooks: dr's flight recorder (when it has one) and its stacks (when taken). */
+struct ntf_policy_hooks daemon_policy_hooks(struct daemon_rec *dr, bool stacks, FILE *json);
 /*
  * The rules of path, parsed and checked for what the daemon will have
  * (flight: --flight given), before the tracer is made: whether a rule

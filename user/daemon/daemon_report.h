@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include "aggregate.h"
 #include "common_args.h"
+#include "daemon_ops.h"
 #include "daemon_policy.h"
 #include "daemon_record.h"
 #include "notifier.h"
@@ -21,6 +22,7 @@ struct daemon_state {
 	__u64 per_class[NTF_CLASS_MAX];
 	struct daemon_rec *rec; /* --record, --flight; NULL: none */
 	struct daemon_policy *policy; /* --rules; NULL: none */
+	struct daemon_ops *ops; /* --policy; NULL: none */
 	__u64 now_ns; /* the loop's clock, as of its last turn */
 };
 

@@ -96,6 +96,11 @@ static const char usage[] =
 	"                          streams only the events a rule may match;\n"
 	"                          SIGHUP reads FILE again\n"
 	"      --no-rules          no rules, whatever " DAEMON_RULES_FILE " says\n"
+	"      --policy FILE       a BPF policy (docs/policy.md) judges each event\n"
+	"                          first: ignored, counted, recorded (with a policy\n"
+	"                          the recordings keep only these) or escalated\n"
+	"                          (an alert, with its actions); SIGHUP loads FILE\n"
+	"                          again. Not with -H\n"
 	"\n"
 	"A demo and benchmark source, no probes (no root, no BPF, nothing pinned;\n"
 	"-H, -b, -p, -c, -k and --pin-dir do not apply):\n"
@@ -132,6 +137,7 @@ enum {
 	OPT_NO_STACKS,
 	OPT_RULES,
 	OPT_NO_RULES,
+	OPT_POLICY,
 };
 
 static const struct option options[] = {
@@ -160,6 +166,7 @@ static const struct option options[] = {
 	{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
 	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "no-rules", no_argument, NULL, OPT_NO_RULES },
+	{ "policy", required_argument, NULL, OPT_POLICY },
 	NTF_SYNTH_LONGOPTS,
 	NTF_COMMON_LONGOPTS,
 	{},
@@ -184,6 +191,7 @@ struct daemon_args {
 	bool level_set;
 	const char *rules; /* --rules FILE, or DAEMON_RULES_FILE; NULL: none */
 	bool no_rules;
+	const char *policy; /* --policy FILE: a BPF policy object */
 };
 
 /* Bounds of --max-size and --flight's size: a few blocks at least, and no typo's terabytes. */
@@ -372,6 +380,11 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 			a->rules = optarg;
 			break;
 		case OPT_NO_RULES: a->no_rules = true; break;
+		case OPT_POLICY:
+			if (!*optarg)
+				ntf_usage_error("--policy: an empty FILE");
+			a->policy = optarg;
+			break;
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}
 	}
@@ -387,6 +400,8 @@ static void parse_args(int argc, char **argv, struct daemon_args *a)
 	a->c.tracer.cfg.stacks = (a->rec.dir || a->rec.flight) && !a->no_stacks && !a->synth.on;
 	if (a->c.tracer.cfg.stacks && !a->c.tracer.cfg.stack_min_ns)
 		a->c.tracer.cfg.stack_min_ns = 1000000;
+	if (a->policy && !a->c.tracer.cfg.stream)
+		ntf_usage_error("--policy judges the event stream, which -H turns off");
 	if (a->rules && a->no_rules)
 		ntf_usage_error("--rules and --no-rules: one or the other");
 	/* the default file is for the daemon as a service: --synthetic runs go without */
@@ -406,9 +421,17 @@ static int on_event(void *ctx, const struct ntf_event *e)
 {
 	struct daemon_state *st = ctx;
 
+	unsigned int verdict = DAEMON_OPS_UNJUDGED;
+
 	st->events++;
 	st->per_class[e->class]++;
-	if (st->rec)
+	if (st->ops) {
+		verdict = daemon_ops_judge(st->ops, e, st->now_ns);
+		if (verdict == NOTIFIER_IGNORE)
+			return 0;
+	}
+	/* what the policy judged, the recordings keep only when it says so */
+	if (st->rec && (verdict == DAEMON_OPS_UNJUDGED || verdict >= NOTIFIER_RECORD))
 		daemon_rec_event(st->rec, e);
 	if (st->policy)
 		daemon_policy_event(st->policy, e, st->now_ns);
@@ -696,6 +719,7 @@ int main(int argc, char **argv)
 	struct serve_ctx sc = {};
 	struct daemon_rec dr = {};
 	struct daemon_policy dp = {};
+	struct daemon_ops dops = {};
 	__u64 rec_stack_min;
 	bool rec_stacks;
 	int wait_fd, own_wait_fd = -1;
@@ -767,6 +791,12 @@ int main(int argc, char **argv)
 			goto out;
 		st.policy = &dp;
 	}
+	if (a.policy) {
+		if (daemon_ops_open(&dops, a.policy, &dr, a.c.json ? stdout : NULL,
+				    a.c.tracer.cfg.stacks))
+			goto out;
+		st.ops = &dops;
+	}
 	st.now_ns = ntf_now_ns();
 	sc = (struct serve_ctx){ .st = &st, .src = src, .start = ntf_now_ms(), .rec = &dr };
 	if (a.socket && !(srv = serve(&a, &sc)))
@@ -831,9 +861,13 @@ int main(int argc, char **argv)
 			daemon_rec_tick(st.rec, st.now_ns);
 		if (st.policy)
 			daemon_policy_tick(st.policy, st.now_ns);
+		if (st.ops)
+			daemon_ops_tick(st.ops, st.now_ns);
 		if (reload_asked) {
 			reload_asked = 0;
-			daemon_policy_reload(&dp, st.now_ns);
+			if (a.rules || !a.policy)
+				daemon_policy_reload(&dp, st.now_ns);
+			daemon_ops_reload(&dops, st.now_ns);
 		}
 		if (snapshot_asked) {
 			struct daemon_rec_snap snap;
@@ -867,6 +901,7 @@ int main(int argc, char **argv)
 	/* the last file whole (index, trailer) before the summary counts it */
 	daemon_rec_close(&dr);
 	daemon_policy_close(&dp, ntf_now_ns());
+	daemon_ops_close(&dops, ntf_now_ns());
 	ntf_daemon_summary(&a.c, &st, ntf_now_ms() - start);
 	ret = 0;
 out:
@@ -881,6 +916,7 @@ out:
 	if (a.pidfile && ret == 0)
 		unlink(a.pidfile);
 	daemon_policy_free(&dp);
+	daemon_ops_free(&dops);
 	daemon_rec_free(&dr);
 	tracer__free(st.t);
 	ntf_agg_free(st.agg);

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "callbacks.h"
+#include "daemon_ops.h"
+#include "daemon_policy.h"
+#include "log.h"
+#include "names.h"
+
+/* NOTIFIER_ACT_* bits to an index of DAEMON_OPS_ACTION_SETS. */
+static unsigned int action_set(unsigned int answer)
+{
+	return (answer & NOTIFIER_ACT_STACK ? 1 : 0) | (answer & NOTIFIER_ACT_SNAPSHOT ? 2 : 0) |
+	       (answer & NOTIFIER_ACT_SIGNAL ? 4 : 0);
+}
+
+static int load(struct daemon_ops *d, struct ntf_policy_ops **out, const char *then)
+{
+	char why[1024];
+
+	if (ntf_policy_ops_open(out, d->path, why, sizeof(why))) {
+		ntf_err("%s: %s%s", d->path, why, then);
+		return -1;
+	}
+	return 0;
+}
+
+static void say_loaded(const struct daemon_ops *d, const char *when)
+{
+	char classes[128] = "";
+
+	for (unsigned int c = 1; c < NTF_CLASS_MAX; c++)
+		if (ntf_policy_ops_has(d->ops, c))
+			snprintf(classes + strlen(classes), sizeof(classes) - strlen(classes),
+				 "%s%s", *classes ? "," : "", ntf_class_name(c));
+	ntf_info("policy %s judges %s (portable backend)%s", ntf_policy_ops_name(d->ops), classes,
+		 when);
+}
+
+int daemon_ops_open(struct daemon_ops *d, const char *path, struct daemon_rec *dr, FILE *json,
+		    bool stacks)
+{
+	memset(d, 0, sizeof(*d));
+	d->path = path;
+	d->hooks = daemon_policy_hooks(dr, stacks, json);
+	if (!path)
+		return 0;
+	if (load(d, &d->ops, ""))
+		return -1;
+	say_loaded(d, "");
+	return 0;
+}
+
+/*
+ * The engine of one set of actions: a rule without conditions, so each
+ * escalated event given it fires, held to the rule's limit. Its name says
+ * which policy raised the alert. An action the daemon cannot do (a
+ * snapshot without --flight) is left out, and said once.
+ */
+static struct ntf_policy *escalation(struct daemon_ops *d, unsigned int set)
+{
+	struct ntf_rules_error perr = {};
+	struct ntf_rules rules = {};
+	char name[48], text[256], why[256] = "";
+	const char *policy = ntf_policy_ops_name(d->ops);
+	size_t n = 0;
+
+	if ((set & 2) && !d->hooks.snapshot) {
+		if (!d->no_snapshot_said)
+			ntf_warn("policy %s: snapshots need a flight recorder (--flight): its "
+				 "alerts go without",
+				 policy);
+		d->no_snapshot_said = true;
+		set &= ~2u;
+	}
+	if (d->escalate[set])
+		return d->escalate[set];
+	/* the rule's name: the policy's, in the characters a name may have */
+	for (size_t i = 0; policy[i] && policy[i] != '.' && n < sizeof(name) - 1; i++)
+		name[n++] = isalnum((unsigned char)policy[i]) || policy[i] == '-' ? policy[i] : '_';
+	name[n] = '\0';
+	snprintf(text, sizeof(text), "rule policy.%s do alert%s%s%s limit 10 per 60s\n", name,
+		 set & 1 ? ", stack" : "", set & 2 ? ", snapshot" : "",
+		 set & 4 ? ", signal SIGUSR2" : "");
+	if (ntf_rules_parse(text, strlen(text), &rules, &perr) ||
+	    ntf_policy_new(&d->escalate[set], &rules, &d->hooks, why, sizeof(why))) {
+		ntf_rules_free(&rules);
+		ntf_warn("policy %s: cannot raise alerts: %s", policy, *why ? why : perr.reason);
+		return NULL;
+	}
+	return d->escalate[set];
+}
+
+unsigned int daemon_ops_judge(struct daemon_ops *d, const struct ntf_event *e, __u64 now_ns)
+{
+	struct notifier_policy_event pe;
+	struct ntf_policy *alert;
+	unsigned int verdict;
+	long answer;
+
+	if (!d->ops || !ntf_policy_ops_has(d->ops, e->class))
+		return DAEMON_OPS_UNJUDGED;
+	ntf_policy_event_of(&pe, e, e->callback ? ntf_driver_name(e->callback) : NULL);
+	answer = ntf_policy_ops_run(d->ops, &pe);
+	if (answer < 0) {
+		/* what the daemon did before it had a policy: count it */
+		if (!d->failed_runs++)
+			ntf_warn(
+				"policy %s: a run failed (%s): such events go on as without a policy",
+				ntf_policy_ops_name(d->ops), strerror((int)-answer));
+		return DAEMON_OPS_UNJUDGED;
+	}
+	verdict = answer & NOTIFIER_VERDICT_MASK;
+	if (verdict >= NOTIFIER_VERDICT_MAX ||
+	    (answer & ~(long)(NOTIFIER_VERDICT_MASK | NOTIFIER_ACT_MASK))) {
+		d->invalid++;
+		return DAEMON_OPS_UNJUDGED;
+	}
+	d->verdicts[verdict]++;
+	if (verdict != NOTIFIER_ESCALATE)
+		return verdict;
+	d->stack += !!(answer & NOTIFIER_ACT_STACK);
+	d->snapshot += !!(answer & NOTIFIER_ACT_SNAPSHOT);
+	d->signal += !!(answer & NOTIFIER_ACT_SIGNAL);
+	alert = escalation(d, action_set(answer));
+	if (alert)
+		ntf_policy_event(alert, e, now_ns);
+	return verdict;
+}
+
+void daemon_ops_tick(struct daemon_ops *d, __u64 now_ns)
+{
+	for (unsigned int i = 0; i < DAEMON_OPS_ACTION_SETS; i++)
+		if (d->escalate[i])
+			ntf_policy_tick(d->escalate[i], now_ns);
+}
+
+void daemon_ops_close(struct daemon_ops *d, __u64 now_ns)
+{
+	for (unsigned int i = 0; i < DAEMON_OPS_ACTION_SETS; i++)
+		if (d->escalate[i])
+			ntf_policy_flush(d->escalate[i], now_ns);
+}
+
+void daemon_ops_reload(struct daemon_ops *d, __u64 now_ns)
+{
+	struct ntf_policy_ops *ops;
+
+	if (!d->path)
+		return;
+	if (load(d, &ops, "; the running policy stays")) {
+		d->reload_errors++;
+		return;
+	}
+	/* the alerts held back so far are said under the old policy's name */
+	daemon_ops_close(d, now_ns);
+	for (unsigned int i = 0; i < DAEMON_OPS_ACTION_SETS; i++) {
+		ntf_policy_free(d->escalate[i]);
+		d->escalate[i] = NULL;
+	}
+	ntf_policy_ops_free(d->ops);
+	d->ops = ops;
+	d->reloads++;
+	say_loaded(d, " (read again on SIGHUP)");
+}
+
+/* The escalations' alerts over every set of actions: acted on, and held back by the limit. */
+static void alerts(const struct daemon_ops *d, __u64 *acted, __u64 *held)
+{
+	*acted = *held = 0;
+	for (unsigned int i = 0; i < DAEMON_OPS_ACTION_SETS; i++) {
+		struct ntf_rule_stats st;
+
+		if (!d->escalate[i])
+			continue;
+		ntf_policy_stats(d->escalate[i], 0, &st);
+		*acted += st.acted;
+		*held += st.suppressed;
+	}
+}
+
+json_t *daemon_ops_json(const struct daemon_ops *d)
+{
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:i, s:i}", "policy",
+			      ntf_policy_ops_name(d->ops), "backend", "portable", "invalid",
+			      (json_int_t)d->invalid, "failed_runs", (json_int_t)d->failed_runs,
+			      "reloads", d->reloads, "reload_errors", d->reload_errors);
+	__u64 acted, held;
+
+	alerts(d, &acted, &held);
+	json_object_set_new(o, "verdicts",
+			    json_pack("{s:I, s:I, s:I, s:I}", "ignore",
+				      (json_int_t)d->verdicts[NOTIFIER_IGNORE], "count",
+				      (json_int_t)d->verdicts[NOTIFIER_COUNT], "record",
+				      (json_int_t)d->verdicts[NOTIFIER_RECORD], "escalate",
+				      (json_int_t)d->verdicts[NOTIFIER_ESCALATE]));
+	json_object_set_new(o, "actions",
+			    json_pack("{s:I, s:I, s:I}", "stack", (json_int_t)d->stack, "snapshot",
+				      (json_int_t)d->snapshot, "signal", (json_int_t)d->signal));
+	json_object_set_new(o, "alerts",
+			    json_pack("{s:I, s:I}", "raised", (json_int_t)acted, "held_back",
+				      (json_int_t)held));
+	return o;
+}
+
+void daemon_ops_summary_text(FILE *out, const struct daemon_ops *d)
+{
+	__u64 acted, held;
+
+	alerts(d, &acted, &held);
+	fprintf(out,
+		"policy %s: %llu ignored, %llu counted, %llu recorded, %llu escalated (%llu with a "
+		"stack, %llu a snapshot, %llu a signal); %llu alerts raised, %llu held back by "
+		"their limit%s\n",
+		ntf_policy_ops_name(d->ops), (unsigned long long)d->verdicts[NOTIFIER_IGNORE],
+		(unsigned long long)d->verdicts[NOTIFIER_COUNT],
+		(unsigned long long)d->verdicts[NOTIFIER_RECORD],
+		(unsigned long long)d->verdicts[NOTIFIER_ESCALATE], (unsigned long long)d->stack,
+		(unsigned long long)d->snapshot, (unsigned long long)d->signal,
+		(unsigned long long)acted, (unsigned long long)held,
+		d->invalid || d->failed_runs ? "; some answers were no verdict, or runs failed: "
+					       "those went on as without a policy" :
+					       "");
+}
+
+void daemon_ops_free(struct daemon_ops *d)
+{
+	for (unsigned int i = 0; i < DAEMON_OPS_ACTION_SETS; i++) {
+		ntf_policy_free(d->escalate[i]);
+		d->escalate[i] = NULL;
+	}
+	ntf_policy_ops_free(d->ops);
+	d->ops = NULL;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * notifierd's BPF policy (--policy FILE, docs/policy.md): each event's
+ * verdict, before anything else sees the event. Ignored events go
+ * nowhere; counted ones into the histograms and the rules; recorded and
+ * escalated ones into the recordings as well (with a policy, the
+ * recorders keep only those); escalated ones raise an alert with the
+ * actions the policy or-ed in, through a rules engine of one rule per
+ * set of actions, held to its limit (10 per 60 s) like any rule. SIGHUP
+ * loads the file again: the new policy judges from the next event on,
+ * and a file that does not load leaves the running one.
+ */
+#ifndef NTF_DAEMON_OPS_H
+#define NTF_DAEMON_OPS_H
+
+#include <stdio.h>
+#include <jansson.h>
+#include "daemon_record.h"
+#include "policy.h"
+#include "policy_ops.h"
+
+#define DAEMON_OPS_ACTION_SETS 8 /* stack x snapshot x signal */
+
+struct daemon_ops {
+	const char *path; /* NULL: no policy */
+	struct ntf_policy_ops *ops;
+	struct ntf_policy *escalate[DAEMON_OPS_ACTION_SETS]; /* made at first use */
+	struct ntf_policy_hooks hooks;
+	__u64 verdicts[NOTIFIER_VERDICT_MAX];
+	__u64 stack, snapshot, signal;
+	__u64 invalid; /* answers that were no verdict: unjudged */
+	__u64 failed_runs; /* runs the kernel failed: unjudged */
+	unsigned int reloads, reload_errors;
+	bool no_snapshot_said;
+};
+
+/*
+ * The policy at path, loaded (dr: the flight recorder and stacks its
+ * actions use; json: alerts as JSON lines). 0, or -1 with the error said.
+ */
+int daemon_ops_open(struct daemon_ops *d, const char *path, struct daemon_rec *dr, FILE *json,
+		    bool stacks);
+/* What an event the policy did not judge gets: what it got without a policy. */
+#define DAEMON_OPS_UNJUDGED NOTIFIER_VERDICT_MAX
+/*
+ * e's verdict (enum notifier_verdict), its actions taken; DAEMON_OPS_UNJUDGED
+ * without a policy, for a class it has no program for, for an answer that
+ * is no verdict and for a run that failed.
+ */
+unsigned int daemon_ops_judge(struct daemon_ops *d, const struct ntf_event *e, __u64 now_ns);
+void daemon_ops_tick(struct daemon_ops *d, __u64 now_ns);
+/* SIGHUP: the file again; one that does not load leaves the running policy. */
+void daemon_ops_reload(struct daemon_ops *d, __u64 now_ns);
+/* The end: the alerts' windows say what they held back. */
+void daemon_ops_close(struct daemon_ops *d, __u64 now_ns);
+json_t *daemon_ops_json(const struct daemon_ops *d);
+void daemon_ops_summary_text(FILE *out, const struct daemon_ops *d);
+void daemon_ops_free(struct daemon_ops *d);
+
+#endif
