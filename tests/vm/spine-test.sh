@@ -31,7 +31,7 @@ checks_of() {
 	testdrv_fence) echo 10 ;;
 	attrib | attrib_kprobe) echo 10 ;;
 	testdrv_by) echo 10 ;;
-	record) echo 13 ;;
+	record) echo 14 ;;
 	record_filter) echo 8 ;;
 	record_kill) echo 5 ;;
 	record_driver) echo 6 ;;
