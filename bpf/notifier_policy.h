@@ -4,7 +4,7 @@
  * built against (docs/policy.md). A policy is one object with a program
  * per event class it judges, each declared with NOTIFIER_POLICY(class,
  * ev): it sees one event and returns a verdict, or-ed with actions.
- * Classes it has no program for are counted, as without a policy.
+ * Classes it has no program for go on as without a policy.
  *
  *	#include "notifier_policy.h"
  *
@@ -33,8 +33,8 @@
 /* The low byte of what a policy returns. */
 enum notifier_verdict {
 	NOTIFIER_IGNORE = 0, /* neither counted nor recorded */
-	NOTIFIER_COUNT = 1, /* counted in the histograms: the default */
-	NOTIFIER_RECORD = 2, /* counted, and kept by a recorder that keeps only these */
+	NOTIFIER_COUNT = 1, /* counted in the histograms, not recorded */
+	NOTIFIER_RECORD = 2, /* counted, and kept by the recorders */
 	NOTIFIER_ESCALATE = 3, /* counted, kept, and alerted on */
 	NOTIFIER_VERDICT_MAX,
 };

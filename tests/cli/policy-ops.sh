@@ -21,7 +21,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 NOTIFIER=${NOTIFIER:-$top/build/notifier}
 CLANG=${CLANG:-clang}
 NTF_TAP_PREFIX="policy ops: "
-plan 39
+plan 42
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ntf-policy-ops.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -427,15 +427,30 @@ if build daemon && build all_RECORD && build all_COUNT; then
 		"$(summary .events)"
 	check_eq "swap: the recording holds exactly what the first policy judged" \
 		"$(recorded "$tmp"/rec2/*.ntr)" "$(summary .policy_ops.verdicts.record)"
+	check_eq "swap: two policies in turn, the first's last event before the second's first" \
+		"$(summary '.policy_ops | .generations as $g | [($g | length), $g[0].last_ns < $g[1].first_ns,
+			$g[0].judged + $g[1].judged == .verdicts.record + .verdicts.count]' 2>&1)" \
+		'[2,true,true]'
+	span=$(for f in "$tmp"/rec2/*.ntr; do "$NOTIFIER" report -j "$f" | jq -c '.file | [.first_ts_ns, .last_ts_ns]'; done |
+		jq -sc '[(map(.[0]) | min), (map(.[1]) | max)]')
+	check_eq "swap: the recording spans just the first policy's events" "$span" \
+		"$(summary '.policy_ops.generations[0] | [.first_ns, .last_ns]')"
 else
 	fail "daemon policies built" "$(cat "$tmp"/daemon.cc.err "$tmp"/all_*.cc.err | head -c 300)"
-	skip_n 12 "notifierd --policy" "not built"
+	skip_n 14 "notifierd --policy" "not built"
 fi
 run "$NOTIFIERD" --synthetic=3 -q -d 1 --policy "$tmp/refused.bpf.o"
 check_eq "notifierd --policy: a refused policy stops the start, in the verifier's words" \
 	"$rc $(grep -c 'invalid mem access' "$tmp/err")" "1 1"
 run "$NOTIFIERD" -H --policy "$tmp/mixed.bpf.o"
 check_eq "notifierd --policy -H: a usage error" "$rc $(grep -c 'which -H turns off' "$tmp/err")" "2 1"
+
+# 6. notifier probe says which backend runs policies here, and why not the other
+run "$NOTIFIER" probe -j
+check_eq "probe: the portable backend is live here; struct_ops is not, with the reason" \
+	"$(jq -c '.policy_backends | [.live, .portable.available, .struct_ops.available,
+		(.struct_ops.why | test("^kernel [0-9]+[.][0-9]+"))]' "$tmp/out" 2>&1)" \
+	'["portable",true,false,true]'
 
 usage() {
 	run "$NOTIFIER" policy "$@"

@@ -15,7 +15,7 @@ set -uo pipefail
 . "$NTF_REPO/tests/lib/tap.sh"
 [ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks policy policy_gated hotplug discover discover_classic first_calls first_calls_classic}
+cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks policy policy_ops policy_swap policy_gated hotplug discover discover_classic first_calls first_calls_classic}
 # How many checks each case makes, its "ran" check included: the plan is
 # their sum, and a case skipped or cut short skips the rest of its count.
 # A number here that no longer matches the checks below fails the run.
@@ -41,6 +41,8 @@ checks_of() {
 	daemon_stacks) echo 10 ;;
 	policy) echo 14 ;;
 	policy_gated) echo 6 ;;
+	policy_ops) echo 7 ;;
+	policy_swap) echo 5 ;;
 	record_stacks | record_stacks_kprobe) echo 13 ;;
 	discover) echo 12 ;;
 	discover_classic) echo 13 ;;
@@ -72,6 +74,11 @@ for f in "$NTF_REPO"/build/static/notifier "$NTF_REPO"/build/static/notifierd \
 	 "$NTF_REPO"/build/workloads/wl-* "$NTF_REPO"/tests/workloads/setup-zram-swap.sh; do
 	case $f in *.o) continue ;; esac
 	files+=(--file "$f")
+done
+# the policies of the policy cases, built as a user builds one
+for f in policy_slow_testdrv policy_count_testdrv policy_record_testdrv; do
+	make -s -C "$NTF_REPO" "build/$f.bpf.o" >&2 || die "building $f failed"
+	files+=(--file "$NTF_REPO/build/$f.bpf.o:/root/policies/$f.bpf.o")
 done
 
 # The guest sees no host environment: a chosen case list is written into
@@ -399,6 +406,59 @@ policy_gated_case() {
 		"$(trace "$c" '.kernel.drivers.testdrv.count // 0')" 70 72
 }
 
+# notifierd --policy with the shipped example built to escalate the test
+# driver's callbacks of 10 ms or more and ignore the rest: the driver's
+# clock says which calls were that slow (20 of 20 ms; a quick call an
+# emulator stalls counts too).
+policy_ops_case() {
+	local c=$1 slow quick_pid
+
+	ran "$c" || return
+	slow=$(jq -s '[.[].callback_ns[] | select(. >= 10000000)] | length' \
+		"$out/$c.wl.json" "$out/$c.quick.json" 2>/dev/null)
+	quick_pid=$(jq -r .pid "$out/$c.quick.json" 2>/dev/null)
+	check_eq "$c: escalated: the driver's $slow callbacks of 10 ms or more" \
+		"$(trace "$c" .policy_ops.verdicts.escalate)" "$slow"
+	check_eq "$c: the histograms hold the slow run's testdrv callbacks only (its kvm's ignored)" \
+		"$(cb "$c" testdrv count) $(cb "$c" kvm count) $(proc "$c" inval_start count)" \
+		"$(wl "$c" calls) 0 0"
+	check_eq "$c: the quick run's callbacks ignored (none of 10 ms)" \
+		"$(proc "$c" callback count "$quick_pid")" \
+		"$(jq '[.callback_ns[] | select(. >= 10000000)] | length' "$out/$c.quick.json")"
+	check_eq "$c: every event judged: ignored or escalated" \
+		"$(trace "$c" '.policy_ops.verdicts | .ignore + .escalate')" "$(trace "$c" .events)"
+	check_eq "$c: alerts: 10 raised (the limit), the rest held back" \
+		"$(trace "$c" '.policy_ops.alerts | [.raised, .held_back]' | jq -c .)" "[10,$((slow - 10))]"
+	check_eq "$c: the 10 alert lines name testdrv's callbacks of 10 ms or more" \
+		"$(jq -c 'select(.type == "alert" and .rule == "policy.policy_slow_testdrv") |
+			select(.event.driver == "testdrv" and .event.latency_ns >= 10000000)' \
+			"$out/$c.trace.json" | wc -l)" 10
+}
+
+# A swap on SIGHUP while the workload ran: every testdrv callback judged
+# once, by one policy or the other; the recording holds the second's.
+policy_swap_case() {
+	local c=$1 calls f
+
+	ran "$c" || return
+	calls=$(wl "$c" calls)
+	check_eq "$c: counted + recorded = the driver's $calls calls, both policies judging" \
+		"$(trace "$c" '.policy_ops.verdicts | [.count > 0, .record > 0, .count + .record]' | jq -c .)" \
+		"[true,true,$calls]"
+	check_eq "$c: the histograms lost none across the swap" "$(cb "$c" testdrv count)" "$calls"
+	check_eq "$c: two policies in turn, the first's last event before the second's first" \
+		"$(trace "$c" '.policy_ops.generations | [length, .[0].last_ns < .[1].first_ns]' | jq -c .)" \
+		"[2,true]"
+	for f in "$out/$c.rec"/*.ntr; do
+		"$NTF_REPO/build/notifier" report --events -j -c callback "$f" 2>>"$out/$c.events.err"
+	done >"$out/$c.events.json"
+	check_eq "$c: the recording holds the second policy's testdrv callbacks, all after the first's" \
+		"$(jq -s --argjson g "$(trace "$c" .policy_ops.generations)" \
+			'[.[] | select(.driver == "testdrv")] |
+			 [length, (map(.ts_ns) | min) >= $g[1].first_ns]' "$out/$c.events.json" | jq -c .)" \
+		"[$(trace "$c" .policy_ops.verdicts.record),true]"
+}
+
 # unseen CASE DRIVER FIELD: the driver's callback's FIELD (unseen_calls, unseen_maybe).
 unseen() { trace "$1" "[.callbacks[] | select(.driver == \"$2\") | .$3] | add // 0"; }
 
@@ -424,7 +484,7 @@ first_calls_case() {
 for c in $cases; do
 	# The test module is part of the test bed on 6.1; on other kernels
 	# the guest may say why it could not have it (build or load).
-	case " testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe daemon_stacks policy policy_gated hotplug discover discover_classic first_calls first_calls_classic " in
+	case " testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe daemon_stacks policy policy_ops policy_swap policy_gated hotplug discover discover_classic first_calls first_calls_classic " in
 	*" $c "*)
 		if [ -s "$out/testdrv.unavailable" ]; then
 			if [ "$NTF_VM_KERNEL" = 6.1 ]; then
@@ -753,6 +813,8 @@ for c in $cases; do
 	daemon_stacks) daemon_stacks_case $c ;;
 	policy) policy_case $c ;;
 	policy_gated) policy_gated_case $c ;;
+	policy_ops) policy_ops_case $c ;;
+	policy_swap) policy_swap_case $c ;;
 	rotate)
 		ran $c || continue
 		files=("$out"/rotate/*.ntr)

@@ -26,7 +26,7 @@ static const char policy_usage[] =
 	"docs/policy.md) on every event of the trace file FILE, as it would judge\n"
 	"them live, and prints its verdicts (ignore, count, record, escalate) and\n"
 	"actions (stack, snapshot, signal) by event class and driver. Classes the\n"
-	"policy has no program for are counted, as without a policy.\n"
+	"policy has no program for go on as without a policy (shown as counted).\n"
 	"\n"
 	"  -j, --json              one JSON object\n"
 	"  -h, --help              this help\n"

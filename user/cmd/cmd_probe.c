@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include "probe_report.h"
 #include "cli.h"
+#include "policy_ops.h"
 #include "json_log.h"
 #include "commands.h"
 #include "names.h"
@@ -87,6 +88,31 @@ static void unknown_driver(const char *driver)
 	ntf_usage_error("unknown driver '%s' (known: %s)", driver, names);
 }
 
+/* BPF policies (docs/policy.md): the backend that runs them here, and why not the other. */
+static json_t *backends_json(void)
+{
+	struct ntf_policy_backends b;
+
+	ntf_policy_backends(&b);
+	return json_pack("{s:s?, s:{s:b, s:s}, s:{s:b, s:s}}", "live",
+			 b.struct_ops ? "struct_ops" :
+			 b.portable   ? "portable" :
+					NULL,
+			 "portable", "available", b.portable, "why", b.portable_why, "struct_ops",
+			 "available", b.struct_ops, "why", b.struct_ops_why);
+}
+
+static void backends_text(void)
+{
+	struct ntf_policy_backends b;
+
+	ntf_policy_backends(&b);
+	printf("\npolicy backends (docs/policy.md):\n");
+	printf("  %-12s %-6s %s\n", "struct_ops", b.struct_ops ? "live" : "-", b.struct_ops_why);
+	printf("  %-12s %-6s %s\n", "portable", !b.struct_ops && b.portable ? "live" : "-",
+	       b.portable_why);
+}
+
 int cmd_probe(int argc, char **argv)
 {
 	struct tracer_opts topts = { .cfg.aggregate = true };
@@ -159,6 +185,7 @@ int cmd_probe(int argc, char **argv)
 		json_object_set_new(root, "probes", sel);
 		json_object_set_new(root, "callbacks", cbs);
 		json_object_set_new(root, "discovery", ntf_callbacks_discovery_json(subs));
+		json_object_set_new(root, "policy_backends", backends_json());
 		json_dumpf(root, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		json_decref(root);
@@ -175,6 +202,8 @@ int cmd_probe(int argc, char **argv)
 			printf("\ndriver callbacks:\n");
 			ntf_callbacks_report(stdout, subs, true, only_driver);
 		}
+		if (!only_probe && !only_driver)
+			backends_text();
 	}
 	tracer__free(t);
 	return core ? 0 : NTF_EXIT_RUNTIME;

@@ -27,6 +27,20 @@ static int load(struct daemon_ops *d, struct ntf_policy_ops **out, const char *t
 	return 0;
 }
 
+/* A policy starts judging: a generation of its own, the oldest dropped past the bound. */
+static void new_generation(struct daemon_ops *d)
+{
+	struct daemon_ops_generation *g;
+
+	if (d->ngen == DAEMON_OPS_GENERATIONS) {
+		memmove(d->gen, d->gen + 1, sizeof(d->gen[0]) * (DAEMON_OPS_GENERATIONS - 1));
+		d->ngen--;
+	}
+	g = &d->gen[d->ngen++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->policy, sizeof(g->policy), "%s", ntf_policy_ops_name(d->ops));
+}
+
 static void say_loaded(const struct daemon_ops *d, const char *when)
 {
 	char classes[128] = "";
@@ -49,6 +63,7 @@ int daemon_ops_open(struct daemon_ops *d, const char *path, struct daemon_rec *d
 		return 0;
 	if (load(d, &d->ops, ""))
 		return -1;
+	new_generation(d);
 	say_loaded(d, "");
 	return 0;
 }
@@ -96,6 +111,7 @@ static struct ntf_policy *escalation(struct daemon_ops *d, unsigned int set)
 unsigned int daemon_ops_judge(struct daemon_ops *d, const struct ntf_event *e, __u64 now_ns)
 {
 	struct notifier_policy_event pe;
+	struct daemon_ops_generation *g;
 	struct ntf_policy *alert;
 	unsigned int verdict;
 	long answer;
@@ -104,6 +120,10 @@ unsigned int daemon_ops_judge(struct daemon_ops *d, const struct ntf_event *e, _
 		return DAEMON_OPS_UNJUDGED;
 	ntf_policy_event_of(&pe, e, e->callback ? ntf_driver_name(e->callback) : NULL);
 	answer = ntf_policy_ops_run(d->ops, &pe);
+	g = &d->gen[d->ngen - 1];
+	if (!g->judged++)
+		g->first_ns = e->ts_ns;
+	g->last_ns = e->ts_ns;
 	if (answer < 0) {
 		/* what the daemon did before it had a policy: count it */
 		if (!d->failed_runs++)
@@ -163,6 +183,7 @@ void daemon_ops_reload(struct daemon_ops *d, __u64 now_ns)
 	ntf_policy_ops_free(d->ops);
 	d->ops = ops;
 	d->reloads++;
+	new_generation(d);
 	say_loaded(d, " (read again on SIGHUP)");
 }
 
@@ -188,6 +209,7 @@ json_t *daemon_ops_json(const struct daemon_ops *d)
 			      (json_int_t)d->invalid, "failed_runs", (json_int_t)d->failed_runs,
 			      "reloads", d->reloads, "reload_errors", d->reload_errors);
 	__u64 acted, held;
+	json_t *gens;
 
 	alerts(d, &acted, &held);
 	json_object_set_new(o, "verdicts",
@@ -202,6 +224,14 @@ json_t *daemon_ops_json(const struct daemon_ops *d)
 	json_object_set_new(o, "alerts",
 			    json_pack("{s:I, s:I}", "raised", (json_int_t)acted, "held_back",
 				      (json_int_t)held));
+	gens = json_array();
+	for (unsigned int i = 0; i < d->ngen; i++)
+		json_array_append_new(gens,
+				      json_pack("{s:s, s:I, s:I, s:I}", "policy", d->gen[i].policy,
+						"judged", (json_int_t)d->gen[i].judged, "first_ns",
+						(json_int_t)d->gen[i].first_ns, "last_ns",
+						(json_int_t)d->gen[i].last_ns));
+	json_object_set_new(o, "generations", gens);
 	return o;
 }
 

@@ -21,6 +21,14 @@
 
 #define DAEMON_OPS_ACTION_SETS 8 /* stack x snapshot x signal */
 
+/* The policies loaded one after another, most recent last: what each judged, and when. */
+#define DAEMON_OPS_GENERATIONS 16
+struct daemon_ops_generation {
+	char policy[64];
+	__u64 judged;
+	__u64 first_ns, last_ns; /* the events' ts_ns: the first and the last judged */
+};
+
 struct daemon_ops {
 	const char *path; /* NULL: no policy */
 	struct ntf_policy_ops *ops;
@@ -32,6 +40,9 @@ struct daemon_ops {
 	__u64 failed_runs; /* runs the kernel failed: unjudged */
 	unsigned int reloads, reload_errors;
 	bool no_snapshot_said;
+	/* gen[0..ngen): the last DAEMON_OPS_GENERATIONS; gen[ngen - 1] is the running one */
+	struct daemon_ops_generation gen[DAEMON_OPS_GENERATIONS];
+	unsigned int ngen;
 };
 
 /*

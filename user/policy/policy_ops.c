@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <linux/filter.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "histogram.h"
@@ -215,4 +218,54 @@ long ntf_policy_ops_run(const struct ntf_policy_ops *p, const struct notifier_po
 	if (bpf_prog_test_run_opts(p->fd[pe->class], &run))
 		return -errno;
 	return run.retval;
+}
+
+/* Loads and runs the smallest syscall program: what the portable backend needs. */
+static int try_syscall_program(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, load, .prog_flags = BPF_F_SLEEPABLE);
+	__u64 ctx = 0;
+	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SYSCALL, "ntf_policy_probe", "GPL", insns, 2, &load);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = bpf_prog_test_run_opts(fd, &run) ? -errno : run.retval == 1 ? 0 : -EIO;
+	close(fd);
+	return err;
+}
+
+void ntf_policy_backends(struct ntf_policy_backends *b)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+	int err = try_syscall_program();
+
+	memset(b, 0, sizeof(*b));
+	b->portable = !err;
+	if (err)
+		snprintf(b->portable_why, sizeof(b->portable_why),
+			 "a syscall program does not load or run here: %s (5.14 or later, and "
+			 "CAP_BPF)",
+			 strerror(-err));
+	else
+		snprintf(
+			b->portable_why, sizeof(b->portable_why),
+			"syscall programs run by BPF_PROG_TEST_RUN, a system call an event judged");
+	uname(&u);
+	sscanf(u.release, "%u.%u", &major, &minor);
+	if (major < 6 || (major == 6 && minor < 9))
+		snprintf(b->struct_ops_why, sizeof(b->struct_ops_why),
+			 "kernel %u.%u: a module registers a struct_ops type from 6.9 on", major,
+			 minor);
+	else
+		snprintf(b->struct_ops_why, sizeof(b->struct_ops_why),
+			 "kernel %u.%u could, but the companion module that registers "
+			 "notifier_policy_ops is not part of notifier yet",
+			 major, minor);
 }

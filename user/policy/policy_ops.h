@@ -39,4 +39,13 @@ void ntf_policy_event_of(struct notifier_policy_event *pe, const struct ntf_even
  */
 long ntf_policy_ops_run(const struct ntf_policy_ops *p, const struct notifier_policy_event *pe);
 
+/* Which backend runs a policy here, and why the other does not. */
+struct ntf_policy_backends {
+	bool portable; /* syscall programs load and BPF_PROG_TEST_RUN runs them */
+	bool struct_ops; /* the companion module's struct_ops type */
+	char portable_why[160];
+	char struct_ops_why[200];
+};
+void ntf_policy_backends(struct ntf_policy_backends *b);
+
 #endif

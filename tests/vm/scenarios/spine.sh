@@ -9,7 +9,7 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks policy policy_gated hotplug discover discover_classic first_calls first_calls_classic"}
+CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks policy policy_ops policy_swap policy_gated hotplug discover discover_classic first_calls first_calls_classic"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
@@ -22,7 +22,7 @@ wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
 KVM_KEEPER=$!
 # Without the test module the cases that need it are not run; the host
 # half reads the reason from testdrv.unavailable.
-TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe daemon_stacks policy policy_gated hotplug discover discover_classic first_calls first_calls_classic"
+TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe daemon_stacks policy policy_ops policy_swap policy_gated hotplug discover discover_classic first_calls first_calls_classic"
 if [ -f /etc/ntf-testdrv-unavailable ]; then
 	cp /etc/ntf-testdrv-unavailable "$R/testdrv.unavailable"
 elif ! modprobe ntf_testdrv 2>"$R/testdrv.modprobe.err"; then
@@ -353,6 +353,41 @@ for c in $CASES; do
 			>"$R/$c.stop.txt"
 		kill -KILL $SPID
 		wait $SPID
+		tracer_stop $c
+		;;
+	policy_ops)
+		# a BPF policy in notifierd (the portable backend): the shipped
+		# example built to escalate the test driver's callbacks of 10 ms
+		# or more and ignore everything else, on 20 calls of 20 ms, then
+		# 30 quick ones, KVM's callbacks beside each
+		tracer_start $c notifierd -j --no-pin --policy /root/policies/policy_slow_testdrv.bpf.o ||
+			continue
+		wl-testdrv --kvm --sleep-us 20000 --iterations 20 >"$R/$c.wl.json" 2>"$R/$c.wl.err"
+		echo $? >"$R/$c.wl.rc"
+		wl-testdrv --kvm --iterations 30 >"$R/$c.quick.json" 2>>"$R/$c.wl.err"
+		tracer_stop $c
+		;;
+	policy_swap)
+		# a swap while the workload runs: the policy that counts the test
+		# driver's callbacks, then, on SIGHUP after 100 of 300 calls
+		# returned, the one that records them
+		cp /root/policies/policy_count_testdrv.bpf.o /root/live.bpf.o
+		tracer_start $c notifierd -j --no-pin --policy /root/live.bpf.o --record "$R/$c.rec" ||
+			continue
+		wl-testdrv --sleep-us 2000 --iterations 300 --progress >"$R/$c.wl.json" \
+			2>"$R/$c.wl.err" &
+		WPID=$!
+		i=0
+		while [ "$(grep -c returned "$R/$c.wl.err")" -lt 100 ] && [ $i -lt 600 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		cp /root/policies/policy_record_testdrv.bpf.o /root/live.new
+		mv /root/live.new /root/live.bpf.o
+		kill -HUP $TPID
+		wait_line "$R/$c.trace.err" 'read again on SIGHUP' $TPID
+		wait $WPID
+		echo $? >"$R/$c.wl.rc"
 		tracer_stop $c
 		;;
 	policy_gated)
