@@ -21,7 +21,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 NOTIFIER=${NOTIFIER:-$top/build/notifier}
 CLANG=${CLANG:-clang}
 NTF_TAP_PREFIX="policy ops: "
-plan 42
+plan 50
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ntf-policy-ops.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -445,7 +445,42 @@ check_eq "notifierd --policy: a refused policy stops the start, in the verifier'
 run "$NOTIFIERD" -H --policy "$tmp/mixed.bpf.o"
 check_eq "notifierd --policy -H: a usage error" "$rc $(grep -c 'which -H turns off' "$tmp/err")" "2 1"
 
-# 6. notifier probe says which backend runs policies here, and why not the other
+# 6. notifier policy load|list|unload on a running notifierd's socket
+sock=$tmp/notifierd.sock
+ask() { run "$NOTIFIER" policy "$@" --socket "$sock" -j; }
+"$NOTIFIERD" --synthetic=3 -q -j -d 8 --socket "$sock" >"$tmp/d.out" 2>"$tmp/d.err" &
+pid=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+ask list
+check_eq "socket: list, before any: no policy" "$rc $(jq -c '[.policy, .loads]' "$tmp/out")" \
+	"0 [null,0]"
+ask load "$tmp/all_COUNT.bpf.o"
+check_eq "socket: load: the policy, by its absolute path" \
+	"$rc $(jq -r '"\(.policy) \(.path) \(.backend)"' "$tmp/out")" \
+	"0 all_COUNT.bpf.o $tmp/all_COUNT.bpf.o portable"
+sleep 1
+ask list
+check_eq "socket: list: it has judged events since" \
+	"$(jq -c '.policy == "all_COUNT.bpf.o" and .judged > 0 and .verdicts.count == .judged' "$tmp/out")" true
+ask load "$tmp/refused.bpf.o"
+check_eq "socket: a refused load: exit 1, the file and the kernel's refusal said" \
+	"$rc $(grep -c "refused.bpf.o: the kernel refused it" "$tmp/err")" "1 1"
+ask list
+check_eq "socket: ... and the running policy stays" "$(jq -r .policy "$tmp/out")" all_COUNT.bpf.o
+ask unload
+check_eq "socket: unload: no policy" "$rc $(jq -c '[.policy, .loads]' "$tmp/out")" "0 [null,1]"
+wait $pid
+rc=$?
+mv "$tmp/d.out" "$tmp/out"
+check_eq "socket: the daemon's summary: one policy judged, every event it judged counted" \
+	"$rc $(grep '"type":"summary"' "$tmp/out" | jq -c '.policy_ops |
+		[(.generations | length), .generations[0].judged == .verdicts.count, .reload_errors]')" \
+	"0 [1,true,1]"
+run "$NOTIFIER" policy list --socket "$tmp/none.sock"
+check_eq "socket: no daemon there: exit 1, said" "$rc $(grep -c "none.sock: No such file" "$tmp/err")" \
+	"1 1"
+
+# 7. notifier probe says which backend runs policies here, and why not the other
 run "$NOTIFIER" probe -j
 check_eq "probe: the portable backend is live here; struct_ops is not, with the reason" \
 	"$(jq -c '.policy_backends | [.live, .portable.available, .struct_ops.available,
@@ -460,7 +495,7 @@ usage() {
 		fail "usage: policy $*" "rc $rc, $(first_err) (want '$want')"
 	fi
 }
-want="what to do: test" usage
+want="what to do: test, load, unload or list" usage
 want="no policy command 'frob'" usage frob
 want="test takes a policy object and a trace file" usage test "$tmp/mixed.bpf.o"
 

@@ -42,7 +42,7 @@ checks_of() {
 	policy) echo 14 ;;
 	policy_gated) echo 6 ;;
 	policy_ops) echo 7 ;;
-	policy_swap) echo 5 ;;
+	policy_swap) echo 7 ;;
 	record_stacks | record_stacks_kprobe) echo 13 ;;
 	discover) echo 12 ;;
 	discover_classic) echo 13 ;;
@@ -435,13 +435,19 @@ policy_ops_case() {
 			"$out/$c.trace.json" | wc -l)" 10
 }
 
-# A swap on SIGHUP while the workload ran: every testdrv callback judged
-# once, by one policy or the other; the recording holds the second's.
+# A swap by notifier policy load while the workload ran: every testdrv
+# callback judged once, by one policy or the other; the recording holds
+# the second's.
 policy_swap_case() {
 	local c=$1 calls f
 
 	ran "$c" || return
 	calls=$(wl "$c" calls)
+	check_eq "$c: notifier policy load: exit 0, the new policy judging" \
+		"$(cat "$out/$c.load.rc") $(jq -r .policy "$out/$c.load.json" 2>&1)" \
+		"0 policy_record_testdrv.bpf.o"
+	check_eq "$c: notifier policy list, after: what it judged is what it recorded" \
+		"$(jq -r .judged "$out/$c.list.json" 2>&1)" "$(trace "$c" .policy_ops.verdicts.record)"
 	check_eq "$c: counted + recorded = the driver's $calls calls, both policies judging" \
 		"$(trace "$c" '.policy_ops.verdicts | [.count > 0, .record > 0, .count + .record]' | jq -c .)" \
 		"[true,true,$calls]"

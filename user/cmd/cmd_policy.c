@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * notifier policy test: a BPF policy (bpf/notifier_policy.h) run over a
- * recorded trace file, event by event, and what it answered, by event
- * class and driver: a policy tried on last night's recording before it
- * judges a live system.
+ * notifier policy: BPF policies (bpf/notifier_policy.h). test runs one
+ * over a recorded trace file, event by event, and says what it answered
+ * by event class and driver: a policy tried on last night's recording
+ * before it judges a live system. load, unload and list ask a running
+ * notifierd over its socket.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,15 +13,21 @@
 #include <string.h>
 #include <time.h>
 #include <jansson.h>
+#include <limits.h>
 #include "callbacks.h"
+#include "client_policy.h"
 #include "cli.h"
 #include "commands.h"
 #include "names.h"
 #include "policy_ops.h"
 #include "record.h"
+#include "server.h"
 
 static const char policy_usage[] =
 	"Usage: notifier policy test [-j] POLICY FILE\n"
+	"       notifier policy load [--socket PATH] [-j] POLICY\n"
+	"       notifier policy unload [--socket PATH] [-j]\n"
+	"       notifier policy list [--socket PATH] [-j]\n"
 	"\n"
 	"Runs the BPF policy POLICY (an object built against bpf/notifier_policy.h,\n"
 	"docs/policy.md) on every event of the trace file FILE, as it would judge\n"
@@ -28,19 +35,29 @@ static const char policy_usage[] =
 	"actions (stack, snapshot, signal) by event class and driver. Classes the\n"
 	"policy has no program for go on as without a policy (shown as counted).\n"
 	"\n"
+	"load makes a running notifierd judge every event with POLICY from the next\n"
+	"event on, in place of the policy it ran (no probe detached, no histogram\n"
+	"lost; SIGHUP then loads the file again); a policy that does not load\n"
+	"leaves the running one. unload leaves it none. list says which runs, and\n"
+	"what it judged. Loading and unloading are root's.\n"
+	"\n"
 	"  -j, --json              one JSON object\n"
+	"      --socket PATH       the daemon's socket (default " NTF_SERVER_DEFAULT_PATH ")\n"
 	"  -h, --help              this help\n"
 	"\n"
-	"Exit status: 0 when every event was judged; 1 when the policy could not\n"
-	"be loaded (the verifier's refusal is printed), FILE could not be read to\n"
-	"its end, or a run failed; 2 on bad options.\n"
+	"Exit status: 0 when every event was judged (test) or the daemon did what\n"
+	"was asked; 1 when the policy could not be loaded (the verifier's refusal\n"
+	"is printed), FILE could not be read to its end, a run failed, or the\n"
+	"daemon could not be asked or refused; 2 on bad options.\n"
 	"\n"
 	"Examples:\n"
 	"  notifier policy test build/policies/slow_callbacks.bpf.o run.ntr\n"
-	"  notifier policy test -j my_policy.bpf.o run.ntr | jq .rows\n";
+	"  notifier policy test -j my_policy.bpf.o run.ntr | jq .rows\n"
+	"  sudo notifier policy load build/policies/slow_callbacks.bpf.o\n";
 
 static const struct option policy_options[] = {
 	{ "json", no_argument, NULL, 'j' },
+	{ "socket", required_argument, NULL, 'S' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -238,24 +255,97 @@ static int policy_test(const char *policy, const char *path, bool json)
 	return err || k < 0 ? NTF_EXIT_RUNTIME : 0;
 }
 
+static void print_state(const struct ntf_proto_policy_state *st, bool json)
+{
+	static const char *const names[] = { "ignore", "count", "record", "escalate" };
+
+	if (json) {
+		json_t *v = json_object();
+
+		for (int i = 0; i < 4; i++)
+			json_object_set_new(v, names[i], json_integer(st->verdicts[i]));
+		json_t *o = json_pack("{s:s?, s:s?, s:s?, s:I, s:I, s:i, s:o}", "policy",
+				      st->name[0] ? st->name : NULL, "path",
+				      st->path[0] ? st->path : NULL, "backend",
+				      st->backend[0] ? st->backend : NULL, "judged",
+				      (json_int_t)st->judged, "since_ns", (json_int_t)st->since_ns,
+				      "loads", (int)st->loads, "verdicts", v);
+
+		json_dumpf(o, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		json_decref(o);
+		return;
+	}
+	if (st->name[0])
+		printf("policy %s (%s) judges notifierd's events (%s backend): %llu judged since "
+		       "it was loaded\n",
+		       st->name, st->path, st->backend, (unsigned long long)st->judged);
+	else
+		printf("no policy: notifierd's events go on as without one\n");
+	printf("since notifierd started: %u polic%s loaded; %llu ignored, %llu counted, %llu "
+	       "recorded, %llu escalated\n",
+	       st->loads, st->loads == 1 ? "y" : "ies", (unsigned long long)st->verdicts[0],
+	       (unsigned long long)st->verdicts[1], (unsigned long long)st->verdicts[2],
+	       (unsigned long long)st->verdicts[3]);
+}
+
+static int policy_ask(const char *socket, __u32 op, const char *policy, bool json)
+{
+	struct ntf_proto_policy req = { .op = op };
+	struct ntf_proto_policy_state st;
+	char why[NTF_PROTO_MSG_LEN + 64];
+
+	if (policy) {
+		/* the daemon opens it, from its own working directory */
+		if (!realpath(policy, req.path)) {
+			ntf_err("%s: %s", policy, strerror(errno));
+			return NTF_EXIT_RUNTIME;
+		}
+	}
+	/* the daemon's verifier may take seconds in an emulator */
+	if (ntf_client_policy(socket, &req, 60000, &st, why, sizeof(why))) {
+		ntf_err("%s", why);
+		return NTF_EXIT_RUNTIME;
+	}
+	print_state(&st, json);
+	return 0;
+}
+
 int cmd_policy(int argc, char **argv)
 {
+	const char *socket = NTF_SERVER_DEFAULT_PATH, *what;
 	bool json = false;
-	int opt;
+	int opt, args;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "jh", policy_options, NULL)) != -1) {
 		switch (opt) {
 		case 'j': json = true; break;
+		case 'S': socket = optarg; break;
 		case 'h': fputs(policy_usage, stdout); exit(0);
 		default: ntf_usage_error("unknown or incomplete option '%s'", ntf_bad_option(argv));
 		}
 	}
 	if (optind >= argc)
-		ntf_usage_error("what to do: test");
-	if (strcmp(argv[optind], "test"))
-		ntf_usage_error("no policy command '%s' (test)", argv[optind]);
-	if (argc - optind != 3)
-		ntf_usage_error("test takes a policy object and a trace file");
-	return policy_test(argv[optind + 1], argv[optind + 2], json);
+		ntf_usage_error("what to do: test, load, unload or list");
+	what = argv[optind];
+	args = argc - optind - 1;
+	if (!strcmp(what, "test")) {
+		if (args != 2)
+			ntf_usage_error("test takes a policy object and a trace file");
+		return policy_test(argv[optind + 1], argv[optind + 2], json);
+	}
+	if (!strcmp(what, "load")) {
+		if (args != 1)
+			ntf_usage_error("load takes a policy object");
+		return policy_ask(socket, NTF_PROTO_POLICY_LOAD, argv[optind + 1], json);
+	}
+	if (!strcmp(what, "unload") || !strcmp(what, "list")) {
+		if (args)
+			ntf_usage_error("%s takes no argument", what);
+		return policy_ask(socket,
+				  *what == 'u' ? NTF_PROTO_POLICY_UNLOAD : NTF_PROTO_POLICY_LIST,
+				  NULL, json);
+	}
+	ntf_usage_error("no policy command '%s' (test, load, unload, list)", what);
 }

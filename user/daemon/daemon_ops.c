@@ -38,6 +38,7 @@ static void new_generation(struct daemon_ops *d)
 	}
 	g = &d->gen[d->ngen++];
 	memset(g, 0, sizeof(*g));
+	d->loads++;
 	snprintf(g->policy, sizeof(g->policy), "%s", ntf_policy_ops_name(d->ops));
 }
 
@@ -164,6 +165,28 @@ void daemon_ops_close(struct daemon_ops *d, __u64 now_ns)
 			ntf_policy_flush(d->escalate[i], now_ns);
 }
 
+/* ops judges from the next event on; NULL: none does. */
+static void replace(struct daemon_ops *d, struct ntf_policy_ops *ops, __u64 now_ns)
+{
+	/* the alerts held back so far are said under the old policy's name */
+	daemon_ops_close(d, now_ns);
+	for (unsigned int i = 0; i < DAEMON_OPS_ACTION_SETS; i++) {
+		struct ntf_rule_stats st;
+
+		if (!d->escalate[i])
+			continue;
+		ntf_policy_stats(d->escalate[i], 0, &st);
+		d->alerts_raised += st.acted;
+		d->alerts_held += st.suppressed;
+		ntf_policy_free(d->escalate[i]);
+		d->escalate[i] = NULL;
+	}
+	ntf_policy_ops_free(d->ops);
+	d->ops = ops;
+	if (ops)
+		new_generation(d);
+}
+
 void daemon_ops_reload(struct daemon_ops *d, __u64 now_ns)
 {
 	struct ntf_policy_ops *ops;
@@ -174,23 +197,63 @@ void daemon_ops_reload(struct daemon_ops *d, __u64 now_ns)
 		d->reload_errors++;
 		return;
 	}
-	/* the alerts held back so far are said under the old policy's name */
-	daemon_ops_close(d, now_ns);
-	for (unsigned int i = 0; i < DAEMON_OPS_ACTION_SETS; i++) {
-		ntf_policy_free(d->escalate[i]);
-		d->escalate[i] = NULL;
-	}
-	ntf_policy_ops_free(d->ops);
-	d->ops = ops;
+	replace(d, ops, now_ns);
 	d->reloads++;
-	new_generation(d);
 	say_loaded(d, " (read again on SIGHUP)");
 }
 
-/* The escalations' alerts over every set of actions: acted on, and held back by the limit. */
+int daemon_ops_request(struct daemon_ops *d, const struct ntf_proto_policy *req, __u64 now_ns,
+		       struct ntf_proto_policy_state *out, char *why, size_t why_len)
+{
+	const struct daemon_ops_generation *g;
+
+	if (req->op == NTF_PROTO_POLICY_LOAD) {
+		struct ntf_policy_ops *ops;
+
+		char loader[1024];
+
+		if (ntf_policy_ops_open(&ops, req->path, loader, sizeof(loader))) {
+			snprintf(why, why_len, "%s: %s", req->path, loader);
+			ntf_warn("a policy load asked on the socket: %s; the running policy stays",
+				 why);
+			d->reload_errors++;
+			return -EIO;
+		}
+		replace(d, ops, now_ns);
+		snprintf(d->loaded_path, sizeof(d->loaded_path), "%s", req->path);
+		d->path = d->loaded_path;
+		d->reloads++;
+		say_loaded(d, " (loaded on the socket)");
+	} else if (req->op == NTF_PROTO_POLICY_UNLOAD) {
+		if (d->ops)
+			ntf_info("policy %s unloaded on the socket: events go on as without one",
+				 ntf_policy_ops_name(d->ops));
+		replace(d, NULL, now_ns);
+		d->path = NULL;
+	}
+	memset(out, 0, sizeof(*out));
+	for (int v = 0; v < NOTIFIER_VERDICT_MAX; v++)
+		out->verdicts[v] = d->verdicts[v];
+	out->loads = d->loads;
+	if (!d->ops)
+		return 0;
+	g = &d->gen[d->ngen - 1];
+	snprintf(out->name, sizeof(out->name), "%s", ntf_policy_ops_name(d->ops));
+	snprintf(out->path, sizeof(out->path), "%s", d->path ? d->path : "");
+	snprintf(out->backend, sizeof(out->backend), "portable");
+	out->judged = g->judged;
+	out->since_ns = g->first_ns;
+	return 0;
+}
+
+/*
+ * The escalations' alerts over every set of actions and every policy:
+ * acted on, and held back by the limit.
+ */
 static void alerts(const struct daemon_ops *d, __u64 *acted, __u64 *held)
 {
-	*acted = *held = 0;
+	*acted = d->alerts_raised;
+	*held = d->alerts_held;
 	for (unsigned int i = 0; i < DAEMON_OPS_ACTION_SETS; i++) {
 		struct ntf_rule_stats st;
 
@@ -204,10 +267,11 @@ static void alerts(const struct daemon_ops *d, __u64 *acted, __u64 *held)
 
 json_t *daemon_ops_json(const struct daemon_ops *d)
 {
-	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:i, s:i}", "policy",
-			      ntf_policy_ops_name(d->ops), "backend", "portable", "invalid",
-			      (json_int_t)d->invalid, "failed_runs", (json_int_t)d->failed_runs,
-			      "reloads", d->reloads, "reload_errors", d->reload_errors);
+	json_t *o = json_pack("{s:s?, s:s, s:I, s:I, s:i, s:i}", "policy",
+			      d->ops ? ntf_policy_ops_name(d->ops) : NULL, "backend", "portable",
+			      "invalid", (json_int_t)d->invalid, "failed_runs",
+			      (json_int_t)d->failed_runs, "reloads", d->reloads, "reload_errors",
+			      d->reload_errors);
 	__u64 acted, held;
 	json_t *gens;
 
@@ -244,7 +308,8 @@ void daemon_ops_summary_text(FILE *out, const struct daemon_ops *d)
 		"policy %s: %llu ignored, %llu counted, %llu recorded, %llu escalated (%llu with a "
 		"stack, %llu a snapshot, %llu a signal); %llu alerts raised, %llu held back by "
 		"their limit%s\n",
-		ntf_policy_ops_name(d->ops), (unsigned long long)d->verdicts[NOTIFIER_IGNORE],
+		d->ops ? ntf_policy_ops_name(d->ops) : "(none now)",
+		(unsigned long long)d->verdicts[NOTIFIER_IGNORE],
 		(unsigned long long)d->verdicts[NOTIFIER_COUNT],
 		(unsigned long long)d->verdicts[NOTIFIER_RECORD],
 		(unsigned long long)d->verdicts[NOTIFIER_ESCALATE], (unsigned long long)d->stack,

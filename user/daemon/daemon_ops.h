@@ -18,6 +18,7 @@
 #include "daemon_record.h"
 #include "policy.h"
 #include "policy_ops.h"
+#include "proto.h"
 
 #define DAEMON_OPS_ACTION_SETS 8 /* stack x snapshot x signal */
 
@@ -31,6 +32,7 @@ struct daemon_ops_generation {
 
 struct daemon_ops {
 	const char *path; /* NULL: no policy */
+	char loaded_path[NTF_PROTO_PATH_LEN]; /* what path points to after a socket's load */
 	struct ntf_policy_ops *ops;
 	struct ntf_policy *escalate[DAEMON_OPS_ACTION_SETS]; /* made at first use */
 	struct ntf_policy_hooks hooks;
@@ -38,7 +40,9 @@ struct daemon_ops {
 	__u64 stack, snapshot, signal;
 	__u64 invalid; /* answers that were no verdict: unjudged */
 	__u64 failed_runs; /* runs the kernel failed: unjudged */
-	unsigned int reloads, reload_errors;
+	__u64 alerts_raised, alerts_held; /* of the policies replaced */
+	unsigned int reloads, reload_errors; /* by SIGHUP or the socket */
+	unsigned int loads; /* policies that judged, one after another */
 	bool no_snapshot_said;
 	/* gen[0..ngen): the last DAEMON_OPS_GENERATIONS; gen[ngen - 1] is the running one */
 	struct daemon_ops_generation gen[DAEMON_OPS_GENERATIONS];
@@ -62,6 +66,19 @@ unsigned int daemon_ops_judge(struct daemon_ops *d, const struct ntf_event *e, _
 void daemon_ops_tick(struct daemon_ops *d, __u64 now_ns);
 /* SIGHUP: the file again; one that does not load leaves the running policy. */
 void daemon_ops_reload(struct daemon_ops *d, __u64 now_ns);
+/*
+ * A socket's POLICY (proto.h; the server checked who asks): LOAD replaces
+ * the running policy (which SIGHUP then loads again), UNLOAD leaves none,
+ * LIST changes nothing. 0 with the state after it, or -EIO with why (the
+ * loader's words: the running policy stays).
+ */
+int daemon_ops_request(struct daemon_ops *d, const struct ntf_proto_policy *req, __u64 now_ns,
+		       struct ntf_proto_policy_state *out, char *why, size_t why_len);
+/* Whether a policy was ever loaded: the summary then says what each judged. */
+static inline bool daemon_ops_used(const struct daemon_ops *d)
+{
+	return d->ngen > 0;
+}
 /* The end: the alerts' windows say what they held back. */
 void daemon_ops_close(struct daemon_ops *d, __u64 now_ns);
 json_t *daemon_ops_json(const struct daemon_ops *d);

@@ -114,7 +114,7 @@ static void summary_json(FILE *out, const struct ntf_common_args *c, const struc
 		ntf_daemon_rec_json(root, st->rec);
 	if (st->policy && st->policy->p)
 		json_object_set_new(root, "policy", daemon_policy_json(st->policy));
-	if (st->ops && st->ops->ops)
+	if (st->ops && daemon_ops_used(st->ops))
 		json_object_set_new(root, "policy_ops", daemon_ops_json(st->ops));
 	if (k) {
 		set_or_error(root, "counters", ntf_counters_json(k->counters), k->counters_err,
@@ -153,7 +153,7 @@ static void summary_text(FILE *out, const struct ntf_common_args *c, const struc
 			ntf_daemon_rec_summary_text(out, st->rec);
 		if (st->policy)
 			daemon_policy_summary_text(out, st->policy);
-		if (st->ops && st->ops->ops)
+		if (st->ops && daemon_ops_used(st->ops))
 			daemon_ops_summary_text(out, st->ops);
 		if (c->tracer.cfg.stream)
 			ntf_report_text(out, st->agg, k->probes, &ro);
@@ -172,7 +172,7 @@ static void summary_text(FILE *out, const struct ntf_common_args *c, const struc
 			ntf_daemon_rec_summary_text(out, st->rec);
 		if (st->policy)
 			daemon_policy_summary_text(out, st->policy);
-		if (st->ops && st->ops->ops)
+		if (st->ops && daemon_ops_used(st->ops))
 			daemon_ops_summary_text(out, st->ops);
 		ro.source = "synthetic";
 		ntf_report_text(out, st->agg, NULL, &ro);

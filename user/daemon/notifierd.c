@@ -518,6 +518,7 @@ struct serve_ctx {
 	__u64 kernel[NTF_CNT_MAX];
 	int read_err; /* of the last read, so that a failing read is logged once */
 	struct daemon_rec *rec; /* a TRIGGER's flight recorder */
+	struct daemon_ops *ops; /* what a POLICY loads, unloads or lists */
 };
 
 /* A client's TRIGGER (the server checked it is root's): the flight recorder's snapshot. */
@@ -540,6 +541,15 @@ static int serve_trigger(void *ctx, uid_t uid, pid_t pid, struct ntf_proto_trigg
 	out->to_ns = snap.snap.to_ns;
 	out->wall_ns = snap.wall_ns;
 	return 0;
+}
+
+/* A client's POLICY (a load or unload checked to be root's by the server). */
+static int serve_policy(void *ctx, const struct ntf_proto_policy *req,
+			struct ntf_proto_policy_state *out, char *why, size_t why_len)
+{
+	struct serve_ctx *sc = ctx;
+
+	return daemon_ops_request(sc->ops, req, ntf_now_ns(), out, why, why_len);
 }
 
 static void serve_counters(void *ctx, struct ntf_proto_counters *out)
@@ -631,6 +641,8 @@ static struct ntf_server *serve(const struct daemon_args *a, struct serve_ctx *s
 		.flags = a->c.tracer.cfg.stream ? NTF_PROTO_W_STREAM : 0,
 		.counters = serve_counters,
 		.trigger = sc->rec && sc->rec->flight ? serve_trigger : NULL,
+		/* a policy judges the event stream, which -H has none of */
+		.policy = a->c.tracer.cfg.stream ? serve_policy : NULL,
 		.ctx = sc,
 	};
 	struct ntf_server *s;
@@ -791,14 +803,14 @@ int main(int argc, char **argv)
 			goto out;
 		st.policy = &dp;
 	}
-	if (a.policy) {
-		if (daemon_ops_open(&dops, a.policy, &dr, a.c.json ? stdout : NULL,
-				    a.c.tracer.cfg.stacks))
-			goto out;
-		st.ops = &dops;
-	}
+	/* with no --policy too: notifier policy load may give it one */
+	if (daemon_ops_open(&dops, a.policy, &dr, a.c.json ? stdout : NULL, a.c.tracer.cfg.stacks))
+		goto out;
+	st.ops = &dops;
 	st.now_ns = ntf_now_ns();
-	sc = (struct serve_ctx){ .st = &st, .src = src, .start = ntf_now_ms(), .rec = &dr };
+	sc = (struct serve_ctx){
+		.st = &st, .src = src, .start = ntf_now_ms(), .rec = &dr, .ops = &dops
+	};
 	if (a.socket && !(srv = serve(&a, &sc)))
 		goto out;
 	mc.sc = &sc;

@@ -1,97 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
+#include "client_request.h"
 #include "client_trigger.h"
 
 /* The answer is a TRIGGERED (a path and five numbers) or an ERROR: well under this. */
 #define ANSWER_MAX (NTF_PROTO_HDR_LEN + 2 + NTF_PROTO_PATH_LEN + 64)
-
-static __u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-static int connect_to(const char *path, int *fd)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int err;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	*fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (*fd < 0)
-		return -errno;
-	if (connect(*fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		err = -errno;
-		close(*fd);
-		return err;
-	}
-	return 0;
-}
-
-/* Reads until one whole frame is in buf: 0 with *f, or -errno. */
-static int read_frame(int fd, __u8 *buf, size_t cap, int timeout_ms, struct ntf_proto_frame *f)
-{
-	__u64 deadline = now_ms() + timeout_ms;
-	size_t len = 0, used;
-	int err;
-
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		__u64 now = now_ms();
-		ssize_t n;
-
-		err = ntf_proto_parse(buf, len, cap - NTF_PROTO_HDR_LEN, f, &used);
-		if (err != -EAGAIN)
-			return err == -EPROTONOSUPPORT ? err : err ? -EBADMSG : 0;
-		if (len == cap)
-			return -EBADMSG;
-		if (now >= deadline)
-			return -ETIMEDOUT;
-		n = poll(&p, 1, deadline - now);
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		if (n <= 0)
-			continue;
-		n = recv(fd, buf + len, cap - len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno == EPIPE ? -ECONNRESET : -errno;
-		if (!n)
-			return -ECONNRESET;
-		len += n;
-	}
-}
-
-/* What the daemon's ERROR means here. */
-static int refused(const struct ntf_proto_error *e, char *why, size_t why_len)
-{
-	switch (e->code) {
-	case NTF_PERR_DENIED: snprintf(why, why_len, "%s", e->msg); return -EACCES;
-	case NTF_PERR_UNAVAILABLE: snprintf(why, why_len, "%s", e->msg); return -EOPNOTSUPP;
-	case NTF_PERR_FAILED: snprintf(why, why_len, "%s", e->msg); return -EIO;
-	case NTF_PERR_TYPE:
-		snprintf(why, why_len, "this notifierd predates triggers (it answered: %s)",
-			 e->msg);
-		return -EOPNOTSUPP;
-	case NTF_PERR_VERSION: snprintf(why, why_len, "%s", e->msg); return -EPROTONOSUPPORT;
-	default:
-		snprintf(why, why_len, "the daemon refused: %s (%s)", e->msg,
-			 ntf_proto_err_name(e->code));
-		return -EPROTO;
-	}
-}
 
 int ntf_client_trigger(const char *path, int timeout_ms, struct ntf_proto_triggered *out, char *why,
 		       size_t why_len)
@@ -101,37 +15,24 @@ int ntf_client_trigger(const char *path, int timeout_ms, struct ntf_proto_trigge
 	struct ntf_proto_frame f;
 	struct ntf_proto_error e;
 	char scratch[8];
-	int fd, err;
+	int err;
 
 	if (!why) {
 		why = scratch;
 		why_len = sizeof(scratch);
 	}
 	why[0] = '\0';
-	err = connect_to(path, &fd);
-	if (err) {
-		snprintf(why, why_len, "%s: %s", path, strerror(-err));
-		return err;
-	}
 	err = ntf_proto_put_trigger(&b);
-	/* a frame of 16 bytes: a fresh socket takes it whole */
-	if (!err && send(fd, b.data, b.len, MSG_NOSIGNAL) != (ssize_t)b.len)
-		err = -errno;
-	ntf_proto_buf_free(&b);
-	if (!err)
-		err = read_frame(fd, buf, sizeof(buf), timeout_ms, &f);
-	close(fd);
 	if (err) {
-		snprintf(why, why_len, "%s",
-			 err == -ETIMEDOUT	 ? "no answer in time" :
-			 err == -EPROTONOSUPPORT ? "the daemon speaks another protocol version" :
-			 err == -EBADMSG	 ? "the daemon's answer does not decode" :
-			 err == -ECONNRESET	 ? "the daemon closed the connection" :
-						   strerror(-err));
+		snprintf(why, why_len, "out of memory");
 		return err;
 	}
+	err = ntf_client_request(path, &b, buf, sizeof(buf), timeout_ms, &f, why, why_len);
+	ntf_proto_buf_free(&b);
+	if (err)
+		return err;
 	if (f.type == NTF_PROTO_ERROR && !ntf_proto_decode_error(&f, &e))
-		return refused(&e, why, why_len);
+		return ntf_client_refused(&e, "triggers", why, why_len);
 	if (ntf_proto_decode_triggered(&f, out)) {
 		snprintf(why, why_len, "the daemon answered with a %s frame that does not decode",
 			 ntf_proto_type_name(f.type));

@@ -743,6 +743,66 @@ int ntf_proto_put_triggered(struct ntf_proto_buf *b, const struct ntf_proto_trig
 	return 0;
 }
 
+int ntf_proto_decode_policy(const struct ntf_proto_frame *f, struct ntf_proto_policy *out)
+{
+	struct rd r = frame_reader(f, NTF_PROTO_POLICY);
+
+	out->op = rd_le(&r, 4);
+	rd_str(&r, out->path, sizeof(out->path));
+	if (!r.bad && (!out->op || out->op >= NTF_PROTO_POLICY_OP_MAX ||
+		       (out->op == NTF_PROTO_POLICY_LOAD) != !!out->path[0]))
+		return -EBADMSG;
+	return rd_end(&r);
+}
+
+int ntf_proto_put_policy(struct ntf_proto_buf *b, const struct ntf_proto_policy *p)
+{
+	long at = begin_frame(b, NTF_PROTO_POLICY, 4 + 2 + NTF_PROTO_PATH_LEN);
+
+	if (at < 0)
+		return at;
+	wr_le(b, p->op, 4);
+	wr_str(b, p->path, NTF_PROTO_PATH_LEN);
+	end_frame(b, at);
+	return 0;
+}
+
+int ntf_proto_decode_policy_state(const struct ntf_proto_frame *f,
+				  struct ntf_proto_policy_state *out)
+{
+	struct rd r = frame_reader(f, NTF_PROTO_POLICY_STATE);
+
+	rd_str(&r, out->name, sizeof(out->name));
+	rd_str(&r, out->path, sizeof(out->path));
+	rd_str(&r, out->backend, sizeof(out->backend));
+	for (int i = 0; i < 4; i++)
+		out->verdicts[i] = rd_le(&r, 8);
+	out->judged = rd_le(&r, 8);
+	out->since_ns = rd_le(&r, 8);
+	out->loads = rd_le(&r, 4);
+	return rd_end(&r);
+}
+
+int ntf_proto_put_policy_state(struct ntf_proto_buf *b, const struct ntf_proto_policy_state *st)
+{
+	long at = begin_frame(b, NTF_PROTO_POLICY_STATE,
+			      3 * 2 + NTF_PROTO_POLICY_NAME_LEN + NTF_PROTO_PATH_LEN + 16 + 6 * 8 +
+				      4);
+
+	if (at < 0)
+		return at;
+	wr_str(b, st->name, sizeof(st->name));
+	wr_str(b, st->path, sizeof(st->path));
+	wr_str(b, st->backend, sizeof(st->backend));
+	for (int i = 0; i < 4; i++)
+		wr_le(b, st->verdicts[i], 8);
+	wr_le(b, st->judged, 8);
+	wr_le(b, st->since_ns, 8);
+	wr_le(b, st->loads, 4);
+	end_frame(b, at);
+	return 0;
+}
+
 /* --- helpers --- */
 
 void ntf_proto_probes_from_states(struct ntf_proto_welcome *w, const struct ntf_probe_state *st,
@@ -766,11 +826,17 @@ void ntf_proto_probes_from_states(struct ntf_proto_welcome *w, const struct ntf_
 const char *ntf_proto_type_name(unsigned int type)
 {
 	static const char *const names[NTF_PROTO_TYPE_MAX] = {
-		[NTF_PROTO_HELLO] = "hello",	     [NTF_PROTO_WELCOME] = "welcome",
-		[NTF_PROTO_SNAPSHOT] = "snapshot",   [NTF_PROTO_DELTA] = "delta",
-		[NTF_PROTO_ERROR] = "error",	     [NTF_PROTO_BYE] = "bye",
-		[NTF_PROTO_NAMES] = "names",	     [NTF_PROTO_TRIGGER] = "trigger",
+		[NTF_PROTO_HELLO] = "hello",
+		[NTF_PROTO_WELCOME] = "welcome",
+		[NTF_PROTO_SNAPSHOT] = "snapshot",
+		[NTF_PROTO_DELTA] = "delta",
+		[NTF_PROTO_ERROR] = "error",
+		[NTF_PROTO_BYE] = "bye",
+		[NTF_PROTO_NAMES] = "names",
+		[NTF_PROTO_TRIGGER] = "trigger",
 		[NTF_PROTO_TRIGGERED] = "triggered",
+		[NTF_PROTO_POLICY] = "policy",
+		[NTF_PROTO_POLICY_STATE] = "policy state",
 	};
 
 	return type < NTF_PROTO_TYPE_MAX && names[type] ? names[type] : "unknown";

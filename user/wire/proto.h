@@ -19,8 +19,13 @@
  *             --trigger); root's only, or the daemon's own user's
  *   server -> TRIGGERED (the file written: path, events, bytes, span), or
  *             ERROR (DENIED, UNAVAILABLE without --flight, FAILED)
+ *   client -> POLICY: load a BPF policy (a path), unload it, or list it
+ *             (notifier policy load|unload|list); loading and unloading
+ *             are root's, or the daemon's own user's
+ *   server -> POLICY_STATE (the policy judging now, and what it judged),
+ *             or ERROR (DENIED, FAILED: the loader's words)
  *
- * TRIGGER and TRIGGERED came after version 3 and did not change it: they
+ * TRIGGER, TRIGGERED, POLICY and POLICY_STATE came after version 3 and did not change it: they
  * are new types, which a v3 daemon that predates them refuses as an
  * unknown type (NTF_PERR_TYPE), so a client tells an older daemon from a
  * refusal; every v3 client keeps working with a daemon that has them.
@@ -48,8 +53,8 @@
 #define NTF_PROTO_VERSION 3
 #define NTF_PROTO_HDR_LEN 16
 #define NTF_PROTO_MAX_PAYLOAD (1u << 20)
-/* Clients only send HELLO and BYE: anything longer is refused unread. */
-#define NTF_PROTO_MAX_CLIENT_PAYLOAD 256
+/* Clients send HELLO, BYE, TRIGGER and POLICY (a path): anything longer is refused unread. */
+#define NTF_PROTO_MAX_CLIENT_PAYLOAD (4 + 2 + NTF_PROTO_PATH_LEN)
 /* Update frames are cut near this size, well under the bound. */
 #define NTF_PROTO_CHUNK (128u << 10)
 #define NTF_PROTO_MAX_PROBES 32
@@ -70,6 +75,8 @@ enum ntf_proto_type {
 	NTF_PROTO_NAMES,
 	NTF_PROTO_TRIGGER, /* client, in place of HELLO: a flight recorder snapshot */
 	NTF_PROTO_TRIGGERED, /* server: the snapshot written */
+	NTF_PROTO_POLICY, /* client, in place of HELLO: load, unload or list the BPF policy */
+	NTF_PROTO_POLICY_STATE, /* server: the policy after it */
 	NTF_PROTO_TYPE_MAX,
 };
 
@@ -177,6 +184,31 @@ struct ntf_proto_triggered {
 	__u64 wall_ns; /* CLOCK_REALTIME when the daemon took the trigger */
 };
 
+/* What a POLICY asks. */
+enum ntf_proto_policy_op {
+	NTF_PROTO_POLICY_LIST = 1,
+	NTF_PROTO_POLICY_LOAD,
+	NTF_PROTO_POLICY_UNLOAD,
+	NTF_PROTO_POLICY_OP_MAX,
+};
+
+struct ntf_proto_policy {
+	__u32 op; /* enum ntf_proto_policy_op */
+	char path[NTF_PROTO_PATH_LEN]; /* LOAD: the object, an absolute path; else empty */
+};
+
+/* The policy judging after a POLICY: none when name is empty. */
+#define NTF_PROTO_POLICY_NAME_LEN 64
+struct ntf_proto_policy_state {
+	char name[NTF_PROTO_POLICY_NAME_LEN];
+	char path[NTF_PROTO_PATH_LEN];
+	char backend[16];
+	__u64 verdicts[4]; /* ignore, count, record, escalate: since the daemon started */
+	__u64 judged; /* by this policy */
+	__u64 since_ns; /* the ts_ns of the first event it judged; 0: none yet */
+	__u32 loads; /* policies loaded since the daemon started, this one included */
+};
+
 /*
  * Splits the frame at the start of buf. Returns 0 and sets *used, -EAGAIN
  * when more bytes are needed, or: -EILSEQ (bad magic), -EBADMSG (reserved
@@ -210,6 +242,11 @@ int ntf_proto_decode_trigger(const struct ntf_proto_frame *f);
 /* Also -EBADMSG for an empty path. */
 int ntf_proto_decode_triggered(const struct ntf_proto_frame *f, struct ntf_proto_triggered *out);
 
+/* Also -EBADMSG for an unknown op, or a LOAD without a path (or another with one). */
+int ntf_proto_decode_policy(const struct ntf_proto_frame *f, struct ntf_proto_policy *out);
+int ntf_proto_decode_policy_state(const struct ntf_proto_frame *f,
+				  struct ntf_proto_policy_state *out);
+
 /* A growable output buffer; encoders append whole frames or nothing. */
 struct ntf_proto_buf {
 	__u8 *data;
@@ -230,6 +267,8 @@ int ntf_proto_put_bye(struct ntf_proto_buf *b);
 int ntf_proto_put_names(struct ntf_proto_buf *b, const struct ntf_proto_names *names);
 int ntf_proto_put_trigger(struct ntf_proto_buf *b);
 int ntf_proto_put_triggered(struct ntf_proto_buf *b, const struct ntf_proto_triggered *t);
+int ntf_proto_put_policy(struct ntf_proto_buf *b, const struct ntf_proto_policy *p);
+int ntf_proto_put_policy_state(struct ntf_proto_buf *b, const struct ntf_proto_policy_state *st);
 
 /* The header of a frame known to be whole (one this side encoded). */
 size_t ntf_proto_frame_size(const __u8 *frame);

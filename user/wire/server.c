@@ -421,6 +421,39 @@ static int on_trigger(struct ntf_server *s, struct ntf_conn *c, const struct ntf
 	return 0;
 }
 
+/* A policy listed by anyone the socket lets in; loaded or unloaded as a trigger is asked. */
+static int on_policy(struct ntf_server *s, struct ntf_conn *c, const struct ntf_proto_frame *f)
+{
+	struct ntf_proto_policy req;
+	struct ntf_proto_policy_state st = {};
+	struct ntf_proto_buf b = {};
+	char why[NTF_PROTO_MSG_LEN] = "";
+	int err;
+
+	if (ntf_proto_decode_policy(f, &req))
+		return reject(s, c, -EBADMSG, "malformed policy request");
+	if (req.op != NTF_PROTO_POLICY_LIST) {
+		if (!c->has_peer)
+			return reject(s, c, -EACCES,
+				      "a policy is root's to load or unload: who asks is unknown");
+		if (c->peer_uid != 0 && c->peer_uid != geteuid())
+			return reject(s, c, -EACCES,
+				      "a policy is root's to load or unload, not uid %u's",
+				      (unsigned int)c->peer_uid);
+	}
+	if (!s->opts.policy)
+		return reject(s, c, -EOPNOTSUPP, "this notifierd runs no policies");
+	err = s->opts.policy(s->opts.ctx, &req, &st, why, sizeof(why));
+	if (err)
+		return reject_code(s, c, err, NTF_PERR_FAILED, "%s", why[0] ? why : strerror(-err));
+	if (ntf_proto_put_policy_state(&b, &st))
+		return reject(s, c, -ENOMEM, "cannot encode the answer");
+	answer_and_close(s, c, &b);
+	ntf_proto_buf_free(&b);
+	s->st.policy_requests++;
+	return 0;
+}
+
 static int on_frame(struct ntf_server *s, struct ntf_conn *c, const struct ntf_proto_frame *f)
 {
 	struct ntf_proto_buf b = {};
@@ -429,6 +462,8 @@ static int on_frame(struct ntf_server *s, struct ntf_conn *c, const struct ntf_p
 		return on_hello(s, c, f);
 	} else if (f->type == NTF_PROTO_TRIGGER && c->state == CONN_HELLO) {
 		return on_trigger(s, c, f);
+	} else if (f->type == NTF_PROTO_POLICY && c->state == CONN_HELLO) {
+		return on_policy(s, c, f);
 	} else if (f->type == NTF_PROTO_BYE) {
 		if (ntf_proto_decode_bye(f))
 			return reject(s, c, -EBADMSG, "malformed bye");

@@ -38,6 +38,13 @@ struct ntf_server_opts {
 	 */
 	int (*trigger)(void *ctx, uid_t uid, pid_t pid, struct ntf_proto_triggered *out, char *why,
 		       size_t why_len);
+	/*
+	 * Does what a POLICY asks (a LOAD or UNLOAD only from a peer let
+	 * through as for a trigger) and fills the state after it; NULL: the
+	 * daemon runs no policies. 0, or a negative errno with why.
+	 */
+	int (*policy)(void *ctx, const struct ntf_proto_policy *req,
+		      struct ntf_proto_policy_state *out, char *why, size_t why_len);
 	void *ctx;
 };
 
@@ -47,6 +54,7 @@ struct ntf_server_stats {
 	__u64 refused; /* over max_clients */
 	__u64 errors; /* ERROR frames sent to misbehaving clients (and refused triggers) */
 	__u64 triggers; /* TRIGGERs answered with a snapshot */
+	__u64 policy_requests; /* POLICYs answered with a state */
 	__u64 resyncs; /* snapshots resent after a client fell behind */
 	__u64 dropped_bytes; /* queued deltas dropped for those */
 	size_t buffered; /* bytes queued for all clients now */

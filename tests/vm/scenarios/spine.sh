@@ -369,11 +369,10 @@ for c in $CASES; do
 		;;
 	policy_swap)
 		# a swap while the workload runs: the policy that counts the test
-		# driver's callbacks, then, on SIGHUP after 100 of 300 calls
-		# returned, the one that records them
-		cp /root/policies/policy_count_testdrv.bpf.o /root/live.bpf.o
-		tracer_start $c notifierd -j --no-pin --policy /root/live.bpf.o --record "$R/$c.rec" ||
-			continue
+		# driver's callbacks, then, loaded on the socket (notifier policy
+		# load) after 100 of 300 calls returned, the one that records them
+		tracer_start $c notifierd -j --no-pin --policy /root/policies/policy_count_testdrv.bpf.o \
+			--record "$R/$c.rec" || continue
 		wl-testdrv --sleep-us 2000 --iterations 300 --progress >"$R/$c.wl.json" \
 			2>"$R/$c.wl.err" &
 		WPID=$!
@@ -382,12 +381,12 @@ for c in $CASES; do
 			sleep 0.1
 			i=$((i + 1))
 		done
-		cp /root/policies/policy_record_testdrv.bpf.o /root/live.new
-		mv /root/live.new /root/live.bpf.o
-		kill -HUP $TPID
-		wait_line "$R/$c.trace.err" 'read again on SIGHUP' $TPID
+		notifier policy load -j /root/policies/policy_record_testdrv.bpf.o \
+			>"$R/$c.load.json" 2>"$R/$c.load.err"
+		echo $? >"$R/$c.load.rc"
 		wait $WPID
 		echo $? >"$R/$c.wl.rc"
+		notifier policy list -j >"$R/$c.list.json" 2>>"$R/$c.load.err"
 		tracer_stop $c
 		;;
 	policy_gated)
