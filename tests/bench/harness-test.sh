@@ -14,7 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
 NTF_TAP_PREFIX="bench: "
 out=${1:-$top/build/bench-short}
-plan 20
+plan 21
 
 "$top/tests/bench/run.sh" "$out" --short >"$out.log" 2>&1
 rc=$?
@@ -27,6 +27,8 @@ check "host: the trace file's writer" "" grep -q 'B/event\|bytes an event\|bytes
 check "host: the CTF export" "" has '== host: notifier report --ctf'
 check "host: the handlers' cost by BPF_PROG_TEST_RUN" "$(grep -m1 'bpftrace-like' "$r" 2>/dev/null)" \
 	grep -qE '^  notifier hist +[0-9.]+ ns a pair' "$r"
+check "host: a BPF policy's cost a run" "$(grep -m1 'ns a run' "$r" 2>/dev/null)" \
+	grep -qE '^  slow_callbacks \(shipped\), every class +[0-9]+ ns a run' "$r"
 check "host: memory of notifierd and notifier-top" "$(grep -m1 '^notifierd ' "$r" 2>/dev/null)" \
 	grep -qE '^notifier-top +[0-9]+ +[0-9]+ +[0-9.]+' "$r"
 # each mode's row, by its label and mechanism (regular expressions)

@@ -10,7 +10,8 @@
 #     kernel (which attaches neither fentry nor kprobes), against what a
 #     bpftrace script of the same histogram does (tests/bench/bench_handler.c);
 #     notifierd's and notifier-top's resident memory at 10,000 and 100,000
-#     keys (tests/bench/bench_memory.sh);
+#     keys (tests/bench/bench_memory.sh); a BPF policy's cost a judged
+#     event by the portable backend, against the pipeline's (bench_policy.sh);
 #  2. VM: a KVM madvise loop untraced, and under each tracer a user might
 #     run on the same functions (tests/bench/vm-bench.sh): notifier hist
 #     by fentry and by kprobes, notifierd streaming, bpftrace by kfunc and
@@ -82,6 +83,10 @@ else
 	"$top/build/bench-bin/bench_ctf" $host_events "$out" | tee -a "$results"
 	echo "== host: the probes' handlers, run by BPF_PROG_TEST_RUN on this kernel" | tee -a "$results"
 	"$top/build/bench-bin/bench_handler" $((host_events / 10)) | tee -a "$results"
+	echo "== host: a BPF policy by the portable backend (notifier policy test), a run an event judged" |
+		tee -a "$results"
+	"$top/tests/bench/bench_policy.sh" "$top/build" $([ $short = 1 ] && echo 1 || echo 5) |
+		tee -a "$results"
 	echo "== host: memory, fed synthetic events at 400,000/s" | tee -a "$results"
 	"$top/tests/bench/bench_memory.sh" "$top/build" $([ $short = 1 ] && echo 3 || echo 20) |
 		tee -a "$results"
