@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -112,5 +113,33 @@ int ntf_client_request(const char *path, const struct ntf_proto_buf *req, __u8 *
 			 err == -EBADMSG	 ? "the daemon's answer does not decode" :
 			 err == -ECONNRESET	 ? "the daemon closed the connection" :
 						   strerror(-err));
+	return err;
+}
+
+/* The largest answer of a one-request exchange: a POLICY_STATE (two paths) or an ERROR. */
+#define ANSWER_MAX (NTF_PROTO_HDR_LEN + 2 * (2 + NTF_PROTO_PATH_LEN) + 256)
+
+int ntf_client_exchange(const char *path, const struct ntf_proto_buf *req, int timeout_ms,
+			const char *what, int (*decode)(const struct ntf_proto_frame *f, void *out),
+			void *out, char *why, size_t why_len)
+{
+	__u8 *buf = malloc(ANSWER_MAX);
+	struct ntf_proto_frame f;
+	struct ntf_proto_error e;
+	int err;
+
+	if (!buf) {
+		snprintf(why, why_len, "out of memory");
+		return -ENOMEM;
+	}
+	err = ntf_client_request(path, req, buf, ANSWER_MAX, timeout_ms, &f, why, why_len);
+	if (!err && f.type == NTF_PROTO_ERROR && !ntf_proto_decode_error(&f, &e)) {
+		err = ntf_client_refused(&e, what, why, why_len);
+	} else if (!err && decode(&f, out)) {
+		snprintf(why, why_len, "the daemon answered with a %s frame that does not decode",
+			 ntf_proto_type_name(f.type));
+		err = -EBADMSG;
+	}
+	free(buf);
 	return err;
 }

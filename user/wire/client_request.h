@@ -23,4 +23,14 @@ int ntf_client_refused(const struct ntf_proto_error *e, const char *what, char *
 int ntf_client_request(const char *path, const struct ntf_proto_buf *req, __u8 *buf, size_t cap,
 		       int timeout_ms, struct ntf_proto_frame *f, char *why, size_t why_len);
 
+/*
+ * The whole exchange: req's frame sent, the answer read, an ERROR turned
+ * into an errno and a line (ntf_client_refused; what names the request),
+ * anything else given to decode (0, or -EBADMSG: said as a frame that does
+ * not decode). 0 with out filled by decode, or -errno with why.
+ */
+int ntf_client_exchange(const char *path, const struct ntf_proto_buf *req, int timeout_ms,
+			const char *what, int (*decode)(const struct ntf_proto_frame *f, void *out),
+			void *out, char *why, size_t why_len);
+
 #endif
