@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "callbacks.h"
@@ -58,10 +60,15 @@ int daemon_ops_open(struct daemon_ops *d, const char *path, struct daemon_rec *d
 		    bool stacks)
 {
 	memset(d, 0, sizeof(*d));
-	d->path = path;
 	d->hooks = daemon_policy_hooks(dr, stacks, json);
 	if (!path)
 		return 0;
+	/* SIGHUP reads it again, after -D's chdir("/") */
+	if (!realpath(path, d->loaded_path)) {
+		ntf_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	d->path = d->loaded_path;
 	if (load(d, &d->ops, ""))
 		return -1;
 	new_generation(d);

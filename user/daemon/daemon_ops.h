@@ -13,6 +13,7 @@
 #ifndef NTF_DAEMON_OPS_H
 #define NTF_DAEMON_OPS_H
 
+#include <limits.h>
 #include <stdio.h>
 #include <jansson.h>
 #include "daemon_record.h"
@@ -32,7 +33,7 @@ struct daemon_ops_generation {
 
 struct daemon_ops {
 	const char *path; /* NULL: no policy */
-	char loaded_path[NTF_PROTO_PATH_LEN]; /* what path points to after a socket's load */
+	char loaded_path[PATH_MAX]; /* what path points to: absolute */
 	struct ntf_policy_ops *ops;
 	struct ntf_policy *escalate[DAEMON_OPS_ACTION_SETS]; /* made at first use */
 	struct ntf_policy_hooks hooks;

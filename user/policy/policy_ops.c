@@ -109,10 +109,13 @@ static int load(struct ntf_policy_ops *p, char *why, size_t len)
 
 	if (!log)
 		return -ENOMEM;
-	bpf_object__for_each_program (prog, p->obj) {
+	/*
+	 * No log asked at first: before 6.4 a log that outgrows its buffer
+	 * fails a load the verifier accepts. libbpf asks again with one when
+	 * a program is refused.
+	 */
+	bpf_object__for_each_program (prog, p->obj)
 		bpf_program__set_log_buf(prog, log, LOG_SIZE);
-		bpf_program__set_log_level(prog, 1);
-	}
 	err = bpf_object__load(p->obj);
 	if (err) {
 		char tail[768];
