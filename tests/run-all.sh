@@ -116,6 +116,7 @@ run_vm() {
 		env NTF_VM_KERNEL=6.12 tests/vm/drivers-test.sh "$top/build/vm/drivers-6.12" # xe, amdgpu_hmm_*
 	unit "NTF_VM_KERNEL=6.12 tests/vm/top-test.sh" \
 		env NTF_VM_KERNEL=6.12 tests/vm/top-test.sh "$top/build/vm/top-6.12"
+	run_script tests/vm/policy-module-test.sh "$top/build/vm/policy-module" # the companion module: refused on 6.1, registered on 6.12
 	# make bench's harness, one short round: every mode (bpftrace and
 	# funclatency too) must give a figure; the figures are not judged
 	run_script tests/bench/harness-test.sh "$top/build/bench-short"

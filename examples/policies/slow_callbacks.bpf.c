@@ -23,11 +23,29 @@ NOTIFIER_POLICY(callback, ev)
 }
 
 /* the rest of what the driver's callbacks cause is of no interest here */
-NOTIFIER_POLICY(inval_start, ev) { return NOTIFIER_IGNORE; }
-NOTIFIER_POLICY(inval_end, ev) { return NOTIFIER_IGNORE; }
-NOTIFIER_POLICY(fence_wait, ev) { return NOTIFIER_IGNORE; }
-NOTIFIER_POLICY(unmap, ev) { return NOTIFIER_IGNORE; }
-NOTIFIER_POLICY(pin, ev) { return NOTIFIER_IGNORE; }
-NOTIFIER_POLICY(unpin, ev) { return NOTIFIER_IGNORE; }
+NOTIFIER_POLICY(inval_start, ev)
+{
+	return NOTIFIER_IGNORE;
+}
+NOTIFIER_POLICY(inval_end, ev)
+{
+	return NOTIFIER_IGNORE;
+}
+NOTIFIER_POLICY(fence_wait, ev)
+{
+	return NOTIFIER_IGNORE;
+}
+NOTIFIER_POLICY(unmap, ev)
+{
+	return NOTIFIER_IGNORE;
+}
+NOTIFIER_POLICY(pin, ev)
+{
+	return NOTIFIER_IGNORE;
+}
+NOTIFIER_POLICY(unpin, ev)
+{
+	return NOTIFIER_IGNORE;
+}
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -8,6 +8,7 @@
 #include <sys/utsname.h>
 #include <linux/filter.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "histogram.h"
 #include "names.h"
@@ -243,6 +244,24 @@ static int try_syscall_program(void)
 	return err;
 }
 
+/* Whether the companion module is loaded and its struct_ops type registered. */
+static bool module_type_registered(void)
+{
+	struct btf *base = btf__load_vmlinux_btf(), *mod;
+	bool found = false;
+
+	if (libbpf_get_error(base))
+		return false;
+	mod = btf__parse_split("/sys/kernel/btf/notifier_policy", base);
+	if (!libbpf_get_error(mod)) {
+		found = btf__find_by_name_kind(mod, "bpf_struct_ops_notifier_policy_ops",
+					       BTF_KIND_STRUCT) > 0;
+		btf__free(mod);
+	}
+	btf__free(base);
+	return found;
+}
+
 void ntf_policy_backends(struct ntf_policy_backends *b)
 {
 	struct utsname u;
@@ -266,9 +285,13 @@ void ntf_policy_backends(struct ntf_policy_backends *b)
 		snprintf(b->struct_ops_why, sizeof(b->struct_ops_why),
 			 "kernel %u.%u: a module registers a struct_ops type from 6.9 on", major,
 			 minor);
+	else if (!module_type_registered())
+		snprintf(b->struct_ops_why, sizeof(b->struct_ops_why),
+			 "kernel %u.%u could: the companion module notifier_policy is not loaded "
+			 "(kmod/notifier_policy)",
+			 major, minor);
 	else
 		snprintf(b->struct_ops_why, sizeof(b->struct_ops_why),
-			 "kernel %u.%u could, but the companion module that registers "
-			 "notifier_policy_ops is not part of notifier yet",
-			 major, minor);
+			 "the companion module has registered notifier_policy_ops, but notifier "
+			 "cannot attach policies to it yet");
 }
