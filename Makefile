@@ -184,7 +184,7 @@ bench-top: all
 
 format:
 	clang-format -i bpf/*.bpf.c bpf/*.h $(wildcard user/*.[ch] user/*/*.[ch]) tests/unit/*.c tests/workloads/*.[ch] \
-		tests/bench/*.c tests/fuzz/*.c tests/bpf/*.c examples/policies/*.c kmod/*/*.c
+		tests/bench/*.c tests/fuzz/*.c tests/bpf/*.c examples/policies/*.c $(filter-out %.mod.c,$(wildcard kmod/*/*.c))
 
 clean:
 	rm -rf $(OUT)
@@ -195,6 +195,6 @@ clean:
 # Fails when a C file differs from what .clang-format makes of it.
 format-check:
 	@bad=$$(for f in bpf/*.bpf.c bpf/*.h $(wildcard user/*.[ch] user/*/*.[ch]) tests/unit/*.c tests/workloads/*.[ch] \
-		tests/bench/*.c tests/fuzz/*.c tests/bpf/*.c examples/policies/*.c kmod/*/*.c; do \
+		tests/bench/*.c tests/fuzz/*.c tests/bpf/*.c examples/policies/*.c $(filter-out %.mod.c,$(wildcard kmod/*/*.c)); do \
 		clang-format "$$f" | cmp -s - "$$f" || echo "$$f"; done); \
 	if [ -n "$$bad" ]; then echo "not formatted: $$bad" >&2; exit 1; fi
