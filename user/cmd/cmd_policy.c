@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <jansson.h>
 #include <limits.h>
 #include "callbacks.h"
@@ -75,7 +74,7 @@ struct tally {
 	struct verdict_row *rows;
 	size_t n, cap;
 	__u64 events, judged, invalid;
-	double run_s;
+	__u64 run_ns;
 };
 
 static struct verdict_row *row_of(struct tally *t, unsigned int class, __u32 callback)
@@ -107,40 +106,31 @@ static int by_class_then_driver(const void *a, const void *b)
 	return strcmp(ntf_driver_name(x->callback), ntf_driver_name(y->callback));
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* 0, or a negative errno: out of memory, or a run the kernel failed. */
 static int judge(const struct ntf_policy_ops *p, const struct ntf_event *e, struct tally *t)
 {
 	struct notifier_policy_event pe;
 	struct verdict_row *row = row_of(t, e->class, e->callback);
-	unsigned int verdict;
-	double t0;
+	__u64 t0;
 	long answer;
+	int verdict;
 
 	if (!row)
 		return -ENOMEM;
-	ntf_policy_event_of(&pe, e, e->callback ? ntf_driver_name(e->callback) : NULL);
-	t0 = now_s();
+	ntf_policy_event_of(&pe, e);
+	t0 = ntf_now_ns();
 	answer = ntf_policy_ops_run(p, &pe);
 	if (ntf_policy_ops_has(p, e->class)) {
-		t->run_s += now_s() - t0;
+		t->run_ns += ntf_now_ns() - t0;
 		t->judged++;
 	}
 	if (answer < 0)
 		return answer;
 	t->events++;
 	row->events++;
-	verdict = answer & NOTIFIER_VERDICT_MASK;
+	verdict = ntf_policy_verdict_of(answer);
 	/* what a daemon does with a verdict it does not know: counts the event */
-	if (verdict >= NOTIFIER_VERDICT_MAX ||
-	    (answer & ~(long)(NOTIFIER_VERDICT_MASK | NOTIFIER_ACT_MASK))) {
+	if (verdict < 0) {
 		t->invalid++;
 		verdict = NOTIFIER_COUNT;
 	}
@@ -175,7 +165,7 @@ static void print_text(const struct ntf_policy_ops *p, const char *path, const s
 		printf("%llu answers were no verdict notifier knows: counted\n",
 		       (unsigned long long)t->invalid);
 	if (t->judged)
-		printf("%.0f ns a run, over %llu runs\n", t->run_s * 1e9 / t->judged,
+		printf("%.0f ns a run, over %llu runs\n", (double)t->run_ns / t->judged,
 		       (unsigned long long)t->judged);
 }
 
@@ -203,7 +193,7 @@ static json_t *tally_json(const struct ntf_policy_ops *p, const char *path, cons
 			 ntf_policy_ops_name(p), "backend", "portable", "file", path, "events",
 			 (json_int_t)t->events, "runs", (json_int_t)t->judged, "invalid",
 			 (json_int_t)t->invalid, "run_ns",
-			 t->judged ? t->run_s * 1e9 / t->judged : 0.0, "rows", rows);
+			 t->judged ? (double)t->run_ns / t->judged : 0.0, "rows", rows);
 }
 
 static int policy_test(const char *policy, const char *path, bool json)

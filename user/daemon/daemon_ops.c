@@ -18,15 +18,17 @@ static unsigned int action_set(unsigned int answer)
 	       (answer & NOTIFIER_ACT_SIGNAL ? 4 : 0);
 }
 
-static int load(struct daemon_ops *d, struct ntf_policy_ops **out, const char *then)
+/* The policy at path, loaded; or -1 with why ("PATH: the loader's words"). */
+static int open_policy(const char *path, struct ntf_policy_ops **out, char *why, size_t why_len)
 {
-	char why[1024];
+	char loader[1024];
 
-	if (ntf_policy_ops_open(out, d->path, why, sizeof(why))) {
-		ntf_err("%s: %s%s", d->path, why, then);
-		return -1;
-	}
-	return 0;
+	if (!ntf_policy_ops_open(out, path, loader, sizeof(loader)))
+		return 0;
+	/* a socket's answer is one bounded line: its end may be cut */
+	if (snprintf(why, why_len, "%s: %s", path, loader) >= (int)why_len)
+		why[why_len - 1] = '\0';
+	return -1;
 }
 
 /* A policy starts judging: a generation of its own, the oldest dropped past the bound. */
@@ -59,6 +61,8 @@ static void say_loaded(const struct daemon_ops *d, const char *when)
 int daemon_ops_open(struct daemon_ops *d, const char *path, struct daemon_rec *dr, FILE *json,
 		    bool stacks)
 {
+	char why[PATH_MAX + 1024];
+
 	memset(d, 0, sizeof(*d));
 	d->hooks = daemon_policy_hooks(dr, stacks, json);
 	if (!path)
@@ -69,8 +73,10 @@ int daemon_ops_open(struct daemon_ops *d, const char *path, struct daemon_rec *d
 		return -1;
 	}
 	d->path = d->loaded_path;
-	if (load(d, &d->ops, ""))
+	if (open_policy(d->path, &d->ops, why, sizeof(why))) {
+		ntf_err("%s", why);
 		return -1;
+	}
 	new_generation(d);
 	say_loaded(d, "");
 	return 0;
@@ -121,12 +127,12 @@ unsigned int daemon_ops_judge(struct daemon_ops *d, const struct ntf_event *e, _
 	struct notifier_policy_event pe;
 	struct daemon_ops_generation *g;
 	struct ntf_policy *alert;
-	unsigned int verdict;
+	int verdict;
 	long answer;
 
 	if (!d->ops || !ntf_policy_ops_has(d->ops, e->class))
 		return DAEMON_OPS_UNJUDGED;
-	ntf_policy_event_of(&pe, e, e->callback ? ntf_driver_name(e->callback) : NULL);
+	ntf_policy_event_of(&pe, e);
 	answer = ntf_policy_ops_run(d->ops, &pe);
 	g = &d->gen[d->ngen - 1];
 	if (!g->judged++)
@@ -140,9 +146,8 @@ unsigned int daemon_ops_judge(struct daemon_ops *d, const struct ntf_event *e, _
 				ntf_policy_ops_name(d->ops), strerror((int)-answer));
 		return DAEMON_OPS_UNJUDGED;
 	}
-	verdict = answer & NOTIFIER_VERDICT_MASK;
-	if (verdict >= NOTIFIER_VERDICT_MAX ||
-	    (answer & ~(long)(NOTIFIER_VERDICT_MASK | NOTIFIER_ACT_MASK))) {
+	verdict = ntf_policy_verdict_of(answer);
+	if (verdict < 0) {
 		d->invalid++;
 		return DAEMON_OPS_UNJUDGED;
 	}
@@ -172,65 +177,86 @@ void daemon_ops_close(struct daemon_ops *d, __u64 now_ns)
 			ntf_policy_flush(d->escalate[i], now_ns);
 }
 
-/* ops judges from the next event on; NULL: none does. */
-static void replace(struct daemon_ops *d, struct ntf_policy_ops *ops, __u64 now_ns)
+/*
+ * The escalations' alerts over every set of actions and every policy:
+ * acted on, and held back by the limit.
+ */
+static void alerts(const struct daemon_ops *d, __u64 *acted, __u64 *held)
 {
-	/* the alerts held back so far are said under the old policy's name */
-	daemon_ops_close(d, now_ns);
+	*acted = d->alerts_raised;
+	*held = d->alerts_held;
 	for (unsigned int i = 0; i < DAEMON_OPS_ACTION_SETS; i++) {
 		struct ntf_rule_stats st;
 
 		if (!d->escalate[i])
 			continue;
 		ntf_policy_stats(d->escalate[i], 0, &st);
-		d->alerts_raised += st.acted;
-		d->alerts_held += st.suppressed;
+		*acted += st.acted;
+		*held += st.suppressed;
+	}
+}
+
+static void free_escalations(struct daemon_ops *d)
+{
+	for (unsigned int i = 0; i < DAEMON_OPS_ACTION_SETS; i++) {
 		ntf_policy_free(d->escalate[i]);
 		d->escalate[i] = NULL;
 	}
+}
+
+/* ops judges from the next event on; NULL: none does. */
+static void replace(struct daemon_ops *d, struct ntf_policy_ops *ops, __u64 now_ns)
+{
+	/* the alerts held back so far are said under the old policy's name */
+	daemon_ops_close(d, now_ns);
+	alerts(d, &d->alerts_raised, &d->alerts_held);
+	free_escalations(d);
 	ntf_policy_ops_free(d->ops);
 	d->ops = ops;
 	if (ops)
 		new_generation(d);
 }
 
+/* A policy read again (SIGHUP) or loaded on the socket takes over; when says which. */
+static void take_over(struct daemon_ops *d, struct ntf_policy_ops *ops, __u64 now_ns,
+		      const char *when)
+{
+	replace(d, ops, now_ns);
+	d->reloads++;
+	say_loaded(d, when);
+}
+
 void daemon_ops_reload(struct daemon_ops *d, __u64 now_ns)
 {
 	struct ntf_policy_ops *ops;
+	char why[PATH_MAX + 1024];
 
 	if (!d->path)
 		return;
-	if (load(d, &ops, "; the running policy stays")) {
+	if (open_policy(d->path, &ops, why, sizeof(why))) {
+		ntf_err("%s; the running policy stays", why);
 		d->reload_errors++;
 		return;
 	}
-	replace(d, ops, now_ns);
-	d->reloads++;
-	say_loaded(d, " (read again on SIGHUP)");
+	take_over(d, ops, now_ns, " (read again on SIGHUP)");
 }
 
 int daemon_ops_request(struct daemon_ops *d, const struct ntf_proto_policy *req, __u64 now_ns,
 		       struct ntf_proto_policy_state *out, char *why, size_t why_len)
 {
 	const struct daemon_ops_generation *g;
+	struct ntf_policy_ops *ops;
 
 	if (req->op == NTF_PROTO_POLICY_LOAD) {
-		struct ntf_policy_ops *ops;
-
-		char loader[1024];
-
-		if (ntf_policy_ops_open(&ops, req->path, loader, sizeof(loader))) {
-			snprintf(why, why_len, "%s: %s", req->path, loader);
+		if (open_policy(req->path, &ops, why, why_len)) {
 			ntf_warn("a policy load asked on the socket: %s; the running policy stays",
 				 why);
 			d->reload_errors++;
 			return -EIO;
 		}
-		replace(d, ops, now_ns);
 		snprintf(d->loaded_path, sizeof(d->loaded_path), "%s", req->path);
 		d->path = d->loaded_path;
-		d->reloads++;
-		say_loaded(d, " (loaded on the socket)");
+		take_over(d, ops, now_ns, " (loaded on the socket)");
 	} else if (req->op == NTF_PROTO_POLICY_UNLOAD) {
 		if (d->ops)
 			ntf_info("policy %s unloaded on the socket: events go on as without one",
@@ -251,25 +277,6 @@ int daemon_ops_request(struct daemon_ops *d, const struct ntf_proto_policy *req,
 	out->judged = g->judged;
 	out->since_ns = g->first_ns;
 	return 0;
-}
-
-/*
- * The escalations' alerts over every set of actions and every policy:
- * acted on, and held back by the limit.
- */
-static void alerts(const struct daemon_ops *d, __u64 *acted, __u64 *held)
-{
-	*acted = d->alerts_raised;
-	*held = d->alerts_held;
-	for (unsigned int i = 0; i < DAEMON_OPS_ACTION_SETS; i++) {
-		struct ntf_rule_stats st;
-
-		if (!d->escalate[i])
-			continue;
-		ntf_policy_stats(d->escalate[i], 0, &st);
-		*acted += st.acted;
-		*held += st.suppressed;
-	}
 }
 
 json_t *daemon_ops_json(const struct daemon_ops *d)
@@ -329,10 +336,7 @@ void daemon_ops_summary_text(FILE *out, const struct daemon_ops *d)
 
 void daemon_ops_free(struct daemon_ops *d)
 {
-	for (unsigned int i = 0; i < DAEMON_OPS_ACTION_SETS; i++) {
-		ntf_policy_free(d->escalate[i]);
-		d->escalate[i] = NULL;
-	}
+	free_escalations(d);
 	ntf_policy_ops_free(d->ops);
 	d->ops = NULL;
 }

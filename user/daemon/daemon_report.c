@@ -134,6 +134,17 @@ static void summary_json(FILE *out, const struct ntf_common_args *c, const struc
 	json_decref(root);
 }
 
+/* What the recorders, the rules and the BPF policy did: the lines under the header. */
+static void services_text(FILE *out, const struct daemon_state *st)
+{
+	if (st->rec)
+		ntf_daemon_rec_summary_text(out, st->rec);
+	if (st->policy)
+		daemon_policy_summary_text(out, st->policy);
+	if (st->ops && daemon_ops_used(st->ops))
+		daemon_ops_summary_text(out, st->ops);
+}
+
 static void summary_text(FILE *out, const struct ntf_common_args *c, const struct daemon_state *st,
 			 const struct ntf_daemon_kernel *k, __u64 elapsed_ms)
 {
@@ -149,12 +160,7 @@ static void summary_text(FILE *out, const struct ntf_common_args *c, const struc
 		else
 			fprintf(out, "%llu dropped ---\n",
 				(unsigned long long)k->counters[NTF_CNT_RB_DROPS]);
-		if (st->rec)
-			ntf_daemon_rec_summary_text(out, st->rec);
-		if (st->policy)
-			daemon_policy_summary_text(out, st->policy);
-		if (st->ops && daemon_ops_used(st->ops))
-			daemon_ops_summary_text(out, st->ops);
+		services_text(out, st);
 		if (c->tracer.cfg.stream)
 			ntf_report_text(out, st->agg, k->probes, &ro);
 		else if (k->hists_err)
@@ -168,12 +174,7 @@ static void summary_text(FILE *out, const struct ntf_common_args *c, const struc
 	} else {
 		fprintf(out, "\n--- notifierd: %.1f s, %llu synthetic events ---\n",
 			elapsed_ms / 1000.0, (unsigned long long)st->events);
-		if (st->rec)
-			ntf_daemon_rec_summary_text(out, st->rec);
-		if (st->policy)
-			daemon_policy_summary_text(out, st->policy);
-		if (st->ops && daemon_ops_used(st->ops))
-			daemon_ops_summary_text(out, st->ops);
+		services_text(out, st);
 		ro.source = "synthetic";
 		ntf_report_text(out, st->agg, NULL, &ro);
 	}

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "callbacks.h"
 #include "histogram.h"
 #include "names.h"
 #include "policy_ops.h"
@@ -20,7 +21,8 @@
 
 struct ntf_policy_ops {
 	struct bpf_object *obj;
-	int fd[NTF_CLASS_MAX]; /* -1: no program, the class is counted */
+	/* by class; NULL: no program, the class is counted. Loaded once open returns */
+	struct bpf_program *prog[NTF_CLASS_MAX];
 	char name[64];
 };
 
@@ -85,11 +87,11 @@ static int claim_programs(struct ntf_policy_ops *p, char *why, size_t len)
 			    sec, sec + strlen(SECTION_PREFIX));
 			return -EINVAL;
 		}
-		if (p->fd[class] != -1) {
+		if (p->prog[class]) {
 			say(why, len, "two programs for class %s", ntf_class_name(class));
 			return -EINVAL;
 		}
-		p->fd[class] = -2; /* claimed; the fd comes with the load */
+		p->prog[class] = prog;
 		bpf_program__set_type(prog, BPF_PROG_TYPE_SYSCALL);
 		/* the kernel runs syscall programs only as sleepable ones */
 		bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_SLEEPABLE);
@@ -125,13 +127,6 @@ static int load(struct ntf_policy_ops *p, char *why, size_t len)
 		log_tail(tail, sizeof(tail), log);
 		say(why, len, "the kernel refused it: %s%s%s", strerror(-err), *tail ? "\n" : "",
 		    tail);
-	} else {
-		bpf_object__for_each_program (prog, p->obj) {
-			const char *sec = bpf_program__section_name(prog);
-
-			p->fd[ntf_class_from_name(sec + strlen(SECTION_PREFIX))] =
-				bpf_program__fd(prog);
-		}
 	}
 	free(log);
 	return err;
@@ -149,8 +144,6 @@ int ntf_policy_ops_open(struct ntf_policy_ops **out, const char *path, char *why
 		libbpf_set_print(was);
 		return -ENOMEM;
 	}
-	for (int c = 0; c < NTF_CLASS_MAX; c++)
-		p->fd[c] = -1;
 	snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : path);
 	p->obj = bpf_object__open_file(path, NULL);
 	err = libbpf_get_error(p->obj);
@@ -182,7 +175,7 @@ void ntf_policy_ops_free(struct ntf_policy_ops *p)
 
 bool ntf_policy_ops_has(const struct ntf_policy_ops *p, unsigned int class)
 {
-	return class < NTF_CLASS_MAX && p->fd[class] >= 0;
+	return class < NTF_CLASS_MAX && p->prog[class];
 }
 
 const char *ntf_policy_ops_name(const struct ntf_policy_ops *p)
@@ -190,8 +183,7 @@ const char *ntf_policy_ops_name(const struct ntf_policy_ops *p)
 	return p->name;
 }
 
-void ntf_policy_event_of(struct notifier_policy_event *pe, const struct ntf_event *e,
-			 const char *driver)
+void ntf_policy_event_of(struct notifier_policy_event *pe, const struct ntf_event *e)
 {
 	memset(pe, 0, sizeof(*pe));
 	pe->ts_ns = e->ts_ns;
@@ -208,8 +200,8 @@ void ntf_policy_event_of(struct notifier_policy_event *pe, const struct ntf_even
 	pe->mech = e->mech;
 	memcpy(pe->comm, e->comm, sizeof(pe->comm));
 	pe->comm[sizeof(pe->comm) - 1] = '\0';
-	if (driver)
-		snprintf(pe->driver, sizeof(pe->driver), "%s", driver);
+	if (e->callback)
+		snprintf(pe->driver, sizeof(pe->driver), "%s", ntf_driver_name(e->callback));
 	pe->pages = ntf_event_pages(e);
 }
 
@@ -219,9 +211,19 @@ long ntf_policy_ops_run(const struct ntf_policy_ops *p, const struct notifier_po
 
 	if (!ntf_policy_ops_has(p, pe->class))
 		return NOTIFIER_COUNT;
-	if (bpf_prog_test_run_opts(p->fd[pe->class], &run))
+	if (bpf_prog_test_run_opts(bpf_program__fd(p->prog[pe->class]), &run))
 		return -errno;
 	return run.retval;
+}
+
+int ntf_policy_verdict_of(long answer)
+{
+	long verdict = answer & NOTIFIER_VERDICT_MASK;
+
+	if (verdict >= NOTIFIER_VERDICT_MAX ||
+	    (answer & ~(long)(NOTIFIER_VERDICT_MASK | NOTIFIER_ACT_MASK)))
+		return -1;
+	return verdict;
 }
 
 /* Loads and runs the smallest syscall program: what the portable backend needs. */

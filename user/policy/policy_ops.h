@@ -29,15 +29,19 @@ bool ntf_policy_ops_has(const struct ntf_policy_ops *p, unsigned int class);
 /* The object's file name, without its directory. */
 const char *ntf_policy_ops_name(const struct ntf_policy_ops *p);
 
-/* An event as policies see it; driver: the callback's driver name, or NULL. */
-void ntf_policy_event_of(struct notifier_policy_event *pe, const struct ntf_event *e,
-			 const char *driver);
+/* An event as policies see it, its callback's driver named. */
+void ntf_policy_event_of(struct notifier_policy_event *pe, const struct ntf_event *e);
 /*
  * The policy's answer for pe (verdict and actions, as its program
  * returned it); NOTIFIER_COUNT for a class it has no program for. A
  * negative errno when the run failed.
  */
 long ntf_policy_ops_run(const struct ntf_policy_ops *p, const struct notifier_policy_event *pe);
+/*
+ * The verdict (enum notifier_verdict) of a run's answer, or -1 when it is
+ * none: a verdict past NOTIFIER_ESCALATE, or bits no action has.
+ */
+int ntf_policy_verdict_of(long answer);
 
 /* Which backend runs a policy here, and why the other does not. */
 struct ntf_policy_backends {
