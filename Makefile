@@ -73,6 +73,11 @@ $(OUT) $(OUT)/static:
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# The same programs calling the companion module's kfunc: loaded where its
+# struct_ops type is registered, so an attached policy judges in the kernel
+$(OUT)/%_judge.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -DNTF_POLICY_KFUNC -c $< -o $@
+
 # BPF objects of the tests (tests/bpf): the same flags, the project's headers
 $(OUT)/%.bpf.o: tests/bpf/%.bpf.c $(wildcard bpf/*.h) | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -80,7 +85,8 @@ $(OUT)/%.bpf.o: tests/bpf/%.bpf.c $(wildcard bpf/*.h) | $(OUT)
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
-SKELS := $(OUT)/notifier.skel.h $(OUT)/callback.skel.h $(OUT)/discover.skel.h
+SKELS := $(OUT)/notifier.skel.h $(OUT)/callback.skel.h $(OUT)/discover.skel.h \
+	$(OUT)/notifier_judge.skel.h $(OUT)/callback_judge.skel.h
 # Kept, not intermediate: otherwise make deletes the objects and every
 # build regenerates the skeletons and recompiles what includes them.
 .SECONDARY: $(SKELS:.skel.h=.bpf.o) $(OUT)/bucket_check.bpf.o $(OUT)/stack_check.bpf.o \

@@ -175,7 +175,12 @@ struct ntf_event {
 	 * its header, two cache lines).
 	 */
 	__u32 stack_id;
-	__u32 pad;
+	/*
+	 * The in-kernel policy's answer (NOTIFIER_JUDGED and the rest, in
+	 * notifier_policy.h), where the tracer calls the companion module's
+	 * kfunc; 0: not judged in the kernel.
+	 */
+	__u32 policy;
 };
 
 /* Callback slots one callback object carries (bpf/callback.bpf.c). */

@@ -11,6 +11,8 @@
 #include "origin.h"
 #include "hist_bucket.h"
 #include "hist_key.h"
+#define NOTIFIER_POLICY_TYPES_ONLY
+#include "notifier_policy.h"
 #include "core_fixes.bpf.h"
 
 /* Set by user space before load; the verifier prunes what it turns off. */
@@ -133,6 +135,19 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } stream_callbacks SEC(".maps");
+
+/*
+ * By callback id, its driver's name as a policy sees it (struct
+ * notifier_policy_event's driver): user space writes it before the
+ * callback's probes attach. Read only where the tracer judges events in
+ * the kernel.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NTF_STREAM_CALLBACK_SLOTS);
+	__type(key, __u32);
+	__type(value, char[NTF_COMM_LEN]);
+} policy_drivers SEC(".maps");
 
 /* The gates of cfg.rule_gated (struct ntf_rule_gates): one value, rewritten whole. */
 struct {
@@ -654,6 +669,45 @@ static __always_inline bool stream_keeps(const struct ntf_event *e)
 	return cfg.stream_sample <= 1 || !(bpf_get_prandom_u32() % cfg.stream_sample);
 }
 
+#ifdef NTF_POLICY_KFUNC
+/* The companion module's (kmod/notifier_policy): the attached struct_ops policy's answer. */
+extern __u32 notifier_policy_judge(struct notifier_policy_event *ev) __ksym;
+
+/* The attached policy's answer for e, in e->policy: the daemon routes the event by it. */
+static __always_inline void judge(struct ntf_event *e, __u64 pages)
+{
+	struct notifier_policy_event pe = {
+		.ts_ns = e->ts_ns,
+		.latency_ns = e->latency_ns,
+		.cgroup_id = e->cgroup_id,
+		.ret = e->ret,
+		.pages = pages,
+		.pid = e->pid,
+		.tgid = e->tgid,
+		.flags = e->flags,
+		.callback = e->callback,
+		.syscall_nr = e->syscall_nr,
+		.class = e->class,
+		.origin = ntf_origin_of(e, (const __u8 *)cfg.syscall_origins),
+		.mech = e->mech,
+	};
+	__u32 id = e->callback;
+	char *driver;
+
+	__builtin_memcpy(pe.comm, e->comm, sizeof(pe.comm));
+	if (id) {
+		driver = bpf_map_lookup_elem(&policy_drivers, &id);
+		if (driver)
+			__builtin_memcpy(pe.driver, driver, sizeof(pe.driver));
+	}
+	e->policy = notifier_policy_judge(&pe);
+}
+#else
+static __always_inline void judge(struct ntf_event *e, __u64 pages)
+{
+}
+#endif
+
 static __always_inline void emit(void *ctx, struct ntf_event *e, __u64 pages)
 {
 	bool gated = false;
@@ -670,6 +724,7 @@ static __always_inline void emit(void *ctx, struct ntf_event *e, __u64 pages)
 		if (!(e->flags & NTF_F_KTHREAD))
 			bpf_get_current_comm(e->comm, sizeof(e->comm));
 	}
+	judge(e, pages);
 	/* last: only events that will be streamed pay for a stack walk */
 	take_stack(ctx, e);
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))

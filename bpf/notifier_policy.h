@@ -46,6 +46,18 @@ enum notifier_verdict {
 #define NOTIFIER_ACT_SIGNAL (1u << 10) /* SIGUSR2 to the task (not a kernel thread) */
 #define NOTIFIER_ACT_MASK (NOTIFIER_ACT_STACK | NOTIFIER_ACT_SNAPSHOT | NOTIFIER_ACT_SIGNAL)
 
+/*
+ * What the companion module's kfunc notifier_policy_judge returns: an
+ * attached policy's answer in the low 16 bits (0xffff when it returned
+ * more), the generation of the struct_ops map that judged in bits 16-30,
+ * and NOTIFIER_JUDGED. 0 when no policy judged: none attached, or none
+ * for the event's class.
+ */
+#define NOTIFIER_JUDGED (1u << 31)
+#define NOTIFIER_ANSWER_MASK 0xffffu
+#define NOTIFIER_GEN_SHIFT 16
+#define NOTIFIER_GEN_MASK 0x7fffu
+
 /* One event as a policy sees it. Fields keep their places: a policy built once keeps working. */
 struct notifier_policy_event {
 	__u64 ts_ns; /* CLOCK_MONOTONIC at entry */
@@ -65,7 +77,8 @@ struct notifier_policy_event {
 	char driver[NTF_COMM_LEN]; /* the callback's driver ("kvm", "amdgpu"); "" for none */
 };
 
-#if defined(__bpf__) || defined(__BPF__)
+/* The tracer's programs take the types, not a policy's globals: NOTIFIER_POLICY_TYPES_ONLY. */
+#if (defined(__bpf__) || defined(__BPF__)) && !defined(NOTIFIER_POLICY_TYPES_ONLY)
 
 #ifndef SEC
 #define SEC(name) __attribute__((section(name), used))

@@ -22,14 +22,16 @@ struct notifier_policy_ops {
 	u32 (*unpin)(const struct notifier_policy_event *ev);
 	u32 (*fence_wait)(const struct notifier_policy_event *ev);
 	u32 (*callback)(const struct notifier_policy_event *ev);
+	/* set by the loader, one more each policy: says which judged an event */
+	u32 generation;
 };
 
 static struct notifier_policy_ops __rcu *active;
 
-/* what an event of a class the policy leaves alone gets */
+/* the members' signature for CFI; never called: a class with no program is not judged */
 static u32 np_stub(const struct notifier_policy_event *ev)
 {
-	return NOTIFIER_COUNT;
+	return 0;
 }
 
 static struct notifier_policy_ops np_stubs = {
@@ -50,7 +52,14 @@ static int np_init(struct btf *btf)
 static int np_init_member(const struct btf_type *t, const struct btf_member *member, void *kdata,
 			  const void *udata)
 {
-	return 0;
+	const struct notifier_policy_ops *from = udata;
+	struct notifier_policy_ops *to = kdata;
+
+	if (__btf_member_bit_offset(t, member) / 8 !=
+	    offsetof(struct notifier_policy_ops, generation))
+		return 0;
+	to->generation = from->generation;
+	return 1;
 }
 
 static int np_check_member(const struct btf_type *t, const struct btf_member *member,
@@ -116,12 +125,16 @@ static struct bpf_struct_ops np_struct_ops = {
 
 __bpf_kfunc_start_defs();
 
-/* The attached policy's answer for ev; NOTIFIER_COUNT when none is attached. */
+/*
+ * The attached policy's answer for ev, with NOTIFIER_JUDGED and the
+ * generation of the policy (notifier_policy.h); 0 when none judged it: no
+ * policy attached, or none for its class.
+ */
 __bpf_kfunc u32 notifier_policy_judge(struct notifier_policy_event *ev)
 {
 	struct notifier_policy_ops *ops;
 	u32 (*fn)(const struct notifier_policy_event *ev) = NULL;
-	u32 answer = NOTIFIER_COUNT;
+	u32 answer = 0;
 
 	rcu_read_lock();
 	ops = rcu_dereference(active);
@@ -135,8 +148,12 @@ __bpf_kfunc u32 notifier_policy_judge(struct notifier_policy_event *ev)
 		case NTF_CLASS_FENCE_WAIT: fn = ops->fence_wait; break;
 		case NTF_CLASS_CALLBACK: fn = ops->callback; break;
 		}
-		if (fn)
+		if (fn) {
 			answer = fn(ev);
+			answer = NOTIFIER_JUDGED |
+				 (ops->generation & NOTIFIER_GEN_MASK) << NOTIFIER_GEN_SHIFT |
+				 min(answer, NOTIFIER_ANSWER_MASK);
+		}
 	}
 	rcu_read_unlock();
 	return answer;

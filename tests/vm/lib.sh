@@ -83,3 +83,18 @@ guest_ended() {
 		return 1
 	fi
 }
+
+# build_policy_module DIR: the companion module (kmod/notifier_policy)
+# built for the selected kernel (load_kernel_env first) as a user builds
+# it, from a copy in DIR/src, as the test bed builds modules for trixie's
+# headers; the build's output in DIR/build-$NTF_VM_KERNEL.out. Prints the
+# .ko's path; 1 when the build failed.
+build_policy_module() {
+	local src=$1/src kmake
+	mkdir -p "$src"
+	cp -r "$NTF_REPO/kmod" "$NTF_REPO/bpf" "$src/"
+	kmake=(make -C "$src/kmod/notifier_policy" KDIR="$NTF_KDIR" PAHOLE="$NTF_KCACHE/bin/pahole")
+	command -v x86_64-linux-gnu-gcc-14 >/dev/null || kmake+=(CC=gcc-12 CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=)
+	"${kmake[@]}" >"$1/build-$NTF_VM_KERNEL.out" 2>&1 || return 1
+	echo "$src/kmod/notifier_policy/notifier_policy.ko"
+}

@@ -41,7 +41,7 @@ checks_of() {
 	daemon_stacks) echo 10 ;;
 	policy) echo 14 ;;
 	policy_gated) echo 6 ;;
-	policy_ops) echo 7 ;;
+	policy_ops) echo 8 ;;
 	policy_swap) echo 7 ;;
 	record_stacks | record_stacks_kprobe) echo 13 ;;
 	discover) echo 12 ;;
@@ -80,6 +80,21 @@ for f in policy_slow_testdrv policy_count_testdrv policy_record_testdrv; do
 	make -s -C "$NTF_REPO" "build/$f.bpf.o" >&2 || die "building $f failed"
 	files+=(--file "$NTF_REPO/build/$f.bpf.o:/root/policies/$f.bpf.o")
 done
+
+# From 6.9 on, the companion module: the guest loads it, and the policy
+# cases run through its struct_ops type as they run by the portable
+# backend on 6.1.
+want_backend=portable
+if [ "$NTF_VM_KERNEL" != 6.1 ]; then
+	want_backend=struct_ops
+	"$NTF_REPO/tests/vm/fetch-kernel.sh" --kernel "$NTF_VM_KERNEL" >&2 || die "no $NTF_VM_KERNEL kernel"
+	load_kernel_env
+	if ko=$(build_policy_module "$out/policy-module"); then
+		files+=(--file "$ko:/root/notifier_policy.ko")
+	else
+		log "the companion module did not build: $out/policy-module/build-$NTF_VM_KERNEL.out"
+	fi
+fi
 
 # The guest sees no host environment: a chosen case list is written into
 # the scenario itself.
@@ -417,6 +432,8 @@ policy_ops_case() {
 	slow=$(jq -s '[.[].callback_ns[] | select(. >= 10000000)] | length' \
 		"$out/$c.wl.json" "$out/$c.quick.json" 2>/dev/null)
 	quick_pid=$(jq -r .pid "$out/$c.quick.json" 2>/dev/null)
+	check_eq "$c: judged by the $want_backend backend" "$(trace "$c" .policy_ops.backend)" \
+		"$want_backend"
 	check_eq "$c: escalated: the driver's $slow callbacks of 10 ms or more" \
 		"$(trace "$c" .policy_ops.verdicts.escalate)" "$slow"
 	check_eq "$c: the histograms hold the slow run's testdrv callbacks only (its kvm's ignored)" \
@@ -443,9 +460,9 @@ policy_swap_case() {
 
 	ran "$c" || return
 	calls=$(wl "$c" calls)
-	check_eq "$c: notifier policy load: exit 0, the new policy judging" \
-		"$(cat "$out/$c.load.rc") $(jq -r .policy "$out/$c.load.json" 2>&1)" \
-		"0 policy_record_testdrv.bpf.o"
+	check_eq "$c: notifier policy load: exit 0, the new policy judging by the $want_backend backend" \
+		"$(cat "$out/$c.load.rc") $(jq -r '"\(.policy) \(.backend)"' "$out/$c.load.json" 2>&1)" \
+		"0 policy_record_testdrv.bpf.o $want_backend"
 	check_eq "$c: notifier policy list, after: what it judged is what it recorded" \
 		"$(jq -r .judged "$out/$c.list.json" 2>&1)" "$(trace "$c" .policy_ops.verdicts.record)"
 	check_eq "$c: counted + recorded = the driver's $calls calls, both policies judging" \

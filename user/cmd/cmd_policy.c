@@ -206,7 +206,7 @@ static int policy_test(const char *policy, const char *path, bool json)
 	char why[1024];
 	int k, err = 0;
 
-	if (ntf_policy_ops_open(&p, policy, why, sizeof(why))) {
+	if (ntf_policy_ops_open(&p, policy, NULL, why, sizeof(why))) {
 		ntf_err("%s: %s", policy, why);
 		return NTF_EXIT_RUNTIME;
 	}

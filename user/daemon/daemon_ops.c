@@ -18,17 +18,37 @@ static unsigned int action_set(unsigned int answer)
 	       (answer & NOTIFIER_ACT_SIGNAL ? 4 : 0);
 }
 
-/* The policy at path, loaded; or -1 with why ("PATH: the loader's words"). */
-static int open_policy(const char *path, struct ntf_policy_ops **out, char *why, size_t why_len)
+/* The id the next policy's generation gets. */
+static __u32 next_id(const struct daemon_ops *d)
 {
+	return (d->loads + 1) & NOTIFIER_GEN_MASK;
+}
+
+/*
+ * The policy at path, loaded and, by the struct_ops backend, attached in
+ * place of the running one; or -1 with why ("PATH: the loader's words").
+ */
+static int open_policy(struct daemon_ops *d, const char *path, struct ntf_policy_ops **out,
+		       char *why, size_t why_len)
+{
+	struct ntf_policy_ops_opts o = { .in_kernel = d->in_kernel, .generation = next_id(d) };
 	char loader[1024];
 
-	if (!ntf_policy_ops_open(out, path, loader, sizeof(loader)))
-		return 0;
+	if (!ntf_policy_ops_open(out, path, &o, loader, sizeof(loader))) {
+		if (!ntf_policy_ops_attach(*out, d->ops, loader, sizeof(loader)))
+			return 0;
+		ntf_policy_ops_free(*out);
+		*out = NULL;
+	}
 	/* a socket's answer is one bounded line: its end may be cut */
 	if (snprintf(why, why_len, "%s: %s", path, loader) >= (int)why_len)
 		why[why_len - 1] = '\0';
 	return -1;
+}
+
+static const char *backend_name(const struct daemon_ops *d)
+{
+	return d->in_kernel ? "struct_ops" : "portable";
 }
 
 /* A policy starts judging: a generation of its own, the oldest dropped past the bound. */
@@ -42,6 +62,7 @@ static void new_generation(struct daemon_ops *d)
 	}
 	g = &d->gen[d->ngen++];
 	memset(g, 0, sizeof(*g));
+	g->id = next_id(d);
 	d->loads++;
 	snprintf(g->policy, sizeof(g->policy), "%s", ntf_policy_ops_name(d->ops));
 }
@@ -54,17 +75,18 @@ static void say_loaded(const struct daemon_ops *d, const char *when)
 		if (ntf_policy_ops_has(d->ops, c))
 			snprintf(classes + strlen(classes), sizeof(classes) - strlen(classes),
 				 "%s%s", *classes ? "," : "", ntf_class_name(c));
-	ntf_info("policy %s judges %s (portable backend)%s", ntf_policy_ops_name(d->ops), classes,
-		 when);
+	ntf_info("policy %s judges %s (%s backend)%s", ntf_policy_ops_name(d->ops), classes,
+		 d->in_kernel ? "struct_ops" : "portable", when);
 }
 
 int daemon_ops_open(struct daemon_ops *d, const char *path, struct daemon_rec *dr, FILE *json,
-		    bool stacks)
+		    bool stacks, bool in_kernel)
 {
 	char why[PATH_MAX + 1024];
 
 	memset(d, 0, sizeof(*d));
 	d->hooks = daemon_policy_hooks(dr, stacks, json);
+	d->in_kernel = in_kernel;
 	if (!path)
 		return 0;
 	/* SIGHUP reads it again, after -D's chdir("/") */
@@ -73,7 +95,7 @@ int daemon_ops_open(struct daemon_ops *d, const char *path, struct daemon_rec *d
 		return -1;
 	}
 	d->path = d->loaded_path;
-	if (open_policy(d->path, &d->ops, why, sizeof(why))) {
+	if (open_policy(d, d->path, &d->ops, why, sizeof(why))) {
 		ntf_err("%s", why);
 		return -1;
 	}
@@ -88,12 +110,11 @@ int daemon_ops_open(struct daemon_ops *d, const char *path, struct daemon_rec *d
  * which policy raised the alert. An action the daemon cannot do (a
  * snapshot without --flight) is left out, and said once.
  */
-static struct ntf_policy *escalation(struct daemon_ops *d, unsigned int set)
+static struct ntf_policy *escalation(struct daemon_ops *d, unsigned int set, const char *policy)
 {
 	struct ntf_rules_error perr = {};
 	struct ntf_rules rules = {};
 	char name[48], text[256], why[256] = "";
-	const char *policy = ntf_policy_ops_name(d->ops);
 	size_t n = 0;
 
 	if ((set & 2) && !d->hooks.snapshot) {
@@ -122,19 +143,44 @@ static struct ntf_policy *escalation(struct daemon_ops *d, unsigned int set)
 	return d->escalate[set];
 }
 
-unsigned int daemon_ops_judge(struct daemon_ops *d, const struct ntf_event *e, __u64 now_ns)
+/* The generation of id, newest first: answers still in the ring buffer outlive a swap. */
+static struct daemon_ops_generation *generation_of(struct daemon_ops *d, __u32 id)
+{
+	for (unsigned int i = d->ngen; i-- > 0;)
+		if (d->gen[i].id == id)
+			return &d->gen[i];
+	return NULL;
+}
+
+/* The answer of the policy that judged e, and its generation; -ENOENT: none judged it. */
+static long answer_of(struct daemon_ops *d, const struct ntf_event *e,
+		      struct daemon_ops_generation **g)
 {
 	struct notifier_policy_event pe;
-	struct daemon_ops_generation *g;
+
+	if (d->in_kernel) {
+		/* judged by the tracer's programs, with the generation of the policy they asked */
+		if (!(e->policy & NOTIFIER_JUDGED))
+			return -ENOENT;
+		*g = generation_of(d, (e->policy >> NOTIFIER_GEN_SHIFT) & NOTIFIER_GEN_MASK);
+		return *g ? (long)(e->policy & NOTIFIER_ANSWER_MASK) : -ENOENT;
+	}
+	if (!d->ops || !ntf_policy_ops_has(d->ops, e->class))
+		return -ENOENT;
+	ntf_policy_event_of(&pe, e);
+	*g = &d->gen[d->ngen - 1];
+	return ntf_policy_ops_run(d->ops, &pe);
+}
+
+unsigned int daemon_ops_judge(struct daemon_ops *d, const struct ntf_event *e, __u64 now_ns)
+{
+	struct daemon_ops_generation *g = NULL;
 	struct ntf_policy *alert;
 	int verdict;
-	long answer;
+	long answer = answer_of(d, e, &g);
 
-	if (!d->ops || !ntf_policy_ops_has(d->ops, e->class))
+	if (!g)
 		return DAEMON_OPS_UNJUDGED;
-	ntf_policy_event_of(&pe, e);
-	answer = ntf_policy_ops_run(d->ops, &pe);
-	g = &d->gen[d->ngen - 1];
 	if (!g->judged++)
 		g->first_ns = e->ts_ns;
 	g->last_ns = e->ts_ns;
@@ -143,7 +189,7 @@ unsigned int daemon_ops_judge(struct daemon_ops *d, const struct ntf_event *e, _
 		if (!d->failed_runs++)
 			ntf_warn(
 				"policy %s: a run failed (%s): such events go on as without a policy",
-				ntf_policy_ops_name(d->ops), strerror((int)-answer));
+				g->policy, strerror((int)-answer));
 		return DAEMON_OPS_UNJUDGED;
 	}
 	verdict = ntf_policy_verdict_of(answer);
@@ -157,7 +203,7 @@ unsigned int daemon_ops_judge(struct daemon_ops *d, const struct ntf_event *e, _
 	d->stack += !!(answer & NOTIFIER_ACT_STACK);
 	d->snapshot += !!(answer & NOTIFIER_ACT_SNAPSHOT);
 	d->signal += !!(answer & NOTIFIER_ACT_SIGNAL);
-	alert = escalation(d, action_set(answer));
+	alert = escalation(d, action_set(answer), g->policy);
 	if (alert)
 		ntf_policy_event(alert, e, now_ns);
 	return verdict;
@@ -233,7 +279,7 @@ void daemon_ops_reload(struct daemon_ops *d, __u64 now_ns)
 
 	if (!d->path)
 		return;
-	if (open_policy(d->path, &ops, why, sizeof(why))) {
+	if (open_policy(d, d->path, &ops, why, sizeof(why))) {
 		ntf_err("%s; the running policy stays", why);
 		d->reload_errors++;
 		return;
@@ -248,7 +294,7 @@ int daemon_ops_request(struct daemon_ops *d, const struct ntf_proto_policy *req,
 	struct ntf_policy_ops *ops;
 
 	if (req->op == NTF_PROTO_POLICY_LOAD) {
-		if (open_policy(req->path, &ops, why, why_len)) {
+		if (open_policy(d, req->path, &ops, why, why_len)) {
 			ntf_warn("a policy load asked on the socket: %s; the running policy stays",
 				 why);
 			d->reload_errors++;
@@ -273,7 +319,7 @@ int daemon_ops_request(struct daemon_ops *d, const struct ntf_proto_policy *req,
 	g = &d->gen[d->ngen - 1];
 	snprintf(out->name, sizeof(out->name), "%s", ntf_policy_ops_name(d->ops));
 	snprintf(out->path, sizeof(out->path), "%s", d->path ? d->path : "");
-	snprintf(out->backend, sizeof(out->backend), "portable");
+	snprintf(out->backend, sizeof(out->backend), "%s", backend_name(d));
 	out->judged = g->judged;
 	out->since_ns = g->first_ns;
 	return 0;
@@ -282,8 +328,8 @@ int daemon_ops_request(struct daemon_ops *d, const struct ntf_proto_policy *req,
 json_t *daemon_ops_json(const struct daemon_ops *d)
 {
 	json_t *o = json_pack("{s:s?, s:s, s:I, s:I, s:i, s:i}", "policy",
-			      d->ops ? ntf_policy_ops_name(d->ops) : NULL, "backend", "portable",
-			      "invalid", (json_int_t)d->invalid, "failed_runs",
+			      d->ops ? ntf_policy_ops_name(d->ops) : NULL, "backend",
+			      backend_name(d), "invalid", (json_int_t)d->invalid, "failed_runs",
 			      (json_int_t)d->failed_runs, "reloads", d->reloads, "reload_errors",
 			      d->reload_errors);
 	__u64 acted, held;

@@ -27,12 +27,15 @@
 #define DAEMON_OPS_GENERATIONS 16
 struct daemon_ops_generation {
 	char policy[64];
+	__u32 id; /* the struct_ops backend stamps it on each answer (NOTIFIER_GEN_MASK of it) */
 	__u64 judged;
 	__u64 first_ns, last_ns; /* the events' ts_ns: the first and the last judged */
 };
 
 struct daemon_ops {
 	const char *path; /* NULL: no policy */
+	/* the struct_ops backend: the tracer's programs ask the attached policy (ntf_event.policy) */
+	bool in_kernel;
 	char loaded_path[PATH_MAX]; /* what path points to: absolute */
 	struct ntf_policy_ops *ops;
 	struct ntf_policy *escalate[DAEMON_OPS_ACTION_SETS]; /* made at first use */
@@ -52,10 +55,13 @@ struct daemon_ops {
 
 /*
  * The policy at path, loaded (dr: the flight recorder and stacks its
- * actions use; json: alerts as JSON lines). 0, or -1 with the error said.
+ * actions use; json: alerts as JSON lines). in_kernel: the tracer's
+ * programs call the companion module's kfunc (tracer_opts.policy_judge),
+ * and policies run by the struct_ops backend; else by the portable one.
+ * 0, or -1 with the error said.
  */
 int daemon_ops_open(struct daemon_ops *d, const char *path, struct daemon_rec *dr, FILE *json,
-		    bool stacks);
+		    bool stacks, bool in_kernel);
 /* What an event the policy did not judge gets: what it got without a policy. */
 #define DAEMON_OPS_UNJUDGED NOTIFIER_VERDICT_MAX
 /*

@@ -30,6 +30,7 @@
 #include "server.h"
 #include "source.h"
 #include "open_tracer.h"
+#include "policy_struct_ops.h"
 #include "synth_args.h"
 
 #define NOTIFIERD_VERSION "notifierd 0.1.0"
@@ -705,8 +706,19 @@ static int start_tracing(const struct daemon_args *a, struct daemon_state *st,
 {
 	if (a->pin_dir && check_pin_dir(a->pin_dir))
 		return -1;
-	if (ntf_open_tracer(&a->c.tracer, a->c.quiet, &st->t))
-		return -1;
+	struct tracer_opts opts = a->c.tracer;
+
+	/* where the companion module is loaded, policies judge in the kernel */
+	opts.policy_judge = opts.cfg.stream && ntf_struct_ops_registered();
+	if (ntf_open_tracer(&opts, a->c.quiet, &st->t)) {
+		if (!opts.policy_judge)
+			return -1;
+		ntf_warn("the programs that call the companion module's kfunc did not load: "
+			 "policies run by the portable backend");
+		opts.policy_judge = false;
+		if (ntf_open_tracer(&opts, a->c.quiet, &st->t))
+			return -1;
+	}
 	if (a->pin_dir && pin_maps(st->t, a->pin_dir))
 		return -1;
 	if (a->c.tracer.cfg.stream || a->c.tracer.cfg.rule_gated) {
@@ -804,7 +816,8 @@ int main(int argc, char **argv)
 		st.policy = &dp;
 	}
 	/* with no --policy too: notifier policy load may give it one */
-	if (daemon_ops_open(&dops, a.policy, &dr, a.c.json ? stdout : NULL, a.c.tracer.cfg.stacks))
+	if (daemon_ops_open(&dops, a.policy, &dr, a.c.json ? stdout : NULL, a.c.tracer.cfg.stacks,
+			    st.t && tracer__policy_judge(st.t)))
 		goto out;
 	st.ops = &dops;
 	st.now_ns = ntf_now_ns();

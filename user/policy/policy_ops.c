@@ -14,6 +14,7 @@
 #include "histogram.h"
 #include "names.h"
 #include "policy_ops.h"
+#include "policy_struct_ops.h"
 
 #define SECTION_PREFIX "notifier_policy/"
 /* Per program: a policy is small, and the log is all a user gets when it is refused. */
@@ -24,7 +25,45 @@ struct ntf_policy_ops {
 	/* by class; NULL: no program, the class is counted. Loaded once open returns */
 	struct bpf_program *prog[NTF_CLASS_MAX];
 	char name[64];
+	/* the struct_ops backend's: the module's type, the map, and the link once attached */
+	bool in_kernel;
+	struct ntf_struct_ops_type type;
+	int map_fd, link_fd;
 };
+
+/*
+ * The policy being loaded: libbpf asks the section handler how to load
+ * each program, and only this says whether as a member of the module's
+ * type. One load at a time: notifier loads policies from one thread.
+ */
+static struct ntf_policy_ops *loading;
+
+static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
+{
+	(void)cookie;
+	if (!loading || !loading->in_kernel)
+		return 0;
+	for (unsigned int c = 1; c < NTF_CLASS_MAX; c++)
+		if (loading->prog[c] == prog) {
+			opts->attach_btf_obj_fd = loading->type.btf_fd;
+			opts->attach_btf_id = loading->type.ops_id;
+			opts->expected_attach_type = loading->type.member[c];
+		}
+	return 0;
+}
+
+/* The section's handler, registered once: libbpf then knows notifier_policy/ programs. */
+static void register_section(void)
+{
+	static bool done;
+	LIBBPF_OPTS(libbpf_prog_handler_opts, o, .prog_prepare_load_fn = prepare_load);
+
+	if (done)
+		return;
+	done = true;
+	if (libbpf_register_prog_handler(SECTION_PREFIX, BPF_PROG_TYPE_SYSCALL, 0, &o) < 0)
+		done = false;
+}
 
 static void say(char *why, size_t len, const char *fmt, ...)
 {
@@ -92,9 +131,18 @@ static int claim_programs(struct ntf_policy_ops *p, char *why, size_t len)
 			return -EINVAL;
 		}
 		p->prog[class] = prog;
-		bpf_program__set_type(prog, BPF_PROG_TYPE_SYSCALL);
-		/* the kernel runs syscall programs only as sleepable ones */
-		bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_SLEEPABLE);
+		if (p->in_kernel) {
+			if (p->type.member[class] < 0) {
+				say(why, len, "the companion module's %s has no member %s",
+				    "notifier_policy_ops", ntf_class_name(class));
+				return -EINVAL;
+			}
+			bpf_program__set_type(prog, BPF_PROG_TYPE_STRUCT_OPS);
+		} else {
+			bpf_program__set_type(prog, BPF_PROG_TYPE_SYSCALL);
+			/* the kernel runs syscall programs only as sleepable ones */
+			bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_SLEEPABLE);
+		}
 		n++;
 	}
 	if (!n) {
@@ -102,6 +150,44 @@ static int claim_programs(struct ntf_policy_ops *p, char *why, size_t len)
 		return -ENOENT;
 	}
 	return 0;
+}
+
+/* notifier_policy_in_kernel (notifier_policy.h) set, for the struct_ops backend. */
+static int say_in_kernel(struct ntf_policy_ops *p, char *why, size_t len)
+{
+	const struct btf *btf = bpf_object__btf(p->obj);
+	const struct btf_var_secinfo *v;
+	const struct btf_type *sec;
+	struct bpf_map *map;
+	int id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+
+	if (id > 0) {
+		sec = btf__type_by_id(btf, id);
+		v = btf_var_secinfos(sec);
+		for (int i = 0; i < btf_vlen(sec); i++, v++) {
+			const char *name =
+				btf__name_by_offset(btf, btf__type_by_id(btf, v->type)->name_off);
+
+			if (strcmp(name, "notifier_policy_in_kernel"))
+				continue;
+			bpf_object__for_each_map (map, p->obj) {
+				size_t size;
+				__u8 *data;
+
+				if (!bpf_map__is_internal(map) ||
+				    !strstr(bpf_map__name(map), ".rodata"))
+					continue;
+				/* before load: the copy libbpf gives the kernel */
+				data = (__u8 *)bpf_map__initial_value(map, &size);
+				if (!data || v->offset >= size)
+					break;
+				data[v->offset] = 1;
+				return 0;
+			}
+		}
+	}
+	say(why, len, "no notifier_policy_in_kernel: built against another notifier_policy.h");
+	return -EINVAL;
 }
 
 static int load(struct ntf_policy_ops *p, char *why, size_t len)
@@ -119,7 +205,9 @@ static int load(struct ntf_policy_ops *p, char *why, size_t len)
 	 */
 	bpf_object__for_each_program (prog, p->obj)
 		bpf_program__set_log_buf(prog, log, LOG_SIZE);
+	loading = p;
 	err = bpf_object__load(p->obj);
+	loading = NULL;
 	if (err) {
 		char tail[768];
 
@@ -132,30 +220,57 @@ static int load(struct ntf_policy_ops *p, char *why, size_t len)
 	return err;
 }
 
-int ntf_policy_ops_open(struct ntf_policy_ops **out, const char *path, char *why, size_t why_len)
+/* The struct_ops map of the loaded programs, stamped with generation. */
+static int make_map(struct ntf_policy_ops *p, __u32 generation, char *why, size_t len)
+{
+	int fds[NTF_CLASS_MAX];
+
+	for (unsigned int c = 0; c < NTF_CLASS_MAX; c++)
+		fds[c] = p->prog[c] ? bpf_program__fd(p->prog[c]) : -1;
+	p->map_fd = ntf_struct_ops_map(&p->type, bpf_object__btf_fd(p->obj), fds, generation);
+	if (p->map_fd >= 0)
+		return 0;
+	say(why, len, "the kernel refused its struct_ops map: %s", strerror(-p->map_fd));
+	return p->map_fd;
+}
+
+int ntf_policy_ops_open(struct ntf_policy_ops **out, const char *path,
+			const struct ntf_policy_ops_opts *opts, char *why, size_t why_len)
 {
 	libbpf_print_fn_t was = libbpf_set_print(quiet);
 	struct ntf_policy_ops *p = calloc(1, sizeof(*p));
 	const char *base = strrchr(path, '/');
-	int err;
+	int err = 0;
 
 	*out = NULL;
 	if (!p) {
 		libbpf_set_print(was);
 		return -ENOMEM;
 	}
+	p->map_fd = p->link_fd = p->type.btf_fd = -1;
+	p->in_kernel = opts && opts->in_kernel;
 	snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : path);
-	p->obj = bpf_object__open_file(path, NULL);
-	err = libbpf_get_error(p->obj);
-	if (err) {
-		p->obj = NULL;
-		say(why, why_len, "%s",
-		    err == -ENOENT ? strerror(ENOENT) : "not a BPF object (clang -target bpf -g)");
-	} else {
-		err = claim_programs(p, why, why_len);
-		if (!err)
-			err = load(p, why, why_len);
+	register_section();
+	if (p->in_kernel)
+		err = ntf_struct_ops_type_open(&p->type, why, why_len);
+	if (!err) {
+		p->obj = bpf_object__open_file(path, NULL);
+		err = libbpf_get_error(p->obj);
+		if (err) {
+			p->obj = NULL;
+			say(why, why_len, "%s",
+			    err == -ENOENT ? strerror(ENOENT) :
+					     "not a BPF object (clang -target bpf -g)");
+		}
 	}
+	if (!err)
+		err = claim_programs(p, why, why_len);
+	if (!err && p->in_kernel)
+		err = say_in_kernel(p, why, why_len);
+	if (!err)
+		err = load(p, why, why_len);
+	if (!err && p->in_kernel)
+		err = make_map(p, opts->generation, why, why_len);
 	libbpf_set_print(was);
 	if (err) {
 		ntf_policy_ops_free(p);
@@ -169,8 +284,47 @@ void ntf_policy_ops_free(struct ntf_policy_ops *p)
 {
 	if (!p)
 		return;
+	/* the link's end detaches the policy: the module waits out its readers */
+	if (p->link_fd >= 0)
+		close(p->link_fd);
+	if (p->map_fd >= 0)
+		close(p->map_fd);
+	ntf_struct_ops_type_close(&p->type);
 	bpf_object__close(p->obj);
 	free(p);
+}
+
+int ntf_policy_ops_attach(struct ntf_policy_ops *p, struct ntf_policy_ops *old, char *why,
+			  size_t why_len)
+{
+	int err;
+
+	if (!p->in_kernel)
+		return 0;
+	if (old && old->link_fd >= 0) {
+		err = ntf_struct_ops_swap(old->link_fd, p->map_fd, old->map_fd);
+		if (err) {
+			say(why, why_len, "the kernel refused the swap through the link: %s",
+			    strerror(-err));
+			return err;
+		}
+		p->link_fd = old->link_fd;
+		old->link_fd = -1;
+		return 0;
+	}
+	p->link_fd = ntf_struct_ops_attach(p->map_fd);
+	if (p->link_fd >= 0)
+		return 0;
+	err = p->link_fd;
+	say(why, why_len, "the kernel refused its link: %s%s", strerror(-err),
+	    err == -EBUSY ? " (another policy is attached to the module's type: one at a time)" :
+			    "");
+	return err;
+}
+
+bool ntf_policy_ops_in_kernel(const struct ntf_policy_ops *p)
+{
+	return p->in_kernel;
 }
 
 bool ntf_policy_ops_has(const struct ntf_policy_ops *p, unsigned int class)
@@ -211,6 +365,8 @@ long ntf_policy_ops_run(const struct ntf_policy_ops *p, const struct notifier_po
 
 	if (!ntf_policy_ops_has(p, pe->class))
 		return NOTIFIER_COUNT;
+	if (p->in_kernel)
+		return -EOPNOTSUPP;
 	if (bpf_prog_test_run_opts(bpf_program__fd(p->prog[pe->class]), &run))
 		return -errno;
 	return run.retval;
@@ -246,24 +402,6 @@ static int try_syscall_program(void)
 	return err;
 }
 
-/* Whether the companion module is loaded and its struct_ops type registered. */
-static bool module_type_registered(void)
-{
-	struct btf *base = btf__load_vmlinux_btf(), *mod;
-	bool found = false;
-
-	if (libbpf_get_error(base))
-		return false;
-	mod = btf__parse_split("/sys/kernel/btf/notifier_policy", base);
-	if (!libbpf_get_error(mod)) {
-		found = btf__find_by_name_kind(mod, "bpf_struct_ops_notifier_policy_ops",
-					       BTF_KIND_STRUCT) > 0;
-		btf__free(mod);
-	}
-	btf__free(base);
-	return found;
-}
-
 void ntf_policy_backends(struct ntf_policy_backends *b)
 {
 	struct utsname u;
@@ -287,13 +425,15 @@ void ntf_policy_backends(struct ntf_policy_backends *b)
 		snprintf(b->struct_ops_why, sizeof(b->struct_ops_why),
 			 "kernel %u.%u: a module registers a struct_ops type from 6.9 on", major,
 			 minor);
-	else if (!module_type_registered())
+	else if (!ntf_struct_ops_registered())
 		snprintf(b->struct_ops_why, sizeof(b->struct_ops_why),
 			 "kernel %u.%u could: the companion module notifier_policy is not loaded "
 			 "(kmod/notifier_policy)",
 			 major, minor);
-	else
+	else {
+		b->struct_ops = true;
 		snprintf(b->struct_ops_why, sizeof(b->struct_ops_why),
-			 "the companion module has registered notifier_policy_ops, but notifier "
-			 "cannot attach policies to it yet");
+			 "the companion module's notifier_policy_ops: notifierd started now calls "
+			 "its kfunc, and policies judge in the kernel and swap through the link");
+	}
 }

@@ -22,7 +22,27 @@ struct ntf_policy_ops;
  * program, an unknown class, a program of another kind, or the
  * verifier's refusal (the end of its log in why).
  */
-int ntf_policy_ops_open(struct ntf_policy_ops **out, const char *path, char *why, size_t why_len);
+struct ntf_policy_ops_opts {
+	/*
+	 * The struct_ops backend: the programs loaded as members of the
+	 * companion module's type, made into a map that attach links. For a
+	 * tracer whose programs call the module's kfunc (tracer_opts).
+	 */
+	bool in_kernel;
+	__u32 generation; /* stamped on the answers (NOTIFIER_GEN_MASK of it) */
+};
+int ntf_policy_ops_open(struct ntf_policy_ops **out, const char *path,
+			const struct ntf_policy_ops_opts *opts, char *why, size_t why_len);
+/*
+ * The struct_ops backend: p attached, in place of old when old is
+ * attached (one swap through old's link: each event is judged by one or
+ * the other). Nothing for the portable backend. 0, or a negative errno
+ * with why (old stays attached).
+ */
+int ntf_policy_ops_attach(struct ntf_policy_ops *p, struct ntf_policy_ops *old, char *why,
+			  size_t why_len);
+bool ntf_policy_ops_in_kernel(const struct ntf_policy_ops *p);
+/* Closes the policy; an attached one is detached. */
 void ntf_policy_ops_free(struct ntf_policy_ops *p);
 /* Whether the policy has a program for class (enum ntf_class). */
 bool ntf_policy_ops_has(const struct ntf_policy_ops *p, unsigned int class);
@@ -34,7 +54,8 @@ void ntf_policy_event_of(struct notifier_policy_event *pe, const struct ntf_even
 /*
  * The policy's answer for pe (verdict and actions, as its program
  * returned it); NOTIFIER_COUNT for a class it has no program for. A
- * negative errno when the run failed.
+ * negative errno when the run failed (-EOPNOTSUPP: the struct_ops
+ * backend's programs are run by the tracer's, not here).
  */
 long ntf_policy_ops_run(const struct ntf_policy_ops *p, const struct notifier_policy_event *pe);
 /*

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "callback_set.h"
 #include "callback_watch.h"
@@ -13,6 +15,7 @@
 #include "modules.h"
 #include "names.h"
 #include "callback.skel.h"
+#include "callback_judge.skel.h"
 #include "callback_attach.h"
 #include "slot_places.h"
 
@@ -134,6 +137,49 @@ static const char *const suffixes[NTF_MECH_MAX][2] = {
 };
 
 /* Opens, configures and loads one object for subs[idx[0..n)] on one rung. */
+/* As the tracer's: the object that calls the policy kfunc under the same skeleton. */
+static struct callback_bpf *open_object(bool policy_judge)
+{
+	struct callback_bpf *obj = calloc(1, sizeof(*obj));
+	int err;
+
+	if (!obj) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = callback_bpf__create_skeleton(obj);
+	if (!err && policy_judge)
+		obj->skeleton->data = callback_judge_bpf__elf_bytes(&obj->skeleton->data_sz);
+	if (!err)
+		err = bpf_object__open_skeleton(obj->skeleton, NULL);
+	if (err) {
+		callback_bpf__destroy(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
+}
+
+/*
+ * The callbacks' driver names, for the policies the kernel runs: before
+ * their probes attach, so that no event of theirs is judged nameless.
+ */
+static void name_drivers(const struct ntf_callbacks_opts *o, const struct ntf_callbacks *subs,
+			 const unsigned int *idx, unsigned int n)
+{
+	for (unsigned int slot = 0; slot < n; slot++) {
+		__u32 id = subs->set.subs[idx[slot]].id;
+		char name[NTF_COMM_LEN] = "";
+
+		if (id >= NTF_STREAM_CALLBACK_SLOTS)
+			continue;
+		snprintf(name, sizeof(name), "%s", ntf_driver_name(id));
+		if (bpf_map_update_elem(o->policy_drivers_fd, &id, name, BPF_ANY))
+			ntf_warn("cannot give the kernel callback %u's driver name: %s", id,
+				 strerror(errno));
+	}
+}
+
 static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigned int n,
 		    unsigned int mech, struct sub_obj **out)
 {
@@ -143,7 +189,7 @@ static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigne
 
 	if (!obj)
 		return -ENOMEM;
-	obj->skel = callback_bpf__open();
+	obj->skel = open_object(o->policy_judge);
 	if (!obj->skel) {
 		err = -errno;
 		free(obj);
@@ -164,6 +210,7 @@ static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigne
 	bpf_map__reuse_fd(obj->skel->maps.gate_callbacks, o->gate_callbacks_fd);
 	bpf_map__reuse_fd(obj->skel->maps.gate_state, o->gate_state_fd);
 	bpf_map__reuse_fd(obj->skel->maps.gate_cgroups, o->gate_cgroups_fd);
+	bpf_map__reuse_fd(obj->skel->maps.policy_drivers, o->policy_drivers_fd);
 	bpf_map__reuse_fd(obj->skel->maps.pending, o->pending_fd);
 	bpf_map__reuse_fd(obj->skel->maps.unseen, o->unseen_fd);
 	bpf_map__reuse_fd(obj->skel->maps.attached_fns, o->attached_fns_fd);
@@ -192,6 +239,8 @@ static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigne
 					subs->set.subs[idx[slot]].def->func);
 	}
 	obj->nslots = n;
+	if (o->policy_judge)
+		name_drivers(o, subs, idx, n);
 	err = callback_bpf__load(obj->skel);
 	if (err) {
 		callback_bpf__destroy(obj->skel);

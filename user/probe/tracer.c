@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "ksyms.h"
 #include "modules.h"
 #include "notifier.skel.h"
+#include "notifier_judge.skel.h"
 #include "callback_attach.h"
 #include "slot_places.h"
 #include "tracer.h"
@@ -43,6 +45,33 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
+/*
+ * The tracer's skeleton over the object of the programs wanted: those
+ * calling the policy kfunc share every map, program and global with the
+ * plain ones, so one skeleton serves both.
+ */
+static struct notifier_bpf *open_object(bool policy_judge)
+{
+	struct notifier_bpf *obj = calloc(1, sizeof(*obj));
+	int err;
+
+	if (!obj) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = notifier_bpf__create_skeleton(obj);
+	if (!err && policy_judge)
+		obj->skeleton->data = notifier_judge_bpf__elf_bytes(&obj->skeleton->data_sz);
+	if (!err)
+		err = bpf_object__open_skeleton(obj->skeleton, NULL);
+	if (err) {
+		notifier_bpf__destroy(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
+}
+
 int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 {
 	struct ntf_ladder_opts lopts = {
@@ -63,7 +92,7 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 	t->ksyms = ntf_ksyms_load(NULL);
 	lopts.ksyms = t->ksyms;
 
-	t->skel = notifier_bpf__open();
+	t->skel = open_object(opts->policy_judge);
 	if (!t->skel) {
 		err = -errno;
 		goto fail;
@@ -114,7 +143,7 @@ static int load_fallback(struct tracer *t)
 	struct bpf_map *map;
 	int err;
 
-	t->fallback = notifier_bpf__open();
+	t->fallback = open_object(t->opts.policy_judge);
 	if (!t->fallback)
 		return -errno;
 	t->fallback->rodata->cfg = t->opts.cfg;
@@ -173,6 +202,8 @@ int tracer__attach(struct tracer *t)
 		.stream_callbacks_fd = bpf_map__fd(t->skel->maps.stream_callbacks),
 		.rule_gates_fd = bpf_map__fd(t->skel->maps.rule_gates),
 		.gate_callbacks_fd = bpf_map__fd(t->skel->maps.gate_callbacks),
+		.policy_drivers_fd = bpf_map__fd(t->skel->maps.policy_drivers),
+		.policy_judge = t->opts.policy_judge,
 		.gate_state_fd = bpf_map__fd(t->skel->maps.gate_state),
 		.gate_cgroups_fd = bpf_map__fd(t->skel->maps.gate_cgroups),
 		.pending_fd = bpf_map__fd(t->skel->maps.pending),
@@ -341,6 +372,11 @@ int tracer__set_gate_callbacks(struct tracer *t, __u32 id, __u32 gates)
 				   BPF_ANY) ?
 		       -errno :
 		       0;
+}
+
+bool tracer__policy_judge(const struct tracer *t)
+{
+	return t->opts.policy_judge;
 }
 
 int tracer__stacks_fd(const struct tracer *t)

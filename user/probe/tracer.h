@@ -20,6 +20,13 @@ struct tracer_opts {
 	bool no_fentry;
 	bool no_kprobe;
 	bool verbose;
+	/*
+	 * Programs that call the companion module's kfunc, so an attached
+	 * struct_ops policy judges each streamed event (ntf_event.policy).
+	 * Only where the module's type is registered: they do not load
+	 * elsewhere.
+	 */
+	bool policy_judge;
 };
 
 struct tracer;
@@ -67,6 +74,8 @@ int tracer__stream_callback_keep(struct tracer *t, __u32 id, bool keep);
  */
 int tracer__set_rule_gates(struct tracer *t, const struct ntf_rule_gates *g);
 int tracer__set_gate_callbacks(struct tracer *t, __u32 id, __u32 gates);
+/* Whether the programs call the policy kfunc (tracer_opts.policy_judge). */
+bool tracer__policy_judge(const struct tracer *t);
 /*
  * Gate gate's cgroup (its by_cgroup): an fd of a cgroup v2 directory, or
  * -1 for none. The map holds the cgroup itself; cgroup_fd may be closed.

@@ -20,6 +20,12 @@ uname -r >"$R/kernel.txt"
 # for the whole run keeps every later VM from patching that text.
 wl-kvm --iterations 1 --pages 1 --hold >/dev/null 2>&1 &
 KVM_KEEPER=$!
+# The companion module where the host built one (6.9 and later): policies
+# then judge in the kernel, through its struct_ops type.
+if [ -f /root/notifier_policy.ko ]; then
+	insmod /root/notifier_policy.ko >"$R/policy_module.err" 2>&1
+	echo $? >"$R/policy_module.rc"
+fi
 # Without the test module the cases that need it are not run; the host
 # half reads the reason from testdrv.unavailable.
 TESTDRV_CASES="testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_driver record_stacks record_stacks_kprobe daemon_stacks policy policy_ops policy_swap policy_gated hotplug discover discover_classic first_calls first_calls_classic"
