@@ -23,15 +23,6 @@ cc() {
 	clang -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -I"$top/vmlinux" -I"$top/bpf" \
 		-c "$1" -o "$2"
 }
-{
-	echo '#include "vmlinux.h"'
-	echo '#include <bpf/bpf_helpers.h>'
-	echo '#include "notifier_policy.h"'
-	for c in inval_start inval_end callback unmap pin unpin fence_wait; do
-		echo "NOTIFIER_POLICY($c, ev) { return NOTIFIER_COUNT; }"
-	done
-	echo 'char LICENSE[] SEC("license") = "Dual BSD/GPL";'
-} >"$tmp/answer.bpf.c"
 cat >"$tmp/state.bpf.c" <<'POL'
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -59,7 +50,8 @@ NOTIFIER_POLICY(callback, ev)
 }
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 POL
-cc "$tmp/answer.bpf.c" "$tmp/answer.bpf.o"
+make -s -C "$top" "build/policy_answer.bpf.o"
+cp "$top/build/policy_answer.bpf.o" "$tmp/answer.bpf.o"
 cc "$tmp/state.bpf.c" "$tmp/state.bpf.o"
 
 "$build/notifierd" --synthetic=3 -q -d "$secs" --record "$tmp/rec" >/dev/null

@@ -14,7 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
 NTF_TAP_PREFIX="bench: "
 out=${1:-$top/build/bench-short}
-plan 21
+plan 23
 
 "$top/tests/bench/run.sh" "$out" --short >"$out.log" 2>&1
 rc=$?
@@ -44,5 +44,11 @@ for w in "KVM madvise loop +4x" "KVM munmap loop +1x" "io_uring buffer pins +16x
 	"reclaim \(MADV_PAGEOUT\) +1x"; do
 	line=$(grep -E "^$w +[0-9]+ +[-+]" "$r" 2>/dev/null | head -n1)
 	check "VM: ${w//\\/} gave both figures" "${line:-no row}" test -n "$line"
+done
+# the fourth: a policy judged in the kernel and in the daemon, on 6.12
+for m in struct_ops portable; do
+	line=$(grep -E "^$m +[0-9.]+ +[0-9]+ +[0-9]+ ns +[0-9]+$" "$r" 2>/dev/null | head -n1)
+	check "VM 6.12: a policy judged by $m gave its figures, every event judged" "${line:-no row}" \
+		test -n "$line" -a "$(awk '{ print $3 }' <<<"$line")" = "$(awk '{ print $6 }' <<<"$line")"
 done
 tap_done

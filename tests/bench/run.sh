@@ -22,7 +22,11 @@
 #  3. VM: other notifier-heavy workloads (KVM madvise and munmap loops,
 #     io_uring pins, each at 1x, 4x and 16x event rates; reclaim by
 #     MADV_PAGEOUT) untraced, under notifier hist -P and under bpftrace's
-#     histograms of the same functions.
+#     histograms of the same functions;
+#  4. VM (6.12): the test driver's loop untraced and under notifierd with
+#     a policy judged in the kernel by the companion module's struct_ops
+#     type and in the daemon by the portable backend, beside notifierd
+#     without either (tests/bench/bench_policy_vm.sh).
 # Timings in the VM are an emulator's: only the ratios mean anything.
 #
 # Usage: tests/bench/run.sh [OUT] [--short] [--tables]
@@ -236,5 +240,13 @@ events() {
 	done
 } >"$out/table-workloads.txt"
 tee -a "$results" <"$out/table-workloads.txt"
+# 4. where policies judge: in the kernel (struct_ops) or the daemon (portable), 6.12
+if [ $tables = 0 ]; then
+	if [ $short = 1 ]; then
+		"$top/tests/bench/bench_policy_vm.sh" "$out/policy-vm" 1 2000
+	else
+		"$top/tests/bench/bench_policy_vm.sh" "$out/policy-vm" 5 20000
+	fi | tee -a "$results" || missing+=(policy-vm)
+fi
 echo "results in $results"
 [ ${#missing[@]} -eq 0 ] || die "no figure for: ${missing[*]}"

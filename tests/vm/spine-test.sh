@@ -42,7 +42,7 @@ checks_of() {
 	policy) echo 14 ;;
 	policy_gated) echo 6 ;;
 	policy_ops) echo 8 ;;
-	policy_swap) echo 7 ;;
+	policy_swap) echo 8 ;;
 	record_stacks | record_stacks_kprobe) echo 13 ;;
 	discover) echo 12 ;;
 	discover_classic) echo 13 ;;
@@ -76,7 +76,7 @@ for f in "$NTF_REPO"/build/static/notifier "$NTF_REPO"/build/static/notifierd \
 	files+=(--file "$f")
 done
 # the policies of the policy cases, built as a user builds one
-for f in policy_slow_testdrv policy_count_testdrv policy_record_testdrv; do
+for f in policy_slow_testdrv policy_count_testdrv policy_record_testdrv policy_refused; do
 	make -s -C "$NTF_REPO" "build/$f.bpf.o" >&2 || die "building $f failed"
 	files+=(--file "$NTF_REPO/build/$f.bpf.o:/root/policies/$f.bpf.o")
 done
@@ -463,6 +463,9 @@ policy_swap_case() {
 	check_eq "$c: notifier policy load: exit 0, the new policy judging by the $want_backend backend" \
 		"$(cat "$out/$c.load.rc") $(jq -r '"\(.policy) \(.backend)"' "$out/$c.load.json" 2>&1)" \
 		"0 policy_record_testdrv.bpf.o $want_backend"
+	check_eq "$c: a policy the verifier refuses: exit 1, its words, the running policy stays" \
+		"$(cat "$out/$c.refused.rc") $(grep -c 'invalid mem access' "$out/$c.refused.err") $(jq -r .policy "$out/$c.list.json" 2>&1)" \
+		"1 1 policy_record_testdrv.bpf.o"
 	check_eq "$c: notifier policy list, after: what it judged is what it recorded" \
 		"$(jq -r .judged "$out/$c.list.json" 2>&1)" "$(trace "$c" .policy_ops.verdicts.record)"
 	check_eq "$c: counted + recorded = the driver's $calls calls, both policies judging" \

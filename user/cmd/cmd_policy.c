@@ -271,7 +271,8 @@ static void print_state(const struct ntf_proto_policy_state *st, bool json)
 		       "it was loaded\n",
 		       st->name, st->path, st->backend, (unsigned long long)st->judged);
 	else
-		printf("no policy: notifierd's events go on as without one\n");
+		printf("the built-in policy: every event counted, and recorded where notifierd "
+		       "records; none escalated; no program runs\n");
 	printf("since notifierd started: %u polic%s loaded; %llu ignored, %llu counted, %llu "
 	       "recorded, %llu escalated\n",
 	       st->loads, st->loads == 1 ? "y" : "ies", (unsigned long long)st->verdicts[0],

@@ -25,6 +25,30 @@ static __u32 next_id(const struct daemon_ops *d)
 }
 
 /*
+ * "PATH: WORDS" in why. A socket's answer is bounded, and the verifier's
+ * last lines say what it refused: too long, the first line is kept and
+ * as many of the last as fit.
+ */
+static void say_fitted(char *why, size_t why_len, const char *path, const char *words)
+{
+	const char *nl = strchr(words, '\n'), *tail;
+	int head;
+
+	if (snprintf(why, why_len, "%s: %s", path, words) < (int)why_len || !nl)
+		return;
+	head = snprintf(why, why_len, "%s: %.*s\n...\n", path, (int)(nl - words), words);
+	if (head >= (int)why_len - 1)
+		return;
+	tail = words + strlen(words) - (why_len - 1 - head);
+	if (tail <= nl)
+		tail = nl + 1;
+	/* from a line's start */
+	if (strchr(tail, '\n') && tail[-1] != '\n')
+		tail = strchr(tail, '\n') + 1;
+	snprintf(why + head, why_len - head, "%s", tail);
+}
+
+/*
  * The policy at path, loaded and, by the struct_ops backend, attached in
  * place of the running one; or -1 with why ("PATH: the loader's words").
  */
@@ -40,9 +64,7 @@ static int open_policy(struct daemon_ops *d, const char *path, struct ntf_policy
 		ntf_policy_ops_free(*out);
 		*out = NULL;
 	}
-	/* a socket's answer is one bounded line: its end may be cut */
-	if (snprintf(why, why_len, "%s: %s", path, loader) >= (int)why_len)
-		why[why_len - 1] = '\0';
+	say_fitted(why, why_len, path, loader);
 	return -1;
 }
 

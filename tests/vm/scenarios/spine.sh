@@ -392,6 +392,9 @@ for c in $CASES; do
 		echo $? >"$R/$c.load.rc"
 		wait $WPID
 		echo $? >"$R/$c.wl.rc"
+		notifier policy load -j /root/policies/policy_refused.bpf.o >/dev/null \
+			2>"$R/$c.refused.err"
+		echo $? >"$R/$c.refused.rc"
 		notifier policy list -j >"$R/$c.list.json" 2>>"$R/$c.load.err"
 		tracer_stop $c
 		;;
