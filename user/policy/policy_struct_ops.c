@@ -66,8 +66,15 @@ static int module_btf_fd(__u32 *id_out)
 
 static struct btf *module_btf(void)
 {
-	struct btf *base = btf__load_vmlinux_btf(), *mod;
+	libbpf_print_fn_t was;
+	struct btf *base, *mod;
 
+	/* without the module, nothing to say: libbpf's own lines stay out of it */
+	if (access("/sys/kernel/btf/" MODULE_NAME, R_OK))
+		return NULL;
+	was = libbpf_set_print(NULL);
+	base = btf__load_vmlinux_btf();
+	libbpf_set_print(was);
 	if (libbpf_get_error(base))
 		return NULL;
 	mod = btf__parse_split("/sys/kernel/btf/" MODULE_NAME, base);
