@@ -7,39 +7,18 @@
 #include <bpf/bpf_helpers.h>
 #include "notifier_policy.h"
 
-NOTIFIER_POLICY(inval_start, ev)
-{
-	return NOTIFIER_COUNT;
-}
+#define ANSWER_AT_ONCE(class)          \
+	NOTIFIER_POLICY(class, ev)     \
+	{                              \
+		return NOTIFIER_COUNT; \
+	}
 
-NOTIFIER_POLICY(inval_end, ev)
-{
-	return NOTIFIER_COUNT;
-}
-
-NOTIFIER_POLICY(callback, ev)
-{
-	return NOTIFIER_COUNT;
-}
-
-NOTIFIER_POLICY(unmap, ev)
-{
-	return NOTIFIER_COUNT;
-}
-
-NOTIFIER_POLICY(pin, ev)
-{
-	return NOTIFIER_COUNT;
-}
-
-NOTIFIER_POLICY(unpin, ev)
-{
-	return NOTIFIER_COUNT;
-}
-
-NOTIFIER_POLICY(fence_wait, ev)
-{
-	return NOTIFIER_COUNT;
-}
+ANSWER_AT_ONCE(inval_start)
+ANSWER_AT_ONCE(inval_end)
+ANSWER_AT_ONCE(callback)
+ANSWER_AT_ONCE(unmap)
+ANSWER_AT_ONCE(pin)
+ANSWER_AT_ONCE(unpin)
+ANSWER_AT_ONCE(fence_wait)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
