@@ -153,7 +153,7 @@ static int claim_programs(struct ntf_policy_ops *p, char *why, size_t len)
 }
 
 /* notifier_policy_in_kernel (notifier_policy.h) set, for the struct_ops backend. */
-static int say_in_kernel(struct ntf_policy_ops *p, char *why, size_t len)
+static int mark_in_kernel(struct ntf_policy_ops *p, char *why, size_t len)
 {
 	const struct btf *btf = bpf_object__btf(p->obj);
 	const struct btf_var_secinfo *v;
@@ -266,7 +266,7 @@ int ntf_policy_ops_open(struct ntf_policy_ops **out, const char *path,
 	if (!err)
 		err = claim_programs(p, why, why_len);
 	if (!err && p->in_kernel)
-		err = say_in_kernel(p, why, why_len);
+		err = mark_in_kernel(p, why, why_len);
 	if (!err)
 		err = load(p, why, why_len);
 	if (!err && p->in_kernel)
