@@ -98,7 +98,7 @@ static void say_loaded(const struct daemon_ops *d, const char *when)
 			snprintf(classes + strlen(classes), sizeof(classes) - strlen(classes),
 				 "%s%s", *classes ? "," : "", ntf_class_name(c));
 	ntf_info("policy %s judges %s (%s backend)%s", ntf_policy_ops_name(d->ops), classes,
-		 d->in_kernel ? "struct_ops" : "portable", when);
+		 backend_name(d), when);
 }
 
 int daemon_ops_open(struct daemon_ops *d, const char *path, struct daemon_rec *dr, FILE *json,

@@ -704,10 +704,10 @@ static int check_pin_dir(const char *pin_dir)
 static int start_tracing(const struct daemon_args *a, struct daemon_state *st,
 			 struct ntf_source **src)
 {
-	if (a->pin_dir && check_pin_dir(a->pin_dir))
-		return -1;
 	struct tracer_opts opts = a->c.tracer;
 
+	if (a->pin_dir && check_pin_dir(a->pin_dir))
+		return -1;
 	/* where the companion module is loaded, policies judge in the kernel */
 	opts.policy_judge = opts.cfg.stream && ntf_struct_ops_registered();
 	if (ntf_open_tracer(&opts, a->c.quiet, &st->t)) {

@@ -48,6 +48,7 @@ static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opt
 			opts->attach_btf_obj_fd = loading->type.btf_fd;
 			opts->attach_btf_id = loading->type.ops_id;
 			opts->expected_attach_type = loading->type.member[c];
+			break;
 		}
 	return 0;
 }

@@ -41,7 +41,7 @@ struct map_create_attr {
 };
 
 /* The fd of the loaded module's BTF object, or a negative errno. */
-static int module_btf_fd(__u32 *id_out)
+static int module_btf_fd(void)
 {
 	__u32 id = 0;
 
@@ -55,10 +55,8 @@ static int module_btf_fd(__u32 *id_out)
 		if (fd < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf &&
-		    !strcmp(name, MODULE_NAME)) {
-			*id_out = id;
+		    !strcmp(name, MODULE_NAME))
 			return fd;
-		}
 		close(fd);
 	}
 	return -ENOENT;
@@ -123,7 +121,6 @@ int ntf_struct_ops_type_open(struct ntf_struct_ops_type *t, char *why, size_t wh
 {
 	struct btf *mod = module_btf();
 	const struct btf_type *ops, *value;
-	__u32 btf_id = 0;
 	int ops_id, value_id, err = -ENOENT;
 
 	memset(t, 0, sizeof(*t));
@@ -152,7 +149,7 @@ int ntf_struct_ops_type_open(struct ntf_struct_ops_type *t, char *why, size_t wh
 	}
 	for (unsigned int c = 1; c < NTF_CLASS_MAX; c++)
 		t->member[c] = member_of(mod, ops, ntf_class_name(c), &t->member_off[c]);
-	t->btf_fd = module_btf_fd(&btf_id);
+	t->btf_fd = module_btf_fd();
 	err = t->btf_fd < 0 ? t->btf_fd : 0;
 	if (err)
 		snprintf(why, why_len, "module %s's BTF object: %s", MODULE_NAME, strerror(-err));

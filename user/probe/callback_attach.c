@@ -136,7 +136,6 @@ static const char *const suffixes[NTF_MECH_MAX][2] = {
 	[NTF_MECH_TRACEPOINT] = { "fentry", "fexit" }, /* unused: kvm_unmap_tp instead */
 };
 
-/* Opens, configures and loads one object for subs[idx[0..n)] on one rung. */
 /* As the tracer's: the object that calls the policy kfunc under the same skeleton. */
 static struct callback_bpf *open_object(bool policy_judge)
 {
@@ -180,6 +179,7 @@ static void name_drivers(const struct ntf_callbacks_opts *o, const struct ntf_ca
 	}
 }
 
+/* Opens, configures and loads one object for subs[idx[0..n)] on one rung. */
 static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigned int n,
 		    unsigned int mech, struct sub_obj **out)
 {
