@@ -273,136 +273,37 @@ static void same_buckets(const struct ntf_buckets *a, const struct ntf_buckets *
 }
 
 /*
- * Staged events, settled, are the buckets the same events make added one
- * by one: narrow and wide spreads (wider than a stage can be), 0 ns, one
- * bucket often enough to fill its nibble many times, settled now and then.
+ * A merge is the same events added one by one, in one pass: into empty,
+ * into buckets it shares some indexes with, with the zero bucket on either
+ * side, and with counts above 32 bits.
  */
-static void staged_events_settle_to_the_same_buckets(void **state)
+static void merge_is_adding_one_by_one(void **state)
 {
 	__u64 x = 0x9e3779b97f4a7c15ULL;
 
 	(void)state;
-	for (int round = 0; round < 8; round++) {
-		struct ntf_buckets staged = {}, direct = {};
+	for (int round = 0; round < 16; round++) {
+		struct ntf_buckets dst = {}, src = {}, direct = {};
 
-		for (int i = 0; i < 200000; i++) {
-			__u64 ns;
+		for (int i = 0; i < 2000; i++) {
+			__u64 ns, n;
 			__u32 index;
 
 			x ^= x << 13;
 			x ^= x >> 7;
 			x ^= x << 17;
-			switch (round % 4) {
-			case 0: ns = 1000 + x % 3000; break; /* a few buckets */
-			case 1: ns = (x >> 40) >> (x % 40); break; /* 1 ns to hours, and 0 */
-			case 2:
-				ns = x % 8 ? 5000 : 256 << (x >> 8) % 12;
-				break; /* one bucket, mostly */
-			default: ns = (1ULL << (8 + (x >> 20) % 12)) + (x >> 40) % 256; break;
-			}
+			ns = round % 4 == 0 ? 0 : (x >> 40) >> (x % (8 + round * 2));
+			n = round % 5 == 4 ? (x >> 8) : 1 + x % 3;
 			index = ntf_bucket_of(ns);
-			assert_int_equal(ntf_buckets_stage(&staged, index), 0);
-			assert_int_equal(ntf_buckets_add_index(&direct, index, 1), 0);
-			if (x % 50000 == 0) {
-				assert_int_equal(ntf_buckets_settle(&staged), 0);
-				same_buckets(&staged, &direct);
-			}
+			assert_int_equal(ntf_buckets_add_index(i % 3 ? &src : &dst, index, n), 0);
+			assert_int_equal(ntf_buckets_add_index(&direct, index, n), 0);
 		}
-		assert_true(staged.stage_chunks <= NTF_STAGE_CHUNKS_MAX);
-		assert_int_equal(ntf_buckets_settle(&staged), 0);
-		assert_false(staged.staged);
-		same_buckets(&staged, &direct);
-		assert_int_equal(ntf_buckets_total(&staged), 200000);
-		/* settled twice is settled once */
-		assert_int_equal(ntf_buckets_settle(&staged), 0);
-		same_buckets(&staged, &direct);
-		/* reset forgets what was staged too */
-		assert_int_equal(ntf_buckets_stage(&staged, ntf_bucket_of(1234)), 0);
-		ntf_buckets_reset(&staged);
-		assert_int_equal(ntf_buckets_settle(&staged), 0);
-		assert_int_equal(staged.n, 0);
-		ntf_buckets_free(&staged);
+		assert_int_equal(ntf_buckets_merge(&dst, &src), 0);
+		same_buckets(&dst, &direct);
+		ntf_buckets_free(&dst);
+		ntf_buckets_free(&src);
 		ntf_buckets_free(&direct);
 	}
-}
-
-/*
- * What a key's buckets cost: the stage and exactly the buckets it settled
- * take no more than the doubled array of unstaged ones, for a spread that
- * fills a stage (latencies over 12 powers of two).
- */
-static void staged_memory_is_no_more(void **state)
-{
-	struct ntf_buckets staged = {}, direct = {};
-	__u64 x = 88172645463325252ULL;
-
-	(void)state;
-	for (int i = 0; i < 10000; i++) {
-		__u32 index;
-
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		index = ntf_bucket_of((1ULL << (8 + (x >> 20) % 12)) + (x >> 40) % 256);
-		assert_int_equal(ntf_buckets_stage(&staged, index), 0);
-		assert_int_equal(ntf_buckets_add_index(&direct, index, 1), 0);
-	}
-	assert_int_equal(ntf_buckets_settle(&staged), 0);
-	same_buckets(&staged, &direct);
-	assert_int_equal(ntf_buckets_bytes(&direct), direct.cap * sizeof(struct ntf_bucket));
-	assert_int_equal(ntf_buckets_bytes(&staged),
-			 staged.stage_chunks * NTF_STAGE_CHUNK / 2 +
-				 staged.cap * sizeof(struct ntf_bucket));
-	print_message("%u buckets: %zu bytes staged, %zu unstaged\n", direct.n,
-		      ntf_buckets_bytes(&staged), ntf_buckets_bytes(&direct));
-	assert_true(ntf_buckets_bytes(&staged) <= ntf_buckets_bytes(&direct));
-	ntf_buckets_free(&staged);
-	ntf_buckets_free(&direct);
-	assert_int_equal(ntf_buckets_bytes(&staged), 0);
-}
-
-/*
- * Copy and sub keep the stage's layout: a staged key copied into (its
- * stage emptied, its allocation grown in place) or taken from (what it
- * staged settled first) holds the buckets the same events added one by one.
- */
-static void copy_and_sub_with_a_stage(void **state)
-{
-	struct ntf_buckets staged = {}, src = {}, direct = {};
-
-	(void)state;
-	for (int i = 0; i < 5000; i++) {
-		__u32 index = ntf_bucket_of(1000 + (__u64)i * 37);
-
-		assert_int_equal(ntf_buckets_stage(&staged, index), 0);
-		assert_int_equal(ntf_buckets_add_index(&direct, index, 1), 0);
-		if (i % 3 == 0)
-			assert_int_equal(ntf_buckets_add_index(&src, index, 1), 0);
-	}
-	assert_true(staged.stage_chunks > 0);
-	/* staged - src, the stage not yet settled, is direct - src */
-	ntf_buckets_sub(&staged, &src);
-	ntf_buckets_sub(&direct, &src);
-	assert_false(staged.staged);
-	same_buckets(&staged, &direct);
-	assert_int_equal(ntf_buckets_total(&staged), 5000 - 1667);
-	/* staged := a wider src: the stage's counts go, its allocation grows */
-	for (__u32 i = 0; i < 300; i++)
-		assert_int_equal(
-			ntf_buckets_add_index(&src, ntf_bucket_of(1ULL << (i % 40)) + i % 16, 1),
-			0);
-	assert_int_equal(ntf_buckets_stage(&staged, ntf_bucket_of(2000)), 0);
-	assert_int_equal(ntf_buckets_copy(&staged, &src), 0);
-	assert_int_equal(ntf_buckets_settle(&staged), 0);
-	same_buckets(&staged, &src);
-	/* and the stage still counts after it */
-	assert_int_equal(ntf_buckets_stage(&staged, ntf_bucket_of(2000)), 0);
-	assert_int_equal(ntf_buckets_add_index(&src, ntf_bucket_of(2000), 1), 0);
-	assert_int_equal(ntf_buckets_settle(&staged), 0);
-	same_buckets(&staged, &src);
-	ntf_buckets_free(&staged);
-	ntf_buckets_free(&src);
-	ntf_buckets_free(&direct);
 }
 
 int main(void)
@@ -415,9 +316,7 @@ int main(void)
 		cmocka_unit_test(table_lookup_agrees_with_bpf),
 		cmocka_unit_test(quantiles_of_known_distributions),
 		cmocka_unit_test(merge_and_zero_bucket),
-		cmocka_unit_test(staged_events_settle_to_the_same_buckets),
-		cmocka_unit_test(staged_memory_is_no_more),
-		cmocka_unit_test(copy_and_sub_with_a_stage),
+		cmocka_unit_test(merge_is_adding_one_by_one),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,18 +29,18 @@ struct ntf_agg {
 	__u64 gen;
 	/* struct folded by key, only in a mirror that ran out of keys (cap 0 until then) */
 	struct ntf_table fold;
-	bool staged; /* entries may have staged fine buckets (settle_all) */
+	bool staged; /* entries may have staged events (settle_all) */
 };
 
 /*
- * ntf_agg_add stages each event's fine bucket (core/buckets.h); what
- * hands entries out settles them first. It may do so on a const
+ * ntf_agg_add stages each event's fine bucket, log2 slot and origin (core/stage.h);
+ * what hands entries out settles them first. It may do so on a const
  * aggregate: the events are in it already, in a form readers cannot see,
  * and no aggregate is made const (ntf_agg_new allocates them).
  */
 static void settle(struct ntf_agg_entry *ent, bool *again)
 {
-	if (ent->fine.staged && ntf_buckets_settle(&ent->fine))
+	if (ntf_stage_settle(&ent->stage, &ent->fine, ent->hist.slots, ent->origins))
 		*again = true; /* out of memory: they stay staged, for the next time */
 }
 
@@ -166,6 +166,7 @@ static __attribute__((noinline)) struct ntf_agg_entry *insert_event(struct ntf_a
 }
 
 _Static_assert(offsetof(struct ntf_agg_entry, gen) == 64, "what a lookup reads fills one line");
+_Static_assert(offsetof(struct ntf_agg_entry, stage) % 64 == 0, "the stage fills one line");
 _Static_assert(sizeof(struct ntf_agg_entry) % 64 == 0, "entries start on a line");
 
 int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
@@ -173,21 +174,26 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 	struct event_key key = { .class = e->class, .callback = e->callback, .tgid = e->tgid };
 	/* before the lookup, whose cache misses it then overlaps */
 	__u32 bucket = ntf_bucket_of(e->latency_ns);
+	unsigned int slot = ntf_hist_slot(e->latency_ns);
 	struct ntf_agg_entry *ent = ntf_table_find(
 		&agg->t, hash_of(key.class, key.callback, key.tgid), &key, entry_is_event);
 
-	if (!ent && !(ent = insert_event(agg, e)))
-		return -ENOMEM;
-	if (ntf_buckets_stage(&ent->fine, bucket))
+	if (!ent) {
+		if (!(ent = insert_event(agg, e)))
+			return -ENOMEM;
+		ntf_stage_place(&ent->stage, bucket);
+	}
+	if (ntf_stage_add(&ent->stage, &ent->fine, ent->hist.slots, bucket, slot))
 		return -ENOMEM;
 	agg->staged = true;
 	if (!ent->comm[0])
 		snprintf(ent->comm, sizeof(ent->comm), "%s",
 			 ent->key.tgid == e->tgid ? e->comm : "[other]");
 	ent->gen = agg->gen;
-	ntf_hist_add_event(&ent->hist, e);
-	if (e->origin < NTF_ORIGIN_MAX)
-		ent->origins[e->origin]++;
+	ntf_hist_count_event(&ent->hist, e);
+	/* staged modulo 256 (ntf_stage_add set staged) */
+	if (e->origin < NTF_ORIGIN_MAX && !++ent->stage.origins[e->origin])
+		ent->origins[e->origin] += 256;
 	return 0;
 }
 
@@ -329,6 +335,7 @@ int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 	fine = slot->fine;
 	*slot = *ent;
 	slot->fine = fine;
+	ntf_stage_reset(&slot->stage); /* ent is settled: what it staged is in its copy */
 	slot->gen = agg->gen;
 	return ntf_buckets_copy(&slot->fine, &ent->fine);
 }
@@ -449,10 +456,11 @@ void ntf_agg_prefetch(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 const struct ntf_agg_entry *ntf_agg_get(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 {
 	struct ntf_agg_entry *ent = find(agg, key);
+	bool again = false;
 
 	/* out of memory, it stays staged, and agg->staged says so */
-	if (ent && ent->fine.staged)
-		ntf_buckets_settle(&ent->fine);
+	if (ent)
+		settle(ent, &again);
 	return ent;
 }
 
@@ -510,6 +518,7 @@ int ntf_agg_foreach(const struct ntf_agg *agg, ntf_agg_visit_fn fn, void *ctx)
 void ntf_agg_class_total(const struct ntf_agg *agg, unsigned int class, struct ntf_hist *out)
 {
 	memset(out, 0, sizeof(*out));
+	settle_all(agg);
 	for (size_t i = 0; i < agg->t.cap; i++) {
 		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
 
@@ -556,6 +565,7 @@ void ntf_agg_origins(const struct ntf_agg *agg, unsigned int class, __u32 callba
 		     __u64 out[NTF_ORIGIN_MAX])
 {
 	memset(out, 0, NTF_ORIGIN_MAX * sizeof(*out));
+	settle_all(agg);
 	for (size_t i = 0; i < agg->t.cap; i++) {
 		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
 

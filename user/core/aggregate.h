@@ -15,15 +15,18 @@
 #include <linux/types.h>
 #include "notifier.h"
 #include "buckets.h"
+#include "stage.h"
 
 #define NTF_AGG_OTHER_TGID 0xffffffffu
 
 /*
- * Laid out for ntf_agg_add, which touches a few lines of it per event: the
- * first 64 bytes hold what it reads first (the key it compares, the name
- * it checks, where the fine buckets and their stage are), the next the
- * generation and the histogram's counters; then a line of log2 slots and
- * one of origins. The hash table keeps entries on 64-byte boundaries.
+ * Laid out for ntf_agg_add, which touches three or four lines of it per
+ * event, none found through another: the first 64 bytes hold what it
+ * reads first (the key it compares, the name it checks, the fine
+ * buckets), the next the generation and the histogram's counters, and the
+ * stage (two lines) the rest. The log2 slots and origins are written when
+ * the stage settles, or overflows. The hash table keeps entries on 64-byte
+ * boundaries.
  */
 struct ntf_agg_entry {
 	struct ntf_hist_key key;
@@ -31,14 +34,18 @@ struct ntf_agg_entry {
 	/*
 	 * The fine buckets (core/buckets.h) the percentiles are read from;
 	 * owned by the entry. Empty where only log2 slots came (an in-kernel
-	 * histogram read without its buckets). ntf_agg_add stages events; the
-	 * functions that hand entries out settle them first, so that fine.b
-	 * holds every event of hist.count.
+	 * histogram read without its buckets).
 	 */
 	struct ntf_buckets fine;
 	__u64 gen; /* the generation (ntf_agg_tick) of the last change */
 	struct ntf_hist hist;
 	__u64 origins[NTF_ORIGIN_MAX];
+	/*
+	 * ntf_agg_add stages an event's fine bucket, log2 slot and origin
+	 * here; the functions that hand entries out settle them first, so
+	 * that fine, hist.slots and origins hold every event of hist.count.
+	 */
+	struct ntf_stage stage;
 };
 
 struct ntf_agg;

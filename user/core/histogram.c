@@ -35,7 +35,20 @@ void ntf_hist_add(struct ntf_hist *h, __u64 ns)
 
 void ntf_hist_add_event(struct ntf_hist *h, const struct ntf_event *e)
 {
-	ntf_hist_add(h, e->latency_ns);
+	ntf_hist_count_event(h, e);
+	h->slots[ntf_hist_slot(e->latency_ns)]++;
+}
+
+void ntf_hist_count_event(struct ntf_hist *h, const struct ntf_event *e)
+{
+	__u64 ns = e->latency_ns;
+
+	if (!h->count || ns < h->min_ns)
+		h->min_ns = ns;
+	h->count++;
+	h->sum_ns += ns;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
 	if (e->flags & NTF_F_FAILED)
 		h->failures++;
 	if (e->flags & NTF_F_NESTED)

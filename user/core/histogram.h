@@ -19,6 +19,8 @@ void ntf_hist_add(struct ntf_hist *h, __u64 ns);
  * those unpinned; unmaps: the notifier calls they caused).
  */
 void ntf_hist_add_event(struct ntf_hist *h, const struct ntf_event *e);
+/* The same but for its log2 slot, which the caller counts (core/stage.h). */
+void ntf_hist_count_event(struct ntf_hist *h, const struct ntf_event *e);
 /* An event's pages, as ntf_hist_add_event counts them (0 for classes without). */
 __u64 ntf_event_pages(const struct ntf_event *e);
 void ntf_hist_merge(struct ntf_hist *dst, const struct ntf_hist *src);

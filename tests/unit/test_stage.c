@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The stage against counting each event where it belongs at once: the same
+ * fine buckets, log2 slots and origins after a settle, whatever the spread;
+ * the bucket-to-slot table against ntf_hist_slot at every power of two;
+ * and a window that follows a key whose latencies move.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "histogram.h"
+#include "stage.h"
+
+struct counted {
+	struct ntf_buckets fine;
+	__u64 slots[NTF_HIST_SLOTS];
+	__u64 origins[NTF_ORIGIN_MAX];
+};
+
+struct staged {
+	struct ntf_stage st;
+	struct counted c;
+};
+
+/* One event as the aggregate stages it. */
+static void stage_event(struct staged *s, __u64 ns, unsigned int origin)
+{
+	if (!++s->st.origins[origin])
+		s->c.origins[origin] += 256;
+	assert_int_equal(
+		ntf_stage_add(&s->st, &s->c.fine, s->c.slots, ntf_bucket_of(ns), ntf_hist_slot(ns)),
+		0);
+}
+
+static void settle(struct staged *s)
+{
+	assert_int_equal(ntf_stage_settle(&s->st, &s->c.fine, s->c.slots, s->c.origins), 0);
+}
+
+static void same(const struct counted *a, const struct counted *b)
+{
+	assert_int_equal(a->fine.n, b->fine.n);
+	for (__u32 i = 0; i < a->fine.n; i++) {
+		assert_int_equal(a->fine.b[i].index, b->fine.b[i].index);
+		assert_int_equal(ntf_bucket_count(&a->fine.b[i]), ntf_bucket_count(&b->fine.b[i]));
+	}
+	assert_memory_equal(a->slots, b->slots, sizeof(a->slots));
+	assert_memory_equal(a->origins, b->origins, sizeof(a->origins));
+}
+
+static __u64 next(__u64 *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * Narrow and wide spreads (1 ns to hours, wider than any window), 0 ns,
+ * one bucket often enough to fill its nibble many times, powers of two and
+ * their neighbours (the buckets they cut), settled now and then.
+ */
+static void settles_to_what_direct_counting_gives(void **state)
+{
+	__u64 x = 0x9e3779b97f4a7c15ULL;
+
+	(void)state;
+	for (int round = 0; round < 6; round++) {
+		struct staged *s = calloc(1, sizeof(*s));
+		struct counted direct = {};
+
+		assert_non_null(s);
+		for (int i = 0; i < 200000; i++) {
+			__u64 r = next(&x), ns;
+			unsigned int origin = r % 7 ? r % 3 : (r >> 8) % NTF_ORIGIN_MAX;
+
+			switch (round) {
+			case 0: ns = 1000 + r % 3000; break;
+			case 1: ns = (r >> 40) >> (r % 40); break;
+			case 2: ns = r % 8 ? 5000 : 256 << (r >> 8) % 12; break;
+			case 3: ns = (1ULL << (8 + (r >> 20) % 12)) + (r >> 40) % 256; break;
+			case 4: ns = (1ULL << (r >> 8) % 36) + (__u64)((r >> 16) % 3) - 1; break;
+			default: ns = r % 5 ? 0 : 1 + (r >> 20) % 100000; break;
+			}
+			stage_event(s, ns, origin);
+			assert_int_equal(ntf_buckets_add_index(&direct.fine, ntf_bucket_of(ns), 1),
+					 0);
+			direct.slots[ntf_hist_slot(ns)]++;
+			direct.origins[origin]++;
+			if (r % 50000 == 0) {
+				settle(s);
+				same(&s->c, &direct);
+			}
+		}
+		settle(s);
+		same(&s->c, &direct);
+		assert_int_equal(ntf_buckets_total(&s->c.fine), 200000);
+		/* settled twice is settled once */
+		settle(s);
+		same(&s->c, &direct);
+		ntf_buckets_free(&s->c.fine);
+		ntf_buckets_free(&direct.fine);
+		free(s);
+	}
+}
+
+/* Every bucket a slot is given holds only values of that slot: at and around each power of two. */
+static void bucket_slots_agree_with_log2(void **state)
+{
+	unsigned int cut = 0;
+
+	(void)state;
+	for (unsigned int k = 1; k < 64; k++) {
+		__u64 p = 1ULL << k;
+		__u64 around[] = { p - 1, p, p + 1, p + p / 3, p + p / 2, p - p / 5 };
+
+		for (unsigned int i = 0; i < sizeof(around) / sizeof(around[0]); i++) {
+			__u32 b = ntf_bucket_of(around[i]);
+
+			if (ntf_stage_bucket_slot[b] != NTF_STAGE_CUT)
+				assert_int_equal(ntf_stage_bucket_slot[b],
+						 ntf_hist_slot(around[i]));
+		}
+		/* a power of two inside a bucket cuts it; one on an edge does not */
+		if (ntf_hist_slot(p - 1) != ntf_hist_slot(p)) {
+			bool inside = ntf_bucket_of(p - 1) == ntf_bucket_of(p);
+
+			assert_int_equal(ntf_stage_bucket_slot[ntf_bucket_of(p)] == NTF_STAGE_CUT,
+					 inside);
+			cut += inside;
+		}
+	}
+	/* one per power of two up to the last slot, but where an edge falls on one */
+	assert_true(cut >= 30);
+}
+
+/*
+ * A key whose latencies move by 13 powers of two stages them again: its
+ * window follows after a few misses, with no reader settling it.
+ */
+static void window_follows_the_events(void **state)
+{
+	struct staged *s = calloc(1, sizeof(*s));
+	__u64 x = 42;
+
+	(void)state;
+	assert_non_null(s);
+	ntf_stage_place(&s->st, ntf_bucket_of(1000));
+	for (int i = 0; i < 1000; i++)
+		stage_event(s, 900 + next(&x) % 200, 0);
+	assert_true(ntf_bucket_of(1000) - s->st.base < NTF_STAGE_FINE);
+	assert_false(ntf_bucket_of(11000000) - s->st.base < NTF_STAGE_FINE);
+	for (int i = 0; i < 100; i++)
+		stage_event(s, 10000000 + next(&x) % 2000000, 0);
+	/* no reader settled it: its misses moved it */
+	assert_true(ntf_bucket_of(11000000) - s->st.base < NTF_STAGE_FINE);
+	settle(s);
+	assert_int_equal(ntf_buckets_total(&s->c.fine), 1100);
+	/* a settle keeps it where the median of all is: 1 µs */
+	assert_true(ntf_bucket_of(1000) - s->st.base < NTF_STAGE_FINE);
+	ntf_buckets_free(&s->c.fine);
+	free(s);
+}
+
+/*
+ * A spread wider than the window keeps the window on its middle: the
+ * misses at its edges do not drag it there.
+ */
+static void wide_spread_keeps_its_middle(void **state)
+{
+	struct staged *s = calloc(1, sizeof(*s));
+	__u64 x = 7;
+	__u32 mid = ntf_bucket_of(1ULL << 16);
+
+	(void)state;
+	assert_non_null(s);
+	/* 2^8 to 2^24 ns, log-uniform: 16 powers of two, the window 12.75 */
+	for (int i = 0; i < 100000; i++) {
+		__u64 r = next(&x);
+
+		stage_event(s, (1ULL << (8 + r % 16)) + (r >> 40) % 256, 0);
+	}
+	assert_true(mid - s->st.base < NTF_STAGE_FINE);
+	assert_true(mid - s->st.base > NTF_STAGE_FINE / 4);
+	assert_true(mid - s->st.base < NTF_STAGE_FINE * 3 / 4);
+	settle(s);
+	assert_int_equal(ntf_buckets_total(&s->c.fine), 100000);
+	ntf_buckets_free(&s->c.fine);
+	free(s);
+}
+
+/* reset forgets what was staged; the buckets, slots and origins are the owner's to reset. */
+static void reset_forgets(void **state)
+{
+	struct staged *s = calloc(1, sizeof(*s));
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(sizeof(struct ntf_stage), 128);
+	/* no nibble fills: all of it is staged */
+	for (int i = 0; i < 15; i++)
+		stage_event(s, i % 3 ? 5000 : 0, 1);
+	ntf_stage_reset(&s->st);
+	settle(s);
+	assert_int_equal(s->c.fine.n, 0);
+	assert_int_equal(s->c.slots[ntf_hist_slot(5000)], 0);
+	assert_int_equal(s->c.origins[1], 0);
+	ntf_buckets_free(&s->c.fine);
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(settles_to_what_direct_counting_gives),
+		cmocka_unit_test(bucket_slots_agree_with_log2),
+		cmocka_unit_test(window_follows_the_events),
+		cmocka_unit_test(wide_spread_keeps_its_middle),
+		cmocka_unit_test(reset_forgets),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

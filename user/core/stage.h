@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A key's newest events, counted in two cache lines of the key's own (its
+ * owner places them on a line) before they reach its fine buckets
+ * (core/buckets.h), log2 slots and origins. An event there costs a nibble
+ * and a byte in a line
+ * whose address the key's entry gives at once, where the buckets cost a
+ * search behind a pointer the entry must first be read for, and the slots
+ * a line of their own: most of what a streaming daemon paid per event
+ * for fine buckets. ntf_stage_settle adds what is staged to both.
+ *
+ * A fine bucket lies inside one log2 slot, so its staged count is that
+ * slot's too, but for the one bucket in 16 that a power of two cuts: the
+ * events of those count in the slots at once.
+ *
+ * The window covers 15 powers of two (the spread of most keys' latencies,
+ * from a fast path to a stall) and is placed where a key's events fall:
+ * at its first event, then at each settle around the median of its
+ * buckets. Events outside go straight to the buckets and slots, as full
+ * nibbles do; when many have, the stage settles to move its window.
+ */
+#ifndef NTF_STAGE_H
+#define NTF_STAGE_H
+
+#include <linux/types.h>
+#include "buckets.h"
+#include "notifier.h"
+
+#define NTF_STAGE_FINE 204 /* fine indexes in the window: 12.75 powers of two */
+
+struct ntf_stage {
+	/* in the first line, which every event reads */
+	__u16 base;
+	__u16 zero; /* events of 0 ns (unpins, timed as none) */
+	__u16 missed; /* events outside the window since it was placed */
+	/* events by origin, modulo 256: the owner adds 256 where one wraps, and sets staged */
+	__u8 origins[NTF_ORIGIN_MAX];
+	__u8 staged; /* anything above or below: a settle has work */
+	unsigned char fine[NTF_STAGE_FINE / 2]; /* the window's nibbles, by index modulo its size */
+};
+
+/*
+ * Where index's nibble is, by index alone (the low one of its byte for an
+ * even index): in whichever window holds it, so that the address need not
+ * wait for base to be read from memory, as base + offset would.
+ */
+static inline unsigned char *ntf_stage_nibbles(struct ntf_stage *st, __u32 index)
+{
+	return &st->fine[index % NTF_STAGE_FINE / 2];
+}
+
+/* The log2 slot of every value in a fine bucket; NTF_STAGE_CUT for those a power of two cuts. */
+#define NTF_STAGE_CUT 0xff
+extern __u8 ntf_stage_bucket_slot[NTF_BUCKET_HIGHEST + 1];
+
+/* ntf_stage_add's way for what is not in the window or overflows: the same results. */
+int ntf_stage_slow(struct ntf_stage *st, struct ntf_buckets *fine, __u64 slots[NTF_HIST_SLOTS],
+		   __u32 index, unsigned int slot);
+
+/*
+ * Counts one event of fine bucket index and log2 slot (core/histogram.h's
+ * ntf_hist_slot). 0, or -ENOMEM when the buckets had to grow and could
+ * not: the event is then counted in neither.
+ */
+static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_buckets *fine,
+				__u64 slots[NTF_HIST_SLOTS], __u32 index, unsigned int slot)
+{
+	unsigned char *c = ntf_stage_nibbles(st, index);
+	unsigned int shift = (index & 1) * 4;
+
+	if (index - st->base >= NTF_STAGE_FINE || (*c >> shift & 15) == 15)
+		return ntf_stage_slow(st, fine, slots, index, slot);
+	*c += 1 << shift;
+	st->staged = 1;
+	/* a bucket a power of two cuts counts in the slots now (the table is in cache) */
+	if (ntf_stage_bucket_slot[index] != slot)
+		slots[slot]++;
+	return 0;
+}
+
+/* Places an empty window around index, a new key's first event. */
+void ntf_stage_place(struct ntf_stage *st, __u32 index);
+
+/*
+ * Adds what is staged to fine, slots and origins, empties the stage and
+ * places its window around fine's median. 0, or -ENOMEM with all three
+ * as they were and everything still staged.
+ */
+int ntf_stage_settle(struct ntf_stage *st, struct ntf_buckets *fine, __u64 slots[NTF_HIST_SLOTS],
+		     __u64 origins[NTF_ORIGIN_MAX]);
+
+/* Forgets what is staged (the buckets, slots and origins were replaced or reset). */
+void ntf_stage_reset(struct ntf_stage *st);
+
+#endif
