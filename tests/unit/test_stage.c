@@ -31,9 +31,9 @@ static void stage_event(struct staged *s, __u64 ns, unsigned int origin)
 {
 	if (!++s->st.origins[origin])
 		s->c.origins[origin] += 256;
-	assert_int_equal(
-		ntf_stage_add(&s->st, &s->c.fine, s->c.slots, ntf_bucket_of(ns), ntf_hist_slot(ns)),
-		0);
+	/* 1: the window moved */
+	assert_true(ntf_stage_add(&s->st, &s->c.fine, s->c.slots, ntf_bucket_of(ns),
+				  ntf_hist_slot(ns)) >= 0);
 }
 
 static void settle(struct staged *s)
@@ -150,7 +150,7 @@ static void window_follows_the_events(void **state)
 
 	(void)state;
 	assert_non_null(s);
-	ntf_stage_place(&s->st, ntf_bucket_of(1000));
+	ntf_stage_place(&s->st, ntf_bucket_of(1000), 0);
 	for (int i = 0; i < 1000; i++)
 		stage_event(s, 900 + next(&x) % 200, 0);
 	assert_true(ntf_bucket_of(1000) - s->st.base < NTF_STAGE_FINE);

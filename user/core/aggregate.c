@@ -30,6 +30,11 @@ struct ntf_agg {
 	/* struct folded by key, only in a mirror that ran out of keys (cap 0 until then) */
 	struct ntf_table fold;
 	bool staged; /* entries may have staged events (settle_all) */
+	/*
+	 * Where a class's last stage window moved: a new process's keys start
+	 * there, missing fewer of their first events than around the first.
+	 */
+	__u16 window[NTF_CLASS_MAX];
 };
 
 /*
@@ -175,16 +180,20 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 	/* before the lookup, whose cache misses it then overlaps */
 	__u32 bucket = ntf_bucket_of(e->latency_ns);
 	unsigned int slot = ntf_hist_slot(e->latency_ns);
+	int moved;
 	struct ntf_agg_entry *ent = ntf_table_find(
 		&agg->t, hash_of(key.class, key.callback, key.tgid), &key, entry_is_event);
 
 	if (!ent) {
 		if (!(ent = insert_event(agg, e)))
 			return -ENOMEM;
-		ntf_stage_place(&ent->stage, bucket);
+		ntf_stage_place(&ent->stage, bucket, agg->window[e->class % NTF_CLASS_MAX]);
 	}
-	if (ntf_stage_add(&ent->stage, &ent->fine, ent->hist.slots, bucket, slot))
+	moved = ntf_stage_add(&ent->stage, &ent->fine, ent->hist.slots, bucket, slot);
+	if (moved < 0)
 		return -ENOMEM;
+	if (moved)
+		agg->window[e->class % NTF_CLASS_MAX] = ent->stage.base;
 	agg->staged = true;
 	if (!ent->comm[0])
 		snprintf(ent->comm, sizeof(ent->comm), "%s",

@@ -91,38 +91,9 @@ static __u32 median_index(const struct ntf_buckets *fine)
 }
 
 /*
- * The median of the latest events: those the window staged (run, sorted,
- * the zero bucket first if at all) and the misses, taken to be at missed
- * (the last of them). A key whose latencies moved has the misses for
- * median once the window has emptied; one whose spread is wider than the
- * window keeps its middle.
- */
-static __u32 recent_median(const struct ntf_buckets *run, __u32 missed)
-{
-	__u32 z = run->n && run->b[0].index == NTF_BUCKET_ZERO;
-	__u64 total = MOVE_AFTER_MISSES, seen = 0;
-	bool counted = false;
-
-	for (__u32 i = z; i < run->n; i++)
-		total += run->b[i].count_lo;
-	for (__u32 i = z; i < run->n; i++) {
-		if (!counted && missed < run->b[i].index) {
-			counted = true;
-			seen += MOVE_AFTER_MISSES;
-			if (seen * 2 >= total)
-				return missed;
-		}
-		seen += run->b[i].count_lo;
-		if (seen * 2 >= total)
-			return run->b[i].index;
-	}
-	return missed;
-}
-
-/*
  * Adds the window and the zero count to fine and slots, then places the
- * window around fine's median (index NTF_BUCKET_ZERO), or after a miss at
- * index around the latest events': 0, or -ENOMEM with nothing changed.
+ * window for what comes next (index: the last miss, or NTF_BUCKET_ZERO):
+ * 0, or -ENOMEM with nothing changed.
  */
 static int settle_buckets(struct ntf_stage *st, struct ntf_buckets *fine,
 			  __u64 slots[NTF_HIST_SLOTS], __u32 index)
@@ -154,9 +125,16 @@ static int settle_buckets(struct ntf_stage *st, struct ntf_buckets *fine,
 	memset(st->fine, 0, sizeof(st->fine));
 	st->zero = 0;
 	st->missed = 0;
-	median = index == NTF_BUCKET_ZERO ? median_index(fine) : recent_median(&run, index);
+	/*
+	 * Around the median of all the key's events, unless that would leave
+	 * out where the latest went (misses at index): a key whose latencies
+	 * moved follows them.
+	 */
+	median = median_index(fine);
 	if (median != NTF_BUCKET_ZERO)
 		st->base = base_for(median);
+	if (index != NTF_BUCKET_ZERO && index - st->base >= NTF_STAGE_FINE)
+		st->base = base_for(index);
 	return 0;
 }
 
@@ -204,15 +182,16 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_buckets *fine, __u64 slots[N
 	 * The key's events moved or spread: the window goes where they are
 	 * now, not where most of them were (out of memory, it stays).
 	 */
-	if (++st->missed == MOVE_AFTER_MISSES)
-		settle_buckets(st, fine, slots, index);
+	if (++st->missed == MOVE_AFTER_MISSES && !settle_buckets(st, fine, slots, index))
+		return 1;
 	return 0;
 }
 
-void ntf_stage_place(struct ntf_stage *st, __u32 index)
+void ntf_stage_place(struct ntf_stage *st, __u32 index, __u16 hint)
 {
-	if (index != NTF_BUCKET_ZERO && window_empty(st))
-		st->base = base_for(index);
+	if (index == NTF_BUCKET_ZERO || !window_empty(st))
+		return;
+	st->base = index - hint < NTF_STAGE_FINE ? hint : base_for(index);
 }
 
 int ntf_stage_settle(struct ntf_stage *st, struct ntf_buckets *fine, __u64 slots[NTF_HIST_SLOTS],

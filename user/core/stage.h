@@ -59,8 +59,9 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_buckets *fine, __u64 slots[N
 
 /*
  * Counts one event of fine bucket index and log2 slot (core/histogram.h's
- * ntf_hist_slot). 0, or -ENOMEM when the buckets had to grow and could
- * not: the event is then counted in neither.
+ * ntf_hist_slot). 0; 1 when the window moved to where the key's latest
+ * events are (st->base); or -ENOMEM when the buckets had to grow and
+ * could not: the event is then counted in neither.
  */
 static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_buckets *fine,
 				__u64 slots[NTF_HIST_SLOTS], __u32 index, unsigned int slot)
@@ -68,6 +69,12 @@ static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_buckets *fine,
 	unsigned char *c = ntf_stage_nibbles(st, index);
 	unsigned int shift = (index & 1) * 4;
 
+	/* first the test on the event alone, which a wrong guess costs little */
+	if (index == NTF_BUCKET_ZERO && st->zero != 0xffff) {
+		st->zero++;
+		st->staged = 1;
+		return 0;
+	}
 	if (index - st->base >= NTF_STAGE_FINE || (*c >> shift & 15) == 15)
 		return ntf_stage_slow(st, fine, slots, index, slot);
 	*c += 1 << shift;
@@ -78,8 +85,12 @@ static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_buckets *fine,
 	return 0;
 }
 
-/* Places an empty window around index, a new key's first event. */
-void ntf_stage_place(struct ntf_stage *st, __u32 index);
+/*
+ * Places an empty window for a new key's first event, of index: at hint
+ * (where the key's kind has its windows) when that holds index, else
+ * around index.
+ */
+void ntf_stage_place(struct ntf_stage *st, __u32 index, __u16 hint);
 
 /*
  * Adds what is staged to fine, slots and origins, empties the stage and
