@@ -6,22 +6,25 @@
 
 #define MIN_CAP 64
 
-/* At most 3/4 full: probes stay short at the load the aggregate runs. */
-static bool fits(size_t n, size_t cap)
+/* Entries a table of cap slots holds before it grows: 3/4, where probes stay short. */
+static size_t room(size_t cap)
 {
-	return n * 4 <= cap * 3;
+	return cap / 4 * 3;
 }
 
 static int alloc(struct ntf_table *t, size_t cap)
 {
-	t->hash = calloc(cap, sizeof(*t->hash));
+	t->slot = calloc(cap, sizeof(*t->slot));
+	t->hash = malloc(room(cap) * sizeof(*t->hash));
 	/*
-	 * entries are zeroed when claimed: a new table costs only its hashes.
-	 * On a line boundary (cap is a power of two from 64, so the size is a
-	 * multiple of 64): entries whose size is one then start on a line.
+	 * Entries are zeroed when claimed, and only the pages they fill are
+	 * touched: a table costs its slots and its entries. On a line
+	 * boundary (the room is a multiple of 48, so the size is one of 64):
+	 * entries whose size is one then start on a line.
 	 */
-	t->ent = aligned_alloc(64, cap * t->size);
-	if (!t->hash || !t->ent) {
+	t->ent = aligned_alloc(64, room(cap) * t->size);
+	if (!t->slot || !t->hash || !t->ent) {
+		free(t->slot);
 		free(t->hash);
 		free(t->ent);
 		return -ENOMEM;
@@ -39,6 +42,7 @@ int ntf_table_init(struct ntf_table *t, size_t size)
 
 void ntf_table_fini(struct ntf_table *t)
 {
+	free(t->slot);
 	free(t->hash);
 	free(t->ent);
 	memset(t, 0, sizeof(*t));
@@ -46,7 +50,7 @@ void ntf_table_fini(struct ntf_table *t)
 
 void ntf_table_clear(struct ntf_table *t)
 {
-	memset(t->hash, 0, t->cap * sizeof(*t->hash));
+	memset(t->slot, 0, t->cap * sizeof(*t->slot));
 	t->count = 0;
 }
 
@@ -55,9 +59,17 @@ static size_t free_slot(const struct ntf_table *t, __u64 h)
 {
 	size_t mask = t->cap - 1, i = h & mask;
 
-	while (t->hash[i])
+	while (t->slot[i])
 		i = (i + 1) & mask;
 	return i;
+}
+
+/* Takes free slot i for the next entry, hashed h: the entry, not yet written. */
+static void *take(struct ntf_table *t, size_t i, __u64 h)
+{
+	t->slot[i] = ntf_table_word(h, t->count);
+	t->hash[t->count] = h;
+	return t->ent + t->count++ * t->size;
 }
 
 /* Moves every entry of old that keep keeps (all with keep NULL) into t, allocated empty. */
@@ -65,15 +77,12 @@ static void move_from(struct ntf_table *t, const struct ntf_table *old, ntf_tabl
 		      void *ctx)
 {
 	t->count = 0;
-	for (size_t i = 0; i < old->cap; i++) {
-		size_t j;
+	for (size_t at = 0; at < old->count; at++) {
+		void *e = old->ent + at * old->size;
 
-		if (!old->hash[i] || (keep && !keep(ntf_table_at(old, i), ctx)))
+		if (keep && !keep(e, ctx))
 			continue;
-		j = free_slot(t, old->hash[i]);
-		t->hash[j] = old->hash[i];
-		memcpy(ntf_table_at(t, j), ntf_table_at(old, i), t->size);
-		t->count++;
+		memcpy(take(t, free_slot(t, old->hash[at]), old->hash[at]), e, t->size);
 	}
 }
 
@@ -87,6 +96,7 @@ static int rebuild(struct ntf_table *t, size_t cap, ntf_table_keep_fn keep, void
 		return -ENOMEM;
 	}
 	move_from(t, &old, keep, ctx);
+	free(old.slot);
 	free(old.hash);
 	free(old.ent);
 	return 0;
@@ -96,7 +106,7 @@ int ntf_table_reserve(struct ntf_table *t, size_t n)
 {
 	size_t cap = t->cap;
 
-	while (!fits(n, cap))
+	while (n > room(cap))
 		cap *= 2;
 	return cap == t->cap ? 0 : rebuild(t, cap, NULL, NULL);
 }
@@ -105,15 +115,12 @@ void *ntf_table_claim(struct ntf_table *t, size_t i, __u64 h)
 {
 	void *e;
 
-	h = ntf_table_tag(h);
-	if (!fits(t->count + 1, t->cap)) {
+	if (t->count + 1 > room(t->cap)) {
 		if (rebuild(t, t->cap * 2, NULL, NULL))
 			return NULL;
 		i = free_slot(t, h);
 	}
-	t->hash[i] = h;
-	t->count++;
-	e = ntf_table_at(t, i);
+	e = take(t, i, h);
 	memset(e, 0, t->size);
 	return e;
 }
