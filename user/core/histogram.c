@@ -22,7 +22,8 @@ __u64 ntf_hist_slot_high(unsigned int slot)
 	return (2ULL << slot) - 1;
 }
 
-void ntf_hist_add(struct ntf_hist *h, __u64 ns)
+/* Count, sum and extremes: all but the slot. */
+static void count_latency(struct ntf_hist *h, __u64 ns)
 {
 	if (!h->count || ns < h->min_ns)
 		h->min_ns = ns;
@@ -30,6 +31,11 @@ void ntf_hist_add(struct ntf_hist *h, __u64 ns)
 	h->sum_ns += ns;
 	if (ns > h->max_ns)
 		h->max_ns = ns;
+}
+
+void ntf_hist_add(struct ntf_hist *h, __u64 ns)
+{
+	count_latency(h, ns);
 	h->slots[ntf_hist_slot(ns)]++;
 }
 
@@ -41,14 +47,7 @@ void ntf_hist_add_event(struct ntf_hist *h, const struct ntf_event *e)
 
 void ntf_hist_count_event(struct ntf_hist *h, const struct ntf_event *e)
 {
-	__u64 ns = e->latency_ns;
-
-	if (!h->count || ns < h->min_ns)
-		h->min_ns = ns;
-	h->count++;
-	h->sum_ns += ns;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
+	count_latency(h, e->latency_ns);
 	if (e->flags & NTF_F_FAILED)
 		h->failures++;
 	if (e->flags & NTF_F_NESTED)
