@@ -32,7 +32,8 @@ struct ntf_agg {
 	bool staged; /* entries may have staged events (settle_all) */
 	/*
 	 * Where a class's last stage window moved: a new process's keys start
-	 * there, missing fewer of their first events than around the first.
+	 * there, about the middle of what their class's events spread over,
+	 * where their first event may lie at either end.
 	 */
 	__u16 window[NTF_CLASS_MAX];
 };

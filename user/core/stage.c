@@ -39,7 +39,6 @@ static bool window_empty(const struct ntf_stage *st)
 {
 	__u64 any = 0, w;
 
-	_Static_assert(sizeof(st->fine) % 2 == 0, "read in pieces of 2 bytes and more");
 	for (size_t i = 0; i + 8 <= sizeof(st->fine); i += 8) {
 		memcpy(&w, st->fine + i, 8);
 		any |= w;
@@ -115,9 +114,7 @@ static int settle_buckets(struct ntf_stage *st, struct ntf_buckets *fine,
 					(struct ntf_bucket){ .index = index, .count_lo = count };
 		}
 	}
-	if (!run.n)
-		return 0;
-	if (ntf_buckets_merge(fine, &run))
+	if (run.n && ntf_buckets_merge(fine, &run))
 		return -ENOMEM;
 	for (__u32 i = 0; i < run.n; i++)
 		if (settled_slot(got[i].index) != NTF_STAGE_CUT)
@@ -178,11 +175,8 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_buckets *fine, __u64 slots[N
 	if (err)
 		return err;
 	slots[slot]++;
-	/*
-	 * The key's events moved or spread: the window goes where they are
-	 * now, not where most of them were (out of memory, it stays).
-	 */
-	if (++st->missed == MOVE_AFTER_MISSES && !settle_buckets(st, fine, slots, index))
+	/* the key's events moved or spread: the window moves (out of memory, at the next miss) */
+	if (++st->missed >= MOVE_AFTER_MISSES && !settle_buckets(st, fine, slots, index))
 		return 1;
 	return 0;
 }

@@ -1,23 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * A key's newest events, counted in two cache lines of the key's own (its
- * owner places them on a line) before they reach its fine buckets
+ * A key's newest events, counted in two cache lines of the key's entry
+ * (which puts them on a line boundary) before they reach its fine buckets
  * (core/buckets.h), log2 slots and origins. An event there costs a nibble
- * and a byte in a line
- * whose address the key's entry gives at once, where the buckets cost a
- * search behind a pointer the entry must first be read for, and the slots
- * a line of their own: most of what a streaming daemon paid per event
- * for fine buckets. ntf_stage_settle adds what is staged to both.
+ * and a byte or two in lines whose addresses the entry gives at once,
+ * where the buckets cost a search behind a pointer the entry must first be
+ * read for, and the slots and origins a line each: most of what fine
+ * buckets had added to a streaming daemon's cost per event.
+ * ntf_stage_settle adds what is staged to all three.
  *
  * A fine bucket lies inside one log2 slot, so its staged count is that
  * slot's too, but for the one bucket in 16 that a power of two cuts: the
  * events of those count in the slots at once.
  *
- * The window covers 15 powers of two (the spread of most keys' latencies,
- * from a fast path to a stall) and is placed where a key's events fall:
- * at its first event, then at each settle around the median of its
- * buckets. Events outside go straight to the buckets and slots, as full
- * nibbles do; when many have, the stage settles to move its window.
+ * The window covers 12.75 powers of two (the spread of most keys'
+ * latencies, from a fast path to a stall). It starts where its class's
+ * windows went, or around the key's first event; a settle puts it around
+ * the median of the key's buckets. Events outside go straight to the
+ * buckets and slots, as the 16th event of a nibble does; after 16 of
+ * them the stage settles and the window moves, to the misses if the
+ * median would still leave them out.
  */
 #ifndef NTF_STAGE_H
 #define NTF_STAGE_H
