@@ -24,8 +24,8 @@
  * event, none found through another: the first 64 bytes hold what it
  * reads first (the key it compares, the name it checks, the fine
  * buckets), the next the generation and the histogram's counters, and the
- * stage (two lines) the rest. The log2 slots and origins are written when
- * the stage settles, or overflows. The hash table keeps entries on 64-byte
+ * stage's two lines at its end. The log2 slots and origins between are
+ * written when the stage settles, or overflows. The hash table keeps entries on 64-byte
  * boundaries.
  */
 struct ntf_agg_entry {

@@ -100,12 +100,8 @@ int ntf_buckets_add_index(struct ntf_buckets *bs, __u32 index, __u64 n)
 {
 	__u32 at = guess(bs, index);
 
-	if (at < bs->n) {
-		set_count(&bs->b[at], ntf_bucket_count(&bs->b[at]) + n);
-		return 0;
-	}
-	at = find(bs, index);
-
+	if (at == bs->n)
+		at = find(bs, index);
 	if (at < bs->n && bs->b[at].index == index) {
 		set_count(&bs->b[at], ntf_bucket_count(&bs->b[at]) + n);
 		return 0;
