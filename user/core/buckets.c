@@ -8,30 +8,9 @@
 
 _Static_assert(NTF_BUCKET_MAX < NTF_BUCKET_ZERO, "stored indexes fit 16 bits");
 
-/*
- * The rows BPF's ntf_bucket_index reads (bpf/hist_edges.h), found with the
- * CPU's count of leading zeros where BPF shifts; tests/unit/test_buckets.c
- * checks the two agree at every edge, next to it and where rows start.
- */
-static __u32 row_of(__u64 ns)
-{
-	int lz = __builtin_clzll(ns);
-
-	return (__u32)(63 - lz) << NTF_ROW_BITS |
-	       ((__u32)(ns << lz >> (63 - NTF_ROW_BITS)) & ((1u << NTF_ROW_BITS) - 1));
-}
-
-__u32 ntf_bucket_of(__u64 ns)
-{
-	__u32 below;
-
-	if (!ns)
-		return NTF_BUCKET_ZERO;
-	below = ntf_hist_rows[row_of(ns)];
-	/* below is at most NTF_EDGES - 1, whose edge (2^64 - 1) no value passes */
-	below += ntf_hist_edges[below] < ns;
-	return NTF_BUCKET_FIRST + below;
-}
+_Static_assert(NTF_BUCKET_ROW_BITS == NTF_ROW_BITS, "buckets.h's copy of the row bits");
+const __u16 *const ntf_bucket_rows = ntf_hist_rows;
+const __u64 *const ntf_bucket_edges = ntf_hist_edges;
 
 _Static_assert(NTF_BUCKETS_MAX == NTF_BUCKET_MAX - NTF_BUCKET_FIRST + 2,
 	       "every index from 1 ns up, and the zero bucket");

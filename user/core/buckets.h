@@ -18,7 +18,6 @@
 #define NTF_BUCKETS_PER_POW2 16 /* 2^NTF_BUCKET_SCHEMA */
 #define NTF_BUCKET_OFFSET 512
 #define NTF_BUCKET_ZERO 0xffff
-__u32 ntf_bucket_of(__u64 ns);
 /* The Prometheus native index of a stored one (schema 4, seconds). */
 static inline int ntf_bucket_native(__u32 index)
 {
@@ -43,6 +42,31 @@ struct ntf_buckets {
 /* The stored indexes of 1 ns and of 2^64 - 1 ns (NTF_BUCKET_FIRST and _MAX there). */
 #define NTF_BUCKET_LOWEST 34
 #define NTF_BUCKET_HIGHEST 1058
+/* bpf/hist_edges.h's tables, as buckets.c has them (ntf_bucket_of reads them inline) */
+#define NTF_BUCKET_ROW_BITS 5
+extern const __u16 *const ntf_bucket_rows;
+extern const __u64 *const ntf_bucket_edges;
+/*
+ * The rows BPF's ntf_bucket_index reads (bpf/hist_edges.h), found with the
+ * CPU's count of leading zeros where BPF shifts; tests/unit/test_buckets.c
+ * checks the two agree at every edge, next to it and where rows start.
+ * Inline: the aggregate calls it for every event.
+ */
+static inline __u32 ntf_bucket_of(__u64 ns)
+{
+	__u32 row, below;
+	int lz;
+
+	if (!ns)
+		return NTF_BUCKET_ZERO;
+	lz = __builtin_clzll(ns);
+	row = (__u32)(63 - lz) << NTF_BUCKET_ROW_BITS |
+	      ((__u32)(ns << lz >> (63 - NTF_BUCKET_ROW_BITS)) & ((1u << NTF_BUCKET_ROW_BITS) - 1));
+	below = ntf_bucket_rows[row];
+	/* below is at most the last edge's place, whose edge (2^64 - 1) no value passes */
+	below += ntf_bucket_edges[below] < ns;
+	return NTF_BUCKET_LOWEST + below;
+}
 /* Whether index is one a bucket is stored under (a decoder's check). */
 static inline bool ntf_bucket_valid(__u32 index)
 {

@@ -35,22 +35,23 @@ static unsigned int syscall_origin(int nr)
 	return NTF_ORIGIN_SYSCALL;
 }
 
+static __u8 syscall_origins[NTF_SYSCALL_ORIGINS];
+
+/* Filled before main: the decoder reads it for every event, with no check. */
+__attribute__((constructor)) static void fill_syscall_origins(void)
+{
+	for (int nr = 0; nr < NTF_SYSCALL_ORIGINS; nr++)
+		syscall_origins[nr] = syscall_origin(nr);
+}
+
 const __u8 *ntf_syscall_origins(void)
 {
-	static __u8 table[NTF_SYSCALL_ORIGINS];
-	static bool filled;
-
-	if (!filled) {
-		for (int nr = 0; nr < NTF_SYSCALL_ORIGINS; nr++)
-			table[nr] = syscall_origin(nr);
-		filled = true;
-	}
-	return table;
+	return syscall_origins;
 }
 
 unsigned int ntf_classify_origin(const struct ntf_event *e)
 {
-	return ntf_origin_of(e, ntf_syscall_origins());
+	return ntf_origin_of(e, syscall_origins);
 }
 
 int ntf_decode(const void *data, size_t size, struct ntf_event *out)
@@ -63,6 +64,6 @@ int ntf_decode(const void *data, size_t size, struct ntf_event *out)
 	if (out->mech == NTF_MECH_NONE || out->mech >= NTF_MECH_MAX)
 		return -EINVAL;
 	out->comm[NTF_COMM_LEN - 1] = '\0';
-	out->origin = ntf_classify_origin(out);
+	out->origin = ntf_origin_of(out, syscall_origins);
 	return 0;
 }

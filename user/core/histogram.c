@@ -3,13 +3,6 @@
 #include "buckets.h"
 #include "histogram.h"
 
-unsigned int ntf_hist_slot(__u64 ns)
-{
-	unsigned int slot = ns ? 63 - __builtin_clzll(ns) : 0;
-
-	return slot < NTF_HIST_SLOTS ? slot : NTF_HIST_SLOTS - 1;
-}
-
 __u64 ntf_hist_slot_low(unsigned int slot)
 {
 	return slot ? 1ULL << slot : 0;
@@ -22,20 +15,9 @@ __u64 ntf_hist_slot_high(unsigned int slot)
 	return (2ULL << slot) - 1;
 }
 
-/* Count, sum and extremes: all but the slot. */
-static void count_latency(struct ntf_hist *h, __u64 ns)
-{
-	if (!h->count || ns < h->min_ns)
-		h->min_ns = ns;
-	h->count++;
-	h->sum_ns += ns;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
-}
-
 void ntf_hist_add(struct ntf_hist *h, __u64 ns)
 {
-	count_latency(h, ns);
+	ntf_hist_count_latency(h, ns);
 	h->slots[ntf_hist_slot(ns)]++;
 }
 
@@ -43,32 +25,6 @@ void ntf_hist_add_event(struct ntf_hist *h, const struct ntf_event *e)
 {
 	ntf_hist_count_event(h, e);
 	h->slots[ntf_hist_slot(e->latency_ns)]++;
-}
-
-void ntf_hist_count_event(struct ntf_hist *h, const struct ntf_event *e)
-{
-	count_latency(h, e->latency_ns);
-	if (e->flags & NTF_F_FAILED)
-		h->failures++;
-	if (e->flags & NTF_F_NESTED)
-		h->nested++;
-	if ((e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END ||
-	     e->class == NTF_CLASS_CALLBACK) &&
-	    !(e->flags & (NTF_F_BLOCKABLE | NTF_F_BLOCKABLE_UNKNOWN)))
-		h->nonblock++;
-	h->pages += ntf_event_pages(e);
-}
-
-__u64 ntf_event_pages(const struct ntf_event *e)
-{
-	/* what the probes hand aggregate_event as its pages */
-	if (e->class == NTF_CLASS_PIN && e->ret > 0)
-		return e->ret;
-	if (e->class == NTF_CLASS_UNPIN)
-		return e->pin.nr_pages;
-	if (e->class == NTF_CLASS_UNMAP)
-		return e->unmap.notifier_calls;
-	return 0;
 }
 
 void ntf_hist_merge(struct ntf_hist *dst, const struct ntf_hist *src)

@@ -7,7 +7,13 @@
 #include <linux/types.h>
 #include "notifier.h"
 
-unsigned int ntf_hist_slot(__u64 ns);
+/* Inline: the aggregate takes every event's. */
+static inline unsigned int ntf_hist_slot(__u64 ns)
+{
+	unsigned int slot = ns ? 63 - __builtin_clzll(ns) : 0;
+
+	return slot < NTF_HIST_SLOTS ? slot : NTF_HIST_SLOTS - 1;
+}
 /* Lowest and highest value a slot holds. */
 __u64 ntf_hist_slot_low(unsigned int slot);
 __u64 ntf_hist_slot_high(unsigned int slot);
@@ -19,10 +25,47 @@ void ntf_hist_add(struct ntf_hist *h, __u64 ns);
  * those unpinned; unmaps: the notifier calls they caused).
  */
 void ntf_hist_add_event(struct ntf_hist *h, const struct ntf_event *e);
-/* The same but for its log2 slot, which the caller counts (core/stage.h). */
-void ntf_hist_count_event(struct ntf_hist *h, const struct ntf_event *e);
 /* An event's pages, as ntf_hist_add_event counts them (0 for classes without). */
-__u64 ntf_event_pages(const struct ntf_event *e);
+static inline __u64 ntf_event_pages(const struct ntf_event *e)
+{
+	/* what the probes hand aggregate_event as its pages */
+	if (e->class == NTF_CLASS_PIN && e->ret > 0)
+		return e->ret;
+	if (e->class == NTF_CLASS_UNPIN)
+		return e->pin.nr_pages;
+	if (e->class == NTF_CLASS_UNMAP)
+		return e->unmap.notifier_calls;
+	return 0;
+}
+
+/* Count, sum and extremes: all but the slot. */
+static inline void ntf_hist_count_latency(struct ntf_hist *h, __u64 ns)
+{
+	if (!h->count || ns < h->min_ns)
+		h->min_ns = ns;
+	h->count++;
+	h->sum_ns += ns;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+/*
+ * ntf_hist_add_event but for its log2 slot, which the caller counts
+ * (core/stage.h); inline for the aggregate's hot path.
+ */
+static inline void ntf_hist_count_event(struct ntf_hist *h, const struct ntf_event *e)
+{
+	ntf_hist_count_latency(h, e->latency_ns);
+	if (e->flags & NTF_F_FAILED)
+		h->failures++;
+	if (e->flags & NTF_F_NESTED)
+		h->nested++;
+	if ((e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END ||
+	     e->class == NTF_CLASS_CALLBACK) &&
+	    !(e->flags & (NTF_F_BLOCKABLE | NTF_F_BLOCKABLE_UNKNOWN)))
+		h->nonblock++;
+	h->pages += ntf_event_pages(e);
+}
 void ntf_hist_merge(struct ntf_hist *dst, const struct ntf_hist *src);
 /* dst = a - b, for deltas between two reads of growing counters. */
 void ntf_hist_sub(struct ntf_hist *dst, const struct ntf_hist *a, const struct ntf_hist *b);
