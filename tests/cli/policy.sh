@@ -159,6 +159,27 @@ check_eq "SIGHUP: the first rule alerted, then the third, the second never" \
 check_eq "SIGHUP: the summary counts the rules running at the end" \
 	"$(sum_of hup '[.policy[].rule] | join(",")')" third
 
+# --- SIGHUP under -D, rules named relative to where it started ---
+
+# -D moves the daemon to / and its output to /dev/null: what it runs tells
+mkdir "$tmp/rel"
+printf 'rule before when class unmap do exec "touch %s/rel/before" limit 1 per 60s\n' "$tmp" \
+	>"$tmp/rel/hup.rules"
+(cd "$tmp/rel" && "$NOTIFIERD" --synthetic=5 --rate 5000 -q --no-socket -D \
+	--pidfile "$tmp/rel/pid" --rules hup.rules 2>"$tmp/rel.err")
+check_eq "-D: the daemon started and detached" "$?" 0
+wait_for() { for _ in $(seq 50); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
+check "-D: the rules run (their exec made a file)" "$(ls "$tmp/rel")" wait_for "$tmp/rel/before"
+printf 'rule after when class unmap do exec "touch %s/rel/after" limit 1 per 60s\n' "$tmp" \
+	>"$tmp/rel/hup.rules"
+dpid=$(cat "$tmp/rel/pid" 2>/dev/null)
+kill -HUP "$dpid"
+check "-D: SIGHUP reads hup.rules again from where the daemon started, not from /" \
+	"$(ls "$tmp/rel")" wait_for "$tmp/rel/after"
+kill -TERM "$dpid"
+for _ in $(seq 50); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+check "-D: SIGTERM ends it" "" sh -c "! kill -0 $dpid 2>/dev/null"
+
 # --- bad input ---
 
 printf 'rule ok when class callback do alert\nrule bad when latency >> 2ms do alert\n' >"$tmp/bad.rules"

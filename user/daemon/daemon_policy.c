@@ -237,7 +237,6 @@ int daemon_policy_open(struct daemon_policy *dp, const char *path, struct daemon
 	struct ntf_policy_hooks h;
 
 	memset(dp, 0, sizeof(*dp));
-	dp->path = path;
 	dp->dr = dr;
 	dp->json = json;
 	dp->stacks = stacks;
@@ -246,6 +245,11 @@ int daemon_policy_open(struct daemon_policy *dp, const char *path, struct daemon
 	dp->gated = gated;
 	if (!path)
 		return 0;
+	if (!realpath(path, dp->loaded_path)) {
+		ntf_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	dp->path = dp->loaded_path;
 	h = hooks_of(dp);
 	if (engine(path, &h, &dp->p, ""))
 		return -1;

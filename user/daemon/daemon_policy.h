@@ -8,6 +8,7 @@
 #ifndef NTF_DAEMON_POLICY_H
 #define NTF_DAEMON_POLICY_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <jansson.h>
@@ -20,6 +21,7 @@
 
 struct daemon_policy {
 	const char *path; /* NULL: no rules */
+	char loaded_path[PATH_MAX]; /* path made absolute: SIGHUP reads it after -D's chdir("/") */
 	struct ntf_policy *p;
 	struct daemon_rec *dr; /* the snapshot's and the stacks' */
 	FILE *json; /* -j: alerts as JSON lines */
