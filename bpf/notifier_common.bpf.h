@@ -11,6 +11,7 @@
 #include "origin.h"
 #include "hist_bucket.h"
 #include "hist_key.h"
+#include "hist_count.h"
 #define NOTIFIER_POLICY_TYPES_ONLY
 #include "notifier_policy.h"
 #include "core_fixes.bpf.h"
@@ -510,25 +511,11 @@ __noinline int ntf_aggregate(const struct ntf_event *e, __u64 pages)
 	 * This CPU's copy: no other CPU writes it. Only a program preempting
 	 * this one on the same CPU could race, and lose a count at most.
 	 */
-	if (!h->count || e->latency_ns < h->min_ns)
-		h->min_ns = e->latency_ns;
-	h->count++;
-	h->sum_ns += e->latency_ns;
-	if (e->flags & NTF_F_FAILED)
-		h->failures++;
-	if (e->flags & NTF_F_NESTED)
-		h->nested++;
-	if ((e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END ||
-	     e->class == NTF_CLASS_CALLBACK) &&
-	    !(e->flags & (NTF_F_BLOCKABLE | NTF_F_BLOCKABLE_UNKNOWN)))
-		h->nonblock++;
-	h->pages += pages;
+	ntf_hist_count(h, e, pages);
 	slot = ntf_log2(e->latency_ns);
 	if (slot >= NTF_HIST_SLOTS)
 		slot = NTF_HIST_SLOTS - 1;
 	h->slots[slot]++;
-	if (e->latency_ns > h->max_ns)
-		h->max_ns = e->latency_ns;
 	count_bucket(&key, e->latency_ns);
 	return 0;
 }

@@ -19,7 +19,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 NOTIFIER=${NOTIFIER:-$top/build/notifier}
 NOTIFIERD=${NOTIFIERD:-$top/build/notifierd}
 NTF_TAP_PREFIX="policy: "
-plan 27
+plan 31
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ntf-policy.XXXXXX") || exit 1
 daemon_pid=

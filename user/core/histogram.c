@@ -17,7 +17,7 @@ __u64 ntf_hist_slot_high(unsigned int slot)
 
 void ntf_hist_add(struct ntf_hist *h, __u64 ns)
 {
-	ntf_hist_count_latency(h, ns);
+	ntf_hist_count_ns(h, ns);
 	h->slots[ntf_hist_slot(ns)]++;
 }
 

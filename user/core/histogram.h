@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "notifier.h"
+#include "hist_count.h"
 
 /* Inline: the aggregate takes every event's. */
 static inline unsigned int ntf_hist_slot(__u64 ns)
@@ -38,33 +39,13 @@ static inline __u64 ntf_event_pages(const struct ntf_event *e)
 	return 0;
 }
 
-/* Count, sum and extremes: all but the slot. */
-static inline void ntf_hist_count_latency(struct ntf_hist *h, __u64 ns)
-{
-	if (!h->count || ns < h->min_ns)
-		h->min_ns = ns;
-	h->count++;
-	h->sum_ns += ns;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
-}
-
 /*
  * ntf_hist_add_event but for its log2 slot, which the caller counts
  * (core/stage.h); inline for the aggregate's hot path.
  */
 static inline void ntf_hist_count_event(struct ntf_hist *h, const struct ntf_event *e)
 {
-	ntf_hist_count_latency(h, e->latency_ns);
-	if (e->flags & NTF_F_FAILED)
-		h->failures++;
-	if (e->flags & NTF_F_NESTED)
-		h->nested++;
-	if ((e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END ||
-	     e->class == NTF_CLASS_CALLBACK) &&
-	    !(e->flags & (NTF_F_BLOCKABLE | NTF_F_BLOCKABLE_UNKNOWN)))
-		h->nonblock++;
-	h->pages += ntf_event_pages(e);
+	ntf_hist_count(h, e, ntf_event_pages(e));
 }
 void ntf_hist_merge(struct ntf_hist *dst, const struct ntf_hist *src);
 /* dst = a - b, for deltas between two reads of growing counters. */

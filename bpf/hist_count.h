@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * How one event counts in a struct ntf_hist, but for its log2 slot: BPF's
+ * in-kernel histograms and user space's aggregate count with these
+ * functions, so the two cannot disagree. Like notifier.h it needs neither
+ * vmlinux.h nor libc.
+ */
+#ifndef NTF_HIST_COUNT_H
+#define NTF_HIST_COUNT_H
+
+#include "notifier.h"
+#include "hist_key.h"
+
+/* A latency's count, sum and extremes. */
+static inline void ntf_hist_count_ns(struct ntf_hist *h, __u64 ns)
+{
+	if (!h->count || ns < h->min_ns)
+		h->min_ns = ns;
+	h->count++;
+	h->sum_ns += ns;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+/* An event's latency, failure, nesting, non-blockable range and pages. */
+static inline void ntf_hist_count(struct ntf_hist *h, const struct ntf_event *e, __u64 pages)
+{
+	ntf_hist_count_ns(h, e->latency_ns);
+	if (e->flags & NTF_F_FAILED)
+		h->failures++;
+	if (e->flags & NTF_F_NESTED)
+		h->nested++;
+	if (ntf_blockable_key(e) == NTF_BLK_NO)
+		h->nonblock++;
+	h->pages += pages;
+}
+
+#endif
