@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include "buckets.h"
 #include "hist_bucket.h"
+#include "histogram.h"
 
 /*
  * The reference: the native index n with 1e9 * 2^((n-1)/16) < v <=
@@ -306,6 +307,43 @@ static void merge_is_adding_one_by_one(void **state)
 	}
 }
 
+/*
+ * Slots from buckets against slots counted value by value: a value moves
+ * at most one slot up (where a power of two cuts its bucket), never down,
+ * so up to every slot the derived count lies between the exact counts up
+ * to it and up to the one below; the totals agree; and where no bucket is
+ * cut (slots 0 to 4 hold one value a bucket) nothing moves.
+ */
+static void slots_from_buckets(void **state)
+{
+	struct ntf_buckets bs = { 0 };
+	struct ntf_hist exact = { 0 };
+	__u64 derived[NTF_HIST_SLOTS] = { 0 }, e_upto = 0, e_below = 0, d_upto = 0;
+
+	(void)state;
+	/* every power of two, one below and one above, and a few in between */
+	for (unsigned int k = 0; k < 40; k++) {
+		__u64 p = 1ULL << k, v[] = { p - 1, p, p + 1, p + p / 3, p + p / 2 };
+
+		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+			assert_int_equal(ntf_buckets_add(&bs, v[i]), 0);
+			ntf_hist_add(&exact, v[i]);
+		}
+	}
+	ntf_buckets_add_to_slots(&bs, derived);
+	for (int i = 0; i < NTF_HIST_SLOTS; i++) {
+		e_below = e_upto;
+		e_upto += exact.slots[i];
+		d_upto += derived[i];
+		assert_true(d_upto <= e_upto);
+		assert_true(d_upto >= e_below);
+		if (i <= 4)
+			assert_int_equal(derived[i], exact.slots[i]);
+	}
+	assert_int_equal(d_upto, exact.count);
+	ntf_buckets_free(&bs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +355,7 @@ int main(void)
 		cmocka_unit_test(quantiles_of_known_distributions),
 		cmocka_unit_test(merge_and_zero_bucket),
 		cmocka_unit_test(merge_is_adding_one_by_one),
+		cmocka_unit_test(slots_from_buckets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -882,6 +882,66 @@ static void log2_without_fine_buckets(void **state)
 	ntf_agg_free(agg);
 }
 
+/*
+ * The snapshot keeps a key's log2 slots only when its fine buckets do not
+ * hold all its events, and reads them from the buckets otherwise. A key
+ * whose buckets stop holding everything (a histogram added without them)
+ * falls back to log2 for the interval, every event still counted.
+ */
+static void snapshot_keeps_slots_only_without_buckets(void **state)
+{
+	struct ntf_hist_key streamed = { .class = NTF_CLASS_CALLBACK, .callback = 1, .tgid = 301 };
+	struct ntf_hist_key slots_only = { .class = NTF_CLASS_CALLBACK,
+					   .callback = 1,
+					   .tgid = 300 };
+	struct ntf_agg *agg = ntf_agg_new(0);
+	struct top_snap *snap = top_snap_new();
+	struct top_model *m = top_model_new();
+	const struct top_snap_entry *e;
+	const struct top_row *r;
+	struct ntf_hist whole, late = {};
+	struct top_query q;
+	unsigned int slot = ntf_hist_slot(5 * MS);
+
+	(void)state;
+	assert_int_equal(sizeof(struct top_snap_entry), 128);
+	add_slots_only(agg, 300, 100, 300 * US);
+	add_n(agg, 100, NTF_CLASS_CALLBACK, 1, 301, "new", 300 * US, NTF_F_BLOCKABLE);
+	assert_int_equal(top_model_advance(m, snap, agg, 1.0), 0);
+	e = top_snap_get(snap, &streamed);
+	assert_non_null(e);
+	assert_null(e->slots);
+	top_snap_hist(e, &whole);
+	assert_int_equal(whole.count, 100);
+	assert_memory_equal(whole.slots, ntf_agg_get(agg, &streamed)->hist.slots,
+			    sizeof(whole.slots));
+	e = top_snap_get(snap, &slots_only);
+	assert_non_null(e);
+	assert_non_null(e->slots);
+	assert_int_equal(e->slots[ntf_hist_slot(300 * US)], 100);
+
+	/* 40 more events with buckets, then 50 without */
+	add_n(agg, 40, NTF_CLASS_CALLBACK, 1, 301, "new", 5 * MS, NTF_F_BLOCKABLE);
+	for (int i = 0; i < 50; i++)
+		ntf_hist_add(&late, 5 * MS);
+	assert_int_equal(ntf_agg_add_hist(agg, &streamed, &late, NULL), 0);
+	assert_int_equal(top_model_advance(m, snap, agg, 1.0), 0);
+	top_query_init(&q, TOP_VIEW_DEFAULT);
+	assert_true(top_model_query(m, &q) >= 0);
+	r = find_row(m, 1, 301);
+	assert_non_null(r);
+	assert_int_equal(r->lat.count, 90);
+	assert_int_equal(r->lat.slots[slot], 90);
+	assert_in_range(r->v[TOP_COL_P50], ntf_hist_slot_low(slot), ntf_hist_slot_high(slot));
+	/* its buckets no longer hold every event: the snapshot keeps its slots now */
+	e = top_snap_get(snap, &streamed);
+	assert_non_null(e->slots);
+	assert_int_equal(e->slots[slot], 90);
+	top_model_free(m);
+	top_snap_free(snap);
+	ntf_agg_free(agg);
+}
+
 /* 10,000 (process, driver) keys of every class: grouped and sorted right, quickly. */
 static void ten_thousand_keys(void **state)
 {
@@ -1256,6 +1316,7 @@ int main(void)
 		cmocka_unit_test(fence_pin_unmap_views),
 		cmocka_unit_test(fine_percentiles_of_the_interval),
 		cmocka_unit_test(log2_without_fine_buckets),
+		cmocka_unit_test(snapshot_keeps_slots_only_without_buckets),
 		cmocka_unit_test(ten_thousand_keys),
 		cmocka_unit_test(advance_matches_update),
 		cmocka_unit_test(unchanged_only_when_followed),

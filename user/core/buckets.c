@@ -5,6 +5,7 @@
 #include <string.h>
 #include "buckets.h"
 #include "hist_bucket.h"
+#include "histogram.h"
 
 _Static_assert(NTF_BUCKET_MAX < NTF_BUCKET_ZERO, "stored indexes fit 16 bits");
 
@@ -200,6 +201,19 @@ double ntf_bucket_low(__u32 index)
 	if (index == NTF_BUCKET_ZERO)
 		return 0;
 	return 1e9 * exp2((double)(ntf_bucket_native(index) - 1) / NTF_BUCKETS_PER_POW2);
+}
+
+void ntf_buckets_add_to_slots(const struct ntf_buckets *bs, __u64 slots[NTF_HIST_SLOTS])
+{
+	for (__u32 i = 0; i < bs->n; i++) {
+		__u32 index = bs->b[i].index;
+		/* the table's edge is the bucket's highest value in ns */
+		unsigned int slot = index == NTF_BUCKET_ZERO ?
+					    0 :
+					    ntf_hist_slot(ntf_hist_edges[index - NTF_BUCKET_FIRST]);
+
+		slots[slot] += ntf_bucket_count(&bs->b[i]);
+	}
 }
 
 double ntf_bucket_high(__u32 index)

@@ -119,6 +119,13 @@ __u64 ntf_buckets_total(const struct ntf_buckets *bs);
  * read a moment apart while events go on.
  */
 bool ntf_buckets_cover(const struct ntf_buckets *bs, __u64 count);
+/*
+ * Adds bs's events to log2 slots (core/histogram.h), each bucket's to the
+ * slot of its highest value: exact but for the one bucket in 16 that a
+ * power of two cuts, whose events all go to the upper slot. So the
+ * highest slot with events still bounds the largest of them.
+ */
+void ntf_buckets_add_to_slots(const struct ntf_buckets *bs, __u64 slots[NTF_HIST_SLOTS]);
 /* Empties b, keeping the memory. */
 void ntf_buckets_reset(struct ntf_buckets *bs);
 void ntf_buckets_free(struct ntf_buckets *bs);

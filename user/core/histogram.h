@@ -3,7 +3,9 @@
 #ifndef NTF_HISTOGRAM_H
 #define NTF_HISTOGRAM_H
 
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <linux/types.h>
 #include "notifier.h"
 #include "hist_count.h"
@@ -48,6 +50,31 @@ static inline void ntf_hist_count_event(struct ntf_hist *h, const struct ntf_eve
 	ntf_hist_count(h, e, ntf_event_pages(e));
 }
 void ntf_hist_merge(struct ntf_hist *dst, const struct ntf_hist *src);
+
+/*
+ * struct ntf_hist without its log2 slots: for copies that keep slots only
+ * where fine buckets cannot stand for them (notifier-top's snapshot and
+ * deltas), 64 bytes where a whole one takes 352.
+ */
+struct ntf_hist_counts {
+	__u64 count, sum_ns, max_ns, min_ns, failures, pages, nested, nonblock;
+};
+
+_Static_assert(offsetof(struct ntf_hist, slots) == sizeof(struct ntf_hist_counts),
+	       "the counters lead struct ntf_hist, in the same order");
+
+static inline void ntf_hist_counts_of(struct ntf_hist_counts *c, const struct ntf_hist *h)
+{
+	memcpy(c, h, sizeof(*c));
+}
+
+/* h := c with empty slots. */
+static inline void ntf_hist_of_counts(struct ntf_hist *h, const struct ntf_hist_counts *c)
+{
+	memcpy(h, c, sizeof(*c));
+	memset(h->slots, 0, sizeof(h->slots));
+}
+
 /* dst = a - b, for deltas between two reads of growing counters. */
 void ntf_hist_sub(struct ntf_hist *dst, const struct ntf_hist *a, const struct ntf_hist *b);
 

@@ -23,6 +23,7 @@ void top_query_init(struct top_query *q, enum top_view view)
 
 #define NO_HIST 0xffffffffu
 #define NO_FINE 0xffffffffu
+#define NO_SLOTS 0xffffffffu
 
 /*
  * One key's change over the interval. Most keys are idle in any one
@@ -35,6 +36,7 @@ struct top_delta {
 	__u64 cum_pages; /* since the start: what outstanding pins are made of */
 	__u64 reclaim; /* unmaps in kswapd or direct reclaim, in the interval */
 	__u32 hist; /* index into hists; NO_HIST when idle */
+	__u32 slots_at; /* index into slots; NO_SLOTS: the fine buckets stand for them */
 	/*
 	 * The interval's fine buckets: nfine of them from fine[fine_at], or
 	 * nfine NO_FINE when they do not hold every event of the histogram
@@ -55,13 +57,17 @@ struct top_acc {
 struct top_model {
 	struct top_delta *deltas;
 	size_t ndeltas, cap_deltas;
-	struct ntf_hist *hists;
+	struct ntf_hist_counts *hists;
 	size_t nhists, cap_hists;
+	/* the log2 slots of the deltas whose fine buckets do not hold every event */
+	__u64 (*slots)[NTF_HIST_SLOTS];
+	size_t nslots, cap_slots;
 	/* the fine buckets of the interval's deltas, one run per active key */
 	struct ntf_bucket *fine;
 	size_t nfine, cap_fine;
 	__u32 *fine_next; /* per delta: the next of its row's chain (query time) */
 	size_t cap_fine_next;
+	struct ntf_hist scratch; /* one delta whole, while it is taken or added to its row */
 	struct ntf_buckets merged; /* a row's buckets when it sums several deltas */
 	struct ntf_buckets merged_one; /* a row's one delta's, borrowed from fine */
 	struct top_row *rows;
@@ -98,6 +104,7 @@ void top_model_free(struct top_model *m)
 		return;
 	free(m->deltas);
 	free(m->hists);
+	free(m->slots);
 	free(m->fine);
 	free(m->fine_next);
 	ntf_buckets_free(&m->merged);
@@ -137,6 +144,10 @@ static void hist_delta(struct ntf_hist *d, const struct ntf_hist *cur, const str
 		return;
 	}
 	ntf_hist_sub(d, cur, old);
+	/* one side's slots read from its buckets may have a bucket's events a slot up */
+	for (int i = 0; i < NTF_HIST_SLOTS; i++)
+		if (old->slots[i] > cur->slots[i])
+			d->slots[i] = 0;
 	if (cur->max_ns > old->max_ns)
 		return;
 	for (int i = 0; i < NTF_HIST_SLOTS; i++)
@@ -211,7 +222,8 @@ static int take_delta(const struct ntf_agg_entry *ent, const struct top_snap_ent
 {
 	struct top_model *m = ctx;
 	struct top_delta *d;
-	struct ntf_hist *h;
+	struct ntf_hist *h = &m->scratch, was, now;
+	const struct ntf_hist *cur = &ent->hist;
 	__u64 rec;
 
 	if (room((void **)&m->deltas, m->ndeltas, &m->cap_deltas, sizeof(*d)))
@@ -225,6 +237,7 @@ static int take_delta(const struct ntf_agg_entry *ent, const struct top_snap_ent
 			       ent->hist.pages :
 			       0;
 	d->hist = NO_HIST;
+	d->slots_at = NO_SLOTS;
 	d->nfine = NO_FINE;
 	d->reclaim = 0;
 	/* most keys are idle in an interval: known so without a lookup */
@@ -236,11 +249,19 @@ static int take_delta(const struct ntf_agg_entry *ent, const struct top_snap_ent
 	d->reclaim = old && old->reclaim <= rec ? rec - old->reclaim : rec;
 	if (old && old->hist.count == ent->hist.count)
 		return 0; /* idle: every delta is zero */
-	if (room((void **)&m->hists, m->nhists, &m->cap_hists, sizeof(*h)))
-		return -ENOMEM;
-	d->hist = m->nhists;
-	h = &m->hists[m->nhists++];
-	hist_delta(h, &ent->hist, old ? &old->hist : NULL);
+	if (old) {
+		top_snap_hist(old, &was);
+		/* old's slots are its buckets': cur's are taken alike when its buckets hold them */
+		if (!old->slots && ntf_buckets_total(&ent->fine) == ent->hist.count) {
+			struct ntf_hist_counts counts;
+
+			ntf_hist_counts_of(&counts, &ent->hist);
+			ntf_hist_of_counts(&now, &counts);
+			ntf_buckets_add_to_slots(&ent->fine, now.slots);
+			cur = &now;
+		}
+	}
+	hist_delta(h, cur, old ? &was : NULL);
 	if (fine_delta(m, d, &ent->fine, old ? &old->fine : NULL, h->count))
 		return -ENOMEM;
 	/* a max from before the interval: its top fine bucket bounds it closer than its slot */
@@ -249,6 +270,17 @@ static int take_delta(const struct ntf_agg_entry *ent, const struct top_snap_ent
 
 		if (high > 0 && high < (double)h->max_ns)
 			h->max_ns = (__u64)ceil(high);
+	}
+	if (room((void **)&m->hists, m->nhists, &m->cap_hists, sizeof(*m->hists)))
+		return -ENOMEM;
+	d->hist = m->nhists;
+	ntf_hist_counts_of(&m->hists[m->nhists++], h);
+	/* the slots only where no fine buckets stand for them (add_delta) */
+	if (d->nfine == NO_FINE) {
+		if (room((void **)&m->slots, m->nslots, &m->cap_slots, sizeof(*m->slots)))
+			return -ENOMEM;
+		d->slots_at = m->nslots;
+		memcpy(m->slots[m->nslots++], h->slots, sizeof(h->slots));
 	}
 	if (ent->key.class < NTF_CLASS_MAX) {
 		m->totals.rate[ent->key.class] += h->count;
@@ -279,7 +311,7 @@ static int update_one(const struct ntf_agg_entry *ent, void *ctx)
 
 static void begin_update(struct top_model *m, double elapsed_s)
 {
-	m->ndeltas = m->nhists = m->nfine = 0;
+	m->ndeltas = m->nhists = m->nfine = m->nslots = 0;
 	m->nrows = m->norder = 0;
 	memset(&m->totals, 0, sizeof(m->totals));
 	memset(m->all_ns, 0, sizeof(m->all_ns));
@@ -454,7 +486,7 @@ static void add_delta(struct top_model *m, enum top_view view, size_t idx, size_
 	struct top_row *r = &m->rows[idx];
 	struct top_acc *a = &m->acc[idx];
 	unsigned int c = d->key.class, lat = row_class(view, r);
-	const struct ntf_hist *h;
+	struct ntf_hist *h = &m->scratch;
 
 	if (!r->comm[0] && r->tgid)
 		memcpy(r->comm, d->comm, sizeof(r->comm));
@@ -465,7 +497,13 @@ static void add_delta(struct top_model *m, enum top_view view, size_t idx, size_
 		a->outstanding -= d->cum_pages;
 	if (d->hist == NO_HIST)
 		return;
-	h = &m->hists[d->hist];
+	ntf_hist_of_counts(h, &m->hists[d->hist]);
+	if (d->slots_at != NO_SLOTS)
+		memcpy(h->slots, m->slots[d->slots_at], sizeof(h->slots));
+	else if (d->nfine != NO_FINE)
+		ntf_buckets_add_to_slots(
+			&(const struct ntf_buckets){ .b = m->fine + d->fine_at, .n = d->nfine },
+			h->slots);
 	if (h->count && c < 32)
 		r->classes |= 1u << c;
 	a->events += h->count;

@@ -39,9 +39,14 @@ void top_snap_free(struct top_snap *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->t.cap; i++)
-		if (ntf_table_used(&s->t, i))
-			ntf_buckets_free(&((struct top_snap_entry *)ntf_table_at(&s->t, i))->fine);
+	for (size_t i = 0; i < s->t.cap; i++) {
+		struct top_snap_entry *e = ntf_table_at(&s->t, i);
+
+		if (!e)
+			continue;
+		ntf_buckets_free(&e->fine);
+		free(e->slots);
+	}
 	ntf_table_fini(&s->t);
 	free(s);
 }
@@ -78,9 +83,26 @@ static int store(struct top_snap *s, size_t i, __u64 h, const struct ntf_agg_ent
 			return -ENOMEM;
 		e->key = ent->key;
 	}
-	e->hist = ent->hist;
+	ntf_hist_counts_of(&e->hist, &ent->hist);
 	e->reclaim = top_reclaim_unmaps(ent);
+	if (ntf_buckets_total(&ent->fine) == ent->hist.count) {
+		free(e->slots); /* the buckets stand for them */
+		e->slots = NULL;
+	} else {
+		if (!e->slots && !(e->slots = malloc(sizeof(ent->hist.slots))))
+			return -ENOMEM;
+		memcpy(e->slots, ent->hist.slots, sizeof(ent->hist.slots));
+	}
 	return ntf_buckets_copy(&e->fine, &ent->fine);
+}
+
+void top_snap_hist(const struct top_snap_entry *e, struct ntf_hist *out)
+{
+	ntf_hist_of_counts(out, &e->hist);
+	if (e->slots)
+		memcpy(out->slots, e->slots, sizeof(out->slots));
+	else
+		ntf_buckets_add_to_slots(&e->fine, out->slots);
 }
 
 struct walk {

@@ -3,9 +3,10 @@
  * The previous read of an aggregate, for notifier-top's deltas: per key
  * only what a delta is taken of (the histogram, its fine buckets and the
  * reclaim-driven unmaps), in a table hashed and walked in the aggregate's
- * order. Memory: 408 bytes a key in the table, and the key's fine buckets
+ * order. Memory: 128 bytes a key in the table, and the key's fine buckets
  * at 8 bytes each in storage of their size (a key's latencies spread over
- * k powers of 2 have at most 16 k).
+ * k powers of 2 have at most 16 k); 288 more for its log2 slots only when
+ * the buckets do not hold all its events.
  */
 #ifndef NTF_TOP_SNAP_H
 #define NTF_TOP_SNAP_H
@@ -14,12 +15,19 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "aggregate.h"
+#include "histogram.h"
 #include "notifier.h"
 
 struct top_snap_entry {
 	struct ntf_hist_key key;
 	__u64 reclaim; /* unmaps in kswapd or direct reclaim */
-	struct ntf_hist hist;
+	struct ntf_hist_counts hist;
+	/*
+	 * The log2 slots, kept (owned) only when the fine buckets do not hold
+	 * every event of the entry (a feed without them, or a kernel bucket
+	 * map that was full); NULL when they do (top_snap_hist).
+	 */
+	__u64 *slots;
 	struct ntf_buckets fine; /* a copy of the entry's, owned by the snapshot */
 };
 
@@ -57,6 +65,11 @@ typedef int (*top_snap_visit_fn)(const struct ntf_agg_entry *e, const struct top
  * snapshot in one walk. 0, -ENOMEM or fn's error.
  */
 int top_snap_follow(struct top_snap *s, struct ntf_agg *agg, top_snap_visit_fn fn, void *ctx);
+/*
+ * e as a whole histogram: its counters, and its slots, kept or else read
+ * from its fine buckets (ntf_buckets_add_to_slots), which then hold them all.
+ */
+void top_snap_hist(const struct top_snap_entry *e, struct ntf_hist *out);
 /* The key's entry, or NULL. */
 const struct top_snap_entry *top_snap_get(const struct top_snap *s, const struct ntf_hist_key *key);
 size_t top_snap_count(const struct top_snap *s);
