@@ -64,6 +64,6 @@ int ntf_decode(const void *data, size_t size, struct ntf_event *out)
 	if (out->mech == NTF_MECH_NONE || out->mech >= NTF_MECH_MAX)
 		return -EINVAL;
 	out->comm[NTF_COMM_LEN - 1] = '\0';
-	out->origin = ntf_origin_of(out, syscall_origins);
+	out->origin = ntf_classify_origin(out);
 	return 0;
 }

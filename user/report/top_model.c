@@ -254,7 +254,7 @@ static int take_delta(const struct ntf_agg_entry *ent, const struct top_snap_ent
 	if (old) {
 		top_snap_hist(old, &was);
 		/* old's slots are its buckets': cur's are taken alike when its buckets hold them */
-		if (!old->slots && ntf_buckets_total(&ent->fine) == ent->hist.count) {
+		if (!old->slots && top_snap_slots_in_buckets(ent)) {
 			struct ntf_hist_counts counts;
 
 			ntf_hist_counts_of(&counts, &ent->hist);
@@ -482,6 +482,19 @@ static bool fail_class(enum top_view view, unsigned int measured, unsigned int c
 	}
 }
 
+/* Adds a delta's log2 slots: those kept, or else its fine buckets'. */
+static void add_slots(const struct top_model *m, const struct top_delta *d,
+		      __u64 slots[NTF_HIST_SLOTS])
+{
+	if (d->slots_at != NO_SLOTS)
+		for (int i = 0; i < NTF_HIST_SLOTS; i++)
+			slots[i] += m->slots[d->slots_at][i];
+	else if (d->nfine != NO_FINE)
+		ntf_buckets_add_to_slots(
+			&(const struct ntf_buckets){ .b = m->fine + d->fine_at, .n = d->nfine },
+			slots);
+}
+
 static void add_delta(struct top_model *m, enum top_view view, size_t idx, size_t di)
 {
 	const struct top_delta *d = &m->deltas[di];
@@ -500,17 +513,12 @@ static void add_delta(struct top_model *m, enum top_view view, size_t idx, size_
 	if (d->hist == NO_HIST)
 		return;
 	ntf_hist_of_counts(h, &m->hists[d->hist]);
-	if (d->slots_at != NO_SLOTS)
-		memcpy(h->slots, m->slots[d->slots_at], sizeof(h->slots));
-	else if (d->nfine != NO_FINE)
-		ntf_buckets_add_to_slots(
-			&(const struct ntf_buckets){ .b = m->fine + d->fine_at, .n = d->nfine },
-			h->slots);
 	if (h->count && c < 32)
 		r->classes |= 1u << c;
 	a->events += h->count;
 	if (lat == NTF_CLASS_NONE || c == lat) {
 		ntf_hist_merge(&r->lat, h);
+		add_slots(m, d, r->lat.slots);
 		a->rate_events += h->count;
 		if (d->nfine != NO_FINE) {
 			m->fine_next[di] = a->fine_first;

@@ -85,7 +85,7 @@ static int store(struct top_snap *s, size_t i, __u64 h, const struct ntf_agg_ent
 	}
 	ntf_hist_counts_of(&e->hist, &ent->hist);
 	e->reclaim = top_reclaim_unmaps(ent);
-	if (ntf_buckets_total(&ent->fine) == ent->hist.count) {
+	if (top_snap_slots_in_buckets(ent)) {
 		free(e->slots); /* the buckets stand for them */
 		e->slots = NULL;
 	} else {
@@ -94,6 +94,11 @@ static int store(struct top_snap *s, size_t i, __u64 h, const struct ntf_agg_ent
 		memcpy(e->slots, ent->hist.slots, sizeof(ent->hist.slots));
 	}
 	return ntf_buckets_copy(&e->fine, &ent->fine);
+}
+
+bool top_snap_slots_in_buckets(const struct ntf_agg_entry *ent)
+{
+	return ntf_buckets_total(&ent->fine) == ent->hist.count;
 }
 
 void top_snap_hist(const struct top_snap_entry *e, struct ntf_hist *out)

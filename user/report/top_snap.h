@@ -66,6 +66,11 @@ typedef int (*top_snap_visit_fn)(const struct ntf_agg_entry *e, const struct top
  */
 int top_snap_follow(struct top_snap *s, struct ntf_agg *agg, top_snap_visit_fn fn, void *ctx);
 /*
+ * Whether ent's fine buckets hold its every event, so that its log2 slots
+ * are read from them (ntf_buckets_add_to_slots) rather than kept.
+ */
+bool top_snap_slots_in_buckets(const struct ntf_agg_entry *ent);
+/*
  * e as a whole histogram: its counters, and its slots, kept or else read
  * from its fine buckets (ntf_buckets_add_to_slots), which then hold them all.
  */
