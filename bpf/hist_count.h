@@ -11,28 +11,34 @@
 #include "notifier.h"
 #include "hist_key.h"
 
-/* A latency's count, sum and extremes. */
-static inline void ntf_hist_count_ns(struct ntf_hist *h, __u64 ns)
-{
-	if (!h->count || ns < h->min_ns)
-		h->min_ns = ns;
-	h->count++;
-	h->sum_ns += ns;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
-}
+/*
+ * Defines name_ns (a latency's count, sum and extremes) and name (an
+ * event's latency, failure, nesting, non-blockable range and pages) for a
+ * struct with struct ntf_hist's counters: user space keeps them apart
+ * from the slots too (core/histogram.h's struct ntf_hist_counts).
+ */
+#define NTF_DEFINE_HIST_COUNT(name, type)                                        \
+	static inline void name##_ns(type *h, __u64 ns)                          \
+	{                                                                        \
+		if (!h->count || ns < h->min_ns)                                 \
+			h->min_ns = ns;                                          \
+		h->count++;                                                      \
+		h->sum_ns += ns;                                                 \
+		if (ns > h->max_ns)                                              \
+			h->max_ns = ns;                                          \
+	}                                                                        \
+	static inline void name(type *h, const struct ntf_event *e, __u64 pages) \
+	{                                                                        \
+		name##_ns(h, e->latency_ns);                                     \
+		if (e->flags & NTF_F_FAILED)                                     \
+			h->failures++;                                           \
+		if (e->flags & NTF_F_NESTED)                                     \
+			h->nested++;                                             \
+		if (ntf_blockable_key(e) == NTF_BLK_NO)                          \
+			h->nonblock++;                                           \
+		h->pages += pages;                                               \
+	}
 
-/* An event's latency, failure, nesting, non-blockable range and pages. */
-static inline void ntf_hist_count(struct ntf_hist *h, const struct ntf_event *e, __u64 pages)
-{
-	ntf_hist_count_ns(h, e->latency_ns);
-	if (e->flags & NTF_F_FAILED)
-		h->failures++;
-	if (e->flags & NTF_F_NESTED)
-		h->nested++;
-	if (ntf_blockable_key(e) == NTF_BLK_NO)
-		h->nonblock++;
-	h->pages += pages;
-}
+NTF_DEFINE_HIST_COUNT(ntf_hist_count, struct ntf_hist)
 
 #endif

@@ -36,11 +36,19 @@ static int find_visit(const struct ntf_agg_entry *ent, void *ctx)
 {
 	struct find *f = ctx;
 
+	/* what foreach hands out lasts the visit: a copy, its buckets too */
+	static struct ntf_agg_entry copy;
+	static struct ntf_buckets fine;
+
 	f->visited++;
 	f->events += ent->hist.count;
 	if (ent->key.class == f->class && ent->key.callback == f->callback &&
-	    ent->key.tgid == f->tgid)
-		f->hit = ent;
+	    ent->key.tgid == f->tgid) {
+		copy = *ent;
+		assert_int_equal(ntf_buckets_copy(&fine, &ent->fine), 0);
+		copy.fine = fine;
+		f->hit = &copy;
+	}
 	return 0;
 }
 
@@ -150,6 +158,22 @@ static void origins_per_key(void **state)
 	assert_int_equal(ent->origins[NTF_ORIGIN_KSWAPD], 2);
 	assert_int_equal(ent->origins[NTF_ORIGIN_FAULT], 1);
 	assert_int_equal(ent->origins[NTF_ORIGIN_UNKNOWN], 0);
+	/* past what a stage counts of one (255), read between adds and after */
+	for (int i = 0; i < 100000; i++) {
+		e.origin = i % 9 ? NTF_ORIGIN_OOM_REAPER : NTF_ORIGIN_MAX - 1;
+		assert_int_equal(ntf_agg_add(agg, &e), 0);
+		if (i == 777)
+			assert_int_equal(
+				ntf_agg_get(agg, &(struct ntf_hist_key){ .class = NTF_CLASS_UNMAP,
+									 .tgid = 1 })
+					->origins[NTF_ORIGIN_OOM_REAPER],
+				778 - 87);
+	}
+	ent = find(agg, NTF_CLASS_UNMAP, 1);
+	assert_int_equal(ent->origins[NTF_ORIGIN_OOM_REAPER], 100000 - 11112);
+	assert_int_equal(ent->origins[NTF_ORIGIN_MAX - 1], 11112);
+	assert_int_equal(ent->origins[NTF_ORIGIN_FAULT], 1);
+	assert_int_equal(ent->hist.count, 100003);
 	ntf_agg_free(agg);
 }
 
@@ -739,41 +763,76 @@ static void fine_buckets_hold_every_event(void **state)
 	ntf_agg_free(agg);
 }
 
-/*
- * An entry is 704 bytes (576 and its stage's two lines), what a lookup
- * reads is in its first line, the stage starts a line, and a key's fine
- * buckets take no more than the doubled array of buckets alone did.
- */
-static void entry_lines_and_memory(void **state)
+static __u64 next_u64(__u64 *x)
 {
-	struct ntf_agg *agg = ntf_agg_new(0);
-	struct ntf_buckets alone = {};
-	struct ntf_hist_key key = { .class = NTF_CLASS_CALLBACK, .tgid = 7 };
-	__u64 x = 88172645463325252ULL;
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * The log2 slots an entry is handed out with are those of its events,
+ * counted one by one: at and around every power of two (where a fine
+ * bucket holds values of two slots), staged or not; then the same after
+ * a mirror's put, and where a put's buckets and slots disagree.
+ */
+static void slots_as_counted(void **state)
+{
+	struct ntf_agg *agg = ntf_agg_new(0), *mirror = ntf_agg_new(0);
+	struct ntf_hist_key key = { .class = NTF_CLASS_CALLBACK, .tgid = 9 };
+	struct ntf_hist want = {};
+	struct ntf_agg_entry copy;
+	struct ntf_buckets fine = {};
 	const struct ntf_agg_entry *ent;
+	__u64 x = 99;
 
 	(void)state;
 	assert_non_null(agg);
-	assert_true(sizeof(struct ntf_agg_entry) <= 704);
-	assert_int_equal(offsetof(struct ntf_agg_entry, key), 0);
-	assert_true(offsetof(struct ntf_agg_entry, fine) + sizeof(struct ntf_buckets) <= 64);
-	assert_true(offsetof(struct ntf_agg_entry, comm) + NTF_COMM_LEN <= 64);
-	assert_int_equal(offsetof(struct ntf_agg_entry, stage) % 64, 0);
-	for (int i = 0; i < 20000; i++) {
-		struct ntf_event e = ev(NTF_CLASS_CALLBACK, 7, spread(1, &x));
+	assert_non_null(mirror);
+	for (int round = 0; round < 20; round++) {
+		for (unsigned int k = 1; k < 40; k++) {
+			__u64 p = 1ULL << k, r = next_u64(&x);
+			__u64 ns[] = { p - 1, p, p + r % 7, p - 1 - r % (p / 16 + 1) };
 
-		assert_int_equal(ntf_agg_add(agg, &e), 0);
-		assert_int_equal(ntf_buckets_add_index(&alone, ntf_bucket_of(e.latency_ns), 1), 0);
+			for (unsigned int i = 0; i < 4; i++) {
+				struct ntf_event e = ev(NTF_CLASS_CALLBACK, 9, ns[i]);
+
+				assert_int_equal(ntf_agg_add(agg, &e), 0);
+				ntf_hist_add(&want, ns[i]);
+			}
+		}
+		ent = ntf_agg_get(agg, &key);
+		assert_non_null(ent);
+		assert_int_equal(ent->hist.count, want.count);
+		assert_memory_equal(ent->hist.slots, want.slots, sizeof(want.slots));
 	}
+	/* a mirror's copy: the same, and handed out the same */
+	assert_int_equal(ntf_agg_put(mirror, ent), 0);
+	copy = *ntf_agg_get(mirror, &key);
+	assert_memory_equal(copy.hist.slots, want.slots, sizeof(want.slots));
+	same_buckets(&copy.fine, &ntf_agg_get(agg, &key)->fine);
+	/* slots that the buckets do not hold (one more event) are kept as they came */
 	ent = ntf_agg_get(agg, &key);
-	assert_non_null(ent);
-	assert_int_equal((uintptr_t)ent % 64, 0);
-	same_buckets(&ent->fine, &alone);
-	print_message("%u buckets: %zu bytes staged, %zu alone\n", alone.n,
-		      ntf_buckets_bytes(&ent->fine), ntf_buckets_bytes(&alone));
-	assert_true(ntf_buckets_bytes(&ent->fine) <= ntf_buckets_bytes(&alone));
-	ntf_buckets_free(&alone);
+	assert_int_equal(ntf_buckets_copy(&fine, &ent->fine), 0);
+	copy = *ent;
+	copy.fine = fine;
+	copy.hist.slots[3]++;
+	assert_int_equal(ntf_agg_put(mirror, &copy), 0);
+	ent = ntf_agg_get(mirror, &key);
+	assert_memory_equal(ent->hist.slots, copy.hist.slots, sizeof(copy.hist.slots));
+	same_buckets(&ent->fine, &fine);
+	/* and events after that count in them */
+	assert_int_equal(ntf_agg_add(mirror, &(struct ntf_event){ .class = NTF_CLASS_CALLBACK,
+								  .tgid = 9,
+								  .latency_ns = 1 << 20 }),
+			 0);
+	ent = ntf_agg_get(mirror, &key);
+	assert_int_equal(ent->hist.slots[20], copy.hist.slots[20] + 1);
+	assert_int_equal(ntf_buckets_total(&ent->fine), ntf_buckets_total(&fine) + 1);
+	ntf_buckets_free(&fine);
 	ntf_agg_free(agg);
+	ntf_agg_free(mirror);
 }
 
 int main(void)
@@ -794,7 +853,7 @@ int main(void)
 		cmocka_unit_test(put_replaces_and_get_finds),
 		cmocka_unit_test(put_folds_current_values_once),
 		cmocka_unit_test(fine_buckets_hold_every_event),
-		cmocka_unit_test(entry_lines_and_memory),
+		cmocka_unit_test(slots_as_counted),
 	};
 
 	return cmocka_run_group_tests_name("aggregate", tests, NULL, NULL);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The stage against counting each event where it belongs at once: the same
- * fine buckets, log2 slots and origins after a settle, whatever the spread;
- * the bucket-to-slot table against ntf_hist_slot at every power of two;
- * and a window that follows a key whose latencies move.
+ * split buckets and origins after a settle, whatever the spread, and so
+ * the same fine buckets and log2 slots; and a window that follows a key
+ * whose latencies move.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,10 +16,13 @@
 #include "stage.h"
 
 struct counted {
-	struct ntf_buckets fine;
-	__u64 slots[NTF_HIST_SLOTS];
-	__u64 origins[NTF_ORIGIN_MAX];
+	struct ntf_buckets fine; /* split, and origins past it: what the stage settles to */
 };
+
+static __u32 split_of(__u64 ns)
+{
+	return ntf_split_index(ntf_bucket_of(ns), ntf_hist_slot(ns));
+}
 
 struct staged {
 	struct ntf_stage st;
@@ -29,27 +32,47 @@ struct staged {
 /* One event as the aggregate stages it. */
 static void stage_event(struct staged *s, __u64 ns, unsigned int origin)
 {
-	if (!++s->st.origins[origin])
-		s->c.origins[origin] += 256;
+	if (s->st.origins[origin] == 0xff) {
+		assert_int_equal(ntf_buckets_add_index(&s->c.fine, NTF_STAGE_ORIGIN(origin), 0xff),
+				 0);
+		s->st.origins[origin] = 0;
+	}
+	s->st.origins[origin]++;
 	/* 1: the window moved */
-	assert_true(ntf_stage_add(&s->st, &s->c.fine, s->c.slots, ntf_bucket_of(ns),
-				  ntf_hist_slot(ns)) >= 0);
+	assert_true(ntf_stage_add(&s->st, &s->c.fine, split_of(ns)) >= 0);
 }
 
 static void settle(struct staged *s)
 {
-	assert_int_equal(ntf_stage_settle(&s->st, &s->c.fine, s->c.slots, s->c.origins), 0);
+	assert_int_equal(ntf_stage_settle(&s->st, &s->c.fine), 0);
+}
+
+static void same_buckets(const struct ntf_buckets *a, const struct ntf_buckets *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (__u32 i = 0; i < a->n; i++) {
+		assert_int_equal(a->b[i].index, b->b[i].index);
+		assert_int_equal(ntf_bucket_count(&a->b[i]), ntf_bucket_count(&b->b[i]));
+	}
 }
 
 static void same(const struct counted *a, const struct counted *b)
 {
-	assert_int_equal(a->fine.n, b->fine.n);
-	for (__u32 i = 0; i < a->fine.n; i++) {
-		assert_int_equal(a->fine.b[i].index, b->fine.b[i].index);
-		assert_int_equal(ntf_bucket_count(&a->fine.b[i]), ntf_bucket_count(&b->fine.b[i]));
-	}
-	assert_memory_equal(a->slots, b->slots, sizeof(a->slots));
-	assert_memory_equal(a->origins, b->origins, sizeof(a->origins));
+	same_buckets(&a->fine, &b->fine);
+}
+
+/* What the split buckets stand for: the fine buckets and log2 slots counted apart. */
+static void stands_for(const struct ntf_buckets *split, const struct ntf_buckets *fine,
+		       const __u64 slots[NTF_HIST_SLOTS])
+{
+	struct ntf_buckets got = {};
+	__u64 got_slots[NTF_HIST_SLOTS] = {};
+
+	assert_int_equal(ntf_split_to_fine(split, &got), 0);
+	same_buckets(&got, fine);
+	ntf_split_add_to_slots(split, got_slots);
+	assert_memory_equal(got_slots, slots, sizeof(got_slots));
+	ntf_buckets_free(&got);
 }
 
 static __u64 next(__u64 *x)
@@ -73,6 +96,8 @@ static void settles_to_what_direct_counting_gives(void **state)
 	for (int round = 0; round < 6; round++) {
 		struct staged *s = calloc(1, sizeof(*s));
 		struct counted direct = {};
+		struct ntf_buckets fine = {};
+		__u64 slots[NTF_HIST_SLOTS] = {};
 
 		assert_non_null(s);
 		for (int i = 0; i < 200000; i++) {
@@ -88,10 +113,12 @@ static void settles_to_what_direct_counting_gives(void **state)
 			default: ns = r % 5 ? 0 : 1 + (r >> 20) % 100000; break;
 			}
 			stage_event(s, ns, origin);
-			assert_int_equal(ntf_buckets_add_index(&direct.fine, ntf_bucket_of(ns), 1),
-					 0);
-			direct.slots[ntf_hist_slot(ns)]++;
-			direct.origins[origin]++;
+			assert_int_equal(ntf_buckets_add_index(&direct.fine, split_of(ns), 1), 0);
+			assert_int_equal(ntf_buckets_add_index(&fine, ntf_bucket_of(ns), 1), 0);
+			slots[ntf_hist_slot(ns)]++;
+			assert_int_equal(
+				ntf_buckets_add_index(&direct.fine, NTF_STAGE_ORIGIN(origin), 1),
+				0);
 			if (r % 50000 == 0) {
 				settle(s);
 				same(&s->c, &direct);
@@ -99,44 +126,16 @@ static void settles_to_what_direct_counting_gives(void **state)
 		}
 		settle(s);
 		same(&s->c, &direct);
-		assert_int_equal(ntf_buckets_total(&s->c.fine), 200000);
+		stands_for(&s->c.fine, &fine, slots);
+		assert_int_equal(ntf_buckets_total(&s->c.fine), 2 * 200000); /* and each origin */
 		/* settled twice is settled once */
 		settle(s);
 		same(&s->c, &direct);
 		ntf_buckets_free(&s->c.fine);
 		ntf_buckets_free(&direct.fine);
+		ntf_buckets_free(&fine);
 		free(s);
 	}
-}
-
-/* Every bucket a slot is given holds only values of that slot: at and around each power of two. */
-static void bucket_slots_agree_with_log2(void **state)
-{
-	unsigned int cut = 0;
-
-	(void)state;
-	for (unsigned int k = 1; k < 64; k++) {
-		__u64 p = 1ULL << k;
-		__u64 around[] = { p - 1, p, p + 1, p + p / 3, p + p / 2, p - p / 5 };
-
-		for (unsigned int i = 0; i < sizeof(around) / sizeof(around[0]); i++) {
-			__u32 b = ntf_bucket_of(around[i]);
-
-			if (ntf_stage_bucket_slot[b] != NTF_STAGE_CUT)
-				assert_int_equal(ntf_stage_bucket_slot[b],
-						 ntf_hist_slot(around[i]));
-		}
-		/* a power of two inside a bucket cuts it; one on an edge does not */
-		if (ntf_hist_slot(p - 1) != ntf_hist_slot(p)) {
-			bool inside = ntf_bucket_of(p - 1) == ntf_bucket_of(p);
-
-			assert_int_equal(ntf_stage_bucket_slot[ntf_bucket_of(p)] == NTF_STAGE_CUT,
-					 inside);
-			cut += inside;
-		}
-	}
-	/* one per power of two up to the last slot, but where an edge falls on one */
-	assert_true(cut >= 30);
 }
 
 /*
@@ -150,19 +149,19 @@ static void window_follows_the_events(void **state)
 
 	(void)state;
 	assert_non_null(s);
-	ntf_stage_place(&s->st, ntf_bucket_of(1000), 0);
+	ntf_stage_place(&s->st, split_of(1000), 0);
 	for (int i = 0; i < 1000; i++)
 		stage_event(s, 900 + next(&x) % 200, 0);
-	assert_true(ntf_bucket_of(1000) - s->st.base < NTF_STAGE_FINE);
-	assert_false(ntf_bucket_of(11000000) - s->st.base < NTF_STAGE_FINE);
+	assert_true(split_of(1000) - s->st.base < NTF_STAGE_FINE);
+	assert_false(split_of(11000000) - s->st.base < NTF_STAGE_FINE);
 	for (int i = 0; i < 100; i++)
 		stage_event(s, 10000000 + next(&x) % 2000000, 0);
 	/* no reader settled it: its misses moved it */
-	assert_true(ntf_bucket_of(11000000) - s->st.base < NTF_STAGE_FINE);
+	assert_true(split_of(11000000) - s->st.base < NTF_STAGE_FINE);
 	settle(s);
-	assert_int_equal(ntf_buckets_total(&s->c.fine), 1100);
+	assert_int_equal(ntf_buckets_total(&s->c.fine), 2 * 1100);
 	/* a settle keeps it where the median of all is: 1 µs */
-	assert_true(ntf_bucket_of(1000) - s->st.base < NTF_STAGE_FINE);
+	assert_true(split_of(1000) - s->st.base < NTF_STAGE_FINE);
 	ntf_buckets_free(&s->c.fine);
 	free(s);
 }
@@ -175,11 +174,11 @@ static void wide_spread_keeps_its_middle(void **state)
 {
 	struct staged *s = calloc(1, sizeof(*s));
 	__u64 x = 7;
-	__u32 mid = ntf_bucket_of(1ULL << 16);
+	__u32 mid = split_of(1ULL << 16);
 
 	(void)state;
 	assert_non_null(s);
-	/* 2^8 to 2^24 ns, log-uniform: 16 powers of two, the window 12.75 */
+	/* 2^8 to 2^24 ns, log-uniform: 16 powers of two, the window 12 */
 	for (int i = 0; i < 100000; i++) {
 		__u64 r = next(&x);
 
@@ -189,12 +188,12 @@ static void wide_spread_keeps_its_middle(void **state)
 	assert_true(mid - s->st.base > NTF_STAGE_FINE / 4);
 	assert_true(mid - s->st.base < NTF_STAGE_FINE * 3 / 4);
 	settle(s);
-	assert_int_equal(ntf_buckets_total(&s->c.fine), 100000);
+	assert_int_equal(ntf_buckets_total(&s->c.fine), 2 * 100000);
 	ntf_buckets_free(&s->c.fine);
 	free(s);
 }
 
-/* reset forgets what was staged; the buckets, slots and origins are the owner's to reset. */
+/* reset forgets what was staged; the buckets and origins are the owner's to reset. */
 static void reset_forgets(void **state)
 {
 	struct staged *s = calloc(1, sizeof(*s));
@@ -208,8 +207,6 @@ static void reset_forgets(void **state)
 	ntf_stage_reset(&s->st);
 	settle(s);
 	assert_int_equal(s->c.fine.n, 0);
-	assert_int_equal(s->c.slots[ntf_hist_slot(5000)], 0);
-	assert_int_equal(s->c.origins[1], 0);
 	ntf_buckets_free(&s->c.fine);
 	free(s);
 }
@@ -218,7 +215,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(settles_to_what_direct_counting_gives),
-		cmocka_unit_test(bucket_slots_agree_with_log2),
 		cmocka_unit_test(window_follows_the_events),
 		cmocka_unit_test(wide_spread_keeps_its_middle),
 		cmocka_unit_test(reset_forgets),

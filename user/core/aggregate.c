@@ -8,6 +8,8 @@
 #include "aggregate.h"
 #include "hashtable.h"
 #include "histogram.h"
+#include "split.h"
+#include "stage.h"
 
 /*
  * A process a mirror folded into "other" (ntf_agg_put): what it put there
@@ -22,8 +24,39 @@ struct folded {
 	struct ntf_buckets fine; /* owned */
 };
 
+/*
+ * A key as the aggregate keeps it, laid out for ntf_agg_add, which touches
+ * three or four lines of it per event, none found through another: the
+ * first 64 bytes hold what it reads first (the key it compares, the name
+ * it checks) and the generation, the next the counters, and the stage's
+ * two lines at its end. The split buckets are written when the stage
+ * settles, or overflows. The hash table keeps entries on 64-byte
+ * boundaries.
+ */
+struct rec {
+	struct {
+		__u32 class, callback, tgid; /* of struct ntf_hist_key, what keys an entry */
+	} key;
+	char comm[NTF_COMM_LEN];
+	struct ntf_buckets split; /* owned: split fine buckets (core/split.h) */
+	/*
+	 * The log2 slots, kept (owned) only where the split buckets do not
+	 * hold them: counted by the kernel, or put by a sender whose buckets
+	 * and slots disagree. NULL otherwise.
+	 */
+	__u64 *slots;
+	__u64 gen;
+	struct ntf_hist_counts hist;
+	/*
+	 * ntf_agg_add stages an event's split bucket and origin here; what
+	 * hands entries out settles them first, so that split holds every
+	 * event of hist.count, and its origins (NTF_STAGE_ORIGIN).
+	 */
+	struct ntf_stage stage __attribute__((aligned(64)));
+};
+
 struct ntf_agg {
-	struct ntf_table t; /* struct ntf_agg_entry, hashed by ntf_agg_hash */
+	struct ntf_table t; /* struct rec, hashed by ntf_agg_hash */
 	size_t max_keys;
 	__u64 folded;
 	__u64 gen;
@@ -36,6 +69,9 @@ struct ntf_agg {
 	 * where their first event may lie at either end.
 	 */
 	__u16 window[NTF_CLASS_MAX];
+	/* the entry handed out last, and its fine buckets' storage */
+	struct ntf_agg_entry view;
+	struct ntf_buckets view_fine;
 };
 
 /*
@@ -44,10 +80,107 @@ struct ntf_agg {
  * aggregate: the events are in it already, in a form readers cannot see,
  * and no aggregate is made const (ntf_agg_new allocates them).
  */
-static void settle(struct ntf_agg_entry *ent, bool *again)
+static void settle(struct rec *r, bool *again)
 {
-	if (ntf_stage_settle(&ent->stage, &ent->fine, ent->hist.slots, ent->origins))
+	if (ntf_stage_settle(&r->stage, &r->split))
 		*again = true; /* out of memory: they stay staged, for the next time */
+}
+
+/* A settled record's histogram, its slots kept or read from its buckets. */
+static void rec_hist(const struct rec *r, struct ntf_hist *out)
+{
+	ntf_hist_of_counts(out, &r->hist);
+	if (r->slots)
+		memcpy(out->slots, r->slots, sizeof(out->slots));
+	else
+		ntf_split_add_to_slots(&r->split, out->slots);
+}
+
+/* Adds a settled record's origins to out. */
+static void rec_origins(const struct rec *r, __u64 out[NTF_ORIGIN_MAX])
+{
+	for (__u32 i = r->split.n; i-- > 0 && !ntf_split_is_bucket(r->split.b[i].index);) {
+		__u32 o = r->split.b[i].index - NTF_STAGE_ORIGIN(0);
+
+		if (o < NTF_ORIGIN_MAX)
+			out[o] += ntf_bucket_count(&r->split.b[i]);
+	}
+}
+
+/* Puts a settled record's entry together in agg->view: it, or NULL when out of memory. */
+static const struct ntf_agg_entry *view(const struct ntf_agg *cagg, const struct rec *r)
+{
+	struct ntf_agg *agg = (struct ntf_agg *)cagg;
+	struct ntf_agg_entry *v = &agg->view;
+
+	if (ntf_split_to_fine(&r->split, &agg->view_fine))
+		return NULL;
+	v->key = (struct ntf_hist_key){ .class = r->key.class,
+					.callback = r->key.callback,
+					.tgid = r->key.tgid };
+	memcpy(v->comm, r->comm, sizeof(v->comm));
+	v->fine = agg->view_fine;
+	v->gen = r->gen;
+	rec_hist(r, &v->hist);
+	memset(v->origins, 0, sizeof(v->origins));
+	rec_origins(r, v->origins);
+	return v;
+}
+
+/*
+ * r := ent but for its generation, in r's storage: its buckets split by
+ * its slots, or its slots kept beside them where the two disagree.
+ */
+static int rec_store(struct rec *r, const struct ntf_agg_entry *ent)
+{
+	int err;
+
+	r->key.class = ent->key.class;
+	r->key.callback = ent->key.callback;
+	r->key.tgid = ent->key.tgid;
+	memcpy(r->comm, ent->comm, sizeof(r->comm));
+	ntf_hist_counts_of(&r->hist, &ent->hist);
+	ntf_stage_reset(&r->stage); /* ent is settled: what it staged is in it */
+	err = ntf_split_from(&r->split, &ent->fine, ent->hist.slots);
+	if (err == -ENOMEM)
+		return err;
+	for (unsigned int o = 0; o < NTF_ORIGIN_MAX; o++)
+		if (ent->origins[o] &&
+		    ntf_buckets_add_index(&r->split, NTF_STAGE_ORIGIN(o), ent->origins[o]))
+			return -ENOMEM;
+	if (!err) {
+		free(r->slots);
+		r->slots = NULL;
+		return 0;
+	}
+	if (!r->slots && !(r->slots = malloc(sizeof(ent->hist.slots))))
+		return -ENOMEM;
+	memcpy(r->slots, ent->hist.slots, sizeof(ent->hist.slots));
+	return 0;
+}
+
+/*
+ * Keeps r's slots apart from its buckets from now on (for what comes with
+ * slots and buckets apart, as the kernel's histograms): 0 or -ENOMEM.
+ */
+static int keep_slots(struct rec *r)
+{
+	bool again = false;
+
+	if (r->slots)
+		return 0;
+	settle(r, &again);
+	if (again || !(r->slots = calloc(NTF_HIST_SLOTS, sizeof(*r->slots))))
+		return -ENOMEM;
+	ntf_split_add_to_slots(&r->split, r->slots);
+	return 0;
+}
+
+static void rec_free(struct rec *r)
+{
+	ntf_buckets_free(&r->split);
+	free(r->slots);
+	r->slots = NULL;
 }
 
 static void settle_all(const struct ntf_agg *cagg)
@@ -84,7 +217,10 @@ __u64 ntf_agg_hash(const struct ntf_hist_key *k)
 
 static bool entry_is(const void *entry, const void *key)
 {
-	return ntf_agg_key_eq(&((const struct ntf_agg_entry *)entry)->key, key);
+	const struct rec *r = entry;
+	const struct ntf_hist_key *k = key;
+
+	return r->key.class == k->class && r->key.callback == k->callback && r->key.tgid == k->tgid;
 }
 
 struct ntf_agg *ntf_agg_new(size_t max_keys)
@@ -95,42 +231,49 @@ struct ntf_agg *ntf_agg_new(size_t max_keys)
 		return NULL;
 	agg->gen = 1;
 	agg->max_keys = max_keys ? max_keys : 65536;
-	if (ntf_table_init(&agg->t, sizeof(struct ntf_agg_entry))) {
+	if (ntf_table_init(&agg->t, sizeof(struct rec))) {
 		free(agg);
 		return NULL;
 	}
 	return agg;
 }
 
-/* Frees the fine buckets of every entry of t, found at offset off in each. */
-static void free_fine(struct ntf_table *t, size_t off)
+static void free_recs(struct ntf_table *t)
 {
 	for (size_t i = 0; i < t->cap; i++)
 		if (ntf_table_used(t, i))
-			ntf_buckets_free((struct ntf_buckets *)((char *)ntf_table_at(t, i) + off));
+			rec_free(ntf_table_at(t, i));
+}
+
+static void free_folded(struct ntf_table *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		if (ntf_table_used(t, i))
+			ntf_buckets_free(&((struct folded *)ntf_table_at(t, i))->fine);
 }
 
 void ntf_agg_free(struct ntf_agg *agg)
 {
 	if (!agg)
 		return;
-	free_fine(&agg->t, offsetof(struct ntf_agg_entry, fine));
-	free_fine(&agg->fold, offsetof(struct folded, fine));
+	free_recs(&agg->t);
+	free_folded(&agg->fold);
+	ntf_buckets_free(&agg->view_fine);
 	ntf_table_fini(&agg->t);
 	ntf_table_fini(&agg->fold);
 	free(agg);
 }
 
-static struct ntf_agg_entry *find(const struct ntf_agg *agg, const struct ntf_hist_key *key)
+static struct rec *find(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 {
 	return ntf_table_find(&agg->t, ntf_agg_hash(key), key, entry_is);
 }
 
-static struct ntf_agg_entry *lookup_or_insert(struct ntf_agg *agg, struct ntf_hist_key key)
+static struct rec *lookup_or_insert(struct ntf_agg *agg, struct ntf_hist_key key)
 {
 	__u64 h = ntf_agg_hash(&key);
 	size_t i = ntf_table_slot(&agg->t, h, &key, entry_is);
-	struct ntf_agg_entry *ent;
+	struct rec *ent;
 
 	if (ntf_table_used(&agg->t, i))
 		return ntf_table_at(&agg->t, i);
@@ -140,8 +283,11 @@ static struct ntf_agg_entry *lookup_or_insert(struct ntf_agg *agg, struct ntf_hi
 		return lookup_or_insert(agg, key);
 	}
 	ent = ntf_table_claim(&agg->t, i, h);
-	if (ent)
-		ent->key = key;
+	if (ent) {
+		ent->key.class = key.class;
+		ent->key.callback = key.callback;
+		ent->key.tgid = key.tgid;
+	}
 	return ent;
 }
 
@@ -157,58 +303,84 @@ struct event_key {
 
 static bool entry_is_event(const void *entry, const void *key)
 {
-	const struct ntf_hist_key *a = &((const struct ntf_agg_entry *)entry)->key;
+	const struct rec *a = entry;
 	const struct event_key *b = key;
 
-	return a->class == b->class && a->callback == b->callback && a->tgid == b->tgid;
+	return a->key.class == b->class && a->key.callback == b->callback && a->key.tgid == b->tgid;
 }
 
-static __attribute__((noinline)) struct ntf_agg_entry *insert_event(struct ntf_agg *agg,
-								    const struct ntf_event *e)
+static __attribute__((noinline)) struct rec *insert_event(struct ntf_agg *agg,
+							  const struct ntf_event *e)
 {
 	struct ntf_hist_key key = { .class = e->class, .callback = e->callback, .tgid = e->tgid };
 
 	return lookup_or_insert(agg, key);
 }
 
-_Static_assert(offsetof(struct ntf_agg_entry, gen) == 64, "what a lookup reads fills one line");
-_Static_assert(offsetof(struct ntf_agg_entry, stage) % 64 == 0, "the stage fills one line");
-_Static_assert(sizeof(struct ntf_agg_entry) % 64 == 0, "entries start on a line");
+_Static_assert(offsetof(struct rec, hist) == 64, "what a lookup reads fills one line");
+_Static_assert(offsetof(struct rec, stage) == 128,
+	       "the counters fill the next, the stage two more");
+_Static_assert(sizeof(struct rec) == 256, "a key's 256 bytes, as aggregate.h says");
+
+/* Counts an event of a key whose slots are kept apart: at once, without the stage. */
+static int add_unstaged(struct rec *r, const struct ntf_event *e, __u32 index, unsigned int slot)
+{
+	if (e->origin < NTF_ORIGIN_MAX &&
+	    ntf_buckets_add_index(&r->split, NTF_STAGE_ORIGIN(e->origin), 1))
+		return -ENOMEM;
+	if (ntf_buckets_add_index(&r->split, index, 1))
+		return -ENOMEM;
+	r->slots[slot]++;
+	return 0;
+}
 
 int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 {
 	struct event_key key = { .class = e->class, .callback = e->callback, .tgid = e->tgid };
 	/* before the lookup, whose cache misses it then overlaps */
-	__u32 bucket = ntf_bucket_of(e->latency_ns);
 	unsigned int slot = ntf_hist_slot(e->latency_ns);
+	__u32 index = ntf_split_index(ntf_bucket_of(e->latency_ns), slot);
 	int moved;
-	struct ntf_agg_entry *ent = ntf_table_find(
-		&agg->t, hash_of(key.class, key.callback, key.tgid), &key, entry_is_event);
+	struct rec *ent = ntf_table_find(&agg->t, hash_of(key.class, key.callback, key.tgid), &key,
+					 entry_is_event);
 
 	if (!ent) {
 		if (!(ent = insert_event(agg, e)))
 			return -ENOMEM;
-		ntf_stage_place(&ent->stage, bucket, agg->window[e->class % NTF_CLASS_MAX]);
+		ntf_stage_place(&ent->stage, index, agg->window[e->class % NTF_CLASS_MAX]);
 	}
-	moved = ntf_stage_add(&ent->stage, &ent->fine, ent->hist.slots, bucket, slot);
+	if (!ent->comm[0])
+		snprintf(ent->comm, sizeof(ent->comm), "%s",
+			 ent->key.tgid == e->tgid ? e->comm : "[other]");
+	if (__builtin_expect(ent->slots != NULL, 0)) {
+		if (add_unstaged(ent, e, index, slot))
+			return -ENOMEM;
+		ent->gen = agg->gen;
+		ntf_hist_counts_count_event(&ent->hist, e);
+		return 0;
+	}
+	/* an origin's byte about to wrap goes to the buckets first, so that nothing is half counted */
+	if (e->origin < NTF_ORIGIN_MAX && ent->stage.origins[e->origin] == 0xff) {
+		if (ntf_buckets_add_index(&ent->split, NTF_STAGE_ORIGIN(e->origin), 0xff))
+			return -ENOMEM;
+		ent->stage.origins[e->origin] = 0;
+	}
+	moved = ntf_stage_add(&ent->stage, &ent->split, index);
 	if (moved < 0)
 		return -ENOMEM;
 	if (moved)
 		agg->window[e->class % NTF_CLASS_MAX] = ent->stage.base;
 	agg->staged = true;
-	if (!ent->comm[0])
-		snprintf(ent->comm, sizeof(ent->comm), "%s",
-			 ent->key.tgid == e->tgid ? e->comm : "[other]");
 	ent->gen = agg->gen;
-	ntf_hist_count_event(&ent->hist, e);
-	/* staged modulo 256 (ntf_stage_add set staged) */
-	if (e->origin < NTF_ORIGIN_MAX && !++ent->stage.origins[e->origin])
-		ent->origins[e->origin] += 256;
+	ntf_hist_counts_count_event(&ent->hist, e);
+	/* ntf_stage_add set staged */
+	if (e->origin < NTF_ORIGIN_MAX)
+		ent->stage.origins[e->origin]++;
 	return 0;
 }
 
 /* The entry of a key BPF made: its origin is counted in the entry, not keyed. */
-static struct ntf_agg_entry *entry_of_bpf_key(struct ntf_agg *agg, const struct ntf_hist_key *key)
+static struct rec *entry_of_bpf_key(struct ntf_agg *agg, const struct ntf_hist_key *key)
 {
 	struct ntf_hist_key k = *key;
 
@@ -221,13 +393,18 @@ static struct ntf_agg_entry *entry_of_bpf_key(struct ntf_agg *agg, const struct 
 int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const struct ntf_hist *h,
 		     const char *comm)
 {
-	struct ntf_agg_entry *ent = entry_of_bpf_key(agg, key);
+	struct rec *ent = entry_of_bpf_key(agg, key);
+	struct ntf_hist sum;
 
-	if (!ent)
+	if (!ent || keep_slots(ent))
 		return -ENOMEM;
-	ntf_hist_merge(&ent->hist, h);
-	if (key->origin < NTF_ORIGIN_MAX)
-		ent->origins[key->origin] += h->count;
+	rec_hist(ent, &sum);
+	ntf_hist_merge(&sum, h);
+	ntf_hist_counts_of(&ent->hist, &sum);
+	memcpy(ent->slots, sum.slots, sizeof(sum.slots));
+	if (key->origin < NTF_ORIGIN_MAX && h->count &&
+	    ntf_buckets_add_index(&ent->split, NTF_STAGE_ORIGIN(key->origin), h->count))
+		return -ENOMEM;
 	ent->gen = agg->gen;
 	if (comm && !ent->comm[0])
 		snprintf(ent->comm, sizeof(ent->comm), "%s", comm);
@@ -278,9 +455,11 @@ static void origins_move(__u64 *dst, const __u64 *before, const __u64 *now)
 static int put_folded(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 {
 	struct ntf_hist_key okey = ent->key;
-	struct ntf_agg_entry *other;
+	struct ntf_agg_entry *o = &agg->view;
+	struct rec *other;
 	struct folded *f;
 	__u64 h = ntf_agg_hash(&ent->key);
+	bool again = false;
 	size_t i;
 
 	if (!agg->fold.cap && ntf_table_init(&agg->fold, sizeof(*f)))
@@ -298,29 +477,35 @@ static int put_folded(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 			return -ENOMEM;
 		f->key = ent->key;
 	}
-	/* out of memory, other's buckets are left part-way: the mirror is given up then */
-	if (ntf_buckets_merge(&other->fine, &ent->fine))
+	/* "other" as an entry, changed, then stored back */
+	settle(other, &again);
+	if (again || !view(agg, other))
 		return -ENOMEM;
-	ntf_buckets_sub(&other->fine, &f->fine);
+	/* out of memory, other's buckets are left part-way: the mirror is given up then */
+	if (ntf_buckets_merge(&agg->view_fine, &ent->fine))
+		return -ENOMEM;
+	ntf_buckets_sub(&agg->view_fine, &f->fine);
+	o->fine = agg->view_fine;
 	if (ntf_buckets_copy(&f->fine, &ent->fine))
 		return -ENOMEM;
-	hist_move(&other->hist, &f->hist, &ent->hist);
-	origins_move(other->origins, f->origins, ent->origins);
+	hist_move(&o->hist, &f->hist, &ent->hist);
+	origins_move(o->origins, f->origins, ent->origins);
+	if (!o->comm[0])
+		snprintf(o->comm, sizeof(o->comm), "[other]");
+	if (rec_store(other, o))
+		return -ENOMEM;
 	if (ent->key.tgid != NTF_AGG_OTHER_TGID && ent->hist.count > f->hist.count)
 		agg->folded += ent->hist.count - f->hist.count;
 	f->hist = ent->hist;
 	memcpy(f->origins, ent->origins, sizeof(f->origins));
 	f->gen = agg->gen;
-	if (!other->comm[0])
-		snprintf(other->comm, sizeof(other->comm), "[other]");
 	other->gen = agg->gen;
 	return 0;
 }
 
 int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 {
-	struct ntf_buckets fine;
-	struct ntf_agg_entry *slot;
+	struct rec *slot;
 	__u64 h;
 	size_t i;
 
@@ -341,18 +526,15 @@ int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 		if (!slot)
 			return -ENOMEM;
 	}
-	/* the copy in the slot's own storage: a put a key at a time allocates only to grow */
-	fine = slot->fine;
-	*slot = *ent;
-	slot->fine = fine;
-	ntf_stage_reset(&slot->stage); /* ent is settled: what it staged is in its copy */
+	/* in the slot's own storage: a put a key at a time allocates only to grow */
 	slot->gen = agg->gen;
-	return ntf_buckets_copy(&slot->fine, &ent->fine);
+	return rec_store(slot, ent);
 }
 
 struct prune {
 	struct ntf_agg *agg;
 	__u64 since;
+	int err;
 };
 
 /*
@@ -364,17 +546,29 @@ static bool keep_folded(void *entry, void *ctx)
 	struct prune *p = ctx;
 	struct folded *f = entry;
 	struct ntf_hist_key okey = f->key;
-	struct ntf_agg_entry *other;
+	struct ntf_agg_entry *o = &p->agg->view;
+	struct rec *other;
 	static const struct folded none;
+	bool again = false;
 
 	if (f->gen > p->since)
 		return true;
 	okey.tgid = NTF_AGG_OTHER_TGID;
 	other = find(p->agg, &okey);
 	if (other && other->gen > p->since) {
-		hist_move(&other->hist, &f->hist, &none.hist);
-		origins_move(other->origins, f->origins, none.origins);
-		ntf_buckets_sub(&other->fine, &f->fine);
+		settle(other, &again);
+		if (again || !view(p->agg, other)) {
+			p->err = -ENOMEM;
+			return true;
+		}
+		hist_move(&o->hist, &f->hist, &none.hist);
+		origins_move(o->origins, f->origins, none.origins);
+		ntf_buckets_sub(&p->agg->view_fine, &f->fine);
+		o->fine = p->agg->view_fine;
+		if (rec_store(other, o)) {
+			p->err = -ENOMEM;
+			return true;
+		}
 		other->gen = p->agg->gen;
 	}
 	ntf_buckets_free(&f->fine);
@@ -383,11 +577,11 @@ static bool keep_folded(void *entry, void *ctx)
 
 static bool keep_entry(void *entry, void *ctx)
 {
-	struct ntf_agg_entry *ent = entry;
+	struct rec *ent = entry;
 
 	if (ent->gen > ((struct prune *)ctx)->since)
 		return true;
-	ntf_buckets_free(&ent->fine);
+	rec_free(ent);
 	return false;
 }
 
@@ -399,7 +593,7 @@ static bool keep_entry(void *entry, void *ctx)
 static void other_max(struct ntf_agg *agg)
 {
 	for (size_t i = 0; i < agg->t.cap; i++) {
-		struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
+		struct rec *ent = ntf_table_at(&agg->t, i);
 
 		if (ntf_table_used(&agg->t, i) && ent->key.tgid == NTF_AGG_OTHER_TGID) {
 			ent->hist.max_ns = 0;
@@ -409,7 +603,7 @@ static void other_max(struct ntf_agg *agg)
 	for (size_t i = 0; i < agg->fold.cap; i++) {
 		const struct folded *f = ntf_table_at(&agg->fold, i);
 		struct ntf_hist_key okey;
-		struct ntf_agg_entry *other;
+		struct rec *other;
 
 		if (!ntf_table_used(&agg->fold, i))
 			continue;
@@ -424,7 +618,7 @@ static void other_max(struct ntf_agg *agg)
 			other->hist.min_ns = f->hist.min_ns;
 	}
 	for (size_t i = 0; i < agg->t.cap; i++) {
-		struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
+		struct rec *ent = ntf_table_at(&agg->t, i);
 
 		if (ntf_table_used(&agg->t, i) && ent->hist.min_ns == ~0ULL)
 			ent->hist.min_ns = 0;
@@ -448,12 +642,12 @@ int ntf_agg_prune(struct ntf_agg *agg, __u64 since)
 
 	if (agg->fold.count && any_stale(&agg->fold, offsetof(struct folded, gen), since)) {
 		err = ntf_table_filter(&agg->fold, keep_folded, &p);
-		if (err)
-			return err;
+		if (err || p.err)
+			return err ? err : p.err;
 	}
 	if (agg->fold.count)
 		other_max(agg);
-	if (!any_stale(&agg->t, offsetof(struct ntf_agg_entry, gen), since))
+	if (!any_stale(&agg->t, offsetof(struct rec, gen), since))
 		return 0;
 	return ntf_table_filter(&agg->t, keep_entry, &p);
 }
@@ -465,13 +659,14 @@ void ntf_agg_prefetch(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 
 const struct ntf_agg_entry *ntf_agg_get(const struct ntf_agg *agg, const struct ntf_hist_key *key)
 {
-	struct ntf_agg_entry *ent = find(agg, key);
+	struct rec *ent = find(agg, key);
 	bool again = false;
 
+	if (!ent)
+		return NULL;
 	/* out of memory, it stays staged, and agg->staged says so */
-	if (ent)
-		settle(ent, &again);
-	return ent;
+	settle(ent, &again);
+	return view(agg, ent);
 }
 
 __u64 ntf_agg_tick(struct ntf_agg *agg)
@@ -488,12 +683,15 @@ int ntf_agg_foreach_since(const struct ntf_agg *agg, __u64 since, ntf_agg_visit_
 {
 	settle_all(agg);
 	for (size_t i = 0; i < agg->t.cap; i++) {
-		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
+		const struct rec *ent = ntf_table_at(&agg->t, i);
+		const struct ntf_agg_entry *v;
 		int err;
 
 		if (!ntf_table_used(&agg->t, i) || ent->gen <= since)
 			continue;
-		err = fn(ent, ctx);
+		if (!(v = view(agg, ent)))
+			return -ENOMEM;
+		err = fn(v, ctx);
 		if (err)
 			return err;
 	}
@@ -512,39 +710,34 @@ __u64 ntf_agg_folded(const struct ntf_agg *agg)
 
 int ntf_agg_foreach(const struct ntf_agg *agg, ntf_agg_visit_fn fn, void *ctx)
 {
-	settle_all(agg);
-	for (size_t i = 0; i < agg->t.cap; i++) {
-		int err;
-
-		if (!ntf_table_used(&agg->t, i))
-			continue;
-		err = fn(ntf_table_at(&agg->t, i), ctx);
-		if (err)
-			return err;
-	}
-	return 0;
+	return ntf_agg_foreach_since(agg, 0, fn, ctx);
 }
 
 void ntf_agg_class_total(const struct ntf_agg *agg, unsigned int class, struct ntf_hist *out)
 {
+	struct ntf_hist h;
+
 	memset(out, 0, sizeof(*out));
 	settle_all(agg);
 	for (size_t i = 0; i < agg->t.cap; i++) {
-		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
+		const struct rec *ent = ntf_table_at(&agg->t, i);
 
-		if (ntf_table_used(&agg->t, i) && ent->key.class == class)
-			ntf_hist_merge(out, &ent->hist);
+		if (!ntf_table_used(&agg->t, i) || ent->key.class != class)
+			continue;
+		rec_hist(ent, &h);
+		ntf_hist_merge(out, &h);
 	}
 }
 
 int ntf_agg_add_bucket(struct ntf_agg *agg, const struct ntf_hist_key *key, __u32 bucket, __u64 n)
 {
-	struct ntf_agg_entry *ent = entry_of_bpf_key(agg, key);
+	struct rec *ent = entry_of_bpf_key(agg, key);
 
-	if (!ent)
+	/* the kernel counts the slots apart: they are kept so */
+	if (!ent || keep_slots(ent))
 		return -ENOMEM;
 	ent->gen = agg->gen; /* a change like any other: a walk since a generation sees it */
-	return ntf_buckets_add_index(&ent->fine, bucket, n);
+	return ntf_buckets_add_index(&ent->split, ntf_split_lowest(bucket), n);
 }
 
 double ntf_agg_quantile(const struct ntf_agg_entry *ent, double p)
@@ -557,15 +750,17 @@ double ntf_agg_quantile(const struct ntf_agg_entry *ent, double p)
 int ntf_agg_fine(const struct ntf_agg *agg, unsigned int class, __u32 callback,
 		 struct ntf_buckets *out)
 {
+	struct ntf_buckets *fine = &((struct ntf_agg *)agg)->view_fine;
+
 	ntf_buckets_reset(out);
 	settle_all(agg);
 	for (size_t i = 0; i < agg->t.cap; i++) {
-		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
+		const struct rec *ent = ntf_table_at(&agg->t, i);
 
 		if (!ntf_table_used(&agg->t, i) || ent->key.class != class ||
 		    (callback != NTF_AGG_ANY_CALLBACK && ent->key.callback != callback))
 			continue;
-		if (ntf_buckets_merge(out, &ent->fine))
+		if (ntf_split_to_fine(&ent->split, fine) || ntf_buckets_merge(out, fine))
 			return -ENOMEM;
 	}
 	return 0;
@@ -577,24 +772,23 @@ void ntf_agg_origins(const struct ntf_agg *agg, unsigned int class, __u32 callba
 	memset(out, 0, NTF_ORIGIN_MAX * sizeof(*out));
 	settle_all(agg);
 	for (size_t i = 0; i < agg->t.cap; i++) {
-		const struct ntf_agg_entry *ent = ntf_table_at(&agg->t, i);
+		const struct rec *ent = ntf_table_at(&agg->t, i);
 
 		if (!ntf_table_used(&agg->t, i) || ent->key.class != class ||
 		    (callback != NTF_AGG_ANY_CALLBACK && ent->key.callback != callback))
 			continue;
-		for (unsigned int o = 0; o < NTF_ORIGIN_MAX; o++)
-			out[o] += ent->origins[o];
+		rec_origins(ent, out);
 	}
 }
 
 void ntf_agg_reset(struct ntf_agg *agg)
 {
-	free_fine(&agg->t, offsetof(struct ntf_agg_entry, fine));
+	free_recs(&agg->t);
 	ntf_table_clear(&agg->t);
 	agg->staged = false;
 	agg->folded = 0;
 	if (agg->fold.cap) {
-		free_fine(&agg->fold, offsetof(struct folded, fine));
+		free_folded(&agg->fold);
 		ntf_table_clear(&agg->fold);
 	}
 }

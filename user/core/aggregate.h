@@ -3,9 +3,13 @@
  * User-space aggregation of streamed events, keyed by event class x
  * driver x process. Bounded: past max_keys, new processes fold into
  * one "other" key per class and callback, so memory stays flat. A
- * mirror (ntf_agg_put) also keeps what each folded process last put (536
+ * mirror (ntf_agg_put) also keeps what each folded process last put (440
  * bytes each, and 8 a fine bucket): that memory is bounded by the sender's
  * max_keys, not its own.
+ *
+ * A key costs 256 bytes and 8 a split fine bucket (core/split.h), its
+ * origins among them: its log2 slots are read from those, and its entry
+ * is put together for whoever asks for it.
  */
 #ifndef NTF_AGGREGATE_H
 #define NTF_AGGREGATE_H
@@ -15,37 +19,28 @@
 #include <linux/types.h>
 #include "notifier.h"
 #include "buckets.h"
-#include "stage.h"
 
 #define NTF_AGG_OTHER_TGID 0xffffffffu
 
 /*
- * Laid out for ntf_agg_add, which touches three or four lines of it per
- * event, none found through another: the first 64 bytes hold what it
- * reads first (the key it compares, the name it checks, the fine
- * buckets), the next the generation and the histogram's counters, and the
- * stage's two lines at its end. The log2 slots and origins between are
- * written when the stage settles, or overflows. The hash table keeps entries on 64-byte
- * boundaries.
+ * A key as handed out (ntf_agg_get, ntf_agg_foreach): settled, every
+ * event of hist.count in its fine buckets, slots and origins. The
+ * aggregate keeps it in another form and puts this one together on
+ * demand: it, and the storage of its fine buckets, last until the next
+ * call on the same aggregate.
  */
 struct ntf_agg_entry {
 	struct ntf_hist_key key;
 	char comm[NTF_COMM_LEN];
 	/*
-	 * The fine buckets (core/buckets.h) the percentiles are read from;
-	 * owned by the entry. Empty where only log2 slots came (an in-kernel
-	 * histogram read without its buckets).
+	 * The fine buckets (core/buckets.h) the percentiles are read from.
+	 * Empty where only log2 slots came (an in-kernel histogram read
+	 * without its buckets).
 	 */
 	struct ntf_buckets fine;
 	__u64 gen; /* the generation (ntf_agg_tick) of the last change */
 	struct ntf_hist hist;
 	__u64 origins[NTF_ORIGIN_MAX];
-	/*
-	 * ntf_agg_add stages an event's fine bucket, log2 slot and origin
-	 * here; the functions that hand entries out settle them first, so
-	 * that fine, hist.slots and origins hold every event of hist.count.
-	 */
-	struct ntf_stage stage;
 };
 
 struct ntf_agg;
@@ -98,9 +93,8 @@ static inline bool ntf_agg_key_eq(const struct ntf_hist_key *a, const struct ntf
  */
 void ntf_agg_prefetch(const struct ntf_agg *agg, const struct ntf_hist_key *key);
 /*
- * Looks an entry up by key; NULL when absent. What it (and foreach)
- * returns is settled (struct ntf_agg_entry's fine): events added after
- * are not in its fine buckets until it is handed out again.
+ * Looks an entry up by key; NULL when absent (or out of memory). What it
+ * (and foreach) returns lasts until the next call on agg.
  */
 const struct ntf_agg_entry *ntf_agg_get(const struct ntf_agg *agg, const struct ntf_hist_key *key);
 /*

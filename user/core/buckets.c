@@ -105,6 +105,11 @@ int ntf_buckets_add_index(struct ntf_buckets *bs, __u32 index, __u64 n)
 	return 0;
 }
 
+int ntf_buckets_reserve(struct ntf_buckets *bs, __u32 n)
+{
+	return n <= bs->cap ? 0 : resize(bs, (n + 3) & ~3u);
+}
+
 size_t ntf_buckets_bytes(const struct ntf_buckets *bs)
 {
 	return bs->b ? bs->cap * sizeof(*bs->b) : 0;

@@ -87,6 +87,8 @@ static inline __u64 ntf_bucket_count(const struct ntf_bucket *b)
 /* Adds n events to bucket index; -ENOMEM leaves bs as it was. */
 int ntf_buckets_add_index(struct ntf_buckets *bs, __u32 index, __u64 n);
 
+/* Makes room for n buckets (rounded up to 4): 0 or -ENOMEM, bs as it was. */
+int ntf_buckets_reserve(struct ntf_buckets *bs, __u32 n);
 /* Bytes allocated: cap buckets. */
 size_t ntf_buckets_bytes(const struct ntf_buckets *bs);
 static inline int ntf_buckets_add(struct ntf_buckets *bs, __u64 ns)

@@ -63,6 +63,14 @@ struct ntf_hist_counts {
 _Static_assert(offsetof(struct ntf_hist, slots) == sizeof(struct ntf_hist_counts),
 	       "the counters lead struct ntf_hist, in the same order");
 
+/* ntf_hist_counts_count(c, e, pages): as ntf_hist_count counts in a struct ntf_hist */
+NTF_DEFINE_HIST_COUNT(ntf_hist_counts_count, struct ntf_hist_counts)
+
+static inline void ntf_hist_counts_count_event(struct ntf_hist_counts *c, const struct ntf_event *e)
+{
+	ntf_hist_counts_count(c, e, ntf_event_pages(e));
+}
+
 static inline void ntf_hist_counts_of(struct ntf_hist_counts *c, const struct ntf_hist *h)
 {
 	memcpy(c, h, sizeof(*c));

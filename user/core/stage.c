@@ -1,38 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <string.h>
-#include "histogram.h"
 #include "stage.h"
 
 _Static_assert(sizeof(struct ntf_stage) == 128, "a stage is two cache lines");
-_Static_assert(NTF_BUCKET_HIGHEST < 0xffff, "base holds any index");
-
-__u8 ntf_stage_bucket_slot[NTF_BUCKET_HIGHEST + 1];
-
-/* Each slot's values from its lowest to its highest fall in a run of buckets. */
-__attribute__((constructor)) static void map_buckets_to_slots(void)
-{
-	memset(ntf_stage_bucket_slot, NTF_STAGE_CUT, sizeof(ntf_stage_bucket_slot));
-	for (unsigned int k = 0; k < 64; k++) {
-		__u64 lo = 1ULL << k, hi = k == 63 ? ~0ULL : (2ULL << k) - 1;
-		unsigned int slot = ntf_hist_slot(lo);
-		__u32 last = ntf_bucket_of(hi);
-
-		for (__u32 i = ntf_bucket_of(lo); i <= last; i++) {
-			/* a bucket with values of the slot below is cut */
-			bool cut = i == ntf_bucket_of(lo) && k && ntf_hist_slot(lo - 1) != slot &&
-				   ntf_bucket_of(lo - 1) == i;
-
-			ntf_stage_bucket_slot[i] = cut ? NTF_STAGE_CUT : slot;
-		}
-	}
-}
-
-/* The slot a staged bucket's events count in at a settle; NTF_STAGE_CUT if counted already. */
-static unsigned int settled_slot(__u32 index)
-{
-	return index == NTF_BUCKET_ZERO ? 0 : ntf_stage_bucket_slot[index];
-}
+_Static_assert(NTF_SPLIT_HIGHEST < 0xffff, "base holds any index");
 
 /* Whether the window holds nothing, so that it may move without a settle. */
 static bool window_empty(const struct ntf_stage *st)
@@ -61,27 +33,18 @@ static __u16 base_for(__u32 index)
 	return index > NTF_STAGE_FINE / 2 ? index - NTF_STAGE_FINE / 2 : 0;
 }
 
-/* Counts n events of index, the staged ones among them now in b, in the slots they were not. */
-static void count_slots(__u64 slots[NTF_HIST_SLOTS], __u32 index, unsigned int slot, __u64 n,
-			__u64 staged)
-{
-	unsigned int at = settled_slot(index);
-
-	if (at == NTF_STAGE_CUT)
-		slots[slot] += n - staged;
-	else
-		slots[at] += n;
-}
-
-/* The index at or below which half of fine's timed events (not 0 ns) lie. */
+/* The index at or below which half of the timed events (not 0 ns) lie. */
 static __u32 median_index(const struct ntf_buckets *fine)
 {
 	__u32 z = fine->n && fine->b[0].index == NTF_BUCKET_ZERO;
 	__u64 total = 0, seen = 0;
+	__u32 n = fine->n;
 
-	for (__u32 i = z; i < fine->n; i++)
+	while (n > z && !ntf_split_is_bucket(fine->b[n - 1].index))
+		n--; /* the origins */
+	for (__u32 i = z; i < n; i++)
 		total += ntf_bucket_count(&fine->b[i]);
-	for (__u32 i = z; i < fine->n; i++) {
+	for (__u32 i = z; i < n; i++) {
 		seen += ntf_bucket_count(&fine->b[i]);
 		if (seen * 2 >= total)
 			return fine->b[i].index;
@@ -90,14 +53,13 @@ static __u32 median_index(const struct ntf_buckets *fine)
 }
 
 /*
- * Adds the window and the zero count to fine and slots, then places the
- * window for what comes next (index: the last miss, or NTF_BUCKET_ZERO):
- * 0, or -ENOMEM with nothing changed.
+ * Adds the window and the zero count to fine, and the origins when asked,
+ * then places the window for what comes next (index: the last miss, or
+ * NTF_BUCKET_ZERO): 0, or -ENOMEM with nothing changed.
  */
-static int settle_buckets(struct ntf_stage *st, struct ntf_buckets *fine,
-			  __u64 slots[NTF_HIST_SLOTS], __u32 index)
+static int settle_buckets(struct ntf_stage *st, struct ntf_buckets *fine, __u32 index, bool origins)
 {
-	struct ntf_bucket got[NTF_STAGE_FINE + 1];
+	struct ntf_bucket got[1 + NTF_STAGE_FINE + NTF_ORIGIN_MAX];
 	struct ntf_buckets run = { .b = got };
 	__u32 median;
 
@@ -114,11 +76,15 @@ static int settle_buckets(struct ntf_stage *st, struct ntf_buckets *fine,
 					(struct ntf_bucket){ .index = index, .count_lo = count };
 		}
 	}
+	/* past every split index */
+	for (unsigned int o = 0; origins && o < NTF_ORIGIN_MAX; o++)
+		if (st->origins[o])
+			got[run.n++] = (struct ntf_bucket){ .index = NTF_STAGE_ORIGIN(o),
+							    .count_lo = st->origins[o] };
 	if (run.n && ntf_buckets_merge(fine, &run))
 		return -ENOMEM;
-	for (__u32 i = 0; i < run.n; i++)
-		if (settled_slot(got[i].index) != NTF_STAGE_CUT)
-			slots[settled_slot(got[i].index)] += got[i].count_lo;
+	if (origins)
+		memset(st->origins, 0, sizeof(st->origins));
 	memset(st->fine, 0, sizeof(st->fine));
 	st->zero = 0;
 	st->missed = 0;
@@ -135,8 +101,7 @@ static int settle_buckets(struct ntf_stage *st, struct ntf_buckets *fine,
 	return 0;
 }
 
-int ntf_stage_slow(struct ntf_stage *st, struct ntf_buckets *fine, __u64 slots[NTF_HIST_SLOTS],
-		   __u32 index, unsigned int slot)
+int ntf_stage_slow(struct ntf_stage *st, struct ntf_buckets *fine, __u32 index)
 {
 	unsigned char *c = ntf_stage_nibbles(st, index);
 	unsigned int shift = (index & 1) * 4;
@@ -149,34 +114,27 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_buckets *fine, __u64 slots[N
 			return 0;
 		}
 		err = ntf_buckets_add_index(fine, index, 0x10000);
-		if (!err) {
-			count_slots(slots, index, slot, 0x10000, 0xffff);
+		if (!err)
 			st->zero = 0;
-		}
 		return err;
 	}
 	if (index - st->base < NTF_STAGE_FINE) {
 		/* a full nibble: its 15 and this event go to the buckets */
 		err = ntf_buckets_add_index(fine, index, 16);
-		if (!err) {
-			count_slots(slots, index, slot, 16, 15);
+		if (!err)
 			*c &= (unsigned char)~(15u << shift);
-		}
 		return err;
 	}
 	if (window_empty(st)) {
 		st->base = base_for(index);
 		*c += 1 << shift;
-		if (settled_slot(index) == NTF_STAGE_CUT)
-			slots[slot]++;
 		return 0;
 	}
 	err = ntf_buckets_add_index(fine, index, 1);
 	if (err)
 		return err;
-	slots[slot]++;
 	/* the key's events moved or spread: the window moves (out of memory, at the next miss) */
-	if (++st->missed >= MOVE_AFTER_MISSES && !settle_buckets(st, fine, slots, index))
+	if (++st->missed >= MOVE_AFTER_MISSES && !settle_buckets(st, fine, index, false))
 		return 1;
 	return 0;
 }
@@ -188,16 +146,12 @@ void ntf_stage_place(struct ntf_stage *st, __u32 index, __u16 hint)
 	st->base = index - hint < NTF_STAGE_FINE ? hint : base_for(index);
 }
 
-int ntf_stage_settle(struct ntf_stage *st, struct ntf_buckets *fine, __u64 slots[NTF_HIST_SLOTS],
-		     __u64 origins[NTF_ORIGIN_MAX])
+int ntf_stage_settle(struct ntf_stage *st, struct ntf_buckets *fine)
 {
 	if (!st->staged)
 		return 0;
-	if (settle_buckets(st, fine, slots, NTF_BUCKET_ZERO))
+	if (settle_buckets(st, fine, NTF_BUCKET_ZERO, true))
 		return -ENOMEM;
-	for (unsigned int o = 0; o < NTF_ORIGIN_MAX; o++)
-		origins[o] += st->origins[o];
-	memset(st->origins, 0, sizeof(st->origins));
 	st->staged = 0;
 	return 0;
 }

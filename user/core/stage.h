@@ -1,41 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * A key's newest events, counted in two cache lines of the key's entry
- * (which puts them on a line boundary) before they reach its fine buckets
- * (core/buckets.h), log2 slots and origins. An event there costs a nibble
- * and a byte or two in lines whose addresses the entry gives at once,
- * where the buckets cost a search behind a pointer the entry must first be
- * read for, and the slots and origins a line each: most of what fine
- * buckets had added to a streaming daemon's cost per event.
- * ntf_stage_settle adds what is staged to all three.
+ * (which puts them on a line boundary) before they reach its split fine
+ * buckets (core/split.h), which hold its origins too. An event there
+ * costs a nibble and a byte or two in lines whose addresses the entry
+ * gives at once, where the buckets cost a search behind a pointer the
+ * entry must first be read for. ntf_stage_settle adds what is staged.
  *
- * A fine bucket lies inside one log2 slot, so its staged count is that
- * slot's too, but for the one bucket in 16 that a power of two cuts: the
- * events of those count in the slots at once.
- *
- * The window covers 12.75 powers of two (the spread of most keys'
- * latencies, from a fast path to a stall). It starts where its class's
- * windows went, or around the key's first event; a settle puts it around
- * the median of the key's buckets. Events outside go straight to the
- * buckets and slots, as the 16th event of a nibble does; after 16 of
- * them the stage settles and the window moves, to the misses if the
- * median would still leave them out.
+ * The window covers 204 split indexes, 12 powers of two (the spread of
+ * most keys' latencies, from a fast path to a stall). It starts where its
+ * class's windows went, or around the key's first event; a settle puts it
+ * around the median of the key's buckets. Events outside go straight to
+ * the buckets, as the 16th event of a nibble does; after 16 of them the
+ * stage settles and the window moves, to the misses if the median would
+ * still leave them out.
  */
 #ifndef NTF_STAGE_H
 #define NTF_STAGE_H
 
 #include <linux/types.h>
-#include "buckets.h"
+#include "split.h"
 #include "notifier.h"
 
-#define NTF_STAGE_FINE 204 /* fine indexes in the window: 12.75 powers of two */
+#define NTF_STAGE_FINE 204 /* split indexes in the window: 12 powers of two */
+/* Where the buckets count origin o, past every split index. */
+#define NTF_STAGE_ORIGIN(o) (NTF_SPLIT_EXTRA + (o))
 
 struct ntf_stage {
 	/* in the first line, which every event reads */
 	__u16 base;
 	__u16 zero; /* events of 0 ns (unpins, timed as none) */
 	__u16 missed; /* events outside the window since it was placed */
-	/* events by origin, modulo 256: the owner adds 256 where one wraps, and sets staged */
+	/*
+	 * events by origin: the owner counts them, and sets staged; before
+	 * one would wrap, it adds its 255 to the buckets (NTF_STAGE_ORIGIN)
+	 */
 	__u8 origins[NTF_ORIGIN_MAX];
 	__u8 staged; /* anything above or below: a settle has work */
 	unsigned char fine[NTF_STAGE_FINE / 2]; /* the window's nibbles, by index modulo its size */
@@ -51,22 +50,16 @@ static inline unsigned char *ntf_stage_nibbles(struct ntf_stage *st, __u32 index
 	return &st->fine[index % NTF_STAGE_FINE / 2];
 }
 
-/* The log2 slot of every value in a fine bucket; NTF_STAGE_CUT for those a power of two cuts. */
-#define NTF_STAGE_CUT 0xff
-extern __u8 ntf_stage_bucket_slot[NTF_BUCKET_HIGHEST + 1];
-
 /* ntf_stage_add's way for what is not in the window or overflows: the same results. */
-int ntf_stage_slow(struct ntf_stage *st, struct ntf_buckets *fine, __u64 slots[NTF_HIST_SLOTS],
-		   __u32 index, unsigned int slot);
+int ntf_stage_slow(struct ntf_stage *st, struct ntf_buckets *split, __u32 index);
 
 /*
- * Counts one event of fine bucket index and log2 slot (core/histogram.h's
- * ntf_hist_slot). 0; 1 when the window moved to where the key's latest
- * events are (st->base); or -ENOMEM when the buckets had to grow and
- * could not: the event is then counted in neither.
+ * Counts one event of split index index (core/split.h). 0; 1 when the
+ * window moved to where the key's latest events are (st->base); or
+ * -ENOMEM when the buckets had to grow and could not: the event is then
+ * not counted.
  */
-static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_buckets *fine,
-				__u64 slots[NTF_HIST_SLOTS], __u32 index, unsigned int slot)
+static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_buckets *split, __u32 index)
 {
 	unsigned char *c = ntf_stage_nibbles(st, index);
 	unsigned int shift = (index & 1) * 4;
@@ -78,12 +71,9 @@ static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_buckets *fine,
 		return 0;
 	}
 	if (index - st->base >= NTF_STAGE_FINE || (*c >> shift & 15) == 15)
-		return ntf_stage_slow(st, fine, slots, index, slot);
+		return ntf_stage_slow(st, split, index);
 	*c += 1 << shift;
 	st->staged = 1;
-	/* a bucket a power of two cuts counts in the slots now (the table is in cache) */
-	if (ntf_stage_bucket_slot[index] != slot)
-		slots[slot]++;
 	return 0;
 }
 
@@ -95,14 +85,13 @@ static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_buckets *fine,
 void ntf_stage_place(struct ntf_stage *st, __u32 index, __u16 hint);
 
 /*
- * Adds what is staged to fine, slots and origins, empties the stage and
- * places its window around fine's median. 0, or -ENOMEM with all three
- * as they were and everything still staged.
+ * Adds what is staged to split (origins included), empties the stage and
+ * places its window around split's median. 0, or -ENOMEM with split as it
+ * was and everything still staged.
  */
-int ntf_stage_settle(struct ntf_stage *st, struct ntf_buckets *fine, __u64 slots[NTF_HIST_SLOTS],
-		     __u64 origins[NTF_ORIGIN_MAX]);
+int ntf_stage_settle(struct ntf_stage *st, struct ntf_buckets *split);
 
-/* Forgets what is staged (the buckets, slots and origins were replaced or reset). */
+/* Forgets what is staged (the buckets and origins were replaced or reset). */
 void ntf_stage_reset(struct ntf_stage *st);
 
 #endif

@@ -46,6 +46,11 @@ void prom_exporter_free(struct prom_exporter *x)
 	for (size_t i = 0; i < x->dense_alloc; i++)
 		free(x->dense[i]);
 	free(x->dense);
+	for (size_t i = 0; i < x->fine_alloc; i++) {
+		ntf_buckets_free(x->fine[i]);
+		free(x->fine[i]);
+	}
+	free(x->fine);
 	free(x->groups);
 	free(x->m.s);
 	free(x->m.classic);
@@ -246,6 +251,24 @@ nomem:
 	return NULL;
 }
 
+/* A copy of an admitted process's buckets, for its series: NULL when out of memory. */
+static const struct ntf_buckets *keep_fine(struct prom_exporter *x, const struct ntf_buckets *fine)
+{
+	struct ntf_buckets *f;
+
+	if (x->nfine == x->fine_alloc) {
+		if (prom_grow(&x->fine, &x->fine_cap, x->fine_alloc + 1, sizeof(*x->fine)) ||
+		    !(x->fine[x->fine_alloc] = calloc(1, sizeof(**x->fine))))
+			return NULL;
+		x->fine_alloc++;
+	}
+	f = x->fine[x->nfine];
+	if (ntf_buckets_copy(f, fine))
+		return NULL;
+	x->nfine++;
+	return f;
+}
+
 static int visit(const struct ntf_agg_entry *e, void *ctx)
 {
 	struct build_ctx *b = ctx;
@@ -270,7 +293,8 @@ static int visit(const struct ntf_agg_entry *e, void *ctx)
 		series_init(s, e->key.class, e->key.callback, e->key.tgid);
 		add_totals(&s->t, e);
 		s->in_buckets = in_buckets;
-		s->fine = &e->fine;
+		if (!(s->fine = keep_fine(x, &e->fine)))
+			return b->err = -ENOMEM;
 		s->pid_no = no;
 		s->pid_label[prom_fmt_u64(s->pid_label, e->key.tgid)] = '\0';
 		prom_clean_label(s->comm, e->comm, sizeof(s->comm));
@@ -319,7 +343,7 @@ int prom_model_build(struct prom_exporter *x, const struct ntf_agg *agg)
 	m->lo = 1;
 	m->hi = 0;
 	m->per_process = x->o.per_process;
-	x->ngroups = x->ndense = 0;
+	x->ngroups = x->ndense = x->nfine = 0;
 	memset(&b.classic, 0xff, sizeof(b.classic));
 	memset(&b.other, 0xff, sizeof(b.other));
 	err = ntf_agg_foreach(agg, visit, &b);

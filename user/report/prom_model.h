@@ -79,6 +79,13 @@ struct prom_exporter {
 	/* the groups' series and dense counts while a model is built */
 	struct prom_series *groups;
 	size_t ngroups, groups_cap;
+	/*
+	 * The admitted processes' own buckets, copied from the entries the
+	 * aggregate put together for the build (they last a call): one a
+	 * series, kept from scrape to scrape; nfine in use, fine_alloc made.
+	 */
+	struct ntf_buckets **fine;
+	size_t nfine, fine_alloc, fine_cap;
 	struct prom_dense **dense; /* dense_alloc of them allocated, ndense in use */
 	size_t ndense, dense_alloc, dense_cap;
 	struct prom_text_scratch *text;
