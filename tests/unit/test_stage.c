@@ -16,7 +16,8 @@
 #include "stage.h"
 
 struct counted {
-	struct ntf_buckets fine; /* split, and origins past it: what the stage settles to */
+	struct ntf_packed pk; /* split, and origins past it: what the stage settles to */
+	struct ntf_buckets fine; /* pk unpacked, after a settle; or what direct counting gave */
 };
 
 static __u32 split_of(__u64 ns)
@@ -33,18 +34,18 @@ struct staged {
 static void stage_event(struct staged *s, __u64 ns, unsigned int origin)
 {
 	if (s->st.origins[origin] == 0xff) {
-		assert_int_equal(ntf_buckets_add_index(&s->c.fine, NTF_STAGE_ORIGIN(origin), 0xff),
-				 0);
+		assert_int_equal(ntf_packed_add(&s->c.pk, NTF_STAGE_ORIGIN(origin), 0xff), 0);
 		s->st.origins[origin] = 0;
 	}
 	s->st.origins[origin]++;
 	/* 1: the window moved */
-	assert_true(ntf_stage_add(&s->st, &s->c.fine, split_of(ns)) >= 0);
+	assert_true(ntf_stage_add(&s->st, &s->c.pk, split_of(ns)) >= 0);
 }
 
 static void settle(struct staged *s)
 {
-	assert_int_equal(ntf_stage_settle(&s->st, &s->c.fine), 0);
+	assert_int_equal(ntf_stage_settle(&s->st, &s->c.pk), 0);
+	assert_int_equal(ntf_packed_unpack(&s->c.pk, &s->c.fine), 0);
 }
 
 static void same_buckets(const struct ntf_buckets *a, const struct ntf_buckets *b)
@@ -132,6 +133,7 @@ static void settles_to_what_direct_counting_gives(void **state)
 		settle(s);
 		same(&s->c, &direct);
 		ntf_buckets_free(&s->c.fine);
+		ntf_packed_free(&s->c.pk);
 		ntf_buckets_free(&direct.fine);
 		ntf_buckets_free(&fine);
 		free(s);
@@ -163,6 +165,7 @@ static void window_follows_the_events(void **state)
 	/* a settle keeps it where the median of all is: 1 µs */
 	assert_true(split_of(1000) - s->st.base < NTF_STAGE_FINE);
 	ntf_buckets_free(&s->c.fine);
+	ntf_packed_free(&s->c.pk);
 	free(s);
 }
 
@@ -190,6 +193,7 @@ static void wide_spread_keeps_its_middle(void **state)
 	settle(s);
 	assert_int_equal(ntf_buckets_total(&s->c.fine), 2 * 100000);
 	ntf_buckets_free(&s->c.fine);
+	ntf_packed_free(&s->c.pk);
 	free(s);
 }
 
@@ -208,6 +212,7 @@ static void reset_forgets(void **state)
 	settle(s);
 	assert_int_equal(s->c.fine.n, 0);
 	ntf_buckets_free(&s->c.fine);
+	ntf_packed_free(&s->c.pk);
 	free(s);
 }
 

@@ -8,6 +8,7 @@
 #include "aggregate.h"
 #include "hashtable.h"
 #include "histogram.h"
+#include "packed.h"
 #include "split.h"
 #include "stage.h"
 
@@ -38,7 +39,7 @@ struct rec {
 		__u32 class, callback, tgid; /* of struct ntf_hist_key, what keys an entry */
 	} key;
 	char comm[NTF_COMM_LEN];
-	struct ntf_buckets split; /* owned: split fine buckets (core/split.h) */
+	struct ntf_packed split; /* owned: split fine buckets (core/split.h), packed, and origins */
 	/*
 	 * The log2 slots, kept (owned) only where the split buckets do not
 	 * hold them: counted by the kernel, or put by a sender whose buckets
@@ -72,6 +73,7 @@ struct ntf_agg {
 	/* the entry handed out last, and its fine buckets' storage */
 	struct ntf_agg_entry view;
 	struct ntf_buckets view_fine;
+	struct ntf_buckets unpacked; /* a record's split buckets, unpacked */
 };
 
 /*
@@ -86,25 +88,49 @@ static void settle(struct rec *r, bool *again)
 		*again = true; /* out of memory: they stay staged, for the next time */
 }
 
-/* A settled record's histogram, its slots kept or read from its buckets. */
+/* Adds a settled record's log2 slots to out, as kept or read from its buckets. */
+static void rec_slots(const struct rec *r, __u64 out[NTF_HIST_SLOTS])
+{
+	struct ntf_packed_cur c = ntf_packed_walk(&r->split);
+	__u32 index;
+	__u64 count;
+
+	if (r->slots) {
+		for (unsigned int s = 0; s < NTF_HIST_SLOTS; s++)
+			out[s] += r->slots[s];
+		return;
+	}
+	while (ntf_packed_next(&c, &index, &count))
+		if (ntf_split_is_bucket(index))
+			out[ntf_split_slot(index)] += count;
+}
+
 static void rec_hist(const struct rec *r, struct ntf_hist *out)
 {
 	ntf_hist_of_counts(out, &r->hist);
-	if (r->slots)
-		memcpy(out->slots, r->slots, sizeof(out->slots));
-	else
-		ntf_split_add_to_slots(&r->split, out->slots);
+	rec_slots(r, out->slots);
 }
 
 /* Adds a settled record's origins to out. */
 static void rec_origins(const struct rec *r, __u64 out[NTF_ORIGIN_MAX])
 {
-	for (__u32 i = r->split.n; i-- > 0 && !ntf_split_is_bucket(r->split.b[i].index);) {
-		__u32 o = r->split.b[i].index - NTF_STAGE_ORIGIN(0);
+	struct ntf_packed_cur c = ntf_packed_walk(&r->split);
+	__u32 index;
+	__u64 count;
 
-		if (o < NTF_ORIGIN_MAX)
-			out[o] += ntf_bucket_count(&r->split.b[i]);
-	}
+	while (ntf_packed_next(&c, &index, &count))
+		if (!ntf_split_is_bucket(index) && index - NTF_STAGE_ORIGIN(0) < NTF_ORIGIN_MAX)
+			out[index - NTF_STAGE_ORIGIN(0)] += count;
+}
+
+/* A settled record's fine buckets in agg->view_fine: 0 or -ENOMEM. */
+static int rec_fine(const struct ntf_agg *cagg, const struct rec *r)
+{
+	struct ntf_agg *agg = (struct ntf_agg *)cagg;
+
+	if (ntf_packed_unpack(&r->split, &agg->unpacked))
+		return -ENOMEM;
+	return ntf_split_to_fine(&agg->unpacked, &agg->view_fine);
 }
 
 /* Puts a settled record's entry together in agg->view: it, or NULL when out of memory. */
@@ -113,7 +139,7 @@ static const struct ntf_agg_entry *view(const struct ntf_agg *cagg, const struct
 	struct ntf_agg *agg = (struct ntf_agg *)cagg;
 	struct ntf_agg_entry *v = &agg->view;
 
-	if (ntf_split_to_fine(&r->split, &agg->view_fine))
+	if (rec_fine(agg, r))
 		return NULL;
 	v->key = (struct ntf_hist_key){ .class = r->key.class,
 					.callback = r->key.callback,
@@ -131,8 +157,9 @@ static const struct ntf_agg_entry *view(const struct ntf_agg *cagg, const struct
  * r := ent but for its generation, in r's storage: its buckets split by
  * its slots, or its slots kept beside them where the two disagree.
  */
-static int rec_store(struct rec *r, const struct ntf_agg_entry *ent)
+static int rec_store(struct ntf_agg *agg, struct rec *r, const struct ntf_agg_entry *ent)
 {
+	struct ntf_buckets *split = &agg->unpacked;
 	int err;
 
 	r->key.class = ent->key.class;
@@ -141,13 +168,20 @@ static int rec_store(struct rec *r, const struct ntf_agg_entry *ent)
 	memcpy(r->comm, ent->comm, sizeof(r->comm));
 	ntf_hist_counts_of(&r->hist, &ent->hist);
 	ntf_stage_reset(&r->stage); /* ent is settled: what it staged is in it */
-	err = ntf_split_from(&r->split, &ent->fine, ent->hist.slots);
+	err = ntf_split_from(split, &ent->fine, ent->hist.slots);
 	if (err == -ENOMEM)
 		return err;
+	/* past every split index, in order */
+	if (ntf_buckets_reserve(split, split->n + NTF_ORIGIN_MAX))
+		return -ENOMEM;
 	for (unsigned int o = 0; o < NTF_ORIGIN_MAX; o++)
-		if (ent->origins[o] &&
-		    ntf_buckets_add_index(&r->split, NTF_STAGE_ORIGIN(o), ent->origins[o]))
-			return -ENOMEM;
+		if (ent->origins[o]) {
+			split->b[split->n].index = NTF_STAGE_ORIGIN(o);
+			split->b[split->n].count_hi = ent->origins[o] >> 32;
+			split->b[split->n++].count_lo = (__u32)ent->origins[o];
+		}
+	if (ntf_packed_pack(&r->split, split))
+		return -ENOMEM;
 	if (!err) {
 		free(r->slots);
 		r->slots = NULL;
@@ -165,20 +199,22 @@ static int rec_store(struct rec *r, const struct ntf_agg_entry *ent)
  */
 static int keep_slots(struct rec *r)
 {
+	__u64 *slots;
 	bool again = false;
 
 	if (r->slots)
 		return 0;
 	settle(r, &again);
-	if (again || !(r->slots = calloc(NTF_HIST_SLOTS, sizeof(*r->slots))))
+	if (again || !(slots = calloc(NTF_HIST_SLOTS, sizeof(*slots))))
 		return -ENOMEM;
-	ntf_split_add_to_slots(&r->split, r->slots);
+	rec_slots(r, slots); /* read from the buckets, then kept */
+	r->slots = slots;
 	return 0;
 }
 
 static void rec_free(struct rec *r)
 {
-	ntf_buckets_free(&r->split);
+	ntf_packed_free(&r->split);
 	free(r->slots);
 	r->slots = NULL;
 }
@@ -259,6 +295,7 @@ void ntf_agg_free(struct ntf_agg *agg)
 	free_recs(&agg->t);
 	free_folded(&agg->fold);
 	ntf_buckets_free(&agg->view_fine);
+	ntf_buckets_free(&agg->unpacked);
 	ntf_table_fini(&agg->t);
 	ntf_table_fini(&agg->fold);
 	free(agg);
@@ -325,10 +362,9 @@ _Static_assert(sizeof(struct rec) == 256, "a key's 256 bytes, as aggregate.h say
 /* Counts an event of a key whose slots are kept apart: at once, without the stage. */
 static int add_unstaged(struct rec *r, const struct ntf_event *e, __u32 index, unsigned int slot)
 {
-	if (e->origin < NTF_ORIGIN_MAX &&
-	    ntf_buckets_add_index(&r->split, NTF_STAGE_ORIGIN(e->origin), 1))
+	if (e->origin < NTF_ORIGIN_MAX && ntf_packed_add(&r->split, NTF_STAGE_ORIGIN(e->origin), 1))
 		return -ENOMEM;
-	if (ntf_buckets_add_index(&r->split, index, 1))
+	if (ntf_packed_add(&r->split, index, 1))
 		return -ENOMEM;
 	r->slots[slot]++;
 	return 0;
@@ -361,7 +397,7 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 	}
 	/* an origin's byte about to wrap goes to the buckets first, so that nothing is half counted */
 	if (e->origin < NTF_ORIGIN_MAX && ent->stage.origins[e->origin] == 0xff) {
-		if (ntf_buckets_add_index(&ent->split, NTF_STAGE_ORIGIN(e->origin), 0xff))
+		if (ntf_packed_add(&ent->split, NTF_STAGE_ORIGIN(e->origin), 0xff))
 			return -ENOMEM;
 		ent->stage.origins[e->origin] = 0;
 	}
@@ -403,7 +439,7 @@ int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const 
 	ntf_hist_counts_of(&ent->hist, &sum);
 	memcpy(ent->slots, sum.slots, sizeof(sum.slots));
 	if (key->origin < NTF_ORIGIN_MAX && h->count &&
-	    ntf_buckets_add_index(&ent->split, NTF_STAGE_ORIGIN(key->origin), h->count))
+	    ntf_packed_add(&ent->split, NTF_STAGE_ORIGIN(key->origin), h->count))
 		return -ENOMEM;
 	ent->gen = agg->gen;
 	if (comm && !ent->comm[0])
@@ -492,7 +528,7 @@ static int put_folded(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 	origins_move(o->origins, f->origins, ent->origins);
 	if (!o->comm[0])
 		snprintf(o->comm, sizeof(o->comm), "[other]");
-	if (rec_store(other, o))
+	if (rec_store(agg, other, o))
 		return -ENOMEM;
 	if (ent->key.tgid != NTF_AGG_OTHER_TGID && ent->hist.count > f->hist.count)
 		agg->folded += ent->hist.count - f->hist.count;
@@ -528,7 +564,7 @@ int ntf_agg_put(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 	}
 	/* in the slot's own storage: a put a key at a time allocates only to grow */
 	slot->gen = agg->gen;
-	return rec_store(slot, ent);
+	return rec_store(agg, slot, ent);
 }
 
 struct prune {
@@ -565,7 +601,7 @@ static bool keep_folded(void *entry, void *ctx)
 		origins_move(o->origins, f->origins, none.origins);
 		ntf_buckets_sub(&p->agg->view_fine, &f->fine);
 		o->fine = p->agg->view_fine;
-		if (rec_store(other, o)) {
+		if (rec_store(p->agg, other, o)) {
 			p->err = -ENOMEM;
 			return true;
 		}
@@ -737,7 +773,7 @@ int ntf_agg_add_bucket(struct ntf_agg *agg, const struct ntf_hist_key *key, __u3
 	if (!ent || keep_slots(ent))
 		return -ENOMEM;
 	ent->gen = agg->gen; /* a change like any other: a walk since a generation sees it */
-	return ntf_buckets_add_index(&ent->split, ntf_split_lowest(bucket), n);
+	return ntf_packed_add(&ent->split, ntf_split_lowest(bucket), n);
 }
 
 double ntf_agg_quantile(const struct ntf_agg_entry *ent, double p)
@@ -760,7 +796,7 @@ int ntf_agg_fine(const struct ntf_agg *agg, unsigned int class, __u32 callback,
 		if (!ntf_table_used(&agg->t, i) || ent->key.class != class ||
 		    (callback != NTF_AGG_ANY_CALLBACK && ent->key.callback != callback))
 			continue;
-		if (ntf_split_to_fine(&ent->split, fine) || ntf_buckets_merge(out, fine))
+		if (rec_fine(agg, ent) || ntf_buckets_merge(out, fine))
 			return -ENOMEM;
 	}
 	return 0;

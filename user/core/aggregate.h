@@ -7,9 +7,9 @@
  * bytes each, and 8 a fine bucket): that memory is bounded by the sender's
  * max_keys, not its own.
  *
- * A key costs 256 bytes and 8 a split fine bucket (core/split.h), its
- * origins among them: its log2 slots are read from those, and its entry
- * is put together for whoever asks for it.
+ * A key costs 256 bytes and about 2 a split fine bucket (core/split.h,
+ * packed: core/packed.h), its origins among them: its log2 slots are read
+ * from those, and its entry is put together for whoever asks for it.
  */
 #ifndef NTF_AGGREGATE_H
 #define NTF_AGGREGATE_H

@@ -34,20 +34,23 @@ static __u16 base_for(__u32 index)
 }
 
 /* The index at or below which half of the timed events (not 0 ns) lie. */
-static __u32 median_index(const struct ntf_buckets *fine)
+static __u32 median_index(const struct ntf_packed *fine)
 {
-	__u32 z = fine->n && fine->b[0].index == NTF_BUCKET_ZERO;
-	__u64 total = 0, seen = 0;
-	__u32 n = fine->n;
+	struct ntf_packed_cur c = ntf_packed_walk(fine);
+	__u64 total = 0, seen = 0, count;
+	__u32 index;
 
-	while (n > z && !ntf_split_is_bucket(fine->b[n - 1].index))
-		n--; /* the origins */
-	for (__u32 i = z; i < n; i++)
-		total += ntf_bucket_count(&fine->b[i]);
-	for (__u32 i = z; i < n; i++) {
-		seen += ntf_bucket_count(&fine->b[i]);
+	/* the split indexes: not the zero bucket, nor the origins past them */
+	while (ntf_packed_next(&c, &index, &count))
+		if (index < NTF_SPLIT_EXTRA)
+			total += count;
+	c = ntf_packed_walk(fine);
+	while (ntf_packed_next(&c, &index, &count)) {
+		if (index >= NTF_SPLIT_EXTRA)
+			continue;
+		seen += count;
 		if (seen * 2 >= total)
-			return fine->b[i].index;
+			return index;
 	}
 	return NTF_BUCKET_ZERO;
 }
@@ -57,7 +60,7 @@ static __u32 median_index(const struct ntf_buckets *fine)
  * then places the window for what comes next (index: the last miss, or
  * NTF_BUCKET_ZERO): 0, or -ENOMEM with nothing changed.
  */
-static int settle_buckets(struct ntf_stage *st, struct ntf_buckets *fine, __u32 index, bool origins)
+static int settle_buckets(struct ntf_stage *st, struct ntf_packed *fine, __u32 index, bool origins)
 {
 	struct ntf_bucket got[1 + NTF_STAGE_FINE + NTF_ORIGIN_MAX];
 	struct ntf_buckets run = { .b = got };
@@ -81,7 +84,7 @@ static int settle_buckets(struct ntf_stage *st, struct ntf_buckets *fine, __u32 
 		if (st->origins[o])
 			got[run.n++] = (struct ntf_bucket){ .index = NTF_STAGE_ORIGIN(o),
 							    .count_lo = st->origins[o] };
-	if (run.n && ntf_buckets_merge(fine, &run))
+	if (run.n && ntf_packed_merge(fine, &run))
 		return -ENOMEM;
 	if (origins)
 		memset(st->origins, 0, sizeof(st->origins));
@@ -101,7 +104,7 @@ static int settle_buckets(struct ntf_stage *st, struct ntf_buckets *fine, __u32 
 	return 0;
 }
 
-int ntf_stage_slow(struct ntf_stage *st, struct ntf_buckets *fine, __u32 index)
+int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *fine, __u32 index)
 {
 	unsigned char *c = ntf_stage_nibbles(st, index);
 	unsigned int shift = (index & 1) * 4;
@@ -113,14 +116,14 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_buckets *fine, __u32 index)
 			st->zero++;
 			return 0;
 		}
-		err = ntf_buckets_add_index(fine, index, 0x10000);
+		err = ntf_packed_add(fine, index, 0x10000);
 		if (!err)
 			st->zero = 0;
 		return err;
 	}
 	if (index - st->base < NTF_STAGE_FINE) {
 		/* a full nibble: its 15 and this event go to the buckets */
-		err = ntf_buckets_add_index(fine, index, 16);
+		err = ntf_packed_add(fine, index, 16);
 		if (!err)
 			*c &= (unsigned char)~(15u << shift);
 		return err;
@@ -130,7 +133,7 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_buckets *fine, __u32 index)
 		*c += 1 << shift;
 		return 0;
 	}
-	err = ntf_buckets_add_index(fine, index, 1);
+	err = ntf_packed_add(fine, index, 1);
 	if (err)
 		return err;
 	/* the key's events moved or spread: the window moves (out of memory, at the next miss) */
@@ -146,7 +149,7 @@ void ntf_stage_place(struct ntf_stage *st, __u32 index, __u16 hint)
 	st->base = index - hint < NTF_STAGE_FINE ? hint : base_for(index);
 }
 
-int ntf_stage_settle(struct ntf_stage *st, struct ntf_buckets *fine)
+int ntf_stage_settle(struct ntf_stage *st, struct ntf_packed *fine)
 {
 	if (!st->staged)
 		return 0;

@@ -2,7 +2,8 @@
 /*
  * A key's newest events, counted in two cache lines of the key's entry
  * (which puts them on a line boundary) before they reach its split fine
- * buckets (core/split.h), which hold its origins too. An event there
+ * buckets (core/split.h, packed: core/packed.h), which hold its origins
+ * too. An event there
  * costs a nibble and a byte or two in lines whose addresses the entry
  * gives at once, where the buckets cost a search behind a pointer the
  * entry must first be read for. ntf_stage_settle adds what is staged.
@@ -19,6 +20,7 @@
 #define NTF_STAGE_H
 
 #include <linux/types.h>
+#include "packed.h"
 #include "split.h"
 #include "notifier.h"
 
@@ -51,7 +53,7 @@ static inline unsigned char *ntf_stage_nibbles(struct ntf_stage *st, __u32 index
 }
 
 /* ntf_stage_add's way for what is not in the window or overflows: the same results. */
-int ntf_stage_slow(struct ntf_stage *st, struct ntf_buckets *split, __u32 index);
+int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *split, __u32 index);
 
 /*
  * Counts one event of split index index (core/split.h). 0; 1 when the
@@ -59,7 +61,7 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_buckets *split, __u32 index)
  * -ENOMEM when the buckets had to grow and could not: the event is then
  * not counted.
  */
-static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_buckets *split, __u32 index)
+static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_packed *split, __u32 index)
 {
 	unsigned char *c = ntf_stage_nibbles(st, index);
 	unsigned int shift = (index & 1) * 4;
@@ -89,7 +91,7 @@ void ntf_stage_place(struct ntf_stage *st, __u32 index, __u16 hint);
  * places its window around split's median. 0, or -ENOMEM with split as it
  * was and everything still staged.
  */
-int ntf_stage_settle(struct ntf_stage *st, struct ntf_buckets *split);
+int ntf_stage_settle(struct ntf_stage *st, struct ntf_packed *split);
 
 /* Forgets what is staged (the buckets and origins were replaced or reset). */
 void ntf_stage_reset(struct ntf_stage *st);

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Packed counters (core/packed.h) against struct ntf_buckets doing the
+ * same: packs and unpacks to the same, merges and adds alike, counts of
+ * every size (the zero bucket's index too), and about 2 bytes a counter.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "packed.h"
+
+static __u64 next(__u64 *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static void same_as(const struct ntf_packed *pk, const struct ntf_buckets *want)
+{
+	struct ntf_buckets got = {};
+
+	assert_int_equal(ntf_packed_unpack(pk, &got), 0);
+	assert_int_equal(pk->n, want->n);
+	assert_int_equal(got.n, want->n);
+	for (__u32 i = 0; i < got.n; i++) {
+		assert_int_equal(got.b[i].index, want->b[i].index);
+		assert_int_equal(ntf_bucket_count(&got.b[i]), ntf_bucket_count(&want->b[i]));
+	}
+	ntf_buckets_free(&got);
+}
+
+/* A count of any size: mostly small, some past 32 and 47 bits. */
+static __u64 some_count(__u64 r)
+{
+	switch (r % 8) {
+	case 0: return (r >> 8) & 0xffffffffffULL; /* sums stay in struct ntf_bucket's 48 bits */
+	case 1: return (r >> 20) & 0xffffffffULL;
+	default: return 1 + (r >> 16) % 200;
+	}
+}
+
+static void adds_and_merges_as_buckets_do(void **state)
+{
+	__u64 x = 0x853c49e6748fea9bULL;
+
+	(void)state;
+	for (int round = 0; round < 20; round++) {
+		struct ntf_packed pk = {};
+		struct ntf_buckets want = {}, run = {};
+
+		same_as(&pk, &want);
+		for (int i = 0; i < 300; i++) {
+			__u64 r = next(&x);
+			/* clustered indexes, the zero bucket's and high ones now and then */
+			__u32 index = r % 13 == 0 ? NTF_BUCKET_ZERO :
+				      r % 17 == 0 ? 0xfff0 + (r >> 8) % 15 :
+						    500 + (round * 37 + (r >> 4) % 90) % 1000;
+			__u64 n = some_count(r >> 3);
+
+			if (i % 3) {
+				assert_int_equal(ntf_packed_add(&pk, index, n), 0);
+				assert_int_equal(ntf_buckets_add_index(&want, index, n), 0);
+			} else {
+				assert_int_equal(ntf_buckets_add_index(&run, index, n), 0);
+			}
+			if (i % 50 == 49) {
+				assert_int_equal(ntf_packed_merge(&pk, &run), 0);
+				assert_int_equal(ntf_buckets_merge(&want, &run), 0);
+				ntf_buckets_reset(&run);
+				same_as(&pk, &want);
+			}
+		}
+		/* packed from scratch, the same bytes */
+		struct ntf_packed again = {};
+
+		assert_int_equal(ntf_packed_pack(&again, &want), 0);
+		assert_int_equal(again.len, pk.len);
+		assert_memory_equal(again.p, pk.p, pk.len);
+		ntf_packed_free(&again);
+		ntf_packed_free(&pk);
+		ntf_buckets_free(&want);
+		ntf_buckets_free(&run);
+	}
+}
+
+/* A key's few dozen buckets of small counts: about 2 bytes each. */
+static void two_bytes_a_counter(void **state)
+{
+	struct ntf_packed pk = {};
+	struct ntf_buckets b = {};
+	__u64 x = 3;
+
+	(void)state;
+	for (__u32 index = 600; index < 650; index++)
+		assert_int_equal(ntf_buckets_add_index(&b, index, 1 + next(&x) % 100), 0);
+	assert_int_equal(ntf_packed_pack(&pk, &b), 0);
+	assert_int_equal(pk.len, 2 * 50 + 1); /* the first gap from 0 takes 2 */
+	assert_true(pk.cap <= 2 * 50 + 8);
+	same_as(&pk, &b);
+	/* emptied, it packs to nothing */
+	ntf_buckets_reset(&b);
+	assert_int_equal(ntf_packed_pack(&pk, &b), 0);
+	assert_int_equal(pk.len, 0);
+	assert_int_equal(pk.n, 0);
+	ntf_packed_free(&pk);
+	ntf_buckets_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(adds_and_merges_as_buckets_do),
+		cmocka_unit_test(two_bytes_a_counter),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "packed.h"
+
+/* A counter at most: a gap of 3 bytes (17 bits) and a count of 10. */
+#define COUNTER_BYTES 13
+
+static unsigned char *put_varint(unsigned char *p, __u64 v)
+{
+	while (v >= 0x80) {
+		*p++ = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (unsigned char)v;
+	return p;
+}
+
+/* The varint at *p, moving *p past it; stops at end (what pack wrote never runs past). */
+static __u64 get_varint(const unsigned char **p, const unsigned char *end)
+{
+	__u64 v = 0;
+
+	for (unsigned int shift = 0; *p < end && shift < 64; shift += 7) {
+		unsigned char b = *(*p)++;
+
+		v |= (__u64)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			break;
+	}
+	return v;
+}
+
+bool ntf_packed_next(struct ntf_packed_cur *c, __u32 *index, __u64 *count)
+{
+	__u32 order;
+
+	if (c->p >= c->end)
+		return false;
+	order = c->order + (__u32)get_varint(&c->p, c->end);
+	*count = get_varint(&c->p, c->end);
+	*index = order ? order - 1 : NTF_BUCKET_ZERO;
+	c->order = order + 1;
+	return true;
+}
+
+int ntf_packed_unpack(const struct ntf_packed *pk, struct ntf_buckets *out)
+{
+	struct ntf_packed_cur c = ntf_packed_walk(pk);
+	__u32 index;
+	__u64 count;
+
+	ntf_buckets_reset(out);
+	if (ntf_buckets_reserve(out, pk->n))
+		return -ENOMEM;
+	while (ntf_packed_next(&c, &index, &count) && out->n < out->cap) {
+		out->b[out->n].index = index;
+		out->b[out->n].count_hi = count >> 32;
+		out->b[out->n++].count_lo = (__u32)count;
+	}
+	return 0;
+}
+
+/* pk := n counters, packed in buf (len bytes). */
+static int store(struct ntf_packed *pk, const unsigned char *buf, size_t len, __u32 n)
+{
+	if (len > pk->cap || (pk->cap > 32 && len < pk->cap / 2)) {
+		/* the length to 8 bytes: a key's counters grow a few at a time */
+		size_t cap = (len + 7) & ~(size_t)7;
+		unsigned char *p = realloc(pk->p, cap ? cap : 8);
+
+		if (!p)
+			return -ENOMEM;
+		pk->p = p;
+		pk->cap = (__u16)(cap ? cap : 8);
+	}
+	memcpy(pk->p, buf, len);
+	pk->len = (__u16)len;
+	pk->n = (__u16)n;
+	return 0;
+}
+
+/* The packing of the merge of a and b's counters (each in order, b's maybe NULL) into buf. */
+static size_t pack_merged(unsigned char *buf, struct ntf_packed_cur a, const struct ntf_buckets *b,
+			  __u32 *n)
+{
+	unsigned char *w = buf;
+	__u32 order = 0, ia = 0, j = 0;
+	__u64 ca = 0;
+	bool more = ntf_packed_next(&a, &ia, &ca);
+
+	*n = 0;
+	while (more || (b && j < b->n)) {
+		__u32 oa = more ? ntf_bucket_order(ia) : ~0u;
+		__u32 ob = b && j < b->n ? ntf_bucket_order(b->b[j].index) : ~0u;
+		__u32 at = oa < ob ? oa : ob;
+		__u64 count = 0;
+
+		if (oa == at) {
+			count += ca;
+			more = ntf_packed_next(&a, &ia, &ca);
+		}
+		if (ob == at)
+			count += ntf_bucket_count(&b->b[j++]);
+		if (!count)
+			continue;
+		w = put_varint(w, at - order);
+		w = put_varint(w, count);
+		order = at + 1;
+		(*n)++;
+	}
+	return (size_t)(w - buf);
+}
+
+/* Room for the packing of up to NTF_PACKED_MAX counters. */
+static unsigned char *scratch(void)
+{
+	static __thread unsigned char *buf;
+
+	if (!buf)
+		buf = malloc((size_t)NTF_PACKED_MAX * COUNTER_BYTES);
+	return buf;
+}
+
+int ntf_packed_pack(struct ntf_packed *pk, const struct ntf_buckets *in)
+{
+	struct ntf_packed none = {};
+	unsigned char *buf = scratch();
+	__u32 n;
+	size_t len;
+
+	if (!buf)
+		return -ENOMEM;
+	len = pack_merged(buf, ntf_packed_walk(&none), in, &n);
+	return store(pk, buf, len, n);
+}
+
+int ntf_packed_merge(struct ntf_packed *pk, const struct ntf_buckets *run)
+{
+	unsigned char *buf = scratch();
+	__u32 n;
+	size_t len;
+
+	if (!buf)
+		return -ENOMEM;
+	len = pack_merged(buf, ntf_packed_walk(pk), run, &n);
+	return store(pk, buf, len, n);
+}
+
+int ntf_packed_add(struct ntf_packed *pk, __u32 index, __u64 n)
+{
+	struct ntf_bucket one = { .index = (__u16)index,
+				  .count_hi = n >> 32,
+				  .count_lo = (__u32)n };
+	struct ntf_buckets run = { .b = &one, .n = 1, .cap = 1 };
+
+	return ntf_packed_merge(pk, &run);
+}
+
+void ntf_packed_free(struct ntf_packed *pk)
+{
+	free(pk->p);
+	memset(pk, 0, sizeof(*pk));
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Sparse counters (struct ntf_buckets' indexes and counts) packed for
+ * holding many: each a varint of its index's distance from the one before
+ * and a varint of its count, about 2 bytes where a struct ntf_bucket takes
+ * 8. The aggregate keeps a key's split buckets (core/split.h) so: they
+ * change a batch at a time (a stage settling) and are read whole, so a
+ * change unpacks and packs them all, which a key's few dozen make cheap.
+ */
+#ifndef NTF_PACKED_H
+#define NTF_PACKED_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "buckets.h"
+
+struct ntf_packed {
+	unsigned char *p; /* owned */
+	__u16 len, cap; /* bytes */
+	__u16 n; /* counters */
+	__u16 pad;
+};
+
+/* Counters a packed set may hold: any 16-bit index but the zero bucket's, and it. */
+#define NTF_PACKED_MAX 0x10000
+
+/* out := pk's counters, in order: 0 or -ENOMEM (out then empty). */
+int ntf_packed_unpack(const struct ntf_packed *pk, struct ntf_buckets *out);
+/* pk := in's counters (in order, as struct ntf_buckets keeps them): 0 or -ENOMEM, pk as it was. */
+int ntf_packed_pack(struct ntf_packed *pk, const struct ntf_buckets *in);
+/* Adds run's counters (in order) to pk's: 0 or -ENOMEM, pk as it was. */
+int ntf_packed_merge(struct ntf_packed *pk, const struct ntf_buckets *run);
+/* Adds n to index's counter: 0 or -ENOMEM, pk as it was. */
+int ntf_packed_add(struct ntf_packed *pk, __u32 index, __u64 n);
+void ntf_packed_free(struct ntf_packed *pk);
+
+/* A walk of pk's counters in order. */
+struct ntf_packed_cur {
+	const unsigned char *p, *end;
+	__u32 order; /* the last one's place in the order (ntf_bucket_order), + 1 */
+};
+
+static inline struct ntf_packed_cur ntf_packed_walk(const struct ntf_packed *pk)
+{
+	return (struct ntf_packed_cur){ .p = pk->p, .end = pk->p + pk->len };
+}
+
+/* The next counter: true, or false at the end. */
+bool ntf_packed_next(struct ntf_packed_cur *c, __u32 *index, __u64 *count);
+
+#endif
