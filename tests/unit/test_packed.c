@@ -112,11 +112,44 @@ static void two_bytes_a_counter(void **state)
 	ntf_buckets_free(&b);
 }
 
+/* In place only within reach and where the count keeps its length; else nothing changes. */
+static void in_place_within_reach(void **state)
+{
+	struct ntf_packed pk = {};
+	struct ntf_buckets b = {};
+
+	(void)state;
+	for (__u32 index = 100; index < 120; index++)
+		assert_int_equal(ntf_buckets_add_index(&b, index, 100), 0);
+	assert_int_equal(ntf_packed_pack(&pk, &b), 0);
+	/* the 11th counter: within 12, not within 10 */
+	assert_false(ntf_packed_add_in_place(&pk, 110, 16, 10));
+	same_as(&pk, &b);
+	assert_true(ntf_packed_add_in_place(&pk, 110, 16, 12));
+	assert_int_equal(ntf_buckets_add_index(&b, 110, 16), 0);
+	same_as(&pk, &b);
+	/* 116 + 16 passes 127: a byte longer */
+	assert_false(ntf_packed_add_in_place(&pk, 110, 16, 12));
+	/* no counter of that index */
+	assert_false(ntf_packed_add_in_place(&pk, 99, 1, 100));
+	assert_false(ntf_packed_add_in_place(&pk, 130, 1, 100));
+	same_as(&pk, &b);
+	/* ntf_packed_add does what in place cannot */
+	assert_int_equal(ntf_packed_add(&pk, 110, 16), 0);
+	assert_int_equal(ntf_packed_add(&pk, 99, 1), 0);
+	assert_int_equal(ntf_buckets_add_index(&b, 110, 16), 0);
+	assert_int_equal(ntf_buckets_add_index(&b, 99, 1), 0);
+	same_as(&pk, &b);
+	ntf_packed_free(&pk);
+	ntf_buckets_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(adds_and_merges_as_buckets_do),
 		cmocka_unit_test(two_bytes_a_counter),
+		cmocka_unit_test(in_place_within_reach),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

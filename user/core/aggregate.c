@@ -123,23 +123,62 @@ static void rec_origins(const struct rec *r, __u64 out[NTF_ORIGIN_MAX])
 			out[index - NTF_STAGE_ORIGIN(0)] += count;
 }
 
-/* A settled record's fine buckets in agg->view_fine: 0 or -ENOMEM. */
-static int rec_fine(const struct ntf_agg *cagg, const struct rec *r)
+/*
+ * A settled record's fine buckets into fine, and its log2 slots (read from
+ * them, when not kept) and origins added to slots and origins (each may
+ * be NULL): one walk of the packed counters. 0 or -ENOMEM.
+ */
+static int rec_read(const struct rec *r, struct ntf_buckets *fine, __u64 *slots, __u64 *origins)
 {
-	struct ntf_agg *agg = (struct ntf_agg *)cagg;
+	struct ntf_packed_cur c = ntf_packed_walk(&r->split);
+	__u32 index;
+	__u64 count;
 
-	if (ntf_packed_unpack(&r->split, &agg->unpacked))
+	ntf_buckets_reset(fine);
+	if (ntf_buckets_reserve(fine, r->split.n))
 		return -ENOMEM;
-	return ntf_split_to_fine(&agg->unpacked, &agg->view_fine);
+	if (r->slots && slots) {
+		for (unsigned int s = 0; s < NTF_HIST_SLOTS; s++)
+			slots[s] += r->slots[s];
+		slots = NULL;
+	}
+	while (ntf_packed_next(&c, &index, &count)) {
+		struct ntf_bucket *last = fine->n ? &fine->b[fine->n - 1] : NULL;
+		__u32 bucket;
+
+		if (!ntf_split_is_bucket(index)) {
+			if (origins && index - NTF_STAGE_ORIGIN(0) < NTF_ORIGIN_MAX)
+				origins[index - NTF_STAGE_ORIGIN(0)] += count;
+			continue;
+		}
+		if (slots)
+			slots[ntf_split_slot(index)] += count;
+		/* a bucket's splits are next to each other */
+		bucket = ntf_split_bucket(index);
+		if (last && last->index == bucket) {
+			count += ntf_bucket_count(last);
+		} else {
+			last = &fine->b[fine->n++];
+			last->index = (__u16)bucket;
+		}
+		last->count_hi = count >> 32;
+		last->count_lo = (__u32)count;
+	}
+	return 0;
 }
 
-/* Puts a settled record's entry together in agg->view: it, or NULL when out of memory. */
-static const struct ntf_agg_entry *view(const struct ntf_agg *cagg, const struct rec *r)
+/* A settled record's entry in agg->view, with its buckets unless brief: it, or NULL when out of memory. */
+static const struct ntf_agg_entry *view_of(const struct ntf_agg *cagg, const struct rec *r,
+					   bool brief)
 {
 	struct ntf_agg *agg = (struct ntf_agg *)cagg;
 	struct ntf_agg_entry *v = &agg->view;
 
-	if (rec_fine(agg, r))
+	ntf_hist_of_counts(&v->hist, &r->hist);
+	memset(v->origins, 0, sizeof(v->origins));
+	if (brief)
+		ntf_buckets_reset(&agg->view_fine);
+	else if (rec_read(r, &agg->view_fine, v->hist.slots, v->origins))
 		return NULL;
 	v->key = (struct ntf_hist_key){ .class = r->key.class,
 					.callback = r->key.callback,
@@ -147,10 +186,12 @@ static const struct ntf_agg_entry *view(const struct ntf_agg *cagg, const struct
 	memcpy(v->comm, r->comm, sizeof(v->comm));
 	v->fine = agg->view_fine;
 	v->gen = r->gen;
-	rec_hist(r, &v->hist);
-	memset(v->origins, 0, sizeof(v->origins));
-	rec_origins(r, v->origins);
 	return v;
+}
+
+static const struct ntf_agg_entry *view(const struct ntf_agg *agg, const struct rec *r)
+{
+	return view_of(agg, r, false);
 }
 
 /*
@@ -715,23 +756,33 @@ __u64 ntf_agg_gen(const struct ntf_agg *agg)
 	return agg->gen;
 }
 
-int ntf_agg_foreach_since(const struct ntf_agg *agg, __u64 since, ntf_agg_visit_fn fn, void *ctx)
+int ntf_agg_foreach_brief(const struct ntf_agg *agg, __u64 since, ntf_agg_brief_fn brief,
+			  ntf_agg_visit_fn fn, void *ctx)
 {
 	settle_all(agg);
 	for (size_t i = 0; i < agg->t.cap; i++) {
 		const struct rec *ent = ntf_table_at(&agg->t, i);
 		const struct ntf_agg_entry *v;
+		struct ntf_hist_key key;
 		int err;
 
 		if (!ntf_table_used(&agg->t, i) || ent->gen <= since)
 			continue;
-		if (!(v = view(agg, ent)))
+		key = (struct ntf_hist_key){ .class = ent->key.class,
+					     .callback = ent->key.callback,
+					     .tgid = ent->key.tgid };
+		if (!(v = view_of(agg, ent, brief && brief(&key, ent->gen, ctx))))
 			return -ENOMEM;
 		err = fn(v, ctx);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+int ntf_agg_foreach_since(const struct ntf_agg *agg, __u64 since, ntf_agg_visit_fn fn, void *ctx)
+{
+	return ntf_agg_foreach_brief(agg, since, NULL, fn, ctx);
 }
 
 size_t ntf_agg_count(const struct ntf_agg *agg)
@@ -796,7 +847,7 @@ int ntf_agg_fine(const struct ntf_agg *agg, unsigned int class, __u32 callback,
 		if (!ntf_table_used(&agg->t, i) || ent->key.class != class ||
 		    (callback != NTF_AGG_ANY_CALLBACK && ent->key.callback != callback))
 			continue;
-		if (rec_fine(agg, ent) || ntf_buckets_merge(out, fine))
+		if (rec_read(ent, fine, NULL, NULL) || ntf_buckets_merge(out, fine))
 			return -ENOMEM;
 	}
 	return 0;

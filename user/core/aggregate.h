@@ -114,6 +114,19 @@ typedef int (*ntf_agg_visit_fn)(const struct ntf_agg_entry *entry, void *ctx);
 int ntf_agg_foreach(const struct ntf_agg *agg, ntf_agg_visit_fn fn, void *ctx);
 /* Visits the entries changed in generations after since (since < gen). */
 int ntf_agg_foreach_since(const struct ntf_agg *agg, __u64 since, ntf_agg_visit_fn fn, void *ctx);
+/*
+ * True when a visit of the entry of key, last changed in generation gen,
+ * needs no more than its key, name, generation and counters.
+ */
+typedef bool (*ntf_agg_brief_fn)(const struct ntf_hist_key *key, __u64 gen, void *ctx);
+/*
+ * ntf_agg_foreach_since, but the entries brief picks come with their
+ * counters only (hist's slots, fine and origins empty), which costs no
+ * walk of their buckets: for a visitor that skips most entries, such as
+ * those unchanged since it last saw them.
+ */
+int ntf_agg_foreach_brief(const struct ntf_agg *agg, __u64 since, ntf_agg_brief_fn brief,
+			  ntf_agg_visit_fn fn, void *ctx);
 /* Adds n events of bucket to key's fine buckets (an in-kernel bucket read). */
 int ntf_agg_add_bucket(struct ntf_agg *agg, const struct ntf_hist_key *key, __u32 bucket, __u64 n);
 /*

@@ -208,17 +208,17 @@ double ntf_bucket_low(__u32 index)
 	return 1e9 * exp2((double)(ntf_bucket_native(index) - 1) / NTF_BUCKETS_PER_POW2);
 }
 
+unsigned int ntf_bucket_top_slot(__u32 index)
+{
+	/* the table's edge is the bucket's highest value in ns */
+	return index == NTF_BUCKET_ZERO ? 0 :
+					  ntf_hist_slot(ntf_hist_edges[index - NTF_BUCKET_FIRST]);
+}
+
 void ntf_buckets_add_to_slots(const struct ntf_buckets *bs, __u64 slots[NTF_HIST_SLOTS])
 {
-	for (__u32 i = 0; i < bs->n; i++) {
-		__u32 index = bs->b[i].index;
-		/* the table's edge is the bucket's highest value in ns */
-		unsigned int slot = index == NTF_BUCKET_ZERO ?
-					    0 :
-					    ntf_hist_slot(ntf_hist_edges[index - NTF_BUCKET_FIRST]);
-
-		slots[slot] += ntf_bucket_count(&bs->b[i]);
-	}
+	for (__u32 i = 0; i < bs->n; i++)
+		slots[ntf_bucket_top_slot(bs->b[i].index)] += ntf_bucket_count(&bs->b[i]);
 }
 
 double ntf_bucket_high(__u32 index)

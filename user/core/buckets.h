@@ -128,6 +128,8 @@ bool ntf_buckets_cover(const struct ntf_buckets *bs, __u64 count);
  * highest slot with events still bounds the largest of them.
  */
 void ntf_buckets_add_to_slots(const struct ntf_buckets *bs, __u64 slots[NTF_HIST_SLOTS]);
+/* The log2 slot ntf_buckets_add_to_slots gives bucket index: its highest value's. */
+unsigned int ntf_bucket_top_slot(__u32 index);
 /* Empties b, keeping the memory. */
 void ntf_buckets_reset(struct ntf_buckets *bs);
 void ntf_buckets_free(struct ntf_buckets *bs);

@@ -18,7 +18,7 @@ static unsigned char *put_varint(unsigned char *p, __u64 v)
 }
 
 /* The varint at *p, moving *p past it; stops at end (what pack wrote never runs past). */
-static __u64 get_varint(const unsigned char **p, const unsigned char *end)
+__u64 ntf_packed_varint(const unsigned char **p, const unsigned char *end)
 {
 	__u64 v = 0;
 
@@ -30,19 +30,6 @@ static __u64 get_varint(const unsigned char **p, const unsigned char *end)
 			break;
 	}
 	return v;
-}
-
-bool ntf_packed_next(struct ntf_packed_cur *c, __u32 *index, __u64 *count)
-{
-	__u32 order;
-
-	if (c->p >= c->end)
-		return false;
-	order = c->order + (__u32)get_varint(&c->p, c->end);
-	*count = get_varint(&c->p, c->end);
-	*index = order ? order - 1 : NTF_BUCKET_ZERO;
-	c->order = order + 1;
-	return true;
 }
 
 int ntf_packed_unpack(const struct ntf_packed *pk, struct ntf_buckets *out)
@@ -148,6 +135,43 @@ int ntf_packed_merge(struct ntf_packed *pk, const struct ntf_buckets *run)
 	return store(pk, buf, len, n);
 }
 
+/* Bytes of v as a varint. */
+static unsigned int varint_len(__u64 v)
+{
+	unsigned int len = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		len++;
+	}
+	return len;
+}
+
+bool ntf_packed_add_in_place(struct ntf_packed *pk, __u32 index, __u64 n, unsigned int reach)
+{
+	const unsigned char *p = pk->p, *end = pk->p + pk->len;
+	__u32 order = 0, want = ntf_bucket_order(index);
+
+	for (; p < end && reach; reach--) {
+		const unsigned char *count_at;
+		__u64 count;
+
+		order += (__u32)ntf_packed_get(&p, end);
+		if (order > want || p >= end)
+			return false;
+		count_at = p;
+		count = ntf_packed_get(&p, end);
+		if (order == want) {
+			if (varint_len(count + n) != (unsigned int)(p - count_at))
+				return false;
+			put_varint(pk->p + (count_at - pk->p), count + n);
+			return true;
+		}
+		order++;
+	}
+	return false;
+}
+
 int ntf_packed_add(struct ntf_packed *pk, __u32 index, __u64 n)
 {
 	struct ntf_bucket one = { .index = (__u16)index,
@@ -155,6 +179,9 @@ int ntf_packed_add(struct ntf_packed *pk, __u32 index, __u64 n)
 				  .count_lo = (__u32)n };
 	struct ntf_buckets run = { .b = &one, .n = 1, .cap = 1 };
 
+	/* most adds keep the count's length: under 128, or under 16,384 */
+	if (ntf_packed_add_in_place(pk, index, n, ~0u))
+		return 0;
 	return ntf_packed_merge(pk, &run);
 }
 

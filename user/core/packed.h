@@ -32,6 +32,12 @@ int ntf_packed_pack(struct ntf_packed *pk, const struct ntf_buckets *in);
 int ntf_packed_merge(struct ntf_packed *pk, const struct ntf_buckets *run);
 /* Adds n to index's counter: 0 or -ENOMEM, pk as it was. */
 int ntf_packed_add(struct ntf_packed *pk, __u32 index, __u64 n);
+/*
+ * Adds n to index's counter where it is, when it is among the first reach
+ * counters and its count keeps its length: true; else false, pk as it was.
+ * A walk to it and a write, where ntf_packed_add may pack them all again.
+ */
+bool ntf_packed_add_in_place(struct ntf_packed *pk, __u32 index, __u64 n, unsigned int reach);
 void ntf_packed_free(struct ntf_packed *pk);
 
 /* A walk of pk's counters in order. */
@@ -45,7 +51,29 @@ static inline struct ntf_packed_cur ntf_packed_walk(const struct ntf_packed *pk)
 	return (struct ntf_packed_cur){ .p = pk->p, .end = pk->p + pk->len };
 }
 
+/* A varint longer than a byte (the slow way of ntf_packed_next). */
+__u64 ntf_packed_varint(const unsigned char **p, const unsigned char *end);
+
+static inline __u64 ntf_packed_get(const unsigned char **p, const unsigned char *end)
+{
+	/* gaps and counts mostly fit a byte: inline, as readers walk every counter */
+	if (**p < 0x80)
+		return *(*p)++;
+	return ntf_packed_varint(p, end);
+}
+
 /* The next counter: true, or false at the end. */
-bool ntf_packed_next(struct ntf_packed_cur *c, __u32 *index, __u64 *count);
+static inline bool ntf_packed_next(struct ntf_packed_cur *c, __u32 *index, __u64 *count)
+{
+	__u32 order;
+
+	if (c->p >= c->end)
+		return false;
+	order = c->order + (__u32)ntf_packed_get(&c->p, c->end);
+	*count = c->p < c->end ? ntf_packed_get(&c->p, c->end) : 0;
+	*index = order ? order - 1 : NTF_BUCKET_ZERO;
+	c->order = order + 1;
+	return true;
+}
 
 #endif

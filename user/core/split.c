@@ -7,9 +7,9 @@
 _Static_assert(NTF_SPLIT_EXTRA + 256 < NTF_BUCKET_ZERO,
 	       "split indexes and an owner's counters fit where bucket indexes do");
 
-/* By split index: its bucket (0: no bucket has it) and slot; by bucket: its lowest split index. */
-static __u16 split_bucket[NTF_SPLIT_HIGHEST + 1];
-static __u8 split_slot[NTF_SPLIT_HIGHEST + 1];
+__u16 ntf_split_buckets[NTF_SPLIT_HIGHEST + 1];
+__u8 ntf_split_slots[NTF_SPLIT_HIGHEST + 1];
+/* By bucket: its lowest split index. */
 static __u16 lowest_split[NTF_BUCKET_HIGHEST + 1];
 
 /* A bucket's values are (edge below, its edge]: the table's floors of the true edges. */
@@ -33,22 +33,10 @@ __attribute__((constructor)) static void map_splits(void)
 
 		lowest_split[b] = ntf_split_index(b, first);
 		for (unsigned int s = first; s <= ntf_hist_slot(high); s++) {
-			split_bucket[ntf_split_index(b, s)] = b;
-			split_slot[ntf_split_index(b, s)] = s;
+			ntf_split_buckets[ntf_split_index(b, s)] = b;
+			ntf_split_slots[ntf_split_index(b, s)] = s;
 		}
 	}
-}
-
-__u32 ntf_split_bucket(__u32 split)
-{
-	if (split == NTF_BUCKET_ZERO)
-		return NTF_BUCKET_ZERO;
-	return split <= NTF_SPLIT_HIGHEST ? split_bucket[split] : 0;
-}
-
-unsigned int ntf_split_slot(__u32 split)
-{
-	return split <= NTF_SPLIT_HIGHEST ? split_slot[split] : 0;
 }
 
 __u32 ntf_split_lowest(__u32 bucket)

@@ -38,9 +38,23 @@ static inline __u32 ntf_split_index(__u32 bucket, unsigned int slot)
 	return bucket + slot;
 }
 
-/* A split index's bucket and slot. */
-__u32 ntf_split_bucket(__u32 split);
-unsigned int ntf_split_slot(__u32 split);
+/* By split index: its bucket (0: no bucket has it) and slot (split.c's tables) */
+extern __u16 ntf_split_buckets[NTF_SPLIT_HIGHEST + 1];
+extern __u8 ntf_split_slots[NTF_SPLIT_HIGHEST + 1];
+
+/* A split index's bucket and slot; inline, as readers take them of every counter. */
+static inline __u32 ntf_split_bucket(__u32 split)
+{
+	if (split == NTF_BUCKET_ZERO)
+		return NTF_BUCKET_ZERO;
+	return split <= NTF_SPLIT_HIGHEST ? ntf_split_buckets[split] : 0;
+}
+
+static inline unsigned int ntf_split_slot(__u32 split)
+{
+	return split <= NTF_SPLIT_HIGHEST ? ntf_split_slots[split] : 0;
+}
+
 /* The split index of a bucket's lowest value: where its events go when no slot says otherwise. */
 __u32 ntf_split_lowest(__u32 bucket);
 

@@ -56,6 +56,30 @@ static __u32 median_index(const struct ntf_packed *fine)
 }
 
 /*
+ * The zero count and the window's counts, in the buckets' order (the zero
+ * bucket first), into got: how many. full, when not ~0u, is the index whose
+ * nibble is full as an event of it comes: it counts 16.
+ */
+static __u32 staged_run(const struct ntf_stage *st, struct ntf_bucket *got, __u32 full)
+{
+	__u32 n = 0;
+
+	if (st->zero)
+		got[n++] = (struct ntf_bucket){ .index = NTF_BUCKET_ZERO, .count_lo = st->zero };
+	if (window_empty(st))
+		return n;
+	for (__u32 index = st->base; index < st->base + (__u32)NTF_STAGE_FINE; index++) {
+		unsigned int count =
+			*ntf_stage_nibbles((struct ntf_stage *)st, index) >> (index & 1) * 4 & 15;
+
+		if (count)
+			got[n++] = (struct ntf_bucket){ .index = index,
+							.count_lo = count + (index == full) };
+	}
+	return n;
+}
+
+/*
  * Adds the window and the zero count to fine, and the origins when asked,
  * then places the window for what comes next (index: the last miss, or
  * NTF_BUCKET_ZERO): 0, or -ENOMEM with nothing changed.
@@ -66,19 +90,7 @@ static int settle_buckets(struct ntf_stage *st, struct ntf_packed *fine, __u32 i
 	struct ntf_buckets run = { .b = got };
 	__u32 median;
 
-	/* in the buckets' order: the zero bucket first */
-	if (st->zero)
-		got[run.n++] =
-			(struct ntf_bucket){ .index = NTF_BUCKET_ZERO, .count_lo = st->zero };
-	if (!window_empty(st)) {
-		for (__u32 index = st->base; index < st->base + (__u32)NTF_STAGE_FINE; index++) {
-			unsigned int count = *ntf_stage_nibbles(st, index) >> (index & 1) * 4 & 15;
-
-			if (count)
-				got[run.n++] =
-					(struct ntf_bucket){ .index = index, .count_lo = count };
-		}
-	}
+	run.n = staged_run(st, got, ~0u);
 	/* past every split index */
 	for (unsigned int o = 0; origins && o < NTF_ORIGIN_MAX; o++)
 		if (st->origins[o])
@@ -104,6 +116,27 @@ static int settle_buckets(struct ntf_stage *st, struct ntf_packed *fine, __u32 i
 	return 0;
 }
 
+/*
+ * A full nibble's counter found in place within this many of a key's
+ * counters costs less than adding every staged count at once (flush),
+ * which unpacks and packs them all; deeper, less.
+ */
+#define IN_PLACE_REACH 12
+
+/* Adds the zero count and the window's counts to fine, full's nibble and event as 16. */
+static int flush(struct ntf_stage *st, struct ntf_packed *fine, __u32 full)
+{
+	struct ntf_bucket got[1 + NTF_STAGE_FINE];
+	struct ntf_buckets run = { .b = got };
+
+	run.n = staged_run(st, got, full);
+	if (ntf_packed_merge(fine, &run))
+		return -ENOMEM;
+	memset(st->fine, 0, sizeof(st->fine));
+	st->zero = 0;
+	return 0;
+}
+
 int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *fine, __u32 index)
 {
 	unsigned char *c = ntf_stage_nibbles(st, index);
@@ -123,10 +156,11 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *fine, __u32 index)
 	}
 	if (index - st->base < NTF_STAGE_FINE) {
 		/* a full nibble: its 15 and this event go to the buckets */
-		err = ntf_packed_add(fine, index, 16);
-		if (!err)
+		if (ntf_packed_add_in_place(fine, index, 16, IN_PLACE_REACH)) {
 			*c &= (unsigned char)~(15u << shift);
-		return err;
+			return 0;
+		}
+		return flush(st, fine, index);
 	}
 	if (window_empty(st)) {
 		st->base = base_for(index);

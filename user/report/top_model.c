@@ -70,6 +70,7 @@ struct top_model {
 	__u32 *fine_next; /* per delta: the next of its row's chain (query time) */
 	size_t cap_fine_next;
 	struct ntf_hist scratch; /* one delta whole, while it is taken or added to its row */
+	struct ntf_buckets old_fine; /* the previous read's fine buckets of a key, unpacked */
 	struct ntf_buckets merged; /* a row's buckets when it sums several deltas */
 	struct ntf_buckets merged_one; /* a row's one delta's, borrowed from fine */
 	struct top_row *rows;
@@ -110,6 +111,7 @@ void top_model_free(struct top_model *m)
 	free(m->fine);
 	free(m->fine_next);
 	ntf_buckets_free(&m->merged);
+	ntf_buckets_free(&m->old_fine);
 	free(m->rows);
 	free(m->acc);
 	free(m->order);
@@ -264,7 +266,8 @@ static int take_delta(const struct ntf_agg_entry *ent, const struct top_snap_ent
 		}
 	}
 	hist_delta(h, cur, old ? &was : NULL);
-	if (fine_delta(m, d, &ent->fine, old ? &old->fine : NULL, h->count))
+	if ((old && ntf_packed_unpack(&old->fine, &m->old_fine)) ||
+	    fine_delta(m, d, &ent->fine, old ? &m->old_fine : NULL, h->count))
 		return -ENOMEM;
 	/* a max from before the interval: its top fine bucket bounds it closer than its slot */
 	if (d->nfine != NO_FINE && old && ent->hist.max_ns <= old->hist.max_ns) {

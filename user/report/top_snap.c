@@ -44,7 +44,7 @@ void top_snap_free(struct top_snap *s)
 
 		if (!e)
 			continue;
-		ntf_buckets_free(&e->fine);
+		ntf_packed_free(&e->fine);
 		free(e->slots);
 	}
 	ntf_table_fini(&s->t);
@@ -93,7 +93,7 @@ static int store(struct top_snap *s, size_t i, __u64 h, const struct ntf_agg_ent
 			return -ENOMEM;
 		memcpy(e->slots, ent->hist.slots, sizeof(ent->hist.slots));
 	}
-	return ntf_buckets_copy(&e->fine, &ent->fine);
+	return ntf_packed_pack(&e->fine, &ent->fine);
 }
 
 bool top_snap_slots_in_buckets(const struct ntf_agg_entry *ent)
@@ -103,11 +103,18 @@ bool top_snap_slots_in_buckets(const struct ntf_agg_entry *ent)
 
 void top_snap_hist(const struct top_snap_entry *e, struct ntf_hist *out)
 {
+	struct ntf_packed_cur c = ntf_packed_walk(&e->fine);
+	__u32 index;
+	__u64 count;
+
 	ntf_hist_of_counts(out, &e->hist);
-	if (e->slots)
+	if (e->slots) {
 		memcpy(out->slots, e->slots, sizeof(out->slots));
-	else
-		ntf_buckets_add_to_slots(&e->fine, out->slots);
+		return;
+	}
+	/* as ntf_buckets_add_to_slots would */
+	while (ntf_packed_next(&c, &index, &count))
+		out->slots[ntf_bucket_top_slot(index)] += count;
 }
 
 struct walk {
@@ -138,11 +145,19 @@ static int walk_one(const struct ntf_agg_entry *ent, void *ctx)
 	return store(s, i, h, ent);
 }
 
+/* An entry walk_one finds unchanged needs no buckets: most of them, in an interval. */
+static bool brief(const struct ntf_hist_key *key, __u64 gen, void *ctx)
+{
+	const struct walk *w = ctx;
+
+	(void)key;
+	return follows(w->s, w->agg) && gen <= w->s->gen;
+}
+
 /* The walk of agg: the entries changed after since, or all of them. */
 static int walk(struct walk *w, const struct ntf_agg *agg, __u64 since)
 {
-	return since ? ntf_agg_foreach_since(agg, since, walk_one, w) :
-		       ntf_agg_foreach(agg, walk_one, w);
+	return ntf_agg_foreach_brief(agg, since, brief, walk_one, w);
 }
 
 /* Ends a take or a follow: changes from now on get a later generation than what s holds. */

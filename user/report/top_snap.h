@@ -4,9 +4,9 @@
  * only what a delta is taken of (the histogram, its fine buckets and the
  * reclaim-driven unmaps), in a table hashed and walked in the aggregate's
  * order. Memory: 128 bytes a key in the table, and the key's fine buckets
- * at 8 bytes each in storage of their size (a key's latencies spread over
- * k powers of 2 have at most 16 k); 288 more for its log2 slots only when
- * the buckets do not hold all its events.
+ * packed (core/packed.h), about 2 bytes each (a key's latencies spread
+ * over k powers of 2 have at most 16 k); 288 more for its log2 slots only
+ * when the buckets do not hold all its events.
  */
 #ifndef NTF_TOP_SNAP_H
 #define NTF_TOP_SNAP_H
@@ -16,6 +16,7 @@
 #include <linux/types.h>
 #include "aggregate.h"
 #include "histogram.h"
+#include "packed.h"
 #include "notifier.h"
 
 struct top_snap_entry {
@@ -28,7 +29,7 @@ struct top_snap_entry {
 	 * map that was full); NULL when they do (top_snap_hist).
 	 */
 	__u64 *slots;
-	struct ntf_buckets fine; /* a copy of the entry's, owned by the snapshot */
+	struct ntf_packed fine; /* a copy of the entry's, packed, owned by the snapshot */
 };
 
 struct top_snap;
