@@ -62,19 +62,28 @@ static __u32 median_index(const struct ntf_packed *fine)
  */
 static __u32 staged_run(const struct ntf_stage *st, struct ntf_bucket *got, __u32 full)
 {
-	__u32 n = 0;
+	__u32 n = 0, index = st->base, end = st->base + NTF_STAGE_FINE;
+	/* the byte of index, stepped along (no division an index) */
+	unsigned int at = index % NTF_STAGE_FINE / 2;
 
 	if (st->zero)
 		got[n++] = (struct ntf_bucket){ .index = NTF_BUCKET_ZERO, .count_lo = st->zero };
-	if (window_empty(st))
-		return n;
-	for (__u32 index = st->base; index < st->base + (__u32)NTF_STAGE_FINE; index++) {
-		unsigned int count =
-			*ntf_stage_nibbles((struct ntf_stage *)st, index) >> (index & 1) * 4 & 15;
+	while (index < end) {
+		unsigned char byte = st->fine[at];
 
-		if (count)
-			got[n++] = (struct ntf_bucket){ .index = index,
-							.count_lo = count + (index == full) };
+		if (!(index & 1) && !byte && index + 2 <= end) {
+			index += 2; /* most bytes of a window are empty */
+		} else {
+			unsigned int count = byte >> (index & 1) * 4 & 15;
+
+			if (count)
+				got[n++] = (struct ntf_bucket){ .index = index,
+								.count_lo = count + (index == full) };
+			index++;
+			if (index & 1)
+				continue;
+		}
+		at = at + 1 == sizeof(st->fine) ? 0 : at + 1;
 	}
 	return n;
 }
