@@ -25,6 +25,8 @@ struct folded {
 	struct ntf_buckets fine; /* owned */
 };
 
+_Static_assert(sizeof(struct folded) == 560, "aggregate.h's size of a folded process");
+
 /*
  * A key as the aggregate keeps it, laid out for ntf_agg_add, which touches
  * three or four lines of it per event, none found through another: the
@@ -77,7 +79,7 @@ struct ntf_agg {
 };
 
 /*
- * ntf_agg_add stages each event's fine bucket, log2 slot and origin (core/stage.h);
+ * ntf_agg_add stages each event's split bucket and origin (core/stage.h);
  * what hands entries out settles them first. It may do so on a const
  * aggregate: the events are in it already, in a form readers cannot see,
  * and no aggregate is made const (ntf_agg_new allocates them).

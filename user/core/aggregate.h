@@ -3,7 +3,7 @@
  * User-space aggregation of streamed events, keyed by event class x
  * driver x process. Bounded: past max_keys, new processes fold into
  * one "other" key per class and callback, so memory stays flat. A
- * mirror (ntf_agg_put) also keeps what each folded process last put (440
+ * mirror (ntf_agg_put) also keeps what each folded process last put (560
  * bytes each, and 8 a fine bucket): that memory is bounded by the sender's
  * max_keys, not its own.
  *

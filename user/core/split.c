@@ -50,34 +50,6 @@ static void set_count(struct ntf_bucket *b, __u64 n)
 	b->count_lo = (__u32)n;
 }
 
-int ntf_split_to_fine(const struct ntf_buckets *split, struct ntf_buckets *fine)
-{
-	__u32 n = 0;
-
-	if (ntf_buckets_copy(fine, split))
-		return -ENOMEM;
-	/* in place: a bucket's splits are next to each other, in the same order */
-	for (__u32 i = 0; i < fine->n && ntf_split_is_bucket(fine->b[i].index); i++) {
-		__u32 bucket = ntf_split_bucket(fine->b[i].index);
-
-		if (n && fine->b[n - 1].index == bucket) {
-			set_count(&fine->b[n - 1], ntf_bucket_count(&fine->b[n - 1]) +
-							   ntf_bucket_count(&fine->b[i]));
-			continue;
-		}
-		fine->b[n] = fine->b[i];
-		fine->b[n++].index = bucket;
-	}
-	fine->n = n;
-	return 0;
-}
-
-void ntf_split_add_to_slots(const struct ntf_buckets *split, __u64 slots[NTF_HIST_SLOTS])
-{
-	for (__u32 i = 0; i < split->n && ntf_split_is_bucket(split->b[i].index); i++)
-		slots[ntf_split_slot(split->b[i].index)] += ntf_bucket_count(&split->b[i]);
-}
-
 /* Appends n events of split index at to split, which has room. */
 static void put(struct ntf_buckets *split, __u32 at, __u64 n)
 {

@@ -58,10 +58,6 @@ static inline unsigned int ntf_split_slot(__u32 split)
 /* The split index of a bucket's lowest value: where its events go when no slot says otherwise. */
 __u32 ntf_split_lowest(__u32 bucket);
 
-/* fine := split's events by fine bucket. 0 or -ENOMEM. */
-int ntf_split_to_fine(const struct ntf_buckets *split, struct ntf_buckets *fine);
-/* Adds split's events to the log2 slots they are in. */
-void ntf_split_add_to_slots(const struct ntf_buckets *split, __u64 slots[NTF_HIST_SLOTS]);
 /*
  * split := fine's buckets, each split as the log2 slots of the same events
  * say, which they do exactly when both counted them all: 0. -EINVAL when

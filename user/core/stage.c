@@ -77,8 +77,9 @@ static __u32 staged_run(const struct ntf_stage *st, struct ntf_bucket *got, __u3
 			unsigned int count = byte >> (index & 1) * 4 & 15;
 
 			if (count)
-				got[n++] = (struct ntf_bucket){ .index = index,
-								.count_lo = count + (index == full) };
+				got[n++] =
+					(struct ntf_bucket){ .index = index,
+							     .count_lo = count + (index == full) };
 			index++;
 			if (index & 1)
 				continue;
