@@ -147,29 +147,48 @@ static unsigned int varint_len(__u64 v)
 	return len;
 }
 
-bool ntf_packed_add_in_place(struct ntf_packed *pk, __u32 index, __u64 n, unsigned int reach)
+/*
+ * Where index's count is, when it is among the first reach counters and
+ * adding n keeps its length (*count: the count); else NULL.
+ */
+static unsigned char *count_in_place(const struct ntf_packed *pk, __u32 index, __u64 n,
+				     unsigned int reach, __u64 *count)
 {
 	const unsigned char *p = pk->p, *end = pk->p + pk->len;
 	__u32 order = 0, want = ntf_bucket_order(index);
 
 	for (; p < end && reach; reach--) {
 		const unsigned char *count_at;
-		__u64 count;
 
 		order += (__u32)ntf_packed_get(&p, end);
 		if (order > want || p >= end)
-			return false;
+			return NULL;
 		count_at = p;
-		count = ntf_packed_get(&p, end);
-		if (order == want) {
-			if (varint_len(count + n) != (unsigned int)(p - count_at))
-				return false;
-			put_varint(pk->p + (count_at - pk->p), count + n);
-			return true;
-		}
+		*count = ntf_packed_get(&p, end);
+		if (order == want)
+			return varint_len(*count + n) == (unsigned int)(p - count_at) ?
+				       pk->p + (count_at - pk->p) :
+				       NULL;
 		order++;
 	}
-	return false;
+	return NULL;
+}
+
+bool ntf_packed_add_in_place(struct ntf_packed *pk, __u32 index, __u64 n, unsigned int reach)
+{
+	__u64 count;
+	unsigned char *at = count_in_place(pk, index, n, reach, &count);
+
+	if (at)
+		put_varint(at, count + n);
+	return at;
+}
+
+bool ntf_packed_in_place(const struct ntf_packed *pk, __u32 index, __u64 n)
+{
+	__u64 count;
+
+	return count_in_place(pk, index, n, ~0u, &count);
 }
 
 int ntf_packed_add(struct ntf_packed *pk, __u32 index, __u64 n)

@@ -38,6 +38,8 @@ int ntf_packed_add(struct ntf_packed *pk, __u32 index, __u64 n);
  * A walk to it and a write, where ntf_packed_add may pack them all again.
  */
 bool ntf_packed_add_in_place(struct ntf_packed *pk, __u32 index, __u64 n, unsigned int reach);
+/* Whether ntf_packed_add_in_place would add n to index's counter, however deep. */
+bool ntf_packed_in_place(const struct ntf_packed *pk, __u32 index, __u64 n);
 void ntf_packed_free(struct ntf_packed *pk);
 
 /* A walk of pk's counters in order. */

@@ -90,6 +90,27 @@ static __u32 staged_run(const struct ntf_stage *st, struct ntf_bucket *got, __u3
 }
 
 /*
+ * A run of few counts added where their counters are costs a short walk
+ * each; more, one unpack-merge-pack pass for them all costs less.
+ */
+#define FEW_IN_PLACE 4
+
+/* Adds run's counts to fine: 0, or -ENOMEM with fine as it was. */
+static int add_run(struct ntf_packed *fine, const struct ntf_buckets *run)
+{
+	bool in_place = run->n <= FEW_IN_PLACE;
+
+	/* all in place or none, so that a failed merge leaves nothing half added */
+	for (__u32 i = 0; i < run->n && in_place; i++)
+		in_place = ntf_packed_in_place(fine, run->b[i].index, ntf_bucket_count(&run->b[i]));
+	if (!in_place)
+		return ntf_packed_merge(fine, run);
+	for (__u32 i = 0; i < run->n; i++)
+		ntf_packed_add_in_place(fine, run->b[i].index, ntf_bucket_count(&run->b[i]), ~0u);
+	return 0;
+}
+
+/*
  * Adds the window and the zero count to fine, and the origins when asked,
  * then places the window for what comes next (index: the last miss, or
  * NTF_BUCKET_ZERO): 0, or -ENOMEM with nothing changed.
@@ -106,7 +127,7 @@ static int settle_buckets(struct ntf_stage *st, struct ntf_packed *fine, __u32 i
 		if (st->origins[o])
 			got[run.n++] = (struct ntf_bucket){ .index = NTF_STAGE_ORIGIN(o),
 							    .count_lo = st->origins[o] };
-	if (run.n && ntf_packed_merge(fine, &run))
+	if (add_run(fine, &run))
 		return -ENOMEM;
 	if (origins)
 		memset(st->origins, 0, sizeof(st->origins));
@@ -140,7 +161,7 @@ static int flush(struct ntf_stage *st, struct ntf_packed *fine, __u32 full)
 	struct ntf_buckets run = { .b = got };
 
 	run.n = staged_run(st, got, full);
-	if (ntf_packed_merge(fine, &run))
+	if (add_run(fine, &run))
 		return -ENOMEM;
 	memset(st->fine, 0, sizeof(st->fine));
 	st->zero = 0;
