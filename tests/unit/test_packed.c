@@ -123,6 +123,8 @@ static void in_place_within_reach(void **state)
 		assert_int_equal(ntf_buckets_add_index(&b, index, 100), 0);
 	assert_int_equal(ntf_packed_pack(&pk, &b), 0);
 	/* the 11th counter: within 12, not within 10 */
+	assert_true(ntf_packed_in_place(&pk, 110, 16));
+	assert_false(ntf_packed_in_place(&pk, 110, 28));
 	assert_false(ntf_packed_add_in_place(&pk, 110, 16, 10));
 	same_as(&pk, &b);
 	assert_true(ntf_packed_add_in_place(&pk, 110, 16, 12));
