@@ -63,7 +63,7 @@ static __u32 median_index(const struct ntf_packed *fine)
 static __u32 staged_run(const struct ntf_stage *st, struct ntf_bucket *got, __u32 full)
 {
 	__u32 n = 0, index = st->base, end = st->base + NTF_STAGE_FINE;
-	/* the byte of index, stepped along (no division an index) */
+	/* the byte of index, stepped along: no division per index */
 	unsigned int at = index % NTF_STAGE_FINE / 2;
 
 	if (st->zero)
