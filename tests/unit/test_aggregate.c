@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "buckets_assert.h"
 #include "aggregate.h"
 #include "histogram.h"
 
@@ -688,15 +689,6 @@ static __u64 spread(int kind, __u64 *x)
 	case 0: return 2000 + *x % 500; /* a few buckets */
 	case 1: return (1ULL << (8 + (*x >> 20) % 12)) + (*x >> 40) % 256; /* 12 powers of two */
 	default: return (*x >> 30) >> (*x % 34); /* 0 ns to hours: more than a stage */
-	}
-}
-
-static void same_buckets(const struct ntf_buckets *a, const struct ntf_buckets *b)
-{
-	assert_int_equal(a->n, b->n);
-	for (__u32 i = 0; i < a->n; i++) {
-		assert_int_equal(a->b[i].index, b->b[i].index);
-		assert_int_equal(ntf_bucket_count(&a->b[i]), ntf_bucket_count(&b->b[i]));
 	}
 }
 

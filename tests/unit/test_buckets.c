@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <cmocka.h>
+#include "buckets_assert.h"
 #include "buckets.h"
 #include "hist_bucket.h"
 #include "histogram.h"
@@ -262,15 +263,6 @@ static void merge_and_zero_bucket(void **state)
 	assert_true(ntf_buckets_quantile(&a, 0.5, 0, 0) == 0);
 	ntf_buckets_free(&a);
 	ntf_buckets_free(&b);
-}
-
-static void same_buckets(const struct ntf_buckets *a, const struct ntf_buckets *b)
-{
-	assert_int_equal(a->n, b->n);
-	for (__u32 i = 0; i < a->n; i++) {
-		assert_int_equal(a->b[i].index, b->b[i].index);
-		assert_int_equal(ntf_bucket_count(&a->b[i]), ntf_bucket_count(&b->b[i]));
-	}
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "buckets_assert.h"
 #include "packed.h"
 
 static __u64 next(__u64 *x)
@@ -27,11 +28,7 @@ static void same_as(const struct ntf_packed *pk, const struct ntf_buckets *want)
 
 	assert_int_equal(ntf_packed_unpack(pk, &got), 0);
 	assert_int_equal(pk->n, want->n);
-	assert_int_equal(got.n, want->n);
-	for (__u32 i = 0; i < got.n; i++) {
-		assert_int_equal(got.b[i].index, want->b[i].index);
-		assert_int_equal(ntf_bucket_count(&got.b[i]), ntf_bucket_count(&want->b[i]));
-	}
+	same_buckets(&got, want);
 	ntf_buckets_free(&got);
 }
 

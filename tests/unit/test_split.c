@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "buckets_assert.h"
 #include "histogram.h"
 #include "split.h"
-#include "split_read.h"
 
 static __u32 split_of(__u64 ns)
 {
@@ -28,15 +28,6 @@ static __u64 next(__u64 *x)
 	*x ^= *x >> 7;
 	*x ^= *x << 17;
 	return *x;
-}
-
-static void same_buckets(const struct ntf_buckets *a, const struct ntf_buckets *b)
-{
-	assert_int_equal(a->n, b->n);
-	for (__u32 i = 0; i < a->n; i++) {
-		assert_int_equal(a->b[i].index, b->b[i].index);
-		assert_int_equal(ntf_bucket_count(&a->b[i]), ntf_bucket_count(&b->b[i]));
-	}
 }
 
 /*

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "buckets_assert.h"
 #include "histogram.h"
 #include "stage.h"
-#include "split_read.h"
 
 struct counted {
 	struct ntf_packed pk; /* split, and origins past it: what the stage settles to */
@@ -47,15 +47,6 @@ static void settle(struct staged *s)
 {
 	assert_int_equal(ntf_stage_settle(&s->st, &s->c.pk), 0);
 	assert_int_equal(ntf_packed_unpack(&s->c.pk, &s->c.fine), 0);
-}
-
-static void same_buckets(const struct ntf_buckets *a, const struct ntf_buckets *b)
-{
-	assert_int_equal(a->n, b->n);
-	for (__u32 i = 0; i < a->n; i++) {
-		assert_int_equal(a->b[i].index, b->b[i].index);
-		assert_int_equal(ntf_bucket_count(&a->b[i]), ntf_bucket_count(&b->b[i]));
-	}
 }
 
 static void same(const struct counted *a, const struct counted *b)

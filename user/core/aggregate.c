@@ -90,45 +90,11 @@ static void settle(struct rec *r, bool *again)
 		*again = true; /* out of memory: they stay staged, for the next time */
 }
 
-/* Adds a settled record's log2 slots to out, as kept or read from its buckets. */
-static void rec_slots(const struct rec *r, __u64 out[NTF_HIST_SLOTS])
-{
-	struct ntf_packed_cur c = ntf_packed_walk(&r->split);
-	__u32 index;
-	__u64 count;
-
-	if (r->slots) {
-		for (unsigned int s = 0; s < NTF_HIST_SLOTS; s++)
-			out[s] += r->slots[s];
-		return;
-	}
-	while (ntf_packed_next(&c, &index, &count))
-		if (ntf_split_is_bucket(index))
-			out[ntf_split_slot(index)] += count;
-}
-
-static void rec_hist(const struct rec *r, struct ntf_hist *out)
-{
-	ntf_hist_of_counts(out, &r->hist);
-	rec_slots(r, out->slots);
-}
-
-/* Adds a settled record's origins to out. */
-static void rec_origins(const struct rec *r, __u64 out[NTF_ORIGIN_MAX])
-{
-	struct ntf_packed_cur c = ntf_packed_walk(&r->split);
-	__u32 index;
-	__u64 count;
-
-	while (ntf_packed_next(&c, &index, &count))
-		if (!ntf_split_is_bucket(index) && index - NTF_STAGE_ORIGIN(0) < NTF_ORIGIN_MAX)
-			out[index - NTF_STAGE_ORIGIN(0)] += count;
-}
-
 /*
  * A settled record's fine buckets into fine, and its log2 slots (read from
- * them, when not kept) and origins added to slots and origins (each may
- * be NULL): one walk of the packed counters. 0 or -ENOMEM.
+ * them, when not kept) and origins added to slots and origins: one walk
+ * of the packed counters, for whichever of the three is not NULL. 0, or
+ * -ENOMEM when fine could not grow.
  */
 static int rec_read(const struct rec *r, struct ntf_buckets *fine, __u64 *slots, __u64 *origins)
 {
@@ -136,16 +102,18 @@ static int rec_read(const struct rec *r, struct ntf_buckets *fine, __u64 *slots,
 	__u32 index;
 	__u64 count;
 
-	ntf_buckets_reset(fine);
-	if (ntf_buckets_reserve(fine, r->split.n))
-		return -ENOMEM;
+	if (fine) {
+		ntf_buckets_reset(fine);
+		if (ntf_buckets_reserve(fine, r->split.n))
+			return -ENOMEM;
+	}
 	if (r->slots && slots) {
 		for (unsigned int s = 0; s < NTF_HIST_SLOTS; s++)
 			slots[s] += r->slots[s];
 		slots = NULL;
 	}
 	while (ntf_packed_next(&c, &index, &count)) {
-		struct ntf_bucket *last = fine->n ? &fine->b[fine->n - 1] : NULL;
+		struct ntf_bucket *last;
 		__u32 bucket;
 
 		if (!ntf_split_is_bucket(index)) {
@@ -155,18 +123,41 @@ static int rec_read(const struct rec *r, struct ntf_buckets *fine, __u64 *slots,
 		}
 		if (slots)
 			slots[ntf_split_slot(index)] += count;
+		if (!fine)
+			continue;
 		/* a bucket's splits are next to each other */
 		bucket = ntf_split_bucket(index);
+		last = fine->n ? &fine->b[fine->n - 1] : NULL;
 		if (last && last->index == bucket) {
 			count += ntf_bucket_count(last);
 		} else {
 			last = &fine->b[fine->n++];
 			last->index = (__u16)bucket;
 		}
-		last->count_hi = count >> 32;
-		last->count_lo = (__u32)count;
+		ntf_bucket_set_count(last, count);
 	}
 	return 0;
+}
+
+static void rec_hist(const struct rec *r, struct ntf_hist *out)
+{
+	ntf_hist_of_counts(out, &r->hist);
+	rec_read(r, NULL, out->slots, NULL);
+}
+
+/* A record's key as struct ntf_hist_key has it (the rest 0, as the aggregate keys). */
+static struct ntf_hist_key rec_key(const struct rec *r)
+{
+	return (struct ntf_hist_key){ .class = r->key.class,
+				      .callback = r->key.callback,
+				      .tgid = r->key.tgid };
+}
+
+static void set_rec_key(struct rec *r, const struct ntf_hist_key *key)
+{
+	r->key.class = key->class;
+	r->key.callback = key->callback;
+	r->key.tgid = key->tgid;
 }
 
 /* A settled record's entry in agg->view, with its buckets unless brief: it, or NULL when out of memory. */
@@ -182,9 +173,7 @@ static const struct ntf_agg_entry *view_of(const struct ntf_agg *cagg, const str
 		ntf_buckets_reset(&agg->view_fine);
 	else if (rec_read(r, &agg->view_fine, v->hist.slots, v->origins))
 		return NULL;
-	v->key = (struct ntf_hist_key){ .class = r->key.class,
-					.callback = r->key.callback,
-					.tgid = r->key.tgid };
+	v->key = rec_key(r);
 	memcpy(v->comm, r->comm, sizeof(v->comm));
 	v->fine = agg->view_fine;
 	v->gen = r->gen;
@@ -205,9 +194,7 @@ static int rec_store(struct ntf_agg *agg, struct rec *r, const struct ntf_agg_en
 	struct ntf_buckets *split = &agg->unpacked;
 	int err;
 
-	r->key.class = ent->key.class;
-	r->key.callback = ent->key.callback;
-	r->key.tgid = ent->key.tgid;
+	set_rec_key(r, &ent->key);
 	memcpy(r->comm, ent->comm, sizeof(r->comm));
 	ntf_hist_counts_of(&r->hist, &ent->hist);
 	ntf_stage_reset(&r->stage); /* ent is settled: what it staged is in it */
@@ -220,8 +207,7 @@ static int rec_store(struct ntf_agg *agg, struct rec *r, const struct ntf_agg_en
 	for (unsigned int o = 0; o < NTF_ORIGIN_MAX; o++)
 		if (ent->origins[o]) {
 			split->b[split->n].index = NTF_STAGE_ORIGIN(o);
-			split->b[split->n].count_hi = ent->origins[o] >> 32;
-			split->b[split->n++].count_lo = (__u32)ent->origins[o];
+			ntf_bucket_set_count(&split->b[split->n++], ent->origins[o]);
 		}
 	if (ntf_packed_pack(&r->split, split))
 		return -ENOMEM;
@@ -250,7 +236,7 @@ static int keep_slots(struct rec *r)
 	settle(r, &again);
 	if (again || !(slots = calloc(NTF_HIST_SLOTS, sizeof(*slots))))
 		return -ENOMEM;
-	rec_slots(r, slots); /* read from the buckets, then kept */
+	rec_read(r, NULL, slots, NULL); /* read from the buckets, then kept */
 	r->slots = slots;
 	return 0;
 }
@@ -363,11 +349,8 @@ static struct rec *lookup_or_insert(struct ntf_agg *agg, struct ntf_hist_key key
 		return lookup_or_insert(agg, key);
 	}
 	ent = ntf_table_claim(&agg->t, i, h);
-	if (ent) {
-		ent->key.class = key.class;
-		ent->key.callback = key.callback;
-		ent->key.tgid = key.tgid;
-	}
+	if (ent)
+		set_rec_key(ent, &key);
 	return ent;
 }
 
@@ -528,17 +511,28 @@ static void origins_move(__u64 *dst, const __u64 *before, const __u64 *now)
 }
 
 /*
+ * An "other" key as an entry in agg->view, to be changed and stored back
+ * (rec_store): it, or NULL when out of memory.
+ */
+static struct ntf_agg_entry *other_view(struct ntf_agg *agg, struct rec *other)
+{
+	bool again = false;
+
+	settle(other, &again);
+	return again || !view(agg, other) ? NULL : &agg->view;
+}
+
+/*
  * ent's process goes into its "other" key with its current totals: what it
  * put there before is replaced, as a put of a key of its own replaces.
  */
 static int put_folded(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 {
 	struct ntf_hist_key okey = ent->key;
-	struct ntf_agg_entry *o = &agg->view;
+	struct ntf_agg_entry *o;
 	struct rec *other;
 	struct folded *f;
 	__u64 h = ntf_agg_hash(&ent->key);
-	bool again = false;
 	size_t i;
 
 	if (!agg->fold.cap && ntf_table_init(&agg->fold, sizeof(*f)))
@@ -556,9 +550,7 @@ static int put_folded(struct ntf_agg *agg, const struct ntf_agg_entry *ent)
 			return -ENOMEM;
 		f->key = ent->key;
 	}
-	/* "other" as an entry, changed, then stored back */
-	settle(other, &again);
-	if (again || !view(agg, other))
+	if (!(o = other_view(agg, other)))
 		return -ENOMEM;
 	/* out of memory, other's buckets are left part-way: the mirror is given up then */
 	if (ntf_buckets_merge(&agg->view_fine, &ent->fine))
@@ -625,18 +617,16 @@ static bool keep_folded(void *entry, void *ctx)
 	struct prune *p = ctx;
 	struct folded *f = entry;
 	struct ntf_hist_key okey = f->key;
-	struct ntf_agg_entry *o = &p->agg->view;
+	struct ntf_agg_entry *o;
 	struct rec *other;
 	static const struct folded none;
-	bool again = false;
 
 	if (f->gen > p->since)
 		return true;
 	okey.tgid = NTF_AGG_OTHER_TGID;
 	other = find(p->agg, &okey);
 	if (other && other->gen > p->since) {
-		settle(other, &again);
-		if (again || !view(p->agg, other)) {
+		if (!(o = other_view(p->agg, other))) {
 			p->err = -ENOMEM;
 			return true;
 		}
@@ -770,9 +760,7 @@ int ntf_agg_foreach_brief(const struct ntf_agg *agg, __u64 since, ntf_agg_brief_
 
 		if (!ntf_table_used(&agg->t, i) || ent->gen <= since)
 			continue;
-		key = (struct ntf_hist_key){ .class = ent->key.class,
-					     .callback = ent->key.callback,
-					     .tgid = ent->key.tgid };
+		key = rec_key(ent);
 		if (!(v = view_of(agg, ent, brief && brief(&key, ent->gen, ctx))))
 			return -ENOMEM;
 		err = fn(v, ctx);
@@ -866,7 +854,7 @@ void ntf_agg_origins(const struct ntf_agg *agg, unsigned int class, __u32 callba
 		if (!ntf_table_used(&agg->t, i) || ent->key.class != class ||
 		    (callback != NTF_AGG_ANY_CALLBACK && ent->key.callback != callback))
 			continue;
-		rec_origins(ent, out);
+		rec_read(ent, NULL, NULL, out);
 	}
 }
 

@@ -44,12 +44,6 @@ static __u32 find(const struct ntf_buckets *bs, __u32 index)
 	return (__u32)(p - bs->b) + (sort_key(p->index) < key);
 }
 
-static void set_count(struct ntf_bucket *b, __u64 count)
-{
-	b->count_hi = count >> 32;
-	b->count_lo = (__u32)count;
-}
-
 static int resize(struct ntf_buckets *bs, __u32 cap)
 {
 	struct ntf_bucket *b = realloc(bs->b, cap * sizeof(*bs->b));
@@ -83,7 +77,7 @@ int ntf_buckets_add_index(struct ntf_buckets *bs, __u32 index, __u64 n)
 	if (at == bs->n)
 		at = find(bs, index);
 	if (at < bs->n && bs->b[at].index == index) {
-		set_count(&bs->b[at], ntf_bucket_count(&bs->b[at]) + n);
+		ntf_bucket_set_count(&bs->b[at], ntf_bucket_count(&bs->b[at]) + n);
 		return 0;
 	}
 	if (bs->n == bs->cap) {
@@ -100,7 +94,7 @@ int ntf_buckets_add_index(struct ntf_buckets *bs, __u32 index, __u64 n)
 	}
 	memmove(&bs->b[at + 1], &bs->b[at], (bs->n - at) * sizeof(*bs->b));
 	bs->b[at].index = index;
-	set_count(&bs->b[at], n);
+	ntf_bucket_set_count(&bs->b[at], n);
 	bs->n++;
 	return 0;
 }
@@ -139,8 +133,8 @@ int ntf_buckets_merge(struct ntf_buckets *dst, const struct ntf_buckets *src)
 			dst->b[--w] = dst->b[--i];
 		if (i > 0 && dst->b[i - 1].index == src->b[j].index) {
 			dst->b[--w] = dst->b[--i];
-			set_count(&dst->b[w],
-				  ntf_bucket_count(&dst->b[w]) + ntf_bucket_count(&src->b[j]));
+			ntf_bucket_set_count(&dst->b[w], ntf_bucket_count(&dst->b[w]) +
+								 ntf_bucket_count(&src->b[j]));
 		} else {
 			dst->b[--w] = src->b[j];
 		}
@@ -175,7 +169,7 @@ void ntf_buckets_sub(struct ntf_buckets *dst, const struct ntf_buckets *src)
 			take = ntf_bucket_count(&src->b[j++]);
 		if (have <= take)
 			continue;
-		set_count(&b, have - take);
+		ntf_bucket_set_count(&b, have - take);
 		dst->b[out++] = b;
 	}
 	dst->n = out;

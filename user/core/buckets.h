@@ -84,6 +84,12 @@ static inline __u64 ntf_bucket_count(const struct ntf_bucket *b)
 	return (__u64)b->count_hi << 32 | b->count_lo;
 }
 
+static inline void ntf_bucket_set_count(struct ntf_bucket *b, __u64 count)
+{
+	b->count_hi = count >> 32;
+	b->count_lo = (__u32)count;
+}
+
 /* Adds n events to bucket index; -ENOMEM leaves bs as it was. */
 int ntf_buckets_add_index(struct ntf_buckets *bs, __u32 index, __u64 n);
 

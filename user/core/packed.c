@@ -43,8 +43,7 @@ int ntf_packed_unpack(const struct ntf_packed *pk, struct ntf_buckets *out)
 		return -ENOMEM;
 	while (ntf_packed_next(&c, &index, &count) && out->n < out->cap) {
 		out->b[out->n].index = index;
-		out->b[out->n].count_hi = count >> 32;
-		out->b[out->n++].count_lo = (__u32)count;
+		ntf_bucket_set_count(&out->b[out->n++], count);
 	}
 	return 0;
 }
@@ -110,29 +109,29 @@ static unsigned char *scratch(void)
 	return buf;
 }
 
-int ntf_packed_pack(struct ntf_packed *pk, const struct ntf_buckets *in)
+/* pk := the counters of from merged with run's. */
+static int repack(struct ntf_packed *pk, struct ntf_packed_cur from, const struct ntf_buckets *run)
 {
-	struct ntf_packed none = {};
 	unsigned char *buf = scratch();
 	__u32 n;
 	size_t len;
 
 	if (!buf)
 		return -ENOMEM;
-	len = pack_merged(buf, ntf_packed_walk(&none), in, &n);
+	len = pack_merged(buf, from, run, &n);
 	return store(pk, buf, len, n);
+}
+
+int ntf_packed_pack(struct ntf_packed *pk, const struct ntf_buckets *in)
+{
+	static const struct ntf_packed none;
+
+	return repack(pk, ntf_packed_walk(&none), in);
 }
 
 int ntf_packed_merge(struct ntf_packed *pk, const struct ntf_buckets *run)
 {
-	unsigned char *buf = scratch();
-	__u32 n;
-	size_t len;
-
-	if (!buf)
-		return -ENOMEM;
-	len = pack_merged(buf, ntf_packed_walk(pk), run, &n);
-	return store(pk, buf, len, n);
+	return repack(pk, ntf_packed_walk(pk), run);
 }
 
 /* Bytes of v as a varint. */
@@ -193,14 +192,13 @@ bool ntf_packed_in_place(const struct ntf_packed *pk, __u32 index, __u64 n)
 
 int ntf_packed_add(struct ntf_packed *pk, __u32 index, __u64 n)
 {
-	struct ntf_bucket one = { .index = (__u16)index,
-				  .count_hi = n >> 32,
-				  .count_lo = (__u32)n };
+	struct ntf_bucket one = { .index = (__u16)index };
 	struct ntf_buckets run = { .b = &one, .n = 1, .cap = 1 };
 
 	/* most adds keep the count's length: under 128, or under 16,384 */
 	if (ntf_packed_add_in_place(pk, index, n, ~0u))
 		return 0;
+	ntf_bucket_set_count(&one, n);
 	return ntf_packed_merge(pk, &run);
 }
 

@@ -44,19 +44,13 @@ __u32 ntf_split_lowest(__u32 bucket)
 	return bucket == NTF_BUCKET_ZERO ? NTF_BUCKET_ZERO : lowest_split[bucket];
 }
 
-static void set_count(struct ntf_bucket *b, __u64 n)
-{
-	b->count_hi = n >> 32;
-	b->count_lo = (__u32)n;
-}
-
 /* Appends n events of split index at to split, which has room. */
 static void put(struct ntf_buckets *split, __u32 at, __u64 n)
 {
 	if (!n)
 		return;
 	split->b[split->n].index = at;
-	set_count(&split->b[split->n++], n);
+	ntf_bucket_set_count(&split->b[split->n++], n);
 }
 
 /*

@@ -202,8 +202,7 @@ static int fine_delta(struct top_model *m, struct top_delta *d, const struct ntf
 		if (n <= was)
 			continue;
 		n -= was;
-		b.count_hi = n >> 32;
-		b.count_lo = (__u32)n;
+		ntf_bucket_set_count(&b, n);
 		m->fine[m->nfine++] = b;
 		sum += n;
 	}
