@@ -14,7 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
 NTF_TAP_PREFIX="bench: "
 out=${1:-$top/build/bench-short}
-plan 23
+plan 24
 
 "$top/tests/bench/run.sh" "$out" --short >"$out.log" 2>&1
 rc=$?
@@ -31,6 +31,9 @@ check "host: a BPF policy's cost a run" "$(grep -m1 'ns a run' "$r" 2>/dev/null)
 	grep -qE '^  slow_callbacks \(shipped\), every class +[0-9]+ ns a run' "$r"
 check "host: memory of notifierd and notifier-top" "$(grep -m1 '^notifierd ' "$r" 2>/dev/null)" \
 	grep -qE '^notifier-top +[0-9]+ +[0-9]+ +[0-9.]+' "$r"
+check "VM: the handlers' cost by BPF_PROG_TEST_RUN in the guest" \
+	"$(grep -A1 -m1 'BPF_PROG_TEST_RUN in the guest' "$r" 2>/dev/null | tail -n1)" \
+	bash -c "grep -A12 'BPF_PROG_TEST_RUN in the guest' '$r' | grep -qE '^  notifier hist -P +[0-9.]+ ns a pair'"
 # each mode's row, by its label and mechanism (regular expressions)
 for m in "untraced" "notifier hist -P +fentry" "notifier hist -P, process stopped +fentry" \
 	"notifier hist -P -k +kprobe" "bpftrace, empty bodies +fentry" \

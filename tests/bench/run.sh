@@ -19,6 +19,9 @@
 #     notifier hist with its process stopped and bpftrace with empty
 #     bodies (the trampolines alone); one table of ratios against the
 #     untraced runs of the same rounds, with min, median and max;
+#     before them, in the same guest, the probes' handlers alone by
+#     BPF_PROG_TEST_RUN (bench_handler): the clock reads every timing tool
+#     makes, notifier's handlers in parts, a bpftrace script's;
 #  3. VM: other notifier-heavy workloads (KVM madvise and munmap loops,
 #     io_uring pins, each at 1x, 4x and 16x event rates; reclaim by
 #     MADV_PAGEOUT) untraced, under notifier hist -P and under bpftrace's
@@ -102,6 +105,7 @@ else
 		--file "$top/build/static/notifier" --file "$top/build/static/notifierd" \
 		--file "$top/build/workloads/wl-kvm" --file "$top/build/workloads/wl-pin" \
 		--file "$top/build/workloads/wl-reclaim" --file "$top/tests/workloads/setup-zram-swap.sh" \
+		--dyn "$top/build/bench-bin/bench_handler" \
 		--dyn "$(command -v bpftrace)" --dyn /usr/sbin/funclatency >"$out/run-vm.log" 2>&1 ||
 		die "VM benchmark failed; see $out/run-vm.log"
 fi
@@ -144,6 +148,16 @@ seen() {
 [ -n "$(ratios none)" ] || die "the untraced runs gave no figure; see $out"
 kernel=$(cat "$out/kernel.txt" 2>/dev/null || echo unknown)
 missing=()
+{
+	echo "== VM (kernel $kernel, emulated): the probes' handlers, run by BPF_PROG_TEST_RUN in the guest"
+	if grep -q 'bpftrace-like' "$out/handler.txt" 2>/dev/null; then
+		cat "$out/handler.txt"
+	else
+		missing+=(handler)
+		echo "no figure: see $out/handler.err"
+	fi
+} >"$out/table-handler.txt" # not a pipe: missing must outlive the block
+tee -a "$results" <"$out/table-handler.txt"
 {
 	echo "== VM (kernel $kernel, emulated): KVM madvise loop of $calls calls, $rounds round(s);"
 	echo "   per round, the time over the mean of its two untraced runs (first and last)"

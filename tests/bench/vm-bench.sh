@@ -20,6 +20,10 @@
 # user-space work), bt_empty is bpftrace with empty bodies on the same
 # eight functions (the trampolines alone: the floor under any handler).
 #
+# First, the probes' handlers alone, in the guest (bench_handler): its
+# clock reads, what notifier's handlers add to them and what a bpftrace
+# script's do. Results: handler.txt.
+#
 # Then other notifier-heavy workloads, WROUNDS rounds of untraced,
 # notifier hist -P and bpftrace (kfunc) histograms of every function
 # notifier probes that this kernel has, untraced again: KVM madvise and
@@ -41,6 +45,10 @@ if [ "${SHORT:-0}" = 1 ]; then
 else
 	WORKLOADS=${WORKLOADS-madvise:1 madvise:4 madvise:16 munmap:1 munmap:4 munmap:16 pin:1 pin:4 pin:16 reclaim:1}
 fi
+
+# The handlers' own cost in this guest, by BPF_PROG_TEST_RUN: steadier
+# than the wall-clock rounds below, and with the guest's clock read in it.
+bench_handler ${HANDLER_LOOPS:-20000} >"$R/handler.txt" 2>"$R/handler.err"
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 # One VM held for the run: no run toggles KVM's static key in __schedule
