@@ -89,7 +89,7 @@ SKELS := $(OUT)/notifier.skel.h $(OUT)/callback.skel.h $(OUT)/discover.skel.h \
 	$(OUT)/notifier_judge.skel.h $(OUT)/callback_judge.skel.h
 # Kept, not intermediate: otherwise make deletes the objects and every
 # build regenerates the skeletons and recompiles what includes them.
-.SECONDARY: $(SKELS:.skel.h=.bpf.o) $(OUT)/bucket_check.bpf.o $(OUT)/stack_check.bpf.o \
+.SECONDARY: $(SKELS:.skel.h=.bpf.o) $(OUT)/bucket_check.bpf.o $(OUT)/stack_check.bpf.o $(OUT)/slot_check.bpf.o \
 	$(PB_HDRS) $(PB_HDRS:.h=.c)
 
 # Per stage: its own include path and those below it (see LAYERS).

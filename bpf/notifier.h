@@ -273,7 +273,7 @@ struct ntf_watch {
  */
 struct ntf_slot_places {
 	__u32 hash_slots; /* 1 << slot: some entry of that slot is a kprobe */
-	__u32 mirror; /* a kprobe reads other slots: task-storage slots are copied to the hash */
+	__u32 mirror; /* a kprobe reads other slots: task-storage slots are copied (the mirror map) */
 };
 
 /* Whether an invalidate's range may sleep, as a histogram key splits it. */

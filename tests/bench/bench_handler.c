@@ -14,6 +14,8 @@
  *                         alone: where its time goes
  *   notifier hist         histograms only, as `notifier hist` loads them
  *   notifier hist -P      the same, keyed by process too
+ *   ... kprobe readers    the same where a kprobe reads the slots (6.1's
+ *                         pin_user_pages_remote): they are copied for it
  *   notifierd             every event also into the ring buffer
  *   ... + 4 rules         the same with four rules none of which matches
  *                         (their gates judged on every event)
@@ -50,6 +52,7 @@ enum variant {
 	AGGREGATE,
 	HIST,
 	HIST_P,
+	HIST_P_MIRROR,
 	STREAM,
 	STREAM_RULES,
 	HIST_RULES,
@@ -65,11 +68,25 @@ static const char *const names[VARIANTS] = {
 	[AGGREGATE] = "the histogram update",
 	[HIST] = "notifier hist",
 	[HIST_P] = "notifier hist -P",
+	[HIST_P_MIRROR] = "... kprobe readers",
 	[STREAM] = "notifierd (streaming)",
 	[STREAM_RULES] = "... + 4 rules, no match",
 	[HIST_RULES] = "notifierd -H, 4 rules",
 	[BPFTRACE] = "bpftrace-like",
 };
+
+/*
+ * As where a kprobe reads other classes' slots (6.1, where kprobes have no
+ * task storage and pin_user_pages_remote takes one): the slots of
+ * fentry programs are kept where a kprobe can read them too.
+ */
+static int set_kprobe_readers(struct handler_cost_bpf *s)
+{
+	struct ntf_slot_places p = { .hash_slots = 1u << NTF_CLASS_PIN, .mirror = 1 };
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(s->maps.slot_places), &zero, &p, BPF_ANY);
+}
 
 /* Four rules on invalidates, slower than any: each gate judged to its latency, none passed. */
 static int set_idle_rules(struct handler_cost_bpf *s)
@@ -118,14 +135,15 @@ static struct handler_cost_bpf *open_variant(enum variant v, __u32 loops, struct
 	bpf_program__set_autoload(*prog, true);
 	s->rodata->cfg.aggregate = 1;
 	s->rodata->cfg.by_origin = 1;
-	s->rodata->cfg.per_process =
-		v == HIST_P || v == AGGREGATE || v == STREAM || v == STREAM_RULES;
+	s->rodata->cfg.per_process = v == HIST_P || v == HIST_P_MIRROR || v == AGGREGATE ||
+				     v == STREAM || v == STREAM_RULES;
 	s->rodata->cfg.stream = v == STREAM || v == STREAM_RULES;
 	s->rodata->cfg.rules_in_kernel = v == STREAM_RULES || v == HIST_RULES;
 	s->rodata->cfg.rule_gated = v == HIST_RULES;
 	/* a loop's events fit: the ring is drained between runs */
 	bpf_map__set_max_entries(s->maps.events, 64u << 20);
-	if (handler_cost_bpf__load(s) || set_idle_rules(s)) {
+	if (handler_cost_bpf__load(s) || set_idle_rules(s) ||
+	    (v == HIST_P_MIRROR && set_kprobe_readers(s))) {
 		handler_cost_bpf__destroy(s);
 		return NULL;
 	}

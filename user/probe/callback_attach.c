@@ -199,6 +199,7 @@ static int load_obj(struct ntf_callbacks *subs, const unsigned int *idx, unsigne
 	bpf_map__reuse_fd(obj->skel->maps.inflight, o->inflight_fd);
 	bpf_map__reuse_fd(obj->skel->maps.threads, o->threads_fd);
 	bpf_map__reuse_fd(obj->skel->maps.slot_places, o->slot_places_fd);
+	bpf_map__reuse_fd(obj->skel->maps.mirror, o->mirror_fd);
 	bpf_map__reuse_fd(obj->skel->maps.hists, o->hists_fd);
 	bpf_map__reuse_fd(obj->skel->maps.buckets, o->buckets_fd);
 	bpf_map__reuse_fd(obj->skel->maps.comms, o->comms_fd);

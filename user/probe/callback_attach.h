@@ -47,7 +47,8 @@ struct ntf_callbacks_opts {
 	struct ntf_config cfg; /* the main object's, so the slots filter alike */
 	/* the main object's maps, shared */
 	int inflight_fd, hists_fd, buckets_fd, comms_fd, counters_fd, events_fd, stacks_fd;
-	int stream_callbacks_fd, threads_fd, slot_places_fd, rule_gates_fd, gate_callbacks_fd;
+	int stream_callbacks_fd, threads_fd, slot_places_fd, mirror_fd, rule_gates_fd,
+		gate_callbacks_fd;
 	int gate_state_fd, gate_cgroups_fd, policy_drivers_fd;
 	bool policy_judge; /* the programs that call the policy kfunc (tracer_opts) */
 	/* the registration watch's (-1: the register probes did not attach) */

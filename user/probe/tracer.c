@@ -193,6 +193,7 @@ int tracer__attach(struct tracer *t)
 		.inflight_fd = bpf_map__fd(t->skel->maps.inflight),
 		.threads_fd = bpf_map__fd(t->skel->maps.threads),
 		.slot_places_fd = bpf_map__fd(t->skel->maps.slot_places),
+		.mirror_fd = bpf_map__fd(t->skel->maps.mirror),
 		.hists_fd = bpf_map__fd(t->skel->maps.hists),
 		.buckets_fd = bpf_map__fd(t->skel->maps.buckets),
 		.comms_fd = bpf_map__fd(t->skel->maps.comms),
