@@ -21,7 +21,9 @@
 #     untraced runs of the same rounds, with min, median and max;
 #     before them, in the same guest, the probes' handlers alone by
 #     BPF_PROG_TEST_RUN (bench_handler): the clock reads every timing tool
-#     makes, notifier's handlers in parts, a bpftrace script's;
+#     makes, notifier's handlers in parts, a bpftrace script's; and after
+#     them, in a round of its own, the programs' run time on the loop by
+#     the kernel's statistics, notifier hist -P's and bpftrace's;
 #  3. VM: other notifier-heavy workloads (KVM madvise and munmap loops,
 #     io_uring pins, each at 1x, 4x and 16x event rates; reclaim by
 #     MADV_PAGEOUT) untraced, under notifier hist -P and under bpftrace's
@@ -105,7 +107,7 @@ else
 		--file "$top/build/static/notifier" --file "$top/build/static/notifierd" \
 		--file "$top/build/workloads/wl-kvm" --file "$top/build/workloads/wl-pin" \
 		--file "$top/build/workloads/wl-reclaim" --file "$top/tests/workloads/setup-zram-swap.sh" \
-		--dyn "$top/build/bench-bin/bench_handler" \
+		--dyn "$top/build/bench-bin/bench_handler" --dyn "$(command -v bpftool)" \
 		--dyn "$(command -v bpftrace)" --dyn /usr/sbin/funclatency >"$out/run-vm.log" 2>&1 ||
 		die "VM benchmark failed; see $out/run-vm.log"
 fi
@@ -210,11 +212,50 @@ handlers_ratio() { # MODE BASE FLOOR: (mode - floor) over (base - floor), median
 	echo "notifier hist -P -k's added time over funclatency's (kprobe; it times 1 function, notifier 4): $(ratio hist_k funclat) (target < 1)"
 	drops=0
 	for f in "$out"/bench-stream-*.trace; do
+		[ -f "$f" ] || continue
 		d=$(grep '^{' "$f" | tail -n1 | jq '.counters.ringbuf_drops // 0')
-		drops=$((drops + d))
+		drops=$((drops + ${d:-0}))
 	done
 	echo "ring buffer drops over all streaming rounds: $drops"
 } | tee -a "$results"
+# prog_time MODE: "programs runs ns" its programs added over the loop (ids
+# and counters from bpftool before and after), or nothing
+prog_time() {
+	local a=$out/stats-$1-after.json b=$out/stats-$1-before.json
+
+	[ -s "$a" ] && [ -s "$b" ] || return 0
+	jq -rn --slurpfile a "$a" --slurpfile b "$b" '
+		($b[0] | map({ key: (.id | tostring), value: . }) | from_entries) as $was
+		| [ $a[0][] | { runs: ((.run_cnt // 0) - ($was[.id | tostring].run_cnt // 0)),
+				ns: ((.run_time_ns // 0) - ($was[.id | tostring].run_time_ns // 0)) }
+		    | select(.runs > 0) ]
+		| "\(length) \(map(.runs) | add // 0) \(map(.ns) | add // 0)"'
+}
+{
+	echo "== VM: the programs' own run time over one loop of $calls calls (kernel.bpf_stats_enabled,"
+	echo "   a round apart from the timed ones): what the kernel counted per call of the loop"
+	printf '%-34s %-8s %9s %10s %10s %9s\n' mode probes programs 'runs/call' 'ns/call' 'ns/run'
+	for m in hist bt_kfunc; do
+		read -r progs runs ns <<<"$(prog_time $m)"
+		case $m in
+		hist) label="notifier hist -P" ;;
+		bt_kfunc) label="bpftrace, same histograms" ;;
+		esac
+		if [ "${runs:-0}" -le 0 ]; then
+			missing+=("stats-$m")
+			printf '%-34s no figure: see %s\n' "$label" "$out/bench-$m-stats.err"
+			continue
+		fi
+		awk -v l="$label" -v p="$progs" -v r="$runs" -v n="$ns" -v c="$calls" 'BEGIN {
+			printf "%-34s %-8s %9d %10.1f %10.0f %9.0f\n", l, "fentry", p, r / c, n / c, n / r }'
+		eval "stat_$m=$ns"
+	done
+	if [ -n "${stat_hist:-}" ] && [ -n "${stat_bt_kfunc:-}" ]; then
+		awk -v a="$stat_hist" -v b="$stat_bt_kfunc" 'BEGIN {
+			printf "notifier hist -P'"'"'s program time over bpftrace'"'"'s: %.2f\n", a / b }'
+	fi
+} >"$out/table-stats.txt"
+tee -a "$results" <"$out/table-stats.txt"
 # the second part: other workloads, notifier hist -P and bpftrace side by side
 wl_label() {
 	case $1 in

@@ -22,7 +22,9 @@
 #
 # First, the probes' handlers alone, in the guest (bench_handler): its
 # clock reads, what notifier's handlers add to them and what a bpftrace
-# script's do. Results: handler.txt.
+# script's do. Results: handler.txt. After the timed rounds, the
+# programs' own run time on the loop by the kernel's statistics, for
+# notifier hist -P and bpftrace (kfunc): see STATS_MODES below.
 #
 # Then other notifier-heavy workloads, WROUNDS rounds of untraced,
 # notifier hist -P and bpftrace (kfunc) histograms of every function
@@ -183,6 +185,24 @@ while [ $r -le "$ROUNDS" ]; do
 		stop $m $r
 	done
 	r=$((r + 1))
+done
+
+# The programs' own run time over one loop, by the kernel's statistics
+# (kernel.bpf_stats_enabled), in a round of each of STATS_MODES apart from
+# the timed ones (the statistics add two clock reads to every program
+# run): every program's run_time_ns and run_cnt, as bpftool shows them,
+# just before the loop and just after. Results: stats-MODE-before.json,
+# stats-MODE-after.json.
+for m in ${STATS_MODES-hist bt_kfunc}; do
+	echo "== $m, BPF statistics"
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled || break
+	if start $m stats; then
+		bpftool prog show -j >"$R/stats-$m-before.json"
+		$WL >"$R/bench-$m-stats.json"
+		bpftool prog show -j >"$R/stats-$m-after.json"
+		stop $m stats
+	fi
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
 done
 
 # wl_cmd WORKLOAD RATE: the workload's command at that event rate

@@ -112,6 +112,9 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 		bpf_map__set_max_entries(t->skel->maps.events, opts->ringbuf_bytes);
 	/* the map must exist for the programs to load; without stacks it holds nothing */
 	bpf_map__set_max_entries(t->skel->maps.stacks, opts->cfg.stacks ? NTF_STACK_ENTRIES : 1);
+	/* kprobes with task storage read it: no copies for them, and no room kept */
+	if (t->opts.cfg.kprobe_task_slots)
+		bpf_map__set_max_entries(t->skel->maps.mirror, 1);
 
 	err = ntf_ladder_choose(t->skel->obj, t->probes, &lopts);
 	if (err)
