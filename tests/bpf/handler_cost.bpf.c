@@ -122,12 +122,21 @@ static long bpftrace_once(__u64 i, void *c)
 	return 0;
 }
 
-SEC("raw_tp")
-int loop_empty(void *ctx)
-{
-	bpf_loop(loops, empty_once, NULL, 0);
-	return 0;
-}
+/* A program that runs NAME_once a loop's worth of times. */
+#define LOOP(name)                                     \
+	SEC("raw_tp")                                  \
+	int loop_##name(void *ctx)                     \
+	{                                              \
+		bpf_loop(loops, name##_once, NULL, 0); \
+		return 0;                              \
+	}
+
+LOOP(empty)
+LOOP(clock)
+LOOP(slots)
+LOOP(task)
+LOOP(aggregate)
+LOOP(bpftrace)
 
 SEC("raw_tp")
 int loop_notifier(void *ctx)
@@ -141,40 +150,5 @@ int loop_notifier(void *ctx)
 	r->end = 0x7f0000010000ULL;
 	r->flags = NTF_MMU_NOTIFIER_RANGE_BLOCKABLE;
 	bpf_loop(loops, notifier_once, NULL, 0);
-	return 0;
-}
-
-SEC("raw_tp")
-int loop_clock(void *ctx)
-{
-	bpf_loop(loops, clock_once, NULL, 0);
-	return 0;
-}
-
-SEC("raw_tp")
-int loop_slots(void *ctx)
-{
-	bpf_loop(loops, slots_once, NULL, 0);
-	return 0;
-}
-
-SEC("raw_tp")
-int loop_aggregate(void *ctx)
-{
-	bpf_loop(loops, aggregate_once, NULL, 0);
-	return 0;
-}
-
-SEC("raw_tp")
-int loop_task(void *ctx)
-{
-	bpf_loop(loops, task_once, NULL, 0);
-	return 0;
-}
-
-SEC("raw_tp")
-int loop_bpftrace(void *ctx)
-{
-	bpf_loop(loops, bpftrace_once, NULL, 0);
 	return 0;
 }

@@ -78,6 +78,13 @@ static struct mirror_slot read_place(__u32 slot)
 	return m;
 }
 
+static void write_place(__u32 slot, const struct mirror_slot *m)
+{
+	__u32 i = place_of(slot);
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.mirror), &i, m, 0), 0);
+}
+
 static void run(void)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o);
@@ -132,7 +139,6 @@ static void mirror_in_the_array(void **state)
 static void place_held_by_another_thread(void **state)
 {
 	struct mirror_slot other = {};
-	__u32 i;
 
 	(void)state;
 	if (!skel)
@@ -141,10 +147,8 @@ static void place_held_by_another_thread(void **state)
 	/* a thread whose id has the same low bits holds two of the places */
 	other.owner = 1 + (__u32)gettid() + bpf_map__max_entries(skel->maps.mirror) / NTF_SLOTS;
 	other.f[0] = 99; /* its start time: live */
-	i = place_of(NTF_CLASS_INVAL_START);
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.mirror), &i, &other, 0), 0);
-	i = place_of(NTF_CLASS_UNMAP);
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.mirror), &i, &other, 0), 0);
+	write_place(NTF_CLASS_INVAL_START, &other);
+	write_place(NTF_CLASS_UNMAP, &other);
 	run();
 	kprobe_saw_all();
 	assert_true(skel->bss->in_hash);
@@ -153,10 +157,8 @@ static void place_held_by_another_thread(void **state)
 	assert_int_equal(read_place(NTF_CLASS_INVAL_START).f[0], 99);
 	assert_int_equal(read_place(NTF_CLASS_UNMAP).owner, other.owner);
 	memset(&other, 0, sizeof(other));
-	i = place_of(NTF_CLASS_INVAL_START);
-	bpf_map_update_elem(bpf_map__fd(skel->maps.mirror), &i, &other, 0);
-	i = place_of(NTF_CLASS_UNMAP);
-	bpf_map_update_elem(bpf_map__fd(skel->maps.mirror), &i, &other, 0);
+	write_place(NTF_CLASS_INVAL_START, &other);
+	write_place(NTF_CLASS_UNMAP, &other);
 }
 
 /* No kprobe reads: nothing is copied, so a kprobe finds nothing (the check is not vacuous). */
