@@ -82,7 +82,7 @@ struct ntf_mirror_slot {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, NTF_MIRROR_THREADS *NTF_SLOTS);
+	__uint(max_entries, (NTF_MIRROR_THREADS * NTF_SLOTS));
 	__type(key, __u32);
 	__type(value, struct ntf_mirror_slot);
 } mirror SEC(".maps");
@@ -324,13 +324,21 @@ static __always_inline struct ntf_mirror_slot *mirror_place(__u32 tid, __u32 slo
 	return slot < NTF_SLOTS ? bpf_map_lookup_elem(&mirror, &i) : NULL;
 }
 
-/* The thread's copy of slot in the mirror, live; NULL when it is not there. */
-static __always_inline struct ntf_inflight *mirror_slot(__u32 slot)
+/* The thread's place for slot in the mirror when the thread holds it, else NULL. */
+static __always_inline struct ntf_mirror_slot *held_place(__u32 slot)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ntf_mirror_slot *m = mirror_place(tid, slot);
 
-	return m && m->owner == tid + 1 && m->f.ts ? &m->f : NULL;
+	return m && m->owner == tid + 1 ? m : NULL;
+}
+
+/* The thread's copy of slot in the mirror, live; NULL when it is not there. */
+static __always_inline struct ntf_inflight *mirror_slot(__u32 slot)
+{
+	struct ntf_mirror_slot *m = held_place(slot);
+
+	return m && m->f.ts ? &m->f : NULL;
 }
 
 /* The thread's slot in the hash, where a kprobe entry may have put it. */
@@ -403,12 +411,11 @@ static __always_inline bool put_mirror(__u32 slot, const struct ntf_inflight *f)
  */
 static __always_inline void take_copy(__u32 slot, struct ntf_inflight *f)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct ntf_mirror_slot *m = mirror_place(tid, slot);
+	struct ntf_mirror_slot *m = held_place(slot);
 	struct ntf_inflight_key key;
 	struct ntf_inflight *c;
 
-	if (m && m->owner == tid + 1) {
+	if (m) {
 		f->notifier_ns += m->f.notifier_ns;
 		f->notifier_calls += m->f.notifier_calls;
 		m->f.ts = 0;

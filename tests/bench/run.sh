@@ -218,6 +218,7 @@ handlers_ratio() { # MODE BASE FLOOR: (mode - floor) over (base - floor), median
 	done
 	echo "ring buffer drops over all streaming rounds: $drops"
 } | tee -a "$results"
+declare -A prog_ns # by mode: its programs' ns over the loop
 # prog_time MODE: "programs runs ns" its programs added over the loop (ids
 # and counters from bpftool before and after), or nothing
 prog_time() {
@@ -248,10 +249,10 @@ prog_time() {
 		fi
 		awk -v l="$label" -v p="$progs" -v r="$runs" -v n="$ns" -v c="$calls" 'BEGIN {
 			printf "%-34s %-8s %9d %10.1f %10.0f %9.0f\n", l, "fentry", p, r / c, n / c, n / r }'
-		eval "stat_$m=$ns"
+		prog_ns[$m]=$ns
 	done
-	if [ -n "${stat_hist:-}" ] && [ -n "${stat_bt_kfunc:-}" ]; then
-		awk -v a="$stat_hist" -v b="$stat_bt_kfunc" 'BEGIN {
+	if [ -n "${prog_ns[hist]:-}" ] && [ -n "${prog_ns[bt_kfunc]:-}" ]; then
+		awk -v a="${prog_ns[hist]}" -v b="${prog_ns[bt_kfunc]}" 'BEGIN {
 			printf "notifier hist -P'"'"'s program time over bpftrace'"'"'s: %.2f\n", a / b }'
 	fi
 } >"$out/table-stats.txt"
