@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cli.h"
 #include "commands.h"
+#include "heap.h"
 
 #define NOTIFIER_VERSION "0.1.0"
 
@@ -81,6 +82,7 @@ int main(int argc, char **argv)
 			continue;
 		snprintf(prog, sizeof(prog), "notifier %s", commands[i].name);
 		ntf_prog = prog;
+		ntf_heap_setup();
 		return commands[i].fn(argc - 1, argv + 1);
 	}
 	ntf_usage_error("unknown command '%s'", argv[1]);

@@ -23,6 +23,7 @@
 #include "common_args.h"
 #include "daemon_record.h"
 #include "daemon_report.h"
+#include "heap.h"
 #include "listen_addr.h"
 #include "metrics_http.h"
 #include "preflight.h"
@@ -751,6 +752,7 @@ int main(int argc, char **argv)
 	int ret = NTF_EXIT_RUNTIME, n, events_fd;
 
 	ntf_prog = "notifierd";
+	ntf_heap_setup();
 	parse_args(argc, argv, &a);
 	ntf_install_signals();
 	install_usr1();

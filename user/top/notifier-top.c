@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "heap.h"
 #include "json_log.h"
 #include "parse.h"
 #include "source.h"
@@ -319,6 +320,7 @@ int main(int argc, char **argv)
 	int err;
 
 	ntf_prog = "notifier-top";
+	ntf_heap_setup();
 	parse_args(argc, argv, &a);
 	ntf_install_signals();
 	feed = open_feed(&a, note, sizeof(note));
