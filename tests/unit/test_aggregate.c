@@ -11,6 +11,28 @@
 #include "aggregate.h"
 #include "histogram.h"
 
+/* Every test runs twice: on an aggregate with its stage, and on a compact one. */
+static bool compact;
+
+static struct ntf_agg *agg_new(size_t max_keys)
+{
+	return compact ? ntf_agg_new_compact(max_keys) : ntf_agg_new(max_keys);
+}
+
+static int staged_group(void **state)
+{
+	(void)state;
+	compact = false;
+	return 0;
+}
+
+static int compact_group(void **state)
+{
+	(void)state;
+	compact = true;
+	return 0;
+}
+
 static struct ntf_event ev(unsigned int class, __u32 tgid, __u64 latency_ns)
 {
 	struct ntf_event e;
@@ -78,7 +100,7 @@ static __u64 total_events(const struct ntf_agg *agg)
 
 static void counts_per_key(void **state)
 {
-	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_agg *agg = agg_new(0);
 	struct ntf_event e;
 	const struct ntf_agg_entry *ent;
 
@@ -119,7 +141,7 @@ static void counts_per_key(void **state)
 
 static void callbacks_are_keys(void **state)
 {
-	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_agg *agg = agg_new(0);
 	size_t bad = 0;
 
 	(void)state;
@@ -144,7 +166,7 @@ static void callbacks_are_keys(void **state)
 
 static void origins_per_key(void **state)
 {
-	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_agg *agg = agg_new(0);
 	struct ntf_event e = ev(NTF_CLASS_UNMAP, 1, 10);
 	const struct ntf_agg_entry *ent;
 
@@ -180,7 +202,7 @@ static void origins_per_key(void **state)
 
 static void class_totals_across_processes(void **state)
 {
-	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_agg *agg = agg_new(0);
 	struct ntf_hist total;
 
 	(void)state;
@@ -210,7 +232,7 @@ static void class_totals_across_processes(void **state)
 
 static void pages_failures_nested(void **state)
 {
-	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_agg *agg = agg_new(0);
 	struct ntf_hist total;
 	struct ntf_event e;
 
@@ -284,7 +306,7 @@ static int growth_visit(const struct ntf_agg_entry *ent, void *ctx)
 static void grows_past_10000_processes(void **state)
 {
 	const __u32 procs = 12000;
-	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_agg *agg = agg_new(0);
 	struct growth_check g = { .seen = calloc(procs + 1, 1), .procs = procs };
 	struct ntf_hist total;
 
@@ -312,7 +334,7 @@ static void grows_past_10000_processes(void **state)
 static void max_keys_folds_into_other(void **state)
 {
 	const size_t max_keys = 16;
-	struct ntf_agg *agg = ntf_agg_new(max_keys);
+	struct ntf_agg *agg = agg_new(max_keys);
 	const struct ntf_agg_entry *other;
 	struct ntf_hist total;
 	__u64 added = 0;
@@ -353,7 +375,7 @@ static void max_keys_folds_into_other(void **state)
 
 static void add_hist_merges(void **state)
 {
-	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_agg *agg = agg_new(0);
 	struct ntf_hist_key key = { .class = NTF_CLASS_FENCE_WAIT,
 				    .tgid = 77,
 				    .origin = NTF_ORIGIN_MAX };
@@ -404,7 +426,7 @@ static void origins_sum_by_class_and_callback(void **state)
 		{ NTF_CLASS_CALLBACK, 4, 10, NTF_ORIGIN_OOM_REAPER, 1 },
 		{ NTF_CLASS_CALLBACK, 4, 12, NTF_ORIGIN_MAX, 9 },
 	};
-	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_agg *agg = agg_new(0);
 	__u64 o[NTF_ORIGIN_MAX];
 
 	(void)state;
@@ -446,7 +468,7 @@ static int stop_at_second(const struct ntf_agg_entry *ent, void *ctx)
 
 static void foreach_stops_on_error(void **state)
 {
-	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_agg *agg = agg_new(0);
 	int n = 0;
 
 	(void)state;
@@ -462,7 +484,7 @@ static void foreach_stops_on_error(void **state)
 
 static void reset_empties(void **state)
 {
-	struct ntf_agg *agg = ntf_agg_new(4);
+	struct ntf_agg *agg = agg_new(4);
 	struct ntf_hist total;
 	struct ntf_event e;
 
@@ -501,7 +523,7 @@ static int count_visit(const struct ntf_agg_entry *ent, void *ctx)
 
 static void generations_select_changed_entries(void **state)
 {
-	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_agg *agg = agg_new(0);
 	struct ntf_event a = ev(NTF_CLASS_INVAL_START, 10, 100);
 	struct ntf_event b = ev(NTF_CLASS_INVAL_START, 20, 100);
 	__u64 sent;
@@ -528,7 +550,7 @@ static void generations_select_changed_entries(void **state)
 
 static void put_replaces_and_get_finds(void **state)
 {
-	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_agg *agg = agg_new(0);
 	struct ntf_agg_entry ent = { .key = { .class = NTF_CLASS_PIN, .tgid = 7 } };
 	const struct ntf_agg_entry *got;
 
@@ -639,7 +661,7 @@ static void put_folds_current_values_once(void **state)
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(src_keys) / sizeof(src_keys[0]); k++) {
-		struct ntf_agg *src = ntf_agg_new(src_keys[k]), *mirror = ntf_agg_new(5);
+		struct ntf_agg *src = agg_new(src_keys[k]), *mirror = agg_new(5);
 		struct ntf_hist total;
 		__u64 since = 0;
 		int bad = 0;
@@ -668,7 +690,7 @@ static void put_folds_current_values_once(void **state)
 		bad += diff_sums(src, mirror, "the same snapshot again");
 		/* a restarted source's snapshot, then what it did not send is dropped */
 		ntf_agg_free(src);
-		src = ntf_agg_new(src_keys[k]);
+		src = agg_new(src_keys[k]);
 		fold_round(src, 0, 10);
 		since = ntf_agg_tick(mirror);
 		assert_int_equal(ntf_agg_foreach(src, put_visit, mirror), 0);
@@ -714,7 +736,7 @@ static int fine_visit(const struct ntf_agg_entry *ent, void *ctx)
  */
 static void fine_buckets_hold_every_event(void **state)
 {
-	struct ntf_agg *agg = ntf_agg_new(0);
+	struct ntf_agg *agg = agg_new(0);
 	struct ntf_buckets want[3] = {}, all = {}, got = {};
 	struct fine_check c = { .want = want };
 	struct ntf_hist_key key = { .class = NTF_CLASS_CALLBACK, .tgid = 2 };
@@ -771,7 +793,7 @@ static __u64 next_u64(__u64 *x)
  */
 static void slots_as_counted(void **state)
 {
-	struct ntf_agg *agg = ntf_agg_new(0), *mirror = ntf_agg_new(0);
+	struct ntf_agg *agg = agg_new(0), *mirror = agg_new(0);
 	struct ntf_hist_key key = { .class = NTF_CLASS_CALLBACK, .tgid = 9 };
 	struct ntf_hist want = {};
 	struct ntf_agg_entry copy;
@@ -848,5 +870,8 @@ int main(void)
 		cmocka_unit_test(slots_as_counted),
 	};
 
-	return cmocka_run_group_tests_name("aggregate", tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("aggregate", tests, staged_group, NULL);
+
+	return failed +
+	       cmocka_run_group_tests_name("aggregate, compact", tests, compact_group, NULL);
 }

@@ -157,7 +157,7 @@ int cmd_mirror(int argc, char **argv)
 		return NTF_EXIT_RUNTIME;
 	}
 	/* As big as the daemon's, so no key folds into "other" here. */
-	mirror = ntf_agg_new(ntf_client_info(c)->max_keys);
+	mirror = ntf_agg_new_compact(ntf_client_info(c)->max_keys);
 	probes = calloc(ntf_probe_count, sizeof(*probes));
 	if (!mirror || !probes) {
 		ntf_err("out of memory");

@@ -66,6 +66,8 @@ struct ntf_agg {
 	/* struct folded by key, only in a mirror that ran out of keys (cap 0 until then) */
 	struct ntf_table fold;
 	bool staged; /* entries may have staged events (settle_all) */
+	/* records end before their stage (ntf_agg_new_compact): events go straight to split */
+	bool compact;
 	/*
 	 * Where a class's last stage window moved: a new process's keys start
 	 * there, about the middle of what their class's events spread over,
@@ -84,9 +86,9 @@ struct ntf_agg {
  * aggregate: the events are in it already, in a form readers cannot see,
  * and no aggregate is made const (ntf_agg_new allocates them).
  */
-static void settle(struct rec *r, bool *again)
+static void settle(const struct ntf_agg *agg, struct rec *r, bool *again)
 {
-	if (ntf_stage_settle(&r->stage, &r->split))
+	if (!agg->compact && ntf_stage_settle(&r->stage, &r->split))
 		*again = true; /* out of memory: they stay staged, for the next time */
 }
 
@@ -197,7 +199,8 @@ static int rec_store(struct ntf_agg *agg, struct rec *r, const struct ntf_agg_en
 	set_rec_key(r, &ent->key);
 	memcpy(r->comm, ent->comm, sizeof(r->comm));
 	ntf_hist_counts_of(&r->hist, &ent->hist);
-	ntf_stage_reset(&r->stage); /* ent is settled: what it staged is in it */
+	if (!agg->compact)
+		ntf_stage_reset(&r->stage); /* ent is settled: what it staged is in it */
 	err = ntf_split_from(split, &ent->fine, ent->hist.slots);
 	if (err == -ENOMEM)
 		return err;
@@ -226,14 +229,14 @@ static int rec_store(struct ntf_agg *agg, struct rec *r, const struct ntf_agg_en
  * Keeps r's slots apart from its buckets from now on (for what comes with
  * slots and buckets apart, as the kernel's histograms): 0 or -ENOMEM.
  */
-static int keep_slots(struct rec *r)
+static int keep_slots(const struct ntf_agg *agg, struct rec *r)
 {
 	__u64 *slots;
 	bool again = false;
 
 	if (r->slots)
 		return 0;
-	settle(r, &again);
+	settle(agg, r, &again);
 	if (again || !(slots = calloc(NTF_HIST_SLOTS, sizeof(*slots))))
 		return -ENOMEM;
 	rec_read(r, NULL, slots, NULL); /* read from the buckets, then kept */
@@ -257,7 +260,7 @@ static void settle_all(const struct ntf_agg *cagg)
 		return;
 	for (size_t i = 0; i < agg->t.cap; i++)
 		if (ntf_table_used(&agg->t, i))
-			settle(ntf_table_at(&agg->t, i), &again);
+			settle(agg, ntf_table_at(&agg->t, i), &again);
 	agg->staged = again;
 }
 
@@ -288,7 +291,7 @@ static bool entry_is(const void *entry, const void *key)
 	return r->key.class == k->class && r->key.callback == k->callback && r->key.tgid == k->tgid;
 }
 
-struct ntf_agg *ntf_agg_new(size_t max_keys)
+static struct ntf_agg *agg_new(size_t max_keys, bool compact)
 {
 	struct ntf_agg *agg = calloc(1, sizeof(*agg));
 
@@ -296,11 +299,22 @@ struct ntf_agg *ntf_agg_new(size_t max_keys)
 		return NULL;
 	agg->gen = 1;
 	agg->max_keys = max_keys ? max_keys : 65536;
-	if (ntf_table_init(&agg->t, sizeof(struct rec))) {
+	agg->compact = compact;
+	if (ntf_table_init(&agg->t, compact ? offsetof(struct rec, stage) : sizeof(struct rec))) {
 		free(agg);
 		return NULL;
 	}
 	return agg;
+}
+
+struct ntf_agg *ntf_agg_new(size_t max_keys)
+{
+	return agg_new(max_keys, false);
+}
+
+struct ntf_agg *ntf_agg_new_compact(size_t max_keys)
+{
+	return agg_new(max_keys, true);
 }
 
 static void free_recs(struct ntf_table *t)
@@ -385,14 +399,18 @@ _Static_assert(offsetof(struct rec, stage) == 128,
 	       "the counters fill the next, the stage two more");
 _Static_assert(sizeof(struct rec) == 256, "a key's 256 bytes, as aggregate.h says");
 
-/* Counts an event of a key whose slots are kept apart: at once, without the stage. */
+/*
+ * Counts an event at once, without the stage: of a key whose slots are
+ * kept apart, or of a compact aggregate's (whose records have no stage).
+ */
 static int add_unstaged(struct rec *r, const struct ntf_event *e, __u32 index, unsigned int slot)
 {
 	if (e->origin < NTF_ORIGIN_MAX && ntf_packed_add(&r->split, NTF_STAGE_ORIGIN(e->origin), 1))
 		return -ENOMEM;
 	if (ntf_packed_add(&r->split, index, 1))
 		return -ENOMEM;
-	r->slots[slot]++;
+	if (r->slots)
+		r->slots[slot]++;
 	return 0;
 }
 
@@ -409,12 +427,13 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 	if (!ent) {
 		if (!(ent = insert_event(agg, e)))
 			return -ENOMEM;
-		ntf_stage_place(&ent->stage, index, agg->window[e->class % NTF_CLASS_MAX]);
+		if (!agg->compact)
+			ntf_stage_place(&ent->stage, index, agg->window[e->class % NTF_CLASS_MAX]);
 	}
 	if (!ent->comm[0])
 		snprintf(ent->comm, sizeof(ent->comm), "%s",
 			 ent->key.tgid == e->tgid ? e->comm : "[other]");
-	if (__builtin_expect(ent->slots != NULL, 0)) {
+	if (__builtin_expect(ent->slots != NULL || agg->compact, 0)) {
 		if (add_unstaged(ent, e, index, slot))
 			return -ENOMEM;
 		ent->gen = agg->gen;
@@ -458,7 +477,7 @@ int ntf_agg_add_hist(struct ntf_agg *agg, const struct ntf_hist_key *key, const 
 	struct rec *ent = entry_of_bpf_key(agg, key);
 	struct ntf_hist sum;
 
-	if (!ent || keep_slots(ent))
+	if (!ent || keep_slots(agg, ent))
 		return -ENOMEM;
 	rec_hist(ent, &sum);
 	ntf_hist_merge(&sum, h);
@@ -518,7 +537,7 @@ static struct ntf_agg_entry *other_view(struct ntf_agg *agg, struct rec *other)
 {
 	bool again = false;
 
-	settle(other, &again);
+	settle(agg, other, &again);
 	return again || !view(agg, other) ? NULL : &agg->view;
 }
 
@@ -734,7 +753,7 @@ const struct ntf_agg_entry *ntf_agg_get(const struct ntf_agg *agg, const struct 
 	if (!ent)
 		return NULL;
 	/* out of memory, it stays staged, and agg->staged says so */
-	settle(ent, &again);
+	settle(agg, ent, &again);
 	return view(agg, ent);
 }
 
@@ -811,7 +830,7 @@ int ntf_agg_add_bucket(struct ntf_agg *agg, const struct ntf_hist_key *key, __u3
 	struct rec *ent = entry_of_bpf_key(agg, key);
 
 	/* the kernel counts the slots apart: they are kept so */
-	if (!ent || keep_slots(ent))
+	if (!ent || keep_slots(agg, ent))
 		return -ENOMEM;
 	ent->gen = agg->gen; /* a change like any other: a walk since a generation sees it */
 	return ntf_packed_add(&ent->split, ntf_split_lowest(bucket), n);

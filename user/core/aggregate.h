@@ -7,7 +7,7 @@
  * bytes each, and 8 a fine bucket): that memory is bounded by the sender's
  * max_keys, not its own.
  *
- * A key costs 256 bytes and about 2 a split fine bucket (core/split.h,
+ * A key costs 256 bytes (128 in a compact one) and about 2 a split fine bucket (core/split.h,
  * packed: core/packed.h), its origins among them: its log2 slots are read
  * from those, and its entry is put together for whoever asks for it.
  */
@@ -46,6 +46,14 @@ struct ntf_agg_entry {
 struct ntf_agg;
 
 struct ntf_agg *ntf_agg_new(size_t max_keys);
+/*
+ * An aggregate whose keys cost 128 bytes, not 256: without a stage, an
+ * event goes straight to its key's packed buckets, a walk of them (make
+ * bench's "compact aggregate": several times ntf_agg_new's cost an
+ * event). For a mirror, which takes a sender's entries whole
+ * (ntf_agg_put): notifier-top's of a daemon, notifier mirror's.
+ */
+struct ntf_agg *ntf_agg_new_compact(size_t max_keys);
 void ntf_agg_free(struct ntf_agg *agg);
 int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e);
 /*

@@ -27,7 +27,7 @@ void ntf_hist_add_event(struct ntf_hist *h, const struct ntf_event *e)
 	h->slots[ntf_hist_slot(e->latency_ns)]++;
 }
 
-void ntf_hist_merge(struct ntf_hist *dst, const struct ntf_hist *src)
+void ntf_hist_counts_merge(struct ntf_hist_counts *dst, const struct ntf_hist_counts *src)
 {
 	if (src->count && (!dst->count || src->min_ns < dst->min_ns))
 		dst->min_ns = src->min_ns;
@@ -39,6 +39,16 @@ void ntf_hist_merge(struct ntf_hist *dst, const struct ntf_hist *src)
 	dst->nonblock += src->nonblock;
 	if (src->max_ns > dst->max_ns)
 		dst->max_ns = src->max_ns;
+}
+
+void ntf_hist_merge(struct ntf_hist *dst, const struct ntf_hist *src)
+{
+	struct ntf_hist_counts d, s;
+
+	ntf_hist_counts_of(&d, dst);
+	ntf_hist_counts_of(&s, src);
+	ntf_hist_counts_merge(&d, &s);
+	memcpy(dst, &d, sizeof(d));
 	for (int i = 0; i < NTF_HIST_SLOTS; i++)
 		dst->slots[i] += src->slots[i];
 }

@@ -83,6 +83,9 @@ static inline void ntf_hist_of_counts(struct ntf_hist *h, const struct ntf_hist_
 	memset(h->slots, 0, sizeof(h->slots));
 }
 
+/* dst += src, its counters alone (ntf_hist_merge's without slots). */
+void ntf_hist_counts_merge(struct ntf_hist_counts *dst, const struct ntf_hist_counts *src);
+
 /* dst = a - b, for deltas between two reads of growing counters. */
 void ntf_hist_sub(struct ntf_hist *dst, const struct ntf_hist *a, const struct ntf_hist *b);
 

@@ -51,8 +51,8 @@ struct top_delta {
 struct top_acc {
 	__u64 events, rate_events, fail, invals, nonblock, nested, pinned, unpinned, reclaim, calls;
 	__s64 outstanding;
-	/* the timed deltas of the row with fine buckets, chained through fine_next */
-	__u32 fine_first, fine_deltas;
+	/* the row's timed deltas (its latency's class), chained through timed_next */
+	__u32 timed_first, timed_deltas;
 	bool log2_only; /* a timed delta without them: the row's percentiles are log2's */
 };
 
@@ -67,9 +67,10 @@ struct top_model {
 	/* the fine buckets of the interval's deltas, one run per active key */
 	struct ntf_bucket *fine;
 	size_t nfine, cap_fine;
-	__u32 *fine_next; /* per delta: the next of its row's chain (query time) */
-	size_t cap_fine_next;
-	struct ntf_hist scratch; /* one delta whole, while it is taken or added to its row */
+	__u32 *timed_next; /* per delta: the next of its row's chain (query time) */
+	size_t cap_timed_next;
+	struct ntf_hist scratch; /* one delta whole, while it is taken */
+	struct ntf_hist row_log2; /* a row's latency with slots, when only log2 answers */
 	struct ntf_buckets old_fine; /* the previous read's fine buckets of a key, unpacked */
 	struct ntf_buckets merged; /* a row's buckets when it sums several deltas */
 	struct ntf_buckets merged_one; /* a row's one delta's, borrowed from fine */
@@ -109,7 +110,7 @@ void top_model_free(struct top_model *m)
 	free(m->hists);
 	free(m->slots);
 	free(m->fine);
-	free(m->fine_next);
+	free(m->timed_next);
 	ntf_buckets_free(&m->merged);
 	ntf_buckets_free(&m->old_fine);
 	free(m->rows);
@@ -393,13 +394,13 @@ static bool group_is(const void *entry, const void *key)
  */
 static int reserve(struct top_model *m, size_t n)
 {
-	if (m->ndeltas > m->cap_fine_next) {
-		__u32 *next = realloc(m->fine_next, m->ndeltas * sizeof(*next));
+	if (m->ndeltas > m->cap_timed_next) {
+		__u32 *next = realloc(m->timed_next, m->ndeltas * sizeof(*next));
 
 		if (!next)
 			return -ENOMEM;
-		m->fine_next = next;
-		m->cap_fine_next = m->ndeltas;
+		m->timed_next = next;
+		m->cap_timed_next = m->ndeltas;
 	}
 	if (n > m->cap_rows) {
 		struct top_row *rows = realloc(m->rows, n * sizeof(*rows));
@@ -503,7 +504,7 @@ static void add_delta(struct top_model *m, enum top_view view, size_t idx, size_
 	struct top_row *r = &m->rows[idx];
 	struct top_acc *a = &m->acc[idx];
 	unsigned int c = d->key.class, lat = row_class(view, r);
-	struct ntf_hist *h = &m->scratch;
+	const struct ntf_hist_counts *h;
 
 	if (!r->comm[0] && r->tgid)
 		memcpy(r->comm, d->comm, sizeof(r->comm));
@@ -514,21 +515,18 @@ static void add_delta(struct top_model *m, enum top_view view, size_t idx, size_
 		a->outstanding -= d->cum_pages;
 	if (d->hist == NO_HIST)
 		return;
-	ntf_hist_of_counts(h, &m->hists[d->hist]);
+	h = &m->hists[d->hist];
 	if (h->count && c < 32)
 		r->classes |= 1u << c;
 	a->events += h->count;
 	if (lat == NTF_CLASS_NONE || c == lat) {
-		ntf_hist_merge(&r->lat, h);
-		add_slots(m, d, r->lat.slots);
+		ntf_hist_counts_merge(&r->lat, h);
 		a->rate_events += h->count;
-		if (d->nfine != NO_FINE) {
-			m->fine_next[di] = a->fine_first;
-			a->fine_first = di;
-			a->fine_deltas++;
-		} else if (h->count) {
+		m->timed_next[di] = a->timed_first;
+		a->timed_first = di;
+		a->timed_deltas++;
+		if (d->nfine == NO_FINE && h->count)
 			a->log2_only = true;
-		}
 	} else if (view == TOP_VIEW_PROCESS) {
 		a->rate_events += h->count; /* a process's events of every class */
 	}
@@ -561,23 +559,36 @@ static const struct ntf_buckets *row_fine(struct top_model *m, const struct top_
 {
 	const struct top_delta *d;
 
-	if (a->log2_only || !a->fine_deltas)
+	if (a->log2_only || !a->timed_deltas)
 		return NULL;
-	d = &m->deltas[a->fine_first];
-	if (a->fine_deltas == 1) {
+	d = &m->deltas[a->timed_first];
+	if (a->timed_deltas == 1 && d->nfine != NO_FINE) {
 		/* a view of the run, not a copy: ntf_buckets_quantile only reads */
 		m->merged_one = (struct ntf_buckets){ .b = m->fine + d->fine_at, .n = d->nfine };
 		return &m->merged_one;
 	}
 	ntf_buckets_reset(&m->merged);
-	for (__u32 di = a->fine_first, k = 0; k < a->fine_deltas; di = m->fine_next[di], k++) {
+	for (__u32 di = a->timed_first, k = 0; k < a->timed_deltas; di = m->timed_next[di], k++) {
 		const struct top_delta *e = &m->deltas[di];
 		struct ntf_buckets run = { .b = m->fine + e->fine_at, .n = e->nfine };
 
-		if (ntf_buckets_merge(&m->merged, &run))
+		/* not log2_only: a delta without buckets has no events */
+		if (e->nfine != NO_FINE && ntf_buckets_merge(&m->merged, &run))
 			return NULL;
 	}
 	return &m->merged;
+}
+
+/* A row's latency with its log2 slots, summed from its timed deltas. */
+static const struct ntf_hist *row_log2(struct top_model *m, const struct top_row *r,
+				       const struct top_acc *a)
+{
+	struct ntf_hist *h = &m->row_log2;
+
+	ntf_hist_of_counts(h, &r->lat);
+	for (__u32 di = a->timed_first, k = 0; k < a->timed_deltas; di = m->timed_next[di], k++)
+		add_slots(m, &m->deltas[di], h->slots);
+	return h;
 }
 
 static void finish_row(struct top_model *m, enum top_view view, size_t idx)
@@ -596,12 +607,17 @@ static void finish_row(struct top_model *m, enum top_view view, size_t idx)
 	if (r->lat.count && r->lat.max_ns) {
 		const struct ntf_buckets *fine = row_fine(m, a);
 
-		r->v[TOP_COL_P50] =
-			fine ? ntf_buckets_quantile(fine, 0.50, r->lat.min_ns, r->lat.max_ns) :
-			       ntf_hist_quantile(&r->lat, 0.50);
-		r->v[TOP_COL_P99] =
-			fine ? ntf_buckets_quantile(fine, 0.99, r->lat.min_ns, r->lat.max_ns) :
-			       ntf_hist_quantile(&r->lat, 0.99);
+		if (fine) {
+			r->v[TOP_COL_P50] =
+				ntf_buckets_quantile(fine, 0.50, r->lat.min_ns, r->lat.max_ns);
+			r->v[TOP_COL_P99] =
+				ntf_buckets_quantile(fine, 0.99, r->lat.min_ns, r->lat.max_ns);
+		} else {
+			const struct ntf_hist *h = row_log2(m, r, a);
+
+			r->v[TOP_COL_P50] = ntf_hist_quantile(h, 0.50);
+			r->v[TOP_COL_P99] = ntf_hist_quantile(h, 0.99);
+		}
 		r->v[TOP_COL_LAT_MAX] = r->lat.max_ns;
 	}
 	whole = 0;

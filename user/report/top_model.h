@@ -50,7 +50,13 @@ struct top_row {
 	__u32 class;
 	char comm[NTF_COMM_LEN];
 	unsigned int classes; /* 1 << class of every class with events in the interval */
-	struct ntf_hist lat; /* the interval's latency histogram (P50, P99: see above) */
+	/*
+	 * The interval's latency counters (P50, P99: see above). No log2
+	 * slots: a row needs them only when its fine buckets miss events,
+	 * and then they are summed from its deltas as its columns are worked
+	 * out, so that a view of 100,000 rows does not carry 288 bytes each.
+	 */
+	struct ntf_hist_counts lat;
 	__u64 events; /* the interval's events behind the rate column */
 	double v[TOP_COL_COUNT]; /* numbers of the numeric columns; NAN: not applicable */
 };
