@@ -3,8 +3,8 @@
  * Host benchmark of the user-space hot path: ntf_decode() + ntf_agg_add()
  * per event, against a baseline that only copies the same records, both
  * over the same pre-generated buffer, so the ratio is the pipeline's cost.
- * Then the same into a compact aggregate (a mirror's, no stage), to show
- * what its smaller keys would cost an event.
+ * Then the same into a compact aggregate (notifier-top's: its keys share
+ * a pool of stages), to show what its smaller keys cost an event.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 	       best_cold * 1e9 / filled, best_cold / best_copy, filled / best_cold / 1e6);
 	printf("decode+aggregate   %8.1f ns/event  %.2f  (%.1f M events/s)  known keys\n",
 	       best_warm * 1e9 / filled, best_warm / best_copy, filled / best_warm / 1e6);
-	printf("compact aggregate  %8.1f ns/event  %.2f  (%.1f M events/s)  known keys, a mirror's\n",
+	printf("compact aggregate  %8.1f ns/event  %.2f  (%.1f M events/s)  known keys, notifier-top's\n",
 	       best_compact * 1e9 / filled, best_compact / best_copy, filled / best_compact / 1e6);
 	ntf_agg_free(agg);
 	ntf_agg_free(compact);

@@ -777,6 +777,90 @@ static void fine_buckets_hold_every_event(void **state)
 	ntf_agg_free(agg);
 }
 
+/* Key t's event of round r: a latency and an origin of its own. */
+static __u64 many_lat(__u32 t, unsigned int r)
+{
+	return 100 + (t * 7919ULL + r * 104729ULL) % 5000000;
+}
+
+struct many_check {
+	unsigned int rounds; /* events each key got: rounds 0 .. rounds - 1 */
+	bool odd_gone;
+	struct ntf_buckets want;
+	size_t seen;
+};
+
+static int many_visit(const struct ntf_agg_entry *ent, void *ctx)
+{
+	struct many_check *c = ctx;
+	__u32 t = ent->key.tgid;
+	__u64 origins[NTF_ORIGIN_MAX] = {};
+
+	c->seen++;
+	assert_false(c->odd_gone && t % 2);
+	ntf_buckets_reset(&c->want);
+	for (unsigned int r = 0; r < c->rounds; r++) {
+		assert_int_equal(ntf_buckets_add_index(&c->want, ntf_bucket_of(many_lat(t, r)), 1),
+				 0);
+		origins[r % NTF_ORIGIN_MAX]++;
+	}
+	assert_int_equal(ent->hist.count, c->rounds);
+	same_buckets(&ent->fine, &c->want);
+	assert_memory_equal(ent->origins, origins, sizeof(origins));
+	return 0;
+}
+
+/*
+ * More keys at work than a compact aggregate has stages (16,384), each
+ * getting its events in turn, so that nearly every event takes a stage
+ * from another key: every key's buckets and origins come out exact, read
+ * whole, after a get of one key, and after a prune moves the records.
+ */
+static void many_keys_take_turns(void **state)
+{
+	const __u32 keys = 40000;
+	struct ntf_agg *agg = agg_new(0);
+	struct many_check c = { .rounds = 3 };
+	struct ntf_hist_key k7 = { .class = NTF_CLASS_INVAL_START, .tgid = 7 };
+	__u64 before;
+
+	(void)state;
+	assert_non_null(agg);
+	for (unsigned int r = 0; r < 3; r++)
+		for (__u32 t = 1; t <= keys; t++) {
+			struct ntf_event e = ev(NTF_CLASS_INVAL_START, t, many_lat(t, r));
+
+			e.origin = r % NTF_ORIGIN_MAX;
+			assert_int_equal(ntf_agg_add(agg, &e), 0);
+			if (r == 1 && t == 9)
+				assert_int_equal(ntf_agg_get(agg, &k7)->hist.count, 2);
+		}
+	assert_int_equal(ntf_agg_count(agg), keys);
+	assert_int_equal(ntf_agg_foreach(agg, many_visit, &c), 0);
+	assert_int_equal(c.seen, keys);
+	/* a fourth round for the even keys only, staged when the odd ones are pruned */
+	before = ntf_agg_tick(agg);
+	for (__u32 t = 2; t <= keys; t += 2) {
+		struct ntf_event e = ev(NTF_CLASS_INVAL_START, t, many_lat(t, 3));
+
+		e.origin = 3 % NTF_ORIGIN_MAX;
+		assert_int_equal(ntf_agg_add(agg, &e), 0);
+	}
+	assert_int_equal(ntf_agg_prune(agg, before), 0);
+	/* and a fifth after it, into records that moved */
+	for (__u32 t = 2; t <= keys; t += 2) {
+		struct ntf_event e = ev(NTF_CLASS_INVAL_START, t, many_lat(t, 4));
+
+		e.origin = 4 % NTF_ORIGIN_MAX;
+		assert_int_equal(ntf_agg_add(agg, &e), 0);
+	}
+	c = (struct many_check){ .rounds = 5, .odd_gone = true, .want = c.want };
+	assert_int_equal(ntf_agg_foreach(agg, many_visit, &c), 0);
+	assert_int_equal(c.seen, keys / 2);
+	ntf_buckets_free(&c.want);
+	ntf_agg_free(agg);
+}
+
 static __u64 next_u64(__u64 *x)
 {
 	*x ^= *x << 13;
@@ -868,6 +952,7 @@ int main(void)
 		cmocka_unit_test(put_folds_current_values_once),
 		cmocka_unit_test(fine_buckets_hold_every_event),
 		cmocka_unit_test(slots_as_counted),
+		cmocka_unit_test(many_keys_take_turns),
 	};
 
 	int failed = cmocka_run_group_tests_name("aggregate", tests, staged_group, NULL);

@@ -58,6 +58,21 @@ struct rec {
 	struct ntf_stage stage __attribute__((aligned(64)));
 };
 
+/*
+ * A compact aggregate's stages: its records end before theirs, and the
+ * keys with events lately borrow one of these, by their place in the
+ * table. A key that finds its stage taken by another settles that one's
+ * into its owner's buckets first. 2 MiB at most, touched only as far as
+ * there are keys; with fewer keys at work than stages, events cost what
+ * they cost in a record's own stage.
+ */
+#define POOL_STAGES 16384
+
+struct stage_pool {
+	struct ntf_stage stage[POOL_STAGES];
+	__u32 owner[POOL_STAGES]; /* 1 + the table place of the record staged there; 0: none */
+};
+
 struct ntf_agg {
 	struct ntf_table t; /* struct rec, hashed by ntf_agg_hash */
 	size_t max_keys;
@@ -66,8 +81,9 @@ struct ntf_agg {
 	/* struct folded by key, only in a mirror that ran out of keys (cap 0 until then) */
 	struct ntf_table fold;
 	bool staged; /* entries may have staged events (settle_all) */
-	/* records end before their stage (ntf_agg_new_compact): events go straight to split */
+	/* records end before their stage (ntf_agg_new_compact), which pool then holds */
 	bool compact;
+	struct stage_pool *pool; /* allocated at a compact aggregate's first event */
 	/*
 	 * Where a class's last stage window moved: a new process's keys start
 	 * there, about the middle of what their class's events spread over,
@@ -86,10 +102,88 @@ struct ntf_agg {
  * aggregate: the events are in it already, in a form readers cannot see,
  * and no aggregate is made const (ntf_agg_new allocates them).
  */
+/* A record's place in the table, which growing keeps (a filter does not: pool_flush first). */
+static __u32 rec_place(const struct ntf_agg *agg, const struct rec *r)
+{
+	return ((const unsigned char *)r - agg->t.ent) / agg->t.size;
+}
+
+/* r's stage: its own, or the pool's it holds; NULL when it has none. */
+static struct ntf_stage *stage_of(const struct ntf_agg *agg, struct rec *r)
+{
+	__u32 at;
+
+	if (!agg->compact)
+		return &r->stage;
+	if (!agg->pool)
+		return NULL;
+	at = rec_place(agg, r);
+	return agg->pool->owner[at % POOL_STAGES] == at + 1 ? &agg->pool->stage[at % POOL_STAGES] :
+							      NULL;
+}
+
 static void settle(const struct ntf_agg *agg, struct rec *r, bool *again)
 {
-	if (!agg->compact && ntf_stage_settle(&r->stage, &r->split))
+	struct ntf_stage *st = stage_of(agg, r);
+
+	if (st && ntf_stage_settle(st, &r->split))
 		*again = true; /* out of memory: they stay staged, for the next time */
+}
+
+/* Settles every stage of the pool into its record: 0, or -ENOMEM with some still staged. */
+static int pool_settle(struct ntf_agg *agg)
+{
+	struct stage_pool *pool = agg->pool;
+	int err = 0;
+
+	for (size_t i = 0; pool && i < POOL_STAGES; i++) {
+		struct rec *r;
+
+		if (!pool->owner[i])
+			continue;
+		r = (struct rec *)(agg->t.ent + (pool->owner[i] - 1) * agg->t.size);
+		if (ntf_stage_settle(&pool->stage[i], &r->split))
+			err = -ENOMEM;
+	}
+	return err;
+}
+
+/* Settles the pool and gives every stage back, before the records move. */
+static int pool_flush(struct ntf_agg *agg)
+{
+	int err = pool_settle(agg);
+
+	if (!err && agg->pool)
+		memset(agg->pool->owner, 0, sizeof(agg->pool->owner));
+	return err;
+}
+
+/*
+ * The pool's stage for r, which a new key's first event (index) places:
+ * taken from its owner, settled, when another holds it. NULL when out of
+ * memory.
+ */
+static struct ntf_stage *pool_take(struct ntf_agg *agg, struct rec *r, __u32 index)
+{
+	__u32 at = rec_place(agg, r), i = at % POOL_STAGES;
+	struct ntf_stage *st;
+
+	if (!agg->pool && !(agg->pool = calloc(1, sizeof(*agg->pool))))
+		return NULL;
+	st = &agg->pool->stage[i];
+	if (agg->pool->owner[i] == at + 1)
+		return st;
+	if (agg->pool->owner[i]) {
+		struct rec *was =
+			(struct rec *)(agg->t.ent + (agg->pool->owner[i] - 1) * agg->t.size);
+
+		if (ntf_stage_settle(st, &was->split))
+			return NULL;
+	}
+	ntf_stage_reset(st);
+	ntf_stage_place(st, index, agg->window[r->key.class % NTF_CLASS_MAX]);
+	agg->pool->owner[i] = at + 1;
+	return st;
 }
 
 /*
@@ -194,13 +288,15 @@ static const struct ntf_agg_entry *view(const struct ntf_agg *agg, const struct 
 static int rec_store(struct ntf_agg *agg, struct rec *r, const struct ntf_agg_entry *ent)
 {
 	struct ntf_buckets *split = &agg->unpacked;
+	struct ntf_stage *st;
 	int err;
 
 	set_rec_key(r, &ent->key);
 	memcpy(r->comm, ent->comm, sizeof(r->comm));
 	ntf_hist_counts_of(&r->hist, &ent->hist);
-	if (!agg->compact)
-		ntf_stage_reset(&r->stage); /* ent is settled: what it staged is in it */
+	st = stage_of(agg, r);
+	if (st)
+		ntf_stage_reset(st); /* ent is settled: what it staged is in it */
 	err = ntf_split_from(split, &ent->fine, ent->hist.slots);
 	if (err == -ENOMEM)
 		return err;
@@ -258,6 +354,10 @@ static void settle_all(const struct ntf_agg *cagg)
 
 	if (!agg->staged)
 		return;
+	if (agg->compact) {
+		agg->staged = pool_settle(agg) != 0;
+		return;
+	}
 	for (size_t i = 0; i < agg->t.cap; i++)
 		if (ntf_table_used(&agg->t, i))
 			settle(agg, ntf_table_at(&agg->t, i), &again);
@@ -339,6 +439,7 @@ void ntf_agg_free(struct ntf_agg *agg)
 	free_folded(&agg->fold);
 	ntf_buckets_free(&agg->view_fine);
 	ntf_buckets_free(&agg->unpacked);
+	free(agg->pool);
 	ntf_table_fini(&agg->t);
 	ntf_table_fini(&agg->fold);
 	free(agg);
@@ -399,18 +500,14 @@ _Static_assert(offsetof(struct rec, stage) == 128,
 	       "the counters fill the next, the stage two more");
 _Static_assert(sizeof(struct rec) == 256, "a key's 256 bytes, as aggregate.h says");
 
-/*
- * Counts an event at once, without the stage: of a key whose slots are
- * kept apart, or of a compact aggregate's (whose records have no stage).
- */
+/* Counts an event of a key whose slots are kept apart: at once, without the stage. */
 static int add_unstaged(struct rec *r, const struct ntf_event *e, __u32 index, unsigned int slot)
 {
 	if (e->origin < NTF_ORIGIN_MAX && ntf_packed_add(&r->split, NTF_STAGE_ORIGIN(e->origin), 1))
 		return -ENOMEM;
 	if (ntf_packed_add(&r->split, index, 1))
 		return -ENOMEM;
-	if (r->slots)
-		r->slots[slot]++;
+	r->slots[slot]++;
 	return 0;
 }
 
@@ -421,6 +518,7 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 	unsigned int slot = ntf_hist_slot(e->latency_ns);
 	__u32 index = ntf_split_index(ntf_bucket_of(e->latency_ns), slot);
 	int moved;
+	struct ntf_stage *st;
 	struct rec *ent = ntf_table_find(&agg->t, hash_of(key.class, key.callback, key.tgid), &key,
 					 entry_is_event);
 
@@ -433,30 +531,33 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 	if (!ent->comm[0])
 		snprintf(ent->comm, sizeof(ent->comm), "%s",
 			 ent->key.tgid == e->tgid ? e->comm : "[other]");
-	if (__builtin_expect(ent->slots != NULL || agg->compact, 0)) {
+	if (__builtin_expect(ent->slots != NULL, 0)) {
 		if (add_unstaged(ent, e, index, slot))
 			return -ENOMEM;
 		ent->gen = agg->gen;
 		ntf_hist_counts_count_event(&ent->hist, e);
 		return 0;
 	}
+	st = &ent->stage;
+	if (__builtin_expect(agg->compact, 0) && !(st = pool_take(agg, ent, index)))
+		return -ENOMEM;
 	/* an origin's byte about to wrap goes to the buckets first, so that nothing is half counted */
-	if (e->origin < NTF_ORIGIN_MAX && ent->stage.origins[e->origin] == 0xff) {
+	if (e->origin < NTF_ORIGIN_MAX && st->origins[e->origin] == 0xff) {
 		if (ntf_packed_add(&ent->split, NTF_STAGE_ORIGIN(e->origin), 0xff))
 			return -ENOMEM;
-		ent->stage.origins[e->origin] = 0;
+		st->origins[e->origin] = 0;
 	}
-	moved = ntf_stage_add(&ent->stage, &ent->split, index);
+	moved = ntf_stage_add(st, &ent->split, index);
 	if (moved < 0)
 		return -ENOMEM;
 	if (moved)
-		agg->window[e->class % NTF_CLASS_MAX] = ent->stage.base;
+		agg->window[e->class % NTF_CLASS_MAX] = st->base;
 	agg->staged = true;
 	ent->gen = agg->gen;
 	ntf_hist_counts_count_event(&ent->hist, e);
 	/* ntf_stage_add set staged */
 	if (e->origin < NTF_ORIGIN_MAX)
-		ent->stage.origins[e->origin]++;
+		st->origins[e->origin]++;
 	return 0;
 }
 
@@ -737,6 +838,10 @@ int ntf_agg_prune(struct ntf_agg *agg, __u64 since)
 		other_max(agg);
 	if (!any_stale(&agg->t, offsetof(struct rec, gen), since))
 		return 0;
+	/* the pool's stages are held by place, which a filter changes */
+	err = pool_flush(agg);
+	if (err)
+		return err;
 	return ntf_table_filter(&agg->t, keep_entry, &p);
 }
 
@@ -881,6 +986,8 @@ void ntf_agg_reset(struct ntf_agg *agg)
 {
 	free_recs(&agg->t);
 	ntf_table_clear(&agg->t);
+	if (agg->pool)
+		memset(agg->pool->owner, 0, sizeof(agg->pool->owner));
 	agg->staged = false;
 	agg->folded = 0;
 	if (agg->fold.cap) {

@@ -47,11 +47,12 @@ struct ntf_agg;
 
 struct ntf_agg *ntf_agg_new(size_t max_keys);
 /*
- * An aggregate whose keys cost 128 bytes, not 256: without a stage, an
- * event goes straight to its key's packed buckets, a walk of them (make
- * bench's "compact aggregate": several times ntf_agg_new's cost an
- * event). For a mirror, which takes a sender's entries whole
- * (ntf_agg_put): notifier-top's of a daemon, notifier mirror's.
+ * An aggregate whose keys cost 128 bytes, not 256: the keys with events
+ * lately share a pool of 16,384 stages (2 MiB at most), and
+ * one that finds its stage held by another key settles that key's first
+ * (make bench's "compact aggregate"). For notifier-top, which holds many
+ * keys and takes events at far lower rates than notifierd, and for a
+ * mirror, which takes a sender's entries whole (ntf_agg_put).
  */
 struct ntf_agg *ntf_agg_new_compact(size_t max_keys);
 void ntf_agg_free(struct ntf_agg *agg);

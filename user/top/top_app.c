@@ -25,7 +25,7 @@ int top_app_init(struct top_app *app, const struct top_opts *opts, struct top_fe
 	/* rows past -r are never shown: they need counting, not sorting */
 	app->opts.query.limit = opts->rows;
 	app->feed = feed;
-	app->cur = feed->mirrors ? ntf_agg_new_compact(TOP_MAX_KEYS) : ntf_agg_new(TOP_MAX_KEYS);
+	app->cur = ntf_agg_new_compact(TOP_MAX_KEYS);
 	app->prev = top_snap_new();
 	app->model = top_model_new();
 	if (!app->cur || !app->prev || !app->model)
