@@ -4,8 +4,7 @@
 #include <string.h>
 #include "packed.h"
 
-/* A counter at most: a gap of 3 bytes (17 bits) and a count of 10. */
-#define COUNTER_BYTES 13
+#define COUNTER_BYTES NTF_PACKED_COUNTER_BYTES
 
 static unsigned char *put_varint(unsigned char *p, __u64 v)
 {
@@ -97,6 +96,13 @@ static size_t pack_merged(unsigned char *buf, struct ntf_packed_cur a, const str
 		(*n)++;
 	}
 	return (size_t)(w - buf);
+}
+
+size_t ntf_packed_encode(unsigned char *out, const struct ntf_buckets *in, __u32 *n)
+{
+	static const struct ntf_packed none;
+
+	return pack_merged(out, ntf_packed_walk(&none), in, n);
 }
 
 /* Room for the packing of up to NTF_PACKED_MAX counters. */

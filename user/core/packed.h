@@ -23,6 +23,8 @@ struct ntf_packed {
 
 /* Counters a packed set may hold: any 16-bit index but the zero bucket's, and it. */
 #define NTF_PACKED_MAX 0x10000
+/* A counter's bytes at most: a gap of 3 bytes (17 bits) and a count of 10. */
+#define NTF_PACKED_COUNTER_BYTES 13
 
 /* out := pk's counters, in order: 0 or -ENOMEM (out then empty). */
 int ntf_packed_unpack(const struct ntf_packed *pk, struct ntf_buckets *out);
@@ -41,6 +43,13 @@ bool ntf_packed_add_in_place(struct ntf_packed *pk, __u32 index, __u64 n, unsign
 /* Whether ntf_packed_add_in_place would add n to index's counter, however deep. */
 bool ntf_packed_in_place(const struct ntf_packed *pk, __u32 index, __u64 n);
 void ntf_packed_free(struct ntf_packed *pk);
+/*
+ * Packs in's counters (in order) into out, which has room for
+ * NTF_PACKED_COUNTER_BYTES each: the bytes written, which a struct
+ * ntf_packed pointing at them reads back, and in *n the counters (in's
+ * but those of count 0).
+ */
+size_t ntf_packed_encode(unsigned char *out, const struct ntf_buckets *in, __u32 *n);
 
 /* A walk of pk's counters in order. */
 struct ntf_packed_cur {

@@ -33,19 +33,32 @@ void top_query_init(struct top_query *q, enum top_view view)
  * others' are read from their buckets when a row adds them up.
  */
 struct top_delta {
-	struct ntf_hist_key key;
+	struct {
+		__u32 class, callback, tgid; /* of struct ntf_hist_key, what keys an entry */
+	} key;
 	char comm[NTF_COMM_LEN];
+	__u32 hist; /* index into hists; NO_HIST when idle */
 	__u64 cum_pages; /* since the start: what outstanding pins are made of */
 	__u64 reclaim; /* unmaps in kswapd or direct reclaim, in the interval */
-	__u32 hist; /* index into hists; NO_HIST when idle */
 	__u32 slots_at; /* index into slots; NO_SLOTS: the fine buckets stand for them */
 	/*
-	 * The interval's fine buckets: nfine of them from fine[fine_at], or
-	 * nfine NO_FINE when they do not hold every event of the histogram
-	 * (a feed without fine buckets): the percentiles then come from log2.
+	 * The interval's fine buckets, packed (core/packed.h): nfine of them
+	 * in fine_len bytes from fine[fine_at], or nfine NO_FINE when they
+	 * do not hold every event of the histogram (a feed without fine
+	 * buckets): the percentiles then come from log2.
 	 */
-	__u32 fine_at, nfine;
+	__u32 fine_at, nfine, fine_len;
 };
+
+_Static_assert(sizeof(struct top_delta) == 64, "top_model.h's 64 bytes a key");
+
+/* d's key as the filters take it. */
+static struct ntf_hist_key delta_key(const struct top_delta *d)
+{
+	return (struct ntf_hist_key){ .class = d->key.class,
+				      .callback = d->key.callback,
+				      .tgid = d->key.tgid };
+}
 
 /* What a row adds up before its columns are worked out. */
 struct top_acc {
@@ -64,16 +77,16 @@ struct top_model {
 	/* the log2 slots of the deltas whose fine buckets do not hold every event */
 	__u64 (*slots)[NTF_HIST_SLOTS];
 	size_t nslots, cap_slots;
-	/* the fine buckets of the interval's deltas, one run per active key */
-	struct ntf_bucket *fine;
-	size_t nfine, cap_fine;
+	/* the fine buckets of the interval's deltas, packed, one run per active key */
+	unsigned char *fine;
+	size_t nfine, cap_fine; /* bytes */
+	struct ntf_buckets run; /* a delta's fine buckets, before packing or after unpacking */
 	__u32 *timed_next; /* per delta: the next of its row's chain (query time) */
 	size_t cap_timed_next;
 	struct ntf_hist scratch; /* one delta whole, while it is taken */
 	struct ntf_hist row_log2; /* a row's latency with slots, when only log2 answers */
 	struct ntf_buckets old_fine; /* the previous read's fine buckets of a key, unpacked */
 	struct ntf_buckets merged; /* a row's buckets when it sums several deltas */
-	struct ntf_buckets merged_one; /* a row's one delta's, borrowed from fine */
 	struct top_row *rows;
 	struct top_acc *acc;
 	size_t nrows, cap_rows;
@@ -112,6 +125,7 @@ void top_model_free(struct top_model *m)
 	free(m->fine);
 	free(m->timed_next);
 	ntf_buckets_free(&m->merged);
+	ntf_buckets_free(&m->run);
 	ntf_buckets_free(&m->old_fine);
 	free(m->rows);
 	free(m->acc);
@@ -172,25 +186,29 @@ static void hist_delta(struct ntf_hist *d, const struct ntf_hist *cur, const str
 static int fine_delta(struct top_model *m, struct top_delta *d, const struct ntf_buckets *cur,
 		      const struct ntf_buckets *old, __u64 count)
 {
-	__u32 j = 0, at;
+	struct ntf_buckets *run = &m->run;
+	size_t most = (size_t)cur->n * NTF_PACKED_COUNTER_BYTES;
+	__u32 j = 0, n;
 	__u64 sum = 0;
 
 	d->nfine = NO_FINE;
 	if (!cur->n || !count)
 		return 0;
-	if (m->cap_fine - m->nfine < cur->n) {
-		size_t cap = m->cap_fine ? m->cap_fine : 4096;
-		struct ntf_bucket *p;
+	ntf_buckets_reset(run);
+	if (ntf_buckets_reserve(run, cur->n))
+		return -ENOMEM;
+	if (m->cap_fine - m->nfine < most) {
+		size_t cap = m->cap_fine ? m->cap_fine : 16384;
+		unsigned char *p;
 
-		while (cap - m->nfine < cur->n)
+		while (cap - m->nfine < most)
 			cap *= 2;
-		p = realloc(m->fine, cap * sizeof(*p));
+		p = realloc(m->fine, cap);
 		if (!p)
 			return -ENOMEM;
 		m->fine = p;
 		m->cap_fine = cap;
 	}
-	at = m->nfine;
 	for (__u32 i = 0; i < cur->n; i++) {
 		struct ntf_bucket b = cur->b[i];
 		__u64 n = ntf_bucket_count(&b), was = 0;
@@ -204,15 +222,15 @@ static int fine_delta(struct top_model *m, struct top_delta *d, const struct ntf
 			continue;
 		n -= was;
 		ntf_bucket_set_count(&b, n);
-		m->fine[m->nfine++] = b;
+		run->b[run->n++] = b;
 		sum += n;
 	}
-	if (sum != count) {
-		m->nfine = at; /* some events are not in them */
-		return 0;
-	}
-	d->fine_at = at;
-	d->nfine = m->nfine - at;
+	if (sum != count)
+		return 0; /* some events are not in them */
+	d->fine_at = m->nfine;
+	d->fine_len = ntf_packed_encode(m->fine + m->nfine, run, &n);
+	d->nfine = n;
+	m->nfine += d->fine_len;
 	return 0;
 }
 
@@ -233,7 +251,9 @@ static int take_delta(const struct ntf_agg_entry *ent, const struct top_snap_ent
 	if (room((void **)&m->deltas, m->ndeltas, &m->cap_deltas, sizeof(*d)))
 		return -ENOMEM;
 	d = &m->deltas[m->ndeltas++];
-	d->key = ent->key;
+	d->key.class = ent->key.class;
+	d->key.callback = ent->key.callback;
+	d->key.tgid = ent->key.tgid;
 	memcpy(d->comm, ent->comm, sizeof(d->comm));
 	d->comm[NTF_COMM_LEN - 1] = '\0';
 	/* only pins are counted from cumulative pages; an idle key's histogram stays unread */
@@ -271,7 +291,8 @@ static int take_delta(const struct ntf_agg_entry *ent, const struct top_snap_ent
 		return -ENOMEM;
 	/* a max from before the interval: its top fine bucket bounds it closer than its slot */
 	if (d->nfine != NO_FINE && old && ent->hist.max_ns <= old->hist.max_ns) {
-		double high = ntf_bucket_high(m->fine[d->fine_at + d->nfine - 1].index);
+		/* the run just packed is still in m->run */
+		double high = ntf_bucket_high(m->run.b[m->run.n - 1].index);
 
 		if (high > 0 && high < (double)h->max_ns)
 			h->max_ns = (__u64)ceil(high);
@@ -364,13 +385,13 @@ static bool view_takes(enum top_view view, unsigned int class)
 	}
 }
 
-static __u64 group_key(enum top_view view, const struct ntf_hist_key *k)
+static __u64 group_key(enum top_view view, const struct top_delta *d)
 {
 	switch (view) {
-	case TOP_VIEW_DRIVER: return k->callback;
-	case TOP_VIEW_DEFAULT: return (__u64)k->callback << 32 | k->tgid;
-	case TOP_VIEW_CLASS: return k->class;
-	default: return k->tgid;
+	case TOP_VIEW_DRIVER: return d->key.callback;
+	case TOP_VIEW_DEFAULT: return (__u64)d->key.callback << 32 | d->key.tgid;
+	case TOP_VIEW_CLASS: return d->key.class;
+	default: return d->key.tgid;
 	}
 }
 
@@ -427,7 +448,7 @@ static int reserve(struct top_model *m, size_t n)
 /* The index of d's row in view, made when new; SIZE_MAX when out of memory. */
 static size_t row_for(struct top_model *m, enum top_view view, const struct top_delta *d)
 {
-	__u64 key = group_key(view, &d->key), h = hash64(key);
+	__u64 key = group_key(view, d), h = hash64(key);
 	size_t i = ntf_table_slot(&m->groups, h, &key, group_is);
 	struct group *g;
 	struct top_row *r;
@@ -485,17 +506,28 @@ static bool fail_class(enum top_view view, unsigned int measured, unsigned int c
 	}
 }
 
-/* Adds a delta's log2 slots: those kept, or else its fine buckets'. */
-static void add_slots(const struct top_model *m, const struct top_delta *d,
-		      __u64 slots[NTF_HIST_SLOTS])
+/* d's fine buckets, unpacked into out: 0 or -ENOMEM. */
+static int delta_fine(const struct top_model *m, const struct top_delta *d, struct ntf_buckets *out)
 {
-	if (d->slots_at != NO_SLOTS)
+	struct ntf_packed pk = { .p = m->fine + d->fine_at,
+				 .len = (__u16)d->fine_len,
+				 .n = (__u16)d->nfine };
+
+	return ntf_packed_unpack(&pk, out);
+}
+
+/* Adds a delta's log2 slots: those kept, or else its fine buckets'. 0 or -ENOMEM. */
+static int add_slots(struct top_model *m, const struct top_delta *d, __u64 slots[NTF_HIST_SLOTS])
+{
+	if (d->slots_at != NO_SLOTS) {
 		for (int i = 0; i < NTF_HIST_SLOTS; i++)
 			slots[i] += m->slots[d->slots_at][i];
-	else if (d->nfine != NO_FINE)
-		ntf_buckets_add_to_slots(
-			&(const struct ntf_buckets){ .b = m->fine + d->fine_at, .n = d->nfine },
-			slots);
+	} else if (d->nfine != NO_FINE) {
+		if (delta_fine(m, d, &m->run))
+			return -ENOMEM;
+		ntf_buckets_add_to_slots(&m->run, slots);
+	}
+	return 0;
 }
 
 static void add_delta(struct top_model *m, enum top_view view, size_t idx, size_t di)
@@ -562,18 +594,15 @@ static const struct ntf_buckets *row_fine(struct top_model *m, const struct top_
 	if (a->log2_only || !a->timed_deltas)
 		return NULL;
 	d = &m->deltas[a->timed_first];
-	if (a->timed_deltas == 1 && d->nfine != NO_FINE) {
-		/* a view of the run, not a copy: ntf_buckets_quantile only reads */
-		m->merged_one = (struct ntf_buckets){ .b = m->fine + d->fine_at, .n = d->nfine };
-		return &m->merged_one;
-	}
+	if (a->timed_deltas == 1 && d->nfine != NO_FINE)
+		return delta_fine(m, d, &m->merged) ? NULL : &m->merged;
 	ntf_buckets_reset(&m->merged);
 	for (__u32 di = a->timed_first, k = 0; k < a->timed_deltas; di = m->timed_next[di], k++) {
 		const struct top_delta *e = &m->deltas[di];
-		struct ntf_buckets run = { .b = m->fine + e->fine_at, .n = e->nfine };
 
 		/* not log2_only: a delta without buckets has no events */
-		if (e->nfine != NO_FINE && ntf_buckets_merge(&m->merged, &run))
+		if (e->nfine != NO_FINE &&
+		    (delta_fine(m, e, &m->run) || ntf_buckets_merge(&m->merged, &m->run)))
 			return NULL;
 	}
 	return &m->merged;
@@ -587,7 +616,8 @@ static const struct ntf_hist *row_log2(struct top_model *m, const struct top_row
 
 	ntf_hist_of_counts(h, &r->lat);
 	for (__u32 di = a->timed_first, k = 0; k < a->timed_deltas; di = m->timed_next[di], k++)
-		add_slots(m, &m->deltas[di], h->slots);
+		if (add_slots(m, &m->deltas[di], h->slots))
+			return NULL;
 	return h;
 }
 
@@ -615,8 +645,11 @@ static void finish_row(struct top_model *m, enum top_view view, size_t idx)
 		} else {
 			const struct ntf_hist *h = row_log2(m, r, a);
 
-			r->v[TOP_COL_P50] = ntf_hist_quantile(h, 0.50);
-			r->v[TOP_COL_P99] = ntf_hist_quantile(h, 0.99);
+			/* out of memory: no percentiles rather than wrong ones */
+			if (h) {
+				r->v[TOP_COL_P50] = ntf_hist_quantile(h, 0.50);
+				r->v[TOP_COL_P99] = ntf_hist_quantile(h, 0.99);
+			}
 		}
 		r->v[TOP_COL_LAT_MAX] = r->lat.max_ns;
 	}
@@ -664,10 +697,11 @@ int top_model_query(struct top_model *m, const struct top_query *q)
 	m->nrows = m->norder = 0;
 	for (size_t i = 0; i < m->ndeltas; i++) {
 		const struct top_delta *d = &m->deltas[i];
+		struct ntf_hist_key key = delta_key(d);
 		size_t row;
 
 		if (!view_takes(q->view, d->key.class) ||
-		    !top_filter_keeps(&q->filter, &d->key, d->comm, now_ms))
+		    !top_filter_keeps(&q->filter, &key, d->comm, now_ms))
 			continue;
 		row = row_for(m, q->view, d);
 		if (row == SIZE_MAX)

@@ -13,10 +13,10 @@
  * interval's fine buckets (each key's minus the previous read's, summed
  * over the keys a row groups), within 2.2%, whenever every timed event of
  * the row is in them; from the log2 slots only when some are not (a feed
- * without fine buckets). Memory per interval: 80 bytes a key, and for
- * each key active in it 64 bytes of counters and 8 a fine bucket it moved
- * (288 more for its log2 slots only where those do not hold every event);
- * all reused from one interval to the next.
+ * without fine buckets). Memory per interval: 64 bytes a key, and for
+ * each key active in it 64 bytes of counters and about 2 a fine bucket it
+ * moved, packed (288 more for its log2 slots only where those do not hold
+ * every event); all reused from one interval to the next.
  */
 #ifndef NTF_TOP_MODEL_H
 #define NTF_TOP_MODEL_H
