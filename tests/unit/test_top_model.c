@@ -912,7 +912,7 @@ static void snapshot_keeps_slots_only_without_buckets(void **state)
 	unsigned int slot = ntf_hist_slot(5 * MS);
 
 	(void)state;
-	assert_int_equal(sizeof(struct top_snap_entry), 128);
+	assert_int_equal(sizeof(struct top_snap_entry), 112);
 	add_slots_only(agg, 300, 100, 300 * US);
 	add_n(agg, 100, NTF_CLASS_CALLBACK, 1, 301, "new", 300 * US, NTF_F_BLOCKABLE);
 	assert_int_equal(top_model_advance(m, snap, agg, 1.0), 0);

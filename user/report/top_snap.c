@@ -21,7 +21,10 @@ struct top_snap {
 
 static bool snap_is(const void *entry, const void *key)
 {
-	return ntf_agg_key_eq(&((const struct top_snap_entry *)entry)->key, key);
+	const struct top_snap_entry *e = entry;
+	const struct ntf_hist_key *k = key;
+
+	return e->key.class == k->class && e->key.callback == k->callback && e->key.tgid == k->tgid;
 }
 
 struct top_snap *top_snap_new(void)
@@ -81,7 +84,9 @@ static int store(struct top_snap *s, size_t i, __u64 h, const struct ntf_agg_ent
 		e = ntf_table_claim(&s->t, i, h);
 		if (!e)
 			return -ENOMEM;
-		e->key = ent->key;
+		e->key.class = ent->key.class;
+		e->key.callback = ent->key.callback;
+		e->key.tgid = ent->key.tgid;
 	}
 	ntf_hist_counts_of(&e->hist, &ent->hist);
 	e->reclaim = top_reclaim_unmaps(ent);

@@ -3,7 +3,7 @@
  * The previous read of an aggregate, for notifier-top's deltas: per key
  * only what a delta is taken of (the histogram, its fine buckets and the
  * reclaim-driven unmaps), in a table hashed and walked in the aggregate's
- * order. Memory: 128 bytes a key in the table, and the key's fine buckets
+ * order. Memory: 112 bytes a key in the table, and the key's fine buckets
  * packed (core/packed.h), about 2 bytes each (a key's latencies spread
  * over k powers of 2 have at most 16 k); 288 more for its log2 slots only
  * when the buckets do not hold all its events.
@@ -20,7 +20,9 @@
 #include "notifier.h"
 
 struct top_snap_entry {
-	struct ntf_hist_key key;
+	struct {
+		__u32 class, callback, tgid; /* of struct ntf_hist_key, what keys an entry */
+	} key;
 	__u64 reclaim; /* unmaps in kswapd or direct reclaim */
 	struct ntf_hist_counts hist;
 	/*
