@@ -25,6 +25,10 @@ LIBS := -lbpf -lelf -lz -ljansson -lm -lzstd $(METRICS_LIBS)
 # needs static TLS libraries Debian does not ship. metrics_http_none.c
 # stands in for the server there.
 STATIC_METRICS_LIBS := -lprotobuf-c
+# Libraries a program does not call are not loaded: notifier and
+# notifier-top serve no metrics, and libmicrohttpd with the TLS libraries
+# behind it would cost each 2.4 MiB resident.
+LDFLAGS += -Wl,--as-needed
 
 # user/ is one pipeline in stages, lowest first (user/README.md). A folder
 # is compiled with the include paths of its own stage and those below it
@@ -119,10 +123,10 @@ $(OUT)/liblow.a: $(LOW_OBJS)
 	$(AR) rcs $@ $^
 
 $(OUT)/notifier: $(call main_obj,notifier) $(OUT)/libnotifier.a
-	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(OUT)/notifierd: $(call main_obj,notifierd) $(OUT)/libnotifier.a
-	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # From the objects, not the archive: the daemon feed's top_feed_daemon_new
 # must replace the weak stand-in, and ld never pulls an archive member in
@@ -130,7 +134,7 @@ $(OUT)/notifierd: $(call main_obj,notifierd) $(OUT)/libnotifier.a
 TOP_OBJS := $(call main_obj,notifier-top) $(call obj_of,$(TUI_SRCS)) $(LIB_OBJS)
 
 $(OUT)/notifier-top: $(TOP_OBJS)
-	$(CC) $(CFLAGS) $^ $(LIBS) $(TUI_LIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %/metrics_http.o,$^) $(LIBS) $(TUI_LIBS) -o $@
 
 static: $(patsubst $(OUT)/%,$(OUT)/static/%,$(BINS)) $(OUT)/static/bucket-check
 
