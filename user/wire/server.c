@@ -303,6 +303,25 @@ static int send_names(struct ntf_conn *c)
 	return err;
 }
 
+/*
+ * Queues the update in s->scratch for c: handed over whole when c has
+ * nothing queued and no other client may want it this tick, so that a
+ * 100,000-key update is held once, not twice; else copied.
+ */
+static int enqueue_update(struct ntf_server *s, struct ntf_conn *c)
+{
+	struct ntf_proto_buf was = c->out;
+
+	if (pending(c) || s->st.clients != 1)
+		return enqueue(c, s->scratch.data, s->scratch.len);
+	c->out = s->scratch;
+	c->off = c->head = 0;
+	s->scratch = was;
+	s->scratch.len = 0;
+	s->scratch_ok = false;
+	return 0;
+}
+
 static int send_snapshot(struct ntf_server *s, struct ntf_conn *c, __u64 gen)
 {
 	int err = send_names(c);
@@ -311,7 +330,7 @@ static int send_snapshot(struct ntf_server *s, struct ntf_conn *c, __u64 gen)
 		err = encode(s, NTF_PROTO_SNAPSHOT, 0, gen);
 
 	if (!err)
-		err = enqueue(c, s->scratch.data, s->scratch.len);
+		err = enqueue_update(s, c);
 	if (err)
 		return reject(s, c, -ENOMEM, "cannot encode a snapshot");
 	c->sent_gen = gen;
@@ -337,8 +356,7 @@ static void send_due(struct ntf_server *s, struct ntf_conn *c, __u64 gen)
 		reject(s, c, -ENOMEM, "cannot encode a delta");
 		return;
 	}
-	if (pending(c) + s->scratch.len > out_cap(s) || send_names(c) ||
-	    enqueue(c, s->scratch.data, s->scratch.len)) {
+	if (pending(c) + s->scratch.len > out_cap(s) || send_names(c) || enqueue_update(s, c)) {
 		drop_queued(s, c);
 		c->resync = true;
 		/* Nothing in flight: the client is drained already. */
@@ -725,6 +743,9 @@ void ntf_server_tick(struct ntf_server *s, __u64 now_ms)
 		if (c->state == CONN_CLOSING && c->fd >= 0 && !pending(c))
 			close_conn(s, c);
 	}
+	/* an update serves one tick: a large one is not kept resident to the next */
+	if (s->scratch.cap > KEEP_ALLOC)
+		ntf_proto_buf_free(&s->scratch);
 	reap(s);
 }
 
