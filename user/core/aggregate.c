@@ -96,12 +96,6 @@ struct ntf_agg {
 	struct ntf_buckets unpacked; /* a record's split buckets, unpacked */
 };
 
-/*
- * ntf_agg_add stages each event's split bucket and origin (core/stage.h);
- * what hands entries out settles them first. It may do so on a const
- * aggregate: the events are in it already, in a form readers cannot see,
- * and no aggregate is made const (ntf_agg_new allocates them).
- */
 /* A record's place in the table, which growing keeps (a filter does not: pool_flush first). */
 static __u32 rec_place(const struct ntf_agg *agg, const struct rec *r)
 {
@@ -122,6 +116,12 @@ static struct ntf_stage *stage_of(const struct ntf_agg *agg, struct rec *r)
 							      NULL;
 }
 
+/*
+ * ntf_agg_add stages each event's split bucket and origin (core/stage.h);
+ * what hands entries out settles them first. It may do so on a const
+ * aggregate: the events are in it already, in a form readers cannot see,
+ * and no aggregate is made const (ntf_agg_new allocates them).
+ */
 static void settle(const struct ntf_agg *agg, struct rec *r, bool *again)
 {
 	struct ntf_stage *st = stage_of(agg, r);
