@@ -354,6 +354,7 @@ static void counters_from_array(struct ntf_proto_counters *c, const __u64 *v)
  * bucket; the order makes them sorted and distinct by construction.
  */
 #define GAP_BYTES 2 /* orders are below 2^14 */
+#define U64_BYTES 10 /* an entry's counters: any 64-bit value */
 #define COUNT_BYTES 7 /* 48 bits */
 #define FINE_MAX_LEN (2 + NTF_BUCKETS_MAX * (GAP_BYTES + COUNT_BYTES))
 _Static_assert(NTF_BUCKET_HIGHEST + 1 < 1u << (7 * GAP_BYTES), "an order fits GAP_BYTES");
@@ -399,25 +400,25 @@ static int read_entry(struct rd *r, struct ntf_agg_entry *e, struct ntf_buckets 
 	e->key.callback = rd_le(r, 4);
 	e->key.tgid = rd_le(r, 4);
 	rd_str(r, e->comm, sizeof(e->comm));
-	e->hist.count = rd_le(r, 8);
-	e->hist.sum_ns = rd_le(r, 8);
-	e->hist.max_ns = rd_le(r, 8);
-	e->hist.min_ns = rd_le(r, 8);
-	e->hist.failures = rd_le(r, 8);
-	e->hist.pages = rd_le(r, 8);
-	e->hist.nested = rd_le(r, 8);
-	e->hist.nonblock = rd_le(r, 8);
+	e->hist.count = rd_varint(r, U64_BYTES);
+	e->hist.sum_ns = rd_varint(r, U64_BYTES);
+	e->hist.max_ns = rd_varint(r, U64_BYTES);
+	e->hist.min_ns = rd_varint(r, U64_BYTES);
+	e->hist.failures = rd_varint(r, U64_BYTES);
+	e->hist.pages = rd_varint(r, U64_BYTES);
+	e->hist.nested = rd_varint(r, U64_BYTES);
+	e->hist.nonblock = rd_varint(r, U64_BYTES);
 	mask = rd_le(r, 8);
 	if (NTF_HIST_SLOTS < 64 && mask >> NTF_HIST_SLOTS)
 		r->bad = true;
 	/* the slots present, lowest first: one step per slot sent, not per slot */
 	for (; mask && !r->bad; mask &= mask - 1)
-		e->hist.slots[__builtin_ctzll(mask)] = rd_le(r, 8);
+		e->hist.slots[__builtin_ctzll(mask)] = rd_varint(r, U64_BYTES);
 	mask = rd_le(r, 4);
 	if (NTF_ORIGIN_MAX < 32 && mask >> NTF_ORIGIN_MAX)
 		r->bad = true;
 	for (; mask && !r->bad; mask &= mask - 1)
-		e->origins[__builtin_ctzll(mask)] = rd_le(r, 8);
+		e->origins[__builtin_ctzll(mask)] = rd_varint(r, U64_BYTES);
 	read_fine(r, fine);
 	if (fine)
 		e->fine = *fine;
@@ -427,11 +428,14 @@ static int read_entry(struct rd *r, struct ntf_agg_entry *e, struct ntf_buckets 
 	return r->bad ? -EBADMSG : 0;
 }
 
-/* key, comm, hist scalars, slot mask and slots, origin mask and origins, fine buckets */
-#define ENTRY_MAX_LEN                                                                      \
-	(12 + 2 + NTF_COMM_LEN + 8 * 8 + 8 + NTF_HIST_SLOTS * 8 + 4 + NTF_ORIGIN_MAX * 8 + \
-	 FINE_MAX_LEN)
-#define ENTRY_MIN_LEN (12 + 2 + 8 * 8 + 8 + 4 + 2)
+/*
+ * key, comm, hist scalars, slot mask and slots, origin mask and origins,
+ * fine buckets; the counters varints, most far shorter than 8 bytes
+ */
+#define ENTRY_MAX_LEN                                                                 \
+	(12 + 2 + NTF_COMM_LEN + 8 * U64_BYTES + 8 + NTF_HIST_SLOTS * U64_BYTES + 4 + \
+	 NTF_ORIGIN_MAX * U64_BYTES + FINE_MAX_LEN)
+#define ENTRY_MIN_LEN (12 + 2 + 8 * 1 + 8 + 4 + 2)
 /* A frame is cut once past NTF_PROTO_CHUNK: the entry that passed it must still fit. */
 _Static_assert(UPDATE_FIXED_LEN + NTF_PROTO_CHUNK + ENTRY_MAX_LEN <= NTF_PROTO_MAX_PAYLOAD,
 	       "an update frame can exceed the payload bound");
@@ -464,21 +468,21 @@ static void put_entry(struct ntf_proto_buf *b, const struct ntf_agg_entry *e)
 	wr_le(b, e->key.callback, 4);
 	wr_le(b, e->key.tgid, 4);
 	wr_str(b, e->comm, sizeof(e->comm));
-	wr_le(b, e->hist.count, 8);
-	wr_le(b, e->hist.sum_ns, 8);
-	wr_le(b, e->hist.max_ns, 8);
-	wr_le(b, e->hist.min_ns, 8);
-	wr_le(b, e->hist.failures, 8);
-	wr_le(b, e->hist.pages, 8);
-	wr_le(b, e->hist.nested, 8);
-	wr_le(b, e->hist.nonblock, 8);
+	wr_varint(b, e->hist.count);
+	wr_varint(b, e->hist.sum_ns);
+	wr_varint(b, e->hist.max_ns);
+	wr_varint(b, e->hist.min_ns);
+	wr_varint(b, e->hist.failures);
+	wr_varint(b, e->hist.pages);
+	wr_varint(b, e->hist.nested);
+	wr_varint(b, e->hist.nonblock);
 	for (unsigned int i = 0; i < NTF_HIST_SLOTS; i++)
 		if (e->hist.slots[i])
 			mask |= 1ULL << i;
 	wr_le(b, mask, 8);
 	for (unsigned int i = 0; i < NTF_HIST_SLOTS; i++)
 		if (e->hist.slots[i])
-			wr_le(b, e->hist.slots[i], 8);
+			wr_varint(b, e->hist.slots[i]);
 	mask = 0;
 	for (unsigned int i = 0; i < NTF_ORIGIN_MAX; i++)
 		if (e->origins[i])
@@ -486,7 +490,7 @@ static void put_entry(struct ntf_proto_buf *b, const struct ntf_agg_entry *e)
 	wr_le(b, mask, 4);
 	for (unsigned int i = 0; i < NTF_ORIGIN_MAX; i++)
 		if (e->origins[i])
-			wr_le(b, e->origins[i], 8);
+			wr_varint(b, e->origins[i]);
 	put_fine(b, &e->fine);
 }
 
