@@ -56,7 +56,7 @@ cc "$tmp/state.bpf.c" "$tmp/state.bpf.o"
 
 "$build/notifierd" --synthetic=3 -q -d "$secs" --record "$tmp/rec" >/dev/null
 file=$(ls "$tmp"/rec/*.ntr | head -n1)
-base=$("$build/bench-bin/bench_pipeline" 100 | awk '/known keys/ { print $2 }')
+base=$("$build/bench-bin/bench_pipeline" 100 | awk '/^decode\+aggregate .*known keys/ { print $2 }')
 printf '%s events of a synthetic recording; the pipeline decodes and aggregates one in %s ns\n' \
 	"$("$build/notifier" report -j "$file" | jq '.file.events')" "$base"
 for p in "$tmp/answer.bpf.o:answers at once, every class" \
