@@ -75,11 +75,6 @@ struct top_feed {
 	 */
 	bool has_history;
 	/*
-	 * The feed changes the aggregate only by ntf_agg_put (a daemon's
-	 * entries, whole), never by events: a compact aggregate serves it.
-	 */
-	bool mirrors;
-	/*
 	 * A finite feed (a replayed file) delivered all it had: refresh
 	 * brings nothing more, and end_why says how it ended; end_err is
 	 * non-zero when damage ended it early, end_short is set when its

@@ -92,7 +92,6 @@ struct top_feed *top_feed_daemon_new(const char *socket_path)
 	d->base.name = "daemon";
 	/* the daemon's aggregate predates this client: rates start at the second read */
 	d->base.has_history = true;
-	d->base.mirrors = true;
 	if (!socket_path)
 		socket_path = TOP_DEFAULT_SOCKET;
 	d->probes = calloc(ntf_probe_count, sizeof(*d->probes));
