@@ -130,21 +130,21 @@ static void settle(const struct ntf_agg *agg, struct rec *r, bool *again)
 		*again = true; /* out of memory: they stay staged, for the next time */
 }
 
+/* The record holding the pool's stage i (owned). */
+static struct rec *pool_owner(const struct ntf_agg *agg, size_t i)
+{
+	return (struct rec *)(agg->t.ent + (agg->pool->owner[i] - 1) * agg->t.size);
+}
+
 /* Settles every stage of the pool into its record: 0, or -ENOMEM with some still staged. */
 static int pool_settle(struct ntf_agg *agg)
 {
 	struct stage_pool *pool = agg->pool;
 	int err = 0;
 
-	for (size_t i = 0; pool && i < POOL_STAGES; i++) {
-		struct rec *r;
-
-		if (!pool->owner[i])
-			continue;
-		r = (struct rec *)(agg->t.ent + (pool->owner[i] - 1) * agg->t.size);
-		if (ntf_stage_settle(&pool->stage[i], &r->split))
+	for (size_t i = 0; pool && i < POOL_STAGES; i++)
+		if (pool->owner[i] && ntf_stage_settle(&pool->stage[i], &pool_owner(agg, i)->split))
 			err = -ENOMEM;
-	}
 	return err;
 }
 
@@ -173,13 +173,8 @@ static struct ntf_stage *pool_take(struct ntf_agg *agg, struct rec *r, __u32 ind
 	st = &agg->pool->stage[i];
 	if (agg->pool->owner[i] == at + 1)
 		return st;
-	if (agg->pool->owner[i]) {
-		struct rec *was =
-			(struct rec *)(agg->t.ent + (agg->pool->owner[i] - 1) * agg->t.size);
-
-		if (ntf_stage_settle(st, &was->split))
-			return NULL;
-	}
+	if (agg->pool->owner[i] && ntf_stage_settle(st, &pool_owner(agg, i)->split))
+		return NULL;
 	ntf_stage_reset(st);
 	ntf_stage_place(st, index, agg->window[r->key.class % NTF_CLASS_MAX]);
 	agg->pool->owner[i] = at + 1;
