@@ -143,12 +143,46 @@ static void in_place_within_reach(void **state)
 	ntf_buckets_free(&b);
 }
 
+/* Values and counters come back as written, each in the bytes its size needs. */
+static void values_as_varints(void **state)
+{
+	const __u64 v[] = { 0, 1, 127, 128, 16383, 16384, 1ULL << 35, UINT64_MAX };
+	const size_t bytes[] = { 1, 1, 1, 2, 2, 3, 6, 10 };
+	unsigned char buf[sizeof(v) / sizeof(v[0]) * NTF_PACKED_VALUE_BYTES + 1];
+	struct ntf_hist_counts c = { .count = 3,
+				     .sum_ns = 4500000,
+				     .max_ns = 2000000,
+				     .min_ns = 1000000,
+				     .pages = 512 },
+			       back;
+	__u64 got[sizeof(v) / sizeof(v[0])];
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		memset(buf, 0xaa, sizeof(buf));
+		assert_int_equal(ntf_packed_put_values(buf, &v[i], 1), bytes[i]);
+		assert_ptr_equal(ntf_packed_get_values(buf, got, 1), buf + bytes[i]);
+		assert_true(got[0] == v[i]);
+	}
+	len = ntf_packed_put_values(buf, v, sizeof(v) / sizeof(v[0]));
+	assert_int_equal(len, 26);
+	assert_ptr_equal(ntf_packed_get_values(buf, got, sizeof(v) / sizeof(v[0])), buf + len);
+	assert_memory_equal(got, v, sizeof(v));
+	/* count 1, sum 4 (23 bits), max and min 3 each, failures 1, pages 2, the last two 1 */
+	len = ntf_packed_put_counts(buf, &c);
+	assert_int_equal(len, 16);
+	assert_ptr_equal(ntf_packed_get_counts(buf, &back), buf + len);
+	assert_memory_equal(&back, &c, sizeof(c));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(adds_and_merges_as_buckets_do),
 		cmocka_unit_test(two_bytes_a_counter),
 		cmocka_unit_test(in_place_within_reach),
+		cmocka_unit_test(values_as_varints),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -140,6 +140,42 @@ int ntf_packed_merge(struct ntf_packed *pk, const struct ntf_buckets *run)
 	return repack(pk, ntf_packed_walk(pk), run);
 }
 
+size_t ntf_packed_put_values(unsigned char *out, const __u64 *v, unsigned int n)
+{
+	unsigned char *w = out;
+
+	for (unsigned int i = 0; i < n; i++)
+		w = put_varint(w, v[i]);
+	return w - out;
+}
+
+const unsigned char *ntf_packed_get_values(const unsigned char *p, __u64 *v, unsigned int n)
+{
+	/* what put_values wrote ends within its bytes at most */
+	for (unsigned int i = 0; i < n; i++)
+		v[i] = ntf_packed_get(&p, p + NTF_PACKED_VALUE_BYTES);
+	return p;
+}
+
+_Static_assert(sizeof(struct ntf_hist_counts) == 8 * sizeof(__u64), "eight counters, no padding");
+
+size_t ntf_packed_put_counts(unsigned char *out, const struct ntf_hist_counts *c)
+{
+	__u64 v[8];
+
+	memcpy(v, c, sizeof(v));
+	return ntf_packed_put_values(out, v, 8);
+}
+
+const unsigned char *ntf_packed_get_counts(const unsigned char *p, struct ntf_hist_counts *c)
+{
+	__u64 v[8];
+
+	p = ntf_packed_get_values(p, v, 8);
+	memcpy(c, v, sizeof(v));
+	return p;
+}
+
 /* Bytes of v as a varint. */
 static unsigned int varint_len(__u64 v)
 {

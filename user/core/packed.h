@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "buckets.h"
+#include "histogram.h"
 
 struct ntf_packed {
 	unsigned char *p; /* owned */
@@ -50,6 +51,21 @@ void ntf_packed_free(struct ntf_packed *pk);
  * but those of count 0).
  */
 size_t ntf_packed_encode(unsigned char *out, const struct ntf_buckets *in, __u32 *n);
+
+/* Bytes ntf_packed_put_values writes a value at most (a 64-bit varint). */
+#define NTF_PACKED_VALUE_BYTES 10
+/*
+ * Writes n values as varints (small counters take a byte or two, where
+ * they would take 8): the bytes written, at most NTF_PACKED_VALUE_BYTES each.
+ */
+size_t ntf_packed_put_values(unsigned char *out, const __u64 *v, unsigned int n);
+/* Reads back n values ntf_packed_put_values wrote at p: the byte after them. */
+const unsigned char *ntf_packed_get_values(const unsigned char *p, __u64 *v, unsigned int n);
+
+/* A histogram's counters (core/histogram.h) as values: at most 80 bytes, mostly about 20. */
+#define NTF_PACKED_COUNTS_BYTES (8 * NTF_PACKED_VALUE_BYTES)
+size_t ntf_packed_put_counts(unsigned char *out, const struct ntf_hist_counts *c);
+const unsigned char *ntf_packed_get_counts(const unsigned char *p, struct ntf_hist_counts *c);
 
 /* A walk of pk's counters in order. */
 struct ntf_packed_cur {

@@ -27,8 +27,8 @@ void top_query_init(struct top_query *q, enum top_view view)
 
 /*
  * One key's change over the interval. Most keys are idle in any one
- * interval: only active ones get counters (in hists) and fine buckets (in
- * fine), so 10,000 keys cost little more than the ones that moved. Log2
+ * interval: only active ones get counters (packed in counts) and fine
+ * buckets (in fine), so 10,000 keys cost little more than the ones that moved. Log2
  * slots (in slots) only those whose fine buckets miss events get; the
  * others' are read from their buckets when a row adds them up.
  */
@@ -37,7 +37,7 @@ struct top_delta {
 		__u32 class, callback, tgid; /* of struct ntf_hist_key, what keys an entry */
 	} key;
 	char comm[NTF_COMM_LEN];
-	__u32 hist; /* index into hists; NO_HIST when idle */
+	__u32 hist; /* byte of its counters in counts; NO_HIST when idle */
 	__u64 cum_pages; /* since the start: what outstanding pins are made of */
 	__u64 reclaim; /* unmaps in kswapd or direct reclaim, in the interval */
 	__u32 slots_at; /* index into slots; NO_SLOTS: the fine buckets stand for them */
@@ -72,8 +72,9 @@ struct top_acc {
 struct top_model {
 	struct top_delta *deltas;
 	size_t ndeltas, cap_deltas;
-	struct ntf_hist_counts *hists;
-	size_t nhists, cap_hists;
+	/* the interval's counters of the active keys, as varints: most are small or 0 */
+	unsigned char *counts;
+	size_t ncounts, cap_counts; /* bytes */
 	/* the log2 slots of the deltas whose fine buckets do not hold every event */
 	__u64 (*slots)[NTF_HIST_SLOTS];
 	size_t nslots, cap_slots;
@@ -120,7 +121,7 @@ void top_model_free(struct top_model *m)
 	if (!m)
 		return;
 	free(m->deltas);
-	free(m->hists);
+	free(m->counts);
 	free(m->slots);
 	free(m->fine);
 	free(m->timed_next);
@@ -143,6 +144,24 @@ static int room(void **arr, size_t n, size_t *cap, size_t size)
 	if (n < *cap)
 		return 0;
 	p = realloc(*arr, c * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+/* Room for most more bytes after the n of *arr, which holds *cap. */
+static int bytes_room(unsigned char **arr, size_t n, size_t *cap, size_t most)
+{
+	size_t c = *cap ? *cap : 16384;
+	unsigned char *p;
+
+	if (*cap - n >= most)
+		return 0;
+	while (c - n < most)
+		c *= 2;
+	p = realloc(*arr, c);
 	if (!p)
 		return -ENOMEM;
 	*arr = p;
@@ -197,18 +216,8 @@ static int fine_delta(struct top_model *m, struct top_delta *d, const struct ntf
 	ntf_buckets_reset(run);
 	if (ntf_buckets_reserve(run, cur->n))
 		return -ENOMEM;
-	if (m->cap_fine - m->nfine < most) {
-		size_t cap = m->cap_fine ? m->cap_fine : 16384;
-		unsigned char *p;
-
-		while (cap - m->nfine < most)
-			cap *= 2;
-		p = realloc(m->fine, cap);
-		if (!p)
-			return -ENOMEM;
-		m->fine = p;
-		m->cap_fine = cap;
-	}
+	if (bytes_room(&m->fine, m->nfine, &m->cap_fine, most))
+		return -ENOMEM;
 	for (__u32 i = 0; i < cur->n; i++) {
 		struct ntf_bucket b = cur->b[i];
 		__u64 n = ntf_bucket_count(&b), was = 0;
@@ -246,7 +255,9 @@ static int take_delta(const struct ntf_agg_entry *ent, const struct top_snap_ent
 	struct top_delta *d;
 	struct ntf_hist *h = &m->scratch, was, now;
 	const struct ntf_hist *cur = &ent->hist;
-	__u64 rec;
+	struct ntf_hist_counts interval, before;
+	struct ntf_packed old_fine;
+	__u64 rec, old_rec = 0;
 
 	if (room((void **)&m->deltas, m->ndeltas, &m->cap_deltas, sizeof(*d)))
 		return -ENOMEM;
@@ -268,10 +279,12 @@ static int take_delta(const struct ntf_agg_entry *ent, const struct top_snap_ent
 	if (unchanged)
 		return 0;
 	rec = top_reclaim_unmaps(ent);
-	if (old && old->hist.count > ent->hist.count)
+	if (old)
+		top_snap_counts(old, &before, &old_rec);
+	if (old && before.count > ent->hist.count)
 		old = NULL; /* restarted: everything is new */
-	d->reclaim = old && old->reclaim <= rec ? rec - old->reclaim : rec;
-	if (old && old->hist.count == ent->hist.count)
+	d->reclaim = old && old_rec <= rec ? rec - old_rec : rec;
+	if (old && before.count == ent->hist.count)
 		return 0; /* idle: every delta is zero */
 	if (old) {
 		top_snap_hist(old, &was);
@@ -286,21 +299,24 @@ static int take_delta(const struct ntf_agg_entry *ent, const struct top_snap_ent
 		}
 	}
 	hist_delta(h, cur, old ? &was : NULL);
-	if ((old && ntf_packed_unpack(&old->fine, &m->old_fine)) ||
+	if (old)
+		old_fine = top_snap_fine(old);
+	if ((old && ntf_packed_unpack(&old_fine, &m->old_fine)) ||
 	    fine_delta(m, d, &ent->fine, old ? &m->old_fine : NULL, h->count))
 		return -ENOMEM;
 	/* a max from before the interval: its top fine bucket bounds it closer than its slot */
-	if (d->nfine != NO_FINE && old && ent->hist.max_ns <= old->hist.max_ns) {
+	if (d->nfine != NO_FINE && old && ent->hist.max_ns <= before.max_ns) {
 		/* the run just packed is still in m->run */
 		double high = ntf_bucket_high(m->run.b[m->run.n - 1].index);
 
 		if (high > 0 && high < (double)h->max_ns)
 			h->max_ns = (__u64)ceil(high);
 	}
-	if (room((void **)&m->hists, m->nhists, &m->cap_hists, sizeof(*m->hists)))
+	if (bytes_room(&m->counts, m->ncounts, &m->cap_counts, NTF_PACKED_COUNTS_BYTES))
 		return -ENOMEM;
-	d->hist = m->nhists;
-	ntf_hist_counts_of(&m->hists[m->nhists++], h);
+	d->hist = m->ncounts;
+	ntf_hist_counts_of(&interval, h);
+	m->ncounts += ntf_packed_put_counts(m->counts + m->ncounts, &interval);
 	/* the slots only where no fine buckets stand for them (add_delta) */
 	if (d->nfine == NO_FINE) {
 		if (room((void **)&m->slots, m->nslots, &m->cap_slots, sizeof(*m->slots)))
@@ -337,7 +353,7 @@ static int update_one(const struct ntf_agg_entry *ent, void *ctx)
 
 static void begin_update(struct top_model *m, double elapsed_s)
 {
-	m->ndeltas = m->nhists = m->nfine = m->nslots = 0;
+	m->ndeltas = m->ncounts = m->nfine = m->nslots = 0;
 	m->nrows = m->norder = 0;
 	memset(&m->totals, 0, sizeof(m->totals));
 	memset(m->all_ns, 0, sizeof(m->all_ns));
@@ -536,7 +552,7 @@ static void add_delta(struct top_model *m, enum top_view view, size_t idx, size_
 	struct top_row *r = &m->rows[idx];
 	struct top_acc *a = &m->acc[idx];
 	unsigned int c = d->key.class, lat = row_class(view, r);
-	const struct ntf_hist_counts *h;
+	struct ntf_hist_counts counts, *h = &counts;
 
 	if (!r->comm[0] && r->tgid)
 		memcpy(r->comm, d->comm, sizeof(r->comm));
@@ -547,7 +563,7 @@ static void add_delta(struct top_model *m, enum top_view view, size_t idx, size_
 		a->outstanding -= d->cum_pages;
 	if (d->hist == NO_HIST)
 		return;
-	h = &m->hists[d->hist];
+	ntf_packed_get_counts(m->counts + d->hist, &counts);
 	if (h->count && c < 32)
 		r->classes |= 1u << c;
 	a->events += h->count;

@@ -14,9 +14,10 @@
  * over the keys a row groups), within 2.2%, whenever every timed event of
  * the row is in them; from the log2 slots only when some are not (a feed
  * without fine buckets). Memory per interval: 64 bytes a key, and for
- * each key active in it 64 bytes of counters and about 2 a fine bucket it
- * moved, packed (288 more for its log2 slots only where those do not hold
- * every event); all reused from one interval to the next.
+ * each key active in it its counters as varints (about 20 bytes, 80 at
+ * most) and about 2 a fine bucket it moved, packed (288 more for its log2
+ * slots only where those do not hold every event); all reused from one
+ * interval to the next.
  */
 #ifndef NTF_TOP_MODEL_H
 #define NTF_TOP_MODEL_H

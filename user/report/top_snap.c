@@ -14,6 +14,8 @@
  */
 struct top_snap {
 	struct ntf_table t; /* struct top_snap_entry */
+	unsigned char *scratch; /* an entry's data while it is packed */
+	size_t cap_scratch;
 	const struct ntf_agg *agg; /* of the last take */
 	__u64 gen; /* the generation the last take ended */
 	bool synced; /* every take since a full one continued the one before */
@@ -47,10 +49,11 @@ void top_snap_free(struct top_snap *s)
 
 		if (!e)
 			continue;
-		ntf_packed_free(&e->fine);
+		free(e->data);
 		free(e->slots);
 	}
 	ntf_table_fini(&s->t);
+	free(s->scratch);
 	free(s);
 }
 
@@ -73,6 +76,76 @@ bool top_snap_unchanged(const struct top_snap *s, const struct ntf_agg *agg,
 	return follows(s, agg) && e->gen <= s->gen;
 }
 
+_Static_assert(sizeof(struct top_snap_entry) == 40, "top_snap.h's 40 bytes a key");
+
+void top_snap_counts(const struct top_snap_entry *e, struct ntf_hist_counts *c, __u64 *reclaim)
+{
+	const unsigned char *p;
+	__u64 rec = 0;
+
+	/* a key claimed where packing its data then failed: nothing yet */
+	if (!e->data) {
+		memset(c, 0, sizeof(*c));
+	} else {
+		p = ntf_packed_get_counts(e->data, c);
+		ntf_packed_get_values(p, &rec, 1);
+	}
+	if (reclaim)
+		*reclaim = rec;
+}
+
+struct ntf_packed top_snap_fine(const struct top_snap_entry *e)
+{
+	return (struct ntf_packed){ .p = e->data + e->head,
+				    .len = (__u16)(e->len - e->head),
+				    .cap = (__u16)(e->len - e->head),
+				    .n = e->nfine };
+}
+
+/*
+ * e's data := ent's counters, reclaim-driven unmaps and fine buckets: 0,
+ * or -ENOMEM (-EOVERFLOW past 64 KiB) with e as it was.
+ */
+static int pack_data(struct top_snap *s, struct top_snap_entry *e, const struct ntf_agg_entry *ent)
+{
+	size_t most = NTF_PACKED_COUNTS_BYTES + NTF_PACKED_VALUE_BYTES +
+		      (size_t)ent->fine.n * NTF_PACKED_COUNTER_BYTES,
+	       head, len;
+	__u64 rec = top_reclaim_unmaps(ent);
+	struct ntf_hist_counts c;
+	__u32 n;
+
+	if (most > s->cap_scratch) {
+		unsigned char *p = realloc(s->scratch, most);
+
+		if (!p)
+			return -ENOMEM;
+		s->scratch = p;
+		s->cap_scratch = most;
+	}
+	ntf_hist_counts_of(&c, &ent->hist);
+	head = ntf_packed_put_counts(s->scratch, &c);
+	head += ntf_packed_put_values(s->scratch + head, &rec, 1);
+	len = head + ntf_packed_encode(s->scratch + head, &ent->fine, &n);
+	if (len > 0xffff || n > 0xffff)
+		return -EOVERFLOW;
+	/* to 8 bytes, and kept unless it would halve: a key's buckets grow a few at a time */
+	if (len > e->cap || (e->cap > 32 && len < e->cap / 2u)) {
+		size_t cap = (len + 7) & ~(size_t)7;
+		unsigned char *p = realloc(e->data, cap);
+
+		if (!p)
+			return -ENOMEM;
+		e->data = p;
+		e->cap = (__u16)cap;
+	}
+	memcpy(e->data, s->scratch, len);
+	e->len = (__u16)len;
+	e->head = (__u8)head;
+	e->nfine = (__u16)n;
+	return 0;
+}
+
 /* Stores ent in slot i, found for its key (hashed h) by ntf_table_slot. */
 static int store(struct top_snap *s, size_t i, __u64 h, const struct ntf_agg_entry *ent)
 {
@@ -88,8 +161,6 @@ static int store(struct top_snap *s, size_t i, __u64 h, const struct ntf_agg_ent
 		e->key.callback = ent->key.callback;
 		e->key.tgid = ent->key.tgid;
 	}
-	ntf_hist_counts_of(&e->hist, &ent->hist);
-	e->reclaim = top_reclaim_unmaps(ent);
 	if (top_snap_slots_in_buckets(ent)) {
 		free(e->slots); /* the buckets stand for them */
 		e->slots = NULL;
@@ -98,7 +169,7 @@ static int store(struct top_snap *s, size_t i, __u64 h, const struct ntf_agg_ent
 			return -ENOMEM;
 		memcpy(e->slots, ent->hist.slots, sizeof(ent->hist.slots));
 	}
-	return ntf_packed_pack(&e->fine, &ent->fine);
+	return pack_data(s, e, ent);
 }
 
 bool top_snap_slots_in_buckets(const struct ntf_agg_entry *ent)
@@ -108,11 +179,14 @@ bool top_snap_slots_in_buckets(const struct ntf_agg_entry *ent)
 
 void top_snap_hist(const struct top_snap_entry *e, struct ntf_hist *out)
 {
-	struct ntf_packed_cur c = ntf_packed_walk(&e->fine);
+	struct ntf_packed fine = top_snap_fine(e);
+	struct ntf_packed_cur c = ntf_packed_walk(&fine);
+	struct ntf_hist_counts counts;
 	__u32 index;
 	__u64 count;
 
-	ntf_hist_of_counts(out, &e->hist);
+	top_snap_counts(e, &counts, NULL);
+	ntf_hist_of_counts(out, &counts);
 	if (e->slots) {
 		memcpy(out->slots, e->slots, sizeof(out->slots));
 		return;

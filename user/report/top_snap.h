@@ -3,10 +3,11 @@
  * The previous read of an aggregate, for notifier-top's deltas: per key
  * only what a delta is taken of (the histogram, its fine buckets and the
  * reclaim-driven unmaps), in a table hashed and walked in the aggregate's
- * order. Memory: 112 bytes a key in the table, and the key's fine buckets
- * packed (core/packed.h), about 2 bytes each (a key's latencies spread
- * over k powers of 2 have at most 16 k); 288 more for its log2 slots only
- * when the buckets do not hold all its events.
+ * order. Memory: 40 bytes a key in the table, and in one buffer of its
+ * own its counters as varints (about 20 bytes) followed by its fine
+ * buckets packed (core/packed.h), about 2 bytes each (a key's latencies
+ * spread over k powers of 2 have at most 16 k); 288 more for its log2
+ * slots only when the buckets do not hold all its events.
  */
 #ifndef NTF_TOP_SNAP_H
 #define NTF_TOP_SNAP_H
@@ -23,16 +24,23 @@ struct top_snap_entry {
 	struct {
 		__u32 class, callback, tgid; /* of struct ntf_hist_key, what keys an entry */
 	} key;
-	__u64 reclaim; /* unmaps in kswapd or direct reclaim */
-	struct ntf_hist_counts hist;
+	__u16 len, cap; /* of data, in bytes */
+	__u16 nfine; /* fine buckets in data */
+	__u8 head; /* data's first bytes: the counters and the reclaim-driven unmaps */
 	/*
 	 * The log2 slots, kept (owned) only when the fine buckets do not hold
 	 * every event of the entry (a feed without them, or a kernel bucket
 	 * map that was full); NULL when they do (top_snap_hist).
 	 */
 	__u64 *slots;
-	struct ntf_packed fine; /* a copy of the entry's, packed, owned by the snapshot */
+	/* owned: top_snap_counts's, then the entry's fine buckets packed (top_snap_fine) */
+	unsigned char *data;
 };
+
+/* e's counters, and its unmaps in kswapd or direct reclaim into *reclaim (unless NULL). */
+void top_snap_counts(const struct top_snap_entry *e, struct ntf_hist_counts *c, __u64 *reclaim);
+/* e's fine buckets, packed: valid while e is. */
+struct ntf_packed top_snap_fine(const struct top_snap_entry *e);
 
 struct top_snap;
 
