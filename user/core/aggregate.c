@@ -37,9 +37,7 @@ _Static_assert(sizeof(struct folded) == 560, "aggregate.h's size of a folded pro
  * boundaries.
  */
 struct rec {
-	struct {
-		__u32 class, callback, tgid; /* of struct ntf_hist_key, what keys an entry */
-	} key;
+	struct ntf_agg_key key;
 	char comm[NTF_COMM_LEN];
 	struct ntf_packed split; /* owned: split fine buckets (core/split.h), packed, and origins */
 	/*
@@ -236,21 +234,6 @@ static void rec_hist(const struct rec *r, struct ntf_hist *out)
 	rec_read(r, NULL, out->slots, NULL);
 }
 
-/* A record's key as struct ntf_hist_key has it (the rest 0, as the aggregate keys). */
-static struct ntf_hist_key rec_key(const struct rec *r)
-{
-	return (struct ntf_hist_key){ .class = r->key.class,
-				      .callback = r->key.callback,
-				      .tgid = r->key.tgid };
-}
-
-static void set_rec_key(struct rec *r, const struct ntf_hist_key *key)
-{
-	r->key.class = key->class;
-	r->key.callback = key->callback;
-	r->key.tgid = key->tgid;
-}
-
 /* A settled record's entry in agg->view, with its buckets unless brief: it, or NULL when out of memory. */
 static const struct ntf_agg_entry *view_of(const struct ntf_agg *cagg, const struct rec *r,
 					   bool brief)
@@ -264,7 +247,7 @@ static const struct ntf_agg_entry *view_of(const struct ntf_agg *cagg, const str
 		ntf_buckets_reset(&agg->view_fine);
 	else if (rec_read(r, &agg->view_fine, v->hist.slots, v->origins))
 		return NULL;
-	v->key = rec_key(r);
+	v->key = ntf_agg_key_hist(&r->key);
 	memcpy(v->comm, r->comm, sizeof(v->comm));
 	v->fine = agg->view_fine;
 	v->gen = r->gen;
@@ -286,7 +269,7 @@ static int rec_store(struct ntf_agg *agg, struct rec *r, const struct ntf_agg_en
 	struct ntf_stage *st;
 	int err;
 
-	set_rec_key(r, &ent->key);
+	r->key = ntf_agg_key_of(&ent->key);
 	memcpy(r->comm, ent->comm, sizeof(r->comm));
 	ntf_hist_counts_of(&r->hist, &ent->hist);
 	st = stage_of(agg, r);
@@ -381,9 +364,8 @@ __u64 ntf_agg_hash(const struct ntf_hist_key *k)
 static bool entry_is(const void *entry, const void *key)
 {
 	const struct rec *r = entry;
-	const struct ntf_hist_key *k = key;
 
-	return r->key.class == k->class && r->key.callback == k->callback && r->key.tgid == k->tgid;
+	return ntf_agg_key_is(&r->key, key);
 }
 
 static struct ntf_agg *agg_new(size_t max_keys, bool compact)
@@ -460,24 +442,20 @@ static struct rec *lookup_or_insert(struct ntf_agg *agg, struct ntf_hist_key key
 	}
 	ent = ntf_table_claim(&agg->t, i, h);
 	if (ent)
-		set_rec_key(ent, &key);
+		ent->key = ntf_agg_key_of(&key);
 	return ent;
 }
 
 /*
- * ntf_agg_add's lookup, by the scalars it compares: a struct ntf_hist_key
+ * ntf_agg_add's lookup, by struct ntf_agg_key: a struct ntf_hist_key
  * built on the stack and read back whole is written in pieces the CPU
  * cannot forward to the wider reads, which then wait for every store
  * before them, the last event's cache misses included.
  */
-struct event_key {
-	__u32 class, callback, tgid;
-};
-
 static bool entry_is_event(const void *entry, const void *key)
 {
 	const struct rec *a = entry;
-	const struct event_key *b = key;
+	const struct ntf_agg_key *b = key;
 
 	return a->key.class == b->class && a->key.callback == b->callback && a->key.tgid == b->tgid;
 }
@@ -508,7 +486,7 @@ static int add_unstaged(struct rec *r, const struct ntf_event *e, __u32 index, u
 
 int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 {
-	struct event_key key = { .class = e->class, .callback = e->callback, .tgid = e->tgid };
+	struct ntf_agg_key key = { .class = e->class, .callback = e->callback, .tgid = e->tgid };
 	/* before the lookup, whose cache misses it then overlaps */
 	unsigned int slot = ntf_hist_slot(e->latency_ns);
 	__u32 index = ntf_split_index(ntf_bucket_of(e->latency_ns), slot);
@@ -879,7 +857,7 @@ int ntf_agg_foreach_brief(const struct ntf_agg *agg, __u64 since, ntf_agg_brief_
 
 		if (!ntf_table_used(&agg->t, i) || ent->gen <= since)
 			continue;
-		key = rec_key(ent);
+		key = ntf_agg_key_hist(&ent->key);
 		if (!(v = view_of(agg, ent, brief && brief(&key, ent->gen, ctx))))
 			return -ENOMEM;
 		err = fn(v, ctx);

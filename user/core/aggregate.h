@@ -88,6 +88,32 @@ int ntf_agg_prune(struct ntf_agg *agg, __u64 since);
  */
 __u64 ntf_agg_hash(const struct ntf_hist_key *key);
 /*
+ * What keys an entry, as the tables that hold one per key keep it (the
+ * aggregate, notifier-top's snapshot and deltas): struct ntf_hist_key's
+ * class, callback and tgid, 12 bytes where the whole key takes 32.
+ */
+struct ntf_agg_key {
+	__u32 class, callback, tgid;
+};
+
+static inline struct ntf_agg_key ntf_agg_key_of(const struct ntf_hist_key *k)
+{
+	return (struct ntf_agg_key){ .class = k->class, .callback = k->callback, .tgid = k->tgid };
+}
+
+/* k as struct ntf_hist_key, the rest 0 (as the aggregate keys). */
+static inline struct ntf_hist_key ntf_agg_key_hist(const struct ntf_agg_key *k)
+{
+	return (struct ntf_hist_key){ .class = k->class, .callback = k->callback, .tgid = k->tgid };
+}
+
+/* Whether k names a, in the three scalars it is compared by (so they stay apart in registers). */
+static inline bool ntf_agg_key_is(const struct ntf_agg_key *a, const struct ntf_hist_key *k)
+{
+	return a->class == k->class && a->callback == k->callback && a->tgid == k->tgid;
+}
+
+/*
  * Keys are equal in class, callback and tgid; the origin BPF keys by is
  * counted in the entry's origins instead.
  */

@@ -33,9 +33,7 @@ void top_query_init(struct top_query *q, enum top_view view)
  * others' are read from their buckets when a row adds them up.
  */
 struct top_delta {
-	struct {
-		__u32 class, callback, tgid; /* of struct ntf_hist_key, what keys an entry */
-	} key;
+	struct ntf_agg_key key;
 	char comm[NTF_COMM_LEN];
 	__u32 hist; /* byte of its counters in counts; NO_HIST when idle */
 	__u64 cum_pages; /* since the start: what outstanding pins are made of */
@@ -51,14 +49,6 @@ struct top_delta {
 };
 
 _Static_assert(sizeof(struct top_delta) == 64, "top_model.h's 64 bytes a key");
-
-/* d's key as the filters take it. */
-static struct ntf_hist_key delta_key(const struct top_delta *d)
-{
-	return (struct ntf_hist_key){ .class = d->key.class,
-				      .callback = d->key.callback,
-				      .tgid = d->key.tgid };
-}
 
 /* What a row adds up before its columns are worked out. */
 struct top_acc {
@@ -262,9 +252,7 @@ static int take_delta(const struct ntf_agg_entry *ent, const struct top_snap_ent
 	if (room((void **)&m->deltas, m->ndeltas, &m->cap_deltas, sizeof(*d)))
 		return -ENOMEM;
 	d = &m->deltas[m->ndeltas++];
-	d->key.class = ent->key.class;
-	d->key.callback = ent->key.callback;
-	d->key.tgid = ent->key.tgid;
+	d->key = ntf_agg_key_of(&ent->key);
 	memcpy(d->comm, ent->comm, sizeof(d->comm));
 	d->comm[NTF_COMM_LEN - 1] = '\0';
 	/* only pins are counted from cumulative pages; an idle key's histogram stays unread */
@@ -713,7 +701,8 @@ int top_model_query(struct top_model *m, const struct top_query *q)
 	m->nrows = m->norder = 0;
 	for (size_t i = 0; i < m->ndeltas; i++) {
 		const struct top_delta *d = &m->deltas[i];
-		struct ntf_hist_key key = delta_key(d);
+		/* as the filters take it */
+		struct ntf_hist_key key = ntf_agg_key_hist(&d->key);
 		size_t row;
 
 		if (!view_takes(q->view, d->key.class) ||

@@ -24,9 +24,8 @@ struct top_snap {
 static bool snap_is(const void *entry, const void *key)
 {
 	const struct top_snap_entry *e = entry;
-	const struct ntf_hist_key *k = key;
 
-	return e->key.class == k->class && e->key.callback == k->callback && e->key.tgid == k->tgid;
+	return ntf_agg_key_is(&e->key, key);
 }
 
 struct top_snap *top_snap_new(void)
@@ -157,9 +156,7 @@ static int store(struct top_snap *s, size_t i, __u64 h, const struct ntf_agg_ent
 		e = ntf_table_claim(&s->t, i, h);
 		if (!e)
 			return -ENOMEM;
-		e->key.class = ent->key.class;
-		e->key.callback = ent->key.callback;
-		e->key.tgid = ent->key.tgid;
+		e->key = ntf_agg_key_of(&ent->key);
 	}
 	if (top_snap_slots_in_buckets(ent)) {
 		free(e->slots); /* the buckets stand for them */

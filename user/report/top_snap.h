@@ -21,9 +21,7 @@
 #include "notifier.h"
 
 struct top_snap_entry {
-	struct {
-		__u32 class, callback, tgid; /* of struct ntf_hist_key, what keys an entry */
-	} key;
+	struct ntf_agg_key key;
 	__u16 len, cap; /* of data, in bytes */
 	__u16 nfine; /* fine buckets in data */
 	__u8 head; /* data's first bytes: the counters and the reclaim-driven unmaps */
