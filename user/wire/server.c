@@ -46,6 +46,13 @@ struct ntf_conn {
 	__u64 deadline; /* HELLO or CLOSING: when to give up */
 	__u64 next_due;
 	bool resync; /* fell behind: a snapshot once drained */
+	/*
+	 * The socket took no more at the last write: a client that stopped
+	 * reading (a suspended view) holds it full, and a resync's snapshot
+	 * waits until it takes bytes again, or each would be encoded only to
+	 * be dropped in its turn.
+	 */
+	bool full;
 	bool has_peer; /* the socket named its peer (SO_PEERCRED): a TRIGGER needs one */
 	uid_t peer_uid;
 	pid_t peer_pid;
@@ -122,7 +129,7 @@ static void set_interest(struct ntf_server *s, struct ntf_conn *c)
 		return;
 	/* A closing client is not read: its unread bytes cannot keep us busy. */
 	ev.events = c->state == CONN_CLOSING ? 0 : EPOLLIN;
-	if (pending(c))
+	if (pending(c) || (c->resync && c->full))
 		ev.events |= EPOLLOUT;
 	if (ev.events == c->events)
 		return;
@@ -346,7 +353,7 @@ static void send_due(struct ntf_server *s, struct ntf_conn *c, __u64 gen)
 		c->next_due = s->now + c->interval_ms;
 	if (c->resync) {
 		/* Once drained, whatever the socket holds is gone to the client. */
-		if (!pending(c)) {
+		if (!pending(c) && !c->full) {
 			s->st.resyncs++;
 			send_snapshot(s, c, gen);
 		}
@@ -359,11 +366,12 @@ static void send_due(struct ntf_server *s, struct ntf_conn *c, __u64 gen)
 	if (pending(c) + s->scratch.len > out_cap(s) || send_names(c) || enqueue_update(s, c)) {
 		drop_queued(s, c);
 		c->resync = true;
-		/* Nothing in flight: the client is drained already. */
-		if (!pending(c)) {
+		/* Nothing in flight, and room in the socket: the client is drained already. */
+		if (!pending(c) && !c->full) {
 			s->st.resyncs++;
 			send_snapshot(s, c, gen);
 		}
+		set_interest(s, c);
 		return;
 	}
 	c->sent_gen = gen;
@@ -642,12 +650,15 @@ static void flush_conn(struct ntf_server *s, struct ntf_conn *c)
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->full = true;
 			break;
+		}
 		if (n <= 0) {
 			close_conn(s, c);
 			return;
 		}
+		c->full = false;
 		c->off += n;
 		/* head follows the frames written out whole */
 		while (c->head < c->off) {
@@ -685,8 +696,10 @@ static void handle_events(struct ntf_server *s)
 				continue;
 			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 				read_conn(s, c);
-			if (c->state != CONN_DEAD && evs[i].events & EPOLLOUT)
+			if (c->state != CONN_DEAD && evs[i].events & EPOLLOUT) {
+				c->full = false; /* room again, if only for a snapshot's wait */
 				flush_conn(s, c);
+			}
 			/* Hung up with nothing left to read: only closing remains. */
 			if (c->state == CONN_CLOSING && evs[i].events & (EPOLLHUP | EPOLLERR))
 				close_conn(s, c);
