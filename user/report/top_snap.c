@@ -126,7 +126,8 @@ static int pack_data(struct top_snap *s, struct top_snap_entry *e, const struct 
 	head = ntf_packed_put_counts(s->scratch, &c);
 	head += ntf_packed_put_values(s->scratch + head, &rec, 1);
 	len = head + ntf_packed_encode(s->scratch + head, &ent->fine, &n);
-	if (len > 0xffff || n > 0xffff)
+	/* len, and its room rounded up to 8, must fit 16 bits */
+	if (len > 0xfff8 || n > 0xffff)
 		return -EOVERFLOW;
 	/* to 8 bytes, and kept unless it would halve: a key's buckets grow a few at a time */
 	if (len > e->cap || (e->cap > 32 && len < e->cap / 2u)) {
