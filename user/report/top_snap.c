@@ -134,10 +134,12 @@ static int pack_data(struct top_snap *s, struct top_snap_entry *e, const struct 
 		size_t cap = (len + 7) & ~(size_t)7;
 		unsigned char *p = realloc(e->data, cap);
 
-		if (!p)
-			return -ENOMEM;
-		e->data = p;
-		e->cap = (__u16)cap;
+		if (p) {
+			e->data = p;
+			e->cap = (__u16)cap;
+		} else if (len > e->cap) {
+			return -ENOMEM; /* a shrink that failed keeps the larger buffer */
+		}
 	}
 	memcpy(e->data, s->scratch, len);
 	e->len = (__u16)len;
@@ -149,7 +151,10 @@ static int pack_data(struct top_snap *s, struct top_snap_entry *e, const struct 
 /* Stores ent in slot i, found for its key (hashed h) by ntf_table_slot. */
 static int store(struct top_snap *s, size_t i, __u64 h, const struct ntf_agg_entry *ent)
 {
+	bool keep_slots = !top_snap_slots_in_buckets(ent);
 	struct top_snap_entry *e;
+	__u64 *slots;
+	int err;
 
 	if (ntf_table_used(&s->t, i)) {
 		e = ntf_table_at(&s->t, i);
@@ -159,15 +164,24 @@ static int store(struct top_snap *s, size_t i, __u64 h, const struct ntf_agg_ent
 			return -ENOMEM;
 		e->key = ntf_agg_key_of(&ent->key);
 	}
-	if (top_snap_slots_in_buckets(ent)) {
-		free(e->slots); /* the buckets stand for them */
-		e->slots = NULL;
-	} else {
-		if (!e->slots && !(e->slots = malloc(sizeof(ent->hist.slots))))
-			return -ENOMEM;
-		memcpy(e->slots, ent->hist.slots, sizeof(ent->hist.slots));
+	slots = e->slots;
+	/* the slots' room first, and nothing changed unless the data packs: e stays whole */
+	if (keep_slots && !slots && !(slots = malloc(sizeof(ent->hist.slots))))
+		return -ENOMEM;
+	err = pack_data(s, e, ent);
+	if (err) {
+		if (slots != e->slots)
+			free(slots);
+		return err;
 	}
-	return pack_data(s, e, ent);
+	if (keep_slots) {
+		memcpy(slots, ent->hist.slots, sizeof(ent->hist.slots));
+	} else {
+		free(slots); /* the buckets stand for them */
+		slots = NULL;
+	}
+	e->slots = slots;
+	return 0;
 }
 
 bool top_snap_slots_in_buckets(const struct ntf_agg_entry *ent)

@@ -48,7 +48,8 @@ void top_snap_free(struct top_snap *s);
  * Brings s up to date with agg's entries changed in generations after
  * since (0: every entry; see ntf_agg_foreach_since), then ends agg's
  * generation (ntf_agg_tick), so that later changes are told apart from
- * what s holds. 0 or -ENOMEM.
+ * what s holds. 0, -ENOMEM, or -EOVERFLOW for a key whose data would
+ * pass 64 KiB (its buckets then number thousands, which latencies do not).
  */
 int top_snap_take(struct top_snap *s, struct ntf_agg *agg, __u64 since);
 /*
@@ -71,7 +72,8 @@ typedef int (*top_snap_visit_fn)(const struct ntf_agg_entry *e, const struct top
  * would (a full one the first time), and ends agg's generation. With fn,
  * every entry of agg is visited on the way, in agg's order, each changed
  * key looked up once: notifier-top takes its deltas and the next
- * snapshot in one walk. 0, -ENOMEM or fn's error.
+ * snapshot in one walk. 0, -ENOMEM, -EOVERFLOW (as top_snap_take) or
+ * fn's error.
  */
 int top_snap_follow(struct top_snap *s, struct ntf_agg *agg, top_snap_visit_fn fn, void *ctx);
 /*

@@ -45,7 +45,7 @@ struct ntf_conn {
 	__u64 names_gen; /* the callback names the client has been sent */
 	__u64 deadline; /* HELLO or CLOSING: when to give up */
 	__u64 next_due;
-	bool resync; /* fell behind: a snapshot once drained */
+	bool resync; /* fell behind: a snapshot once drained and the socket takes bytes */
 	/*
 	 * The socket took no more at the last write: a client that stopped
 	 * reading (a suspended view) holds it full, and a resync's snapshot
@@ -352,7 +352,7 @@ static void send_due(struct ntf_server *s, struct ntf_conn *c, __u64 gen)
 	if (c->next_due <= s->now)
 		c->next_due = s->now + c->interval_ms;
 	if (c->resync) {
-		/* Once drained, whatever the socket holds is gone to the client. */
+		/* Drained, and the socket takes bytes: the snapshot follows what it holds. */
 		if (!pending(c) && !c->full) {
 			s->st.resyncs++;
 			send_snapshot(s, c, gen);

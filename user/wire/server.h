@@ -4,8 +4,9 @@
  * over a UNIX stream socket (proto.h), a snapshot then deltas. Never
  * blocks: sockets are non-blocking and each client's queued output is
  * capped; a client that falls behind loses its queued deltas and gets a
- * fresh snapshot once it has drained. Single-threaded: the caller runs
- * ntf_server_tick from its main loop, between changes to the aggregate.
+ * fresh snapshot once it has drained and its socket takes bytes again.
+ * Single-threaded: the caller runs ntf_server_tick from its main loop,
+ * between changes to the aggregate.
  */
 #ifndef NTF_SERVER_H
 #define NTF_SERVER_H
