@@ -143,6 +143,54 @@ static void in_place_within_reach(void **state)
 	ntf_buckets_free(&b);
 }
 
+/* A run goes in place whole or not at all: every counter there, none a byte longer. */
+static void run_in_place_all_or_none(void **state)
+{
+	struct ntf_bucket rb[NTF_PACKED_RUN_IN_PLACE + 1];
+	struct ntf_buckets b = {}, run = { .b = rb };
+	struct ntf_packed pk = {};
+	unsigned char before[256];
+
+	(void)state;
+	assert_int_equal(ntf_buckets_add_index(&b, NTF_BUCKET_ZERO, 5), 0);
+	for (__u32 index = 100; index < 140; index++)
+		assert_int_equal(ntf_buckets_add_index(&b, index, index < 120 ? 100 : 1), 0);
+	assert_int_equal(ntf_packed_pack(&pk, &b), 0);
+	/* the zero bucket, the first, a middle and the last counter, in order */
+	run.n = 0;
+	rb[run.n++] = (struct ntf_bucket){ .index = NTF_BUCKET_ZERO, .count_lo = 2 };
+	rb[run.n++] = (struct ntf_bucket){ .index = 100, .count_lo = 3 };
+	rb[run.n++] = (struct ntf_bucket){ .index = 125, .count_lo = 4 };
+	rb[run.n++] = (struct ntf_bucket){ .index = 139, .count_lo = 126 };
+	assert_true(ntf_packed_add_run_in_place(&pk, &run));
+	for (__u32 i = 0; i < run.n; i++)
+		assert_int_equal(ntf_buckets_add_index(&b, rb[i].index, rb[i].count_lo), 0);
+	same_as(&pk, &b);
+	assert_true(pk.len <= sizeof(before));
+	memcpy(before, pk.p, pk.len);
+	/* 110's count would pass 127 (a byte longer): nothing added, the others neither */
+	run.n = 0;
+	rb[run.n++] = (struct ntf_bucket){ .index = 100, .count_lo = 1 };
+	rb[run.n++] = (struct ntf_bucket){ .index = 110, .count_lo = 28 };
+	assert_false(ntf_packed_add_run_in_place(&pk, &run));
+	assert_memory_equal(pk.p, before, pk.len);
+	/* an index without a counter, between two and past the last */
+	rb[1] = (struct ntf_bucket){ .index = 99, .count_lo = 1 };
+	assert_false(ntf_packed_add_run_in_place(&pk, &run));
+	rb[1] = (struct ntf_bucket){ .index = 140, .count_lo = 1 };
+	assert_false(ntf_packed_add_run_in_place(&pk, &run));
+	assert_memory_equal(pk.p, before, pk.len);
+	/* more than it takes */
+	run.n = 0;
+	for (__u32 i = 0; i <= NTF_PACKED_RUN_IN_PLACE; i++)
+		rb[run.n++] = (struct ntf_bucket){ .index = 120 + i, .count_lo = 1 };
+	assert_false(ntf_packed_add_run_in_place(&pk, &run));
+	assert_memory_equal(pk.p, before, pk.len);
+	same_as(&pk, &b);
+	ntf_packed_free(&pk);
+	ntf_buckets_free(&b);
+}
+
 /* Values and counters come back as written, each in the bytes its size needs. */
 static void values_as_varints(void **state)
 {
@@ -182,6 +230,7 @@ int main(void)
 		cmocka_unit_test(adds_and_merges_as_buckets_do),
 		cmocka_unit_test(two_bytes_a_counter),
 		cmocka_unit_test(in_place_within_reach),
+		cmocka_unit_test(run_in_place_all_or_none),
 		cmocka_unit_test(values_as_varints),
 	};
 

@@ -232,6 +232,41 @@ bool ntf_packed_in_place(const struct ntf_packed *pk, __u32 index, __u64 n)
 	return count_in_place(pk, index, n, ~0u, &count);
 }
 
+bool ntf_packed_add_run_in_place(struct ntf_packed *pk, const struct ntf_buckets *run)
+{
+	const unsigned char *p = pk->p, *end = pk->p + pk->len;
+	const unsigned char *at[NTF_PACKED_RUN_IN_PLACE];
+	__u64 sum[NTF_PACKED_RUN_IN_PLACE];
+	__u32 order = 0, j = 0;
+
+	if (run->n > NTF_PACKED_RUN_IN_PLACE)
+		return false;
+	while (j < run->n && p < end) {
+		const unsigned char *count_at;
+		__u32 want = ntf_bucket_order(run->b[j].index);
+		__u64 count, n = ntf_bucket_count(&run->b[j]);
+
+		order += (__u32)ntf_packed_get(&p, end);
+		if (order > want || p >= end)
+			return false; /* run's counter is not there */
+		count_at = p;
+		count = ntf_packed_get(&p, end);
+		if (order == want) {
+			if (varint_len(count + n) != (unsigned int)(p - count_at))
+				return false;
+			at[j] = count_at;
+			sum[j++] = count + n;
+		}
+		order++;
+	}
+	if (j < run->n)
+		return false;
+	/* all found: only now written, so that a miss leaves pk whole */
+	for (j = 0; j < run->n; j++)
+		put_varint(pk->p + (at[j] - pk->p), sum[j]);
+	return true;
+}
+
 int ntf_packed_add(struct ntf_packed *pk, __u32 index, __u64 n)
 {
 	struct ntf_bucket one = { .index = (__u16)index };

@@ -43,6 +43,14 @@ int ntf_packed_add(struct ntf_packed *pk, __u32 index, __u64 n);
 bool ntf_packed_add_in_place(struct ntf_packed *pk, __u32 index, __u64 n, unsigned int reach);
 /* Whether ntf_packed_add_in_place would add n to index's counter, however deep. */
 bool ntf_packed_in_place(const struct ntf_packed *pk, __u32 index, __u64 n);
+/* Most counters ntf_packed_add_run_in_place takes. */
+#define NTF_PACKED_RUN_IN_PLACE 8
+/*
+ * Adds run's counts (in order, at most NTF_PACKED_RUN_IN_PLACE) where
+ * their counters are, in one walk, when every one is there and keeps its
+ * length: true; else false, pk as it was.
+ */
+bool ntf_packed_add_run_in_place(struct ntf_packed *pk, const struct ntf_buckets *run);
 void ntf_packed_free(struct ntf_packed *pk);
 /*
  * Packs in's counters (in order) into out, which has room for

@@ -90,24 +90,15 @@ static __u32 staged_run(const struct ntf_stage *st, struct ntf_bucket *got, __u3
 }
 
 /*
- * A run of few counts added where their counters are costs a short walk
- * each; more, one unpack-merge-pack pass for them all costs less.
+ * Adds run's counts to fine: 0, or -ENOMEM with fine as it was. A few
+ * counts (a key's events of an interval, mostly) go where their counters
+ * are, in one walk; more, or new ones, take one unpack-merge-pack pass.
  */
-#define FEW_IN_PLACE 4
-
-/* Adds run's counts to fine: 0, or -ENOMEM with fine as it was. */
 static int add_run(struct ntf_packed *fine, const struct ntf_buckets *run)
 {
-	bool in_place = run->n <= FEW_IN_PLACE;
-
-	/* all in place or none, so that a failed merge leaves nothing half added */
-	for (__u32 i = 0; i < run->n && in_place; i++)
-		in_place = ntf_packed_in_place(fine, run->b[i].index, ntf_bucket_count(&run->b[i]));
-	if (!in_place)
-		return ntf_packed_merge(fine, run);
-	for (__u32 i = 0; i < run->n; i++)
-		ntf_packed_add_in_place(fine, run->b[i].index, ntf_bucket_count(&run->b[i]), ~0u);
-	return 0;
+	if (ntf_packed_add_run_in_place(fine, run))
+		return 0;
+	return ntf_packed_merge(fine, run);
 }
 
 /*
