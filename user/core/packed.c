@@ -47,18 +47,22 @@ int ntf_packed_unpack(const struct ntf_packed *pk, struct ntf_buckets *out)
 	return 0;
 }
 
-/* pk := n counters, packed in buf (len bytes). */
-static int store(struct ntf_packed *pk, const unsigned char *buf, size_t len, __u32 n)
+int ntf_packed_store(struct ntf_packed *pk, const unsigned char *buf, size_t len, __u32 n)
 {
+	/* len, and its room rounded up to 8, must fit 16 bits */
+	if (len > 0xfff8 || n > 0xffff)
+		return -EOVERFLOW;
 	if (len > pk->cap || (pk->cap > 32 && len < pk->cap / 2)) {
 		/* the length to 8 bytes: a key's counters grow a few at a time */
 		size_t cap = (len + 7) & ~(size_t)7;
 		unsigned char *p = realloc(pk->p, cap ? cap : 8);
 
-		if (!p)
-			return -ENOMEM;
-		pk->p = p;
-		pk->cap = (__u16)(cap ? cap : 8);
+		if (p) {
+			pk->p = p;
+			pk->cap = (__u16)(cap ? cap : 8);
+		} else if (len > pk->cap) {
+			return -ENOMEM; /* a shrink that failed keeps the larger buffer */
+		}
 	}
 	memcpy(pk->p, buf, len);
 	pk->len = (__u16)len;
@@ -125,7 +129,7 @@ static int repack(struct ntf_packed *pk, struct ntf_packed_cur from, const struc
 	if (!buf)
 		return -ENOMEM;
 	len = pack_merged(buf, from, run, &n);
-	return store(pk, buf, len, n);
+	return ntf_packed_store(pk, buf, len, n);
 }
 
 int ntf_packed_pack(struct ntf_packed *pk, const struct ntf_buckets *in)

@@ -53,6 +53,13 @@ bool ntf_packed_in_place(const struct ntf_packed *pk, __u32 index, __u64 n);
 bool ntf_packed_add_run_in_place(struct ntf_packed *pk, const struct ntf_buckets *run);
 void ntf_packed_free(struct ntf_packed *pk);
 /*
+ * pk := len bytes of buf holding n counters (what ntf_packed_encode
+ * wrote, maybe behind bytes of the caller's own, as notifier-top's
+ * snapshot keeps its counters): 0, or -ENOMEM, or -EOVERFLOW past 16 bits
+ * of length or counters, with pk as it was.
+ */
+int ntf_packed_store(struct ntf_packed *pk, const unsigned char *buf, size_t len, __u32 n);
+/*
  * Packs in's counters (in order) into out, which has room for
  * NTF_PACKED_COUNTER_BYTES each: the bytes written, which a struct
  * ntf_packed pointing at them reads back, and in *n the counters (in's

@@ -28,9 +28,9 @@ void top_query_init(struct top_query *q, enum top_view view)
 /*
  * One key's change over the interval. Most keys are idle in any one
  * interval: only active ones get counters (packed in counts) and fine
- * buckets (in fine), so 10,000 keys cost little more than the ones that moved. Log2
- * slots (in slots) only those whose fine buckets miss events get; the
- * others' are read from their buckets when a row adds them up.
+ * buckets (in fine), so 10,000 keys cost little more than the ones that
+ * moved. Log2 slots (in slots) only those whose fine buckets miss events
+ * get; the others' are read from their buckets when a row adds them up.
  */
 struct top_delta {
 	struct ntf_agg_key key;

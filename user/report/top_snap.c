@@ -48,7 +48,7 @@ void top_snap_free(struct top_snap *s)
 
 		if (!e)
 			continue;
-		free(e->data);
+		ntf_packed_free(&e->data);
 		free(e->slots);
 	}
 	ntf_table_fini(&s->t);
@@ -83,10 +83,10 @@ void top_snap_counts(const struct top_snap_entry *e, struct ntf_hist_counts *c, 
 	__u64 rec = 0;
 
 	/* a key claimed where packing its data then failed: nothing yet */
-	if (!e->data) {
+	if (!e->data.p) {
 		memset(c, 0, sizeof(*c));
 	} else {
-		p = ntf_packed_get_counts(e->data, c);
+		p = ntf_packed_get_counts(e->data.p, c);
 		ntf_packed_get_values(p, &rec, 1);
 	}
 	if (reclaim)
@@ -95,10 +95,10 @@ void top_snap_counts(const struct top_snap_entry *e, struct ntf_hist_counts *c, 
 
 struct ntf_packed top_snap_fine(const struct top_snap_entry *e)
 {
-	return (struct ntf_packed){ .p = e->data + e->head,
-				    .len = (__u16)(e->len - e->head),
-				    .cap = (__u16)(e->len - e->head),
-				    .n = e->nfine };
+	return (struct ntf_packed){ .p = e->data.p + e->head,
+				    .len = (__u16)(e->data.len - e->head),
+				    .cap = (__u16)(e->data.len - e->head),
+				    .n = e->data.n };
 }
 
 /*
@@ -113,6 +113,7 @@ static int pack_data(struct top_snap *s, struct top_snap_entry *e, const struct 
 	__u64 rec = top_reclaim_unmaps(ent);
 	struct ntf_hist_counts c;
 	__u32 n;
+	int err;
 
 	if (most > s->cap_scratch) {
 		unsigned char *p = realloc(s->scratch, most);
@@ -126,26 +127,10 @@ static int pack_data(struct top_snap *s, struct top_snap_entry *e, const struct 
 	head = ntf_packed_put_counts(s->scratch, &c);
 	head += ntf_packed_put_values(s->scratch + head, &rec, 1);
 	len = head + ntf_packed_encode(s->scratch + head, &ent->fine, &n);
-	/* len, and its room rounded up to 8, must fit 16 bits */
-	if (len > 0xfff8 || n > 0xffff)
-		return -EOVERFLOW;
-	/* to 8 bytes, and kept unless it would halve: a key's buckets grow a few at a time */
-	if (len > e->cap || (e->cap > 32 && len < e->cap / 2u)) {
-		size_t cap = (len + 7) & ~(size_t)7;
-		unsigned char *p = realloc(e->data, cap);
-
-		if (p) {
-			e->data = p;
-			e->cap = (__u16)cap;
-		} else if (len > e->cap) {
-			return -ENOMEM; /* a shrink that failed keeps the larger buffer */
-		}
-	}
-	memcpy(e->data, s->scratch, len);
-	e->len = (__u16)len;
-	e->head = (__u8)head;
-	e->nfine = (__u16)n;
-	return 0;
+	err = ntf_packed_store(&e->data, s->scratch, len, n);
+	if (!err)
+		e->head = (__u8)head;
+	return err;
 }
 
 /* Stores ent in slot i, found for its key (hashed h) by ntf_table_slot. */

@@ -22,8 +22,6 @@
 
 struct top_snap_entry {
 	struct ntf_agg_key key;
-	__u16 len, cap; /* of data, in bytes */
-	__u16 nfine; /* fine buckets in data */
 	__u8 head; /* data's first bytes: the counters and the reclaim-driven unmaps */
 	/*
 	 * The log2 slots, kept (owned) only when the fine buckets do not hold
@@ -31,8 +29,11 @@ struct top_snap_entry {
 	 * map that was full); NULL when they do (top_snap_hist).
 	 */
 	__u64 *slots;
-	/* owned: top_snap_counts's, then the entry's fine buckets packed (top_snap_fine) */
-	unsigned char *data;
+	/*
+	 * Owned: top_snap_counts's bytes, then the entry's fine buckets
+	 * packed (top_snap_fine), whose number n says.
+	 */
+	struct ntf_packed data;
 };
 
 /* e's counters, and its unmaps in kswapd or direct reclaim into *reclaim (unless NULL). */
