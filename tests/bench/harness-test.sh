@@ -14,7 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
 NTF_TAP_PREFIX="bench: "
 out=${1:-$top/build/bench-short}
-plan 26
+plan 27
 
 "$top/tests/bench/run.sh" "$out" --short >"$out.log" 2>&1
 rc=$?
@@ -22,6 +22,9 @@ check_eq "run.sh --short ran to its end (log: $out.log)" "$rc" 0
 r=$out/results.txt
 has() { grep -q -- "$1" "$r" 2>/dev/null; }
 check "host: the pipeline's events/s" "$(grep -m1 'events/s' "$r" 2>/dev/null)" has 'events/s'
+check "host: fine buckets' cost over log2 slots only, per event" \
+	"$(grep -m1 "^fine buckets' cost" "$r" 2>/dev/null)" \
+	grep -qE "^fine buckets' cost +-?[0-9.]+ ns/event +[0-9.]+ " "$r"
 check "host: a discovery pass" "" has '== host: one callback-discovery pass'
 check "host: the trace file's writer" "" grep -q 'B/event\|bytes an event\|bytes/event' "$r"
 check "host: the CTF export" "" has '== host: notifier report --ctf'
