@@ -16,6 +16,11 @@ static unsigned char *put_varint(unsigned char *p, __u64 v)
 	return p;
 }
 
+void ntf_packed_put_at(unsigned char *p, __u64 v)
+{
+	put_varint(p, v);
+}
+
 /* The varint at *p, moving *p past it; stops at end (what pack wrote never runs past). */
 __u64 ntf_packed_varint(const unsigned char **p, const unsigned char *end)
 {
@@ -180,18 +185,6 @@ const unsigned char *ntf_packed_get_counts(const unsigned char *p, struct ntf_hi
 	return p;
 }
 
-/* Bytes of v as a varint. */
-static unsigned int varint_len(__u64 v)
-{
-	unsigned int len = 1;
-
-	while (v >= 0x80) {
-		v >>= 7;
-		len++;
-	}
-	return len;
-}
-
 /*
  * Where index's count is, when it is among the first reach counters and
  * adding n keeps its length (*count: the count); else NULL.
@@ -211,7 +204,7 @@ static unsigned char *count_in_place(const struct ntf_packed *pk, __u32 index, _
 		count_at = p;
 		*count = ntf_packed_get(&p, end);
 		if (order == want)
-			return varint_len(*count + n) == (unsigned int)(p - count_at) ?
+			return ntf_packed_varint_len(*count + n) == (unsigned int)(p - count_at) ?
 				       pk->p + (count_at - pk->p) :
 				       NULL;
 		order++;
@@ -256,7 +249,7 @@ bool ntf_packed_add_run_in_place(struct ntf_packed *pk, const struct ntf_buckets
 		count_at = p;
 		count = ntf_packed_get(&p, end);
 		if (order == want) {
-			if (varint_len(count + n) != (unsigned int)(p - count_at))
+			if (ntf_packed_varint_len(count + n) != (unsigned int)(p - count_at))
 				return false;
 			at[j] = count_at;
 			sum[j++] = count + n;

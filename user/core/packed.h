@@ -98,9 +98,17 @@ __u64 ntf_packed_varint(const unsigned char **p, const unsigned char *end);
 
 static inline __u64 ntf_packed_get(const unsigned char **p, const unsigned char *end)
 {
-	/* gaps and counts mostly fit a byte: inline, as readers walk every counter */
-	if (**p < 0x80)
-		return *(*p)++;
+	const unsigned char *q = *p;
+
+	/* gaps mostly fit a byte, counts two: inline, as readers walk every counter */
+	if (q[0] < 0x80) {
+		*p = q + 1;
+		return q[0];
+	}
+	if (end - q >= 2 && q[1] < 0x80) {
+		*p = q + 2;
+		return (q[0] & 0x7f) | (__u64)q[1] << 7;
+	}
 	return ntf_packed_varint(p, end);
 }
 
@@ -117,5 +125,20 @@ static inline bool ntf_packed_next(struct ntf_packed_cur *c, __u32 *index, __u64
 	c->order = order + 1;
 	return true;
 }
+
+/* Bytes of v as a varint. */
+static inline unsigned int ntf_packed_varint_len(__u64 v)
+{
+	unsigned int len = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		len++;
+	}
+	return len;
+}
+
+/* Writes v as a varint at p, over one of the same length. */
+void ntf_packed_put_at(unsigned char *p, __u64 v);
 
 #endif

@@ -89,6 +89,79 @@ static __u32 staged_run(const struct ntf_stage *st, struct ntf_bucket *got, __u3
 	return n;
 }
 
+/* Nibbles of the window that are not 0: what a settle adds to as many counters. */
+static unsigned int staged_counters(const struct ntf_stage *st)
+{
+	unsigned int n = 0;
+	__u64 w;
+
+	for (size_t i = 0; i + 8 <= sizeof(st->fine); i += 8) {
+		memcpy(&w, st->fine + i, 8);
+		/* each nibble's bits ORed into its lowest, those summed by byte, the bytes summed */
+		w |= w >> 1;
+		w |= w >> 2;
+		w &= 0x1111111111111111ull;
+		w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0full;
+		n += (w * 0x0101010101010101ull) >> 56;
+	}
+	for (size_t i = sizeof(st->fine) & ~7ul; i < sizeof(st->fine); i++)
+		n += !!(st->fine[i] & 15) + !!(st->fine[i] >> 4);
+	return n;
+}
+
+/*
+ * Adds the zero count and the window's counts (full's and its event: 16)
+ * where their counters are, in one walk of them: true, the window then
+ * empty; false when one has no counter yet or would grow, nothing changed.
+ * What a settle costs most often, so the walk reads each counter once and
+ * finds its nibble without a division.
+ */
+static bool window_in_place(struct ntf_stage *st, struct ntf_packed *fine, __u32 full)
+{
+	unsigned int wanted = staged_counters(st) + (st->zero != 0), j = 0;
+	unsigned char *at[1 + NTF_STAGE_FINE];
+	__u64 sum[1 + NTF_STAGE_FINE];
+	struct ntf_packed_cur c = ntf_packed_walk(fine);
+	/* the window's first index's place among the nibbles */
+	unsigned int first = st->base % NTF_STAGE_FINE;
+	__u32 index;
+	__u64 count;
+
+	while (j < wanted) {
+		unsigned int add, len, rel;
+
+		if (!ntf_packed_next(&c, &index, &count))
+			return false;
+		rel = index - st->base;
+		if (index == NTF_BUCKET_ZERO) {
+			add = st->zero;
+		} else if (rel < NTF_STAGE_FINE) {
+			unsigned int place = first + rel;
+
+			place -= place >= NTF_STAGE_FINE ? NTF_STAGE_FINE : 0;
+			add = (st->fine[place / 2] >> (index & 1) * 4 & 15) + (index == full);
+		} else {
+			continue;
+		}
+		if (!add)
+			continue;
+		/* the count's bytes: back from where the walk is to the gap's last byte */
+		len = 1;
+		while (c.p[-1 - (int)len] & 0x80)
+			len++;
+		if (ntf_packed_varint_len(count + add) != len)
+			return false;
+		at[j] = fine->p + (c.p - fine->p) - len;
+		sum[j++] = count + add;
+	}
+	/* all found: only now written, so that a miss leaves fine whole */
+	for (j = 0; j < wanted; j++)
+		ntf_packed_put_at(at[j], sum[j]);
+	memset(st->fine, 0, sizeof(st->fine));
+	st->zero = 0;
+	return true;
+}
+
 /*
  * Adds run's counts to fine: 0, or -ENOMEM with fine as it was. A few
  * counts (a key's events of an interval, mostly) go where their counters
@@ -151,6 +224,8 @@ static int flush(struct ntf_stage *st, struct ntf_packed *fine, __u32 full)
 	struct ntf_bucket got[1 + NTF_STAGE_FINE];
 	struct ntf_buckets run = { .b = got };
 
+	if (window_in_place(st, fine, full))
+		return 0;
 	run.n = staged_run(st, got, full);
 	if (add_run(fine, &run))
 		return -ENOMEM;
