@@ -141,4 +141,22 @@ static inline unsigned int ntf_packed_varint_len(__u64 v)
 /* Writes v as a varint at p, over one of the same length. */
 void ntf_packed_put_at(unsigned char *p, __u64 v);
 
+/*
+ * Where the count ntf_packed_next just read (count, in c's walk of pk) is
+ * kept, when adding n keeps its length, for ntf_packed_put_at; else NULL.
+ */
+static inline unsigned char *ntf_packed_count_in_place(struct ntf_packed *pk,
+						       const struct ntf_packed_cur *c, __u64 count,
+						       __u64 n)
+{
+	/* the count's bytes: back from where the walk is to the gap's last byte */
+	unsigned int len = 1;
+
+	while (c->p[-1 - (int)len] & 0x80)
+		len++;
+	if (ntf_packed_varint_len(count + n) != len)
+		return NULL;
+	return pk->p + (c->p - pk->p) - len;
+}
+
 #endif

@@ -113,8 +113,8 @@ static unsigned int staged_counters(const struct ntf_stage *st)
  * Adds the zero count and the window's counts (full's and its event: 16)
  * where their counters are, in one walk of them: true, the window then
  * empty; false when one has no counter yet or would grow, nothing changed.
- * What a settle costs most often, so the walk reads each counter once and
- * finds its nibble without a division.
+ * What a settle costs most often: one walk, where a run and a merge
+ * unpack and pack every counter.
  */
 static bool window_in_place(struct ntf_stage *st, struct ntf_packed *fine, __u32 full)
 {
@@ -122,36 +122,25 @@ static bool window_in_place(struct ntf_stage *st, struct ntf_packed *fine, __u32
 	unsigned char *at[1 + NTF_STAGE_FINE];
 	__u64 sum[1 + NTF_STAGE_FINE];
 	struct ntf_packed_cur c = ntf_packed_walk(fine);
-	/* the window's first index's place among the nibbles */
-	unsigned int first = st->base % NTF_STAGE_FINE;
 	__u32 index;
 	__u64 count;
 
 	while (j < wanted) {
-		unsigned int add, len, rel;
+		unsigned int add;
 
 		if (!ntf_packed_next(&c, &index, &count))
 			return false;
-		rel = index - st->base;
-		if (index == NTF_BUCKET_ZERO) {
+		if (index == NTF_BUCKET_ZERO)
 			add = st->zero;
-		} else if (rel < NTF_STAGE_FINE) {
-			unsigned int place = first + rel;
-
-			place -= place >= NTF_STAGE_FINE ? NTF_STAGE_FINE : 0;
-			add = (st->fine[place / 2] >> (index & 1) * 4 & 15) + (index == full);
-		} else {
+		else if (index - st->base < NTF_STAGE_FINE)
+			add = (*ntf_stage_nibbles(st, index) >> (index & 1) * 4 & 15) +
+			      (index == full);
+		else
 			continue;
-		}
 		if (!add)
 			continue;
-		/* the count's bytes: back from where the walk is to the gap's last byte */
-		len = 1;
-		while (c.p[-1 - (int)len] & 0x80)
-			len++;
-		if (ntf_packed_varint_len(count + add) != len)
+		if (!(at[j] = ntf_packed_count_in_place(fine, &c, count, add)))
 			return false;
-		at[j] = fine->p + (c.p - fine->p) - len;
 		sum[j++] = count + add;
 	}
 	/* all found: only now written, so that a miss leaves fine whole */
