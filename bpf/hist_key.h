@@ -10,10 +10,26 @@
 
 #include "notifier.h"
 
+/* The classes whose events have a range that may or may not sleep. */
+#define NTF_RANGE_CLASSES \
+	(1u << NTF_CLASS_INVAL_START | 1u << NTF_CLASS_INVAL_END | 1u << NTF_CLASS_CALLBACK)
+
+/* 1 when e's class has such a range; by arithmetic, as classes come mixed. */
+static inline __u32 ntf_has_range_blockable(const struct ntf_event *e)
+{
+	return (e->class < 32) & (NTF_RANGE_CLASSES >> (e->class & 31)) & 1;
+}
+
+/* 1 when e's range may not sleep: ntf_blockable_key(e) == NTF_BLK_NO, with no branch. */
+static inline __u32 ntf_range_nonblocking(const struct ntf_event *e)
+{
+	return ntf_has_range_blockable(e) &
+	       !(e->flags & (NTF_F_BLOCKABLE_UNKNOWN | NTF_F_BLOCKABLE));
+}
+
 static inline __u32 ntf_blockable_key(const struct ntf_event *e)
 {
-	if (e->class != NTF_CLASS_INVAL_START && e->class != NTF_CLASS_INVAL_END &&
-	    e->class != NTF_CLASS_CALLBACK)
+	if (!ntf_has_range_blockable(e))
 		return NTF_BLK_NONE;
 	if (e->flags & NTF_F_BLOCKABLE_UNKNOWN)
 		return NTF_BLK_UNKNOWN;

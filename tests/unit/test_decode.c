@@ -282,6 +282,28 @@ static void origin_migrate_event(void **state)
 	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_MADVISE);
 }
 
+/* Numbers past the table, and negative ones not an entry's, at its edges. */
+static void origin_syscall_number_bounds(void **state)
+{
+	struct ntf_event e = valid_event();
+
+	(void)state;
+	e.syscall_nr = NTF_SYSCALL_ORIGINS - 1;
+	assert_int_equal(ntf_classify_origin(&e), ntf_syscall_origins()[NTF_SYSCALL_ORIGINS - 1]);
+	e.syscall_nr = NTF_SYSCALL_ORIGINS;
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_SYSCALL);
+	e.syscall_nr = 0x7fffffff;
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_SYSCALL);
+	e.syscall_nr = -2;
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_UNKNOWN);
+	e.syscall_nr = -0x7fffffff - 1;
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_UNKNOWN);
+	/* a range that migrates, in a syscall past the table: still migration */
+	e.range.event = MMU_NOTIFY_MIGRATE;
+	e.syscall_nr = NTF_SYSCALL_ORIGINS;
+	assert_int_equal(ntf_classify_origin(&e), NTF_ORIGIN_MIGRATION);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +318,7 @@ int main(void)
 		cmocka_unit_test(syscall_names_and_origins),
 		cmocka_unit_test(origin_page_faults),
 		cmocka_unit_test(origin_migrate_event),
+		cmocka_unit_test(origin_syscall_number_bounds),
 	};
 
 	return cmocka_run_group_tests_name("decode", tests, NULL, NULL);

@@ -28,6 +28,60 @@ static void slot_boundaries(void **state)
 	}
 }
 
+/*
+ * How an event counts, by class and flags, against the rules said plainly:
+ * the counting adds where it once tested, and must agree with them for
+ * every class (classes past 31 included) and flag.
+ */
+static void event_counts_by_class_and_flags(void **state)
+{
+	static const __u16 classes[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 31, 32, 33, 40, 300, 0xffff };
+	static const __s64 rets[] = { -14, 0, 7 };
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(classes) / sizeof(classes[0]); c++) {
+		for (__u32 flags = 0; flags < 1u << 12; flags++) {
+			for (size_t r = 0; r < sizeof(rets) / sizeof(rets[0]); r++) {
+				struct ntf_event e = { .class = classes[c],
+						       .flags = flags,
+						       .latency_ns = 900,
+						       .ret = rets[r] };
+				struct ntf_hist h = {};
+				int ranged = e.class == NTF_CLASS_INVAL_START ||
+					     e.class == NTF_CLASS_INVAL_END ||
+					     e.class == NTF_CLASS_CALLBACK;
+				__u32 blk = !ranged			    ? NTF_BLK_NONE :
+					    flags & NTF_F_BLOCKABLE_UNKNOWN ? NTF_BLK_UNKNOWN :
+					    flags & NTF_F_BLOCKABLE	    ? NTF_BLK_YES :
+									      NTF_BLK_NO;
+				__u64 pages = 0;
+
+				if (e.class == NTF_CLASS_UNMAP)
+					e.unmap.notifier_calls = 3;
+				else
+					e.pin.nr_pages = 5;
+				if (e.class == NTF_CLASS_PIN && e.ret > 0)
+					pages = (__u64)e.ret;
+				else if (e.class == NTF_CLASS_UNPIN)
+					pages = 5;
+				else if (e.class == NTF_CLASS_UNMAP)
+					pages = 3;
+				assert_int_equal(ntf_blockable_key(&e), blk);
+				assert_int_equal(ntf_event_pages(&e), pages);
+				ntf_hist_count_event(&h, &e);
+				assert_int_equal(h.count, 1);
+				assert_int_equal(h.sum_ns, 900);
+				assert_int_equal(h.min_ns, 900);
+				assert_int_equal(h.max_ns, 900);
+				assert_int_equal(h.failures, !!(flags & NTF_F_FAILED));
+				assert_int_equal(h.nested, !!(flags & NTF_F_NESTED));
+				assert_int_equal(h.nonblock, blk == NTF_BLK_NO);
+				assert_int_equal(h.pages, pages);
+			}
+		}
+	}
+}
+
 static void add_tracks_count_sum_max(void **state)
 {
 	struct ntf_hist h = {};
@@ -144,6 +198,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(slot_boundaries),
 		cmocka_unit_test(add_tracks_count_sum_max),
+		cmocka_unit_test(event_counts_by_class_and_flags),
 		cmocka_unit_test(quantiles_of_a_known_distribution),
 		cmocka_unit_test(quantile_single_sample_is_clamped_to_max),
 		cmocka_unit_test(merge_and_sub_are_inverse),

@@ -6,10 +6,10 @@
 
 #define MIN_CAP 64
 
-/* Entries a table of cap slots holds before it grows: 3/4, where probes stay short. */
+/* Entries a table of cap slots holds before it grows: half, where probes stay short. */
 static size_t room(size_t cap)
 {
-	return cap / 4 * 3;
+	return cap / 2;
 }
 
 static int alloc(struct ntf_table *t, size_t cap)
@@ -19,8 +19,9 @@ static int alloc(struct ntf_table *t, size_t cap)
 	/*
 	 * Entries are zeroed when claimed, and only the pages they fill are
 	 * touched: a table costs its slots and its entries. On a line
-	 * boundary (the room is a multiple of 48, so the size is one of 64):
-	 * entries whose size is one then start on a line.
+	 * boundary (the room is a power of two from 32, so the size is a
+	 * multiple of 64 for entries of an even size): entries whose size is
+	 * a multiple of 64 then start on a line.
 	 */
 	t->ent = aligned_alloc(64, room(cap) * t->size);
 	if (!t->slot || !t->hash || !t->ent) {

@@ -31,14 +31,18 @@ void ntf_hist_add_event(struct ntf_hist *h, const struct ntf_event *e);
 /* An event's pages, as ntf_hist_add_event counts them (0 for classes without). */
 static inline __u64 ntf_event_pages(const struct ntf_event *e)
 {
-	/* what the probes hand aggregate_event as its pages */
-	if (e->class == NTF_CLASS_PIN && e->ret > 0)
-		return e->ret;
-	if (e->class == NTF_CLASS_UNPIN)
-		return e->pin.nr_pages;
-	if (e->class == NTF_CLASS_UNMAP)
-		return e->unmap.notifier_calls;
-	return 0;
+	/*
+	 * what the probes hand aggregate_event as its pages; every field
+	 * read, then chosen, as classes come mixed and tests by class would
+	 * be mispredicted
+	 */
+	__u64 pinned = e->ret > 0 ? (__u64)e->ret : 0, unpinned = e->pin.nr_pages;
+	__u64 calls = e->unmap.notifier_calls, pages = 0;
+
+	pages = e->class == NTF_CLASS_PIN ? pinned : pages;
+	pages = e->class == NTF_CLASS_UNPIN ? unpinned : pages;
+	pages = e->class == NTF_CLASS_UNMAP ? calls : pages;
+	return pages;
 }
 
 /*
