@@ -160,14 +160,38 @@ start() {
 }
 
 stop() {
+	local i=0
+
 	kill -CONT $T
 	kill -INT $T
+	while kill -0 $T 2>/dev/null && [ $i -lt $((STOP_TMO * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 $T 2>/dev/null; then
+		echo "== $1, round $2: the tracer was still there ${STOP_TMO}s after SIGINT: killed"
+		kill -9 $T
+	fi
 	wait $T
 	echo $? >"$R/bench-$1-$2.rc"
 }
 
+# A run that hangs (a workload stuck under a tracer, a tracer that does
+# not let go) costs its mode that round, not the whole benchmark: the
+# guest's limit would end it all, and a round took minutes (a run of the
+# loop about 20 s emulated). Its .json is then empty: no figure.
+RUN_TMO=${RUN_TMO:-900}
+STOP_TMO=${STOP_TMO:-300}
+run() {
+	timeout -s KILL "$RUN_TMO" "$@"
+	local rc=$?
+
+	[ $rc -eq 137 ] && echo "== $*: killed after ${RUN_TMO}s" >/dev/console
+	return $rc
+}
+
 # A warm-up run, not counted: the first run of a fresh guest is slower.
-$WL >/dev/null
+run $WL >/dev/null
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	# untraced at both ends of the round: its baseline is their mean
@@ -175,13 +199,13 @@ while [ $r -le "$ROUNDS" ]; do
 		echo "== $m, round $r" # progress, on the console
 		case $m in
 		none | none_end)
-			$WL >"$R/bench-$m-$r.json"
+			run $WL >"$R/bench-$m-$r.json"
 			continue
 			;;
 		esac
 		start $m $r || continue
 		[ $m = hist_idle ] && kill -STOP $T
-		$WL >"$R/bench-$m-$r.json"
+		run $WL >"$R/bench-$m-$r.json"
 		stop $m $r
 	done
 	r=$((r + 1))
@@ -198,7 +222,7 @@ for m in ${STATS_MODES-hist bt_kfunc}; do
 	echo 1 >/proc/sys/kernel/bpf_stats_enabled || break
 	if start $m stats; then
 		bpftool prog show -j >"$R/stats-$m-before.json"
-		$WL >"$R/bench-$m-stats.json"
+		run $WL >"$R/bench-$m-stats.json"
 		bpftool prog show -j >"$R/stats-$m-after.json"
 		stop $m stats
 	fi
@@ -227,12 +251,12 @@ if [ -n "$WORKLOADS" ]; then
 				echo "== $id, round $r"
 				case $m in
 				none | none_end)
-					$cmd >"$R/bench-$id-$r.json" 2>"$R/bench-$id-$r.err"
+					run $cmd >"$R/bench-$id-$r.json" 2>"$R/bench-$id-$r.err"
 					continue
 					;;
 				esac
 				start $id $r || continue
-				$cmd >"$R/bench-$id-$r.json" 2>>"$R/bench-$id-$r.err"
+				run $cmd >"$R/bench-$id-$r.json" 2>>"$R/bench-$id-$r.err"
 				stop $id $r
 			done
 		done
