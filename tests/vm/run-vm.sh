@@ -161,8 +161,12 @@ t0=$(now)
 log "initramfs built in $(since "$t0")s"
 flock -u 9	# the module is in the image now; others may rebuild it
 
-# Leave the guest time to dump its results if the scenario hangs.
-if [ "$timeout" -ge 60 ]; then
+# Leave the guest time to dump its results if the scenario hangs: a
+# tenth of a long run's limit (a spine's files take minutes over the
+# emulated serial line), 20 s of a short one's.
+if [ "$timeout" -ge 1200 ]; then
+	guest_tmo=$((timeout - timeout / 10))
+elif [ "$timeout" -ge 60 ]; then
 	guest_tmo=$((timeout - 20))
 else
 	guest_tmo=$((timeout * 2 / 3))
