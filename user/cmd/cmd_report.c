@@ -232,11 +232,7 @@ static void print_event(const struct report_args *a, const struct ntf_rec_meta *
 		snprintf(when, sizeof(when), "%.6f", (double)((__s64)(e->ts_ns - *base)) / 1e9);
 	ntf_format_ns(lat, sizeof(lat), e->latency_ns);
 	event_detail(detail, sizeof(detail), e);
-	/* callback id 0 is the notifier chain as a whole: a name for invalidates only */
-	driver = e->callback || e->class == NTF_CLASS_INVAL_START ||
-				 e->class == NTF_CLASS_INVAL_END ?
-			 ntf_driver_name(e->callback) :
-			 "-";
+	driver = ntf_event_names_driver(e) ? ntf_driver_name(e->callback) : "-";
 	printf("%-15s %-11s %-8s %7u %-15s %8s %-14s %s%s%s\n", when, ntf_class_name(e->class),
 	       driver, e->tgid, e->comm, lat, ntf_origin_name(e->origin), detail,
 	       e->flags & NTF_F_FAILED ? " failed" : "", e->flags & NTF_F_NESTED ? " nested" : "");

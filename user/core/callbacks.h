@@ -8,6 +8,7 @@
 #ifndef NTF_CALLBACKS_H
 #define NTF_CALLBACKS_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 #include "notifier.h"
 
@@ -41,6 +42,20 @@ extern const unsigned int ntf_known_callback_count;
 __u32 ntf_callback_id(const char *driver);
 /* Name of a callback id for reports: "kvm", "chain" for 0, "unknown" for a nameless one. */
 const char *ntf_driver_name(__u32 id);
+
+static inline bool ntf_class_is_invalidate(__u32 class)
+{
+	return class == NTF_CLASS_INVAL_START || class == NTF_CLASS_INVAL_END;
+}
+
+/*
+ * Whether an event's driver is worth naming: a callback's, or the
+ * notifier chain's as a whole (id 0), which only invalidates have.
+ */
+static inline bool ntf_event_names_driver(const struct ntf_event *e)
+{
+	return e->callback || ntf_class_is_invalidate(e->class);
+}
 /*
  * Names the ids past the table's are known by in this process: discovery
  * sets them where it runs, a client sets those its daemon sends. Returns

@@ -177,11 +177,8 @@ static const char *driver_of(struct ntf_ctf *c, const struct ntf_event *e)
 	const struct ntf_rec_meta *m = c->meta;
 	const char *name = NULL;
 
-	/* callback id 0 is the notifier chain as a whole: a name for invalidates only */
 	if (!e->callback)
-		return e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END ?
-			       "chain" :
-			       "";
+		return ntf_event_names_driver(e) ? "chain" : "";
 	if (m && m->ncallbacks != c->drivers_seen) {
 		memset(c->drivers, 0, sizeof(c->drivers));
 		for (unsigned int i = 0; i < m->ncallbacks; i++)

@@ -22,18 +22,12 @@ static const char *driver_of(const struct ntf_rec_meta *m, __u32 id, char *buf, 
 	return buf;
 }
 
-/* As `report --events` has it: id 0 is the chain as a whole, a name for invalidates only. */
-static bool has_driver(const struct ntf_event *e)
-{
-	return e->callback || e->class == NTF_CLASS_INVAL_START || e->class == NTF_CLASS_INVAL_END;
-}
-
 void ntf_pf_event_name(char *buf, size_t len, const struct ntf_rec_meta *m,
 		       const struct ntf_event *e)
 {
 	char id[16];
 
-	if (has_driver(e))
+	if (ntf_event_names_driver(e))
 		snprintf(buf, len, "%s %s", ntf_class_name(e->class),
 			 driver_of(m, e->callback, id, sizeof(id)));
 	else
@@ -147,7 +141,7 @@ void ntf_pf_event_args(FILE *f, const struct ntf_rec_meta *m, const struct ntf_r
 		u64(f, "clamped_ns", clamped_ns);
 	if (unnested)
 		fprintf(f, ",\"unnested\":\"%s\"", unnested);
-	if (has_driver(e)) {
+	if (ntf_event_names_driver(e)) {
 		u64(f, "callback_id", e->callback);
 		fputs(",\"driver\":", f);
 		ntf_json_str(f, driver_of(m, e->callback, id, sizeof(id)));

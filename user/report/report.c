@@ -96,7 +96,7 @@ void ntf_hist_summary(FILE *out, const struct ntf_hist *h, const struct ntf_buck
 		"failures %llu",
 		(unsigned long long)h->count, avg, min, p50, p90, p99, p999, max,
 		(unsigned long long)h->failures);
-	if (class == NTF_CLASS_INVAL_START || class == NTF_CLASS_INVAL_END)
+	if (ntf_class_is_invalidate(class))
 		fprintf(out, "  non-blockable %llu", (unsigned long long)h->nonblock);
 	if (class == NTF_CLASS_PIN)
 		fprintf(out, "  pages %llu", (unsigned long long)h->pages);

@@ -570,7 +570,7 @@ static void add_delta(struct top_model *m, enum top_view view, size_t idx, size_
 		a->fail += h->failures;
 	/* blockable %: of the invalidations, or of a driver's calls */
 	if ((view == TOP_VIEW_CLASS || c == lat) &&
-	    (c == NTF_CLASS_INVAL_START || c == NTF_CLASS_INVAL_END || c == NTF_CLASS_CALLBACK)) {
+	    (ntf_class_is_invalidate(c) || c == NTF_CLASS_CALLBACK)) {
 		a->invals += h->count;
 		a->nonblock += h->nonblock;
 	}
