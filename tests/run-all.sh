@@ -102,20 +102,65 @@ run_cli() {
 	run_script tests/cli/runner-selftest.sh # this runner, on scripts broken on purpose
 }
 
-run_vm() {
-	# The test bed itself (smoke, test module selftest, GPU modules), then
-	# the spine, the doctor and notifier-top on 6.1 and, with the same
-	# binaries, on 6.12.
-	run_script tests/vm/check.sh
-	run_script tests/vm/spine-test.sh "$top/build/vm/spine"
-	run_script tests/vm/drivers-test.sh "$top/build/vm/drivers" # notifier probe with i915, amdgpu, nouveau
-	run_script tests/vm/top-test.sh "$top/build/vm/top" # notifier-top's counts during the workloads
+# What the VM scripts build and fetch, made before two of them run at
+# once: up to date, their own makes write nothing, so they cannot race.
+vm_prepare() {
+	(
+		. tests/vm/lib.sh
+		ensure_pkgs jq libxml2-utils
+		for k in 6.1 6.12; do
+			tests/vm/fetch-kernel.sh --kernel "$k" || exit 1
+		done
+		make -s static || exit 1
+		make -s -C tests/workloads OUT="$top/build/workloads" || exit 1
+		for f in policy_slow_testdrv policy_count_testdrv policy_record_testdrv policy_refused; do
+			make -s "build/$f.bpf.o" || exit 1
+		done
+	)
+}
+
+# The 6.12 guests' scripts, as units of their own.
+run_vm_612() {
 	unit "NTF_VM_KERNEL=6.12 tests/vm/spine-test.sh" \
 		env NTF_VM_KERNEL=6.12 tests/vm/spine-test.sh "$top/build/vm/spine-6.12"
 	unit "NTF_VM_KERNEL=6.12 tests/vm/drivers-test.sh" \
 		env NTF_VM_KERNEL=6.12 tests/vm/drivers-test.sh "$top/build/vm/drivers-6.12" # xe, amdgpu_hmm_*
 	unit "NTF_VM_KERNEL=6.12 tests/vm/top-test.sh" \
 		env NTF_VM_KERNEL=6.12 tests/vm/top-test.sh "$top/build/vm/top-6.12"
+}
+
+run_vm_61() {
+	run_script tests/vm/spine-test.sh "$top/build/vm/spine"
+	run_script tests/vm/drivers-test.sh "$top/build/vm/drivers" # notifier probe with i915, amdgpu, nouveau
+	run_script tests/vm/top-test.sh "$top/build/vm/top" # notifier-top's counts during the workloads
+}
+
+run_vm() {
+	local done_mark="# run-all: the 6.12 guests' scripts ended" tap612=$log/vm-6.12.tap pid rc
+
+	# The test bed itself (smoke, test module selftest, GPU modules), then
+	# the spine, the doctor and notifier-top on 6.1 and, with the same
+	# binaries, on 6.12.
+	run_script tests/vm/check.sh
+	if ! vm_prepare >"$log/vm-prepare.out" 2>&1; then
+		echo "not ok - vm: builds and kernels ready before the guests run (see $log/vm-prepare.out)"
+		run_vm_61
+		run_vm_612
+	else
+		# Side by side: TCG runs a guest on one host thread, so while
+		# one kernel's guest ran the other core sat idle.
+		{
+			run_vm_612
+			echo "$done_mark"
+		} >"$tap612" 2>"$log/vm-6.12.stderr" &
+		pid=$!
+		run_vm_61
+		wait "$pid"
+		rc=$?
+		grep -v -x -F "$done_mark" "$tap612"
+		grep -q -x -F "$done_mark" "$tap612" ||
+			echo "not ok - vm: the 6.12 guests' scripts ran to their end (status $rc; see $log/vm-6.12.stderr)"
+	fi
 	run_script tests/vm/policy-module-test.sh "$top/build/vm/policy-module" # the companion module: refused on 6.1, registered on 6.12
 	# make bench's harness, one short round: every mode (bpftrace and
 	# funclatency too) must give a figure; the figures are not judged
