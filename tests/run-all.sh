@@ -111,11 +111,7 @@ vm_prepare() {
 		for k in 6.1 6.12; do
 			tests/vm/fetch-kernel.sh --kernel "$k" || exit 1
 		done
-		make -s static || exit 1
-		make -s -C tests/workloads OUT="$top/build/workloads" || exit 1
-		for f in policy_slow_testdrv policy_count_testdrv policy_record_testdrv policy_refused; do
-			make -s "build/$f.bpf.o" || exit 1
-		done
+		build_guest_files
 	)
 }
 

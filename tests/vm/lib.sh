@@ -42,6 +42,23 @@ ensure_pkgs() {
 # Which guest kernel: 6.1 (Debian 12, bookworm; the default) or 6.12
 # (Debian 13, trixie). Each script's --kernel overrides NTF_VM_KERNEL and
 # exports it, so the scripts it runs use the same kernel.
+# The policies the spine's policy cases load, built as a user builds one.
+NTF_SPINE_POLICIES="policy_slow_testdrv policy_count_testdrv policy_record_testdrv policy_refused"
+
+# What the guests are given from this tree (static binaries, workloads,
+# the spine's policies): made by each VM script, and once before two run
+# at once, after which their makes find it up to date and write nothing.
+build_guest_files() {
+	local f
+
+	make -s -C "$NTF_REPO" static >&2 || die "make static failed"
+	make -s -C "$NTF_REPO/tests/workloads" OUT="$NTF_REPO/build/workloads" >&2 ||
+		die "building the workloads failed"
+	for f in $NTF_SPINE_POLICIES; do
+		make -s -C "$NTF_REPO" "build/$f.bpf.o" >&2 || die "building $f failed"
+	done
+}
+
 NTF_VM_KERNEL=${NTF_VM_KERNEL:-6.1}
 
 # Sets NTF_VM_KERNEL and NTF_KCACHE, the kernel's own cache directory.

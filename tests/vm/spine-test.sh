@@ -64,9 +64,7 @@ rm -rf "$out"
 mkdir -p "$out"
 
 ensure_pkgs jq libxml2-utils
-make -s -C "$NTF_REPO" static >&2 || die "make static failed"
-make -s -C "$NTF_REPO/tests/workloads" OUT="$NTF_REPO/build/workloads" >&2 ||
-	die "building the workloads failed"
+build_guest_files
 
 files=()
 for f in "$NTF_REPO"/build/static/notifier "$NTF_REPO"/build/static/notifierd \
@@ -75,9 +73,7 @@ for f in "$NTF_REPO"/build/static/notifier "$NTF_REPO"/build/static/notifierd \
 	case $f in *.o) continue ;; esac
 	files+=(--file "$f")
 done
-# the policies of the policy cases, built as a user builds one
-for f in policy_slow_testdrv policy_count_testdrv policy_record_testdrv policy_refused; do
-	make -s -C "$NTF_REPO" "build/$f.bpf.o" >&2 || die "building $f failed"
+for f in $NTF_SPINE_POLICIES; do
 	files+=(--file "$NTF_REPO/build/$f.bpf.o:/root/policies/$f.bpf.o")
 done
 
