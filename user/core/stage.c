@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "stage.h"
 
@@ -26,6 +27,52 @@ static bool window_empty(const struct ntf_stage *st)
  * wider than the window settles seldom.
  */
 #define MOVE_AFTER_MISSES 16
+/*
+ * missed's low bits count misses up to MOVE_AFTER_MISSES; its high ones,
+ * signed, in sixteens of events, what the window took since they were
+ * last counted less what it held then (took_since), so that what it holds
+ * at the next count tells how many it took meanwhile, counts that went to
+ * the buckets included.
+ */
+#define MISS_MASK 31u
+#define TOOK_SHIFT 5
+#define TOOK_UNIT 16
+#define TOOK_MAX ((1 << (15 - TOOK_SHIFT)) - 1)
+/* a window that took this many for MOVE_AFTER_MISSES misses may stay */
+#define KEEP_AFTER_HITS (4 * MOVE_AFTER_MISSES)
+/* split indexes (a quarter of a power of two) it may lie off where a settle would put it */
+#define KEEP_OFF_MIDDLE 4
+
+_Static_assert(MOVE_AFTER_MISSES <= MISS_MASK, "the misses fit their bits");
+_Static_assert(NTF_STAGE_FINE * 15 / TOOK_UNIT <= TOOK_MAX + 1, "a full window fits");
+
+static int took_since(const struct ntf_stage *st)
+{
+	return (__s16)st->missed >> TOOK_SHIFT;
+}
+
+static void set_took_since(struct ntf_stage *st, int units)
+{
+	units = units < TOOK_MAX ? units : TOOK_MAX;
+	st->missed = (st->missed & ((1u << TOOK_SHIFT) - 1)) | (__u16)(units << TOOK_SHIFT);
+}
+
+/* The events staged in the window. */
+static unsigned int window_held(const struct ntf_stage *st)
+{
+	unsigned int n = 0;
+	__u64 w;
+
+	for (size_t i = 0; i + 8 <= sizeof(st->fine); i += 8) {
+		memcpy(&w, st->fine + i, 8);
+		/* both nibbles of each byte summed in it (at most 30), then the bytes */
+		w = (w & 0x0f0f0f0f0f0f0f0full) + (w >> 4 & 0x0f0f0f0f0f0f0f0full);
+		n += (w * 0x0101010101010101ull) >> 56;
+	}
+	for (size_t i = sizeof(st->fine) & ~7ul; i < sizeof(st->fine); i++)
+		n += (st->fine[i] & 15) + (st->fine[i] >> 4);
+	return n;
+}
 
 /* A window starts where index would be in its middle. */
 static __u16 base_for(__u32 index)
@@ -226,7 +273,7 @@ static int flush(struct ntf_stage *st, struct ntf_packed *fine, __u32 full)
 int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *fine, __u32 index)
 {
 	unsigned char *c = ntf_stage_nibbles(st, index);
-	unsigned int shift = (index & 1) * 4;
+	unsigned int shift = (index & 1) * 4, held;
 	int err;
 
 	st->staged = 1;
@@ -244,20 +291,56 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *fine, __u32 index)
 		/* a full nibble: its 15 and this event go to the buckets */
 		if (ntf_packed_add_in_place(fine, index, 16, IN_PLACE_REACH)) {
 			*c &= (unsigned char)~(15u << shift);
+			set_took_since(st, took_since(st) + 16 / TOOK_UNIT);
 			return 0;
 		}
-		return flush(st, fine, index);
+		held = window_held(st) + 1;
+		err = flush(st, fine, index);
+		if (!err)
+			set_took_since(st, took_since(st) + (int)held / TOOK_UNIT);
+		return err;
 	}
-	if (window_empty(st)) {
+	/*
+	 * An empty window goes to a key's first event, free; not to the
+	 * first after a settle or a flush, which a key with a spread wider
+	 * than the window would often take to one of its tails.
+	 */
+	if (!fine->n && window_empty(st)) {
 		st->base = base_for(index);
+		st->missed = 0;
 		*c += 1 << shift;
 		return 0;
 	}
 	err = ntf_packed_add(fine, index, 1);
 	if (err)
 		return err;
-	/* the key's events moved or spread: the window moves (out of memory, at the next miss) */
-	if (++st->missed >= MOVE_AFTER_MISSES && !settle_buckets(st, fine, index, false))
+	/* counted up to the limit, not past it: a settle out of memory leaves them there */
+	if ((st->missed & MISS_MASK) < MOVE_AFTER_MISSES)
+		st->missed++;
+	if ((st->missed & MISS_MASK) < MOVE_AFTER_MISSES)
+		return 0;
+	/*
+	 * A window that took four times as many of the key's events as missed
+	 * it, about where the key's buckets would put it, stays: the key's
+	 * spread is a little wider than the window, and a move (a settle of
+	 * all of it) would chase its tails. One that took as many but lies
+	 * off the key's middle moves there; one that took fewer follows the
+	 * misses: the key's events moved.
+	 */
+	held = window_held(st) / TOOK_UNIT;
+	if (took_since(st) + (int)held >= KEEP_AFTER_HITS / TOOK_UNIT) {
+		__u32 median = median_index(fine);
+		__u16 at = median == NTF_BUCKET_ZERO ? st->base : base_for(median);
+
+		if (abs((int)at - (int)st->base) <= KEEP_OFF_MIDDLE) {
+			st->missed = 0;
+			set_took_since(st, -(int)held);
+			return 0;
+		}
+		index = NTF_BUCKET_ZERO;
+	}
+	/* the key's events moved: the window follows (out of memory, at the next miss) */
+	if (!settle_buckets(st, fine, index, false))
 		return 1;
 	return 0;
 }

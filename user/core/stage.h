@@ -14,7 +14,9 @@
  * around the median of the key's buckets. Events outside go straight to
  * the buckets, as the 16th event of a nibble does; after 16 of them the
  * stage settles and the window moves, to the misses if the median would
- * still leave them out.
+ * still leave them out, unless the window took four times as many
+ * meanwhile (a spread a little wider than the window: it would chase its
+ * tails).
  */
 #ifndef NTF_STAGE_H
 #define NTF_STAGE_H
@@ -32,7 +34,7 @@ struct ntf_stage {
 	/* in the first line, which every event reads */
 	__u16 base;
 	__u16 zero; /* events of 0 ns (unpins, timed as none) */
-	__u16 missed; /* events outside the window since it was placed */
+	__u16 missed; /* events outside the window, and what it took meanwhile (stage.c) */
 	/*
 	 * events by origin: the owner counts them, and sets staged; before
 	 * one would wrap, it adds its 255 to the buckets (NTF_STAGE_ORIGIN)
