@@ -217,6 +217,28 @@ around_driver() {
 	check_range "$1" "$2" $(($3 - $3 / 20)) $(($3 + $3 / 2 + 100000))
 }
 
+# fence_p50 NAME GOT CASE: a fence wait's p50 (GOT) between the wait the
+# driver chose (the fence's timer, armed before the call) and the
+# driver's own p50 of the same calls, 5% either side (the fine bucket's
+# read is within 2.2%). The driver's clock holds the probe's window of
+# each call and the probe's own work around it, tens of us a call under
+# TCG but milliseconds on a host busy with two guests (seen: the driver's
+# p50 11.3 ms, notifier's 10.35, the wait 10 ms), so its p50 is the
+# upper bound, not the mark; the timer's lateness, which both see, moves
+# that bound with it.
+fence_p50() {
+	local chosen driver lo
+
+	chosen=$(($(wl $3 fence_wait_us) * 1000))
+	driver=$(p50_of $3 fence_wait_ns)
+	if [ -z "$2" ] || [ -z "$driver" ] || [ "$chosen" = 0 ]; then
+		fail "$1" "no figure (got '$2', the driver's '$driver', the wait chosen '$chosen')"
+		return
+	fi
+	lo=$((chosen < driver ? chosen : driver))
+	check_range "$1" "$2" $((lo - lo / 20)) $((driver + driver / 20))
+}
+
 # cb CASE DRIVER FIELD: FIELD of the workload's callback entries of DRIVER.
 cb() {
 	local tgid
@@ -660,11 +682,9 @@ for c in $cases; do
 			[ "$(proc $c fence_wait sum_ns)" -le "$(proc $c inval_start sum_ns)" ]
 		check_eq "$c: fence waits carry the invalidate's origin (madvise)" \
 			"$(origin $c fence_wait madvise)" "$waits"
-		# against the driver's own clock around dma_fence_wait_timeout():
-		# a 10 ms wait, so the probe's own work (tens of us a call under
-		# TCG, outside what it measures) stays well under the 5%
-		within_pct "$c: fence wait p50 within 5% of the driver's own ($(p50_of $c fence_wait_ns) ns)" \
-			"$(proc $c fence_wait p50_ns)" "$(p50_of $c fence_wait_ns)" 5
+		# against the driver's own clock around dma_fence_wait_timeout()
+		fence_p50 "$c: fence wait p50 between the wait chosen and the driver's own p50 ($(p50_of $c fence_wait_ns) ns), 5% either side" \
+			"$(proc $c fence_wait p50_ns)" $c
 		check_eq "$c: fence waits attributed to the testdrv callback" \
 			"$(last_json "$out/$c.trace.json" | jq --argjson t "$(wl $c pid)" \
 				'[.processes[] | select(.class == "fence_wait" and .tgid == $t and
@@ -760,8 +780,8 @@ for c in $cases; do
 			"$(last_json "$out/$c.trace.json" | jq --argjson t "$(wl $c pid)" \
 				'[.processes[] | select(.class == "fence_wait" and .tgid == $t and
 				  .driver == "testdrv") | .count] | add // 0')" "$(wl $c fence_waits)"
-		within_pct "$c: fence wait p50 within 5% of the driver's own ($(p50_of $c fence_wait_ns) ns)" \
-			"$(proc $c fence_wait p50_ns)" "$(p50_of $c fence_wait_ns)" 5
+		fence_p50 "$c: fence wait p50 between the wait chosen and the driver's own p50 ($(p50_of $c fence_wait_ns) ns), 5% either side" \
+			"$(proc $c fence_wait p50_ns)" $c
 		# fence seqno n is the driver's n-th wait: the probe's window lies
 		# inside the driver's clock of that same wait
 		"$NTF_REPO/build/notifier" report --events -j -c fence_wait "$out/$c.ntr" \
