@@ -170,7 +170,7 @@ task_stacks() {
 }
 
 stop() {
-	local i=0 up0 up1
+	local i=0 up0 up1 killed=0
 
 	read up0 _ </proc/uptime
 	kill -CONT $T
@@ -186,12 +186,11 @@ stop() {
 	if kill -0 $T 2>/dev/null; then
 		echo "== $1, round $2: the tracer was still there ${STOP_TMO}s after SIGINT: killed"
 		kill -9 $T
-		wait $T
-		echo 137 >"$R/bench-$1-$2.rc"
-		return 1
+		killed=1
 	fi
 	wait $T
 	echo $? >"$R/bench-$1-$2.rc"
+	[ $killed = 0 ]
 }
 
 # traced MODE ROUND CMD...: CMD's run under MODE's tracer, its output in

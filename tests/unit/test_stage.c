@@ -31,16 +31,19 @@ struct staged {
 	struct counted c;
 };
 
-/* One event as the aggregate stages it. */
-static void stage_event(struct staged *s, __u64 ns, unsigned int origin)
+/* One event as the aggregate stages it: 1 when the window moved, else 0. */
+static int stage_event(struct staged *s, __u64 ns, unsigned int origin)
 {
+	int moved;
+
 	if (s->st.origins[origin] == 0xff) {
 		assert_int_equal(ntf_packed_add(&s->c.pk, NTF_STAGE_ORIGIN(origin), 0xff), 0);
 		s->st.origins[origin] = 0;
 	}
 	s->st.origins[origin]++;
-	/* 1: the window moved */
-	assert_true(ntf_stage_add(&s->st, &s->c.pk, split_of(ns)) >= 0);
+	moved = ntf_stage_add(&s->st, &s->c.pk, split_of(ns));
+	assert_true(moved >= 0);
+	return moved;
 }
 
 static void settle(struct staged *s)
@@ -207,12 +210,7 @@ static void slightly_wider_spread_stays(void **state)
 	for (int i = 0; i < 100000; i++) {
 		__u64 r = next(&x), ns = (1ULL << (8 + r % 13)) + (r >> 40) % 256;
 
-		if (s->st.origins[0] == 0xff) {
-			assert_int_equal(ntf_packed_add(&s->c.pk, NTF_STAGE_ORIGIN(0), 0xff), 0);
-			s->st.origins[0] = 0;
-		}
-		s->st.origins[0]++;
-		moves += ntf_stage_add(&s->st, &s->c.pk, split_of(ns));
+		moves += stage_event(s, ns, 0);
 		assert_int_equal(ntf_buckets_add_index(&direct.fine, split_of(ns), 1), 0);
 	}
 	/* about 7,700 misses: some 450 moves when every 16th moved it */

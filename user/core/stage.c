@@ -7,18 +7,21 @@
 _Static_assert(sizeof(struct ntf_stage) == 128, "a stage is two cache lines");
 _Static_assert(NTF_SPLIT_HIGHEST < 0xffff, "base holds any index");
 
-/* Whether the window holds nothing, so that it may move without a settle. */
-static bool window_empty(const struct ntf_stage *st)
+/* The events staged in the window: none, and it may move without a settle. */
+static unsigned int window_held(const struct ntf_stage *st)
 {
-	__u64 any = 0, w;
+	unsigned int n = 0;
+	__u64 w;
 
 	for (size_t i = 0; i + 8 <= sizeof(st->fine); i += 8) {
 		memcpy(&w, st->fine + i, 8);
-		any |= w;
+		/* both nibbles of each byte summed in it (at most 30), then the bytes */
+		w = (w & 0x0f0f0f0f0f0f0f0full) + (w >> 4 & 0x0f0f0f0f0f0f0f0full);
+		n += (w * 0x0101010101010101ull) >> 56;
 	}
 	for (size_t i = sizeof(st->fine) & ~7ul; i < sizeof(st->fine); i++)
-		any |= st->fine[i];
-	return !any;
+		n += (st->fine[i] & 15) + (st->fine[i] >> 4);
+	return n;
 }
 
 /*
@@ -55,23 +58,6 @@ static void set_took_since(struct ntf_stage *st, int units)
 {
 	units = units < TOOK_MAX ? units : TOOK_MAX;
 	st->missed = (st->missed & ((1u << TOOK_SHIFT) - 1)) | (__u16)(units << TOOK_SHIFT);
-}
-
-/* The events staged in the window. */
-static unsigned int window_held(const struct ntf_stage *st)
-{
-	unsigned int n = 0;
-	__u64 w;
-
-	for (size_t i = 0; i + 8 <= sizeof(st->fine); i += 8) {
-		memcpy(&w, st->fine + i, 8);
-		/* both nibbles of each byte summed in it (at most 30), then the bytes */
-		w = (w & 0x0f0f0f0f0f0f0f0full) + (w >> 4 & 0x0f0f0f0f0f0f0f0full);
-		n += (w * 0x0101010101010101ull) >> 56;
-	}
-	for (size_t i = sizeof(st->fine) & ~7ul; i < sizeof(st->fine); i++)
-		n += (st->fine[i] & 15) + (st->fine[i] >> 4);
-	return n;
 }
 
 /* A window starts where index would be in its middle. */
@@ -305,7 +291,7 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *fine, __u32 index)
 	 * first after a settle or a flush, which a key with a spread wider
 	 * than the window would often take to one of its tails.
 	 */
-	if (!fine->n && window_empty(st)) {
+	if (!fine->n && !window_held(st)) {
 		st->base = base_for(index);
 		st->missed = 0;
 		*c += 1 << shift;
@@ -347,7 +333,7 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *fine, __u32 index)
 
 void ntf_stage_place(struct ntf_stage *st, __u32 index, __u16 hint)
 {
-	if (index == NTF_BUCKET_ZERO || !window_empty(st))
+	if (index == NTF_BUCKET_ZERO || window_held(st))
 		return;
 	st->base = index - hint < NTF_STAGE_FINE ? hint : base_for(index);
 }
