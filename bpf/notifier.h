@@ -22,6 +22,12 @@ enum ntf_class {
 	NTF_CLASS_MAX,
 };
 
+/* The chain's own classes, whose events carry a range; 1 or 0, with no branch. */
+static inline int ntf_class_is_invalidate(__u32 class)
+{
+	return (class == NTF_CLASS_INVAL_START) | (class == NTF_CLASS_INVAL_END);
+}
+
 /* How an event was delivered: the attach ladder's rung. */
 enum ntf_mech {
 	NTF_MECH_NONE = 0,

@@ -47,15 +47,10 @@ static inline __u32 ntf_kthread_origin(const char *comm)
 	return NTF_ORIGIN_KTHREAD;
 }
 
-static inline int ntf_origin_is_range(const struct ntf_event *e)
-{
-	return (e->class == NTF_CLASS_INVAL_START) | (e->class == NTF_CLASS_INVAL_END);
-}
-
 /* ntf_origin_of's rules in their order, for what its first test leaves. */
 static inline __u32 ntf_origin_by_rules(const struct ntf_event *e, const __u8 *syscall_origins)
 {
-	int is_range = ntf_origin_is_range(e);
+	int is_range = ntf_class_is_invalidate(e->class);
 
 	if (e->flags & NTF_F_KSWAPD)
 		return NTF_ORIGIN_KSWAPD;
@@ -98,7 +93,7 @@ static inline __u32 ntf_origin_of(const struct ntf_event *e, const __u8 *syscall
 	 */
 	if (!(e->flags & (NTF_F_KSWAPD | NTF_F_KTHREAD | NTF_F_MEMALLOC | NTF_F_EXITING)) &&
 	    (__u32)e->syscall_nr < NTF_SYSCALL_ORIGINS &&
-	    !(ntf_origin_is_range(e) & (e->range.event == NTF_MMU_NOTIFY_MIGRATE)))
+	    !(ntf_class_is_invalidate(e->class) & (e->range.event == NTF_MMU_NOTIFY_MIGRATE)))
 		return syscall_origins[e->syscall_nr];
 	return ntf_origin_by_rules(e, syscall_origins);
 }

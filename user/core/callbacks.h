@@ -43,11 +43,6 @@ __u32 ntf_callback_id(const char *driver);
 /* Name of a callback id for reports: "kvm", "chain" for 0, "unknown" for a nameless one. */
 const char *ntf_driver_name(__u32 id);
 
-static inline bool ntf_class_is_invalidate(__u32 class)
-{
-	return class == NTF_CLASS_INVAL_START || class == NTF_CLASS_INVAL_END;
-}
-
 /*
  * Whether an event's driver is worth naming: a callback's, or the
  * notifier chain's as a whole (id 0), which only invalidates have.
