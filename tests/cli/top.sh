@@ -16,7 +16,7 @@ export LC_ALL=C
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
-plan 97
+plan 98
 TOP=${NOTIFIER_TOP:-$top/build/notifier-top}
 SRC=${SRC:-$top/user}
 
@@ -290,6 +290,25 @@ else
 		run 20 "$TOP" -j "${synth[@]}" -n 2 -r 0 -v class
 		json_is "top -j: class view shares add up to 100" \
 			'all(.[]; [.rows[].share_pct] | add | . > 99.9 and . < 100.1)'
+	fi
+	# stopped by a signal mid-interval: that interval so far is one more line
+	"$TOP" -j "${synth[@]}" -d 5 -r 0 >"$tmp/int.json" 2>"$tmp/int.err" &
+	pid=$!
+	for _ in $(seq 200); do
+		grep -q '^{' "$tmp/int.json" && break
+		sleep 0.1
+	done
+	sleep 1
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	got=$(jq -s -c '[length, .[-1].interval_s, (.[-1] | .interval_s as $s |
+		all(.rows[]; (.events / $s - .rate | fabs) < 0.01 * (.rate + 1)))]' "$tmp/int.json" 2>&1)
+	if [ "$rc" = 0 ] && jq -e '.[0] == 2 and .[1] > 0.5 and .[1] < 4 and .[2]' <<<"$got" >/dev/null; then
+		pass "top -j: SIGINT mid-interval prints that interval so far, exit 0"
+	else
+		fail "top -j: SIGINT mid-interval prints that interval so far, exit 0" \
+			"exit $rc; [lines, last interval_s, rates agree] $got; $(head -n 1 "$tmp/int.err")"
 	fi
 	# sort column and direction; "not applicable" last
 	run 20 "$TOP" -j "${synth[@]}" -n 2 -r 0 -s p99

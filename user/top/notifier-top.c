@@ -32,6 +32,7 @@ static const char usage[] =
 	"  -n, --iterations N      exit after N refreshes\n"
 	"  -b, --batch             plain-text snapshots, no full screen (as top -b)\n"
 	"  -j, --json              one JSON object per interval (implies -b)\n"
+	"                          (batch: SIGINT or SIGTERM prints the interval so far)\n"
 	"  -C, --no-clear          batch on a terminal: do not clear between snapshots\n"
 	"  -s, --sort COL          sort by COL (see Columns; default rate)\n"
 	"  -R, --reverse           reverse the sort order\n"
@@ -271,6 +272,33 @@ static struct top_feed *open_feed(struct args *a, char *note, size_t len)
 	return top_feed_live_new(&a->live);
 }
 
+static void print_batch(struct top_app *app, unsigned int width)
+{
+	if (app->opts.json)
+		top_print_json(stdout, app);
+	else
+		top_print_text(stdout, app, width);
+}
+
+/*
+ * Stopped by a signal: what the feed has pending and the interval so far,
+ * however short, as one more snapshot, so that a script's sums over the
+ * intervals hold every event seen up to the signal.
+ */
+static int last_batch(struct top_app *app, unsigned int width)
+{
+	int err = top_feed_refresh(app->feed, app->cur, 0);
+
+	if (err < 0 && err != -EINTR)
+		return err;
+	if (top_app_now(app) <= app->last_ms)
+		return 0;
+	err = top_app_sample(app);
+	if (!err)
+		print_batch(app, width);
+	return err;
+}
+
 static int run_batch(struct top_app *app)
 {
 	const char *cols = getenv("COLUMNS");
@@ -281,20 +309,19 @@ static int run_batch(struct top_app *app)
 		err = top_app_wait(app, app->last_ms + app->opts.interval_ms, 0);
 		if (err)
 			return err;
-		/* a replay's end: its last interval, however short, is the last snapshot */
-		if (ntf_exiting || top_app_over(app))
+		if (ntf_exiting)
 			break;
+		/* a replay's end: its last interval, however short, is the last snapshot */
+		if (top_app_over(app))
+			return 0;
 		err = top_app_sample(app);
 		if (err)
 			return err;
-		if (app->opts.json)
-			top_print_json(stdout, app);
-		else
-			top_print_text(stdout, app, width);
+		print_batch(app, width);
 		if (app->opts.count && app->samples >= app->opts.count)
-			break;
+			return 0;
 	}
-	return 0;
+	return last_batch(app, width);
 }
 
 /* How a replay's file ended, as notifier report says it: 1 when damaged. */
