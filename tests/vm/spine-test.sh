@@ -401,7 +401,7 @@ daemon_stacks_case() {
 
 # notifierd's rules on real events, each workload in a cgroup of its own.
 policy_case() {
-	local c=$1 calls snaps alerts
+	local c=$1 calls snaps
 	ran "$c" || return
 	calls=$(wl "$c" calls)
 	alerts() { jq -c "select(.type == \"alert\" and .rule == \"$1\")" "$out/$c.trace.json"; }
@@ -887,7 +887,11 @@ for c in $cases; do
 	policy_swap) policy_swap_case $c ;;
 	rotate)
 		ran $c || continue
-		files=("$out"/rotate/*.ntr)
+		# in the recorder's order: by the second, then -1, -2 (a glob puts -1 before the plain name)
+		mapfile -t files < <(for f in "$out"/rotate/*.ntr; do
+			[[ ${f##*/} =~ ([0-9]{8}-[0-9]{6})(-([0-9]+))?\.ntr$ ]] &&
+				printf '%s %08d %s\n' "${BASH_REMATCH[1]}" "${BASH_REMATCH[3]:-0}" "$f"
+		done | sort | cut -d' ' -f3-)
 		check_range "$c: a file a second or so: 3 to 8 files" "${#files[@]}" 3 8
 		total=0 whole=0 prev=0 ordered=yes
 		for f in "${files[@]}"; do
