@@ -117,6 +117,11 @@ rule run when class pin do exec "echo \$NTF_RULE \$NTF_CLASS \$NTF_PID >> $tmp/r
 RULES
 start act -j --rules "$tmp/act.rules" --flight 10s --flight-dir "$tmp/flight"
 wait_for "$tmp/ran"
+# both commands' lines: the daemon does not wait for its commands as it stops
+for _ in $(seq 100); do
+	[ "$(wc -l <"$tmp/ran")" -ge 2 ] && break
+	sleep 0.1
+done
 sleep 1
 stop
 check_eq "actions: exit 0" "$rc" 0

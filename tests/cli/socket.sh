@@ -189,7 +189,7 @@ fi
 
 # 10 s of 100 ms deltas into a socket nobody reads. The bound is the
 # per-client cap (4 MiB) plus slack; in practice RSS should not move.
-peer idle "$sock" 12 &
+peer idle "$sock" 60 & # killed below; its own end well past the new client's arrival
 idle_pid=$!
 sleep 1
 rss0=$(rss_kb "$daemon_pid")

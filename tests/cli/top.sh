@@ -692,6 +692,6 @@ ends "top: Ctrl-C exits 0, terminal restored" 0 "--synthetic --keys 20 -d 0.5" T
 ends "top: SIGABRT restores the terminal" 134 "--synthetic --keys 20 -d 0.5" sig ABRT
 ends "top: SIGSEGV restores the terminal" 139 "--synthetic --keys 20 -d 0.5" sig SEGV
 # -n: exits by itself after that many refreshes
-ends "top: -n 3 exits 0 by itself" 0 "--synthetic --keys 20 -d 0.3 -n 3" true
+ends "top: -n 10 exits 0 by itself" 0 "--synthetic --keys 20 -d 0.3 -n 10" true
 
 tap_done
