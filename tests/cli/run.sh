@@ -319,7 +319,7 @@ else
 	pass "hist -d 1 -j"
 	json_is "hist -j: every class reported" \
 		'.classes | keys == (["callback","fence_wait","inval_end","inval_start","pin","unmap","unpin"] | sort)'
-	json_is "hist -j: ran about 1 s" '.elapsed_ms >= 1000 and .elapsed_ms < 2000'
+	json_is "hist -j: ran about 1 s" '.elapsed_ms >= 1000 and .elapsed_ms < 5000'
 	json_is "hist -j: counters" '.counters | has("ringbuf_drops") and has("bpf_events")'
 	json_is "hist -j: probe points listed" \
 		'[.probes[] | select((.attached | type) == "boolean") | .id] |

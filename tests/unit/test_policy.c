@@ -395,7 +395,7 @@ static void exec_action(void **state)
 	p = engine(&r, 1, NULL);
 	ntf_policy_event(p, &e, SEC);
 	/* the engine reaps on ticks; wait for the file here */
-	for (int i = 0; i < 200 && !got[0]; i++) {
+	for (int i = 0; i < 3000 && !got[0]; i++) { /* 30 s: a loaded host's shell */
 		usleep(10000);
 		ntf_policy_tick(p, SEC + i);
 		f = fopen(out, "r");
