@@ -421,7 +421,7 @@ policy_case() {
 	check_eq "$c: freeze: the cgroup froze with the workload in it" \
 		"$(cat "$out/$c.freeze.txt" 2>/dev/null)" "frozen 1 alive "
 	check_eq "$c: freeze: thawed, the workload ran to its end" \
-		"$(cat "$out/$c.freeze.rc" 2>/dev/null) $(jq -r .calls <"$out/$c.freeze.json" 2>/dev/null)" "0 100"
+		"$(cat "$out/$c.freeze.rc" 2>/dev/null) $(jq -r .calls <"$out/$c.freeze.json" 2>/dev/null)" "0 400"
 	check_eq "$c: kill: the workload died of SIGKILL (137)" "$(cat "$out/$c.kill.rc" 2>/dev/null)" 137
 	check_eq "$c: kill: the alert says SIGKILL was sent" \
 		"$(alerts kill | jq -r '.signal.sent // .signal.error')" KILL

@@ -328,7 +328,8 @@ for c in $CASES; do
 		(in_cgroup ntf-snap wl-testdrv --sleep-us 5000 --iterations 10) \
 			>"$R/$c.snap.json" 2>"$R/$c.snap.err"
 		echo $? >"$R/$c.snap.rc"
-		(in_cgroup ntf-freeze wl-testdrv --sleep-us 5000 --iterations 100) \
+		# 400 calls: seconds for the daemon's freeze to land, on a starved guest
+		(in_cgroup ntf-freeze wl-testdrv --sleep-us 5000 --iterations 400) \
 			>"$R/$c.freeze.json" 2>"$R/$c.freeze.err" &
 		FPID=$!
 		i=0
@@ -376,10 +377,11 @@ for c in $CASES; do
 	policy_swap)
 		# a swap while the workload runs: the policy that counts the test
 		# driver's callbacks, then, loaded on the socket (notifier policy
-		# load) after 100 of 300 calls returned, the one that records them
+		# load) after 100 of 1000 calls returned, the one that records them
+		# (900 more: seconds for the load, on a guest starved of host CPU)
 		tracer_start $c notifierd -j --no-pin --policy /root/policies/policy_count_testdrv.bpf.o \
 			--record "$R/$c.rec" || continue
-		wl-testdrv --sleep-us 2000 --iterations 300 --progress >"$R/$c.wl.json" \
+		wl-testdrv --sleep-us 2000 --iterations 1000 --progress >"$R/$c.wl.json" \
 			2>"$R/$c.wl.err" &
 		WPID=$!
 		i=0
