@@ -3,8 +3,7 @@
  * Host benchmark of the user-space hot path: ntf_decode() + ntf_agg_add()
  * per event, against a baseline that only copies the same records, both
  * over the same pre-generated buffer, so the ratio is the pipeline's cost.
- * Then the same into a compact aggregate (notifier-top's: its keys share
- * a pool of stages), to show what its smaller keys cost an event. And the
+ * And the
  * reference for what fine buckets cost: the same events counted as keys
  * were before them, in log2 slots only, through the same decoder and the
  * same kind of table, timed in the same rounds.
@@ -124,9 +123,9 @@ int main(int argc, char **argv)
 		.seed = 42, .count = EVENTS, .batch = 4096, .processes = 1000
 	};
 	struct ntf_source *src;
-	struct ntf_agg *agg, *compact;
+	struct ntf_agg *agg;
 	struct ntf_table log2;
-	double best_copy = 1e9, best_cold = 1e9, best_warm = 1e9, best_compact = 1e9;
+	double best_copy = 1e9, best_cold = 1e9, best_warm = 1e9;
 	double best_log2 = 1e9;
 	volatile __u64 sink = 0;
 
@@ -144,8 +143,7 @@ int main(int argc, char **argv)
 	records = calloc(EVENTS, sizeof(*records));
 	src = ntf_source_synth_new(&opts, collect, NULL);
 	agg = ntf_agg_new(0);
-	compact = ntf_agg_new_compact(0);
-	if (!records || !src || !agg || !compact || ntf_table_init(&log2, sizeof(struct log2_key)))
+	if (!records || !src || !agg || ntf_table_init(&log2, sizeof(struct log2_key)))
 		return 1;
 	while (ntf_source_poll(src, 0) > 0)
 		;
@@ -172,22 +170,14 @@ int main(int argc, char **argv)
 			return 1;
 		double t3 = now_s();
 
-		if (r == 0 && aggregate(compact))
-			return 1;
-		double t4 = now_s();
-
-		if (r > 0 && aggregate(compact))
-			return 1;
-		double t5 = now_s();
-
 		/* its keys made in the first round, as the aggregate's are in its cold run */
 		if (r == 0 && aggregate_log2(&log2))
 			return 1;
-		double t6 = now_s();
+		double t4 = now_s();
 
 		if (r > 0 && aggregate_log2(&log2))
 			return 1;
-		double t7 = now_s();
+		double t5 = now_s();
 
 		if (t1 - t0 < best_copy)
 			best_copy = t1 - t0;
@@ -195,10 +185,8 @@ int main(int argc, char **argv)
 			best_cold = t2 - t1;
 		if (t3 - t2 < best_warm)
 			best_warm = t3 - t2;
-		if (r > 0 && t5 - t4 < best_compact)
-			best_compact = t5 - t4;
-		if (r > 0 && t7 - t6 < best_log2)
-			best_log2 = t7 - t6;
+		if (r > 0 && t5 - t4 < best_log2)
+			best_log2 = t5 - t4;
 	}
 	printf("events             %zu (%u processes, every class)\n", filled, opts.processes);
 	printf("copy only          %8.1f ns/event  1.00\n", best_copy * 1e9 / filled);
@@ -206,14 +194,11 @@ int main(int argc, char **argv)
 	       best_cold * 1e9 / filled, best_cold / best_copy, filled / best_cold / 1e6);
 	printf("decode+aggregate   %8.1f ns/event  %.2f  (%.1f M events/s)  known keys\n",
 	       best_warm * 1e9 / filled, best_warm / best_copy, filled / best_warm / 1e6);
-	printf("compact aggregate  %8.1f ns/event  %.2f  (%.1f M events/s)  known keys, notifier-top's\n",
-	       best_compact * 1e9 / filled, best_compact / best_copy, filled / best_compact / 1e6);
 	printf("log2 slots only    %8.1f ns/event  %.2f  (%.1f M events/s)  known keys, keys as before fine buckets\n",
 	       best_log2 * 1e9 / filled, best_log2 / best_copy, filled / best_log2 / 1e6);
 	printf("fine buckets' cost %8.1f ns/event  %.2f  known keys: decode+aggregate over log2 slots only\n",
 	       (best_warm - best_log2) * 1e9 / filled, best_warm / best_log2);
 	ntf_agg_free(agg);
-	ntf_agg_free(compact);
 	ntf_table_fini(&log2);
 	free(records);
 	return sink == 0;

@@ -11,7 +11,7 @@
 #include "aggregate.h"
 #include "histogram.h"
 
-/* Every test runs twice: on an aggregate with its stage, and on a compact one. */
+/* Every test runs twice: on the aggregate notifierd keeps, and on a compact one (fewer stages). */
 static bool compact;
 
 static struct ntf_agg *agg_new(size_t max_keys)
@@ -811,15 +811,15 @@ static int many_visit(const struct ntf_agg_entry *ent, void *ctx)
 }
 
 /*
- * More keys at work than a compact aggregate has stages (16,384), each
+ * More keys at work than the aggregate has stages (32,768), each
  * getting its events in turn, so that nearly every event takes a stage
  * from another key: every key's buckets and origins come out exact, read
  * whole, after a get of one key, and after a prune moves the records.
  */
 static void many_keys_take_turns(void **state)
 {
-	const __u32 keys = 40000;
-	struct ntf_agg *agg = agg_new(0);
+	const __u32 keys = 150000;
+	struct ntf_agg *agg = agg_new(keys);
 	struct many_check c = { .rounds = 3 };
 	struct ntf_hist_key k7 = { .class = NTF_CLASS_INVAL_START, .tgid = 7 };
 	__u64 before;

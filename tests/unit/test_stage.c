@@ -231,8 +231,8 @@ static void reset_forgets(void **state)
 
 	(void)state;
 	assert_non_null(s);
-	assert_int_equal(sizeof(struct ntf_stage), 128);
-	/* no nibble fills: all of it is staged */
+	assert_int_equal(sizeof(struct ntf_stage), 256);
+	/* no counter fills: all of it is staged */
 	for (int i = 0; i < 15; i++)
 		stage_event(s, i % 3 ? 5000 : 0, 1);
 	ntf_stage_reset(&s->st);

@@ -29,12 +29,11 @@ _Static_assert(sizeof(struct folded) == 560, "aggregate.h's size of a folded pro
 
 /*
  * A key as the aggregate keeps it, laid out for ntf_agg_add, which touches
- * three or four lines of it per event, none found through another: the
+ * both its lines per event, and two of its stage's (stage_pool): the
  * first 64 bytes hold what it reads first (the key it compares, the name
- * it checks) and the generation, the next the counters, and the stage's
- * two lines at its end. The split buckets are written when the stage
- * settles, or overflows. The hash table keeps entries on 64-byte
- * boundaries.
+ * it checks) and the generation, the next the counters. The split buckets
+ * are written when the stage settles, or overflows. The hash table keeps
+ * entries on 64-byte boundaries.
  */
 struct rec {
 	struct ntf_agg_key key;
@@ -48,27 +47,20 @@ struct rec {
 	__u64 *slots;
 	__u64 gen;
 	struct ntf_hist_counts hist;
-	/*
-	 * ntf_agg_add stages an event's split bucket and origin here; what
-	 * hands entries out settles them first, so that split holds every
-	 * event of hist.count, and its origins (NTF_STAGE_ORIGIN).
-	 */
-	struct ntf_stage stage __attribute__((aligned(64)));
 };
 
 /*
- * A compact aggregate's stages: its records end before theirs, and the
- * keys with events lately borrow one of these, by their place in the
- * table. A key that finds its stage taken by another settles that one's
- * into its owner's buckets first. 2 MiB at most, touched only as far as
- * there are keys; with fewer keys at work than stages, events cost what
- * they cost in a record's own stage.
+ * The stages keys with events lately borrow, by their place in the table
+ * (kept apart from the records: a stage of byte counters in every record
+ * would take 48 MiB at 100,000 keys). A key that finds its stage taken by
+ * another settles that one's into its owner's buckets first. 4 MiB at
+ * most, touched only as far as there are keys; the records come in
+ * order, so up to 16,384 keys none shares.
  */
-#define POOL_STAGES 16384
-
 struct stage_pool {
-	struct ntf_stage stage[POOL_STAGES];
-	__u32 owner[POOL_STAGES]; /* 1 + the table place of the record staged there; 0: none */
+	struct ntf_stage *stage; /* NULL until the first event */
+	__u32 *owner; /* 1 + the table place of the record staged there; 0: none */
+	__u32 mask; /* stages - 1, a power of two */
 };
 
 struct ntf_agg {
@@ -79,9 +71,7 @@ struct ntf_agg {
 	/* struct folded by key, only in a mirror that ran out of keys (cap 0 until then) */
 	struct ntf_table fold;
 	bool staged; /* entries may have staged events (settle_all) */
-	/* records end before their stage (ntf_agg_new_compact), which pool then holds */
-	bool compact;
-	struct stage_pool *pool; /* allocated at a compact aggregate's first event */
+	struct stage_pool pool;
 	/*
 	 * Where a class's last stage window moved: a new process's keys start
 	 * there, about the middle of what their class's events spread over,
@@ -97,7 +87,7 @@ struct ntf_agg {
 /* A record's place in the table, which growing keeps (a filter does not: pool_flush first). */
 static __u32 rec_place(const struct ntf_agg *agg, const struct rec *r)
 {
-	return ((const unsigned char *)r - agg->t.ent) / agg->t.size;
+	return r - (const struct rec *)agg->t.ent;
 }
 
 /* r's stage: its own, or the pool's it holds; NULL when it has none. */
@@ -105,13 +95,12 @@ static struct ntf_stage *stage_of(const struct ntf_agg *agg, struct rec *r)
 {
 	__u32 at;
 
-	if (!agg->compact)
-		return &r->stage;
-	if (!agg->pool)
+	if (!agg->pool.stage)
 		return NULL;
 	at = rec_place(agg, r);
-	return agg->pool->owner[at % POOL_STAGES] == at + 1 ? &agg->pool->stage[at % POOL_STAGES] :
-							      NULL;
+	return agg->pool.owner[at & agg->pool.mask] == at + 1 ?
+		       &agg->pool.stage[at & agg->pool.mask] :
+		       NULL;
 }
 
 /*
@@ -131,16 +120,16 @@ static void settle(const struct ntf_agg *agg, struct rec *r, bool *again)
 /* The record holding the pool's stage i (owned). */
 static struct rec *pool_owner(const struct ntf_agg *agg, size_t i)
 {
-	return (struct rec *)(agg->t.ent + (agg->pool->owner[i] - 1) * agg->t.size);
+	return (struct rec *)(agg->t.ent + (agg->pool.owner[i] - 1) * agg->t.size);
 }
 
 /* Settles every stage of the pool into its record: 0, or -ENOMEM with some still staged. */
 static int pool_settle(struct ntf_agg *agg)
 {
-	struct stage_pool *pool = agg->pool;
+	const struct stage_pool *pool = &agg->pool;
 	int err = 0;
 
-	for (size_t i = 0; pool && i < POOL_STAGES; i++)
+	for (size_t i = 0; pool->stage && i <= pool->mask; i++)
 		if (pool->owner[i] && ntf_stage_settle(&pool->stage[i], &pool_owner(agg, i)->split))
 			err = -ENOMEM;
 	return err;
@@ -151,8 +140,8 @@ static int pool_flush(struct ntf_agg *agg)
 {
 	int err = pool_settle(agg);
 
-	if (!err && agg->pool)
-		memset(agg->pool->owner, 0, sizeof(agg->pool->owner));
+	if (!err && agg->pool.stage)
+		memset(agg->pool.owner, 0, (agg->pool.mask + 1) * sizeof(*agg->pool.owner));
 	return err;
 }
 
@@ -161,22 +150,44 @@ static int pool_flush(struct ntf_agg *agg)
  * taken from its owner, settled, when another holds it. NULL when out of
  * memory.
  */
-static struct ntf_stage *pool_take(struct ntf_agg *agg, struct rec *r, __u32 index)
+static __attribute__((noinline)) struct ntf_stage *pool_take(struct ntf_agg *agg, struct rec *r,
+							     __u32 index)
 {
-	__u32 at = rec_place(agg, r), i = at % POOL_STAGES;
+	struct stage_pool *pool = &agg->pool;
+	__u32 at = rec_place(agg, r), i = at & pool->mask;
 	struct ntf_stage *st;
 
-	if (!agg->pool && !(agg->pool = calloc(1, sizeof(*agg->pool))))
-		return NULL;
-	st = &agg->pool->stage[i];
-	if (agg->pool->owner[i] == at + 1)
+	if (!pool->stage) {
+		/* calloc's for the owners; the stages on line boundaries, mapped as touched */
+		pool->owner = calloc(pool->mask + 1, sizeof(*pool->owner));
+		pool->stage = aligned_alloc(64, (pool->mask + 1) * sizeof(*pool->stage));
+		if (!pool->owner || !pool->stage) {
+			free(pool->owner);
+			free(pool->stage);
+			pool->owner = NULL;
+			pool->stage = NULL;
+			return NULL;
+		}
+	}
+	st = &pool->stage[i];
+	if (pool->owner[i] == at + 1)
 		return st;
-	if (agg->pool->owner[i] && ntf_stage_settle(st, &pool_owner(agg, i)->split))
+	if (pool->owner[i] && ntf_stage_release(st, &pool_owner(agg, i)->split))
 		return NULL;
 	ntf_stage_reset(st);
 	ntf_stage_place(st, index, agg->window[r->key.class % NTF_CLASS_MAX]);
-	agg->pool->owner[i] = at + 1;
+	pool->owner[i] = at + 1;
 	return st;
+}
+
+/* r's stage, taken (pool_take) when another key holds it: NULL when out of memory. */
+static inline struct ntf_stage *pool_stage(struct ntf_agg *agg, struct rec *r, __u32 index)
+{
+	__u32 at = rec_place(agg, r), i = at & agg->pool.mask;
+
+	if (__builtin_expect(agg->pool.stage && agg->pool.owner[i] == at + 1, 1))
+		return &agg->pool.stage[i];
+	return pool_take(agg, r, index);
 }
 
 /*
@@ -328,18 +339,9 @@ static void rec_free(struct rec *r)
 static void settle_all(const struct ntf_agg *cagg)
 {
 	struct ntf_agg *agg = (struct ntf_agg *)cagg;
-	bool again = false;
 
-	if (!agg->staged)
-		return;
-	if (agg->compact) {
+	if (agg->staged)
 		agg->staged = pool_settle(agg) != 0;
-		return;
-	}
-	for (size_t i = 0; i < agg->t.cap; i++)
-		if (ntf_table_used(&agg->t, i))
-			settle(agg, ntf_table_at(&agg->t, i), &again);
-	agg->staged = again;
 }
 
 /* What a key is compared and hashed by (ntf_agg_key_eq): as three scalars. */
@@ -368,7 +370,7 @@ static bool entry_is(const void *entry, const void *key)
 	return ntf_agg_key_is(&r->key, key);
 }
 
-static struct ntf_agg *agg_new(size_t max_keys, bool compact)
+static struct ntf_agg *agg_new(size_t max_keys, __u32 stages)
 {
 	struct ntf_agg *agg = calloc(1, sizeof(*agg));
 
@@ -376,8 +378,11 @@ static struct ntf_agg *agg_new(size_t max_keys, bool compact)
 		return NULL;
 	agg->gen = 1;
 	agg->max_keys = max_keys ? max_keys : 65536;
-	agg->compact = compact;
-	if (ntf_table_init(&agg->t, compact ? offsetof(struct rec, stage) : sizeof(struct rec))) {
+	/* no more stages than keys may come (the "other" keys aside) */
+	while (stages > 64 && stages / 2 >= agg->max_keys)
+		stages /= 2;
+	agg->pool.mask = stages - 1;
+	if (ntf_table_init(&agg->t, sizeof(struct rec))) {
 		free(agg);
 		return NULL;
 	}
@@ -386,12 +391,12 @@ static struct ntf_agg *agg_new(size_t max_keys, bool compact)
 
 struct ntf_agg *ntf_agg_new(size_t max_keys)
 {
-	return agg_new(max_keys, false);
+	return agg_new(max_keys, 32768);
 }
 
 struct ntf_agg *ntf_agg_new_compact(size_t max_keys)
 {
-	return agg_new(max_keys, true);
+	return agg_new(max_keys, 16384);
 }
 
 static void free_recs(struct ntf_table *t)
@@ -416,7 +421,8 @@ void ntf_agg_free(struct ntf_agg *agg)
 	free_folded(&agg->fold);
 	ntf_buckets_free(&agg->view_fine);
 	ntf_buckets_free(&agg->unpacked);
-	free(agg->pool);
+	free(agg->pool.stage);
+	free(agg->pool.owner);
 	ntf_table_fini(&agg->t);
 	ntf_table_fini(&agg->fold);
 	free(agg);
@@ -469,9 +475,7 @@ static __attribute__((noinline)) struct rec *insert_event(struct ntf_agg *agg,
 }
 
 _Static_assert(offsetof(struct rec, hist) == 64, "what a lookup reads fills one line");
-_Static_assert(offsetof(struct rec, stage) == 128,
-	       "the counters fill the next, the stage two more");
-_Static_assert(sizeof(struct rec) == 256, "a key's 256 bytes, as aggregate.h says");
+_Static_assert(sizeof(struct rec) == 128, "a key's 128 bytes, as aggregate.h says");
 
 /* Counts an event of a key whose slots are kept apart: at once, without the stage. */
 static int add_unstaged(struct rec *r, const struct ntf_event *e, __u32 index, unsigned int slot)
@@ -498,8 +502,6 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 	if (!ent) {
 		if (!(ent = insert_event(agg, e)))
 			return -ENOMEM;
-		if (!agg->compact)
-			ntf_stage_place(&ent->stage, index, agg->window[e->class % NTF_CLASS_MAX]);
 	}
 	if (!ent->comm[0])
 		snprintf(ent->comm, sizeof(ent->comm), "%s",
@@ -511,12 +513,11 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 		ntf_hist_counts_count_event(&ent->hist, e);
 		return 0;
 	}
-	st = &ent->stage;
-	if (__builtin_expect(agg->compact, 0) && !(st = pool_take(agg, ent, index)))
+	if (!(st = pool_stage(agg, ent, index)))
 		return -ENOMEM;
 	/* an origin's byte about to wrap goes to the buckets first, so that nothing is half counted */
-	if (e->origin < NTF_ORIGIN_MAX && st->origins[e->origin] == 0xff) {
-		if (ntf_packed_add(&ent->split, NTF_STAGE_ORIGIN(e->origin), 0xff))
+	if (e->origin < NTF_ORIGIN_MAX && st->origins[e->origin] == 0xffff) {
+		if (ntf_packed_add(&ent->split, NTF_STAGE_ORIGIN(e->origin), 0xffff))
 			return -ENOMEM;
 		st->origins[e->origin] = 0;
 	}
@@ -959,8 +960,8 @@ void ntf_agg_reset(struct ntf_agg *agg)
 {
 	free_recs(&agg->t);
 	ntf_table_clear(&agg->t);
-	if (agg->pool)
-		memset(agg->pool->owner, 0, sizeof(agg->pool->owner));
+	if (agg->pool.stage)
+		memset(agg->pool.owner, 0, (agg->pool.mask + 1) * sizeof(*agg->pool.owner));
 	agg->staged = false;
 	agg->folded = 0;
 	if (agg->fold.cap) {

@@ -7,7 +7,7 @@
  * bytes each, and 8 a fine bucket): that memory is bounded by the sender's
  * max_keys, not its own.
  *
- * A key costs 256 bytes (128 in a compact one) and about 2 a split fine bucket (core/split.h,
+ * A key costs 128 bytes and about 2 a split fine bucket (core/split.h,
  * packed: core/packed.h), its origins among them: its log2 slots are read
  * from those, and its entry is put together for whoever asks for it.
  */
@@ -45,14 +45,20 @@ struct ntf_agg_entry {
 
 struct ntf_agg;
 
+/*
+ * An aggregate of at most max_keys keys (0: 65,536). The keys with events
+ * lately stage them (core/stage.h) in a pool of 256-byte stages, by their
+ * place in the table, touched as keys come: 32,768 (8 MiB) at most, no
+ * more than max_keys needs. Up to that many keys each has its own; past
+ * it, one that finds its stage held by another key gives that key's
+ * events to its buckets first (about 1,000 instructions an event when
+ * every event does).
+ */
 struct ntf_agg *ntf_agg_new(size_t max_keys);
 /*
- * An aggregate whose keys cost 128 bytes, not 256: the keys with events
- * lately share a pool of 16,384 stages (2 MiB at most), and
- * one that finds its stage held by another key settles that key's first
- * (make bench's "compact aggregate"). For notifier-top, which holds many
- * keys and takes events at far lower rates than notifierd, and for a
- * mirror, which takes a sender's entries whole (ntf_agg_put).
+ * The same with at most 16,384 stages (4 MiB): for notifier-top, which
+ * holds many keys and takes events at far lower rates than notifierd,
+ * and for a mirror, which takes a sender's entries whole (ntf_agg_put).
  */
 struct ntf_agg *ntf_agg_new_compact(size_t max_keys);
 void ntf_agg_free(struct ntf_agg *agg);

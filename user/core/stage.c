@@ -4,7 +4,7 @@
 #include <string.h>
 #include "stage.h"
 
-_Static_assert(sizeof(struct ntf_stage) == 128, "a stage is two cache lines");
+_Static_assert(sizeof(struct ntf_stage) == 256, "a stage is four cache lines");
 _Static_assert(NTF_SPLIT_HIGHEST < 0xffff, "base holds any index");
 
 /* The events staged in the window: none, and it may move without a settle. */
@@ -15,12 +15,12 @@ static unsigned int window_held(const struct ntf_stage *st)
 
 	for (size_t i = 0; i + 8 <= sizeof(st->fine); i += 8) {
 		memcpy(&w, st->fine + i, 8);
-		/* both nibbles of each byte summed in it (at most 30), then the bytes */
-		w = (w & 0x0f0f0f0f0f0f0f0full) + (w >> 4 & 0x0f0f0f0f0f0f0f0full);
-		n += (w * 0x0101010101010101ull) >> 56;
+		/* pairs of bytes summed in 16 bits (at most 510), then the four */
+		w = (w & 0x00ff00ff00ff00ffull) + (w >> 8 & 0x00ff00ff00ff00ffull);
+		n += (w * 0x0001000100010001ull) >> 48;
 	}
 	for (size_t i = sizeof(st->fine) & ~7ul; i < sizeof(st->fine); i++)
-		n += (st->fine[i] & 15) + (st->fine[i] >> 4);
+		n += st->fine[i];
 	return n;
 }
 
@@ -40,24 +40,24 @@ static unsigned int window_held(const struct ntf_stage *st)
 #define MISS_MASK 31u
 #define TOOK_SHIFT 5
 #define TOOK_UNIT 16
-#define TOOK_MAX ((1 << (15 - TOOK_SHIFT)) - 1)
+#define TOOK_MAX ((1 << (31 - TOOK_SHIFT)) - 1)
 /* a window that took this many for MOVE_AFTER_MISSES misses may stay */
 #define KEEP_AFTER_HITS (4 * MOVE_AFTER_MISSES)
 /* split indexes (a quarter of a power of two) it may lie off where a settle would put it */
 #define KEEP_OFF_MIDDLE 4
 
 _Static_assert(MOVE_AFTER_MISSES <= MISS_MASK, "the misses fit their bits");
-_Static_assert(NTF_STAGE_FINE * 15 / TOOK_UNIT <= TOOK_MAX + 1, "a full window fits");
+_Static_assert(NTF_STAGE_FINE * 255 / TOOK_UNIT <= TOOK_MAX + 1, "a full window fits");
 
 static int took_since(const struct ntf_stage *st)
 {
-	return (__s16)st->missed >> TOOK_SHIFT;
+	return (__s32)st->missed >> TOOK_SHIFT;
 }
 
 static void set_took_since(struct ntf_stage *st, int units)
 {
 	units = units < TOOK_MAX ? units : TOOK_MAX;
-	st->missed = (st->missed & ((1u << TOOK_SHIFT) - 1)) | (__u16)(units << TOOK_SHIFT);
+	st->missed = (st->missed & ((1u << TOOK_SHIFT) - 1)) | ((__u32)units << TOOK_SHIFT);
 }
 
 /* A window starts where index would be in its middle. */
@@ -66,84 +66,89 @@ static __u16 base_for(__u32 index)
 	return index > NTF_STAGE_FINE / 2 ? index - NTF_STAGE_FINE / 2 : 0;
 }
 
-/* The index at or below which half of the timed events (not 0 ns) lie. */
-static __u32 median_index(const struct ntf_packed *fine)
+/*
+ * The index at or below which half of the timed events (not 0 ns) lie,
+ * staged or in the buckets: a byte holds 255 of a key's events before
+ * they reach its buckets, so the buckets alone would show mostly the
+ * window's misses, at its edges.
+ */
+static __u32 median_index(const struct ntf_stage *st, const struct ntf_packed *fine)
 {
 	struct ntf_packed_cur c = ntf_packed_walk(fine);
-	__u64 total = 0, seen = 0, count;
-	__u32 index;
+	__u64 total = window_held(st), seen = 0, count = 0;
+	__u32 index = 0, at = 0;
+	bool more;
 
 	/* the split indexes: not the zero bucket, nor the origins past them */
 	while (ntf_packed_next(&c, &index, &count))
 		if (index < NTF_SPLIT_EXTRA)
 			total += count;
 	c = ntf_packed_walk(fine);
-	while (ntf_packed_next(&c, &index, &count)) {
-		if (index >= NTF_SPLIT_EXTRA)
-			continue;
-		seen += count;
-		if (seen * 2 >= total)
-			return index;
+	more = ntf_packed_next(&c, &index, &count);
+	/* the buckets and the window merged in index order */
+	for (;;) {
+		bool bucket = more && index < NTF_SPLIT_EXTRA &&
+			      (at >= NTF_STAGE_FINE || index < st->base + at);
+		__u32 here;
+
+		if (bucket) {
+			here = index;
+			seen += count;
+			more = ntf_packed_next(&c, &index, &count);
+		} else if (at < NTF_STAGE_FINE) {
+			here = st->base + at;
+			seen += st->fine[at++];
+		} else {
+			return NTF_BUCKET_ZERO;
+		}
+		if (total && seen * 2 >= total)
+			return here;
 	}
-	return NTF_BUCKET_ZERO;
 }
 
 /*
  * The zero count and the window's counts, in the buckets' order (the zero
  * bucket first), into got: how many. full, when not ~0u, is the index whose
- * nibble is full as an event of it comes: it counts 16.
+ * counter is full as an event of it comes: it counts 256.
  */
 static __u32 staged_run(const struct ntf_stage *st, struct ntf_bucket *got, __u32 full)
 {
-	__u32 n = 0, index = st->base, end = st->base + NTF_STAGE_FINE;
-	/* the byte of index, stepped along: no division per index */
-	unsigned int at = index % NTF_STAGE_FINE / 2;
+	__u32 n = 0;
 
 	if (st->zero)
 		got[n++] = (struct ntf_bucket){ .index = NTF_BUCKET_ZERO, .count_lo = st->zero };
-	while (index < end) {
-		unsigned char byte = st->fine[at];
+	for (__u32 at = 0; at < NTF_STAGE_FINE; at++) {
+		__u32 index = st->base + at;
+		__u64 w;
 
-		if (!(index & 1) && !byte && index + 2 <= end) {
-			index += 2; /* most bytes of a window are empty */
-		} else {
-			unsigned int count = byte >> (index & 1) * 4 & 15;
-
-			if (count)
-				got[n++] =
-					(struct ntf_bucket){ .index = index,
-							     .count_lo = count + (index == full) };
-			index++;
-			if (index & 1)
+		/* a stage given up after a few events holds few: eight empty counters at a time */
+		if (!(at & 7) && at + 8 <= NTF_STAGE_FINE) {
+			memcpy(&w, st->fine + at, 8);
+			if (!w) {
+				at += 7;
 				continue;
+			}
 		}
-		at = at + 1 == sizeof(st->fine) ? 0 : at + 1;
+		if (st->fine[at])
+			got[n++] =
+				(struct ntf_bucket){ .index = index,
+						     .count_lo = st->fine[at] + (index == full) };
 	}
 	return n;
 }
 
-/* Nibbles of the window that are not 0: what a settle adds to as many counters. */
+/* Counters of the window that are not 0: what a settle adds to as many of the key's. */
 static unsigned int staged_counters(const struct ntf_stage *st)
 {
 	unsigned int n = 0;
-	__u64 w;
 
-	for (size_t i = 0; i + 8 <= sizeof(st->fine); i += 8) {
-		memcpy(&w, st->fine + i, 8);
-		/* each nibble's bits ORed into its lowest, those summed by byte, the bytes summed */
-		w |= w >> 1;
-		w |= w >> 2;
-		w &= 0x1111111111111111ull;
-		w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0full;
-		n += (w * 0x0101010101010101ull) >> 56;
-	}
-	for (size_t i = sizeof(st->fine) & ~7ul; i < sizeof(st->fine); i++)
-		n += !!(st->fine[i] & 15) + !!(st->fine[i] >> 4);
+	for (size_t i = 0; i < sizeof(st->fine); i++)
+		n += st->fine[i] != 0;
 	return n;
 }
 
 /*
- * Adds the zero count and the window's counts (full's and its event: 16)
+ * Adds the zero count and the window's counts (full's and its event: 256)
  * where their counters are, in one walk of them: true, the window then
  * empty; false when one has no counter yet or would grow, nothing changed.
  * What a settle costs most often: one walk, where a run and a merge
@@ -166,8 +171,7 @@ static bool window_in_place(struct ntf_stage *st, struct ntf_packed *fine, __u32
 		if (index == NTF_BUCKET_ZERO)
 			add = st->zero;
 		else if (index - st->base < NTF_STAGE_FINE)
-			add = (*ntf_stage_nibbles(st, index) >> (index & 1) * 4 & 15) +
-			      (index == full);
+			add = *ntf_stage_counter(st, index) + (index == full);
 		else
 			continue;
 		if (!add)
@@ -198,14 +202,12 @@ static int add_run(struct ntf_packed *fine, const struct ntf_buckets *run)
 
 /*
  * Adds the window and the zero count to fine, and the origins when asked,
- * then places the window for what comes next (index: the last miss, or
- * NTF_BUCKET_ZERO): 0, or -ENOMEM with nothing changed.
+ * and empties them: 0, or -ENOMEM with nothing changed.
  */
-static int settle_buckets(struct ntf_stage *st, struct ntf_packed *fine, __u32 index, bool origins)
+static int add_staged(struct ntf_stage *st, struct ntf_packed *fine, bool origins)
 {
 	struct ntf_bucket got[1 + NTF_STAGE_FINE + NTF_ORIGIN_MAX];
 	struct ntf_buckets run = { .b = got };
-	__u32 median;
 
 	run.n = staged_run(st, got, ~0u);
 	/* past every split index */
@@ -220,12 +222,27 @@ static int settle_buckets(struct ntf_stage *st, struct ntf_packed *fine, __u32 i
 	memset(st->fine, 0, sizeof(st->fine));
 	st->zero = 0;
 	st->missed = 0;
+	return 0;
+}
+
+/*
+ * Adds the window and the zero count to fine, and the origins when asked,
+ * then places the window for what comes next (index: the last miss, or
+ * NTF_BUCKET_ZERO): 0, or -ENOMEM with nothing changed.
+ */
+static int settle_buckets(struct ntf_stage *st, struct ntf_packed *fine, __u32 index, bool origins)
+{
+	__u32 median;
+	int err = add_staged(st, fine, origins);
+
+	if (err)
+		return err;
 	/*
 	 * Around the median of all the key's events, unless that would leave
 	 * out where the latest went (misses at index): a key whose latencies
 	 * moved follows them.
 	 */
-	median = median_index(fine);
+	median = median_index(st, fine);
 	if (median != NTF_BUCKET_ZERO)
 		st->base = base_for(median);
 	if (index != NTF_BUCKET_ZERO && index - st->base >= NTF_STAGE_FINE)
@@ -234,13 +251,13 @@ static int settle_buckets(struct ntf_stage *st, struct ntf_packed *fine, __u32 i
 }
 
 /*
- * A full nibble's counter found in place within this many of a key's
+ * A full counter's bucket found in place within this many of a key's
  * counters costs less than adding every staged count at once (flush),
  * which unpacks and packs them all; deeper, less.
  */
 #define IN_PLACE_REACH 12
 
-/* Adds the zero count and the window's counts to fine, full's nibble and event as 16. */
+/* Adds the zero count and the window's counts to fine, full's counter and event as 256. */
 static int flush(struct ntf_stage *st, struct ntf_packed *fine, __u32 full)
 {
 	struct ntf_bucket got[1 + NTF_STAGE_FINE];
@@ -258,8 +275,7 @@ static int flush(struct ntf_stage *st, struct ntf_packed *fine, __u32 full)
 
 int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *fine, __u32 index)
 {
-	unsigned char *c = ntf_stage_nibbles(st, index);
-	unsigned int shift = (index & 1) * 4, held;
+	unsigned int held;
 	int err;
 
 	st->staged = 1;
@@ -274,10 +290,10 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *fine, __u32 index)
 		return err;
 	}
 	if (index - st->base < NTF_STAGE_FINE) {
-		/* a full nibble: its 15 and this event go to the buckets */
-		if (ntf_packed_add_in_place(fine, index, 16, IN_PLACE_REACH)) {
-			*c &= (unsigned char)~(15u << shift);
-			set_took_since(st, took_since(st) + 16 / TOOK_UNIT);
+		/* a full counter: its 255 and this event go to the buckets */
+		if (ntf_packed_add_in_place(fine, index, 256, IN_PLACE_REACH)) {
+			*ntf_stage_counter(st, index) = 0;
+			set_took_since(st, took_since(st) + 256 / TOOK_UNIT);
 			return 0;
 		}
 		held = window_held(st) + 1;
@@ -294,7 +310,7 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *fine, __u32 index)
 	if (!fine->n && !window_held(st)) {
 		st->base = base_for(index);
 		st->missed = 0;
-		*c += 1 << shift;
+		*ntf_stage_counter(st, index) += 1;
 		return 0;
 	}
 	err = ntf_packed_add(fine, index, 1);
@@ -315,7 +331,7 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *fine, __u32 index)
 	 */
 	held = window_held(st) / TOOK_UNIT;
 	if (took_since(st) + (int)held >= KEEP_AFTER_HITS / TOOK_UNIT) {
-		__u32 median = median_index(fine);
+		__u32 median = median_index(st, fine);
 		__u16 at = median == NTF_BUCKET_ZERO ? st->base : base_for(median);
 
 		if (abs((int)at - (int)st->base) <= KEEP_OFF_MIDDLE) {
@@ -336,6 +352,16 @@ void ntf_stage_place(struct ntf_stage *st, __u32 index, __u16 hint)
 	if (index == NTF_BUCKET_ZERO || window_held(st))
 		return;
 	st->base = index - hint < NTF_STAGE_FINE ? hint : base_for(index);
+}
+
+int ntf_stage_release(struct ntf_stage *st, struct ntf_packed *fine)
+{
+	if (!st->staged)
+		return 0;
+	if (add_staged(st, fine, true))
+		return -ENOMEM;
+	st->staged = 0;
+	return 0;
 }
 
 int ntf_stage_settle(struct ntf_stage *st, struct ntf_packed *fine)

@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * A key's newest events, counted in two cache lines of the key's entry
- * (which puts them on a line boundary) before they reach its split fine
+ * A key's newest events, counted in four cache lines (the aggregate's
+ * pool of them, core/aggregate.c) before they reach its split fine
  * buckets (core/split.h, packed: core/packed.h), which hold its origins
- * too. An event there
- * costs a nibble and a byte or two in lines whose addresses the entry
- * gives at once, where the buckets cost a search behind a pointer the
- * entry must first be read for. ntf_stage_settle adds what is staged.
+ * too. An event there costs a byte counter and an origin's in lines
+ * whose addresses the key's place gives at once, where the buckets cost
+ * a search behind a pointer the entry must first be read for. A byte
+ * fills after 255 events of its index (a nibble, as stages had before,
+ * after 15: its settles cost more than the rest of the stage together).
+ * ntf_stage_settle adds what is staged.
  *
  * The window covers 204 split indexes, 12 powers of two (the spread of
  * most keys' latencies, from a fast path to a stall). It starts where its
  * class's windows went, or around the key's first event; a settle puts it
  * around the median of the key's buckets. Events outside go straight to
- * the buckets, as the 16th event of a nibble does; after 16 of them the
+ * the buckets, as the 256th event of a counter does; after 16 of them the
  * stage settles and the window moves, to the misses if the median would
  * still leave them out, unless the window took four times as many
  * meanwhile (a spread a little wider than the window: it would chase its
@@ -34,24 +36,20 @@ struct ntf_stage {
 	/* in the first line, which every event reads */
 	__u16 base;
 	__u16 zero; /* events of 0 ns (unpins, timed as none) */
-	__u16 missed; /* events outside the window, and what it took meanwhile (stage.c) */
+	__u32 missed; /* events outside the window, and what it took meanwhile (stage.c) */
 	/*
 	 * events by origin: the owner counts them, and sets staged; before
-	 * one would wrap, it adds its 255 to the buckets (NTF_STAGE_ORIGIN)
+	 * one would wrap, it adds its 65,535 to the buckets (NTF_STAGE_ORIGIN)
 	 */
-	__u8 origins[NTF_ORIGIN_MAX];
+	__u16 origins[NTF_ORIGIN_MAX];
 	__u8 staged; /* anything above or below: a settle has work */
-	unsigned char fine[NTF_STAGE_FINE / 2]; /* the window's nibbles, by index modulo its size */
-};
+	unsigned char fine[NTF_STAGE_FINE]; /* the window's counters, from base on */
+} __attribute__((aligned(64)));
 
-/*
- * Where index's nibble is, by index alone (the low one of its byte for an
- * even index): in whichever window holds it, so that the address need not
- * wait for base to be read from memory, as base + offset would.
- */
-static inline unsigned char *ntf_stage_nibbles(struct ntf_stage *st, __u32 index)
+/* The counter of index, which the window holds. */
+static inline unsigned char *ntf_stage_counter(struct ntf_stage *st, __u32 index)
 {
-	return &st->fine[index % NTF_STAGE_FINE / 2];
+	return &st->fine[index - st->base];
 }
 
 /* ntf_stage_add's way for what is not in the window or overflows: the same results. */
@@ -65,8 +63,7 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *split, __u32 index);
  */
 static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_packed *split, __u32 index)
 {
-	unsigned char *c = ntf_stage_nibbles(st, index);
-	unsigned int shift = (index & 1) * 4;
+	__u32 at = index - st->base;
 
 	/* first the test on the event alone, which a wrong guess costs little */
 	if (index == NTF_BUCKET_ZERO && st->zero != 0xffff) {
@@ -74,9 +71,9 @@ static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_packed *split, 
 		st->staged = 1;
 		return 0;
 	}
-	if (index - st->base >= NTF_STAGE_FINE || (*c >> shift & 15) == 15)
+	if (at >= NTF_STAGE_FINE || st->fine[at] == 255)
 		return ntf_stage_slow(st, split, index);
-	*c += 1 << shift;
+	st->fine[at]++;
 	st->staged = 1;
 	return 0;
 }
@@ -94,6 +91,13 @@ void ntf_stage_place(struct ntf_stage *st, __u32 index, __u16 hint);
  * was and everything still staged.
  */
 int ntf_stage_settle(struct ntf_stage *st, struct ntf_packed *split);
+
+/*
+ * Adds what is staged to split (origins included) and empties the stage,
+ * which its key gives up: the window is not placed. 0, or -ENOMEM with
+ * split as it was and everything still staged.
+ */
+int ntf_stage_release(struct ntf_stage *st, struct ntf_packed *split);
 
 /* Forgets what is staged (the buckets and origins were replaced or reset). */
 void ntf_stage_reset(struct ntf_stage *st);
