@@ -53,9 +53,10 @@ struct rec {
  * The stages keys with events lately borrow, by their place in the table
  * (kept apart from the records: a stage of byte counters in every record
  * would take 48 MiB at 100,000 keys). A key that finds its stage taken by
- * another settles that one's into its owner's buckets first. 4 MiB at
- * most, touched only as far as there are keys; the records come in
- * order, so up to 16,384 keys none shares.
+ * another gives that one's events to their owner's buckets first. 32,768
+ * stages (8 MiB) at most, 16,384 in a compact aggregate, touched only as
+ * far as there are keys; the records come in order, so up to that many
+ * keys none shares.
  */
 struct stage_pool {
 	struct ntf_stage *stage; /* NULL until the first event */
@@ -90,7 +91,7 @@ static __u32 rec_place(const struct ntf_agg *agg, const struct rec *r)
 	return r - (const struct rec *)agg->t.ent;
 }
 
-/* r's stage: its own, or the pool's it holds; NULL when it has none. */
+/* The pool's stage r holds; NULL when it holds none. */
 static struct ntf_stage *stage_of(const struct ntf_agg *agg, struct rec *r)
 {
 	__u32 at;
@@ -129,7 +130,8 @@ static int pool_settle(struct ntf_agg *agg)
 	const struct stage_pool *pool = &agg->pool;
 	int err = 0;
 
-	for (size_t i = 0; pool->stage && i <= pool->mask; i++)
+	/* places are taken in order: past the table's count no stage was */
+	for (size_t i = 0; pool->stage && i <= pool->mask && i < agg->t.count; i++)
 		if (pool->owner[i] && ntf_stage_settle(&pool->stage[i], &pool_owner(agg, i)->split))
 			err = -ENOMEM;
 	return err;
@@ -147,8 +149,8 @@ static int pool_flush(struct ntf_agg *agg)
 
 /*
  * The pool's stage for r, which a new key's first event (index) places:
- * taken from its owner, settled, when another holds it. NULL when out of
- * memory.
+ * taken from its owner, whose events go to its buckets, when another
+ * holds it. NULL when out of memory.
  */
 static __attribute__((noinline)) struct ntf_stage *pool_take(struct ntf_agg *agg, struct rec *r,
 							     __u32 index)
