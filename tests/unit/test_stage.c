@@ -145,7 +145,7 @@ static void window_follows_the_events(void **state)
 
 	(void)state;
 	assert_non_null(s);
-	ntf_stage_place(&s->st, split_of(1000), 0);
+	ntf_stage_start(&s->st, split_of(1000), 0);
 	for (int i = 0; i < 1000; i++)
 		stage_event(s, 900 + next(&x) % 200, 0);
 	assert_true(split_of(1000) - s->st.base < NTF_STAGE_FINE);
@@ -206,7 +206,7 @@ static void slightly_wider_spread_stays(void **state)
 
 	(void)state;
 	assert_non_null(s);
-	ntf_stage_place(&s->st, split_of(1ULL << 14), 0);
+	ntf_stage_start(&s->st, split_of(1ULL << 14), 0);
 	for (int i = 0; i < 100000; i++) {
 		__u64 r = next(&x), ns = (1ULL << (8 + r % 13)) + (r >> 40) % 256;
 

@@ -176,9 +176,7 @@ static __attribute__((noinline)) struct ntf_stage *pool_take(struct ntf_agg *agg
 		return st;
 	if (pool->owner[i] && ntf_stage_release(st, &pool_owner(agg, i)->split))
 		return NULL;
-	ntf_stage_reset(st);
-	st->base = 0; /* a stage never used was never written */
-	ntf_stage_place(st, index, agg->window[r->key.class % NTF_CLASS_MAX]);
+	ntf_stage_start(st, index, agg->window[r->key.class % NTF_CLASS_MAX]);
 	pool->owner[i] = at + 1;
 	return st;
 }

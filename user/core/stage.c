@@ -347,11 +347,11 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *fine, __u32 index)
 	return 0;
 }
 
-void ntf_stage_place(struct ntf_stage *st, __u32 index, __u16 hint)
+void ntf_stage_start(struct ntf_stage *st, __u32 index, __u16 hint)
 {
-	if (index == NTF_BUCKET_ZERO || window_held(st))
-		return;
-	st->base = index - hint < NTF_STAGE_FINE ? hint : base_for(index);
+	memset(st, 0, sizeof(*st));
+	if (index != NTF_BUCKET_ZERO)
+		st->base = index - hint < NTF_STAGE_FINE ? hint : base_for(index);
 }
 
 int ntf_stage_release(struct ntf_stage *st, struct ntf_packed *fine)

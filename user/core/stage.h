@@ -79,11 +79,11 @@ static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_packed *split, 
 }
 
 /*
- * Places an empty window for a new key's first event, of index: at hint
- * (where the key's kind has its windows) when that holds index, else
- * around index.
+ * Empties st, whatever it held, for a new key, and places its window for
+ * the key's first event, of index: at hint (where the key's kind has its
+ * windows) when that holds index, else around index.
  */
-void ntf_stage_place(struct ntf_stage *st, __u32 index, __u16 hint);
+void ntf_stage_start(struct ntf_stage *st, __u32 index, __u16 hint);
 
 /*
  * Adds what is staged to split (origins included), empties the stage and
