@@ -137,13 +137,20 @@ static int pool_settle(struct ntf_agg *agg)
 	return err;
 }
 
+/* Gives every stage back: no record holds one. */
+static void pool_forget(struct ntf_agg *agg)
+{
+	if (agg->pool.stage)
+		memset(agg->pool.owner, 0, (agg->pool.mask + 1) * sizeof(*agg->pool.owner));
+}
+
 /* Settles the pool and gives every stage back, before the records move. */
 static int pool_flush(struct ntf_agg *agg)
 {
 	int err = pool_settle(agg);
 
-	if (!err && agg->pool.stage)
-		memset(agg->pool.owner, 0, (agg->pool.mask + 1) * sizeof(*agg->pool.owner));
+	if (!err)
+		pool_forget(agg);
 	return err;
 }
 
@@ -184,11 +191,9 @@ static __attribute__((noinline)) struct ntf_stage *pool_take(struct ntf_agg *agg
 /* r's stage, taken (pool_take) when another key holds it: NULL when out of memory. */
 static inline struct ntf_stage *pool_stage(struct ntf_agg *agg, struct rec *r, __u32 index)
 {
-	__u32 at = rec_place(agg, r), i = at & agg->pool.mask;
+	struct ntf_stage *st = stage_of(agg, r);
 
-	if (__builtin_expect(agg->pool.stage && agg->pool.owner[i] == at + 1, 1))
-		return &agg->pool.stage[i];
-	return pool_take(agg, r, index);
+	return __builtin_expect(st != NULL, 1) ? st : pool_take(agg, r, index);
 }
 
 /*
@@ -961,8 +966,7 @@ void ntf_agg_reset(struct ntf_agg *agg)
 {
 	free_recs(&agg->t);
 	ntf_table_clear(&agg->t);
-	if (agg->pool.stage)
-		memset(agg->pool.owner, 0, (agg->pool.mask + 1) * sizeof(*agg->pool.owner));
+	pool_forget(agg);
 	agg->staged = false;
 	agg->folded = 0;
 	if (agg->fold.cap) {
