@@ -812,8 +812,8 @@ static int many_visit(const struct ntf_agg_entry *ent, void *ctx)
 
 /*
  * More keys at work than the aggregate has stages (32,768), each
- * getting its events in turn, so that nearly every event takes a stage
- * from another key: every key's buckets and origins come out exact, read
+ * getting its events in turn, so that nearly every event finds its
+ * stage held by another key: every key's buckets and origins come out exact, read
  * whole, after a get of one key, and after a prune moves the records.
  */
 static void many_keys_take_turns(void **state)
@@ -857,6 +857,41 @@ static void many_keys_take_turns(void **state)
 	c = (struct many_check){ .rounds = 5, .odd_gone = true, .want = c.want };
 	assert_int_equal(ntf_agg_foreach(agg, many_visit, &c), 0);
 	assert_int_equal(c.seen, keys / 2);
+	ntf_buckets_free(&c.want);
+	ntf_agg_free(agg);
+}
+
+/*
+ * Keys sharing stages, their events in runs longer than a stage's owner
+ * lets others wait (its first events then go to the buckets, the rest to
+ * the stage it takes), then in turn (where a busy owner keeps its stage):
+ * every key's buckets and origins come out exact.
+ */
+static void keys_sharing_stages_in_runs(void **state)
+{
+	const __u32 keys = 40000, runs = 20, rounds = 24;
+	struct ntf_agg *agg = agg_new(keys);
+	struct many_check c = { .rounds = rounds };
+
+	(void)state;
+	assert_non_null(agg);
+	for (__u32 t = 1; t <= keys; t++)
+		for (unsigned int r = 0; r < runs; r++) {
+			struct ntf_event e = ev(NTF_CLASS_INVAL_START, t, many_lat(t, r));
+
+			e.origin = r % NTF_ORIGIN_MAX;
+			assert_int_equal(ntf_agg_add(agg, &e), 0);
+		}
+	for (unsigned int r = runs; r < rounds; r++)
+		for (__u32 t = 1; t <= keys; t++) {
+			struct ntf_event e = ev(NTF_CLASS_INVAL_START, t, many_lat(t, r));
+
+			e.origin = r % NTF_ORIGIN_MAX;
+			assert_int_equal(ntf_agg_add(agg, &e), 0);
+		}
+	assert_int_equal(ntf_agg_count(agg), keys);
+	assert_int_equal(ntf_agg_foreach(agg, many_visit, &c), 0);
+	assert_int_equal(c.seen, keys);
 	ntf_buckets_free(&c.want);
 	ntf_agg_free(agg);
 }
@@ -953,6 +988,7 @@ int main(void)
 		cmocka_unit_test(fine_buckets_hold_every_event),
 		cmocka_unit_test(slots_as_counted),
 		cmocka_unit_test(many_keys_take_turns),
+		cmocka_unit_test(keys_sharing_stages_in_runs),
 	};
 
 	int failed = cmocka_run_group_tests_name("aggregate", tests, staged_group, NULL);

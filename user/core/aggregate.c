@@ -155,12 +155,21 @@ static int pool_flush(struct ntf_agg *agg)
 }
 
 /*
- * The pool's stage for r, which a new key's first event (index) places:
- * taken from its owner, whose events go to its buckets, when another
- * holds it. NULL when out of memory.
+ * Events of other keys a stage's owner lets go past it, to their own
+ * buckets, before it gives the stage up: a key whose events have stopped
+ * soon does; of two busy keys sharing a place, one keeps it, where taking
+ * turns would settle the stage into its owner's buckets at every turn.
  */
-static __attribute__((noinline)) struct ntf_stage *pool_take(struct ntf_agg *agg, struct rec *r,
-							     __u32 index)
+#define POOL_PATIENCE 16
+
+/*
+ * The pool's stage for r, which a new key's first event (index) places,
+ * into *stp: taken from its owner, whose events go to its buckets, when
+ * another holds it and has had none of its events for POOL_PATIENCE;
+ * NULL while that one keeps it. 0, or -ENOMEM.
+ */
+static __attribute__((noinline)) int pool_take(struct ntf_agg *agg, struct rec *r, __u32 index,
+					       struct ntf_stage **stp)
 {
 	struct stage_pool *pool = &agg->pool;
 	__u32 at = rec_place(agg, r), i = at & pool->mask;
@@ -175,25 +184,21 @@ static __attribute__((noinline)) struct ntf_stage *pool_take(struct ntf_agg *agg
 			free(pool->stage);
 			pool->owner = NULL;
 			pool->stage = NULL;
-			return NULL;
+			return -ENOMEM;
 		}
 	}
-	st = &pool->stage[i];
-	if (pool->owner[i] == at + 1)
-		return st;
-	if (pool->owner[i] && ntf_stage_release(st, &pool_owner(agg, i)->split))
-		return NULL;
+	*stp = st = &pool->stage[i];
+	if (pool->owner[i]) {
+		if (++st->contest < POOL_PATIENCE) {
+			*stp = NULL;
+			return 0;
+		}
+		if (ntf_stage_release(st, &pool_owner(agg, i)->split))
+			return -ENOMEM;
+	}
 	ntf_stage_start(st, index, agg->window[r->key.class % NTF_CLASS_MAX]);
 	pool->owner[i] = at + 1;
-	return st;
-}
-
-/* r's stage, taken (pool_take) when another key holds it: NULL when out of memory. */
-static inline struct ntf_stage *pool_stage(struct ntf_agg *agg, struct rec *r, __u32 index)
-{
-	struct ntf_stage *st = stage_of(agg, r);
-
-	return __builtin_expect(st != NULL, 1) ? st : pool_take(agg, r, index);
+	return 0;
 }
 
 /*
@@ -483,14 +488,23 @@ static __attribute__((noinline)) struct rec *insert_event(struct ntf_agg *agg,
 _Static_assert(offsetof(struct rec, hist) == 64, "what a lookup reads fills one line");
 _Static_assert(sizeof(struct rec) == 128, "a key's 128 bytes, as aggregate.h says");
 
-/* Counts an event of a key whose slots are kept apart: at once, without the stage. */
-static int add_unstaged(struct rec *r, const struct ntf_event *e, __u32 index, unsigned int slot)
+/*
+ * Counts an event at once in r's buckets (and its slots, when kept apart),
+ * without a stage: for a key whose slots are kept apart, or whose stage
+ * another holds.
+ */
+static __attribute__((noinline)) int add_unstaged(struct ntf_agg *agg, struct rec *r,
+						  const struct ntf_event *e, __u32 index,
+						  unsigned int slot)
 {
 	if (e->origin < NTF_ORIGIN_MAX && ntf_packed_add(&r->split, NTF_STAGE_ORIGIN(e->origin), 1))
 		return -ENOMEM;
 	if (ntf_packed_add(&r->split, index, 1))
 		return -ENOMEM;
-	r->slots[slot]++;
+	if (r->slots)
+		r->slots[slot]++;
+	r->gen = agg->gen;
+	ntf_hist_counts_count_event(&r->hist, e);
 	return 0;
 }
 
@@ -512,15 +526,16 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 	if (!ent->comm[0])
 		snprintf(ent->comm, sizeof(ent->comm), "%s",
 			 ent->key.tgid == e->tgid ? e->comm : "[other]");
-	if (__builtin_expect(ent->slots != NULL, 0)) {
-		if (add_unstaged(ent, e, index, slot))
+	if (__builtin_expect(ent->slots != NULL, 0))
+		return add_unstaged(agg, ent, e, index, slot);
+	st = stage_of(agg, ent);
+	if (__builtin_expect(!st, 0)) {
+		if (pool_take(agg, ent, index, &st))
 			return -ENOMEM;
-		ent->gen = agg->gen;
-		ntf_hist_counts_count_event(&ent->hist, e);
-		return 0;
+		if (!st)
+			return add_unstaged(agg, ent, e, index, slot);
 	}
-	if (!(st = pool_stage(agg, ent, index)))
-		return -ENOMEM;
+	st->contest = 0;
 	/* an origin's byte about to wrap goes to the buckets first, so that nothing is half counted */
 	if (e->origin < NTF_ORIGIN_MAX && st->origins[e->origin] == 0xffff) {
 		if (ntf_packed_add(&ent->split, NTF_STAGE_ORIGIN(e->origin), 0xffff))
