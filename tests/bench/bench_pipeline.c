@@ -66,7 +66,7 @@ static bool log2_key_is(const void *entry, const void *key)
 	return ntf_agg_key_is(&((const struct log2_key *)entry)->key, key);
 }
 
-static int log2_add(struct ntf_table *t, const struct ntf_event *e)
+static __attribute__((noinline)) int log2_add(struct ntf_table *t, const struct ntf_event *e)
 {
 	struct ntf_hist_key key = { .class = e->class, .callback = e->callback, .tgid = e->tgid };
 	__u64 h = ntf_agg_hash(&key);

@@ -3,6 +3,8 @@
 #
 # Benchmarks, reported as ratios against a baseline run side by side:
 #  1. host: decoding + aggregating events (synthetic) vs copying them;
+#     the aggregate's update as it is against the same code before fine
+#     buckets, built from history, on the same events (bench_before.sh);
 #     one callback-discovery pass, with this machine's processes and
 #     with 2000 more; the trace file's writer and reader (events/s on one
 #     core, bytes an event) vs write() of the raw records; the CTF export;
@@ -86,6 +88,17 @@ else
 	"$top/build/bench-bin/bench_pipeline" 1000 $pipe_rounds | tee -a "$results"
 	# the same with few keys, all in the CPU's caches
 	"$top/build/bench-bin/bench_pipeline" 10 $pipe_rounds | tee -a "$results"
+	echo "== host: the aggregate's update, as it is and before fine buckets" | tee -a "$results"
+	# a clone without the older commit (shallow) says so and gives no figure
+	rc=0
+	"$top/tests/bench/bench_before.sh" --runs $([ $short = 1 ] && echo 1 || echo 7) \
+		$([ $short = 1 ] && echo 10 || echo "--ir 10 1000") >"$out/before.txt" 2>"$out/before.err" || rc=$?
+	tee -a "$results" <"$out/before.txt"
+	if [ $rc = 3 ]; then
+		tee -a "$results" <"$out/before.err"
+	elif [ $rc != 0 ] || ! grep -q '^10 ' "$out/before.txt"; then
+		die "bench_before.sh gave no figure: $(tail -3 "$out/before.err")"
+	fi
 	echo "== host: one callback-discovery pass" | tee -a "$results"
 	"$top/build/bench-bin/bench_discovery" | tee -a "$results"
 	echo "== host: the trace file, written and read, against write() of the raw records" | tee -a "$results"

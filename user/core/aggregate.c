@@ -38,6 +38,11 @@ _Static_assert(sizeof(struct folded) == 560, "aggregate.h's size of a folded pro
 struct rec {
 	struct ntf_agg_key key;
 	char comm[NTF_COMM_LEN];
+	/*
+	 * its stage's base, kept equal to it (stage_placed): read with the
+	 * key, it gives the counter's address without waiting for the stage
+	 */
+	__u16 base;
 	struct ntf_packed split; /* owned: split fine buckets (core/split.h), packed, and origins */
 	/*
 	 * The log2 slots, kept (owned) only where the split buckets do not
@@ -104,6 +109,12 @@ static struct ntf_stage *stage_of(const struct ntf_agg *agg, struct rec *r)
 		       NULL;
 }
 
+/* After whatever may move st's window: r's copy of its base follows. */
+static inline void stage_placed(struct rec *r, const struct ntf_stage *st)
+{
+	r->base = st->base;
+}
+
 /*
  * ntf_agg_add stages each event's split bucket and origin (core/stage.h);
  * what hands entries out settles them first. It may do so on a const
@@ -114,8 +125,11 @@ static void settle(const struct ntf_agg *agg, struct rec *r, bool *again)
 {
 	struct ntf_stage *st = stage_of(agg, r);
 
-	if (st && ntf_stage_settle(st, &r->split))
+	if (!st)
+		return;
+	if (ntf_stage_settle(st, &r->split))
 		*again = true; /* out of memory: they stay staged, for the next time */
+	stage_placed(r, st);
 }
 
 /* The record holding the pool's stage i (owned). */
@@ -131,9 +145,16 @@ static int pool_settle(struct ntf_agg *agg)
 	int err = 0;
 
 	/* places are taken in order: past the table's count no stage was */
-	for (size_t i = 0; pool->stage && i <= pool->mask && i < agg->t.count; i++)
-		if (pool->owner[i] && ntf_stage_settle(&pool->stage[i], &pool_owner(agg, i)->split))
+	for (size_t i = 0; pool->stage && i <= pool->mask && i < agg->t.count; i++) {
+		struct rec *r;
+
+		if (!pool->owner[i])
+			continue;
+		r = pool_owner(agg, i);
+		if (ntf_stage_settle(&pool->stage[i], &r->split))
 			err = -ENOMEM;
+		stage_placed(r, &pool->stage[i]);
+	}
 	return err;
 }
 
@@ -197,6 +218,7 @@ static __attribute__((noinline)) int pool_take(struct ntf_agg *agg, struct rec *
 			return -ENOMEM;
 	}
 	ntf_stage_start(st, index, agg->window[r->key.class % NTF_CLASS_MAX]);
+	stage_placed(r, st);
 	pool->owner[i] = at + 1;
 	return 0;
 }
@@ -542,11 +564,13 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 			return -ENOMEM;
 		st->origins[e->origin] = 0;
 	}
-	moved = ntf_stage_add(st, &ent->split, index);
+	moved = ntf_stage_add_from(st, &ent->split, index, ent->base);
 	if (moved < 0)
 		return -ENOMEM;
-	if (moved)
+	if (moved) {
 		agg->window[e->class % NTF_CLASS_MAX] = st->base;
+		stage_placed(ent, st);
+	}
 	agg->staged = true;
 	ent->gen = agg->gen;
 	ntf_hist_counts_count_event(&ent->hist, e);

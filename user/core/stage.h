@@ -65,11 +65,14 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *split, __u32 index);
  * Counts one event of split index index (core/split.h). 0; 1 when the
  * window moved to where the key's latest events are (st->base); or
  * -ENOMEM when the buckets had to grow and could not: the event is then
- * not counted.
+ * not counted. ntf_stage_add_from takes base from a copy the caller keeps
+ * (equal to st->base), where its address is known sooner: the counter's
+ * line is then fetched beside the stage's first, not after it.
  */
-static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_packed *split, __u32 index)
+static inline int ntf_stage_add_from(struct ntf_stage *st, struct ntf_packed *split, __u32 index,
+				     __u16 base)
 {
-	__u32 at = index - st->base;
+	__u32 at = index - base;
 
 	/* first the test on the event alone, which a wrong guess costs little */
 	if (index == NTF_BUCKET_ZERO && st->zero != 0xffff) {
@@ -82,6 +85,11 @@ static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_packed *split, 
 	st->fine[at]++;
 	st->staged = 1;
 	return 0;
+}
+
+static inline int ntf_stage_add(struct ntf_stage *st, struct ntf_packed *split, __u32 index)
+{
+	return ntf_stage_add_from(st, split, index, st->base);
 }
 
 /*
