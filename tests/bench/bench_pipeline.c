@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include "aggregate.h"
+#include "bench_args.h"
 #include "decode.h"
 #include "hashtable.h"
 #include "histogram.h"
@@ -99,19 +100,6 @@ static int aggregate_log2(struct ntf_table *t)
 	return 0;
 }
 
-/* A positive number from arg, at most max, or -1 with a line that says why. */
-static long count_arg(const char *what, const char *arg, long max)
-{
-	char *end;
-	long n = strtol(arg, &end, 10);
-
-	if (*end || end == arg || n < 1 || n > max) {
-		fprintf(stderr, "bench_pipeline: %s must be 1 to %ld, not '%s'\n", what, max, arg);
-		return -1;
-	}
-	return n;
-}
-
 /*
  * [PROCESSES [ROUNDS]]: how many processes the events come from (keys:
  * about 7 each), 1000 by default; rounds, each mode's best kept, 5 by
@@ -132,13 +120,13 @@ int main(int argc, char **argv)
 	long rounds = 5;
 
 	if (argc > 1) {
-		long n = count_arg("processes", argv[1], 1000000);
+		long n = bench_count_arg("bench_pipeline", "processes", argv[1], 1000000);
 
 		if (n < 0)
 			return 2;
 		opts.processes = n;
 	}
-	if (argc > 2 && (rounds = count_arg("rounds", argv[2], 1000)) < 0)
+	if (argc > 2 && (rounds = bench_count_arg("bench_pipeline", "rounds", argv[2], 1000)) < 0)
 		return 2;
 	records = calloc(EVENTS, sizeof(*records));
 	src = ntf_source_synth_new(&opts, collect, NULL);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include "aggregate.h"
+#include "bench_args.h"
 #include "decode.h"
 #include "source.h"
 
@@ -48,18 +49,6 @@ static __attribute__((noinline)) int add_all(struct ntf_agg *agg)
 	return 0;
 }
 
-static long count_arg(const char *what, const char *arg, long max)
-{
-	char *end;
-	long n = strtol(arg, &end, 10);
-
-	if (*end || end == arg || n < 1 || n > max) {
-		fprintf(stderr, "bench_update: %s must be 1 to %ld, not '%s'\n", what, max, arg);
-		return -1;
-	}
-	return n;
-}
-
 int main(int argc, char **argv)
 {
 	struct ntf_synth_opts opts = {
@@ -71,11 +60,11 @@ int main(int argc, char **argv)
 	long rounds = 5, n;
 
 	if (argc > 1) {
-		if ((n = count_arg("processes", argv[1], 1000000)) < 0)
+		if ((n = bench_count_arg("bench_update", "processes", argv[1], 1000000)) < 0)
 			return 2;
 		opts.processes = n;
 	}
-	if (argc > 2 && (rounds = count_arg("rounds", argv[2], 1000)) < 0)
+	if (argc > 2 && (rounds = bench_count_arg("bench_update", "rounds", argv[2], 1000)) < 0)
 		return 2;
 	events = calloc(EVENTS, sizeof(*events));
 	src = ntf_source_synth_new(&opts, collect, NULL);
