@@ -14,7 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
 NTF_TAP_PREFIX="bench: "
 out=${1:-$top/build/bench-short}
-plan 27
+plan 28
 
 "$top/tests/bench/run.sh" "$out" --short >"$out.log" 2>&1
 rc=$?
@@ -25,6 +25,10 @@ check "host: the pipeline's events/s" "$(grep -m1 'events/s' "$r" 2>/dev/null)" 
 check "host: fine buckets' cost over log2 slots only, per event" \
 	"$(grep -m1 "^fine buckets' cost" "$r" 2>/dev/null)" \
 	grep -qE "^fine buckets' cost +-?[0-9.]+ ns/event +[0-9.]+ " "$r"
+# a shallow clone has no older tree to build: said in its place
+check "host: the update against the aggregate before fine buckets" \
+	"$(grep -A4 -m1 '== host: the aggregate.s update' "$r" 2>/dev/null | tail -n1)" \
+	bash -c "grep -A4 '== host: the aggregate.s update' '$r' | grep -qE '^10 +[0-9.]+ [0-9.]+ [0-9.]+ +[0-9.]+ [0-9.]+ [0-9.]+ +[0-9.]+\$|has no commit'"
 check "host: a discovery pass" "" has '== host: one callback-discovery pass'
 check "host: the trace file's writer" "" grep -q 'B/event\|bytes an event\|bytes/event' "$r"
 check "host: the CTF export" "" has '== host: notifier report --ctf'
