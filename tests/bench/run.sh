@@ -76,8 +76,8 @@ if [ $tables = 1 ]; then
 else
 	rm -rf "$out"
 	mkdir -p "$out"
-	# bpftrace and funclatency: what users run today, from Debian
-	ensure_pkgs bpftrace libbpf-tools jq
+	# bpftrace and funclatency: what users run today, from Debian; valgrind counts instructions
+	ensure_pkgs bpftrace libbpf-tools jq valgrind
 	make -s -C "$top" all static
 	make -s -C "$top/tests/bench" OUT="$top/build/bench-bin"
 	{
