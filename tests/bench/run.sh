@@ -63,10 +63,12 @@ results=$out/results.txt
 
 if [ $short = 1 ]; then
 	rounds=1 wrounds=1 calls=200 host_events=200000 pipe_rounds=2
+	before_args=(--runs 1 10)
 else
 	rounds=${ROUNDS:-5} wrounds=${WROUNDS:-3} calls=${CALLS:-20000} host_events=2000000
 	# each mode's best of 15 rounds: a noisy host's slow spells last seconds
 	pipe_rounds=15
+	before_args=(--runs 7 --ir 10 1000)
 fi
 
 if [ $tables = 1 ]; then
@@ -91,8 +93,7 @@ else
 	echo "== host: the aggregate's update, as it is and before fine buckets" | tee -a "$results"
 	# a clone without the older commit (shallow) says so and gives no figure
 	rc=0
-	"$top/tests/bench/bench_before.sh" --runs $([ $short = 1 ] && echo 1 || echo 7) \
-		$([ $short = 1 ] && echo 10 || echo "--ir 10 1000") >"$out/before.txt" 2>"$out/before.err" || rc=$?
+	"$top/tests/bench/bench_before.sh" "${before_args[@]}" >"$out/before.txt" 2>"$out/before.err" || rc=$?
 	tee -a "$results" <"$out/before.txt"
 	if [ $rc = 3 ]; then
 		tee -a "$results" <"$out/before.err"

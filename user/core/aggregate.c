@@ -116,6 +116,18 @@ static inline void stage_placed(struct rec *r, const struct ntf_stage *st)
 }
 
 /*
+ * Settles st into r's buckets; r's copy of the base follows the window
+ * wherever the settle put it. 0, or -ENOMEM with the events still staged.
+ */
+static int settle_into(struct rec *r, struct ntf_stage *st)
+{
+	int err = ntf_stage_settle(st, &r->split);
+
+	stage_placed(r, st);
+	return err;
+}
+
+/*
  * ntf_agg_add stages each event's split bucket and origin (core/stage.h);
  * what hands entries out settles them first. It may do so on a const
  * aggregate: the events are in it already, in a form readers cannot see,
@@ -125,11 +137,8 @@ static void settle(const struct ntf_agg *agg, struct rec *r, bool *again)
 {
 	struct ntf_stage *st = stage_of(agg, r);
 
-	if (!st)
-		return;
-	if (ntf_stage_settle(st, &r->split))
+	if (st && settle_into(r, st))
 		*again = true; /* out of memory: they stay staged, for the next time */
-	stage_placed(r, st);
 }
 
 /* The record holding the pool's stage i (owned). */
@@ -145,16 +154,9 @@ static int pool_settle(struct ntf_agg *agg)
 	int err = 0;
 
 	/* places are taken in order: past the table's count no stage was */
-	for (size_t i = 0; pool->stage && i <= pool->mask && i < agg->t.count; i++) {
-		struct rec *r;
-
-		if (!pool->owner[i])
-			continue;
-		r = pool_owner(agg, i);
-		if (ntf_stage_settle(&pool->stage[i], &r->split))
+	for (size_t i = 0; pool->stage && i <= pool->mask && i < agg->t.count; i++)
+		if (pool->owner[i] && settle_into(pool_owner(agg, i), &pool->stage[i]))
 			err = -ENOMEM;
-		stage_placed(r, &pool->stage[i]);
-	}
 	return err;
 }
 
@@ -574,7 +576,7 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 	agg->staged = true;
 	ent->gen = agg->gen;
 	ntf_hist_counts_count_event(&ent->hist, e);
-	/* ntf_stage_add set staged */
+	/* ntf_stage_add_from set staged */
 	if (e->origin < NTF_ORIGIN_MAX)
 		st->origins[e->origin]++;
 	return 0;
