@@ -38,11 +38,6 @@ _Static_assert(sizeof(struct folded) == 560, "aggregate.h's size of a folded pro
 struct rec {
 	struct ntf_agg_key key;
 	char comm[NTF_COMM_LEN];
-	/*
-	 * its stage's base, kept equal to it (stage_placed): read with the
-	 * key, it gives the counter's address without waiting for the stage
-	 */
-	__u16 base;
 	struct ntf_packed split; /* owned: split fine buckets (core/split.h), packed, and origins */
 	/*
 	 * The log2 slots, kept (owned) only where the split buckets do not
@@ -52,6 +47,23 @@ struct rec {
 	__u64 *slots;
 	__u64 gen;
 	struct ntf_hist_counts hist;
+};
+
+/*
+ * Who holds a stage of the pool, and what an event of its holder needs
+ * before the stage itself: eight to a line, found by the key's place in
+ * the table as the record is, so the counter's address waits on neither
+ * the record nor the stage's first line.
+ */
+struct stage_place {
+	__u32 owner; /* 1 + the table place of the record staged there; 0: none */
+	__u16 base; /* its stage's window base, kept equal to it (stage_placed) */
+	/*
+	 * events of other keys that found the stage taken since its owner's
+	 * last (pool_take: a busy owner keeps it)
+	 */
+	__u8 contest;
+	__u8 pad;
 };
 
 /*
@@ -65,7 +77,7 @@ struct rec {
  */
 struct stage_pool {
 	struct ntf_stage *stage; /* NULL until the first event */
-	__u32 *owner; /* 1 + the table place of the record staged there; 0: none */
+	struct stage_place *place; /* by stage */
 	__u32 mask; /* stages - 1, a power of two */
 };
 
@@ -104,26 +116,27 @@ static struct ntf_stage *stage_of(const struct ntf_agg *agg, struct rec *r)
 	if (!agg->pool.stage)
 		return NULL;
 	at = rec_place(agg, r);
-	return agg->pool.owner[at & agg->pool.mask] == at + 1 ?
+	return agg->pool.place[at & agg->pool.mask].owner == at + 1 ?
 		       &agg->pool.stage[at & agg->pool.mask] :
 		       NULL;
 }
 
-/* After whatever may move st's window: r's copy of its base follows. */
-static inline void stage_placed(struct rec *r, const struct ntf_stage *st)
+/* After whatever may move the window of the pool's stage i: its place's copy of the base follows. */
+static inline void stage_placed(const struct ntf_agg *agg, __u32 i)
 {
-	r->base = st->base;
+	agg->pool.place[i].base = agg->pool.stage[i].base;
 }
 
 /*
- * Settles st into r's buckets; r's copy of the base follows the window
- * wherever the settle put it. 0, or -ENOMEM with the events still staged.
+ * Settles the pool's stage i into r's buckets; its place's copy of the
+ * base follows the window wherever the settle put it. 0, or -ENOMEM with
+ * the events still staged.
  */
-static int settle_into(struct rec *r, struct ntf_stage *st)
+static int settle_into(const struct ntf_agg *agg, struct rec *r, __u32 i)
 {
-	int err = ntf_stage_settle(st, &r->split);
+	int err = ntf_stage_settle(&agg->pool.stage[i], &r->split);
 
-	stage_placed(r, st);
+	stage_placed(agg, i);
 	return err;
 }
 
@@ -137,14 +150,14 @@ static void settle(const struct ntf_agg *agg, struct rec *r, bool *again)
 {
 	struct ntf_stage *st = stage_of(agg, r);
 
-	if (st && settle_into(r, st))
+	if (st && settle_into(agg, r, st - agg->pool.stage))
 		*again = true; /* out of memory: they stay staged, for the next time */
 }
 
 /* The record holding the pool's stage i (owned). */
 static struct rec *pool_owner(const struct ntf_agg *agg, size_t i)
 {
-	return (struct rec *)(agg->t.ent + (agg->pool.owner[i] - 1) * agg->t.size);
+	return (struct rec *)(agg->t.ent + (agg->pool.place[i].owner - 1) * agg->t.size);
 }
 
 /* Settles every stage of the pool into its record: 0, or -ENOMEM with some still staged. */
@@ -155,7 +168,7 @@ static int pool_settle(struct ntf_agg *agg)
 
 	/* places are taken in order: past the table's count no stage was */
 	for (size_t i = 0; pool->stage && i <= pool->mask && i < agg->t.count; i++)
-		if (pool->owner[i] && settle_into(pool_owner(agg, i), &pool->stage[i]))
+		if (pool->place[i].owner && settle_into(agg, pool_owner(agg, i), i))
 			err = -ENOMEM;
 	return err;
 }
@@ -164,7 +177,7 @@ static int pool_settle(struct ntf_agg *agg)
 static void pool_forget(struct ntf_agg *agg)
 {
 	if (agg->pool.stage)
-		memset(agg->pool.owner, 0, (agg->pool.mask + 1) * sizeof(*agg->pool.owner));
+		memset(agg->pool.place, 0, (agg->pool.mask + 1) * sizeof(*agg->pool.place));
 }
 
 /* Settles the pool and gives every stage back, before the records move. */
@@ -196,23 +209,26 @@ static __attribute__((noinline)) int pool_take(struct ntf_agg *agg, struct rec *
 {
 	struct stage_pool *pool = &agg->pool;
 	__u32 at = rec_place(agg, r), i = at & pool->mask;
+	struct stage_place *pl;
 	struct ntf_stage *st;
 
 	if (!pool->stage) {
-		/* calloc's for the owners; the stages on line boundaries, mapped as touched */
-		pool->owner = calloc(pool->mask + 1, sizeof(*pool->owner));
+		/* calloc's for the places; the stages on line boundaries, mapped as touched */
+		pool->place = aligned_alloc(64, (pool->mask + 1) * sizeof(*pool->place));
 		pool->stage = aligned_alloc(64, (pool->mask + 1) * sizeof(*pool->stage));
-		if (!pool->owner || !pool->stage) {
-			free(pool->owner);
+		if (!pool->place || !pool->stage) {
+			free(pool->place);
 			free(pool->stage);
-			pool->owner = NULL;
+			pool->place = NULL;
 			pool->stage = NULL;
 			return -ENOMEM;
 		}
+		memset(pool->place, 0, (pool->mask + 1) * sizeof(*pool->place));
 	}
+	pl = &pool->place[i];
 	*stp = st = &pool->stage[i];
-	if (pool->owner[i]) {
-		if (++st->contest < POOL_PATIENCE) {
+	if (pl->owner) {
+		if (++pl->contest < POOL_PATIENCE) {
 			*stp = NULL;
 			return 0;
 		}
@@ -220,8 +236,9 @@ static __attribute__((noinline)) int pool_take(struct ntf_agg *agg, struct rec *
 			return -ENOMEM;
 	}
 	ntf_stage_start(st, index, agg->window[r->key.class % NTF_CLASS_MAX]);
-	stage_placed(r, st);
-	pool->owner[i] = at + 1;
+	pl->owner = at + 1;
+	pl->contest = 0;
+	stage_placed(agg, i);
 	return 0;
 }
 
@@ -457,7 +474,7 @@ void ntf_agg_free(struct ntf_agg *agg)
 	ntf_buckets_free(&agg->view_fine);
 	ntf_buckets_free(&agg->unpacked);
 	free(agg->pool.stage);
-	free(agg->pool.owner);
+	free(agg->pool.place);
 	ntf_table_fini(&agg->t);
 	ntf_table_fini(&agg->fold);
 	free(agg);
@@ -539,6 +556,8 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 	unsigned int slot = ntf_hist_slot(e->latency_ns);
 	__u32 index = ntf_split_index(ntf_bucket_of(e->latency_ns), slot);
 	int moved;
+	__u32 at;
+	struct stage_place *pl;
 	struct ntf_stage *st;
 	struct rec *ent = ntf_table_find(&agg->t, hash_of(key.class, key.callback, key.tgid), &key,
 					 entry_is_event);
@@ -552,26 +571,32 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 			 ent->key.tgid == e->tgid ? e->comm : "[other]");
 	if (__builtin_expect(ent->slots != NULL, 0))
 		return add_unstaged(agg, ent, e, index, slot);
-	st = stage_of(agg, ent);
-	if (__builtin_expect(!st, 0)) {
+	at = rec_place(agg, ent);
+	/* the place, by the key's place in the table: the stage's address and base without the record */
+	if (__builtin_expect(!agg->pool.place ||
+				     (pl = &agg->pool.place[at & agg->pool.mask])->owner != at + 1,
+			     0)) {
 		if (pool_take(agg, ent, index, &st))
 			return -ENOMEM;
 		if (!st)
 			return add_unstaged(agg, ent, e, index, slot);
+		pl = &agg->pool.place[at & agg->pool.mask];
+	} else {
+		st = &agg->pool.stage[at & agg->pool.mask];
 	}
-	st->contest = 0;
+	pl->contest = 0;
 	/* an origin's byte about to wrap goes to the buckets first, so that nothing is half counted */
 	if (e->origin < NTF_ORIGIN_MAX && st->origins[e->origin] == 0xffff) {
 		if (ntf_packed_add(&ent->split, NTF_STAGE_ORIGIN(e->origin), 0xffff))
 			return -ENOMEM;
 		st->origins[e->origin] = 0;
 	}
-	moved = ntf_stage_add_from(st, &ent->split, index, ent->base);
+	moved = ntf_stage_add_from(st, &ent->split, index, pl->base);
 	if (moved < 0)
 		return -ENOMEM;
 	if (moved) {
 		agg->window[e->class % NTF_CLASS_MAX] = st->base;
-		stage_placed(ent, st);
+		pl->base = st->base;
 	}
 	agg->staged = true;
 	ent->gen = agg->gen;

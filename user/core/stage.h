@@ -43,12 +43,6 @@ struct ntf_stage {
 	 */
 	__u16 origins[NTF_ORIGIN_MAX];
 	__u8 staged; /* anything above or below: a settle has work */
-	/*
-	 * events of other keys that found the stage taken since its owner's
-	 * last (core/aggregate.c: a busy owner keeps it); ntf_stage_start
-	 * empties it
-	 */
-	__u8 contest;
 	unsigned char fine[NTF_STAGE_FINE]; /* the window's counters, from base on */
 } __attribute__((aligned(64)));
 
