@@ -107,6 +107,49 @@ static __u32 median_index(const struct ntf_stage *st, const struct ntf_packed *f
 }
 
 /*
+ * Where a settle puts the window: over the whole of the key's timed
+ * events, staged or in the buckets, with what it has to spare on both
+ * sides, when they fit in it; around their median (median_index) when
+ * they do not, or when there are none (NTF_BUCKET_ZERO: the window
+ * stays). A median alone puts half the window below it, where a key's
+ * events often lie nearer than above: the top of a spread that fits
+ * would miss it, each event there a search of the buckets.
+ */
+static __u16 placed_base(const struct ntf_stage *st, const struct ntf_packed *fine)
+{
+	struct ntf_packed_cur c = ntf_packed_walk(fine);
+	__u32 lo = NTF_SPLIT_EXTRA, hi = 0, index, median;
+	__u64 count;
+
+	for (__u32 at = 0; at < NTF_STAGE_FINE; at++)
+		if (st->fine[at]) {
+			lo = hi = st->base + at;
+			break;
+		}
+	for (__u32 at = NTF_STAGE_FINE; at-- > 0;)
+		if (st->fine[at]) {
+			hi = st->base + at;
+			break;
+		}
+	/* in the buckets' order: the zero bucket, the split indexes, the extra ones */
+	while (ntf_packed_next(&c, &index, &count)) {
+		if (index == NTF_BUCKET_ZERO)
+			continue;
+		if (index >= NTF_SPLIT_EXTRA)
+			break;
+		lo = index < lo ? index : lo;
+		hi = index > hi ? index : hi;
+	}
+	if (lo <= hi && hi - lo < NTF_STAGE_FINE) {
+		__u32 spare = (NTF_STAGE_FINE - 1 - (hi - lo)) / 2;
+
+		return lo > spare ? lo - spare : 0;
+	}
+	median = median_index(st, fine);
+	return median == NTF_BUCKET_ZERO ? st->base : base_for(median);
+}
+
+/*
  * The zero count and the window's counts, in the buckets' order (the zero
  * bucket first), into got: how many. full, when not ~0u, is the index whose
  * counter is full as an event of it comes: it counts 256.
@@ -232,19 +275,16 @@ static int add_staged(struct ntf_stage *st, struct ntf_packed *fine, bool origin
  */
 static int settle_buckets(struct ntf_stage *st, struct ntf_packed *fine, __u32 index, bool origins)
 {
-	__u32 median;
 	int err = add_staged(st, fine, origins);
 
 	if (err)
 		return err;
 	/*
-	 * Around the median of all the key's events, unless that would leave
+	 * Where the key's events are (placed_base), unless that would leave
 	 * out where the latest went (misses at index): a key whose latencies
 	 * moved follows them.
 	 */
-	median = median_index(st, fine);
-	if (median != NTF_BUCKET_ZERO)
-		st->base = base_for(median);
+	st->base = placed_base(st, fine);
 	if (index != NTF_BUCKET_ZERO && index - st->base >= NTF_STAGE_FINE)
 		st->base = base_for(index);
 	return 0;
@@ -323,16 +363,15 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *fine, __u32 index)
 		return 0;
 	/*
 	 * A window that took four times as many of the key's events as missed
-	 * it, about where the key's buckets would put it, stays: the key's
-	 * spread is a little wider than the window, and a move (a settle of
-	 * all of it) would chase its tails. One that took as many but lies
-	 * off the key's middle moves there; one that took fewer follows the
-	 * misses: the key's events moved.
+	 * it, about where a settle would put it (placed_base), stays: the
+	 * key's spread is a little wider than the window, and a move (a
+	 * settle of all of it) would chase its tails. One that took as many
+	 * but lies off that place moves there; one that took fewer follows
+	 * the misses: the key's events moved.
 	 */
 	held = window_held(st) / TOOK_UNIT;
 	if (took_since(st) + (int)held >= KEEP_AFTER_HITS / TOOK_UNIT) {
-		__u32 median = median_index(st, fine);
-		__u16 at = median == NTF_BUCKET_ZERO ? st->base : base_for(median);
+		__u16 at = placed_base(st, fine);
 
 		if (abs((int)at - (int)st->base) <= KEEP_OFF_MIDDLE) {
 			st->missed = 0;
