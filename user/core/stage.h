@@ -13,12 +13,12 @@
  * The window covers 204 split indexes, 12 powers of two (the spread of
  * most keys' latencies, from a fast path to a stall). It starts where its
  * class's windows went, or around the key's first event; a settle puts it
- * around the median of the key's buckets. Events outside go straight to
- * the buckets, as the 256th event of a counter does; after 16 of them the
- * stage settles and the window moves, to the misses if the median would
- * still leave them out, unless the window took four times as many
- * meanwhile (a spread a little wider than the window: it would chase its
- * tails).
+ * over the whole of the key's spread when that fits, else around the
+ * median of its events. Events outside go straight to the buckets, as
+ * the 256th event of a counter does; after 16 of them the stage settles
+ * and the window moves, to the misses if the settle's place would still
+ * leave them out, unless the window took four times as many meanwhile
+ * (a spread a little wider than the window: it would chase its tails).
  */
 #ifndef NTF_STAGE_H
 #define NTF_STAGE_H
