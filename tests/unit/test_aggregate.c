@@ -777,6 +777,37 @@ static void fine_buckets_hold_every_event(void **state)
 	ntf_agg_free(agg);
 }
 
+/*
+ * A key whose first event took 0 ns (its stage starts with no window
+ * placed) and whose next ones did not: the window moves to them at the
+ * first, and every event after it is counted once, where it belongs.
+ */
+static void first_event_of_0_ns_then_timed_ones(void **state)
+{
+	struct ntf_agg *agg = agg_new(0);
+	struct ntf_buckets want = {};
+	struct ntf_hist_key key = { .class = NTF_CLASS_CALLBACK, .tgid = 9 };
+	const struct ntf_agg_entry *ent;
+	__u64 x = 0x9e3779b97f4a7c15ULL;
+
+	(void)state;
+	assert_non_null(agg);
+	for (int i = 0; i < 3000; i++) {
+		/* 0 ns, then 256 ns to 1 ms */
+		__u64 ns = i ? spread(1, &x) : 0;
+		struct ntf_event e = ev(NTF_CLASS_CALLBACK, 9, ns);
+
+		assert_int_equal(ntf_agg_add(agg, &e), 0);
+		assert_int_equal(ntf_buckets_add_index(&want, ntf_bucket_of(ns), 1), 0);
+	}
+	ent = ntf_agg_get(agg, &key);
+	assert_non_null(ent);
+	assert_int_equal(ent->hist.count, 3000);
+	same_buckets(&ent->fine, &want);
+	ntf_buckets_free(&want);
+	ntf_agg_free(agg);
+}
+
 /* Key t's event of round r: a latency and an origin of its own. */
 static __u64 many_lat(__u32 t, unsigned int r)
 {
@@ -986,6 +1017,7 @@ int main(void)
 		cmocka_unit_test(put_replaces_and_get_finds),
 		cmocka_unit_test(put_folds_current_values_once),
 		cmocka_unit_test(fine_buckets_hold_every_event),
+		cmocka_unit_test(first_event_of_0_ns_then_timed_ones),
 		cmocka_unit_test(slots_as_counted),
 		cmocka_unit_test(many_keys_take_turns),
 		cmocka_unit_test(keys_sharing_stages_in_runs),

@@ -213,7 +213,7 @@ static __attribute__((noinline)) int pool_take(struct ntf_agg *agg, struct rec *
 	struct ntf_stage *st;
 
 	if (!pool->stage) {
-		/* calloc's for the places; the stages on line boundaries, mapped as touched */
+		/* both on line boundaries; the places zeroed, the stages mapped as touched */
 		pool->place = aligned_alloc(64, (pool->mask + 1) * sizeof(*pool->place));
 		pool->stage = aligned_alloc(64, (pool->mask + 1) * sizeof(*pool->stage));
 		if (!pool->place || !pool->stage) {

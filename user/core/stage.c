@@ -351,7 +351,7 @@ int ntf_stage_slow(struct ntf_stage *st, struct ntf_packed *fine, __u32 index)
 		st->base = base_for(index);
 		st->missed = 0;
 		*ntf_stage_counter(st, index) += 1;
-		return 0;
+		return 1; /* moved: a caller's copy of the base follows */
 	}
 	err = ntf_packed_add(fine, index, 1);
 	if (err)

@@ -95,8 +95,8 @@ void ntf_stage_start(struct ntf_stage *st, __u32 index, __u16 hint);
 
 /*
  * Adds what is staged to split (origins included), empties the stage and
- * places its window around split's median. 0, or -ENOMEM with split as it
- * was and everything still staged.
+ * places its window over split's spread when it fits, else around its
+ * median. 0, or -ENOMEM with split as it was and everything still staged.
  */
 int ntf_stage_settle(struct ntf_stage *st, struct ntf_packed *split);
 
