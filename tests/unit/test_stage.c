@@ -273,6 +273,50 @@ static void skewed_spread_that_fits_is_held_whole(void **state)
 	free(s);
 }
 
+/* The least latency whose split index is index (from ns up). */
+static __u64 ns_of(__u32 index, __u64 ns)
+{
+	while (split_of(ns) < index)
+		ns++;
+	assert_int_equal(split_of(ns), index);
+	return ns;
+}
+
+/*
+ * The fit test's edge: events at two split indexes 204 apart (the
+ * window's width) are held whole after a settle; 205 apart they are not,
+ * and the one the window leaves out goes to the buckets.
+ */
+static void spread_of_the_window_exactly_fits(void **state)
+{
+	(void)state;
+	for (__u32 wider = 0; wider < 2; wider++) {
+		struct staged *s = calloc(1, sizeof(*s));
+		__u64 ns_lo = ns_of(split_of(1000), 1000), settled;
+		__u64 ns_hi = ns_of(split_of(ns_lo) + NTF_STAGE_FINE - 1 + wider, ns_lo);
+
+		assert_non_null(s);
+		for (int round = 0; round < 2; round++) {
+			for (int i = 0; i < 200; i++)
+				stage_event(s, i % 2 ? ns_hi : ns_lo, 0);
+			if (round)
+				break;
+			assert_int_equal(ntf_stage_settle(&s->st, &s->c.pk), 0);
+			settled = split_events(&s->c.pk);
+			assert_int_equal(settled, 200);
+		}
+		if (wider)
+			assert_true(split_events(&s->c.pk) > settled);
+		else
+			assert_int_equal(split_events(&s->c.pk), settled);
+		settle(s);
+		assert_int_equal(ntf_buckets_total(&s->c.fine), 2 * 400);
+		ntf_buckets_free(&s->c.fine);
+		ntf_packed_free(&s->c.pk);
+		free(s);
+	}
+}
+
 /* reset forgets what was staged; the buckets and origins are the owner's to reset. */
 static void reset_forgets(void **state)
 {
@@ -300,6 +344,7 @@ int main(void)
 		cmocka_unit_test(wide_spread_keeps_its_middle),
 		cmocka_unit_test(slightly_wider_spread_stays),
 		cmocka_unit_test(skewed_spread_that_fits_is_held_whole),
+		cmocka_unit_test(spread_of_the_window_exactly_fits),
 		cmocka_unit_test(reset_forgets),
 	};
 
