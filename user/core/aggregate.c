@@ -108,17 +108,26 @@ static __u32 rec_place(const struct ntf_agg *agg, const struct rec *r)
 	return r - (const struct rec *)agg->t.ent;
 }
 
+/*
+ * The place of the pool's stage that the record at table place at holds
+ * (the stage's index in the pool is the place's); NULL when it holds none.
+ */
+static inline struct stage_place *held_place(const struct ntf_agg *agg, __u32 at)
+{
+	struct stage_place *pl;
+
+	if (!agg->pool.place)
+		return NULL;
+	pl = &agg->pool.place[at & agg->pool.mask];
+	return pl->owner == at + 1 ? pl : NULL;
+}
+
 /* The pool's stage r holds; NULL when it holds none. */
 static struct ntf_stage *stage_of(const struct ntf_agg *agg, struct rec *r)
 {
-	__u32 at;
+	struct stage_place *pl = held_place(agg, rec_place(agg, r));
 
-	if (!agg->pool.stage)
-		return NULL;
-	at = rec_place(agg, r);
-	return agg->pool.place[at & agg->pool.mask].owner == at + 1 ?
-		       &agg->pool.stage[at & agg->pool.mask] :
-		       NULL;
+	return pl ? &agg->pool.stage[pl - agg->pool.place] : NULL;
 }
 
 /* After whatever may move the window of the pool's stage i: its place's copy of the base follows. */
@@ -573,9 +582,8 @@ int ntf_agg_add(struct ntf_agg *agg, const struct ntf_event *e)
 		return add_unstaged(agg, ent, e, index, slot);
 	at = rec_place(agg, ent);
 	/* the place, by the key's place in the table: the stage's address and base without the record */
-	if (__builtin_expect(!agg->pool.place ||
-				     (pl = &agg->pool.place[at & agg->pool.mask])->owner != at + 1,
-			     0)) {
+	pl = held_place(agg, at);
+	if (__builtin_expect(!pl, 0)) {
 		if (pool_take(agg, ent, index, &st))
 			return -ENOMEM;
 		if (!st)
