@@ -14,7 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
 NTF_TAP_PREFIX="bench: "
 out=${1:-$top/build/bench-short}
-plan 28
+plan 31
 
 "$top/tests/bench/run.sh" "$out" --short >"$out.log" 2>&1
 rc=$?
@@ -41,13 +41,15 @@ check "host: memory of notifierd and notifier-top" "$(grep -m1 '^notifierd ' "$r
 check "VM: the handlers' cost by BPF_PROG_TEST_RUN in the guest" \
 	"$(grep -A1 -m1 'BPF_PROG_TEST_RUN in the guest' "$r" 2>/dev/null | tail -n1)" \
 	bash -c "grep -A12 'BPF_PROG_TEST_RUN in the guest' '$r' | grep -qE '^  notifier hist -P +[0-9.]+ ns a pair'"
-for m in "notifier hist -P" "bpftrace, same histograms"; do
-	line=$(grep -A4 'programs. own run time' "$r" 2>/dev/null | grep -E "^$m +fentry +[0-9]+ +[0-9.]+ +[0-9]+" | head -n1)
-	check "VM: $m's programs' run time by the kernel's statistics" "${line:-no row}" test -n "$line"
+for m in "notifier hist -P +fentry" "bpftrace, same histograms +fentry" \
+	"notifier hist -k -e inval_start +kprobe" "funclatency \(one function\) +kprobe"; do
+	line=$(grep -A7 'programs. own run time' "$r" 2>/dev/null | grep -E "^$m +[0-9]+ +[0-9.]+ +[0-9]+" | head -n1)
+	check "VM: ${m//\\/}: its programs' run time by the kernel's statistics" "${line:-no row}" test -n "$line"
 done
 # each mode's row, by its label and mechanism (regular expressions)
 for m in "untraced" "notifier hist -P +fentry" "notifier hist -P, process stopped +fentry" \
-	"notifier hist -P -k +kprobe" "bpftrace, empty bodies +fentry" \
+	"notifier hist -P -k +kprobe" "notifier hist -k -e inval_start +kprobe" \
+	"bpftrace, empty bodies +fentry" \
 	"notifierd \(every event streamed\) +fentry" "bpftrace, same histograms +fentry" \
 	"bpftrace, same histograms +kprobe" "funclatency \(one function\) +kprobe"; do
 	line=$(grep -E "^$m" "$r" 2>/dev/null | head -n1)

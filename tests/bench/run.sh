@@ -128,7 +128,7 @@ else
 		die "VM benchmark failed; see $out/run-vm.log"
 fi
 
-modes="none hist hist_idle hist_k stream bt_kfunc bt_kprobe bt_empty funclat"
+modes="none hist hist_idle hist_k hist_one stream bt_kfunc bt_kprobe bt_empty funclat"
 # the workload's time: reclaim's is its MADV_PAGEOUT call
 elapsed() { jq -r '.elapsed_ns // .pageout_ns // empty' "$1" 2>/dev/null; }
 # ratios MODE [PREFIX]: per round, its time over the mean of that round's
@@ -152,7 +152,7 @@ seen() {
 	for f in "$out"/bench-"$1"-*.trace; do
 		[ -f "$f" ] || continue
 		case $1 in
-		hist | hist_idle | hist_k | stream) grep '^{' "$f" | tail -n1 | jq -e '.classes.inval_start.count > 0' >/dev/null ;;
+		hist | hist_idle | hist_k | hist_one | stream) grep '^{' "$f" | tail -n1 | jq -e '.classes.inval_start.count > 0' >/dev/null ;;
 		w-*-hist) grep '^{' "$f" | tail -n1 | jq -e '[.classes[].count] | add > 0' >/dev/null ;;
 		bt_empty) grep -q '^Attaching 9 probes' "$f" ;; # eight and BEGIN
 		w-*-bt_all) grep -q '^@h\[' "$f" ;;
@@ -192,6 +192,7 @@ tee -a "$results" <"$out/table-handler.txt"
 		hist) label="notifier hist -P" probes=fentry ;;
 		hist_idle) label="notifier hist -P, process stopped" probes=fentry ;;
 		hist_k) label="notifier hist -P -k" probes=kprobe ;;
+		hist_one) label="notifier hist -k -e inval_start" probes=kprobe ;;
 		stream) label="notifierd (every event streamed)" probes=fentry ;;
 		bt_kfunc) label="bpftrace, same histograms" probes=fentry ;;
 		bt_kprobe) label="bpftrace, same histograms" probes=kprobe ;;
@@ -225,7 +226,8 @@ handlers_ratio() { # MODE BASE FLOOR: (mode - floor) over (base - floor), median
 	echo "notifier hist -P -k's added time over bpftrace's, kprobe: $(ratio hist_k bt_kprobe) (target <= 0.5)"
 	echo "the same, fentry, above the trampolines' floor (bpftrace's empty bodies): $(handlers_ratio hist bt_kfunc bt_empty)"
 	echo "notifier hist -P's added time with its process stopped over running: $(ratio hist_idle hist)"
-	echo "notifier hist -P -k's added time over funclatency's (kprobe; it times 1 function, notifier 4): $(ratio hist_k funclat) (target < 1)"
+	echo "notifier hist -P -k's added time over funclatency's (kprobe; it times 1 function, notifier 4): $(ratio hist_k funclat)"
+	echo "notifier hist -k -e inval_start's over funclatency's (kprobe, the same one function): $(ratio hist_one funclat) (target < 1)"
 	drops=0
 	for f in "$out"/bench-stream-*.trace; do
 		[ -f "$f" ] || continue
@@ -252,24 +254,30 @@ prog_time() {
 	echo "== VM: the programs' own run time over one loop of $calls calls (kernel.bpf_stats_enabled,"
 	echo "   a round apart from the timed ones): what the kernel counted per call of the loop"
 	printf '%-34s %-8s %9s %10s %10s %9s\n' mode probes programs 'runs/call' 'ns/call' 'ns/run'
-	for m in hist bt_kfunc; do
+	for m in hist bt_kfunc hist_one funclat; do
 		read -r progs runs ns <<<"$(prog_time $m)"
 		case $m in
-		hist) label="notifier hist -P" ;;
-		bt_kfunc) label="bpftrace, same histograms" ;;
+		hist) label="notifier hist -P" probes=fentry ;;
+		bt_kfunc) label="bpftrace, same histograms" probes=fentry ;;
+		hist_one) label="notifier hist -k -e inval_start" probes=kprobe ;;
+		funclat) label="funclatency (one function)" probes=kprobe ;;
 		esac
 		if [ "${runs:-0}" -le 0 ]; then
 			missing+=("stats-$m")
 			printf '%-34s no figure: see %s\n' "$label" "$out/bench-$m-stats.err"
 			continue
 		fi
-		awk -v l="$label" -v p="$progs" -v r="$runs" -v n="$ns" -v c="$calls" 'BEGIN {
-			printf "%-34s %-8s %9d %10.1f %10.0f %9.0f\n", l, "fentry", p, r / c, n / c, n / r }'
+		awk -v l="$label" -v m="$probes" -v p="$progs" -v r="$runs" -v n="$ns" -v c="$calls" 'BEGIN {
+			printf "%-34s %-8s %9d %10.1f %10.0f %9.0f\n", l, m, p, r / c, n / c, n / r }'
 		prog_ns[$m]=$ns
 	done
 	if [ -n "${prog_ns[hist]:-}" ] && [ -n "${prog_ns[bt_kfunc]:-}" ]; then
 		awk -v a="${prog_ns[hist]}" -v b="${prog_ns[bt_kfunc]}" 'BEGIN {
 			printf "notifier hist -P'"'"'s program time over bpftrace'"'"'s: %.2f\n", a / b }'
+	fi
+	if [ -n "${prog_ns[hist_one]:-}" ] && [ -n "${prog_ns[funclat]:-}" ]; then
+		awk -v a="${prog_ns[hist_one]}" -v b="${prog_ns[funclat]}" 'BEGIN {
+			printf "notifier hist -k -e inval_start'"'"'s program time over funclatency'"'"'s: %.2f\n", a / b }'
 	fi
 } >"$out/table-stats.txt"
 tee -a "$results" <"$out/table-stats.txt"

@@ -12,7 +12,8 @@
 # streaming every event (fentry). bpftrace's scripts keep what notifier
 # hist -P keeps for this loop: a latency histogram per class and process,
 # of the notifier chain's start and end and KVM's two callbacks (eight
-# programs); funclatency times one function, the chain's start. Each
+# programs); funclatency times one function, the chain's start, and
+# hist_one is notifier hist doing the same job (-k -e inval_start). Each
 # round runs the loop untraced first and last: a mode's ratio is to the
 # mean of the two, which takes out the emulator's drift within a round.
 # Two more split notifier's cost: hist_idle is notifier hist -P with its
@@ -38,7 +39,7 @@ R=$NTF_RESULTS
 ROUNDS=${ROUNDS:-5}
 CALLS=${CALLS:-20000}
 WL="wl-kvm --op madvise --iterations $CALLS --pages 16"
-MODES=${MODES:-none hist hist_idle hist_k stream bt_kfunc bt_kprobe bt_empty funclat}
+MODES=${MODES:-none hist hist_idle hist_k hist_one stream bt_kfunc bt_kprobe bt_empty funclat}
 # WORKLOAD:RATE pairs of the second part; empty: none. The short mode
 # (the test suite's) runs each workload at one rate: the rates differ in
 # arguments alone, and each bpftrace start costs half a minute emulated.
@@ -131,6 +132,8 @@ start() {
 	case $1 in
 	hist | hist_idle | w-*-hist) notifier hist -j -P >"$out.trace" 2>"$out.err" & ;;
 	hist_k) notifier hist -j -P -k >"$out.trace" 2>"$out.err" & ;;
+	# funclatency's job: the chain's start alone, one histogram, kprobes
+	hist_one) notifier hist -j -k -e inval_start >"$out.trace" 2>"$out.err" & ;;
 	stream) notifierd -j --no-pin --no-socket >"$out.trace" 2>"$out.err" & ;;
 	bt_kfunc) bpftrace /tmp/bt-fentry.bt >"$out.trace" 2>"$out.err" & ;;
 	bt_kprobe) bpftrace /tmp/bt-kprobe.bt >"$out.trace" 2>"$out.err" & ;;
@@ -251,7 +254,7 @@ done
 # run): every program's run_time_ns and run_cnt, as bpftool shows them,
 # just before the loop and just after. Results: stats-MODE-before.json,
 # stats-MODE-after.json.
-for m in ${STATS_MODES-hist bt_kfunc}; do
+for m in ${STATS_MODES-hist bt_kfunc hist_one funclat}; do
 	echo "== $m, BPF statistics"
 	echo 1 >/proc/sys/kernel/bpf_stats_enabled || break
 	for try in 1 2; do # as in traced: a tracer killed at its stop, once more

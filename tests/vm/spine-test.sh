@@ -15,7 +15,7 @@ set -uo pipefail
 . "$NTF_REPO/tests/lib/tap.sh"
 [ "$NTF_VM_KERNEL" = 6.1 ] || NTF_TAP_PREFIX="$NTF_VM_KERNEL: "
 
-cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks policy policy_ops policy_swap policy_gated hotplug discover discover_classic first_calls first_calls_classic}
+cases=${NTF_CASES:-bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_classes kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks policy policy_ops policy_swap policy_gated hotplug discover discover_classic first_calls first_calls_classic}
 # How many checks each case makes, its "ran" check included: the plan is
 # their sum, and a case skipped or cut short skips the rest of its count.
 # A number here that no longer matches the checks below fails the run.
@@ -23,6 +23,7 @@ checks_of() {
 	case $1 in
 	kvm_madvise | kvm_munmap | kvm_mprotect | kvm_kprobe | stream | reclaim) echo 7 ;;
 	kvm_cow | kvm_cow_hist) echo 6 ;;
+	kvm_classes) echo 8 ;;
 	kvm_exited) echo 4 ;;
 	bucket_bpf) echo 2 ;;
 	pin) echo 5 ;;
@@ -565,6 +566,27 @@ for c in $cases; do
 	case $c in
 	kvm_madvise | kvm_munmap | kvm_mprotect) kvm_case $c fentry ;;
 	kvm_kprobe) kvm_case $c kprobe ;;
+	kvm_classes)
+		# -e inval_start: that probe point alone loads; the rest, KVM's
+		# callback included, are left out and say so, and the count holds
+		ran $c || continue
+		check_eq "$c: inval_start via fentry" "$(mech $c inval_start)" fentry
+		check_eq "$c: inval_start count = the workload's $(wl $c calls) calls" \
+			"$(proc $c inval_start count)" "$(wl $c calls)"
+		check_eq "$c: no other probe point attached" \
+			"$(trace $c '[.probes[] | select(.attached and .id != "inval_start") | .id] | join(",")')" ""
+		check_eq "$c: inval_end says it was left out" \
+			"$(trace $c '.probes[] | select(.id == "inval_end") | .why.fentry')" \
+			"left out: its events were not asked for (-e)"
+		check_eq "$c: KVM's callback listed, not attached, left out" \
+			"$(trace $c '[.callbacks[] | select(.driver == "kvm") |
+				"\(.present) \(.attached) \(.why.fentry)"] | first')" \
+			"true false left out: callback events were not asked for (-e)"
+		check_eq "$c: only inval_start reported" \
+			"$(trace $c '[.processes[] | .class] | unique | join(",")')" inval_start
+		check_range "$c: inval_start p50 within 1us..1s" \
+			"$(proc $c inval_start p50_ns)" 1000 1000000000
+		;;
 	kvm_exited)
 		ran $c || continue
 		check_eq "$c: an exited process keeps its name" \

@@ -35,6 +35,7 @@ struct ntf_probe_state {
 	unsigned int fallback; /* rungs allowed but loaded only if the loaded one fails to attach */
 	unsigned int mech; /* rung attached; NONE if none */
 	bool attached;
+	bool left_out; /* its class was not asked for (ntf_ladder_opts.classes): not loaded */
 	char why[NTF_MECH_MAX][NTF_REASON_LEN]; /* why a rung was not used */
 	struct bpf_link *links[2];
 };

@@ -419,6 +419,14 @@ int ntf_callbacks_rescan(struct ntf_callbacks *subs, bool tell)
 		free(modules);
 		ntf_ksyms_free(first_ks);
 	}
+	if (subs->opts.left_out) {
+		/* nothing to attach, so no process is walked for drivers either */
+		for (unsigned int i = 0; i < npending; i++)
+			snprintf(subs->set.subs[pending[i]].why[NTF_MECH_FENTRY], NTF_REASON_LEN,
+				 "left out: callback events were not asked for (-e)");
+		ntf_callback_set_announce(&subs->set, tell);
+		return 0;
+	}
 	discover(subs, &subs->ks, pending, &npending);
 	t1 = ntf_now_ns();
 	attach_pending(subs, pending, npending);

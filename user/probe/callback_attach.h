@@ -51,6 +51,8 @@ struct ntf_callbacks_opts {
 		gate_callbacks_fd;
 	int gate_state_fd, gate_cgroups_fd, policy_drivers_fd;
 	bool policy_judge; /* the programs that call the policy kfunc (tracer_opts) */
+	/* callback events not asked for (tracer_opts.classes): listed, never attached */
+	bool left_out;
 	/* the registration watch's (-1: the register probes did not attach) */
 	int pending_fd, unseen_fd, attached_fns_fd, watch_fd;
 	struct ntf_watch *watch; /* watch_fd mapped */

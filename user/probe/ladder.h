@@ -22,7 +22,21 @@ struct ntf_ladder_opts {
 	bool no_fentry; /* skip the fentry rung (-k / --kprobes) */
 	bool no_kprobe;
 	const struct ntf_ksyms *ksyms; /* NULL: symbols are not checked */
+	/*
+	 * 1 << class of the events asked for (0: all): the probe points of
+	 * other classes are not loaded, so they cost nothing. Registrations
+	 * (NTF_CLASS_NONE) serve the callbacks and go with them.
+	 */
+	unsigned int classes;
 };
+
+/* Whether a probe point of class is loaded for classes (ntf_ladder_opts). */
+static inline bool ntf_ladder_class_wanted(unsigned int classes, unsigned int class)
+{
+	if (!classes)
+		return true;
+	return classes & (1u << (class == NTF_CLASS_NONE ? NTF_CLASS_CALLBACK : class));
+}
 
 /* Whether libbpf can place kprobes here (kprobe PMU or kprobe_events). */
 bool ntf_kernel_has_kprobes(void);

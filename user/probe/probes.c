@@ -104,6 +104,13 @@ int ntf_ladder_choose(struct bpf_object *obj, struct ntf_probe_state *states,
 			set_autoload(obj, p, 0);
 			continue;
 		}
+		if (!ntf_ladder_class_wanted(opts->classes, p->class)) {
+			st->left_out = true;
+			snprintf(st->why[NTF_MECH_FENTRY], NTF_REASON_LEN,
+				 "left out: its events were not asked for (-e)");
+			set_autoload(obj, p, 0);
+			continue;
+		}
 		if (ntf_rung_allowed(NTF_MECH_FENTRY, p->func, opts, st->why[NTF_MECH_FENTRY]) &&
 		    try_fentry(st, btf))
 			st->loadable |= 1u << NTF_MECH_FENTRY;

@@ -77,6 +77,7 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 	struct ntf_ladder_opts lopts = {
 		.no_fentry = opts->no_fentry,
 		.no_kprobe = opts->no_kprobe,
+		.classes = opts->classes,
 	};
 	struct tracer *t;
 	int err;
@@ -215,6 +216,7 @@ int tracer__attach(struct tracer *t)
 		.attached_fns_fd = bpf_map__fd(t->skel->maps.attached_fns),
 		.watch_fd = bpf_map__fd(t->skel->maps.watch),
 		.watch = t->watch,
+		.left_out = !ntf_ladder_class_wanted(t->opts.classes, NTF_CLASS_CALLBACK),
 	};
 	int live = attach_points(t), err;
 	__u32 hash_slots;
@@ -307,7 +309,7 @@ const struct ntf_probe_state *tracer__probes(const struct tracer *t)
 bool tracer__core_live(const struct tracer *t)
 {
 	for (unsigned int i = 0; i < ntf_probe_count; i++)
-		if (t->probes[i].point->core && !t->probes[i].attached)
+		if (t->probes[i].point->core && !t->probes[i].attached && !t->probes[i].left_out)
 			return false;
 	return true;
 }

@@ -19,6 +19,12 @@ struct tracer_opts {
 	__u32 ringbuf_bytes;
 	bool no_fentry;
 	bool no_kprobe;
+	/*
+	 * 1 << class of the events wanted (0: all): the other classes' probe
+	 * points are not loaded and, without NTF_CLASS_CALLBACK, no driver
+	 * callback is attached (ntf_ladder_opts.classes).
+	 */
+	unsigned int classes;
 	bool verbose;
 	/*
 	 * Programs that call the companion module's kfunc, so an attached

@@ -9,7 +9,7 @@
 # NAME.trace.rc, NAME.wl.json (workload stdout), NAME.wl.err, NAME.wl.rc.
 
 R=$NTF_RESULTS
-CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks policy policy_ops policy_swap policy_gated hotplug discover discover_classic first_calls first_calls_classic"}
+CASES=${NTF_CASES:-"bucket_bpf kvm_madvise kvm_munmap kvm_mprotect kvm_kprobe kvm_classes kvm_cow kvm_cow_hist kvm_exited stream reclaim pin fence testdrv testdrv_fence attrib attrib_kprobe testdrv_by record record_filter record_kill record_stacks record_stacks_kprobe record_driver record_pin flight rotate daemon_stacks policy policy_ops policy_swap policy_gated hotplug discover discover_classic first_calls first_calls_classic"}
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 modprobe vgem
@@ -169,6 +169,10 @@ for c in $CASES; do
 		traced $c "notifier hist -j -P" wl-kvm --op mprotect --iterations 100 --pages 64 ;;
 	kvm_kprobe)
 		traced $c "notifier hist -j -P -k" wl-kvm --op madvise --iterations 200 --pages 64 ;;
+	kvm_classes)
+		# -e: the chain's start alone is probed, as funclatency would
+		traced $c "notifier hist -j -P -e inval_start" \
+			wl-kvm --op madvise --iterations 200 --pages 64 ;;
 	kvm_cow)
 		# copy-on-write after fork: the parent's write faults invalidate
 		traced $c "notifierd -j --no-pin" wl-kvm --op cow --iterations 20 --pages 32 ;;
