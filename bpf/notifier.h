@@ -351,6 +351,11 @@ struct ntf_config {
 	__u32 tgid; /* 0: every process */
 	__u32 stream_classes; /* stream only these: 1 << enum ntf_class each; 0: every class */
 	__u32 stream_sample; /* stream one event in this many, at random; 0 or 1: all */
+	/*
+	 * 1 << enum ntf_class of the probe points loaded (notifier hist -e);
+	 * 0: all. A handler looks for no slot of a class never probed.
+	 */
+	__u32 probed_classes;
 	__u8 stream; /* per-event records through the ring buffer */
 	__u8 aggregate; /* in-kernel histograms */
 	__u8 per_process; /* histogram keys carry the tgid */

@@ -64,15 +64,18 @@ struct {
 } slot_places SEC(".maps");
 
 /*
- * Where a kprobe without task storage reads the slots of the others
- * (ntf_slot_places.mirror): copies of them, by the thread's id's low bits
- * and the slot. An array: a copy costs a compare-and-swap and plain
- * stores, where the in-flight hash took a locked update and a locked
- * delete on every call (6.1's pair of an invalidate: 3.8 us emulated
- * against 2.1 without). While another thread with the same low bits
- * holds the place, the copy goes to the hash.
+ * Where a kprobe without task storage keeps its own slots, and reads the
+ * others' (ntf_slot_places.mirror: copies of them), by the thread's id's
+ * low bits and the slot. An array: a slot costs a compare-and-swap and
+ * plain stores, where the in-flight hash took a locked update and a
+ * locked delete on every call (6.1's pair of an invalidate: 3.8 us
+ * emulated against 2.1 without). While another thread with the same low
+ * bits holds the place, the slot goes to the hash; the last element
+ * counts those (NTF_MIRROR_SPILLS), so that a search for a slot that is
+ * not there, the usual case, looks up no hash while none is.
  */
 #define NTF_MIRROR_THREADS 1024
+#define NTF_MIRROR_SPILLS (NTF_MIRROR_THREADS * NTF_SLOTS)
 
 struct ntf_mirror_slot {
 	__u32 owner; /* 1 + the thread's id; 0: free */
@@ -82,7 +85,7 @@ struct ntf_mirror_slot {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, (NTF_MIRROR_THREADS * NTF_SLOTS));
+	__uint(max_entries, (NTF_MIRROR_SPILLS + 1));
 	__type(key, __u32);
 	__type(value, struct ntf_mirror_slot);
 } mirror SEC(".maps");
@@ -333,6 +336,31 @@ static __always_inline struct ntf_mirror_slot *held_place(__u32 slot)
 	return m && m->owner == tid + 1 ? m : NULL;
 }
 
+/*
+ * Slots in the hash, where the mirror had no room: counted in the owner
+ * field of the mirror's last element. Only a thread's own slots are
+ * searched, so the count need only be right for it: raised once its slot
+ * is in, lowered once taken out. An overwrite raises it twice, which
+ * costs lookups, never a slot.
+ */
+static __always_inline void spills_add(__u32 n)
+{
+	__u32 i = NTF_MIRROR_SPILLS;
+	struct ntf_mirror_slot *s = bpf_map_lookup_elem(&mirror, &i);
+
+	if (s)
+		__sync_fetch_and_add(&s->owner, n);
+}
+
+/* Whether the hash may hold a slot (true, too, where the mirror is a stub: 6.2 on). */
+static __always_inline bool spilled(void)
+{
+	__u32 i = NTF_MIRROR_SPILLS;
+	struct ntf_mirror_slot *s = bpf_map_lookup_elem(&mirror, &i);
+
+	return !s || s->owner;
+}
+
 /* The thread's copy of slot in the mirror, live; NULL when it is not there. */
 static __always_inline struct ntf_inflight *mirror_slot(__u32 slot)
 {
@@ -341,17 +369,27 @@ static __always_inline struct ntf_inflight *mirror_slot(__u32 slot)
 	return m && m->f.ts ? &m->f : NULL;
 }
 
-/* The thread's slot in the hash, where a kprobe entry may have put it. */
+/*
+ * The thread's slot where a kprobe entry may have put it: for a reader with
+ * task storage, the mirror first; then the hash, when anything spilled.
+ */
 static __always_inline struct ntf_inflight *hash_slot(__u8 mech, __u32 slot)
 {
 	struct ntf_inflight_key key;
 
 	if (task_slots(mech)) {
 		const struct ntf_slot_places *p = slot_places_now();
+		struct ntf_inflight *m;
 
 		if (!p || !(p->hash_slots & (1u << slot)))
 			return NULL;
+		/* a kprobe's, in the mirror first */
+		m = mirror_slot(slot);
+		if (m)
+			return m;
 	}
+	if (!spilled())
+		return NULL;
 	key = inflight_key(slot);
 	return bpf_map_lookup_elem(&inflight, &key);
 }
@@ -422,13 +460,16 @@ static __always_inline void take_copy(__u32 slot, struct ntf_inflight *f)
 		m->owner = 0;
 		return;
 	}
+	if (!spilled())
+		return;
 	key = inflight_key(slot);
 	c = bpf_map_lookup_elem(&inflight, &key);
 	if (!c)
 		return;
 	f->notifier_ns += c->notifier_ns;
 	f->notifier_calls += c->notifier_calls;
-	bpf_map_delete_elem(&inflight, &key);
+	if (!bpf_map_delete_elem(&inflight, &key))
+		spills_add(-1);
 }
 
 /* Opens slot for this call on this thread; false when there is no room. */
@@ -448,10 +489,15 @@ static __always_inline bool put_slot(__u8 mech, __u32 slot, const struct ntf_inf
 			return true;
 		if (put_mirror(slot, f))
 			return true;
+	} else if (put_mirror(slot, f)) {
+		return true;
 	}
 	/* BPF_ANY: a stale slot left by a thread that died mid-probe is reused. */
 	key = inflight_key(slot);
-	return !bpf_map_update_elem(&inflight, &key, f, BPF_ANY);
+	if (bpf_map_update_elem(&inflight, &key, f, BPF_ANY))
+		return false;
+	spills_add(1);
+	return true;
 }
 
 static __always_inline int enter(__u8 mech, __u32 class, __u64 a0, __u64 a1, __u64 a2, __u64 a3)
@@ -481,6 +527,7 @@ static __always_inline bool take_inflight(__u8 mech, __u32 slot, struct ntf_infl
 {
 	struct ntf_inflight_key key;
 	struct ntf_inflight *found;
+	struct ntf_mirror_slot *m;
 
 	*tp = NULL;
 	if (task_slots(mech)) {
@@ -498,12 +545,23 @@ static __always_inline bool take_inflight(__u8 mech, __u32 slot, struct ntf_infl
 			take_copy(slot, f);
 		return true;
 	}
+	/* a kprobe without task storage: its place in the mirror, or the hash */
+	m = held_place(slot);
+	if (m && m->f.ts) {
+		__builtin_memcpy(f, &m->f, sizeof(*f));
+		m->f.ts = 0;
+		m->owner = 0;
+		return true;
+	}
+	if (!spilled())
+		return false;
 	key = inflight_key(slot);
 	found = bpf_map_lookup_elem(&inflight, &key);
 	if (!found)
 		return false;
 	__builtin_memcpy(f, found, sizeof(*f));
-	bpf_map_delete_elem(&inflight, &key);
+	if (!bpf_map_delete_elem(&inflight, &key))
+		spills_add(-1);
 	return true;
 }
 
@@ -821,8 +879,12 @@ static __always_inline void emit(void *ctx, struct ntf_event *e, __u64 pages)
  */
 static __always_inline void charge_unmap(__u8 mech, struct ntf_thread *t, __u64 ns, bool is_start)
 {
-	struct ntf_inflight *u = find_slot(mech, t, NTF_CLASS_UNMAP);
+	struct ntf_inflight *u;
 
+	/* a constant the verifier prunes by: a kprobe's search is two lookups */
+	if (cfg.probed_classes && !(cfg.probed_classes & (1u << NTF_CLASS_UNMAP)))
+		return;
+	u = find_slot(mech, t, NTF_CLASS_UNMAP);
 	if (!u)
 		return;
 	/* the slot is this thread's own: no other writer */

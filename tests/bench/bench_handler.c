@@ -57,6 +57,8 @@ enum variant {
 	STREAM_RULES,
 	HIST_RULES,
 	BPFTRACE,
+	HIST_K_ONE,
+	FUNCLATENCY,
 	VARIANTS
 };
 
@@ -73,6 +75,8 @@ static const char *const names[VARIANTS] = {
 	[STREAM_RULES] = "... + 4 rules, no match",
 	[HIST_RULES] = "notifierd -H, 4 rules",
 	[BPFTRACE] = "bpftrace-like",
+	[HIST_K_ONE] = "notifier hist -k -e inval_start",
+	[FUNCLATENCY] = "funclatency-like",
 };
 
 /*
@@ -125,13 +129,15 @@ static struct handler_cost_bpf *open_variant(enum variant v, __u32 loops, struct
 		return NULL;
 	bpf_object__for_each_program (p, s->obj)
 		bpf_program__set_autoload(p, false);
-	*prog = v == EMPTY     ? s->progs.loop_empty :
-		v == CLOCK     ? s->progs.loop_clock :
-		v == SLOTS     ? s->progs.loop_slots :
-		v == TASK      ? s->progs.loop_task :
-		v == AGGREGATE ? s->progs.loop_aggregate :
-		v == BPFTRACE  ? s->progs.loop_bpftrace :
-				 s->progs.loop_notifier;
+	*prog = v == EMPTY	 ? s->progs.loop_empty :
+		v == CLOCK	 ? s->progs.loop_clock :
+		v == SLOTS	 ? s->progs.loop_slots :
+		v == TASK	 ? s->progs.loop_task :
+		v == AGGREGATE	 ? s->progs.loop_aggregate :
+		v == BPFTRACE	 ? s->progs.loop_bpftrace :
+		v == FUNCLATENCY ? s->progs.loop_funclatency :
+		v == HIST_K_ONE	 ? s->progs.loop_notifier_kprobe :
+				   s->progs.loop_notifier;
 	bpf_program__set_autoload(*prog, true);
 	s->rodata->cfg.aggregate = 1;
 	s->rodata->cfg.by_origin = 1;
@@ -140,6 +146,9 @@ static struct handler_cost_bpf *open_variant(enum variant v, __u32 loops, struct
 	s->rodata->cfg.stream = v == STREAM || v == STREAM_RULES;
 	s->rodata->cfg.rules_in_kernel = v == STREAM_RULES || v == HIST_RULES;
 	s->rodata->cfg.rule_gated = v == HIST_RULES;
+	/* the chain's start alone is probed (hist -e inval_start) */
+	if (v == HIST_K_ONE)
+		s->rodata->cfg.probed_classes = 1u << NTF_CLASS_INVAL_START;
 	/* a loop's events fit: the ring is drained between runs */
 	bpf_map__set_max_entries(s->maps.events, 64u << 20);
 	if (handler_cost_bpf__load(s) || set_idle_rules(s) ||
@@ -217,7 +226,7 @@ int main(int argc, char **argv)
 	       loops, 2 * ROUNDS);
 	for (int v = 0; v < VARIANTS; v++)
 		pair[v] = (t[v] - t[EMPTY]) * 1e9 / loops;
-	for (int v = 0; v < VARIANTS; v++) {
+	for (int v = 0; v < HIST_K_ONE; v++) {
 		if (v == EMPTY)
 			printf("  %-24s %8.1f ns a turn of the loop\n", names[v],
 			       t[v] * 1e9 / loops);
@@ -230,6 +239,15 @@ int main(int argc, char **argv)
 	if (above > 0)
 		printf("  above the clock reads:  notifier hist -P %.2fx, notifierd %.2fx bpftrace-like's\n",
 		       (pair[HIST_P] - pair[CLOCK]) / above, (pair[STREAM] - pair[CLOCK]) / above);
+	/* funclatency's job, one function by kprobes without task storage (6.1) */
+	printf("one function by kprobes, as on 6.1 (no task storage for kprobes):\n");
+	for (int v = HIST_K_ONE; v < VARIANTS; v++)
+		printf("  %-34s %8.1f ns a pair  %5.2fx funclatency-like's\n", names[v], pair[v],
+		       pair[FUNCLATENCY] > 0 ? pair[v] / pair[FUNCLATENCY] : 0);
+	above = pair[FUNCLATENCY] - pair[CLOCK];
+	if (above > 0)
+		printf("  above the clock reads:  notifier hist -k -e inval_start %.2fx funclatency-like's\n",
+		       (pair[HIST_K_ONE] - pair[CLOCK]) / above);
 	/* timed apart, so the parts need not add up to the whole exactly */
 	printf("where notifier hist -P's pair goes, its parts timed apart:\n");
 	printf("  %-24s %8.1f ns\n", names[CLOCK], pair[CLOCK]);

@@ -65,6 +65,14 @@ static long notifier_once(__u64 i, void *c)
 	return 0;
 }
 
+/* The same pair by kprobes where they have no task storage (6.1): notifier hist -k. */
+static long notifier_kprobe_once(__u64 i, void *c)
+{
+	enter(NTF_MECH_KPROBE, NTF_CLASS_INVAL_START, (__u64)range_mem, 0, 0, 0);
+	inval_exit(NULL, NTF_CLASS_INVAL_START, NTF_MECH_KPROBE, 0, NULL);
+	return 0;
+}
+
 /* The parts of notifier_once, timed apart: where a pair's time goes. */
 static long slots_once(__u64 i, void *c)
 {
@@ -122,6 +130,36 @@ static long bpftrace_once(__u64 i, void *c)
 	return 0;
 }
 
+/*
+ * libbpf-tools' funclatency: the start by thread in a hash, a log2 slot
+ * of a global array at exit (its kprobe and kretprobe programs' bodies).
+ */
+__u64 funclat_hist[64];
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, __u64);
+} funclat_starts SEC(".maps");
+
+static long funclatency_once(__u64 i, void *c)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 now = bpf_ktime_get_ns(), *start, slot;
+
+	bpf_map_update_elem(&funclat_starts, &tid, &now, BPF_ANY);
+	/* the exit */
+	start = bpf_map_lookup_elem(&funclat_starts, &tid);
+	if (!start)
+		return 0;
+	slot = ntf_log2(bpf_ktime_get_ns() - *start);
+	bpf_map_delete_elem(&funclat_starts, &tid);
+	if (slot < 64)
+		__sync_fetch_and_add(&funclat_hist[slot], 1);
+	return 0;
+}
+
 /* A program that runs NAME_once a loop's worth of times. */
 #define LOOP(name)                                     \
 	SEC("raw_tp")                                  \
@@ -137,18 +175,35 @@ LOOP(slots)
 LOOP(task)
 LOOP(aggregate)
 LOOP(bpftrace)
+LOOP(funclatency)
+
+/* A blockable range of 16 pages, at this kernel's offsets (CO-RE): false when it does not fit. */
+static __always_inline bool fill_range(void)
+{
+	struct mmu_notifier_range *r = (void *)range_mem;
+
+	if (bpf_core_type_size(struct mmu_notifier_range) > sizeof(range_mem))
+		return false;
+	r->start = 0x7f0000000000ULL;
+	r->end = 0x7f0000010000ULL;
+	r->flags = NTF_MMU_NOTIFIER_RANGE_BLOCKABLE;
+	return true;
+}
 
 SEC("raw_tp")
 int loop_notifier(void *ctx)
 {
-	struct mmu_notifier_range *r = (void *)range_mem;
-
-	/* a blockable range of 16 pages, at this kernel's offsets (CO-RE) */
-	if (bpf_core_type_size(struct mmu_notifier_range) > sizeof(range_mem))
+	if (!fill_range())
 		return 1;
-	r->start = 0x7f0000000000ULL;
-	r->end = 0x7f0000010000ULL;
-	r->flags = NTF_MMU_NOTIFIER_RANGE_BLOCKABLE;
 	bpf_loop(loops, notifier_once, NULL, 0);
+	return 0;
+}
+
+SEC("raw_tp")
+int loop_notifier_kprobe(void *ctx)
+{
+	if (!fill_range())
+		return 1;
+	bpf_loop(loops, notifier_kprobe_once, NULL, 0);
 	return 0;
 }

@@ -98,6 +98,7 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 		err = -errno;
 		goto fail;
 	}
+	t->opts.cfg.probed_classes = opts->classes;
 	/* callback objects get this cfg too: their kprobes keep slots alike */
 	t->opts.cfg.kprobe_task_slots = ntf_kprobes_have_task_storage();
 	/* Every object classifies origins by the same table as decode.c. */
